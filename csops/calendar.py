@@ -1,0 +1,252 @@
+"""Business calendar: working hours per weekday with breaks, public holidays and make-up workdays (调休).
+
+Every deadline in csops is computed here. Working intervals are half-open [start, end) for
+"is this working time", but a span that ends exactly at the end of an interval ends there
+(12:00, not 13:00). All arithmetic is done in UTC so that wall-clock offsets never leak into
+durations; days are the policy time zone's days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from csops.errors import CalendarError, CsopsError
+from csops.timeutil import parse_clock, parse_date, zone
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Interval = tuple[dt.time, dt.time]
+
+# How far any search may look ahead before declaring the calendar unable to answer.
+HORIZON_DAYS = 3 * 366
+
+
+def _parse_intervals(spec, where: str) -> tuple[Interval, ...]:
+    if spec is None:
+        return ()
+    if not isinstance(spec, list):
+        raise CalendarError(f"{where}: expected a list like [\"09:00-12:00\", \"13:00-18:00\"], got {spec!r}")
+    out: list[Interval] = []
+    for item in spec:
+        if not isinstance(item, str) or item.count("-") != 1:
+            raise CalendarError(f"{where}: {item!r} is not an interval", 'write "HH:MM-HH:MM" in quotes')
+        start_text, end_text = item.split("-")
+        try:
+            start, end = parse_clock(start_text, what=where), parse_clock(end_text, what=where)
+        except CsopsError as exc:
+            raise CalendarError(exc.message, exc.hint) from None
+        if start >= end:
+            raise CalendarError(f"{where}: interval {item!r} ends before it starts")
+        out.append((start, end))
+    out.sort()
+    for (_, prev_end), (next_start, _) in zip(out, out[1:]):
+        if next_start < prev_end:
+            raise CalendarError(f"{where}: intervals {spec!r} overlap")
+    return tuple(out)
+
+
+def _parse_dates(spec, where: str) -> dict[dt.date, str]:
+    """A mapping date → name, or a plain list of dates."""
+    if spec is None:
+        return {}
+    items = spec.items() if isinstance(spec, dict) else ((d, "") for d in spec) if isinstance(spec, list) else None
+    if items is None:
+        raise CalendarError(f"{where}: expected a mapping of dates to names, got {type(spec).__name__}")
+    out = {}
+    for key, name in items:
+        try:
+            out[parse_date(key, what=where)] = str(name or "")
+        except CsopsError:
+            raise CalendarError(f"{where}: {key!r} is not a date", "write it as YYYY-MM-DD") from None
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class BusinessCalendar:
+    tz: ZoneInfo
+    weekly: tuple[tuple[Interval, ...], ...]            # Monday … Sunday
+    makeup_hours: tuple[Interval, ...]                  # hours worked on a make-up workday
+    holidays: dict[dt.date, str] = field(default_factory=dict)
+    makeup_days: dict[dt.date, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, config: dict, tz_name: str) -> "BusinessCalendar":
+        """Build from the policy's `calendar` section; raises CalendarError naming the bad key."""
+        if not isinstance(config, dict):
+            raise CalendarError("calendar: missing or not a mapping")
+        hours = config.get("working_hours")
+        if not isinstance(hours, dict):
+            raise CalendarError("calendar.working_hours: missing or not a mapping of weekday to intervals")
+        unknown = set(hours) - set(WEEKDAYS)
+        if unknown:
+            raise CalendarError(f"calendar.working_hours: unknown weekday {sorted(map(str, unknown))[0]!r}",
+                                "use mon, tue, wed, thu, fri, sat, sun")
+        weekly = tuple(_parse_intervals(hours.get(day), f"calendar.working_hours.{day}") for day in WEEKDAYS)
+        makeup = _parse_intervals(config.get("makeup_workday_hours"), "calendar.makeup_workday_hours")
+        holidays = _parse_dates(config.get("holidays"), "calendar.holidays")
+        makeup_days = _parse_dates(config.get("makeup_workdays"), "calendar.makeup_workdays")
+        both = sorted(set(holidays) & set(makeup_days))
+        if both:
+            raise CalendarError(f"calendar: {both[0]} is both a holiday and a make-up workday")
+        if makeup_days and not makeup:
+            raise CalendarError("calendar.makeup_workday_hours: make-up workdays are listed but no hours are set")
+        if not any(weekly) and not makeup_days:
+            raise CalendarError("calendar: no working hours on any day", "set calendar.working_hours")
+        return cls(zone(tz_name), weekly, makeup, holidays, makeup_days)
+
+    # -- days ---------------------------------------------------------------------------------
+
+    def day_hours(self, day: dt.date) -> tuple[Interval, ...]:
+        if day in self.makeup_days:
+            return self.makeup_hours
+        if day in self.holidays:
+            return ()
+        return self.weekly[day.weekday()]
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return bool(self.day_hours(day))
+
+    def is_holiday(self, day: dt.date) -> bool:
+        return day in self.holidays
+
+    @functools.lru_cache(maxsize=8192)
+    def intervals(self, day: dt.date) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+        """The working intervals of a day as aware UTC datetimes."""
+        out = []
+        for start, end in self.day_hours(day):
+            begin = dt.datetime.combine(day, start, tzinfo=self.tz)
+            finish = (dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=self.tz)
+                      if end == dt.time.max else dt.datetime.combine(day, end, tzinfo=self.tz))
+            out.append((begin.astimezone(dt.timezone.utc), finish.astimezone(dt.timezone.utc)))
+        return tuple(out)
+
+    def local_date(self, moment: dt.datetime) -> dt.date:
+        return moment.astimezone(self.tz).date()
+
+    def next_working_day(self, day: dt.date) -> dt.date:
+        """The first working day strictly after `day`."""
+        for offset in range(1, HORIZON_DAYS + 1):
+            candidate = day + dt.timedelta(days=offset)
+            if self.is_working_day(candidate):
+                return candidate
+        raise self._no_working_time(day)
+
+    def working_day_on_or_after(self, day: dt.date) -> dt.date:
+        return day if self.is_working_day(day) else self.next_working_day(day)
+
+    def end_of_working_day(self, day: dt.date) -> dt.datetime:
+        spans = self.intervals(day)
+        if not spans:
+            raise CalendarError(f"{day} is not a working day")
+        return spans[-1][1].astimezone(self.tz)
+
+    def _no_working_time(self, start) -> CalendarError:
+        return CalendarError(f"no working time within {HORIZON_DAYS} days after {start}",
+                             "check calendar.working_hours and holidays in policy.yaml")
+
+    # -- instants -----------------------------------------------------------------------------
+
+    def is_working_time(self, moment: dt.datetime) -> bool:
+        moment = moment.astimezone(dt.timezone.utc)
+        return any(a <= moment < b for a, b in self.intervals(self.local_date(moment)))
+
+    def within_working_day(self, moment: dt.datetime) -> bool:
+        """On a working day, between its first opening and its last closing (breaks included)."""
+        spans = self.intervals(self.local_date(moment))
+        return bool(spans) and spans[0][0] <= moment <= spans[-1][1]
+
+    def add_working_hours(self, start: dt.datetime, hours) -> dt.datetime:
+        """The instant `hours` working hours after `start`. A start outside working time begins at
+        the next opening; a span that ends at the close of an interval ends there."""
+        remaining = _as_timedelta(hours)
+        if remaining < dt.timedelta(0):
+            raise CalendarError(f"cannot add a negative number of working hours ({hours})")
+        cursor = start.astimezone(dt.timezone.utc)
+        day = self.local_date(cursor)
+        for offset in range(HORIZON_DAYS + 1):
+            for a, b in self.intervals(day + dt.timedelta(days=offset)):
+                if b < cursor:
+                    continue
+                begin = max(a, cursor)
+                available = b - begin
+                if remaining <= available:
+                    return (begin + remaining).astimezone(self.tz)
+                remaining -= available
+        raise self._no_working_time(start)
+
+    def working_time_between(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
+        """Working time inside [start, end]; zero when end is not after start."""
+        start, end = start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
+        total = dt.timedelta(0)
+        if end <= start:
+            return total
+        day, last = self.local_date(start), self.local_date(end)
+        while day <= last:
+            for a, b in self.intervals(day):
+                overlap = min(b, end) - max(a, start)
+                if overlap > dt.timedelta(0):
+                    total += overlap
+            day += dt.timedelta(days=1)
+        return total
+
+    def working_hours_between(self, start: dt.datetime, end: dt.datetime) -> float:
+        return self.working_time_between(start, end) / dt.timedelta(hours=1)
+
+    def next_working_day_at(self, moment: dt.datetime, clock: dt.time) -> dt.datetime:
+        """`clock` o'clock on the first working day after the day of `moment`."""
+        day = self.next_working_day(self.local_date(moment))
+        return dt.datetime.combine(day, clock, tzinfo=self.tz)
+
+    def add_working_days(self, start: dt.datetime, days: int) -> dt.datetime:
+        """`days` working days after `start`: the same clock time on the n-th next working day
+        when `start` falls within a working day; otherwise the close of the n-th working day,
+        counting from the next opening (a parcel received on Saturday is due Monday evening)."""
+        if days < 0:
+            raise CalendarError(f"cannot add a negative number of working days ({days})")
+        local = start.astimezone(self.tz)
+        day = local.date()
+        if self.within_working_day(start):
+            for _ in range(days):
+                day = self.next_working_day(day)
+            return dt.datetime.combine(day, local.time(), tzinfo=self.tz)
+        opening = self.add_working_hours(start, 0)
+        day = self.local_date(opening)
+        for _ in range(max(days - 1, 0)):
+            day = self.next_working_day(day)
+        return self.end_of_working_day(day) if days else opening
+
+    def working_days_between(self, start: dt.datetime, end: dt.datetime, split: dt.time) -> float:
+        """Working days touched by [start, end), in half days: each working day counts 0.5 for
+        any working time taken before `split` (the morning) and 0.5 for any after it. Days that
+        are not working days (weekends, holidays) count 0; make-up workdays count."""
+        start, end = start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
+        if end <= start:
+            return 0.0
+        total = 0.0
+        day, last = self.local_date(start), self.local_date(end - dt.timedelta(microseconds=1))
+        while day <= last:
+            noon = dt.datetime.combine(day, split, tzinfo=self.tz).astimezone(dt.timezone.utc)
+            morning = afternoon = False
+            for a, b in self.intervals(day):
+                lo, hi = max(a, start), min(b, end)
+                if hi > lo:
+                    morning |= lo < noon
+                    afternoon |= hi > noon
+            total += 0.5 * morning + 0.5 * afternoon
+            day += dt.timedelta(days=1)
+        return total
+
+    def holidays_between(self, start: dt.datetime, end: dt.datetime) -> list[dt.date]:
+        first, last = self.local_date(start), self.local_date(end - dt.timedelta(microseconds=1))
+        return sorted(d for d in self.holidays if first <= d <= last)
+
+
+def _as_timedelta(hours) -> dt.timedelta:
+    if isinstance(hours, dt.timedelta):
+        return hours
+    if isinstance(hours, Decimal):
+        return dt.timedelta(seconds=float(hours * 3600))
+    return dt.timedelta(hours=hours)

@@ -1,0 +1,166 @@
+"""`csops validate`: a registry of working-tree checks, each `check(tree, out)` adding Problems.
+
+The record checks are the engine's (the same the CLI applies before it writes); this module adds
+what needs the whole repository: the policy, the roster, ids against file names, duplicates and
+references between records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from csops import yamlio
+from csops.engine import Context, check_record
+from csops.people import PERSON_ID, Person, Roster
+from csops.policy import check_policy, load_policy
+from csops.problems import Problem, Problems
+from csops.store import ID_PATTERN, Rec, Store
+
+CHECKS = []
+
+
+def check(fn):
+    CHECKS.append(fn)
+    return fn
+
+
+@dataclass
+class Tree:
+    store: Store
+    policy: object
+    roster: Roster
+    records: dict[str, list[Rec]]
+    people: list[tuple[Path, dict | None, object]] = field(default_factory=list)
+    ctx: Context | None = None
+
+
+def validate_tree(store: Store, records: dict[str, list[Rec]] | None = None) -> list[Problem]:
+    """Every working-tree check of SPEC §8; the problems sorted by file and line."""
+    out = Problems()
+    policy_problems = check_policy(store.policy_path, store.display(store.policy_path))
+    if policy_problems:
+        return resolve_lines(policy_problems)
+    policy = load_policy(store.policy_path, store.display(store.policy_path))
+    people = []
+    for path in store.person_files():
+        try:
+            people.append((path, yamlio.load(path.read_bytes()), None))
+        except yamlio.YamlError as exc:
+            people.append((path, None, exc))
+    roster = Roster({str(d["id"]): Person.from_data(d) for _, d, _ in people if isinstance(d, dict) and d.get("id")})
+    records = records if records is not None else store.load_all()
+    ctx = Context(policy, roster, store)
+    for rtype, recs in records.items():
+        ctx.seed(rtype, recs)
+    tree = Tree(store, policy, roster, records, people, ctx)
+    for fn in CHECKS:
+        fn(tree, out)
+    return resolve_lines(out.items)
+
+
+@check
+def check_people(tree: Tree, out: Problems) -> None:
+    policy, emails = tree.policy, {}
+    for path, data, error in tree.people:
+        where = tree.store.display(path)
+        if error is not None:
+            out.add(where, "YAML", error.message, error.hint, line=error.line)
+            continue
+        if not isinstance(data, dict):
+            out.add(where, "BAD_RECORD", "a person file must be a mapping (id, name, role, …)", line=1)
+            continue
+        pid = data.get("id")
+        if not isinstance(pid, str) or not PERSON_ID.match(pid):
+            out.add(where, "BAD_FIELD", f"id {pid!r} is not a valid person id", "lower-case letters, digits, _ . -",
+                    key=("id",))
+        elif path.stem != pid:
+            out.add(where, "ID_MISMATCH", f"id {pid} does not match the file name {path.name}", key=("id",))
+        if not data.get("name"):
+            out.add(where, "MISSING_FIELD", "name is required", key=("name",))
+        if data.get("role") not in policy.roles:
+            out.add(where, "BAD_FIELD", f"role {data.get('role')!r} is not one of {', '.join(policy.roles)}", key=("role",))
+        boss = data.get("reports_to")
+        if boss and boss not in tree.roster:
+            out.add(where, "UNKNOWN_PERSON", f"reports_to {boss!r} is not in the roster", key=("reports_to",))
+        if boss and boss == pid:
+            out.add(where, "BAD_FIELD", "a person cannot report to themselves", key=("reports_to",))
+        email = str(data.get("email") or "").lower()
+        if email:
+            if email in emails:
+                out.add(where, "DUPLICATE_EMAIL", f"email {email} is also {emails[email]}'s", key=("email",))
+            emails[email] = pid
+        if "active" in data and not isinstance(data.get("active"), bool):
+            out.add(where, "BAD_FIELD", "active must be true or false", key=("active",))
+    for person in tree.roster:
+        seen, current = {person.id}, person
+        while current and current.reports_to:
+            if current.reports_to in seen:
+                out.add(tree.store.display(tree.store.people_dir / f"{person.id}.yaml"), "CHAIN_CYCLE",
+                        f"the reporting chain above {person.id} loops back to {current.reports_to}", key=("reports_to",))
+                break
+            seen.add(current.reports_to)
+            current = tree.roster.get(current.reports_to)
+
+
+@check
+def check_records(tree: Tree, out: Problems) -> None:
+    seen: dict[str, str] = {}
+    for rtype, recs in tree.records.items():
+        wf = tree.store.workflows[rtype]
+        for rec in recs:
+            where = tree.store.display(rec.path)
+            if rec.error is not None:
+                out.add(where, "YAML", rec.error.message, rec.error.hint, line=rec.error.line or 1)
+                continue
+            data = rec.data
+            if not isinstance(data, dict):
+                out.add(where, "BAD_RECORD", f"a {rtype} file must be a mapping of fields", line=1)
+                continue
+            record_id = data.get("id")
+            if isinstance(record_id, str):
+                match = ID_PATTERN.match(record_id)
+                if rec.path.stem != record_id:
+                    out.add(where, "ID_MISMATCH", f"id {record_id} does not match the file name {rec.path.name}",
+                            "rename the file or fix the id", key=("id",))
+                if not match or match["prefix"] != wf.prefix:
+                    out.add(where, "BAD_ID", f"id {record_id} is not a {rtype} id ({wf.prefix}-YYYYMMDD-XXXXXX)",
+                            key=("id",))
+                if record_id in seen:
+                    out.add(where, "DUPLICATE_ID", f"id {record_id} is also used by {seen[record_id]}", key=("id",))
+                seen[record_id] = where
+            check_record(data, wf, tree.ctx, out, where)
+            for cross in wf.cross_checks:
+                cross(data, tree.ctx, out, where)
+    tree.ctx.seed("_ids", list(seen))
+
+
+@check
+def check_refs(tree: Tree, out: Problems) -> None:
+    ids = set(tree.ctx.records("_ids"))
+    for rec in tree.records.get("score", []):
+        data = rec.data if isinstance(rec.data, dict) else {}
+        ref = data.get("ref")
+        if isinstance(ref, str) and ref not in ids:
+            out.add(tree.store.display(rec.path), "UNKNOWN_REF", f"ref {ref} is not a record in this repository",
+                    key=("ref",))
+
+
+def resolve_lines(problems: list[Problem]) -> list[Problem]:
+    """Turn key paths into line numbers (each file parsed once, only files with problems)."""
+    texts: dict[str, bytes | None] = {}
+    out = []
+    for problem in problems:
+        line = problem.line
+        if line is None and problem.key is not None:
+            if problem.path not in texts:
+                try:
+                    texts[problem.path] = Path(problem.path).read_bytes()
+                except OSError:
+                    texts[problem.path] = None
+            text = texts[problem.path]
+            line = yamlio.line_of(text, problem.key) if text is not None else None
+        out.append(Problem(problem.path, problem.code, problem.message, problem.hint, problem.key, line,
+                           problem.commit))
+    out.sort(key=lambda p: (p.path, p.line or 0))
+    return out

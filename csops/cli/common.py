@@ -1,0 +1,72 @@
+"""What every command shares: the global options, the session, the output options."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+
+@dataclass
+class Globals:
+    records: str | None
+    as_person: str | None
+    now: str | None
+
+
+def session(ctx: click.Context):
+    """The library Session for this command (the clock is read here, and only here)."""
+    from csops.actions import Session
+    from csops.store import Store, find_records_root
+    from csops.timeutil import parse_instant
+
+    g: Globals = ctx.find_object(Globals)
+    store = Store(find_records_root(Path.cwd(), g.records))
+    sess = Session(store, now=dt.datetime.now(dt.timezone.utc), as_person=g.as_person)
+    tz = sess.policy.tz
+    sess.now = parse_instant(g.now, tz, what="--now") if g.now else dt.datetime.now(tz)
+    return sess
+
+
+def output_options(fn):
+    """--format and --lang, defined once for every listing and report."""
+    @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table",
+                  show_default=True, help="Output format.")
+    @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+                  help="Labels for tables (default: policy language). JSON keys stay English.")
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+def lang_of(sess, lang: str | None) -> str:
+    return lang or sess.policy.language
+
+
+def echo_rows(sess, rows, columns, fmt, lang):
+    from csops.render import render
+
+    click.echo(render(rows, columns, fmt, lang_of(sess, lang)))
+
+
+def require_reveal(sess) -> None:
+    """Customers' contacts are personal data: only the roles in permissions.reveal see them."""
+    from csops.errors import Refused
+
+    allowed = sess.policy.permission("reveal")
+    if not sess.policy.role_matches(sess.actor.role, allowed):
+        raise Refused(f"--reveal shows customers' contacts: only {', '.join(allowed)} may use it "
+                      f"({sess.actor.id} is {sess.actor.role})")
+
+
+def no_color() -> bool:
+    return bool(os.environ.get("NO_COLOR")) or not sys.stdout.isatty()
+
+
+note_option = click.option("--note", default=None, help="A note for the history entry.")

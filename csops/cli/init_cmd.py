@@ -1,0 +1,34 @@
+"""csops init DIR"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+
+@click.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--country", default="CN", show_default=True, help="Whose public holidays to import.")
+@click.pass_context
+def init(ctx, directory, country):
+    """Create a records repository: git init, records/policy.yaml (with this and next year's
+    public holidays and make-up workdays), an empty roster; one commit.
+
+    \b
+    Example:
+      csops init ~/cs-records && cd ~/cs-records
+      csops person add zhangsan --name 张三 --role manager --email zhangsan@example.com
+    """
+    from csops.bootstrap import init_repo
+    from csops.timeutil import parse_instant, zone
+
+    g = ctx.obj
+    tz = zone("Asia/Shanghai")
+    today = (parse_instant(g.now, tz, what="--now") if g and g.now else dt.datetime.now(tz)).date()
+    records = init_repo(directory, today, country=country)
+    click.echo(str(records))
+
+
+COMMANDS = [init]

@@ -1,0 +1,89 @@
+"""csops leave …: 请假 commands."""
+
+from __future__ import annotations
+
+import click
+
+from csops.cli.common import note_option, session
+from csops.cli.records import type_group
+
+leave = type_group("leave", "Leave 请假: personal 事假, sick 病假, special 特殊事假; approved level by level.",
+                   "  csops leave new --person zhangsan --kind personal --start 2026-12-01T09:00 --end 2026-12-01T18:00")
+
+
+@leave.command("new")
+@click.option("--person", required=True, help="Who will be away.")
+@click.option("--kind", required=True, type=click.Choice(["personal", "sick", "special"]))
+@click.option("--start", required=True, help="ISO time (a bare date means its start).")
+@click.option("--end", required=True, help="ISO time (a bare date means its end).")
+@click.option("--reason", default=None)
+@click.option("--certificate", default=None, help="Medical certificate reference (sick leave).")
+@note_option
+@click.pass_context
+def new(ctx, person, kind, start, end, reason, certificate, note):
+    """Request leave; prints its id.
+
+    \b
+    Example:
+      csops --as zhangsan leave new --person zhangsan --kind sick --start 2026-11-24 --end 2026-11-24
+    """
+    from csops.workflows import leave as wf
+
+    click.echo(wf.new(session(ctx), person=person, kind=kind, start=start, end=end, reason=reason,
+                      certificate=certificate, note=note))
+
+
+@leave.command("approve")
+@click.argument("record_id")
+@note_option
+@click.pass_context
+def approve(ctx, record_id, note):
+    """Approve at your level; the leave is approved once the chain has gone far enough.
+
+    \b
+    Example:
+      csops --as lisi leave approve L-20261120-2M8XQA
+    """
+    from csops.workflows import leave as wf
+
+    click.echo(wf.approve(session(ctx), record_id, note=note))
+
+
+def _simple(name: str, doc: str):
+    @click.command(name, help=doc)
+    @click.argument("record_id")
+    @note_option
+    @click.pass_context
+    def command(ctx, record_id, note):
+        from csops.workflows import leave as wf
+
+        click.echo(wf.simple(session(ctx), record_id, name, note=note))
+    return command
+
+
+leave.add_command(_simple("reject", "Reject a request (the next approver in the chain only).\n\n\b\n"
+                                    "Example:\n  csops --as lisi leave reject L-20261120-2M8XQA --note 人手不足"))
+leave.add_command(_simple("withdraw", "Withdraw your own request before it is decided.\n\n\b\n"
+                                      "Example:\n  csops --as zhangsan leave withdraw L-20261120-2M8XQA"))
+leave.add_command(_simple("cancel", "Cancel an approved leave (the person or someone above them).\n\n\b\n"
+                                    "Example:\n  csops --as zhangsan leave cancel L-20261120-2M8XQA"))
+
+
+@leave.command("certify")
+@click.argument("record_id")
+@click.option("--certificate", required=True, help="The medical certificate (a path or a reference).")
+@note_option
+@click.pass_context
+def certify(ctx, record_id, certificate, note):
+    """Attach a medical certificate to a sick leave (病假证明).
+
+    \b
+    Example:
+      csops --as zhangsan leave certify L-20261120-2M8XQA --certificate 市一医院-20261124-017
+    """
+    from csops.workflows import leave as wf
+
+    click.echo(wf.certify(session(ctx), record_id, certificate=certificate, note=note))
+
+
+COMMANDS = [leave]

@@ -1,0 +1,27 @@
+"""csops log ID"""
+
+from __future__ import annotations
+
+import click
+
+from csops.cli.common import echo_rows, output_options, session
+
+
+@click.command("log")
+@click.argument("record_id")
+@output_options
+@click.pass_context
+def log(ctx, record_id, fmt, lang):
+    """A record's audit trail from Git: when, who, which transition, which commit.
+
+    \b
+    Example:
+      csops log T-20261123-7K3Q5X
+    """
+    from csops.reports.listing import record_log
+
+    sess = session(ctx)
+    echo_rows(sess, record_log(sess, record_id), ["when", "by", "transition", "commit"], fmt, lang)
+
+
+COMMANDS = [log]

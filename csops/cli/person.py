@@ -1,0 +1,79 @@
+"""csops person …: the roster."""
+
+from __future__ import annotations
+
+import click
+
+from csops.cli.common import echo_rows, lang_of, output_options, session
+
+
+@click.group("person")
+def person():
+    """The roster: people, roles and who reports to whom.
+
+    \b
+    Example:
+      csops --as zhuguan person add xiaowang --name 小王 --role agent --reports-to banzhang
+    """
+
+
+@person.command("add")
+@click.argument("person_id")
+@click.option("--name", required=True, help="Full name (e.g. 张三).")
+@click.option("--role", required=True, help="agent | team_lead | supervisor | manager | warehouse | qc | finance | purchasing")
+@click.option("--reports-to", "reports_to", default=None, help="Their direct superior (a person id).")
+@click.option("--email", default=None, help="Maps their Git commits to them.")
+@click.pass_context
+def add(ctx, person_id, name, role, reports_to, email):
+    """Add a person (the first one by anyone; then a supervisor or above).
+
+    \b
+    Example:
+      csops --as zhuguan person add xiaowang --name 小王 --role agent --reports-to banzhang
+    """
+    from csops.people import add_person
+
+    click.echo(add_person(session(ctx), person_id, name=name, role=role, reports_to=reports_to, email=email))
+
+
+@person.command("list")
+@output_options
+@click.pass_context
+def list_(ctx, fmt, lang):
+    """List the roster.
+
+    \b
+    Example:
+      csops person list --format json
+    """
+    sess = session(ctx)
+    rows = [{"id": p.id, "name": p.name, "role": p.role, "reports_to": p.reports_to, "email": p.email,
+             "active": p.active} for p in sess.roster]
+    rows.sort(key=lambda r: r["id"])
+    if fmt != "json":
+        for row in rows:
+            row["role"] = sess.policy.role_label(row["role"]) if lang_of(sess, lang) == "zh" else row["role"]
+    echo_rows(sess, rows, ["id", "name", "role", "reports_to", "email", "active"], fmt, lang)
+
+
+@person.command("show")
+@click.argument("person_id")
+@output_options
+@click.pass_context
+def show(ctx, person_id, fmt, lang):
+    """Show one person and their reporting chain.
+
+    \b
+    Example:
+      csops person show xiaowang
+    """
+    from csops.render import render_object
+
+    sess = session(ctx)
+    p = sess.roster.require(person_id)
+    data = {"id": p.id, "name": p.name, "role": p.role, "reports_to": p.reports_to, "email": p.email,
+            "active": p.active, "chain": [x.id for x in sess.roster.chain_above(p.id)]}
+    click.echo(render_object(data, fmt, lang_of(sess, lang)))
+
+
+COMMANDS = [person]

@@ -1,0 +1,72 @@
+"""The generic commands every record type has: show, list, move."""
+
+from __future__ import annotations
+
+import click
+
+from csops.cli.common import echo_rows, lang_of, note_option, output_options, require_reveal, session
+
+
+def type_group(rtype: str, summary: str, example: str) -> click.Group:
+    @click.group(name=rtype, help=f"{summary}\n\n\b\nExample:\n{example}")
+    def group():
+        pass
+
+    @group.command("show", help=f"Show one {rtype}: every field plus computed ones (deadlines, …).\n\n\b\n"
+                                f"Example:\n  csops {rtype} show 7K3Q --format json")
+    @click.argument("record_id")
+    @click.option("--reveal", is_flag=True, help="Show customers' contacts unmasked (supervisor or above).")
+    @output_options
+    @click.pass_context
+    def show(ctx, record_id, reveal, fmt, lang):
+        from csops.render import mask_contact, render_object
+        from csops.reports.listing import show_record
+
+        sess = session(ctx)
+        data = show_record(sess, rtype, record_id)
+        if reveal:
+            require_reveal(sess)
+        elif fmt != "json" and isinstance(data.get("customer"), dict) and data["customer"].get("contact"):
+            data["customer"] = {**data["customer"], "contact": mask_contact(data["customer"]["contact"])}
+        click.echo(render_object(data, fmt, lang_of(sess, lang)))
+
+    @group.command("list", help=f"List {rtype} records, optionally by status.\n\n\b\n"
+                                f"Example:\n  csops {rtype} list --status {_first_state(rtype)} --format csv")
+    @click.option("--status", default=None, help="Only records in this state.")
+    @click.option("--reveal", is_flag=True, help="Show customers' contacts unmasked (supervisor or above).")
+    @output_options
+    @click.pass_context
+    def list_(ctx, status, reveal, fmt, lang):
+        from csops.reports.listing import list_records
+
+        sess = session(ctx)
+        if reveal:
+            require_reveal(sess)
+        rows, columns = list_records(sess, rtype, status, reveal=reveal, table=fmt != "json")
+        echo_rows(sess, rows, columns, fmt, lang)
+
+    if rtype != "return":  # `return move` has the options each step needs (cli/returns.py)
+        @group.command("move", help=f"Move a {rtype} to STATE through its legal transition.\n\n\b\n"
+                                    f"Example:\n  csops {rtype} move 7K3Q {_second_state(rtype)}")
+        @click.argument("record_id")
+        @click.argument("state")
+        @note_option
+        @click.pass_context
+        def move(ctx, record_id, state, note):
+            from csops.actions import move as do_move
+
+            click.echo(do_move(session(ctx), rtype, record_id, state, note=note))
+
+    return group
+
+
+def _first_state(rtype):
+    from csops.workflows import WORKFLOWS
+
+    return WORKFLOWS[rtype].states[0]
+
+
+def _second_state(rtype):
+    from csops.workflows import WORKFLOWS
+
+    return WORKFLOWS[rtype].states[1]

@@ -1,0 +1,79 @@
+"""csops return …: 退货 commands."""
+
+from __future__ import annotations
+
+import click
+
+from csops.cli.common import note_option, session
+from csops.cli.records import type_group
+
+returns = type_group("return", "Returns 退货: self-returns 自退件, in-transit 在途退件, refusals 拒收件.",
+                     "  csops return new --kind self --order TB20261120-0081 --customer 赵女士 --item A100:2")
+
+
+@returns.command("new")
+@click.option("--kind", required=True, type=click.Choice(["self", "transit", "refused"]))
+@click.option("--order", required=True, help="The order number.")
+@click.option("--customer", required=True, help="The customer's name.")
+@click.option("--item", "items", multiple=True, required=True, metavar="SKU:QTY", help="An item returned (repeat).")
+@click.option("--reason", default=None)
+@click.option("--resolution", type=click.Choice(["refund", "exchange"]), default=None,
+              help="What the customer asked for (a self-return; default refund).")
+@note_option
+@click.pass_context
+def new(ctx, kind, order, customer, items, reason, resolution, note):
+    """Register a return (customer service); prints its id.
+
+    \b
+    Example:
+      csops return new --kind transit --order TB1234 --customer 钱先生 --item B200:1
+    """
+    from csops.workflows import returns as wf
+
+    click.echo(wf.new(session(ctx), kind=kind, order=order, customer=customer, items=list(items), reason=reason,
+                      resolution=resolution, note=note))
+
+
+@returns.command("move")
+@click.argument("record_id")
+@click.argument("state")
+@click.option("--item", "items", multiple=True, metavar="SKU=good|defective",
+              help="At the QC check: the verdict per item (SKU=good:2,defective:1 for a split).")
+@click.option("--amount", default=None, help="At the refund: the amount (two decimals at most).")
+@click.option("--tracking", default=None, help="At the re-ship: the new tracking number.")
+@note_option
+@click.pass_context
+def move(ctx, record_id, state, items, amount, tracking, note):
+    """Move a return to its next STATE (each step only by its department).
+
+    \b
+    Example:
+      csops --as qc_li return move 7K3Q qc_checked --item A100=good --item A200=defective
+      csops --as fin_zhou return move 7K3Q refunded --amount 129.00
+    """
+    from csops.workflows import returns as wf
+
+    click.echo(wf.move(session(ctx), record_id, state, items=items, amount=amount, tracking=tracking, note=note))
+
+
+@returns.command("vendor")
+@click.option("--supplier", required=True, help="The supplier the defective goods go back to.")
+@click.argument("record_ids", nargs=-1)
+@note_option
+@click.pass_context
+def vendor(ctx, supplier, record_ids, note):
+    """Issue a return-to-vendor note 退厂单 for defective items not yet sent back (purchasing).
+
+    \b
+    Example:
+      csops --as cg_sun return vendor --supplier 华东电子 R-20261118-4F2KQ9
+    """
+    from csops.workflows import returns as wf
+
+    number, lines = wf.vendor(session(ctx), supplier=supplier, refs=list(record_ids), note=note)
+    click.echo(number)
+    for line in lines:
+        click.echo(f"  {line['return']}  {line['sku']} × {line['qty']}")
+
+
+COMMANDS = [returns]

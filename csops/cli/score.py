@@ -1,0 +1,53 @@
+"""csops score …: 考核 commands."""
+
+from __future__ import annotations
+
+import click
+
+from csops.cli.common import note_option, session
+from csops.cli.records import type_group
+
+score = type_group("score", "Score events 考核: penalty points, fines and dismissal rules from the policy catalog.",
+                   "  csops --as banzhang score add --person zhangsan --code PHONE_RINGS --date 2026-11-20")
+
+
+@score.command("add")
+@click.option("--person", default=None, help="Whose score (omit for LUNCH_OFF_POST: every active agent).")
+@click.option("--code", required=True, help="A code from scores.catalog in policy.yaml.")
+@click.option("--date", default=None, help="When it happened (YYYY-MM-DD; default: today).")
+@click.option("--fine", type=float, default=None, help="Fine in yuan, within the code's range.")
+@click.option("--minutes", type=int, default=None, help="Minutes late (LATE).")
+@click.option("--ref", default=None, help="A related record id.")
+@click.option("--note", default=None)
+@click.pass_context
+def add(ctx, person, code, date, fine, minutes, ref, note):
+    """Record a score event (team lead or above); prints its id.
+
+    \b
+    Example:
+      csops --as banzhang score add --person zhangsan --code LATE --minutes 35 --date 2026-11-20
+    """
+    from csops.workflows import score as wf
+
+    click.echo(wf.add(session(ctx), person=person, code=code, date=date, fine=fine, minutes=minutes, ref=ref,
+                      note=note))
+
+
+def _simple(name: str, doc: str):
+    @click.command(name, help=doc)
+    @click.argument("record_id")
+    @note_option
+    @click.pass_context
+    def command(ctx, record_id, note):
+        from csops.workflows import score as wf
+
+        click.echo(wf.simple(session(ctx), record_id, name, note=note))
+    return command
+
+
+score.add_command(_simple("confirm", "Confirm a recorded event (supervisor or above).\n\n\b\n"
+                                     "Example:\n  csops --as zhuguan score confirm S-20261120-7QK2MB"))
+score.add_command(_simple("revoke", "Revoke an event; it stops counting (supervisor or above).\n\n\b\n"
+                                    "Example:\n  csops --as zhuguan score revoke S-20261120-7QK2MB --note 误记"))
+
+COMMANDS = [score]

@@ -1,0 +1,125 @@
+"""csops ticket …: 工单 commands."""
+
+from __future__ import annotations
+
+import click
+
+from csops.cli.common import note_option, session
+from csops.cli.records import type_group
+
+ticket = type_group("ticket", "Tickets 工单: complaints 投诉, inquiries 咨询, feedback 建议.",
+                    "  csops ticket new --kind complaint --channel phone --customer 王女士 \\\n"
+                    "      --contact 13812345678 --summary 收到的商品破损")
+
+
+@ticket.command("new")
+@click.option("--kind", required=True, type=click.Choice(["complaint", "inquiry", "feedback"]))
+@click.option("--channel", required=True, type=click.Choice(["phone", "email", "chat", "visit", "letter", "other"]))
+@click.option("--level", default=None, help="normal (default) | urgent | major")
+@click.option("--customer", required=True, help="The customer's name.")
+@click.option("--contact", default=None, help="Phone or e-mail (masked in listings).")
+@click.option("--summary", required=True, help="What the customer wants, in one line.")
+@note_option
+@click.pass_context
+def new(ctx, kind, channel, level, customer, contact, summary, note):
+    """Register a ticket (登记); prints its id.
+
+    \b
+    Example:
+      csops ticket new --kind inquiry --channel chat --customer 李先生 --summary 询问发货时间
+    """
+    from csops.workflows import ticket as wf
+
+    click.echo(wf.new(session(ctx), kind=kind, channel=channel, level=level, customer=customer, contact=contact,
+                      summary=summary, note=note))
+
+
+@ticket.command("route")
+@click.argument("record_id")
+@click.option("--to-dept", "department", required=True, help="The department that will handle it.")
+@click.option("--assignee", default=None, help="The person handling it.")
+@click.option("--due", default=None, help="An explicit deadline (ISO); otherwise the policy SLA applies.")
+@note_option
+@click.pass_context
+def route(ctx, record_id, department, assignee, due, note):
+    """Route (or re-route) a ticket to a department, with an optional deadline (分流).
+
+    \b
+    Example:
+      csops ticket route 7K3Q --to-dept 仓库 --assignee wangwu --due 2026-11-24T12:00
+    """
+    from csops.workflows import ticket as wf
+
+    click.echo(wf.route(session(ctx), record_id, department=department, assignee=assignee, due=due, note=note))
+
+
+@ticket.command("resolve")
+@click.argument("record_id")
+@note_option
+@click.pass_context
+def resolve(ctx, record_id, note):
+    """Mark a ticket resolved (complaints must have been routed).
+
+    \b
+    Example:
+      csops ticket resolve 7K3Q --note 已补发
+    """
+    from csops.workflows import ticket as wf
+
+    click.echo(wf.resolve(session(ctx), record_id, note=note))
+
+
+@ticket.command("callback")
+@click.argument("record_id")
+@click.option("--outcome", required=True, type=click.Choice(["reached", "unreachable"]))
+@click.option("--satisfaction", type=click.IntRange(1, 5), default=None,
+              help="5 高度满意 4 一般满意 3 无意见 2 有些不满意 1 极不满意")
+@note_option
+@click.pass_context
+def callback(ctx, record_id, outcome, satisfaction, note):
+    """Record a callback 回访: satisfied (≥ 3) closes, dissatisfied (≤ 2) reopens.
+
+    \b
+    Example:
+      csops ticket callback 7K3Q --outcome reached --satisfaction 4
+    """
+    from csops.workflows import ticket as wf
+
+    click.echo(wf.callback(session(ctx), record_id, outcome=outcome, satisfaction=satisfaction, note=note))
+
+
+@ticket.command("escalate")
+@click.argument("record_id")
+@click.option("--emergency", is_flag=True, help="Skip a level (越级上报); flagged for reporting afterwards.")
+@click.option("--to", "to", default=None, help="Report to this person up your chain (skipping needs --emergency).")
+@note_option
+@click.pass_context
+def escalate(ctx, record_id, emergency, to, note):
+    """Raise the level one step and report it to your superior (逐级上报).
+
+    \b
+    Example:
+      csops ticket escalate 7K3Q
+    """
+    from csops.workflows import ticket as wf
+
+    click.echo(wf.escalate(session(ctx), record_id, emergency=emergency, to=to, note=note))
+
+
+@ticket.command("close")
+@click.argument("record_id")
+@note_option
+@click.pass_context
+def close(ctx, record_id, note):
+    """Close a resolved ticket (a complaint needs a satisfied callback or enough unreachable attempts).
+
+    \b
+    Example:
+      csops ticket close 7K3Q
+    """
+    from csops.workflows import ticket as wf
+
+    click.echo(wf.close(session(ctx), record_id, note=note))
+
+
+COMMANDS = [ticket]

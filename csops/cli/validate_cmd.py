@@ -1,0 +1,46 @@
+"""csops validate"""
+
+from __future__ import annotations
+
+import click
+
+from csops.cli.common import session
+
+
+@click.command("validate")
+@click.option("--history", is_flag=True, help="Also replay the Git history of the records.")
+@click.option("--since", metavar="REV", default=None, help="With --history: only the commits after REV.")
+@click.pass_context
+def validate(ctx, history, since):
+    """Check every record, the roster and the policy; print problems as path:line: CODE message.
+
+    Exit 0 when clean, 1 when problems were found, 2 on bad usage.
+
+    \b
+    Example:
+      csops validate --history --since origin/main
+    """
+    from pathlib import Path
+
+    from csops.checks import validate_tree
+    from csops.errors import ExitStatus
+    from csops.store import Store, find_records_root
+
+    store = Store(find_records_root(Path.cwd(), ctx.obj.records))
+    problems = validate_tree(store)
+    policy_broken = any(p.path == store.display(store.policy_path) for p in problems)
+    if (history or since) and not policy_broken:
+        from csops.audit import merge_problems, replay
+
+        problems = merge_problems(problems, replay(session(ctx), since=since))
+    for problem in problems:
+        click.echo(problem.format())
+    files = len({p.path for p in problems})
+    if problems:
+        click.echo(f"csops: {len(problems)} problem{'s' if len(problems) != 1 else ''} in {files} "
+                   f"file{'s' if files != 1 else ''}", err=True)
+        ctx.exit(ExitStatus.REFUSED)
+    click.echo("csops: all records valid", err=True)
+
+
+COMMANDS = [validate]

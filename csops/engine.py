@@ -1,0 +1,239 @@
+"""The transition engine: applies a record type's workflow table (states, transitions, roles,
+guards) to a record, and checks a stored record's whole history against the same table.
+
+The CLI and `validate` share these checks, so a thing the CLI refuses is exactly a thing
+validate reports when it is done by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable
+
+from csops.problems import Problems
+from csops.schema import Enum, Instant, List, Map, PersonRef, Str, check_fields
+from csops.timeutil import try_instant
+
+
+@dataclass(frozen=True)
+class Guard:
+    code: str
+    check: Callable[["Step"], str | None]   # returns why the step is refused, or None
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str                      # the verb; also the key of its roles in policy.permissions
+    sources: tuple[str, ...]         # states it may leave from; () creates the record
+    target: str
+    guards: tuple[Guard, ...] = ()
+    when: Callable[[dict], bool] | None = None   # a condition on the record (e.g. only inquiries)
+    why_not: str = ""                # said when `when` is false
+    effect: Callable | None = None   # (document, entry) → None: applied however the step is made
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """Something owed on a record by a deadline: what the overdue report lists."""
+    what: str
+    due: dt.datetime
+    owner: str | None
+    wall_clock: bool = False   # a wall-clock deadline (callbacks): lateness in real hours, not working hours
+
+
+@dataclass
+class Workflow:
+    type: str                        # ticket | return | leave | score
+    prefix: str                      # id prefix: T, R, L, S
+    folder: str                      # folder under records/
+    label: str                       # 工单 …
+    states: tuple[str, ...]
+    transitions: tuple[Transition, ...]
+    fields: dict                     # schema of the type's own fields
+    notes: dict = field(default_factory=dict)   # (from, to) → why it is not allowed
+    computed: Callable | None = None            # (rec, ctx) → extra keys for show
+    obligations: Callable | None = None         # (rec, ctx) → [Obligation]
+    record_checks: tuple = ()                    # (rec, ctx, out, path) → None
+    cross_checks: tuple = ()                     # like record_checks, but reading other records
+    commands: dict = field(default_factory=dict)  # action → library call, for steps needing more than `move`
+
+    @property
+    def initial(self) -> tuple[str, ...]:
+        return tuple(t.target for t in self.transitions if not t.sources)
+
+    def candidates(self, source: str | None, target: str, rec: dict) -> list[Transition]:
+        out = []
+        for t in self.transitions:
+            if t.target != target:
+                continue
+            if (source is None and not t.sources) or (source is not None and source in t.sources):
+                out.append(t)
+        return out
+
+    def find(self, source: str | None, target: str, action: str | None, rec: dict) -> Transition | None:
+        """The transition a history step stands for (first declared wins when no action is named)."""
+        for t in self.candidates(source, target, rec):
+            if action in (None, t.action) and (t.when is None or t.when(rec)):
+                return t
+        return None
+
+    def by_action(self, action: str, source: str, rec: dict, target: str | None = None) -> Transition | None:
+        for t in self.transitions:
+            if t.action == action and source in t.sources and target in (None, t.target):
+                if t.when is None or t.when(rec):
+                    return t
+        return None
+
+    def explain(self, source: str | None, target: str, rec: dict, action: str | None = None) -> str:
+        if (source, target) in self.notes:
+            return self.notes[(source, target)]
+        for t in self.candidates(source, target, rec):
+            if t.when is not None and not t.when(rec) and t.why_not:
+                return t.why_not
+        nexts = sorted({t.target for t in self.transitions if source in t.sources and (t.when is None or t.when(rec))})
+        if action and not any(t.action == action for t in self.transitions):
+            return f"{self.type} has no action {action!r}"
+        return f"from {source} it can go to: {', '.join(nexts) if nexts else 'nothing (final state)'}"
+
+    def common_fields(self) -> dict:
+        states = Enum(required=True, values=self.states)
+        entry = Map(fields={
+            "at": Instant(required=True),
+            "by": PersonRef(required=True),
+            "from": Enum(values=self.states),
+            "to": Enum(required=True, values=self.states),
+            "action": Str(),
+            "note": Str(),
+        })
+        return {
+            "id": Str(required=True),
+            "status": states,
+            "created": Instant(required=True),
+            "created_by": PersonRef(required=True),
+            "history": List(required=True, item=entry, min_len=1),
+        }
+
+
+@dataclass
+class Context:
+    """What rules may look at: the policy, the roster, and (lazily) other records."""
+    policy: object
+    roster: object
+    store: object = None
+    now: dt.datetime | None = None
+    _cache: dict = field(default_factory=dict)
+
+    @property
+    def calendar(self):
+        return self.policy.calendar
+
+    @property
+    def tz(self):
+        return self.policy.tz
+
+    def records(self, rtype: str) -> list:
+        """Every record of a type (loaded once per command)."""
+        if rtype not in self._cache:
+            self._cache[rtype] = self.store.load_type(rtype) if self.store else []
+        return self._cache[rtype]
+
+    def seed(self, rtype: str, records: list) -> None:
+        self._cache[rtype] = records
+
+
+@dataclass
+class Step:
+    """One history entry seen in the light of its record: what guards look at."""
+    rec: dict
+    index: int
+    entry: dict
+    source: str | None
+    transition: Transition
+    ctx: Context
+
+    @property
+    def at(self) -> dt.datetime | None:
+        return try_instant(self.entry.get("at"), self.ctx.tz)
+
+    @property
+    def by(self) -> str:
+        return self.entry.get("by")
+
+    @property
+    def person(self):
+        return self.ctx.roster.get(self.by)
+
+    def entries_before(self) -> list[dict]:
+        return self.rec.get("history", [])[: self.index]
+
+
+def check_record(rec: dict, wf: Workflow, ctx: Context, out: Problems, path: str, *, only_step: int | None = None):
+    """Schema, history replay (legal steps, roles, guards, time order) and the type's own checks.
+
+    `only_step` limits the replay's role and guard checks to one history entry (the CLI checks
+    the step it is about to add; validate checks them all)."""
+    before = len(out)
+    check_fields(rec, wf.common_fields(), (), ctx, out, path)
+    check_fields(rec, wf.fields, (), ctx, out, path)
+    if len(out) > before and not isinstance(rec.get("history"), list):
+        return
+    history = rec.get("history")
+    if not isinstance(history, list) or not history or not all(isinstance(e, dict) for e in history):
+        return
+    _check_history(rec, history, wf, ctx, out, path, only_step)
+    for check in wf.record_checks:
+        check(rec, ctx, out, path)
+
+
+def _check_history(rec, history, wf, ctx, out, path, only_step):
+    tz = ctx.policy.tz
+    source, previous_at = None, None
+    first = history[0]
+    if rec.get("created") is not None and first.get("at") != rec.get("created"):
+        out.add(path, "BAD_HISTORY", "created must equal the time of the first history entry", key=("created",))
+    if rec.get("created_by") is not None and first.get("by") != rec.get("created_by"):
+        out.add(path, "BAD_HISTORY", "created_by must be who made the first history entry", key=("created_by",))
+    for index, entry in enumerate(history):
+        key = ("history", index)
+        at = try_instant(entry.get("at"), tz)
+        if at is not None and previous_at is not None and at < previous_at:
+            out.add(path, "TIME_BACKWARDS", f"history[{index}] at {entry.get('at')} is earlier than the entry before it",
+                    "history is append-only and in time order", key=key + ("at",))
+        previous_at = at or previous_at
+        target = entry.get("to")
+        stated = entry.get("from")
+        if index and stated is not None and stated != source:
+            out.add(path, "BAD_HISTORY", f"history[{index}] says from {stated} but the record was {source}",
+                    "two changes were merged on top of each other; fix the later entry", key=key + ("from",))
+        transition = wf.find(source, target, entry.get("action"), rec)
+        if transition is None:
+            arrow = f"{source} → {target}" if source else f"created as {target}"
+            out.add(path, "ILLEGAL_TRANSITION", f"{arrow} ({wf.explain(source, target, rec, entry.get('action'))})",
+                    key=key + ("to",))
+            source = target
+            continue
+        if only_step is None or only_step == index:
+            step = Step(rec, index, entry, source, transition, ctx)
+            problem = role_problem(step, wf)
+            if problem:
+                out.add(path, "ROLE_NOT_ALLOWED", problem, key=key + ("by",))
+            for guard in transition.guards:
+                reason = guard.check(step)
+                if reason:
+                    out.add(path, guard.code, reason, key=key)
+        source = target
+    if rec.get("status") is not None and rec.get("status") != source:
+        out.add(path, "STATUS_MISMATCH", f"status is {rec.get('status')} but the last history entry goes to {source}",
+                "status must equal the `to` of the last history entry", key=("status",))
+
+
+def role_problem(step: Step, wf: Workflow) -> str | None:
+    person = step.person
+    if person is None:
+        return None  # reported as UNKNOWN_PERSON by the schema
+    allowed = step.ctx.policy.permission(wf.type, step.transition.action)
+    if step.ctx.policy.role_matches(person.role, allowed):
+        return None
+    return (f"{person.id} ({person.role}) may not {step.transition.action} a {wf.type} "
+            f"(allowed: {', '.join(map(str, allowed)) or 'nobody'})")

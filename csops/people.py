@@ -1,0 +1,140 @@
+"""The roster (records/people/<id>.yaml): who is who, who reports to whom, and who is acting."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from csops.errors import BadInput, NotFound
+from csops.gitlog import Author
+
+PERSON_ID = re.compile(r"^[a-z][a-z0-9_.-]{0,39}$")
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    role: str
+    reports_to: str | None
+    email: str | None
+    active: bool
+
+    @classmethod
+    def from_data(cls, data: dict) -> "Person":
+        return cls(
+            id=str(data.get("id")),
+            name=str(data.get("name") or data.get("id")),
+            role=str(data.get("role")),
+            reports_to=str(data["reports_to"]) if data.get("reports_to") else None,
+            email=str(data["email"]) if data.get("email") else None,
+            active=data.get("active", True) is not False,
+        )
+
+    @property
+    def author(self) -> Author:
+        return Author(self.name, self.email or f"{self.id}@csops.invalid")
+
+
+class Roster:
+    def __init__(self, people: dict[str, Person]):
+        self.people = people
+
+    def __contains__(self, person_id) -> bool:
+        return person_id in self.people
+
+    def __iter__(self):
+        return iter(self.people.values())
+
+    def __len__(self):
+        return len(self.people)
+
+    def get(self, person_id) -> Person | None:
+        return self.people.get(person_id)
+
+    def require(self, person_id: str) -> Person:
+        person = self.people.get(person_id)
+        if person is None:
+            raise NotFound(f"no person {person_id!r} in the roster", "see csops person list")
+        return person
+
+    def chain_above(self, person_id: str) -> list[Person]:
+        """reports_to, then their reports_to, … (stops at a cycle or a missing link)."""
+        out, seen = [], {person_id}
+        current = self.people.get(person_id)
+        while current and current.reports_to and current.reports_to not in seen:
+            seen.add(current.reports_to)
+            current = self.people.get(current.reports_to)
+            if current is None:
+                break
+            out.append(current)
+        return out
+
+    def by_author(self, author: Author) -> Person | None:
+        """The person a Git author stands for: by email, else by id or name."""
+        email = (author.email or "").lower()
+        for person in self.people.values():
+            if person.email and person.email.lower() == email:
+                return person
+        for person in self.people.values():
+            if email == f"{person.id}@csops.invalid" or author.name in (person.id, person.name):
+                return person
+        return None
+
+    def by_email(self, email: str | None) -> Person | None:
+        if not email:
+            return None
+        for person in self.people.values():
+            if person.email and person.email.lower() == email.lower():
+                return person
+        return None
+
+
+def resolve_actor(roster: Roster, as_option: str | None, git_email: str | None) -> Person:
+    """--as / CSOPS_USER, else the person whose email is `git config user.email`."""
+    if as_option:
+        person = roster.get(as_option)
+        if person is None:
+            raise NotFound(f"--as {as_option}: no such person in the roster", "see csops person list")
+        if not person.active:
+            raise BadInput(f"--as {as_option}: {person.name} is not active")
+        return person
+    person = roster.by_email(git_email)
+    if person is None:
+        raise BadInput("who is acting? no --as PERSON, no CSOPS_USER, and git user.email "
+                       f"{git_email or '(unset)'} matches nobody in the roster",
+                       "pass --as PERSON or set CSOPS_USER")
+    return person
+
+
+def add_person(session, person_id: str, *, name: str, role: str, reports_to: str | None = None,
+               email: str | None = None) -> str:
+    """Add to the roster. The first person may be added by anyone; after that a supervisor or
+    above (policy permissions.person_add)."""
+    from csops.actions import save_person
+    from csops.errors import Refused
+
+    policy, roster = session.policy, session.roster
+    if not PERSON_ID.match(person_id or ""):
+        raise BadInput(f"person id {person_id!r}: use lower-case letters, digits, _ . - (e.g. zhangsan)")
+    if role not in policy.roles:
+        raise BadInput(f"--role {role!r} is not one of {', '.join(policy.roles)}")
+    if reports_to and reports_to not in roster:
+        raise NotFound(f"--reports-to {reports_to}: no such person in the roster")
+    if email and roster.by_email(email):
+        raise Refused(f"--email {email} already belongs to {roster.by_email(email).id}")
+    if person_id in roster:
+        raise Refused(f"person {person_id} already exists")
+    data = {"id": person_id, "name": name, "role": role, "reports_to": reports_to, "email": email, "active": True}
+    new_person = Person.from_data(data)
+    if len(roster):
+        actor = session.actor
+        allowed = policy.permission("person_add")
+        if not policy.role_matches(actor.role, allowed):
+            raise Refused(f"{actor.id} ({actor.role}) may not add people (allowed: {', '.join(allowed)})")
+        author, actor_id = actor.author, actor.id
+    else:
+        author, actor_id = new_person.author, None  # bootstrap: the first person adds themselves
+    data = {k: v for k, v in data.items() if v is not None}
+    save_person(session, person_id, data, actor_id, author)
+    return person_id

@@ -1,0 +1,274 @@
+"""policy.yaml: loading it over the shipped defaults, checking it is sane, and asking it questions.
+
+The shipped `templates/policy.yaml` is the single source of every default number; a team's
+`records/policy.yaml` overrides any part of it (mappings merge key by key, lists replace).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from csops import yamlio
+from csops.calendar import BusinessCalendar
+from csops.errors import CsopsError, PolicyError
+from csops.problems import Problem, Problems
+from csops.templates import template_text
+from csops.timeutil import parse_clock, zone
+
+RECORD_TYPES = ("ticket", "return", "leave", "score")
+
+
+def deep_merge(base, override):
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            merged[key] = deep_merge(base.get(key), value) if key in base else value
+        return merged
+    return override
+
+
+@functools.lru_cache(maxsize=1)
+def default_policy_data() -> dict:
+    return yamlio.load(template_text("policy.yaml"))
+
+
+@dataclass
+class Policy:
+    data: dict
+    path: str = "policy.yaml"
+    calendar: BusinessCalendar = field(init=False)
+
+    def __post_init__(self):
+        self.calendar = BusinessCalendar.from_config(self.data.get("calendar"), self.data.get("timezone"))
+
+    @property
+    def tz(self):
+        return self.calendar.tz
+
+    @property
+    def language(self) -> str:
+        return str(self.data.get("language") or "zh")
+
+    def section(self, name: str) -> dict:
+        value = self.data.get(name)
+        return value if isinstance(value, dict) else {}
+
+    def number(self, section: str, key: str):
+        value = self.section(section).get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise PolicyError(f"{self.path}: {section}.{key} must be a number, got {value!r}")
+        return value
+
+    def clock(self, section: str, key: str) -> dt.time:
+        try:
+            return parse_clock(self.section(section).get(key), what=f"{section}.{key}")
+        except CsopsError as exc:
+            raise PolicyError(f"{self.path}: {exc.message}", exc.hint) from None
+
+    # -- roles --------------------------------------------------------------------------------
+
+    @property
+    def chain(self) -> list[str]:
+        return list(self.section("roles").get("chain") or [])
+
+    @property
+    def departments(self) -> list[str]:
+        return list(self.section("roles").get("departments") or [])
+
+    @property
+    def roles(self) -> list[str]:
+        return self.chain + self.departments
+
+    def rank(self, role: str) -> int | None:
+        """Position in the reporting chain (agent 0 … manager 3); None for departments."""
+        chain = self.chain
+        return chain.index(role) if role in chain else None
+
+    def at_least(self, role: str, minimum: str) -> bool:
+        rank, floor = self.rank(role), self.rank(minimum)
+        return rank is not None and floor is not None and rank >= floor
+
+    def role_matches(self, role: str, specs) -> bool:
+        for spec in specs or ():
+            spec = str(spec)
+            if spec.endswith("+") and self.at_least(role, spec[:-1]):
+                return True
+            if spec == role:
+                return True
+        return False
+
+    def permission(self, *keys: str) -> list:
+        node = self.data.get("permissions") or {}
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else None
+        return list(node or [])
+
+    def role_label(self, role: str) -> str:
+        return str((self.section("roles").get("labels") or {}).get(role, role))
+
+    def catalog(self) -> dict:
+        return self.section("scores").get("catalog") or {}
+
+
+def load_policy(path: Path, display: str | None = None) -> Policy:
+    """Load and check; raises PolicyError naming the first problem."""
+    problems = Problems()
+    policy = _load(path, display or str(path), problems)
+    if problems:
+        first = problems.items[0]
+        raise PolicyError(first.format(), "csops validate lists every problem in the policy")
+    return policy
+
+
+def check_policy(path: Path, display: str) -> list[Problem]:
+    problems = Problems()
+    _load(path, display, problems)
+    return problems.items
+
+
+def _load(path: Path, display: str, problems: Problems) -> Policy | None:
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        problems.add(display, "NO_POLICY", f"cannot read policy: {exc.strerror}", "run csops init or pass --records")
+        return None
+    try:
+        user = yamlio.load(text)
+    except yamlio.YamlError as exc:
+        problems.add(display, "YAML", exc.message, exc.hint, line=exc.line)
+        return None
+    if user is None:
+        user = {}
+    if not isinstance(user, dict):
+        problems.add(display, "BAD_POLICY", "policy.yaml must be a mapping of sections", line=1)
+        return None
+    data = deep_merge(default_policy_data(), user)
+    _check(data, display, problems)
+    if problems:
+        return None
+    try:
+        return Policy(data, display)
+    except CsopsError as exc:
+        problems.add(display, "BAD_CALENDAR", exc.message, exc.hint, key=("calendar",))
+        return None
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check(data: dict, path: str, problems: Problems) -> None:
+    """Sanity of everything a later computation relies on; each problem names its key."""
+    try:
+        zone(data.get("timezone"))
+    except CsopsError as exc:
+        problems.add(path, "BAD_POLICY", exc.message, exc.hint, key=("timezone",))
+    try:
+        BusinessCalendar.from_config(data.get("calendar"), "UTC")
+    except CsopsError as exc:
+        problems.add(path, "BAD_CALENDAR", exc.message, exc.hint, key=("calendar",))
+    if data.get("language") not in ("zh", "en"):
+        problems.add(path, "BAD_POLICY", f"language must be zh or en, not {data.get('language')!r}", key=("language",))
+
+    def positive(section, key, allow_zero=False):
+        value = (data.get(section) or {}).get(key)
+        if not _is_number(value) or value < 0 or (value == 0 and not allow_zero):
+            problems.add(path, "BAD_POLICY", f"{section}.{key} must be a positive number, got {value!r}",
+                         key=(section, key))
+
+    def clock(section, key):
+        try:
+            parse_clock((data.get(section) or {}).get(key), what=f"{section}.{key}")
+        except CsopsError as exc:
+            problems.add(path, "BAD_POLICY", exc.message, exc.hint, key=(section, key))
+
+    for key in ("cutoff", "same_day_due", "next_day_due"):
+        clock("tickets", key)
+    clock("leave", "half_day_split")
+    for key in ("callback_hours", "callback_retry_hours", "unreachable_attempts", "close_min_satisfaction"):
+        positive("tickets", key)
+    levels = (data.get("tickets") or {}).get("levels")
+    hours = (data.get("tickets") or {}).get("complaint_hours")
+    if not isinstance(levels, list) or not levels:
+        problems.add(path, "BAD_POLICY", "tickets.levels must be a non-empty list", key=("tickets", "levels"))
+    elif not isinstance(hours, dict) or any(not _is_number(hours.get(lv)) or hours.get(lv) <= 0 for lv in levels):
+        problems.add(path, "BAD_POLICY", "tickets.complaint_hours needs a positive number of hours for every level",
+                     key=("tickets", "complaint_hours"))
+    for key in ("inspect_working_days", "refund_working_days", "exchange_working_days"):
+        positive("returns", key)
+    notice = (data.get("leave") or {}).get("notice_hours")
+    if not isinstance(notice, dict) or any(not _is_number(notice.get(k)) or notice.get(k) < 0
+                                           for k in ("personal", "sick", "special")):
+        problems.add(path, "BAD_POLICY", "leave.notice_hours needs personal, sick and special hours",
+                     key=("leave", "notice_hours"))
+    positive("leave", "holiday_notice_hours", allow_zero=True)
+    positive("leave", "certificate_min_days")
+    positive("scores", "base")
+
+    roles = data.get("roles") or {}
+    chain, departments = roles.get("chain"), roles.get("departments") or []
+    if not isinstance(chain, list) or not chain or not all(isinstance(r, str) for r in chain):
+        problems.add(path, "BAD_POLICY", "roles.chain must list the reporting chain, lowest first", key=("roles", "chain"))
+        return
+    known = set(chain) | set(departments)
+    for role in ((data.get("leave") or {}).get("approver_role"),):
+        if role not in chain:
+            problems.add(path, "BAD_POLICY", f"leave.approver_role {role!r} is not in roles.chain",
+                         key=("leave", "approver_role"))
+    _check_permissions(data.get("permissions") or {}, known, path, problems, ("permissions",))
+    _check_catalog((data.get("scores") or {}).get("catalog"), chain, path, problems)
+
+
+def _check_permissions(node, known, path, problems, key):
+    if isinstance(node, dict):
+        for name, value in node.items():
+            _check_permissions(value, known, path, problems, key + (name,))
+        return
+    if not isinstance(node, list):
+        problems.add(path, "BAD_POLICY", f"{'.'.join(key)} must be a list of roles", key=key)
+        return
+    for spec in node:
+        role = str(spec).rstrip("+")
+        if role not in known:
+            problems.add(path, "BAD_POLICY", f"{'.'.join(key)}: unknown role {spec!r}",
+                         f"roles are {', '.join(sorted(known))}", key=key)
+
+
+def _check_catalog(catalog, chain, path, problems):
+    if not isinstance(catalog, dict) or not catalog:
+        problems.add(path, "BAD_POLICY", "scores.catalog must map codes to rules", key=("scores", "catalog"))
+        return
+    for code, rule in catalog.items():
+        key = ("scores", "catalog", code)
+        if not isinstance(rule, dict):
+            problems.add(path, "BAD_CATALOG", f"{code}: expected a mapping like {{points: 1}}", key=key)
+            continue
+        points = rule.get("points")
+        if not _is_number(points) or points < 0 or not _money_like(points):
+            problems.add(path, "BAD_CATALOG", f"{code}: points must be a number ≥ 0 with at most two decimals, got {points!r}", key=key)
+        fine = rule.get("fine")
+        if fine is not None and not (isinstance(fine, list) and len(fine) == 2 and all(_is_number(x) for x in fine)
+                                     and 0 <= fine[0] <= fine[1]):
+            problems.add(path, "BAD_CATALOG", f"{code}: fine must be [min, max] with 0 ≤ min ≤ max, got {fine!r}", key=key)
+        repeat = rule.get("repeat")
+        if repeat is not None and not (isinstance(repeat, dict) and isinstance(repeat.get("from"), int)
+                                       and repeat.get("from") >= 1 and _is_number(repeat.get("factor"))):
+            problems.add(path, "BAD_CATALOG", f"{code}: repeat must be {{from: N, factor: X}}", key=key)
+        for extra in rule.get("also") or []:
+            if not isinstance(extra, dict) or extra.get("role") not in chain or not _is_number(extra.get("points")):
+                problems.add(path, "BAD_CATALOG", f"{code}: also entries need a chain role and points", key=key)
+        dismissal = rule.get("dismissal_at")
+        if dismissal is not None and (not isinstance(dismissal, int) or dismissal < 1):
+            problems.add(path, "BAD_CATALOG", f"{code}: dismissal_at must be a whole number ≥ 1", key=key)
+
+
+def _money_like(value) -> bool:
+    """At most two decimals (points and yuan alike)."""
+    try:
+        return Decimal(str(value)).as_tuple().exponent >= -2
+    except InvalidOperation:
+        return False

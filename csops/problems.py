@@ -1,0 +1,43 @@
+"""Problems are data: what validate (and every check) returns, printed like a compiler."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str                  # file, relative to the repo root where possible
+    code: str                  # e.g. ILLEGAL_TRANSITION, BAD_FIELD
+    message: str
+    hint: str | None = None
+    key: tuple = ()            # where in the file: ("history", 3, "to"); resolved to a line lazily
+    line: int | None = None    # 1-based, when already known
+    commit: str | None = None  # for history problems: the commit that introduced it
+
+    def format(self, line: int | None = None) -> str:
+        line = line or self.line
+        where = f"{self.path}:{line}" if line else self.path
+        text = f"{where}: {self.code} {self.message}"
+        if self.commit:
+            text = f"{where}: {self.code} commit {self.commit[:10]}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+@dataclass
+class Problems:
+    """A collector that checks append to."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def add(self, path, code, message, hint=None, key=(), line=None, commit=None):
+        self.items.append(Problem(str(path), code, message, hint, tuple(key), line, commit))
+
+    def __bool__(self):
+        return bool(self.items)
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self):
+        return len(self.items)

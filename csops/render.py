@@ -1,0 +1,149 @@
+"""Output: table (aligned for Chinese text), JSON, CSV and Markdown; zh/en labels; masking of
+customers' contact details. JSON keys and stored values stay English whatever the language.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+FORMATS = ("table", "json", "csv", "markdown")
+
+LABELS = {
+    "zh": {
+        "id": "编号", "type": "类型", "status": "状态", "kind": "种类", "channel": "渠道", "level": "级别",
+        "customer": "客户", "contact": "联系方式", "summary": "摘要", "assignee": "处理人", "department": "部门",
+        "due": "截止时间", "callback_due": "回访截止", "overdue": "逾期", "what": "待办", "owner": "负责人",
+        "overdue_hours": "逾期小时", "created": "登记时间", "created_by": "登记人", "person": "人员",
+        "name": "姓名", "role": "角色", "reports_to": "上级", "email": "邮箱", "active": "在职",
+        "start": "开始", "end": "结束", "days": "天数", "order": "订单", "items": "商品", "code": "代码",
+        "date": "日期", "points": "扣分", "fine": "罚款", "ref": "关联", "when": "时间", "by": "操作人",
+        "transition": "变更", "commit": "提交", "note": "备注", "base": "基础分", "deductions": "扣分",
+        "score": "得分", "fines": "罚款", "absence_days": "旷工天数", "flags": "标记", "minutes": "分钟",
+        "reason": "原因", "refund": "退款", "tracking": "快递单号", "waiting_for": "等待", "metric": "指标",
+    },
+    "en": {},
+}
+
+STATE_LABELS = {
+    "zh": {
+        "registered": "已登记", "routed": "已分派", "resolved": "已处理", "closed": "已关闭",
+        "requested": "已申请", "approved": "已批准", "received": "已收货", "inspected": "已初检",
+        "qc_checked": "已质检", "refunded": "已退款", "exchanged": "已换货", "reshipped": "已重发",
+        "rejected": "已驳回", "withdrawn": "已撤回", "cancelled": "已取消", "recorded": "已记录",
+        "confirmed": "已确认", "revoked": "已撤销",
+        "complaint": "投诉", "inquiry": "咨询", "feedback": "建议",
+        "resolve": "处理", "callback": "回访", "inspect": "初检", "refund": "退款", "exchange": "换货",
+        "reship": "重发", "approve": "审批",
+        "ticket": "工单", "return": "退货", "leave": "请假", "score": "考核",
+        "phone": "电话", "email": "邮件", "chat": "在线", "visit": "来访", "letter": "信函", "other": "其他",
+        "normal": "普通", "urgent": "紧急", "major": "重大",
+        "personal": "事假", "sick": "病假", "special": "特殊事假",
+        "self": "自退件", "transit": "在途退件", "refused": "拒收件",
+    },
+    "en": {},
+}
+
+
+def mask_contact(value) -> str:
+    """138****5678 for phone numbers, z***@example.com for e-mail, the ends only otherwise."""
+    if value is None:
+        return ""
+    text = str(value)
+    if "@" in text:
+        local, _, domain = text.partition("@")
+        return f"{local[:1]}***@{domain}"
+    digits = re.sub(r"\D", "", text)
+    if len(digits) >= 7:
+        return f"{digits[:3]}****{digits[-4:]}"
+    return text[:1] + "*" * max(len(text) - 1, 0)
+
+
+def header(key: str, lang: str) -> str:
+    return LABELS.get(lang, {}).get(key, key)
+
+
+def cell(value, lang: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    if isinstance(value, (list, tuple)):
+        return ", ".join(cell(v, lang) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={cell(v, lang)}" for k, v in value.items())
+    text = str(value)
+    return STATE_LABELS.get(lang, {}).get(text, text)
+
+
+def render(rows: list[dict], columns: list[str], fmt: str, lang: str = "zh", *, title: str | None = None,
+           color: bool = False) -> str:
+    """One listing in one of FORMATS. JSON is the rows as they are (English keys, raw values)."""
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=2, default=str)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_csv_value(row.get(c)) for c in columns])
+        return buffer.getvalue().rstrip("\n")
+    from tabulate import tabulate  # imported only when a table is drawn
+
+    heads = [header(c, lang) for c in columns]
+    body = [[cell(row.get(c), lang) for c in columns] for row in rows]
+    if fmt == "markdown":
+        return tabulate(body, heads, tablefmt="github", disable_numparse=True)
+    if not rows:
+        return "（无）" if lang == "zh" else "(none)"
+    text = tabulate(body, heads, tablefmt="simple", disable_numparse=True)
+    if title:
+        text = f"{title}\n{text}"
+    return text
+
+
+def _csv_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def render_object(obj: dict, fmt: str, lang: str = "zh") -> str:
+    """`show`: one record. JSON as is; otherwise YAML-like key: value lines."""
+    if fmt == "json":
+        return json.dumps(obj, ensure_ascii=False, indent=2, default=str)
+    rows = [{"field": k, "value": v} for k, v in obj.items() if k != "history"]
+    if fmt in ("csv", "markdown"):
+        return render(rows, ["field", "value"], fmt, lang)
+    width = max((_width(header(k, lang)) for k in obj), default=0)
+    lines = []
+    for key, value in obj.items():
+        if key == "history":
+            continue
+        label = header(key, lang)
+        lines.append(f"{label}{' ' * (width - _width(label))}  {cell(value, lang)}")
+    history = obj.get("history") or []
+    if history:
+        lines.append("")
+        lines.append("历史:" if lang == "zh" else "history:")
+        for entry in history:
+            arrow = f"{cell(entry.get('from'), lang)} → {cell(entry.get('to'), lang)}" if entry.get("from") else \
+                cell(entry.get("to"), lang)
+            note = f"  {entry.get('note')}" if entry.get("note") else ""
+            lines.append(f"  {entry.get('at')}  {entry.get('by')}  {arrow}{note}")
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    from wcwidth import wcswidth
+
+    width = wcswidth(text)
+    return width if width >= 0 else len(text)

@@ -1,0 +1,87 @@
+"""`show` and `list` for every record type, and `log` (a record's audit trail from Git)."""
+
+from __future__ import annotations
+
+from csops.render import mask_contact
+from csops.timeutil import format_instant
+
+# Table columns per type (JSON rows carry every field of the file).
+COLUMNS = {
+    "ticket": ["id", "status", "kind", "level", "customer", "contact", "summary", "assignee", "due"],
+    "return": ["id", "status", "kind", "order", "customer", "items", "due"],
+    "leave": ["id", "status", "person", "kind", "start", "end", "days"],
+    "score": ["id", "status", "person", "code", "date", "fine", "minutes", "ref"],
+}
+
+
+def show_record(session, rtype: str, ref: str) -> dict:
+    """Every field of the file plus the computed ones (due, overdue, days, …)."""
+    _, path = session.store.locate(ref, rtype)
+    rec = session.store.read(rtype, path)
+    if rec.error is not None:
+        from csops.errors import BadInput
+
+        raise BadInput(f"{session.store.display(path)}:{rec.error.line or 1}: {rec.error.message}", rec.error.hint)
+    data = dict(rec.data)
+    wf = session.workflow(rtype)
+    if wf.computed:
+        data.update(wf.computed(rec.data, session.ctx))
+    return data
+
+
+def list_records(session, rtype: str, status: str | None = None, *, reveal: bool = False,
+                 table: bool = True) -> tuple[list[dict], list[str]]:
+    wf = session.workflow(rtype)
+    if status and status not in wf.states:
+        from csops.errors import BadInput
+
+        raise BadInput(f"--status {status}: a {rtype} is one of {', '.join(wf.states)}")
+    rows = []
+    for rec in session.ctx.records(rtype):
+        if not isinstance(rec.data, dict):
+            continue
+        if status and rec.data.get("status") != status:
+            continue
+        row = dict(rec.data)
+        if wf.computed:
+            extra = wf.computed(rec.data, session.ctx)
+            row.update({k: v for k, v in extra.items() if k in ("due", "days", "overdue", "callback_due")})
+        if table:
+            row = _table_row(rtype, row, reveal)
+        rows.append(row)
+    rows.sort(key=lambda r: str(r.get("id")))
+    return rows, COLUMNS[rtype]
+
+
+def _table_row(rtype: str, row: dict, reveal: bool) -> dict:
+    row = dict(row)
+    if rtype == "ticket":
+        customer = row.get("customer") if isinstance(row.get("customer"), dict) else {}
+        row["customer"] = customer.get("name")
+        contact = customer.get("contact")
+        row["contact"] = contact if reveal else mask_contact(contact)
+    if rtype == "return":
+        row["items"] = ", ".join(f"{i.get('sku')}×{i.get('qty')}" for i in row.get("items") or [] if isinstance(i, dict))
+    return row
+
+
+def record_log(session, ref: str) -> list[dict]:
+    """The audit trail: one row per commit that touched the record, from `git log`."""
+    rtype, path = session.store.locate(ref)
+    rows = []
+    for entry in session.git.log_file(path):
+        person = entry.trailers.get("Csops-By")
+        if not person:
+            match = session.roster.by_author(entry.author)
+            person = match.id if match else entry.author.name
+        subject = entry.subject
+        transition = subject.split(": ", 1)[1] if ": " in subject else subject
+        rows.append({"when": format_instant(_parse(entry.date, session.tz), session.tz), "by": person,
+                     "transition": transition, "commit": entry.commit[:10], "type": rtype})
+    return rows
+
+
+def _parse(text, tz):
+    from csops.timeutil import parse_instant
+
+    return parse_instant(text, tz)

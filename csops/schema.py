@@ -1,0 +1,177 @@
+"""Field declarations for record files and the checks they imply (required, enums, dates, refs).
+
+Each spec checks a value at a key path and adds Problems; the key path becomes a line number
+only when a problem is printed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from csops.problems import Problems
+from csops.timeutil import try_instant
+
+_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class Spec:
+    required: bool = False
+
+    def check(self, value, key: tuple, ctx, out: Problems, path: str) -> None:
+        raise NotImplementedError
+
+    def type_error(self, value, key, out, path, expected):
+        out.add(path, "BAD_FIELD", f"{_dotted(key)}: expected {expected}, got {_show(value)}", key=key)
+
+
+@dataclass(frozen=True)
+class Str(Spec):
+    max_len: int = 2000
+
+    def check(self, value, key, ctx, out, path):
+        if not isinstance(value, str) or not value.strip():
+            return self.type_error(value, key, out, path, "text")
+        if len(value) > self.max_len:
+            out.add(path, "BAD_FIELD", f"{_dotted(key)}: longer than {self.max_len} characters", key=key)
+
+
+@dataclass(frozen=True)
+class Enum(Spec):
+    values: tuple = ()
+
+    def check(self, value, key, ctx, out, path):
+        if value not in self.values:
+            out.add(path, "BAD_FIELD", f"{_dotted(key)}: {_show(value)} is not one of {', '.join(map(str, self.values))}",
+                    key=key)
+
+
+@dataclass(frozen=True)
+class Instant(Spec):
+    def check(self, value, key, ctx, out, path):
+        if not isinstance(value, str) or try_instant(value, ctx.policy.tz) is None or len(value) < 16:
+            return self.type_error(value, key, out, path, "an ISO 8601 time like 2026-11-23T09:30:00+08:00")
+        if not _OFFSET.search(value):
+            out.add(path, "BAD_FIELD", f"{_dotted(key)}: {value} has no UTC offset", "append +08:00", key=key)
+
+
+@dataclass(frozen=True)
+class Date(Spec):
+    def check(self, value, key, ctx, out, path):
+        import datetime as dt
+
+        if isinstance(value, str) and _DATE.match(value):
+            try:
+                dt.date.fromisoformat(value)
+                return
+            except ValueError:
+                pass
+        self.type_error(value, key, out, path, "a date YYYY-MM-DD")
+
+
+@dataclass(frozen=True)
+class PersonRef(Spec):
+    def check(self, value, key, ctx, out, path):
+        if not isinstance(value, str):
+            return self.type_error(value, key, out, path, "a person id")
+        if value not in ctx.roster:
+            out.add(path, "UNKNOWN_PERSON", f"{_dotted(key)}: no person {value!r} in the roster",
+                    "add them with csops person add, or fix the id", key=key)
+
+
+@dataclass(frozen=True)
+class RecordRef(Spec):
+    def check(self, value, key, ctx, out, path):
+        if not isinstance(value, str) or not value.strip():
+            self.type_error(value, key, out, path, "a record id")
+        # existence is a cross-record check (checks.check_refs)
+
+
+@dataclass(frozen=True)
+class Number(Spec):
+    minimum: float | None = None
+    maximum: float | None = None
+    integer: bool = False
+    decimals: int | None = None
+    positive: bool = False
+
+    def check(self, value, key, ctx, out, path):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return self.type_error(value, key, out, path, "a whole number" if self.integer else "a number")
+        if self.integer and not isinstance(value, int):
+            return self.type_error(value, key, out, path, "a whole number")
+        if value != value or value in (float("inf"), float("-inf")):
+            return self.type_error(value, key, out, path, "a finite number")
+        if self.positive and value <= 0:
+            out.add(path, "BAD_FIELD", f"{_dotted(key)}: must be positive, got {value}", key=key)
+        if self.minimum is not None and value < self.minimum:
+            out.add(path, "BAD_FIELD", f"{_dotted(key)}: must be at least {self.minimum}, got {value}", key=key)
+        if self.maximum is not None and value > self.maximum:
+            out.add(path, "BAD_FIELD", f"{_dotted(key)}: must be at most {self.maximum}, got {value}", key=key)
+        if self.decimals is not None and decimals_of(value) > self.decimals:
+            out.add(path, "BAD_FIELD", f"{_dotted(key)}: at most {self.decimals} decimals, got {value}", key=key)
+
+
+@dataclass(frozen=True)
+class Bool(Spec):
+    def check(self, value, key, ctx, out, path):
+        if not isinstance(value, bool):
+            self.type_error(value, key, out, path, "true or false")
+
+
+@dataclass(frozen=True)
+class Map(Spec):
+    fields: dict = field(default_factory=dict)
+    open: bool = True   # unknown keys allowed (teams may add their own)
+
+    def check(self, value, key, ctx, out, path):
+        if not isinstance(value, dict):
+            return self.type_error(value, key, out, path, "a mapping")
+        check_fields(value, self.fields, key, ctx, out, path)
+
+
+@dataclass(frozen=True)
+class List(Spec):
+    item: Spec = None
+    min_len: int = 0
+
+    def check(self, value, key, ctx, out, path):
+        if not isinstance(value, list):
+            return self.type_error(value, key, out, path, "a list")
+        if len(value) < self.min_len:
+            out.add(path, "BAD_FIELD", f"{_dotted(key)}: needs at least {self.min_len} entries", key=key)
+        for i, item in enumerate(value):
+            self.item.check(item, key + (i,), ctx, out, path)
+
+
+def check_fields(data: dict, fields: dict, key: tuple, ctx, out: Problems, path: str) -> None:
+    for name, spec in fields.items():
+        value = data.get(name)
+        if value is None:
+            if spec.required:
+                out.add(path, "MISSING_FIELD", f"{_dotted(key + (name,))} is required", key=key or (name,))
+            continue
+        spec.check(value, key + (name,), ctx, out, path)
+
+
+def decimals_of(value) -> int:
+    try:
+        exponent = Decimal(str(value)).normalize().as_tuple().exponent
+    except InvalidOperation:
+        return 99
+    return max(0, -exponent) if isinstance(exponent, int) else 99
+
+
+def _dotted(key: tuple) -> str:
+    text = ""
+    for part in key:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "record"
+
+
+def _show(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

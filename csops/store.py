@@ -1,0 +1,235 @@
+"""Records on disk: finding the records root, listing and bulk-loading record files, locating a
+record by id, new ids, atomic writes, and the write lock.
+
+Bulk reads go through the C YAML loader (csops.yamlio.load); a write is temp file + fsync +
+rename, so a reader never sees a torn file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from csops import yamlio
+from csops.errors import BadInput, Conflict, NotFound
+
+POLICY = "policy.yaml"
+PEOPLE = "people"
+ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"   # Crockford base32: no I, L, O, U
+ID_RANDOM_CHARS = 6
+ID_PATTERN = re.compile(r"^(?P<prefix>[A-Z])-(?P<date>\d{8})-(?P<rand>[0-9A-Z]{4,16})$")
+
+
+@dataclass
+class Rec:
+    """One record file as read by the bulk loader."""
+    type: str
+    path: Path
+    data: dict | None
+    error: yamlio.YamlError | None = None
+
+    @property
+    def id(self):
+        return self.data.get("id") if isinstance(self.data, dict) else None
+
+
+def find_records_root(start: Path, override: str | None = None) -> Path:
+    """--records / CSOPS_RECORDS, else the first `records/` with a policy.yaml walking up."""
+    if override:
+        root = Path(override).expanduser().resolve()
+        if (root / POLICY).is_file():
+            return root
+        if (root / "records" / POLICY).is_file():
+            return root / "records"
+        raise NotFound(f"{override}: no {POLICY} there", "pass the records folder (the one holding policy.yaml)")
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        if folder.name == "records" and (folder / POLICY).is_file():
+            return folder
+        if (folder / "records" / POLICY).is_file():
+            return folder / "records"
+    raise NotFound(f"no records/{POLICY} in {start} or above",
+                   "run csops init DIR, cd into a records repo, or pass --records PATH")
+
+
+class Store:
+    def __init__(self, root: Path):
+        from csops.workflows import WORKFLOWS
+
+        self.root = Path(root).resolve()
+        self.workflows = WORKFLOWS
+
+    # -- paths --------------------------------------------------------------------------------
+
+    @property
+    def policy_path(self) -> Path:
+        return self.root / POLICY
+
+    @property
+    def people_dir(self) -> Path:
+        return self.root / PEOPLE
+
+    def type_dir(self, rtype: str) -> Path:
+        return self.root / self.workflows[rtype].folder
+
+    def display(self, path: Path) -> str:
+        """A path as messages show it: relative to the working directory when inside it."""
+        path = Path(path)
+        try:
+            rel = os.path.relpath(path, Path.cwd())
+        except ValueError:
+            return str(path)
+        return rel if not rel.startswith("..") else str(path)
+
+    def files(self, rtype: str) -> list[Path]:
+        base = self.type_dir(rtype)
+        out = []
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            out.extend(Path(dirpath, f) for f in sorted(filenames) if f.endswith(".yaml") and not f.startswith("."))
+        return out
+
+    def person_files(self) -> list[Path]:
+        if not self.people_dir.is_dir():
+            return []
+        return sorted(p for p in self.people_dir.glob("*.yaml") if not p.name.startswith("."))
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def read(self, rtype: str, path: Path) -> Rec:
+        try:
+            return Rec(rtype, path, yamlio.load(path.read_bytes()))
+        except yamlio.YamlError as exc:
+            return Rec(rtype, path, None, exc)
+        except OSError as exc:
+            return Rec(rtype, path, None, yamlio.YamlError(f"cannot read file: {exc.strerror}", None))
+
+    def load_type(self, rtype: str) -> list[Rec]:
+        return [self.read(rtype, p) for p in self.files(rtype)]
+
+    def load_all(self) -> dict[str, list[Rec]]:
+        return {rtype: self.load_type(rtype) for rtype in self.workflows}
+
+    def roster(self):
+        from csops.people import Person, Roster
+
+        people = {}
+        for path in self.person_files():
+            try:
+                data = yamlio.load(path.read_bytes())
+            except yamlio.YamlError as exc:
+                raise BadInput(f"{self.display(path)}:{exc.line or 1}: {exc.message}", exc.hint) from None
+            if isinstance(data, dict) and data.get("id"):
+                people[str(data["id"])] = Person.from_data(data)
+        return Roster(people)
+
+    def policy(self):
+        from csops.policy import load_policy
+
+        return load_policy(self.policy_path, self.display(self.policy_path))
+
+    # -- ids ----------------------------------------------------------------------------------
+
+    def type_of_id(self, record_id: str) -> str | None:
+        match = ID_PATTERN.match(record_id or "")
+        if not match:
+            return None
+        for rtype, wf in self.workflows.items():
+            if wf.prefix == match["prefix"]:
+                return rtype
+        return None
+
+    def canonical_path(self, rtype: str, record_id: str) -> Path:
+        """tickets/2026/11/T-20261123-7K3Q5X.yaml: the date in the id picks the folder."""
+        match = ID_PATTERN.match(record_id)
+        date = match["date"] if match else "00000000"
+        return self.type_dir(rtype) / date[:4] / date[4:6] / f"{record_id}.yaml"
+
+    def new_id(self, rtype: str, local_date) -> str:
+        prefix = self.workflows[rtype].prefix
+        for _ in range(20):
+            rand = "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_RANDOM_CHARS))
+            record_id = f"{prefix}-{local_date:%Y%m%d}-{rand}"
+            if not self.canonical_path(rtype, record_id).exists():
+                return record_id
+        raise Conflict("could not find a free record id")  # pragma: no cover - 32**6 choices
+
+    def locate(self, ref: str, rtype: str | None = None) -> tuple[str, Path]:
+        """(type, path) of a record by full id, or by a unique abbreviation (e.g. 7K3Q)."""
+        ref = (ref or "").strip()
+        if not ref:
+            raise BadInput("no record id given")
+        full_type = self.type_of_id(ref.upper())
+        if full_type:
+            if rtype and full_type != rtype:
+                raise BadInput(f"{ref} is a {full_type}, not a {rtype}", f"use csops {full_type} …")
+            path = self.canonical_path(full_type, ref.upper())
+            if path.is_file():
+                return full_type, path
+        wanted = ref.upper()
+        matches = []
+        for candidate in ([rtype] if rtype else list(self.workflows)):
+            for path in self.files(candidate):
+                stem = path.stem.upper()
+                if stem == wanted or stem.endswith(wanted) or (len(wanted) >= 4 and wanted in stem):
+                    matches.append((candidate, path))
+        exact = [m for m in matches if m[1].stem.upper() == wanted]
+        if len(exact) == 1 or len(matches) == 1:
+            return (exact or matches)[0]
+        if not matches:
+            raise NotFound(f"no {rtype or 'record'} {ref}", f"see csops {rtype or 'ticket'} list")
+        names = ", ".join(sorted(p.stem for _, p in matches)[:5])
+        raise BadInput(f"{ref} is ambiguous: {names}", "give more of the id")
+
+    # -- writing ------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def lock(self, git_dir: Path, timeout: float = 10.0):
+        """One writer per repository: an exclusive lock on .git/csops.lock."""
+        import fcntl
+
+        lock_path = Path(git_dir) / "csops.lock"
+        with open(lock_path, "a+") as handle:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise Conflict("another csops command is writing to this repository",
+                                       "wait for it to finish and try again") from None
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write via a temp file in the same folder, fsync, then rename over the target."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    data = text.encode("utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
+    with contextlib.suppress(OSError):  # make the rename durable too
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)

@@ -1,0 +1,100 @@
+"""Instants and dates: the one place where time zones are resolved, parsed and formatted.
+
+Stored timestamps are ISO 8601 strings with a UTC offset. Input without an offset is read in the
+policy's time zone; output is shown in it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from csops.errors import BadInput, PolicyError
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@functools.lru_cache(maxsize=32)
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise PolicyError(f"unknown time zone {name!r}", "use an IANA name such as Asia/Shanghai") from None
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_cached(text: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def parse_instant(value, tz: ZoneInfo, *, what: str = "time", end_of_day: bool = False) -> dt.datetime:
+    """An aware datetime from ISO text (offset optional) or a datetime; a bare date is midnight.
+
+    With `end_of_day`, a bare date means the end of that day (midnight of the next), which is
+    what a person means by "until 2026-11-25".
+    """
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    if isinstance(value, dt.date):
+        value = value.isoformat()
+    text = str(value).strip()
+    parsed = _parse_cached(text)
+    if parsed is None:
+        raise BadInput(f"{what}: {text!r} is not an ISO 8601 time", "write e.g. 2026-11-23T09:30 or 2026-11-23T09:30:00+08:00")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    if end_of_day and _DATE_ONLY.match(text):
+        parsed += dt.timedelta(days=1)
+    return parsed
+
+
+def try_instant(value, tz: ZoneInfo) -> dt.datetime | None:
+    """Like parse_instant but None for anything unparseable (used by checks that report it)."""
+    try:
+        return parse_instant(value, tz)
+    except BadInput:
+        return None
+
+
+def parse_date(value, *, what: str = "date") -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"{what}: {text!r} is not a date", "write it as YYYY-MM-DD") from None
+
+
+def parse_clock(value, *, what: str = "time of day") -> dt.time:
+    """'HH:MM' → time. Ints are refused: YAML 1.1 reads an unquoted 13:00 as the number 780."""
+    if isinstance(value, dt.time):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value.strip()):
+        raise PolicyError(f"{what}: {value!r} is not a time of day", 'write it in quotes as "HH:MM"')
+    hours, minutes = (int(p) for p in value.strip().split(":"))
+    if hours == 24 and minutes == 0:
+        return dt.time.max
+    if not (0 <= hours < 24 and 0 <= minutes < 60):
+        raise PolicyError(f"{what}: {value!r} is not a time of day", 'write it in quotes as "HH:MM"')
+    return dt.time(hours, minutes)
+
+
+def format_instant(moment: dt.datetime | None, tz: ZoneInfo) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(tz).isoformat(timespec="seconds")
+
+
+def format_short(moment: dt.datetime | None, tz: ZoneInfo) -> str:
+    """For tables: 2026-11-23 09:30."""
+    if moment is None:
+        return ""
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")

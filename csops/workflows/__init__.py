@@ -1,0 +1,5 @@
+"""One module per record type: its states, transitions, roles, guards and deadlines as data."""
+
+from csops.workflows import leave, returns, score, ticket
+
+WORKFLOWS = {wf.type: wf for wf in (ticket.WORKFLOW, returns.WORKFLOW, leave.WORKFLOW, score.WORKFLOW)}

@@ -1,0 +1,313 @@
+"""Leave 请假 (SPEC §5, 客服部请假制度): notice rules, level-by-level approval (逐级办理, 不允许越级),
+holidays, medical certificates and absence (旷工).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from csops import actions
+from csops.engine import Guard, Obligation, Transition, Workflow
+from csops.errors import BadInput
+from csops.schema import Instant, List, Map, PersonRef, Str, Enum
+from csops.timeutil import format_instant, parse_instant, try_instant
+
+KINDS = ("personal", "sick", "special")
+
+
+# -- facts about one leave ---------------------------------------------------------------------
+
+def span(rec: dict, tz) -> tuple[dt.datetime | None, dt.datetime | None]:
+    return try_instant(rec.get("start"), tz), try_instant(rec.get("end"), tz)
+
+
+def requested_at(rec: dict, tz) -> dt.datetime | None:
+    history = rec.get("history") or []
+    return try_instant(history[0].get("at"), tz) if history else try_instant(rec.get("created"), tz)
+
+
+def notice_hours(rec: dict, tz) -> float | None:
+    start, asked = span(rec, tz)[0], requested_at(rec, tz)
+    if start is None or asked is None:
+        return None
+    return (start - asked) / dt.timedelta(hours=1)
+
+
+def notice_ok(rec: dict, policy) -> bool:
+    hours = notice_hours(rec, policy.tz)
+    needed = (policy.section("leave").get("notice_hours") or {}).get(rec.get("kind"))
+    return hours is not None and needed is not None and hours >= needed
+
+
+def holidays_touched(rec: dict, policy) -> list[dt.date]:
+    start, end = span(rec, policy.tz)
+    if start is None or end is None or end <= start:
+        return []
+    return policy.calendar.holidays_between(start, end)
+
+
+def needs_manager(rec: dict, policy) -> bool:
+    """Short notice, or leave on or over a public holiday: the chain must reach a manager."""
+    return not notice_ok(rec, policy) or bool(holidays_touched(rec, policy))
+
+
+def working_days(rec: dict, policy) -> float:
+    start, end = span(rec, policy.tz)
+    if start is None or end is None:
+        return 0.0
+    return policy.calendar.working_days_between(start, end, policy.clock("leave", "half_day_split"))
+
+
+def approvals_until(rec: dict, index: int) -> list[dict]:
+    """Approvals given at or before history entry `index`."""
+    history = rec.get("history") or []
+    limit = history[index].get("at") if index < len(history) else None
+    out = []
+    for approval in rec.get("approvals") or []:
+        if isinstance(approval, dict) and (limit is None or str(approval.get("at")) <= str(limit)):
+            out.append(approval)
+    return out
+
+
+def next_approver(rec: dict, roster, approvals: list[dict]):
+    """Who acts next: the requester's reports_to, then that approver's reports_to, …"""
+    chain = roster.chain_above(rec.get("person"))
+    position = len(approvals)
+    return chain[position] if position < len(chain) else None
+
+
+def manager_reached(approvals: list[dict], roster, policy) -> bool:
+    role = policy.section("leave").get("approver_role")
+    return any(policy.at_least(getattr(roster.get(a.get("by")), "role", ""), role) for a in approvals)
+
+
+# -- guards ------------------------------------------------------------------------------------
+
+def _request_guard(step) -> str | None:
+    rec, policy = step.rec, step.ctx.policy
+    start, end = span(rec, policy.tz)
+    if start is None or end is None:
+        return "a leave needs both start and end"
+    if end <= start:
+        return f"the leave ends ({rec.get('end')}) before it starts ({rec.get('start')})"
+    holidays = holidays_touched(rec, policy)
+    hours = notice_hours(rec, policy.tz)
+    needed = policy.section("leave").get("holiday_notice_hours")
+    if holidays and (hours is None or hours < needed):
+        return (f"leave on or over the public holiday {holidays[0]} must be requested at least {needed} hours ahead "
+                f"(节假日不允许请假); this one gives {max(hours or 0, 0):.1f}")
+    person = step.ctx.roster.get(rec.get("person"))
+    if person and step.by != person.id and step.by not in [p.id for p in step.ctx.roster.chain_above(person.id)]:
+        return f"{step.by} may not request leave for {person.id}: only they or someone above them may"
+    return None
+
+
+def _approval_guard(step) -> str | None:
+    rec, ctx, policy = step.rec, step.ctx, step.ctx.policy
+    if step.by == rec.get("person"):
+        return f"{step.by} may not approve or reject their own leave"
+    given = approvals_until(rec, step.index)
+    if step.transition.action == "approve":
+        mine = [a for a in given if a.get("by") == step.by and a.get("at") == step.entry.get("at")]
+        if not mine:
+            return f"history[{step.index}] approves but approvals has no entry by {step.by} at {step.entry.get('at')}"
+        before = [a for a in given if a is not mine[-1]]
+    else:
+        before = given
+    expected = next_approver(rec, ctx.roster, before)
+    if expected is None:
+        return f"nobody is left in {rec.get('person')}'s reporting chain to act on this leave"
+    if step.by != expected.id:
+        return (f"{step.by} may not act on this leave now: approval goes level by level (逐级, 不允许越级) and the "
+                f"next approver is {expected.id}")
+    if step.transition.action == "approve":
+        done = before + [{"by": step.by}]
+        enough = not needs_manager(rec, policy) or manager_reached(done, ctx.roster, policy)
+        if step.transition.target == "approved" and not enough:
+            return (f"short notice or a holiday: the approval must go on up to a {policy.section('leave')['approver_role']}"
+                    " (如不能提前请假需经管理人员批准)")
+        if step.transition.target == "requested" and enough:
+            return "this approval is enough: the leave must become approved"
+    return None
+
+
+def _own_guard(step) -> str | None:
+    person = step.rec.get("person")
+    if step.transition.action == "withdraw" and step.by not in (person, step.rec.get("created_by")):
+        return f"only {person} (who asked) may withdraw this leave"
+    if step.transition.action in ("cancel", "certify"):
+        above = [p.id for p in step.ctx.roster.chain_above(person)]
+        if step.by != person and step.by not in above:
+            return f"only {person} or someone above them may {step.transition.action} this leave"
+    if step.transition.action == "certify" and not step.rec.get("certificate"):
+        return "certify needs a certificate reference"
+    return None
+
+
+REQUEST = Guard("LEAVE_REFUSED", _request_guard)
+APPROVAL = Guard("APPROVAL_ORDER", _approval_guard)
+OWN = Guard("NOT_YOURS", _own_guard)
+
+TRANSITIONS = (
+    Transition("request", (), "requested", guards=(REQUEST,)),
+    Transition("approve", ("requested",), "approved", guards=(APPROVAL,)),
+    Transition("approve", ("requested",), "requested", guards=(APPROVAL,)),
+    Transition("reject", ("requested",), "rejected", guards=(APPROVAL,)),
+    Transition("withdraw", ("requested",), "withdrawn", guards=(OWN,)),
+    Transition("cancel", ("approved",), "cancelled", guards=(OWN,)),
+    Transition("certify", ("requested",), "requested", guards=(OWN,)),
+    Transition("certify", ("approved",), "approved", guards=(OWN,)),
+)
+
+
+def _check_overlap(rec, ctx, out, path):
+    """Two live leaves of one person may not overlap (two halves of one day do not)."""
+    if rec.get("status") not in ("requested", "approved"):
+        return
+    index = ctx._cache.get("leave_by_person")
+    if index is None:
+        index = {}
+        for other in ctx.records("leave"):
+            data = other.data if isinstance(other.data, dict) else {}
+            if data.get("status") in ("requested", "approved"):
+                index.setdefault(data.get("person"), []).append(data)
+        ctx._cache["leave_by_person"] = index
+    start, end = span(rec, ctx.tz)
+    if start is None or end is None:
+        return
+    for other in index.get(rec.get("person"), []):
+        if other.get("id") == rec.get("id"):
+            continue
+        o_start, o_end = span(other, ctx.tz)
+        if o_start and o_end and start < o_end and o_start < end:
+            out.add(path, "LEAVE_OVERLAP", f"{rec.get('person')} already has leave {other.get('id')} "
+                    f"from {other.get('start')} to {other.get('end')}", "withdraw or cancel one of them", key=("start",))
+            return
+
+
+# -- computed ----------------------------------------------------------------------------------
+
+def absence_days(rec: dict, ctx) -> float:
+    """旷工: working days of a leave that started without approval; and a sick leave of a full day
+    or more with no certificate. Counted up to `now` (all of it for a finished leave)."""
+    policy, now = ctx.policy, ctx.now
+    start, end = span(rec, policy.tz)
+    if start is None or end is None or now is None or now <= start:
+        return 0.0
+    status = rec.get("status")
+    until = min(end, now)
+    split = policy.clock("leave", "half_day_split")
+    unapproved = status == "requested"
+    uncertified = (status == "approved" and rec.get("kind") == "sick" and not rec.get("certificate")
+                   and working_days(rec, policy) >= policy.section("leave")["certificate_min_days"])
+    if unapproved or uncertified:
+        return policy.calendar.working_days_between(start, until, split)
+    return 0.0
+
+
+def needs(rec: dict, ctx) -> list[str]:
+    policy, out = ctx.policy, []
+    if rec.get("status") == "requested":
+        approvals = rec.get("approvals") or []
+        if needs_manager(rec, policy) and not manager_reached(approvals, ctx.roster, policy):
+            out.append(f"{policy.section('leave')['approver_role']}_approval")
+        elif not approvals:
+            out.append("approval")
+    if (rec.get("status") in ("requested", "approved") and rec.get("kind") == "sick" and not rec.get("certificate")
+            and working_days(rec, policy) >= policy.section("leave")["certificate_min_days"]):
+        out.append("certificate")
+    return out
+
+
+def computed(rec: dict, ctx) -> dict:
+    approver = next_approver(rec, ctx.roster, rec.get("approvals") or []) if rec.get("status") == "requested" else None
+    return {
+        "notice_ok": notice_ok(rec, ctx.policy),
+        "days": working_days(rec, ctx.policy),
+        "absence_days": absence_days(rec, ctx),
+        "needs": needs(rec, ctx),
+        "holidays": [d.isoformat() for d in holidays_touched(rec, ctx.policy)],
+        "next_approver": approver.id if approver else None,
+    }
+
+
+def obligations(rec: dict, ctx) -> list[Obligation]:
+    """A request still waiting when its start has come is owed by the next approver."""
+    if rec.get("status") != "requested":
+        return []
+    start = span(rec, ctx.tz)[0]
+    approver = next_approver(rec, ctx.roster, rec.get("approvals") or [])
+    return [Obligation("approve", start, approver.id if approver else None)] if start else []
+
+
+WORKFLOW = Workflow(
+    type="leave", prefix="L", folder="leave", label="请假",
+    states=("requested", "approved", "rejected", "withdrawn", "cancelled"),
+    transitions=TRANSITIONS,
+    notes={("rejected", "approved"): "a rejected leave is final; ask again with csops leave new"},
+    fields={
+        "person": PersonRef(required=True),
+        "kind": Enum(required=True, values=KINDS),
+        "start": Instant(required=True),
+        "end": Instant(required=True),
+        "reason": Str(),
+        "certificate": Str(),
+        "approvals": List(item=Map(fields={"by": PersonRef(required=True), "at": Instant(required=True)})),
+    },
+    computed=computed,
+    obligations=obligations,
+    cross_checks=(_check_overlap,),
+)
+
+
+# -- commands ----------------------------------------------------------------------------------
+
+def new(session, *, person, kind, start, end, reason=None, certificate=None, note=None) -> str:
+    if not start or not end:
+        raise BadInput("a leave needs --start and --end", "e.g. --start 2026-11-25T09:00 --end 2026-11-25T18:00")
+    session.roster.require(person)
+    begin = parse_instant(start, session.tz, what="--start")
+    finish = parse_instant(end, session.tz, what="--end", end_of_day=True)
+    if finish <= begin:
+        raise BadInput(f"--end {end} is not after --start {start}", "give the range in order")
+    fields = {"person": person, "kind": kind, "start": format_instant(begin, session.tz),
+              "end": format_instant(finish, session.tz)}
+    if reason:
+        fields["reason"] = reason
+    if certificate:
+        fields["certificate"] = certificate
+    return actions.create(session, "leave", fields, note=note)
+
+
+def approve(session, ref, *, note=None) -> str:
+    actor = session.actor
+
+    def prepare(current):
+        done = (current.get("approvals") or []) + [{"by": actor.id}]
+        enough = not needs_manager(current, session.policy) or manager_reached(done, session.roster, session.policy)
+        return "approved" if enough else "requested"
+
+    def effect(doc, entry):
+        doc.setdefault("approvals", [])
+        doc["approvals"].append({"by": actor.id, "at": entry["at"]})
+        if entry["to"] == "requested":
+            entry["note"] = entry.get("note") or "approved at this level; goes on up the chain"
+
+    return actions.transition(session, "leave", ref, "approve", prepare=prepare, effect=effect, note=note)
+
+
+def simple(session, ref, action: str, *, note=None) -> str:
+    return actions.transition(session, "leave", ref, action, note=note)
+
+
+def certify(session, ref, *, certificate: str, note=None) -> str:
+    if not certificate or not certificate.strip():
+        raise BadInput("--certificate must name the medical certificate (a path or a reference)")
+
+    def effect(doc, entry):
+        doc["certificate"] = certificate.strip()
+
+    return actions.transition(session, "leave", ref, "certify", effect=effect, note=note)
+
+
+WORKFLOW.commands.update({"approve": approve})
