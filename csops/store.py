@@ -189,10 +189,13 @@ class Store:
     # -- writing ------------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def lock(self, git_dir: Path, timeout: float = 10.0):
-        """One writer per repository: an exclusive lock on .git/csops.lock."""
+    def lock(self, git_dir: Path, timeout: float | None = None):
+        """One writer per repository: an exclusive lock on .git/csops.lock, waited for up to
+        CSOPS_LOCK_TIMEOUT seconds (default 10)."""
         import fcntl
 
+        if timeout is None:
+            timeout = float(os.environ.get("CSOPS_LOCK_TIMEOUT", "10"))
         lock_path = Path(git_dir) / "csops.lock"
         with open(lock_path, "a+") as handle:
             deadline = time.monotonic() + timeout

@@ -10,7 +10,29 @@ from csops import __version__
 from csops.cli.common import Globals
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class CsopsGroup(click.Group):
+    """The one error boundary: a domain error becomes one line on stderr and its exit code."""
+
+    def invoke(self, ctx):
+        from csops.errors import CsopsError, ExitStatus
+
+        try:
+            return super().invoke(ctx)
+        except CsopsError as exc:
+            click.echo(f"csops: {exc}", err=True)
+            ctx.exit(exc.exit_status)
+        except KeyboardInterrupt:
+            click.echo("csops: interrupted; nothing was committed", err=True)
+            ctx.exit(ExitStatus.REFUSED)
+        except OSError as exc:
+            if isinstance(exc, BrokenPipeError):
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"csops: {where}{exc.strerror or exc}", err=True)
+            ctx.exit(ExitStatus.BAD_INPUT)
+
+
+@click.group(cls=CsopsGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--records", "records", metavar="PATH", envvar="CSOPS_RECORDS",
               help="The records folder (holding policy.yaml). Default: found walking up from here.")
 @click.option("--as", "as_person", metavar="PERSON", envvar="CSOPS_USER",
@@ -59,30 +81,5 @@ _register()
 
 
 def main(argv=None) -> None:
-    """Entry point: every CsopsError becomes one line on stderr and its exit code; never a traceback."""
-    from csops.errors import CsopsError, ExitStatus
-
-    try:
-        cli.main(args=argv, prog_name="csops", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.Abort:
-        click.echo("csops: aborted", err=True)
-        sys.exit(ExitStatus.REFUSED)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(ExitStatus.BAD_INPUT if exc.exit_code == 2 else exc.exit_code)
-    except CsopsError as exc:
-        click.echo(f"csops: {exc}", err=True)
-        sys.exit(exc.exit_status)
-    except KeyboardInterrupt:
-        click.echo("csops: interrupted; nothing was committed", err=True)
-        sys.exit(ExitStatus.REFUSED)
-    except BrokenPipeError:
-        sys.stderr.close()
-        sys.exit(ExitStatus.OK)
-    except OSError as exc:
-        click.echo(f"csops: {exc.filename or ''}: {exc.strerror or exc}".replace(": : ", ": "), err=True)
-        sys.exit(ExitStatus.BAD_INPUT)
-    sys.exit(ExitStatus.OK)
-
+    """Console entry point."""
+    cli.main(args=argv, prog_name="csops")

@@ -1,0 +1,93 @@
+"""Shared fixtures: a real records repository in a temporary Git repo, driven through the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from csops.cli import cli
+
+# The demo team used by the CLI tests: a reporting chain plus the departments returns pass through.
+TEAM = [
+    # id, name, role, reports_to
+    ("wangjl", "王经理", "manager", None),
+    ("zhaozg", "赵主管", "supervisor", "wangjl"),
+    ("liubz", "刘班长", "team_lead", "zhaozg"),
+    ("zhangsan", "张三", "agent", "liubz"),
+    ("lisi", "李四", "agent", "liubz"),
+    ("chenck", "陈仓管", "warehouse", "wangjl"),
+    ("qianzj", "钱质检", "qc", "wangjl"),
+    ("zhoucw", "周财务", "finance", "wangjl"),
+    ("suncg", "孙采购", "purchasing", "wangjl"),
+]
+
+
+class Repo:
+    """A records repo and a way to run csops in it as someone at some time."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.records = root / "records"
+        self.runner = CliRunner()
+
+    def run(self, *args, as_: str | None = "zhangsan", now: str = "2026-11-20T10:00:00+08:00", code: int | None = 0):
+        argv = ["--records", str(self.records), "--now", now]
+        if as_:
+            argv += ["--as", as_]
+        result = self.runner.invoke(cli, argv + [str(a) for a in args], catch_exceptions=False)
+        if code is not None:
+            assert result.exit_code == code, f"exit {result.exit_code} != {code}: {result.output}"
+        return result
+
+    def out(self, *args, **kwargs) -> str:
+        return self.run(*args, **kwargs).stdout.strip()
+
+    def json(self, *args, **kwargs):
+        return json.loads(self.run(*args, "--format", "json", **kwargs).stdout)
+
+    def git(self, *args) -> str:
+        return subprocess.run(["git", *args], cwd=self.root, capture_output=True, text=True, check=True).stdout
+
+    def head(self) -> str:
+        return self.git("rev-parse", "HEAD").strip()
+
+    def status(self) -> str:
+        return self.git("status", "--porcelain", "--untracked-files=all")
+
+    def path_of(self, record_id: str) -> Path:
+        return next(self.records.rglob(f"{record_id}.yaml"))
+
+    def refused(self, *args, code: int = 1, **kwargs) -> str:
+        """Run a command that must be refused: exit code, one message, no commit, no change."""
+        before, status = self.head(), self.status()
+        result = self.run(*args, code=code, **kwargs)
+        assert self.head() == before, "a refused command made a commit"
+        assert self.status() == status, "a refused command changed files"
+        assert "Traceback" not in result.output
+        return result.output
+
+
+@pytest.fixture(scope="session")
+def _template_repo(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("template") / "repo"
+    repo = Repo(root)
+    result = repo.runner.invoke(cli, ["--now", "2026-11-01T09:00", "init", str(root)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    for pid, name, role, boss in TEAM:
+        args = ["person", "add", pid, "--name", name, "--role", role, "--email", f"{pid}@example.com"]
+        if boss:
+            args += ["--reports-to", boss]
+        repo.run(*args, as_="wangjl" if pid != "wangjl" else None, now="2026-11-01T09:00")
+    return root
+
+
+@pytest.fixture
+def repo(_template_repo, tmp_path) -> Repo:
+    root = tmp_path / "repo"
+    shutil.copytree(_template_repo, root)
+    return Repo(root)

@@ -1,0 +1,219 @@
+"""The foundation through the CLI: one commit per change, identity, refusals, validate, log."""
+
+import subprocess
+
+import yaml
+
+from csops import yamlio
+
+
+def new_inquiry(repo, **kwargs):
+    return repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李先生",
+                    "--contact", "13912345678", "--summary", "询问发货时间", **kwargs)
+
+
+def test_init_writes_policy_with_holidays_and_an_empty_roster(tmp_path, repo):
+    policy = yamlio.load((repo.records / "policy.yaml").read_text())
+    assert str(policy["calendar"]["holidays"]["2026-10-01"]) == "国庆节"
+    assert "2026-09-20" in policy["calendar"]["makeup_workdays"]
+    assert policy["timezone"] == "Asia/Shanghai"
+    assert "# csops policy" in (repo.records / "policy.yaml").read_text()   # comments kept
+    assert repo.git("log", "--format=%s").splitlines()[-1] == "csops init: policy and empty roster"
+
+
+def test_a_new_record_is_one_commit_authored_by_the_acting_person(repo):
+    before = int(repo.git("rev-list", "--count", "HEAD"))
+    record_id = new_inquiry(repo)
+    assert int(repo.git("rev-list", "--count", "HEAD")) == before + 1
+    assert repo.status() == ""
+    author = repo.git("log", "-1", "--format=%an <%ae>|%aI|%s|%(trailers:only,unfold)")
+    name, date, subject, trailers = author.split("|", 3)
+    assert name == "张三 <zhangsan@example.com>"
+    assert date == "2026-11-20T10:00:00+08:00"
+    assert subject == f"ticket {record_id}: new → registered"
+    assert "Csops-Record: " + record_id in trailers and "Csops-By: zhangsan" in trailers
+    changed = repo.git("show", "--name-only", "--format=", "HEAD").split()
+    assert changed == [f"records/tickets/2026/11/{record_id}.yaml"]
+
+
+def test_transition_commit_names_the_transition(repo):
+    record_id = new_inquiry(repo)
+    repo.run("ticket", "route", record_id, "--to-dept", "物流", "--assignee", "lisi")
+    assert repo.git("log", "-1", "--format=%s").strip() == f"ticket {record_id}: registered → routed"
+
+
+def test_written_files_keep_comments_and_load_with_both_loaders(repo):
+    record_id = new_inquiry(repo)
+    path = repo.path_of(record_id)
+    text = path.read_text()
+    text = text.replace("summary:", "# 客户很着急\nsummary:")
+    path.write_text(text)
+    repo.git("commit", "-qam", "hand comment")
+    repo.run("ticket", "route", record_id, "--to-dept", "物流")
+    after = path.read_text()
+    assert "# 客户很着急" in after and "# 工单 ticket" in after
+    assert yamlio.load(after) == yamlio.load(after, loader=yamlio.PureLoader)
+    assert yaml.load(after, Loader=yaml.SafeLoader)["customer"]["contact"] == "13912345678"  # stays a string
+
+
+def test_ids_are_dated_random_and_never_reused(repo):
+    ids = {new_inquiry(repo) for _ in range(3)}
+    assert len(ids) == 3
+    for record_id in ids:
+        assert record_id.startswith("T-20261120-") and len(record_id.split("-")[2]) == 6
+
+
+def test_a_record_can_be_named_by_a_unique_part_of_its_id(repo):
+    record_id = new_inquiry(repo)
+    shown = repo.json("ticket", "show", record_id[-5:].lower())
+    assert shown["id"] == record_id
+    out = repo.refused("ticket", "show", "NOPE9", code=2)
+    assert "no ticket NOPE9" in out
+
+
+def test_refusal_changes_nothing_and_says_why(repo):
+    complaint = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
+                         "--summary", "商品破损")
+    out = repo.refused("ticket", "resolve", complaint)
+    assert "complaints must be routed" in out and out.count("\n") == 1
+
+
+def test_a_role_not_allowed_is_refused(repo):
+    out = repo.refused("score", "add", "--person", "lisi", "--code", "PHONE_RINGS", as_="zhangsan")
+    assert "ROLE_NOT_ALLOWED" in out and "zhangsan (agent)" in out
+
+
+def test_uncommitted_edits_to_a_record_are_reported_not_overwritten(repo):
+    record_id = new_inquiry(repo)
+    path = repo.path_of(record_id)
+    path.write_text(path.read_text() + "# half-finished edit\n")
+    out = repo.refused("ticket", "route", record_id, "--to-dept", "物流")
+    assert "uncommitted changes" in out
+
+
+def test_a_failed_commit_leaves_no_file_behind(repo):
+    (repo.root / ".git" / "index.lock").write_text("")   # git itself will refuse to commit
+    out = repo.refused("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "x", "--summary", "y")
+    assert "git add failed" in out
+    (repo.root / ".git" / "index.lock").unlink()
+    assert list(repo.records.rglob("T-*.yaml")) == []
+
+
+def test_the_lock_keeps_two_writers_apart(repo):
+    import fcntl
+
+    with open(repo.root / ".git" / "csops.lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        result = subprocess.run(["csops", "--records", str(repo.records), "--as", "zhangsan", "--now",
+                                 "2026-11-20T10:00", "ticket", "new", "--kind", "inquiry", "--channel", "chat",
+                                 "--customer", "x", "--summary", "y"], capture_output=True, text=True,
+                                env={**__import__("os").environ, "CSOPS_LOCK_TIMEOUT": "0.5"})
+    assert result.returncode == 1
+    assert "another csops command is writing" in result.stderr
+
+
+def test_identity_from_as_env_and_git_email(repo):
+    record_id = new_inquiry(repo)
+    assert repo.json("ticket", "show", record_id)["created_by"] == "zhangsan"
+    result = repo.runner.invoke(__import__("csops.cli", fromlist=["cli"]).cli,
+                                ["--records", str(repo.records), "--now", "2026-11-20T11:00", "ticket", "route",
+                                 record_id, "--to-dept", "物流"], env={"CSOPS_USER": "lisi"})
+    assert result.exit_code == 0, result.output
+    repo.git("config", "user.email", "liubz@example.com")
+    repo.run("ticket", "resolve", record_id, as_=None, now="2026-11-20T12:00")
+    assert repo.git("log", "-1", "--format=%an").strip() == "刘班长"
+    repo.git("config", "user.email", "stranger@example.com")
+    out = repo.refused("ticket", "close", record_id, as_=None, code=2)
+    assert "who is acting" in out
+
+
+def test_the_first_person_bootstraps_then_only_supervisors_add_people(tmp_path):
+    from tests.conftest import Repo
+
+    root = tmp_path / "fresh"
+    repo = Repo(root)
+    repo.runner.invoke(__import__("csops.cli", fromlist=["cli"]).cli, ["init", str(root)], catch_exceptions=False)
+    repo.run("person", "add", "boss", "--name", "老板", "--role", "manager", as_=None)
+    repo.run("person", "add", "a1", "--name", "甲", "--role", "agent", "--reports-to", "boss", as_="boss")
+    out = repo.refused("person", "add", "a2", "--name", "乙", "--role", "agent", as_="a1")
+    assert "may not add people" in out
+    assert repo.json("person", "list", as_=None)[0]["id"] == "a1"
+
+
+def test_generic_list_show_move_and_log(repo):
+    record_id = new_inquiry(repo)
+    assert [r["id"] for r in repo.json("ticket", "list", "--status", "registered")] == [record_id]
+    repo.run("ticket", "move", record_id, "resolved", now="2026-11-20T11:00")
+    assert repo.json("ticket", "show", record_id)["status"] == "resolved"
+    log = repo.json("log", record_id)
+    assert [(r["by"], r["transition"]) for r in log] == [("zhangsan", "new → registered"),
+                                                         ("zhangsan", "registered → resolved")]
+    out = repo.refused("ticket", "move", record_id, "registered")
+    assert "ILLEGAL_TRANSITION" in out
+
+
+def test_validate_clean_then_compiler_style_problems(repo):
+    record_id = new_inquiry(repo)
+    assert repo.run("validate").exit_code == 0
+    path = repo.path_of(record_id)
+    text = path.read_text().replace("to: registered", "to: closed")
+    path.write_text(text)
+    result = repo.run("validate", code=1)
+    rel = path.relative_to(repo.root)
+    line = next(i + 1 for i, l in enumerate(text.splitlines()) if "to: closed" in l)
+    assert f"{path}:{line}: ILLEGAL_TRANSITION created as closed" in result.stdout or \
+        f"{rel}:{line}: ILLEGAL_TRANSITION" in result.stdout, result.stdout
+    assert "STATUS_MISMATCH" in result.stdout
+
+
+def test_validate_reports_malformed_yaml_with_its_line_never_a_traceback(repo):
+    bad = repo.records / "tickets" / "2026" / "11" / "T-20261120-BAD000.yaml"
+    bad.parent.mkdir(parents=True, exist_ok=True)
+    bad.write_text("id: T-20261120-BAD000\nstatus: [unclosed\nkind: inquiry\n")
+    result = repo.run("validate", code=1)
+    assert "T-20261120-BAD000.yaml:3: YAML" in result.stdout
+    assert "Traceback" not in result.output
+
+
+def test_validate_checks_ids_people_and_policy(repo):
+    record_id = new_inquiry(repo)
+    path = repo.path_of(record_id)
+    path.rename(path.with_name("T-20261120-OTHER1.yaml"))
+    (repo.records / "people" / "ghost.yaml").write_text("id: ghost\nname: 鬼\nrole: wizard\nreports_to: nobody\n")
+    out = repo.run("validate", code=1).stdout
+    assert "ID_MISMATCH" in out and "role 'wizard'" in out and "reports_to 'nobody'" in out
+    policy = repo.records / "policy.yaml"
+    policy.write_text(policy.read_text().replace('mon: ["09:00-12:00", "13:00-18:00"]', 'mon: ["09:00-12:00", "11:00-18:00"]'))
+    out = repo.run("validate", code=1).stdout
+    assert "policy.yaml" in out and "overlap" in out
+
+
+def test_validate_history_catches_rewrites_deletions_and_impersonation(repo):
+    record_id = new_inquiry(repo)
+    repo.run("ticket", "route", record_id, "--to-dept", "物流", now="2026-11-20T11:00")
+    assert repo.run("validate", "--history").exit_code == 0
+    path = repo.path_of(record_id)
+    path.write_text(path.read_text().replace("by: zhangsan\n  to: registered", "by: lisi\n  to: registered"))
+    repo.git("-c", "user.name=张三", "-c", "user.email=zhangsan@example.com", "commit", "-qam", "sneaky")
+    out = repo.run("validate", "--history", code=1).stdout
+    assert "HISTORY_REWRITTEN" in out and "commit " in out
+    second = new_inquiry(repo)
+    repo.git("rm", "-q", str(repo.path_of(second)))
+    repo.git("-c", "user.name=张三", "-c", "user.email=zhangsan@example.com", "commit", "-qm", "delete")
+    out = repo.run("validate", "--history", code=1).stdout
+    assert "RECORD_DELETED" in out
+
+
+def test_validate_history_since_limits_the_replay(repo):
+    record_id = new_inquiry(repo)
+    path = repo.path_of(record_id)
+    text = path.read_text()
+    text = text.replace("status: registered", "status: resolved") + \
+        "- at: 2026-11-20T12:00:00+08:00\n  by: lisi\n  from: registered\n  to: resolved\n"
+    path.write_text(text)
+    repo.git("-c", "user.name=张三", "-c", "user.email=zhangsan@example.com", "commit", "-qam", "as someone else")
+    out = repo.run("validate", "--history", code=1).stdout
+    assert "BY_NOT_AUTHOR" in out
+    head = repo.head()
+    assert "BY_NOT_AUTHOR" not in repo.run("validate", "--history", "--since", head).stdout
+    assert "not a known revision" in repo.refused("validate", "--history", "--since", "nosuchrev", code=2)
