@@ -137,7 +137,7 @@ def transition_many(session: Session, rtype: str, steps: list) -> list[str]:
             chosen = wf.by_action(action, source, current, target)
             if chosen is None:
                 wanted = target or next((t.target for t in wf.transitions if t.action == action), action)
-                raise Refused(f"{rtype} {record_id}: cannot {action} ({source} → {wanted}: "
+                raise Refused(f"{rtype} {record_id}: ILLEGAL_TRANSITION cannot {action} ({source} → {wanted}: "
                               f"{wf.explain(source, wanted, current, action)})")
             doc = yamlio.rt_load(text)
             entry = {"at": at, "by": actor.id}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,6 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from csops.cli import cli
+
+os.environ.setdefault("CSOPS_DEBUG", "1")   # a bug in a test run shows its traceback
 
 # The demo team used by the CLI tests: a reporting chain plus the departments returns pass through.
 TEAM = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -30,6 +31,14 @@ class CsopsGroup(click.Group):
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"csops: {where}{exc.strerror or exc}", err=True)
             ctx.exit(ExitStatus.BAD_INPUT)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # a bug: still one line, never a traceback (CSOPS_DEBUG=1 shows it)
+            if os.environ.get("CSOPS_DEBUG"):
+                raise
+            click.echo(f"csops: internal error: {type(exc).__name__}: {exc} (nothing was committed; "
+                       "run again with CSOPS_DEBUG=1 and report it)", err=True)
+            ctx.exit(ExitStatus.REFUSED)
 
 
 @click.group(cls=CsopsGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -339,7 +339,7 @@ def move(session, ref, state, *, items=(), amount=None, tracking=None, note=None
         if state == "refunded":
             doc["refund"] = {"amount": round(float(amount), 2) if "." in str(amount) else int(amount),
                              "at": entry["at"]}
-        if state == "reshipped":
+        if state == "reshipped" and tracking:
             doc["tracking"] = tracking.strip()
 
     action = _action_for(session, state)
