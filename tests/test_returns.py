@@ -146,3 +146,17 @@ def test_vendor_notes_never_send_an_item_twice(repo):
     text = text.replace("  - sku: B200\n    qty: 1", "  - sku: B200\n    qty: 4")
     path.write_text(text)
     assert "only 1 are defective" in repo.run("validate", code=1).stdout
+
+
+def test_daily_return_sheet(repo):
+    record_id = self_return_to_qc(repo)           # touched on 11-23 and 11-24
+    other = new(repo, kind="transit", items=("C300:1",), now="2026-11-24T09:00")
+    move(repo, record_id, "refunded", "zhoucw", "2026-11-24T16:00", "--amount", "100")
+    rows = repo.json("report", "returns", "--date", "2026-11-24")
+    assert [(r["id"], r["kind"], r["status"]) for r in rows] == sorted([(record_id, "self", "refunded"),
+                                                                        (other, "transit", "requested")])
+    mine = next(r for r in rows if r["id"] == record_id)
+    assert mine["steps"] == ["qc_checked", "refunded"] and mine["refund"] == 100
+    assert mine["awaiting_vendor"] == {"A100": 1, "B200": 1}
+    assert [r["id"] for r in repo.json("report", "returns", "--date", "2026-11-23")] == [record_id]
+    assert "A100×2" in repo.out("report", "returns", "--date", "2026-11-24")

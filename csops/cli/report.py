@@ -40,4 +40,23 @@ def overdue(ctx, rtype, owner, fail_if_any, fmt, lang):
         ctx.exit(1)
 
 
+@report.command("returns")
+@click.option("--date", "day", required=True, metavar="YYYY-MM-DD", help="The day of the sheet.")
+@output_options
+@click.pass_context
+def returns(ctx, day, fmt, lang):
+    """The daily return sheet 退货记录表: every return touched that day, what was done, refunds
+    paid, and defective stock still awaiting a vendor note.
+
+    \b
+    Example:
+      csops report returns --date 2026-11-20 --format csv
+    """
+    from csops.reports.returns import COLUMNS, return_sheet, table_rows
+
+    sess = session(ctx)
+    rows = return_sheet(sess, day)
+    echo_rows(sess, rows if fmt == "json" else table_rows(rows), COLUMNS, fmt, lang)
+
+
 COMMANDS = [report]
