@@ -91,7 +91,8 @@ class Workflow:
         for t in self.candidates(source, target, rec):
             if t.when is not None and not t.when(rec) and t.why_not:
                 return t.why_not
-        nexts = sorted({t.target for t in self.transitions if source in t.sources and (t.when is None or t.when(rec))})
+        nexts = sorted({t.target for t in self.transitions
+                        if source in t.sources and t.target != source and (t.when is None or t.when(rec))})
         if action and not any(t.action == action for t in self.transitions):
             return f"{self.type} has no action {action!r}"
         return f"from {source} it can go to: {', '.join(nexts) if nexts else 'nothing (final state)'}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from csops.cli.common import echo_rows, output_options, session
+from csops.cli.common import echo_rows, lang_of, output_options, session
 
 
 @click.group("report")
@@ -33,9 +33,16 @@ def overdue(ctx, rtype, owner, fail_if_any, fmt, lang):
     """
     from csops.reports.overdue import COLUMNS, overdue_rows
 
+    from csops.render import render
+    from csops.timeutil import format_short
+
     sess = session(ctx)
     rows = overdue_rows(sess, rtype=rtype, owner=owner)
-    echo_rows(sess, rows, COLUMNS, fmt, lang)
+    language = lang_of(sess, lang)
+    title = (f"逾期事项（截至 {format_short(sess.now, sess.tz)}，逾期小时按工作时间计，回访按自然时间计）"
+             if language == "zh" else f"Overdue as of {format_short(sess.now, sess.tz)} "
+             "(hours late in working hours; callbacks in wall-clock hours)")
+    click.echo(render(rows, COLUMNS, fmt, language, title=title))
     if fail_if_any and rows:
         ctx.exit(1)
 
