@@ -20,6 +20,9 @@ def replay(session, since: str | None = None) -> list[Problem]:
             git.resolve(since)
         except Exception:  # noqa: BLE001 - any git failure here means an unknown revision
             raise BadInput(f"--since {since}: not a known revision", "fetch it first, e.g. git fetch origin") from None
+    if not since and git.run("rev-parse", "--is-shallow-repository").strip() == "true":
+        raise BadInput("this clone is shallow: replaying all history needs every commit",
+                       "run git fetch --unshallow, or limit the replay with --since REV")
     prefix = git.rel(store.root)
     folders = {wf.folder: rtype for rtype, wf in store.workflows.items()}
     commits = git.commits_touching(prefix, since)
