@@ -11,12 +11,13 @@ from pathlib import Path
 
 
 @functools.lru_cache(maxsize=1)
-def templates_dir() -> Path:
+def templates_dir():
+    """A Traversable (importlib.resources) or a Path holding the templates."""
     try:
         from importlib.resources import files
 
-        installed = Path(str(files("csops.templates_data")))
-        if (installed / "policy.yaml").is_file():
+        installed = files("csops.templates_data")
+        if installed.joinpath("policy.yaml").is_file():
             return installed
     except (ModuleNotFoundError, TypeError):
         pass
@@ -24,4 +25,4 @@ def templates_dir() -> Path:
 
 
 def template_text(name: str) -> str:
-    return (templates_dir() / name).read_text(encoding="utf-8")
+    return templates_dir().joinpath(name).read_text(encoding="utf-8")
