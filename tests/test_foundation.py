@@ -217,3 +217,29 @@ def test_validate_history_since_limits_the_replay(repo):
     head = repo.head()
     assert "BY_NOT_AUTHOR" not in repo.run("validate", "--history", "--since", head).stdout
     assert "not a known revision" in repo.refused("validate", "--history", "--since", "nosuchrev", code=2)
+
+
+def test_calendar_import_adds_a_year_and_keeps_comments(repo):
+    policy = repo.records / "policy.yaml"
+    assert "2025-10-01" not in policy.read_text()
+    out = repo.out("calendar", "import", "--country", "CN", "--year", "2025", as_="zhaozg")
+    assert out.startswith("2025:")
+    text = policy.read_text()
+    assert "2025-10-01" in text and "2026-10-01" in text and "# csops policy" in text
+    assert repo.git("log", "-1", "--format=%an").strip() == "赵主管"
+    assert "may not change the policy" in repo.refused("calendar", "import", "--year", "2024", as_="zhangsan")
+    assert repo.run("validate").exit_code == 0
+
+
+def test_person_show_gives_the_chain(repo):
+    data = repo.json("person", "show", "zhangsan")
+    assert data["chain"] == ["liubz", "zhaozg", "wangjl"]
+
+
+def test_version_and_help_load_no_heavy_modules():
+    import subprocess
+    import sys
+
+    code = ("import sys; from csops.cli import cli; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('git', 'ruamel', 'tabulate', 'yaml')))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"

@@ -160,3 +160,43 @@ def test_daily_return_sheet(repo):
     assert mine["awaiting_vendor"] == {"A100": 1, "B200": 1}
     assert [r["id"] for r in repo.json("report", "returns", "--date", "2026-11-23")] == [record_id]
     assert "A100×2" in repo.out("report", "returns", "--date", "2026-11-24")
+
+
+import pytest
+
+
+@pytest.mark.parametrize("state, who, extra", [
+    ("inspected", "zhangsan", ()),            # only the warehouse inspects
+    ("received", "qianzj", ()),               # … and receives
+])
+def test_warehouse_steps_refused_to_others(repo, state, who, extra):
+    record_id = new(repo)
+    move(repo, record_id, "approved", "zhangsan", "2026-11-23T10:10")
+    if state == "inspected":
+        move(repo, record_id, "received", "chenck", "2026-11-23T11:00")
+    assert "ROLE_NOT_ALLOWED" in repo.refused("return", "move", record_id, state, *extra, as_=who,
+                                              now="2026-11-23T12:00")
+
+
+def test_later_steps_refused_to_other_departments(repo):
+    record_id = self_return_to_qc(repo)
+    assert "ROLE_NOT_ALLOWED" in repo.refused("return", "move", record_id, "exchanged", as_="chenck",
+                                              now="2026-11-24T11:00")
+    move(repo, record_id, "exchanged", "zhangsan", "2026-11-24T11:00")
+    assert "ROLE_NOT_ALLOWED" in repo.refused("return", "move", record_id, "closed", as_="zhangsan",
+                                              now="2026-11-24T12:00")
+    transit = new(repo, kind="transit", items=("C300:1",))
+    move(repo, transit, "received", "chenck", "2026-11-23T11:00")
+    assert "ROLE_NOT_ALLOWED" in repo.refused("return", "move", transit, "reshipped", "--tracking", "SF1",
+                                              as_="zhoucw", now="2026-11-23T12:00")
+
+
+def test_refund_and_reship_deadlines_in_the_overdue_report(repo):
+    record_id = self_return_to_qc(repo)                     # QC check Tue 11-24 10:00 → refund due Wed 10:00
+    transit = new(repo, kind="transit", items=("C300:1",), now="2026-11-27T09:00")
+    move(repo, transit, "received", "chenck", "2026-11-27T17:00")   # Friday 17:00 → re-ship due Fri 18:00
+    rows = {r["id"]: r for r in repo.json("report", "overdue", "--type", "return", now="2026-11-30T10:00")}
+    assert rows[record_id]["what"] == "refund" and rows[record_id]["due"] == "2026-11-25T10:00:00+08:00"
+    assert rows[record_id]["owner"] == "zhoucw" and rows[record_id]["overdue_hours"] == 24.0
+    assert rows[transit]["what"] == "reship" and rows[transit]["due"] == "2026-11-27T18:00:00+08:00"
+    assert rows[transit]["overdue_hours"] == 1.0             # Friday 18:00 → Monday 10:00: one working hour
