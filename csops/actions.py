@@ -87,28 +87,44 @@ Effect = Callable[[dict, dict], None]   # (round-trip document, new history entr
 
 def create(session: Session, rtype: str, fields: dict, *, note: str | None = None) -> str:
     """A new record of `rtype` from its commented skeleton, in its initial state."""
+    return create_many(session, rtype, [fields], note=note)[0]
+
+
+def create_many(session: Session, rtype: str, many: list[dict], *, note: str | None = None,
+                subject: str | None = None) -> list[str]:
+    """Several new records of one type in one commit (e.g. the events `score derive` finds)."""
     wf = session.workflow(rtype)
     actor, at = session.actor, session.stamp()
+    ids, writes = [], {}
     with session.store.lock(session.git.git_dir):
-        record_id = session.store.new_id(rtype, session.now.astimezone(session.tz).date())
-        path = session.store.canonical_path(rtype, record_id)
-        doc = yamlio.rt_load(template_text(f"{rtype}.yaml"))
-        doc["id"] = record_id
-        doc["status"] = wf.initial[0]
-        doc["created"] = at
-        doc["created_by"] = actor.id
-        for key, value in fields.items():
-            doc[key] = value
-        for key in [k for k, v in doc.items() if v is None]:
-            del doc[key]  # unfilled optional fields stay out of the file
-        entry = {"at": at, "by": actor.id, "to": wf.initial[0]}
-        if note:
-            entry["note"] = note
-        doc["history"] = [entry]
-        text = _checked_text(session, wf, doc, path, step=0)
-        message = _message(wf, record_id, None, wf.initial[0], "create", actor)
-        _write_and_commit(session, {path: text}, message)
-    return record_id
+        for fields in many:
+            record_id = session.store.new_id(rtype, session.now.astimezone(session.tz).date())
+            while record_id in ids:
+                record_id = session.store.new_id(rtype, session.now.astimezone(session.tz).date())
+            path = session.store.canonical_path(rtype, record_id)
+            doc = yamlio.rt_load(template_text(f"{rtype}.yaml"))
+            doc["id"] = record_id
+            doc["status"] = wf.initial[0]
+            doc["created"] = at
+            doc["created_by"] = actor.id
+            for key, value in fields.items():
+                doc[key] = value
+            for key in [k for k, v in doc.items() if v is None]:
+                del doc[key]  # unfilled optional fields stay out of the file
+            entry = {"at": at, "by": actor.id, "to": wf.initial[0]}
+            if note:
+                entry["note"] = note
+            doc["history"] = [entry]
+            writes[path] = _checked_text(session, wf, doc, path, step=0)
+            ids.append(record_id)
+        if len(ids) == 1:
+            message = _message(wf, ids[0], None, wf.initial[0], "create", actor)
+        else:
+            lines = "\n".join(_subject(wf, i, None, wf.initial[0], "create") for i in ids)
+            message = f"{subject or f'{rtype}: {len(ids)} new records'}\n\n{lines}\n\n" + \
+                _trailers(wf.type, ids, "create", actor)
+        _write_and_commit(session, writes, message)
+    return ids
 
 
 def transition(session: Session, rtype: str, ref: str, action: str, *, target: str | None = None,

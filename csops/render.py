@@ -22,7 +22,8 @@ LABELS = {
         "date": "日期", "points": "扣分", "fine": "罚款", "ref": "关联", "when": "时间", "by": "操作人",
         "transition": "变更", "commit": "提交", "note": "备注", "base": "基础分", "deductions": "扣分",
         "score": "得分", "fines": "罚款", "absence_days": "旷工天数", "flags": "标记", "minutes": "分钟",
-        "reason": "原因", "refund": "退款", "tracking": "快递单号", "waiting_for": "等待", "metric": "指标",
+        "reason": "原因", "event": "事件", "why": "说明", "steps": "当日操作", "awaiting_vendor": "待退厂",
+        "refund": "退款", "tracking": "快递单号", "waiting_for": "等待", "metric": "指标",
     },
     "en": {},
 }

@@ -66,4 +66,28 @@ def returns(ctx, day, fmt, lang):
     echo_rows(sess, rows if fmt == "json" else table_rows(rows), COLUMNS, fmt, lang)
 
 
+@report.command("scores")
+@click.option("--period", required=True, metavar="YYYY-MM", help="The month of the sheet.")
+@click.option("--explain", "person", default=None, metavar="PERSON",
+              help="List each event that cost this person points, and why.")
+@output_options
+@click.pass_context
+def scores(ctx, period, person, fmt, lang):
+    """The monthly score sheet 考核表: base, deductions, score, fines, absence days, flags —
+    lowest score first.
+
+    \b
+    Example:
+      csops report scores --period 2026-11
+      csops report scores --period 2026-11 --explain zhangwei
+    """
+    from csops.reports.scores import COLUMNS, explain, score_rows
+
+    sess = session(ctx)
+    if person:
+        echo_rows(sess, explain(sess, period, person), ["date", "event", "code", "points", "fine", "why"], fmt, lang)
+        return
+    echo_rows(sess, score_rows(sess, period), COLUMNS, fmt, lang)
+
+
 COMMANDS = [report]

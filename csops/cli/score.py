@@ -50,4 +50,23 @@ score.add_command(_simple("confirm", "Confirm a recorded event (supervisor or ab
 score.add_command(_simple("revoke", "Revoke an event; it stops counting (supervisor or above).\n\n\b\n"
                                     "Example:\n  csops --as zhuguan score revoke S-20261120-7QK2MB --note 误记"))
 
+@score.command("derive")
+@click.option("--period", required=True, metavar="YYYY-MM", help="The month to look at.")
+@click.pass_context
+def derive(ctx, period):
+    """Record the score events the records already prove (late callbacks, late inquiries, late
+    refunds/re-ships, absence from leave), one commit; nothing new when run again.
+
+    \b
+    Example:
+      csops --as liuyang score derive --period 2026-11
+    """
+    from csops.workflows import score as wf
+
+    ids = wf.derive(session(ctx), period)
+    for record_id in ids:
+        click.echo(record_id)
+    click.echo(f"{len(ids)} event{'s' if len(ids) != 1 else ''} derived for {period}", err=True)
+
+
 COMMANDS = [score]

@@ -164,10 +164,14 @@ def clock_start(rec: dict, tz) -> dt.datetime | None:
 
 
 def resolve_due(rec: dict, ctx) -> dt.datetime | None:
-    policy, cal = ctx.policy, ctx.calendar
     if rec.get("due"):
-        return try_instant(rec.get("due"), policy.tz)
-    start = clock_start(rec, policy.tz)
+        return try_instant(rec.get("due"), ctx.tz)
+    return sla_due(rec, clock_start(rec, ctx.tz), ctx)
+
+
+def sla_due(rec: dict, start: dt.datetime | None, ctx) -> dt.datetime | None:
+    """The policy deadline for a ticket whose clock started at `start`."""
+    policy, cal = ctx.policy, ctx.calendar
     if start is None:
         return None
     tickets = policy.section("tickets")
@@ -178,6 +182,35 @@ def resolve_due(rec: dict, ctx) -> dt.datetime | None:
     if cal.is_working_day(local.date()) and local.time() < policy.clock("tickets", "cutoff"):
         return dt.datetime.combine(local.date(), policy.clock("tickets", "same_day_due"), tzinfo=policy.tz)
     return cal.next_working_day_at(start, policy.clock("tickets", "next_day_due"))
+
+
+def resolutions(rec: dict, ctx) -> list[tuple[dict, dt.datetime, dt.datetime | None]]:
+    """Every resolution with its time and the deadline it had then: (entry, at, due)."""
+    start, explicit, out = None, None, []
+    for entry in rec.get("history") or []:
+        at = try_instant(entry.get("at"), ctx.tz)
+        if entry.get("from") is None or (entry.get("from") == "resolved" and entry.get("to") == "routed"):
+            start, explicit = at, None
+        if entry.get("due"):
+            explicit = try_instant(entry.get("due"), ctx.tz)
+        if entry.get("to") == "resolved" and entry.get("from") != "resolved" and at is not None:
+            out.append((entry, at, explicit or sla_due(rec, start, ctx)))
+    return out
+
+
+def late_callbacks(rec: dict, ctx) -> list[tuple[dict, dt.datetime]]:
+    """Complaint callbacks made more than callback_hours after the resolution they follow:
+    (callback, due)."""
+    if not _is_complaint(rec):
+        return []
+    hours = ctx.policy.section("tickets")["callback_hours"]
+    attempts = [(try_instant(c.get("at"), ctx.tz), c) for c in rec.get("callbacks") or [] if isinstance(c, dict)]
+    out = []
+    for _, resolved, _ in resolutions(rec, ctx):
+        following = sorted((at, c) for at, c in attempts if at is not None and at >= resolved)
+        if following and following[0][0] > resolved + dt.timedelta(hours=hours):
+            out.append((following[0][1], resolved + dt.timedelta(hours=hours)))
+    return out
 
 
 def resolved_at(rec: dict, tz) -> dt.datetime | None:
@@ -283,6 +316,8 @@ def route(session, ref, *, department, assignee=None, due=None, note=None) -> st
         entry["department"] = department
         if assignee:
             entry["assignee"] = assignee
+        if due_text:
+            entry["due"] = due_text
 
     return actions.transition(session, "ticket", ref, "route", effect=effect, note=note)
 

@@ -1,0 +1,162 @@
+"""The monthly score sheet 绩效考核 (SPEC §6): base minus the catalog points of each counted event,
+with repeat doubling, shared penalties, fines, absence from lateness, and dismissal rules — and
+for each person the list of events that cost them points, and why."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from csops.errors import BadInput
+
+COLUMNS = ["person", "name", "base", "deductions", "score", "fines", "absence_days", "flags"]
+COUNTED = ("recorded", "confirmed")
+
+
+@dataclass
+class Line:
+    """One event as it bears on one person's sheet."""
+    event: str
+    code: str
+    date: str
+    points: Decimal
+    why: str
+    fine: Decimal = Decimal(0)
+    absence_days: Decimal = Decimal(0)
+
+
+@dataclass
+class Sheet:
+    person: str
+    name: str
+    base: Decimal
+    lines: list[Line] = field(default_factory=list)
+    flags: set = field(default_factory=set)
+
+    def row(self) -> dict:
+        deductions = sum((l.points for l in self.lines), Decimal(0))
+        return {"person": self.person, "name": self.name, "base": _num(self.base), "deductions": _num(deductions),
+                "score": _num(self.base - deductions), "fines": _num(sum((l.fine for l in self.lines), Decimal(0))),
+                "absence_days": _num(sum((l.absence_days for l in self.lines), Decimal(0))),
+                "flags": sorted(self.flags)}
+
+
+def month_bounds(period: str) -> tuple[dt.date, dt.date]:
+    match = re.fullmatch(r"(\d{4})-(\d{2})", period or "")
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise BadInput(f"--period {period!r}: write a month as YYYY-MM")
+    first = dt.date(int(match[1]), int(match[2]), 1)
+    following = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return first, following - dt.timedelta(days=1)
+
+
+def _num(value: Decimal):
+    value = Decimal(value)
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _dec(value) -> Decimal:
+    return Decimal(str(value)) if value is not None else Decimal(0)
+
+
+def _events(ctx):
+    out = []
+    for rec in ctx.records("score"):
+        data = rec.data if isinstance(rec.data, dict) else None
+        if data and isinstance(data.get("date"), str):
+            out.append(data)
+    return sorted(out, key=lambda e: (e["date"], str(e.get("id"))))
+
+
+def lateness_days(minutes, policy) -> Decimal:
+    rules = policy.section("scores").get("lateness") or {}
+    if not isinstance(minutes, int):
+        return Decimal(0)
+    if minutes >= rules.get("full_day_minutes", 60):
+        return Decimal(1)
+    if minutes >= rules.get("half_day_minutes", 30):
+        return Decimal("0.5")
+    return Decimal(0)
+
+
+def score_sheets(session, period: str) -> dict[str, Sheet]:
+    ctx, policy, roster = session.ctx, session.policy, session.roster
+    first, last = month_bounds(period)
+    catalog, base = policy.catalog(), _dec(policy.section("scores").get("base"))
+    sheets = {p.id: Sheet(p.id, p.name, base) for p in roster if p.active}
+    events = _events(ctx)
+    in_month = defaultdict(int)       # (person, code) → counted events so far this month
+    ever = defaultdict(int)           # (person, code) → counted events so far, whole record
+    for event in events:
+        code, person, status = event.get("code"), event.get("person"), event.get("status")
+        rule = catalog.get(code)
+        day = event["date"]
+        if rule is None or day > last.isoformat():
+            continue
+        counted = status in COUNTED
+        this_month = first.isoformat() <= day <= last.isoformat()
+        if not counted:
+            if this_month and person in sheets:
+                sheets[person].lines.append(Line(event["id"], code, day, Decimal(0),
+                                                 f"{code} revoked: does not count (nor towards repeats)"))
+            continue
+        ever[(person, code)] += 1
+        nth_ever = ever[(person, code)]
+        dismissal_at = rule.get("dismissal_at")
+        if dismissal_at and nth_ever >= dismissal_at and person in sheets:
+            sheets[person].flags.add("dismissal")
+        if not this_month:
+            continue
+        in_month[(person, code)] += 1
+        nth = in_month[(person, code)]
+        points, why = _dec(rule.get("points")), f"{code} {rule.get('label', '')}".strip()
+        repeat = rule.get("repeat")
+        if repeat and nth >= repeat["from"]:
+            points *= _dec(repeat["factor"])
+            why += f"; {_ordinal(nth)} {code} this month: ×{_num(_dec(repeat['factor']))}"
+        if dismissal_at and nth_ever >= dismissal_at:
+            why += f"; {_ordinal(nth_ever)} {code} on record: dismissal (劝退)"
+        absence = lateness_days(event.get("minutes"), policy) if rule.get("lateness") else Decimal(0)
+        if rule.get("absence_days"):
+            absence = _dec(event.get("days")) if event.get("days") is not None else _dec(rule["absence_days"])
+            points *= absence
+        if rule.get("lateness") and absence:
+            why += f"; {event.get('minutes')} minutes late: {_num(absence)} day(s) of absence"
+        fine = _dec(event.get("fine"))
+        if rule.get("applies_to") == "all_active_agents":
+            for sheet in sheets.values():
+                if roster.get(sheet.person).role == "agent":
+                    sheet.lines.append(Line(event["id"], code, day, points, why + "; every agent on duty"))
+            continue
+        if person in sheets:
+            sheets[person].lines.append(Line(event["id"], code, day, points, why, fine, absence))
+            if rule.get("flag"):
+                sheets[person].flags.add(rule["flag"])
+        for extra in rule.get("also") or []:
+            boss = next((p for p in roster.chain_above(person) if p.role == extra.get("role")), None)
+            if boss and boss.id in sheets:
+                sheets[boss.id].lines.append(Line(event["id"], code, day, _dec(extra.get("points")),
+                                                  f"{code} by {person}: their {extra.get('role')} also loses points"))
+    return sheets
+
+
+def score_rows(session, period: str) -> list[dict]:
+    rows = [s.row() for s in score_sheets(session, period).values()]
+    rows.sort(key=lambda r: (r["score"], r["person"]))   # lowest score first
+    return rows
+
+
+def explain(session, period: str, person: str) -> list[dict]:
+    session.roster.require(person)
+    sheet = score_sheets(session, period).get(person)
+    if sheet is None:
+        raise BadInput(f"{person} is not active: no score sheet")
+    return [{"date": l.date, "event": l.event, "code": l.code, "points": _num(l.points), "fine": _num(l.fine),
+             "absence_days": _num(l.absence_days), "why": l.why} for l in sheet.lines]
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'tsnrhtdd'[(n // 10 % 10 != 1) * (n % 10 < 4) * n % 10::4]}"
