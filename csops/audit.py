@@ -32,9 +32,10 @@ def replay(session, since: str | None = None) -> list[Problem]:
             rtype = _record_type(change.path, prefix, folders)
             if rtype is None:
                 continue
-            parents = commit.parents or ()
-            old = [len(specs) + i for i, _ in enumerate(parents)] if change.status != "A" else []
-            specs.extend(f"{p}:{change.path}" for p in (parents if change.status != "A" else ()))
+            # a merge is compared with every parent (a file new to one may come from the other)
+            parents = commit.parents if (change.status != "A" or len(commit.parents) > 1) else ()
+            old = [len(specs) + i for i, _ in enumerate(parents)]
+            specs.extend(f"{p}:{change.path}" for p in parents)
             new = None
             if change.status != "D":
                 new = len(specs)

@@ -11,6 +11,9 @@ from csops.gitlog import Author, Git
 from csops.store import POLICY, atomic_write
 from csops.templates import template_text
 
+GITATTRIBUTES_LINE = "{records}/**/*.yaml merge=csops"
+MERGE_DRIVER = "csops merge-file %O %A %B %P"
+
 
 def holidays_for(country: str, year: int) -> tuple[dict[str, str], dict[str, str]]:
     """(days off that would be worked, weekend days that are worked) for one year, from the
@@ -57,9 +60,10 @@ def import_year(policy_path: Path, country: str, year: int) -> tuple[int, int]:
     return len(off), len(worked)
 
 
-def init_repo(directory: Path, today: dt.date, *, country: str = "CN") -> Path:
-    """git init (if needed), records/policy.yaml with this year's and next year's holidays and
-    an empty roster; one commit."""
+def init_repo(directory: Path, today: dt.date, *, country: str = "CN", with_ci: bool = False) -> Path:
+    """git init (if needed), records/policy.yaml with this year's and next year's holidays, an
+    empty roster, the merge driver for record files (.gitattributes + git config), optionally
+    the CI templates; one commit."""
     directory = Path(directory).resolve()
     records = directory / "records"
     if (records / POLICY).exists():
@@ -78,7 +82,32 @@ def init_repo(directory: Path, today: dt.date, *, country: str = "CN") -> Path:
             pass  # a year the package does not know yet: add it later with csops calendar import
     keep = records / "people" / ".gitkeep"
     keep.write_text("")
-    paths = [records / POLICY, keep]
+    attributes = git.root / ".gitattributes"
+    line = GITATTRIBUTES_LINE.format(records=git.rel(records))
+    lines = attributes.read_text(encoding="utf-8").splitlines() if attributes.exists() else []
+    if line not in lines:
+        atomic_write(attributes, "\n".join(lines + [line]) + "\n")
+    register_merge_driver(git)
+    paths = [records / POLICY, keep, attributes]
+    if with_ci:
+        paths += write_ci(git.root)
     git.commit(paths, "csops init: policy and empty roster", Author("csops", "csops@localhost"), None)
     return records
 
+
+
+def register_merge_driver(git: Git) -> None:
+    """The one-line git config each clone needs (git does not copy config when cloning)."""
+    git.run("config", "merge.csops.name", "csops record merge (history entries united by time)")
+    git.run("config", "merge.csops.driver", MERGE_DRIVER)
+
+
+def write_ci(root: Path) -> list[Path]:
+    """The pre-commit hook definition and a GitHub Actions workflow that run csops validate."""
+    written = []
+    for source, target in (("pre-commit-hooks.yaml", ".pre-commit-hooks.yaml"),
+                           ("github-workflow.yml", ".github/workflows/csops.yml")):
+        path = root / target
+        atomic_write(path, template_text(source))
+        written.append(path)
+    return written

@@ -11,10 +11,13 @@ import click
 @click.command("init")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--country", default="CN", show_default=True, help="Whose public holidays to import.")
+@click.option("--ci", "with_ci", is_flag=True,
+              help="Also write .pre-commit-hooks.yaml and a GitHub Actions workflow running csops validate.")
 @click.pass_context
-def init(ctx, directory, country):
+def init(ctx, directory, country, with_ci):
     """Create a records repository: git init, records/policy.yaml (with this and next year's
-    public holidays and make-up workdays), an empty roster; one commit.
+    public holidays and make-up workdays), an empty roster, the merge driver for record files;
+    one commit.
 
     \b
     Example:
@@ -27,7 +30,7 @@ def init(ctx, directory, country):
     g = ctx.obj
     tz = zone("Asia/Shanghai")
     today = (parse_instant(g.now, tz, what="--now") if g and g.now else dt.datetime.now(tz)).date()
-    records = init_repo(directory, today, country=country)
+    records = init_repo(directory, today, country=country, with_ci=with_ci)
     click.echo(str(records))
 
 

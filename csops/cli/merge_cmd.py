@@ -1,0 +1,42 @@
+"""csops merge-file: the Git merge driver for record files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command("merge-file")
+@click.argument("base", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("ours", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("theirs", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("name", required=False, default="")
+def merge_file(base, ours, theirs, name):
+    """Git merge driver for record files: unites history entries (by time) and re-derives
+    status; a field both sides changed differently is left as a normal conflict. Writes the
+    result over OURS; exits 1 on a conflict.
+
+    \b
+    Registered by csops init; for an existing clone, once:
+      git config merge.csops.driver "csops merge-file %O %A %B %P"
+    """
+    from csops.merge import merge_texts
+    from csops.store import atomic_write
+
+    texts = [p.read_text(encoding="utf-8") if p.exists() else "" for p in (base, ours, theirs)]
+    result = merge_texts(*texts)
+    if result is None:  # not a record: an ordinary three-way text merge
+        import subprocess
+
+        code = subprocess.run(["git", "merge-file", "-L", "ours", "-L", "base", "-L", "theirs",
+                               str(ours), str(base), str(theirs)], check=False).returncode
+        sys.exit(0 if code == 0 else 1)
+    atomic_write(ours, result.text)
+    if result.conflicts:
+        click.echo(f"csops merge-file: {name or ours}: both sides changed {', '.join(result.conflicts)}", err=True)
+        sys.exit(1)
+
+
+COMMANDS = [merge_file]
