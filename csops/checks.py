@@ -129,9 +129,9 @@ def check_records(tree: Tree, out: Problems) -> None:
                 if record_id in seen:
                     out.add(where, "DUPLICATE_ID", f"id {record_id} is also used by {seen[record_id]}", key=("id",))
                 seen[record_id] = where
-            check_record(data, wf, tree.ctx, out, where)
-            for cross in wf.cross_checks:
-                cross(data, tree.ctx, out, where)
+            if check_record(data, wf, tree.ctx, out, where):
+                for cross in wf.cross_checks:
+                    cross(data, tree.ctx, out, where)
     tree.ctx.seed("_ids", list(seen))
 
 

@@ -58,6 +58,14 @@ class Workflow:
     cross_checks: tuple = ()                     # like record_checks, but reading other records
     commands: dict = field(default_factory=dict)  # action → library call, for steps needing more than `move`
 
+    def duties(self, rec: dict, ctx: "Context") -> list[Obligation]:
+        """obligations(), with a malformed record skipped (and noted) rather than crashing a report."""
+        return ctx.tolerant(self.obligations, rec, []) if self.obligations else []
+
+    def extra(self, rec: dict, ctx: "Context") -> dict:
+        """computed(), tolerant of a malformed record in the same way."""
+        return ctx.tolerant(self.computed, rec, {}) if self.computed else {}
+
     @property
     def initial(self) -> tuple[str, ...]:
         return tuple(t.target for t in self.transitions if not t.sources)
@@ -123,7 +131,20 @@ class Context:
     roster: object
     store: object = None
     now: dt.datetime | None = None
+    strict: bool = False              # re-raise instead of skipping a malformed record (debugging)
+    skipped: list = field(default_factory=list)
     _cache: dict = field(default_factory=dict)
+
+    def tolerant(self, fn, rec: dict, fallback):
+        """fn(rec, self); a record whose values are not what the rules expect (validate reports
+        it) is skipped and remembered, so one bad hand edit cannot stop a report."""
+        try:
+            return fn(rec, self)
+        except (TypeError, AttributeError, ValueError, KeyError, IndexError, ArithmeticError):
+            if self.strict:
+                raise
+            self.skipped.append(rec.get("id") if isinstance(rec, dict) else None)
+            return fallback
 
     @property
     def calendar(self):
@@ -169,22 +190,23 @@ class Step:
         return self.rec.get("history", [])[: self.index]
 
 
-def check_record(rec: dict, wf: Workflow, ctx: Context, out: Problems, path: str, *, only_step: int | None = None):
-    """Schema, history replay (legal steps, roles, guards, time order) and the type's own checks.
+def check_record(rec: dict, wf: Workflow, ctx: Context, out: Problems, path: str, *,
+                 only_step: int | None = None) -> bool:
+    """Schema, then history replay (legal steps, roles, guards, time order) and the type's own
+    checks; True when nothing was found. The rules run only on a record whose fields are well
+    formed (they read the fields' values), so a malformed record reports its schema problems.
 
     `only_step` limits the replay's role and guard checks to one history entry (the CLI checks
     the step it is about to add; validate checks them all)."""
     before = len(out)
     check_fields(rec, wf.common_fields(), (), ctx, out, path)
     check_fields(rec, wf.fields, (), ctx, out, path)
-    if len(out) > before and not isinstance(rec.get("history"), list):
-        return
-    history = rec.get("history")
-    if not isinstance(history, list) or not history or not all(isinstance(e, dict) for e in history):
-        return
-    _check_history(rec, history, wf, ctx, out, path, only_step)
+    if len(out) > before:
+        return False
+    _check_history(rec, rec["history"], wf, ctx, out, path, only_step)
     for check in wf.record_checks:
         check(rec, ctx, out, path)
+    return len(out) == before
 
 
 def _check_history(rec, history, wf, ctx, out, path, only_step):

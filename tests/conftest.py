@@ -38,11 +38,12 @@ class Repo:
         self.records = root / "records"
         self.runner = CliRunner()
 
-    def run(self, *args, as_: str | None = "zhangsan", now: str = "2026-11-20T10:00:00+08:00", code: int | None = 0):
+    def run(self, *args, as_: str | None = "zhangsan", now: str = "2026-11-20T10:00:00+08:00", code: int | None = 0,
+            env: dict | None = None):
         argv = ["--records", str(self.records), "--now", now]
         if as_:
             argv += ["--as", as_]
-        result = self.runner.invoke(cli, argv + [str(a) for a in args], catch_exceptions=False)
+        result = self.runner.invoke(cli, argv + [str(a) for a in args], catch_exceptions=False, env=env)
         if code is not None:
             assert result.exit_code == code, f"exit {result.exit_code} != {code}: {result.output}"
         return result

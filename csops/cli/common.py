@@ -30,7 +30,17 @@ def session(ctx: click.Context):
     sess = Session(store, now=dt.datetime.now(dt.timezone.utc), as_person=g.as_person)
     tz = sess.policy.tz
     sess.now = parse_instant(g.now, tz, what="--now") if g.now else dt.datetime.now(tz)
+    sess.ctx.now = sess.now
+    sess.ctx.strict = bool(os.environ.get("CSOPS_DEBUG"))
+    ctx.call_on_close(lambda: _warn_skipped(sess))
     return sess
+
+
+def _warn_skipped(sess) -> None:
+    skipped = [s for s in sess.ctx.skipped if s] if sess._ctx is not None else []
+    if skipped:
+        click.echo(f"csops: skipped {len(set(skipped))} malformed record(s) ({', '.join(sorted(set(map(str, skipped)))[:3])}"
+                   f"{' …' if len(set(skipped)) > 3 else ''}); run csops validate", err=True)
 
 
 def output_options(fn):

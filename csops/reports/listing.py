@@ -24,8 +24,7 @@ def show_record(session, rtype: str, ref: str) -> dict:
         raise BadInput(f"{session.store.display(path)}:{rec.error.line or 1}: {rec.error.message}", rec.error.hint)
     data = dict(rec.data)
     wf = session.workflow(rtype)
-    if wf.computed:
-        data.update(wf.computed(rec.data, session.ctx))
+    data.update(wf.extra(rec.data, session.ctx))
     return data
 
 
@@ -43,9 +42,8 @@ def list_records(session, rtype: str, status: str | None = None, *, reveal: bool
         if status and rec.data.get("status") != status:
             continue
         row = dict(rec.data)
-        if wf.computed:
-            extra = wf.computed(rec.data, session.ctx)
-            row.update({k: v for k, v in extra.items() if k in ("due", "days", "overdue", "callback_due")})
+        extra = wf.extra(rec.data, session.ctx)
+        row.update({k: v for k, v in extra.items() if k in ("due", "days", "overdue", "callback_due")})
         if table:
             row = _table_row(rtype, row, reveal)
         rows.append(row)

@@ -21,7 +21,7 @@ def overdue_rows(session, *, rtype: str | None = None, owner: str | None = None)
         for rec in ctx.records(wf.type):
             if not isinstance(rec.data, dict):
                 continue
-            for duty in wf.obligations(rec.data, ctx):
+            for duty in wf.duties(rec.data, ctx):
                 if duty.due is None or duty.due >= now:
                     continue
                 if owner and duty.owner != owner:

@@ -91,56 +91,62 @@ def score_sheets(session, period: str) -> dict[str, Sheet]:
     in_month = defaultdict(int)       # (person, code) → counted events so far this month
     ever = defaultdict(int)           # (person, code) → counted events so far, whole record
     for event in events:
-        code, person, status = event.get("code"), event.get("person"), event.get("status")
-        rule = catalog.get(code)
-        day = event["date"]
-        if rule is None or day > last.isoformat():
-            continue
-        counted = status in COUNTED
-        this_month = first.isoformat() <= day <= last.isoformat()
-        if not counted:
-            if this_month and person in sheets:
-                sheets[person].lines.append(Line(event["id"], code, day, Decimal(0),
-                                                 f"{code} revoked: does not count (nor towards repeats)"))
-            continue
-        ever[(person, code)] += 1
-        nth_ever = ever[(person, code)]
-        dismissal_at = rule.get("dismissal_at")
-        if dismissal_at and nth_ever >= dismissal_at and person in sheets:
-            sheets[person].flags.add("dismissal")
-        if not this_month:
-            continue
-        in_month[(person, code)] += 1
-        nth = in_month[(person, code)]
-        points, why = _dec(rule.get("points")), f"{code} {rule.get('label', '')}".strip()
-        repeat = rule.get("repeat")
-        if repeat and nth >= repeat["from"]:
-            points *= _dec(repeat["factor"])
-            why += f"; {_ordinal(nth)} {code} this month: ×{_num(_dec(repeat['factor']))}"
-        if dismissal_at and nth_ever >= dismissal_at:
-            why += f"; {_ordinal(nth_ever)} {code} on record: dismissal (劝退)"
-        absence = lateness_days(event.get("minutes"), policy) if rule.get("lateness") else Decimal(0)
-        if rule.get("absence_days"):
-            absence = _dec(event.get("days")) if event.get("days") is not None else _dec(rule["absence_days"])
-            points *= absence
-        if rule.get("lateness") and absence:
-            why += f"; {event.get('minutes')} minutes late: {_num(absence)} day(s) of absence"
-        fine = _dec(event.get("fine"))
-        if rule.get("applies_to") == "all_active_agents":
-            for sheet in sheets.values():
-                if roster.get(sheet.person).role == "agent":
-                    sheet.lines.append(Line(event["id"], code, day, points, why + "; every agent on duty"))
-            continue
-        if person in sheets:
-            sheets[person].lines.append(Line(event["id"], code, day, points, why, fine, absence))
-            if rule.get("flag"):
-                sheets[person].flags.add(rule["flag"])
-        for extra in rule.get("also") or []:
-            boss = next((p for p in roster.chain_above(person) if p.role == extra.get("role")), None)
-            if boss and boss.id in sheets:
-                sheets[boss.id].lines.append(Line(event["id"], code, day, _dec(extra.get("points")),
-                                                  f"{code} by {person}: their {extra.get('role')} also loses points"))
+        ctx.tolerant(lambda e, _ctx: _count(e, sheets, catalog, first, last, in_month, ever, policy, roster),
+                     event, None)
     return sheets
+
+
+def _count(event, sheets, catalog, first, last, in_month, ever, policy, roster) -> None:
+    """One event's effect on the sheets (and on the running repeat and dismissal counts)."""
+    code, person, status = event.get("code"), event.get("person"), event.get("status")
+    rule = catalog.get(code)
+    day = event["date"]
+    if rule is None or day > last.isoformat():
+        return
+    counted = status in COUNTED
+    this_month = first.isoformat() <= day <= last.isoformat()
+    if not counted:
+        if this_month and person in sheets:
+            sheets[person].lines.append(Line(event["id"], code, day, Decimal(0),
+                                             f"{code} revoked: does not count (nor towards repeats)"))
+        return
+    ever[(person, code)] += 1
+    nth_ever = ever[(person, code)]
+    dismissal_at = rule.get("dismissal_at")
+    if dismissal_at and nth_ever >= dismissal_at and person in sheets:
+        sheets[person].flags.add("dismissal")
+    if not this_month:
+        return
+    in_month[(person, code)] += 1
+    nth = in_month[(person, code)]
+    points, why = _dec(rule.get("points")), f"{code} {rule.get('label', '')}".strip()
+    repeat = rule.get("repeat")
+    if repeat and nth >= repeat["from"]:
+        points *= _dec(repeat["factor"])
+        why += f"; {_ordinal(nth)} {code} this month: ×{_num(_dec(repeat['factor']))}"
+    if dismissal_at and nth_ever >= dismissal_at:
+        why += f"; {_ordinal(nth_ever)} {code} on record: dismissal (劝退)"
+    absence = lateness_days(event.get("minutes"), policy) if rule.get("lateness") else Decimal(0)
+    if rule.get("absence_days"):
+        absence = _dec(event.get("days")) if event.get("days") is not None else _dec(rule["absence_days"])
+        points *= absence
+    if rule.get("lateness") and absence:
+        why += f"; {event.get('minutes')} minutes late: {_num(absence)} day(s) of absence"
+    fine = _dec(event.get("fine"))
+    if rule.get("applies_to") == "all_active_agents":
+        for sheet in sheets.values():
+            if roster.get(sheet.person).role == "agent":
+                sheet.lines.append(Line(event["id"], code, day, points, why + "; every agent on duty"))
+        return
+    if person in sheets:
+        sheets[person].lines.append(Line(event["id"], code, day, points, why, fine, absence))
+        if rule.get("flag"):
+            sheets[person].flags.add(rule["flag"])
+    for extra in rule.get("also") or []:
+        boss = next((p for p in roster.chain_above(person) if p.role == extra.get("role")), None)
+        if boss and boss.id in sheets:
+            sheets[boss.id].lines.append(Line(event["id"], code, day, _dec(extra.get("points")),
+                                              f"{code} by {person}: their {extra.get('role')} also loses points"))
 
 
 def score_rows(session, period: str) -> list[dict]:
