@@ -125,3 +125,35 @@ def test_a_real_conflict_is_named_by_validate(repo, tmp_path):
     assert pulled.returncode != 0 and "CONFLICT" in pulled.stdout + pulled.stderr
     out = b.run("validate", code=1).stdout
     assert f"{record_id}.yaml" in out and "YAML" in out
+
+
+def test_entries_that_cannot_both_stand_are_united_and_named_by_validate(repo, tmp_path):
+    from tests.conftest import Repo
+
+    record_id = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王",
+                         "--summary", "x", now="2026-11-23T09:00")
+    repo.run("ticket", "route", record_id, "--to-dept", "仓库", "--assignee", "lisi", now="2026-11-23T09:30")
+    origin = tmp_path / "origin.git"
+    _git(tmp_path, "clone", "-q", "--bare", str(repo.root), str(origin))
+    a, b = Repo(_clone(origin, tmp_path / "a")), Repo(_clone(origin, tmp_path / "b"))
+    a.run("ticket", "resolve", record_id, as_="lisi", now="2026-11-23T10:00")
+    b.run("ticket", "resolve", record_id, as_="zhangsan", now="2026-11-23T10:30")
+    _git(a.root, "push", "-q", "origin", "HEAD")
+    assert _git(b.root, "pull", "-q", "--no-edit", "origin", "HEAD").returncode == 0
+    out = b.run("validate", code=1).stdout
+    assert "BAD_HISTORY history[3] says from routed but the record was resolved" in out
+
+
+def test_init_registers_the_merge_driver_and_can_write_ci_templates(tmp_path):
+    from click.testing import CliRunner
+
+    from csops.cli import cli
+
+    result = CliRunner().invoke(cli, ["--now", "2026-11-23T09:00", "init", "--ci", str(tmp_path / "team")])
+    assert result.exit_code == 0, result.output
+    root = tmp_path / "team"
+    assert (root / ".gitattributes").read_text() == "records/**/*.yaml merge=csops\n"
+    assert _git(root, "config", "merge.csops.driver").stdout.strip() == "csops merge-file %O %A %B %P"
+    assert "csops validate" in (root / ".pre-commit-hooks.yaml").read_text()
+    assert "csops validate --history --since origin/main" in (root / ".github/workflows/csops.yml").read_text()
+    assert _git(root, "status", "--porcelain").stdout == ""
