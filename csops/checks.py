@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from csops import yamlio
-from csops.engine import Context, check_record
+from csops.engine import Context
 from csops.people import PERSON_ID, Person, Roster
 from csops.policy import check_policy, load_policy
 from csops.problems import Problem, Problems
-from csops.store import ID_PATTERN, Rec, Store
+from csops.store import Store
 
 CHECKS = []
 
@@ -30,13 +30,15 @@ class Tree:
     store: Store
     policy: object
     roster: Roster
-    records: dict[str, list[Rec]]
+    entries: list = field(default_factory=list)          # csops.index.Entry per record file
     people: list[tuple[Path, dict | None, object]] = field(default_factory=list)
     ctx: Context | None = None
 
 
-def validate_tree(store: Store, records: dict[str, list[Rec]] | None = None) -> list[Problem]:
+def validate_tree(store: Store, git=None, *, use_cache: bool = True) -> list[Problem]:
     """Every working-tree check of SPEC §8; the problems sorted by file and line."""
+    from csops.index import build_index
+
     out = Problems()
     policy_problems = check_policy(store.policy_path, store.display(store.policy_path))
     if policy_problems:
@@ -49,11 +51,9 @@ def validate_tree(store: Store, records: dict[str, list[Rec]] | None = None) -> 
         except yamlio.YamlError as exc:
             people.append((path, None, exc))
     roster = Roster({str(d["id"]): Person.from_data(d) for _, d, _ in people if isinstance(d, dict) and d.get("id")})
-    records = records if records is not None else store.load_all()
     ctx = Context(policy, roster, store)
-    for rtype, recs in records.items():
-        ctx.seed(rtype, recs)
-    tree = Tree(store, policy, roster, records, people, ctx)
+    entries = build_index(store, ctx, git, use_cache=use_cache)
+    tree = Tree(store, policy, roster, entries, people, ctx)
     for fn in CHECKS:
         fn(tree, out)
     return resolve_lines(out.items)
@@ -105,45 +105,46 @@ def check_people(tree: Tree, out: Problems) -> None:
 
 @check
 def check_records(tree: Tree, out: Problems) -> None:
+    """Everything that depends on one record file alone (computed, or cached, by csops.index)."""
+    from csops.index import problems_of
+
+    out.items.extend(problems_of(tree.entries, tree.store))
+
+
+@check
+def check_unique_ids(tree: Tree, out: Problems) -> None:
     seen: dict[str, str] = {}
-    for rtype, recs in tree.records.items():
-        wf = tree.store.workflows[rtype]
-        for rec in recs:
-            where = tree.store.display(rec.path)
-            if rec.error is not None:
-                out.add(where, "YAML", rec.error.message, rec.error.hint, line=rec.error.line or 1)
-                continue
-            data = rec.data
-            if not isinstance(data, dict):
-                out.add(where, "BAD_RECORD", f"a {rtype} file must be a mapping of fields", line=1)
-                continue
-            record_id = data.get("id")
-            if isinstance(record_id, str):
-                match = ID_PATTERN.match(record_id)
-                if rec.path.stem != record_id:
-                    out.add(where, "ID_MISMATCH", f"id {record_id} does not match the file name {rec.path.name}",
-                            "rename the file or fix the id", key=("id",))
-                if not match or match["prefix"] != wf.prefix:
-                    out.add(where, "BAD_ID", f"id {record_id} is not a {rtype} id ({wf.prefix}-YYYYMMDD-XXXXXX)",
-                            key=("id",))
-                if record_id in seen:
-                    out.add(where, "DUPLICATE_ID", f"id {record_id} is also used by {seen[record_id]}", key=("id",))
-                seen[record_id] = where
-            if check_record(data, wf, tree.ctx, out, where):
-                for cross in wf.cross_checks:
-                    cross(data, tree.ctx, out, where)
-    tree.ctx.seed("_ids", list(seen))
+    for entry in tree.entries:
+        if not entry.id:
+            continue
+        where = tree.store.display(tree.store.root / entry.rel)
+        if entry.id in seen:
+            out.add(where, "DUPLICATE_ID", f"id {entry.id} is also used by {seen[entry.id]}", key=("id",))
+        else:
+            seen[entry.id] = where
 
 
 @check
 def check_refs(tree: Tree, out: Problems) -> None:
-    ids = set(tree.ctx.records("_ids"))
-    for rec in tree.records.get("score", []):
-        data = rec.data if isinstance(rec.data, dict) else {}
-        ref = data.get("ref")
-        if isinstance(ref, str) and ref not in ids:
-            out.add(tree.store.display(rec.path), "UNKNOWN_REF", f"ref {ref} is not a record in this repository",
-                    key=("ref",))
+    ids = {entry.id for entry in tree.entries if entry.id}
+    for entry in tree.entries:
+        ref = entry.summary[5]
+        if entry.type == "score" and ref and ref not in ids:
+            out.add(tree.store.display(tree.store.root / entry.rel), "UNKNOWN_REF",
+                    f"ref {ref} is not a record in this repository", key=("ref",))
+
+
+@check
+def check_leave_overlap(tree: Tree, out: Problems) -> None:
+    from csops.workflows.leave import overlapping
+
+    spans = [(e.summary[0], e.summary[2], e.summary[3], e.summary[4], e) for e in tree.entries
+             if e.type == "leave" and e.summary[1] in ("requested", "approved") and e.summary[2]]
+    for entry, other in overlapping([(s[0], s[1], s[2], s[3]) for s in spans], tree.ctx.tz,
+                                    payload=[s[4] for s in spans]):
+        out.add(tree.store.display(tree.store.root / entry.rel), "LEAVE_OVERLAP",
+                f"{entry.summary[2]} already has leave {other.summary[0]} from {other.summary[3]} to "
+                f"{other.summary[4]}", "withdraw or cancel one of them", key=("start",))
 
 
 def resolve_lines(problems: list[Problem]) -> list[Problem]:

@@ -26,8 +26,15 @@ def validate(ctx, history, since):
     from csops.errors import ExitStatus
     from csops.store import Store, find_records_root
 
+    from csops.gitlog import Git
+    from csops.errors import NotFound
+
     store = Store(find_records_root(Path.cwd(), ctx.obj.records))
-    problems = validate_tree(store)
+    try:
+        git = Git(store.root)
+    except NotFound:
+        git = None          # outside Git: no cache, no history
+    problems = validate_tree(store, git)
     policy_broken = any(p.path == store.display(store.policy_path) for p in problems)
     if (history or since) and not policy_broken:
         from csops.audit import merge_problems, replay

@@ -160,28 +160,40 @@ TRANSITIONS = (
 )
 
 
+def overlapping(spans: list[tuple], tz, payload: list | None = None) -> list[tuple]:
+    """Pairs of live leaves of one person that overlap: (later, earlier) for each. `spans` are
+    (id, person, start, end); two halves of one day touch but do not overlap."""
+    by_person: dict = {}
+    for i, (record_id, person, start, end) in enumerate(spans):
+        begin, finish = try_instant(start, tz), try_instant(end, tz)
+        if begin and finish:
+            by_person.setdefault(person, []).append((begin, finish, i))
+    found = []
+    for items in by_person.values():
+        items.sort(key=lambda x: (x[0], x[1]))
+        latest = None          # the span reaching furthest so far
+        for begin, finish, i in items:
+            if latest is not None and begin < latest[1]:
+                pick = payload or spans
+                found.append((pick[i], pick[latest[2]]))
+            if latest is None or finish > latest[1]:
+                latest = (begin, finish, i)
+    return found
+
+
 def _check_overlap(rec, ctx, out, path):
-    """Two live leaves of one person may not overlap (two halves of one day do not)."""
+    """The CLI's check before it writes: the new or changed leave against the person's others."""
     if rec.get("status") not in ("requested", "approved"):
         return
-    index = ctx._cache.get("leave_by_person")
-    if index is None:
-        index = {}
-        for other in ctx.records("leave"):
-            data = other.data if isinstance(other.data, dict) else {}
-            if data.get("status") in ("requested", "approved"):
-                index.setdefault(data.get("person"), []).append(data)
-        ctx._cache["leave_by_person"] = index
-    start, end = span(rec, ctx.tz)
-    if start is None or end is None:
-        return
-    for other in index.get(rec.get("person"), []):
-        if other.get("id") == rec.get("id"):
-            continue
-        o_start, o_end = span(other, ctx.tz)
-        if o_start and o_end and start < o_end and o_start < end:
-            out.add(path, "LEAVE_OVERLAP", f"{rec.get('person')} already has leave {other.get('id')} "
-                    f"from {other.get('start')} to {other.get('end')}", "withdraw or cancel one of them", key=("start",))
+    others = [r.data for r in ctx.records("leave") if isinstance(r.data, dict) and r.data.get("id") != rec.get("id")
+              and r.data.get("person") == rec.get("person") and r.data.get("status") in ("requested", "approved")]
+    spans = [(d.get("id"), d.get("person"), d.get("start"), d.get("end")) for d in others]
+    mine = (rec.get("id"), rec.get("person"), rec.get("start"), rec.get("end"))
+    for a, b in overlapping(spans + [mine], ctx.tz):
+        if mine in (a, b):
+            other = b if a == mine else a
+            out.add(path, "LEAVE_OVERLAP", f"{rec.get('person')} already has leave {other[0]} "
+                    f"from {other[2]} to {other[3]}", "withdraw or cancel one of them", key=("start",))
             return
 
 
