@@ -178,19 +178,40 @@ class BusinessCalendar:
         raise self._no_working_time(start)
 
     def working_time_between(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
-        """Working time inside [start, end]; zero when end is not after start."""
+        """Working time inside [start, end]; zero when end is not after start. Whole days in
+        between come from running totals, so a span of years costs no more than a day."""
         start, end = start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
         total = dt.timedelta(0)
         if end <= start:
             return total
-        day, last = self.local_date(start), self.local_date(end)
-        while day <= last:
+        first, last = self.local_date(start), self.local_date(end)
+        for day in {first, last}:
             for a, b in self.intervals(day):
                 overlap = min(b, end) - max(a, start)
                 if overlap > dt.timedelta(0):
                     total += overlap
-            day += dt.timedelta(days=1)
+        if (last - first).days > 1:
+            total += self._between_days(first, last)
         return total
+
+    def _day_time(self, day: dt.date) -> dt.timedelta:
+        return sum((b - a for a, b in self.intervals(day)), dt.timedelta(0))
+
+    def _between_days(self, first: dt.date, last: dt.date) -> dt.timedelta:
+        """Working time of the whole days strictly between `first` and `last`, from running
+        totals kept per calendar (extended as far as asked, in either direction)."""
+        base, sums = self.__dict__.get("_running", (None, None))
+        if base is None or first < base or last > base + dt.timedelta(days=len(sums) - 1):
+            lo = min(first, base) if base else first
+            hi = max(last, base + dt.timedelta(days=len(sums) - 1)) if base else last
+            sums, running, day = [], dt.timedelta(0), lo
+            while day <= hi:
+                running += self._day_time(day)
+                sums.append(running)
+                day += dt.timedelta(days=1)
+            base = lo
+            self.__dict__["_running"] = (base, sums)   # a cache on a frozen dataclass
+        return sums[(last - base).days - 1] - sums[(first - base).days]
 
     def working_hours_between(self, start: dt.datetime, end: dt.datetime) -> float:
         return self.working_time_between(start, end) / dt.timedelta(hours=1)

@@ -52,7 +52,7 @@ def validate_tree(store: Store, git=None, *, use_cache: bool = True) -> list[Pro
             people.append((path, None, exc))
     roster = Roster({str(d["id"]): Person.from_data(d) for _, d, _ in people if isinstance(d, dict) and d.get("id")})
     ctx = Context(policy, roster, store)
-    entries = build_index(store, ctx, git, use_cache=use_cache)
+    entries = build_index(store, ctx, git, use_cache=use_cache).entries()
     tree = Tree(store, policy, roster, entries, people, ctx)
     for fn in CHECKS:
         fn(tree, out)
@@ -117,19 +117,20 @@ def check_unique_ids(tree: Tree, out: Problems) -> None:
     for entry in tree.entries:
         if not entry.id:
             continue
-        where = tree.store.display(tree.store.root / entry.rel)
         if entry.id in seen:
-            out.add(where, "DUPLICATE_ID", f"id {entry.id} is also used by {seen[entry.id]}", key=("id",))
+            where = tree.store.display(tree.store.root / entry.rel)
+            other = tree.store.display(tree.store.root / seen[entry.id])
+            out.add(where, "DUPLICATE_ID", f"id {entry.id} is also used by {other}", key=("id",))
         else:
-            seen[entry.id] = where
+            seen[entry.id] = entry.rel
 
 
 @check
 def check_refs(tree: Tree, out: Problems) -> None:
     ids = {entry.id for entry in tree.entries if entry.id}
     for entry in tree.entries:
-        ref = entry.summary[5]
-        if entry.type == "score" and ref and ref not in ids:
+        ref = entry.summary[5] if entry.type == "score" and entry.summary else None
+        if ref and ref not in ids:
             out.add(tree.store.display(tree.store.root / entry.rel), "UNKNOWN_REF",
                     f"ref {ref} is not a record in this repository", key=("ref",))
 
@@ -139,7 +140,7 @@ def check_leave_overlap(tree: Tree, out: Problems) -> None:
     from csops.workflows.leave import overlapping
 
     spans = [(e.summary[0], e.summary[2], e.summary[3], e.summary[4], e) for e in tree.entries
-             if e.type == "leave" and e.summary[1] in ("requested", "approved") and e.summary[2]]
+             if e.type == "leave" and e.summary and e.summary[1] in ("requested", "approved") and e.summary[2]]
     for entry, other in overlapping([(s[0], s[1], s[2], s[3]) for s in spans], tree.ctx.tz,
                                     payload=[s[4] for s in spans]):
         out.add(tree.store.display(tree.store.root / entry.rel), "LEAVE_OVERLAP",

@@ -74,6 +74,26 @@ class Git:
             detail = (exc.stderr or exc.stdout or "").strip().splitlines()
             raise Conflict(f"git {args[0]} failed: {detail[-1] if detail else exc.status}".replace("stderr: ", "")) from None
 
+    def background(self, *args):
+        """Start `git ARGS` on a thread now; the returned function waits and gives its stdout."""
+        import subprocess
+        import threading
+
+        box = {}
+
+        def run():
+            box["out"] = subprocess.run(["git", *args], cwd=self.root, capture_output=True, check=False)
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+
+        def result() -> str | None:
+            thread.join()
+            done = box.get("out")
+            return done.stdout.decode("utf-8", "surrogateescape") if done and done.returncode == 0 else None
+
+        return result
+
     def rel(self, path: Path) -> str:
         return Path(os.path.relpath(Path(path).resolve(), self.root)).as_posix()
 

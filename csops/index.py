@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 from pathlib import Path
 
 from csops import yamlio
@@ -23,17 +23,17 @@ from csops.engine import Context, check_record
 from csops.problems import Problem, Problems
 from csops.store import ID_PATTERN
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 4
+SUMMARISED = ("leave", "score")      # the types the checks across records read more than the id of
 CHUNK = 400
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     type: str
     rel: str                 # path below the records root
     id: str | None
     problems: tuple          # ((code, message, hint, key, line), …)
-    summary: tuple           # (id, status, person, start, end, ref) — for the checks across records
+    summary: tuple | None    # leave, score: (id, status, person, start, end, ref), for the checks across records
     duties: tuple            # ((what, due ISO, owner, wall_clock), …)
 
 
@@ -52,10 +52,10 @@ def _analyse(rtype: str, rel: str, data: bytes, ctx: Context, workflows) -> Entr
     try:
         rec = yamlio.load(data)
     except yamlio.YamlError as exc:
-        return Entry(rtype, rel, None, (("YAML", exc.message, exc.hint, (), exc.line or 1),), (None,) * 6, ())
+        return Entry(rtype, rel, None, (("YAML", exc.message, exc.hint, (), exc.line or 1),), None, ())
     if not isinstance(rec, dict):
         return Entry(rtype, rel, None, (("BAD_RECORD", f"a {rtype} file must be a mapping of fields", None, (), 1),),
-                     (None,) * 6, ())
+                     None, ())
     record_id = rec.get("id")
     stem = Path(rel).stem
     if isinstance(record_id, str):
@@ -68,10 +68,13 @@ def _analyse(rtype: str, rel: str, data: bytes, ctx: Context, workflows) -> Entr
     well_formed = check_record(rec, wf, ctx, out, "")
     duties = tuple((d.what, d.due.isoformat(), d.owner, d.wall_clock) for d in wf.duties(rec, ctx)
                    if d.due is not None) if well_formed else ()
-    summary = (record_id if isinstance(record_id, str) else None, rec.get("status"),
-               _text(rec.get("person")), _text(rec.get("start")), _text(rec.get("end")), _text(rec.get("ref")))
+    record_id = record_id if isinstance(record_id, str) else None
+    summary = None
+    if rtype in SUMMARISED and well_formed:
+        summary = (record_id, rec.get("status"), _text(rec.get("person")), _text(rec.get("start")),
+                   _text(rec.get("end")), _text(rec.get("ref")))
     problems = tuple((p.code, p.message, p.hint, p.key, p.line) for p in out)
-    return Entry(rtype, rel, summary[0], problems, summary if well_formed else (summary[0],) + (None,) * 5, duties)
+    return Entry(rtype, rel, record_id, problems, summary, duties)
 
 
 def _text(value):
@@ -84,15 +87,24 @@ def _work(chunk: list[tuple[str, str, str]]) -> list[tuple]:
     out = []
     for rtype, rel, blob in chunk:
         try:
-            data = (root / rel).read_bytes()
+            with open(os.path.join(root, rel), "rb") as handle:
+                data = handle.read()
         except OSError as exc:
-            entry = Entry(rtype, rel, None, (("YAML", f"cannot read file: {exc.strerror}", None, (), 1),),
-                          (None,) * 6, ())
+            entry = Entry(rtype, rel, None, (("YAML", f"cannot read file: {exc.strerror}", None, (), 1),), None, ())
         else:
             entry = _analyse(rtype, rel, data, ctx, workflows)
             blob = blob or blob_id(data)
-        out.append((f"{blob}:{rel}", tuple(entry.__dict__.values())))
+        out.append((f"{blob}:{rel}", _pack(entry)))
     return out
+
+
+def _pack(entry: Entry) -> tuple:
+    """The cached form: small, marshal-friendly (the rel path is in the key)."""
+    return (entry.type, entry.id, entry.problems, entry.summary, entry.duties)
+
+
+def _unpack(rel: str, packed: tuple) -> Entry:
+    return Entry(packed[0], rel, packed[1], packed[2], packed[3], packed[4])
 
 
 # -- the whole repository ----------------------------------------------------------------------
@@ -110,17 +122,25 @@ def fingerprint(store, policy_bytes: bytes) -> str:
     return digest.hexdigest()
 
 
-def _known_blobs(git, root: Path) -> dict[str, str] | None:
-    """rel path → blob id for every record file Git says is unchanged in the work tree."""
+def _ask_git(git, root: Path):
+    """Start the two Git queries the cache needs (they run while the files are listed)."""
     if git is None:
         return None
     prefix = git.rel(root)
     prefix = "" if prefix == "." else prefix + "/"
-    try:
-        staged = git.run("ls-files", "-s", "-z", "--", prefix or ".")
-        dirty = git.run("status", "--porcelain", "-z", "--untracked-files=no", "--no-renames", "--", prefix or ".")
-    except Exception:  # noqa: BLE001 - no usable Git: everything is read from disk
-        return None
+    staged = git.background("ls-files", "-s", "-z", "--", prefix or ".")
+    dirty = git.background("status", "--porcelain", "-z", "--untracked-files=no", "--no-renames", "--", prefix or ".")
+    return prefix, staged, dirty
+
+
+def _known_blobs(asked) -> dict[str, str]:
+    """rel path → blob id for every record file Git says is unchanged in the work tree."""
+    if asked is None:
+        return {}
+    prefix, staged, dirty = asked
+    staged, dirty = staged(), dirty()
+    if staged is None or dirty is None:
+        return {}             # no usable Git: everything is read from disk
     changed = set()
     for item in dirty.split("\0"):
         if len(item) > 3:
@@ -140,6 +160,33 @@ def _cache_path(git) -> Path | None:
     return (git.git_dir / "csops-cache" / "index.marshal") if git is not None else None
 
 
+# On disk, the common entry — no problems, nothing owed — is kept as text: the keys in one string
+# and "type, id, summary" lines in another, split and zipped into a dict in C at load time and
+# decoded only when asked for. A hundred thousand tuples would take several times longer to load.
+_FIELDS = 7
+
+
+def _decode(rel: str, value) -> Entry:
+    if isinstance(value, tuple):
+        return _unpack(rel, value)
+    rtype, record_id, *summary = value.split("\t")
+    record_id = record_id or None
+    return Entry(rtype, rel, record_id, (), (record_id, *(x or None for x in summary))
+                 if rtype in SUMMARISED else None, ())
+
+
+def _encode(value) -> str | None:
+    if isinstance(value, str):
+        return value
+    rtype, record_id, problems, summary, duties = value
+    if problems or duties or (rtype in SUMMARISED and summary is None):
+        return None
+    fields = [rtype, record_id or "", *((x or "") for x in (summary or (None,) * 6)[1:])]
+    if any("\t" in f or "\n" in f for f in fields):
+        return None
+    return "\t".join(fields)
+
+
 def _load_cache(path: Path | None, stamp: str) -> dict:
     if path is None:
         return {}
@@ -148,55 +195,85 @@ def _load_cache(path: Path | None, stamp: str) -> dict:
             data = marshal.load(handle)
         if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("fingerprint") != stamp:
             return {}
-        entries = data["entries"]
-        return entries if isinstance(entries, dict) else {}
-    except (OSError, EOFError, ValueError, TypeError, KeyError):
+        keys, values = data["keys"], data["values"]
+        entries = dict(zip(keys.split("\n"), values.split("\n"))) if keys else {}
+        if len(entries) != (keys.count("\n") + 1 if keys else 0) or any(
+                v.count("\t") != _FIELDS - 1 for v in values.split("\n", 3)[:3] if values):
+            return {}
+        entries.update(data["rich"])
+        return entries
+    except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError):
         return {}          # missing or corrupt: rebuilt, never trusted
 
 
 def _save_cache(path: Path | None, stamp: str, entries: dict) -> None:
     if path is None:
         return
+    keys, values, rich = [], [], {}
+    for key, value in entries.items():
+        text = _encode(value)
+        if text is None:
+            rich[key] = value
+        else:
+            keys.append(key)
+            values.append(text)
     try:
         path.parent.mkdir(exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with open(tmp, "wb") as handle:
-            marshal.dump({"format": CACHE_FORMAT, "fingerprint": stamp, "entries": entries}, handle)
+            marshal.dump({"format": CACHE_FORMAT, "fingerprint": stamp, "keys": "\n".join(keys),
+                          "values": "\n".join(values), "rich": rich}, handle)
         os.replace(tmp, path)
     except OSError:
         pass               # a cache that cannot be written only costs speed
 
 
-def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache: bool = True) -> list[Entry]:
+class Index:
+    """The record files in listing order, each with its (possibly still encoded) entry."""
+
+    def __init__(self, rels: list[tuple[str, str]], results: dict):
+        self.rels, self.results = rels, results
+
+    def entries(self) -> list[Entry]:
+        return [_decode(rel, self.results[rel]) for _, rel in self.rels]
+
+    def owing(self) -> list[Entry]:
+        """Only the entries with obligations (the overdue report's rows come from these)."""
+        return [_unpack(rel, value) for _, rel in self.rels
+                if isinstance(value := self.results[rel], tuple) and value[4]]
+
+
+def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache: bool = True) -> Index:
     """Every record file's Entry, from the cache where the content is known, else computed."""
     root = store.root
-    files = [(rtype, path) for rtype in store.workflows for path in store.files(rtype)]
-    rels = [(rtype, os.path.relpath(path, root)) for rtype, path in files]
+    asked = _ask_git(git, root) if use_cache else None
+    rels = [(rtype, rel) for rtype in store.workflows for rel in store.rel_files(rtype)]
     stamp = fingerprint(store, store.policy_path.read_bytes())
     cache_path = _cache_path(git) if use_cache else None
     cached = _load_cache(cache_path, stamp) if use_cache else {}
-    known = _known_blobs(git, root) or {}
-    results: dict[str, tuple] = {}
-    todo = []
+    known = _known_blobs(asked)
+    results: dict[str, object] = {}
+    todo, hits = [], 0
     for rtype, rel in rels:
-        blob = known.get(rel.replace(os.sep, "/"))
-        hit = cached.get(f"{blob}:{rel}") if blob else None
-        if hit is not None and hit[0] == rtype:
-            results[rel] = hit
-            continue
+        blob = known.get(rel)
+        if blob:
+            hit = cached.get(blob + ":" + rel)
+            if hit is not None and (hit[0] == rtype if isinstance(hit, tuple) else hit.startswith(rtype + "\t")):
+                results[rel] = hit
+                hits += 1
+                continue
         todo.append((rtype, rel, blob))
     fresh = _compute(todo, root, ctx, store.workflows, jobs)
-    entries = {}
     for key, values in fresh:
-        results[values[1]] = values
-        entries[key] = values
-    for rtype, rel in rels:
-        blob = known.get(rel.replace(os.sep, "/"))
-        if blob and rel in results and f"{blob}:{rel}" not in entries:
-            entries[f"{blob}:{rel}"] = results[rel]
-    if use_cache and (todo or len(entries) != len(cached)):
-        _save_cache(cache_path, stamp, {k: v for k, v in entries.items() if not k.startswith("None:")})
-    return [Entry(*results[rel]) for _, rel in rels]
+        results[key.split(":", 1)[1]] = values
+    if use_cache and (todo or hits != len(cached)):
+        entries = {key: values for key, values in fresh if not key.startswith("None:")}
+        for rtype, rel in rels:
+            blob = known.get(rel)
+            if blob and f"{blob}:{rel}" not in entries:
+                entries[f"{blob}:{rel}"] = results[rel]
+        _save_cache(cache_path, stamp, entries)
+    return Index(rels, results)
 
 
 def _compute(todo: list, root: Path, ctx: Context, workflows, jobs: int | None) -> list[tuple]:
@@ -214,7 +291,9 @@ def _compute(todo: list, root: Path, ctx: Context, workflows, jobs: int | None) 
 def problems_of(entries: list[Entry], store) -> list[Problem]:
     out = []
     for entry in entries:
-        where = store.display(store.root / entry.rel)
+        if not entry.problems:
+            continue
+        where = store.display(os.path.join(store.root, entry.rel))
         for code, message, hint, key, line in entry.problems:
             out.append(Problem(where, code, message, hint, tuple(key or ()), line))
     return out

@@ -77,21 +77,41 @@ class Store:
     def type_dir(self, rtype: str) -> Path:
         return self.root / self.workflows[rtype].folder
 
-    def display(self, path: Path) -> str:
+    def display(self, path) -> str:
         """A path as messages show it: relative to the working directory when inside it."""
-        path = Path(path)
+        text = os.fspath(path)
         try:
-            rel = os.path.relpath(path, Path.cwd())
+            rel = os.path.relpath(text, os.getcwd())
         except ValueError:
-            return str(path)
-        return rel if not rel.startswith("..") else str(path)
+            return text
+        return rel if not rel.startswith("..") else text
 
     def files(self, rtype: str) -> list[Path]:
-        base = self.type_dir(rtype)
+        return [self.root / rel for rel in self.rel_files(rtype)]
+
+    def rel_files(self, rtype: str) -> list[str]:
+        """Record files of a type as paths relative to the records root (plain strings: this runs
+        over every file of a large repository)."""
+        folder = self.workflows[rtype].folder
         out = []
-        for dirpath, dirnames, filenames in os.walk(base):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            out.extend(Path(dirpath, f) for f in sorted(filenames) if f.endswith(".yaml") and not f.startswith("."))
+        stack = [folder]
+        root = str(self.root)
+        while stack:
+            rel = stack.pop()
+            try:
+                entries = list(os.scandir(os.path.join(root, rel)))
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            subdirs = []
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    subdirs.append(f"{rel}/{entry.name}")
+                elif entry.name.endswith(".yaml"):
+                    out.append(f"{rel}/{entry.name}")
+            stack.extend(subdirs)
+        out.sort()
         return out
 
     def person_files(self) -> list[Path]:
