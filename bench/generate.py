@@ -56,6 +56,12 @@ class Maker:
         self.leave_day: dict[str, dt.date] = {}
         self.ids: set[str] = set()
 
+    END = dt.datetime(2026, 11, 20, 9, 0, tzinfo=TZ)
+
+    def recent(self, moment: dt.datetime) -> bool:
+        """Work older than a month is finished, as in a real team's repository."""
+        return moment > self.END - dt.timedelta(days=30)
+
     def new_id(self, prefix: str, moment: dt.datetime) -> str:
         while True:
             rand = "".join(self.rng.choice(ALPHABET) for _ in range(6))
@@ -82,7 +88,7 @@ class Maker:
                     "customer": {"name": f"客户{rng.randint(1, 99999)}", "contact": f"13{rng.randint(10**8, 10**9 - 1)}"},
                     "summary": rng.choice(["商品破损", "咨询发货时间", "退款未到账", "建议增加客服时间"])})
         rec["history"][0] = {"at": rec["created"], "by": agent, "to": "registered"}
-        depth = rng.choice([0, 1, 2, 3, 3, 3, 3])
+        depth = rng.choice([0, 1, 2, 3, 3, 3, 3]) if self.recent(moment) else 3
         t = moment
         if depth >= 1 or kind == "complaint":
             t += dt.timedelta(minutes=20)
@@ -110,7 +116,7 @@ class Maker:
         flow = ([("approved", agent), ("received", "warehouse"), ("inspected", "warehouse"), ("qc_checked", "qc"),
                  ("refunded", "finance"), ("closed", "warehouse")] if kind == "self" else
                 [("received", "warehouse"), ("reshipped", "warehouse"), ("closed", "warehouse")])
-        for state, by in flow[: rng.randint(1, len(flow))]:
+        for state, by in flow[: rng.randint(1, len(flow)) if self.recent(moment) else len(flow)]:
             t += dt.timedelta(hours=2)
             if state == "qc_checked":
                 item = rec["items"][0]
@@ -133,7 +139,7 @@ class Maker:
         rec = self.base("L", asked, person, "requested")
         rec.update({"person": person, "kind": "personal", "start": stamp(start),
                     "end": stamp(dt.datetime.combine(day, dt.time(18), tzinfo=TZ)), "reason": "家中有事"})
-        if rng.random() < 0.85:
+        if rng.random() < 0.85 or not self.recent(asked):
             at = asked + dt.timedelta(hours=1)
             rec["approvals"] = [{"by": self.boss[person], "at": stamp(at)}]
             self.step(rec, at, self.boss[person], "approved")

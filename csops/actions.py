@@ -217,7 +217,11 @@ def _cross_checks(wf: Workflow):
 
 
 def _refuse_if_dirty(session: Session, path: Path) -> None:
-    if session.git.status(path).strip():
+    """A record whose file differs from its last commit is someone's unfinished edit (or a
+    write interrupted before its commit): refuse rather than commit it along."""
+    from csops.gitlog import blob_id
+
+    if session.git.committed_blob(path) != blob_id(path.read_bytes()):
         raise Conflict(f"{session.store.display(path)} has uncommitted changes",
                        "commit them (git commit) or discard them (git checkout -- FILE) first")
 

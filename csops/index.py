@@ -20,6 +20,7 @@ from pathlib import Path
 
 from csops import yamlio
 from csops.engine import Context, check_record
+from csops.gitlog import blob_id
 from csops.problems import Problem, Problems
 from csops.store import ID_PATTERN
 
@@ -35,10 +36,6 @@ class Entry(NamedTuple):
     problems: tuple          # ((code, message, hint, key, line), …)
     summary: tuple | None    # leave, score: (id, status, person, start, end, ref), for the checks across records
     duties: tuple            # ((what, due ISO, owner, wall_clock), …)
-
-
-def blob_id(data: bytes) -> str:
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 # -- one file ----------------------------------------------------------------------------------

@@ -1,0 +1,189 @@
+"""csops performance benchmark: the figures of the performance issue, as ratios measured in the
+same run (the machines are shared and noisy), on a generated repository of N records.
+
+    python bench/run.py --records 100000            # generates into a temporary folder
+    python bench/run.py --repo /tmp/b100k           # reuses a generated repository
+
+Each timing is the best of a few runs of the real command in a subprocess.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+PARSE_BASELINE = """
+import os, sys, yaml
+root = sys.argv[1]
+count = 0
+for folder in ("tickets", "returns", "leave", "scores"):
+    for dirpath, _, files in os.walk(os.path.join(root, folder)):
+        for name in files:
+            if name.endswith(".yaml"):
+                with open(os.path.join(dirpath, name), "rb") as handle:
+                    yaml.load(handle.read(), Loader=yaml.CSafeLoader)
+                count += 1
+print(count)
+"""
+
+
+def timed(cmd: list[str], cwd: Path, repeat: int = 1, env: dict | None = None, prepare=None) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        if prepare:
+            prepare()
+        start = time.perf_counter()
+        result = subprocess.run(cmd, cwd=cwd, capture_output=True, env=env)
+        elapsed = time.perf_counter() - start
+        if result.returncode not in (0,):
+            sys.exit(f"benchmark command failed: {' '.join(cmd)}\n{result.stderr.decode()[-2000:]}")
+        best = min(best, elapsed)
+    return best
+
+
+def peak_rss_mb(cmd: list[str], cwd: Path) -> float:
+    """Peak of the summed resident memory of the command and all its child processes."""
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = [0]
+
+    def tree_rss() -> int:
+        total, pids = 0, [proc.pid]
+        children = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as handle:
+                        parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+                    children.setdefault(parent, []).append(int(entry))
+                except (OSError, ValueError, IndexError):
+                    pass
+        while pids:
+            pid = pids.pop()
+            pids.extend(children.get(pid, []))
+            try:
+                with open(f"/proc/{pid}/status") as handle:
+                    for line in handle:
+                        if line.startswith("VmRSS:"):
+                            total += int(line.split()[1])
+            except OSError:
+                pass
+        return total
+
+    def sample():
+        while proc.poll() is None:
+            peak[0] = max(peak[0], tree_rss())
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=sample)
+    thread.start()
+    proc.wait()
+    thread.join()
+    return peak[0] / 1024
+
+
+def git(repo: Path, *args) -> str:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=10000)
+    parser.add_argument("--repo", type=Path, default=None, help="an existing generated repository to reuse")
+    parser.add_argument("--keep", action="store_true", help="keep the generated repository")
+    args = parser.parse_args(argv)
+    csops = shutil.which("csops") or sys.exit("csops is not installed (pip install -e .)")
+    work = args.repo
+    temp = None
+    started = time.perf_counter()
+    if work is None:
+        temp = Path(tempfile.mkdtemp(prefix="csops-bench-"))
+        work = temp / "repo"
+        work.mkdir()
+        from generate import generate
+
+        print(f"generating {args.records} records in {work} …", flush=True)
+        generate(work, args.records)
+        print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
+    records = work / "records"
+    count = sum(1 for folder in ("tickets", "returns", "leave", "scores") for _ in (records / folder).rglob("*.yaml"))
+    git(work, "config", "user.email", "bench@bench.example")
+    git(work, "config", "user.name", "bench")
+    cache = work / ".git" / "csops-cache"
+    drop_cache = lambda: shutil.rmtree(cache, ignore_errors=True)  # noqa: E731
+    py = sys.executable
+    rows = []
+
+    def add(name, value, unit, baseline=None, target=None, absolute=None):
+        ratio = value / baseline if baseline else None
+        ok = (ratio is not None and target is not None and ratio <= target) or (
+            absolute is not None and value <= absolute)
+        goal = f"≤ {target}×" if target is not None else f"≤ {absolute} {unit}"
+        rows.append((name, f"{value:.2f} {unit}", f"{baseline:.2f} {unit}" if baseline else "",
+                     f"{ratio:.2f}×" if ratio else "", goal, "yes" if ok else "NO"))
+
+    print("measuring …", flush=True)
+    parse = timed([py, "-c", PARSE_BASELINE, str(records)], work)
+    cold = timed([csops, "--records", str(records), "validate"], work, repeat=2, prepare=drop_cache)
+    add("validate, cold (vs. one-process CSafeLoader parse)", cold, "s", parse, target=1.0)
+    warm = timed([csops, "--records", str(records), "validate"], work, repeat=5)
+    add("validate, warm", warm, "s", absolute=2.0)
+    overdue = timed([csops, "--records", str(records), "--now", "2026-11-23T09:00", "report", "overdue"], work,
+                    repeat=5)
+    add("report overdue, warm", overdue, "s", absolute=1.5)
+
+    click = timed([py, "-c", "import click"], work, repeat=7)
+    add("csops --version (vs. python -c 'import click')", timed([csops, "--version"], work, repeat=7), "s", click,
+        target=1.5)
+    add("csops --help (vs. python -c 'import click')", timed([csops, "--help"], work, repeat=7), "s", click,
+        target=1.5)
+
+    # one mutating command against the same change made with git add + git commit
+    env = {**os.environ, "CSOPS_RECORDS": str(records)}
+    mutate = timed([csops, "--as", "agent000", "--now", "2026-11-23T10:00", "ticket", "new", "--kind", "inquiry",
+                    "--channel", "chat", "--customer", "基准", "--summary", "基准测试"], work, repeat=3, env=env)
+    sample = next((records / "tickets" / "2026" / "11").rglob("*.yaml"))
+    text = sample.read_text(encoding="utf-8")
+
+    def touch():
+        sample.write_text(text + f"# {time.perf_counter()}\n", encoding="utf-8")
+
+    plain = timed(["sh", "-c", f"git add '{sample}' && git commit -q -m bench"], work, repeat=3, prepare=touch)
+    add("one mutating command (vs. git add FILE && git commit)", mutate, "s", plain, target=1.5)
+
+    # history replay: proportional to the commits after REV, not to the repository
+    head = git(work, "rev-parse", "HEAD").strip()
+    for n in range(10):
+        subprocess.run([csops, "--as", "agent001", "--now", f"2026-11-23T11:{n:02d}", "ticket", "new", "--kind",
+                        "inquiry", "--channel", "chat", "--customer", "基准", "--summary", f"第{n}条"],
+                       cwd=work, env=env, capture_output=True, check=True)
+    one = timed([csops, "--records", str(records), "validate", "--history", "--since", "HEAD~1"], work, repeat=3)
+    ten = timed([csops, "--records", str(records), "validate", "--history", "--since", head], work, repeat=3)
+    add("validate --history --since (10 commits vs. 1)", ten, "s", one, target=1.5)
+    drop_cache()
+    rss = peak_rss_mb([csops, "--records", str(records), "validate"], work)
+    add("peak memory, cold validate (all processes)", rss, "MB", absolute=500)
+    git(work, "reset", "-q", "--hard", head)
+
+    width = [max(len(str(r[i])) for r in rows + [("figure", "measured", "baseline", "ratio", "target", "met")])
+             for i in range(6)]
+    header = ("figure", "measured", "baseline", "ratio", "target", "met")
+    print(f"\n{count} records; {os.cpu_count()} cores; Python {sys.version.split()[0]}")
+    for row in [header, tuple("-" * w for w in width)] + rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, width)))
+    print(f"\ntotal {time.perf_counter() - started:.0f} s")
+    if temp and not args.keep:
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
