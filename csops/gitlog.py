@@ -9,6 +9,7 @@ object cost 50–80 ms of a mutating command whose whole budget on a 100,000-rec
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,26 @@ def blob_id(data: bytes) -> str:
     import hashlib
 
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+_KINDS = {b"40000": "040000 tree", b"160000": "160000 commit"}
+
+
+def _parse_tree(body: bytes) -> dict[bytes, tuple[bytes, bytes]]:
+    """name → (mode, 20-byte id) from a raw tree object."""
+    entries, pos = {}, 0
+    while pos < len(body):
+        space = body.index(b" ", pos)
+        nul = body.index(b"\0", space)
+        entries[body[space + 1:nul]] = (body[pos:space], body[nul + 1:nul + 21])
+        pos = nul + 21
+    return entries
+
+
+def _tree_body(entries: dict[bytes, tuple[bytes, bytes]]) -> bytes:
+    """A raw tree object, entries in Git's order (a folder sorts as if its name ended in /)."""
+    order = sorted(entries, key=lambda name: name + b"/" if entries[name][0] == b"40000" else name)
+    return b"".join(entries[n][0] + b" " + n + b"\0" + entries[n][1] for n in order)
 
 
 def _run(args: list[str], *, cwd, env: dict | None = None, stdin: bytes | None = None):
@@ -140,11 +161,10 @@ class Git:
         the commit is made and HEAD moves only if it is still where it was. The index is then
         told about the new blobs, so `git status` stays clean."""
         head = self.head()
-        blobs = {}
-        for path in paths:
-            data = Path(path).read_bytes()
-            blobs[self.rel(path)] = self.run("hash-object", "-w", "--stdin", stdin=data)
-        tree = self._tree("", head, blobs)
+        rels = [self.rel(path) for path in paths]
+        hashed = self.run("hash-object", "-w", "--stdin-paths", stdin="\n".join(rels).encode()).split()
+        blobs = dict(zip(rels, hashed))
+        tree = self._trees(head, blobs)
         env = dict(os.environ)
         env.update({"GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email})
         if when is not None:
@@ -171,29 +191,34 @@ class Git:
             raise Conflict("git update-ref failed: HEAD changed while csops was committing", "try again")
         return commit
 
-    def _tree(self, folder: str, head: str | None, blobs: dict[str, str]) -> str:
-        """The tree of `folder` in HEAD with `blobs` (paths below it) put in."""
-        entries = {}
+    def _trees(self, head: str | None, blobs: dict[str, str]) -> str:
+        """The root tree of HEAD with `blobs` put in: the trees on the way to them are read with
+        one `cat-file --batch`, rebuilt here, and written with one `mktree --batch`."""
+        folders = sorted({"/".join(rel.split("/")[:i]) for rel in blobs for i in range(rel.count("/") + 1)},
+                         key=lambda f: (-f.count("/") if f else 1, f))      # deepest first, root last
+        old = {}
         if head is not None:
-            listing = _run(["ls-tree", "-z", f"{head}:{folder}" if folder else head], cwd=self.root)
-            if listing.returncode == 0:
-                for item in listing.stdout.decode("utf-8", "surrogateescape").split("\0"):
-                    if item:
-                        meta, name = item.split("\t", 1)
-                        entries[name] = meta
-        prefix = f"{folder}/" if folder else ""
-        children: dict[str, dict] = {}
-        for rel, blob in blobs.items():
-            rest = rel[len(prefix):]
-            if "/" in rest:
-                child = rest.split("/", 1)[0]
-                children.setdefault(child, {})[rel] = blob
-            else:
-                entries[rest] = f"100644 blob {blob}"
-        for child, below in children.items():
-            entries[child] = f"040000 tree {self._tree(prefix + child, head, below)}"
-        listing = "".join(f"{meta}\t{name}\0" for name, meta in entries.items())
-        return self.run("mktree", "-z", stdin=listing.encode("utf-8", "surrogateescape"))
+            specs = [f"{head}:{f}" if f else f"{head}^{{tree}}" for f in folders]
+            for folder, body in zip(folders, self.blobs(specs)):
+                old[folder] = _parse_tree(body) if body is not None else {}
+        made, batch = {}, []
+        for folder in folders:
+            entries = dict(old.get(folder, {}))
+            prefix = f"{folder}/" if folder else ""
+            for rel, blob in blobs.items():
+                if rel.startswith(prefix) and "/" not in rel[len(prefix):]:
+                    entries[rel[len(prefix):].encode()] = (b"100644", bytes.fromhex(blob))
+            for child, sha in made.items():
+                if child.startswith(prefix) and child and "/" not in child[len(prefix):]:
+                    entries[child[len(prefix):].encode()] = (b"40000", bytes.fromhex(sha))
+            body = _tree_body(entries)
+            made[folder] = hashlib.sha1(b"tree %d\0" % len(body) + body).hexdigest()
+            batch.append("".join(f"{_KINDS.get(mode, mode.decode() + ' blob')} {sha.hex()}\t"
+                                 f"{name.decode('utf-8', 'surrogateescape')}\n" for name, (mode, sha) in entries.items()))
+        written = self.run("mktree", "--batch", stdin="\n".join(batch).encode("utf-8", "surrogateescape")).split()
+        if written != [made[f] for f in folders]:   # our tree hashing must agree with Git's
+            raise Conflict("git mktree wrote different trees than expected; nothing was committed")
+        return made[""]
 
     def log_file(self, path: Path) -> list[LogEntry]:
         """Every commit that touched the file, oldest first, with csops trailers parsed."""

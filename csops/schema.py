@@ -7,7 +7,6 @@ only when a problem is printed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from csops.problems import Problems
@@ -17,9 +16,18 @@ _OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-@dataclass(frozen=True)
 class Spec:
+    """A field declaration; options are class attributes with defaults (plain classes, not
+    dataclasses: each dataclass costs an exec at import, and every command imports these)."""
+
     required: bool = False
+
+    def __init__(self, required: bool = False, **options):
+        self.required = required
+        for name, value in options.items():
+            if not hasattr(type(self), name):
+                raise TypeError(f"{type(self).__name__} has no option {name!r}")
+            setattr(self, name, value)
 
     def check(self, value, key: tuple, ctx, out: Problems, path: str) -> None:
         raise NotImplementedError
@@ -28,7 +36,6 @@ class Spec:
         out.add(path, "BAD_FIELD", f"{_dotted(key)}: expected {expected}, got {_show(value)}", key=key)
 
 
-@dataclass(frozen=True)
 class Str(Spec):
     max_len: int = 2000
 
@@ -39,7 +46,6 @@ class Str(Spec):
             out.add(path, "BAD_FIELD", f"{_dotted(key)}: longer than {self.max_len} characters", key=key)
 
 
-@dataclass(frozen=True)
 class Enum(Spec):
     values: tuple = ()
 
@@ -49,7 +55,6 @@ class Enum(Spec):
                     key=key)
 
 
-@dataclass(frozen=True)
 class Instant(Spec):
     def check(self, value, key, ctx, out, path):
         if not isinstance(value, str) or try_instant(value, ctx.policy.tz) is None or len(value) < 16:
@@ -58,7 +63,6 @@ class Instant(Spec):
             out.add(path, "BAD_FIELD", f"{_dotted(key)}: {value} has no UTC offset", "append +08:00", key=key)
 
 
-@dataclass(frozen=True)
 class Date(Spec):
     def check(self, value, key, ctx, out, path):
         import datetime as dt
@@ -72,7 +76,6 @@ class Date(Spec):
         self.type_error(value, key, out, path, "a date YYYY-MM-DD")
 
 
-@dataclass(frozen=True)
 class PersonRef(Spec):
     def check(self, value, key, ctx, out, path):
         if not isinstance(value, str):
@@ -82,7 +85,6 @@ class PersonRef(Spec):
                     "add them with csops person add, or fix the id", key=key)
 
 
-@dataclass(frozen=True)
 class RecordRef(Spec):
     def check(self, value, key, ctx, out, path):
         if not isinstance(value, str) or not value.strip():
@@ -90,7 +92,6 @@ class RecordRef(Spec):
         # existence is a cross-record check (checks.check_refs)
 
 
-@dataclass(frozen=True)
 class Number(Spec):
     minimum: float | None = None
     maximum: float | None = None
@@ -115,16 +116,14 @@ class Number(Spec):
             out.add(path, "BAD_FIELD", f"{_dotted(key)}: at most {self.decimals} decimals, got {value}", key=key)
 
 
-@dataclass(frozen=True)
 class Bool(Spec):
     def check(self, value, key, ctx, out, path):
         if not isinstance(value, bool):
             self.type_error(value, key, out, path, "true or false")
 
 
-@dataclass(frozen=True)
 class Map(Spec):
-    fields: dict = field(default_factory=dict)
+    fields: dict = {}
     open: bool = True   # unknown keys allowed (teams may add their own)
 
     def check(self, value, key, ctx, out, path):
@@ -133,7 +132,6 @@ class Map(Spec):
         check_fields(value, self.fields, key, ctx, out, path)
 
 
-@dataclass(frozen=True)
 class List(Spec):
     item: Spec = None
     min_len: int = 0
