@@ -1,0 +1,68 @@
+"""The parse cache behind validate and report overdue: never stale, never trusted when corrupt."""
+
+def inquiry(repo, now="2026-11-23T10:00"):
+    return repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李", "--summary", "x",
+                    now=now)
+
+
+def cache_file(repo):
+    return repo.root / ".git" / "csops-cache" / "index.marshal"
+
+
+def test_validate_writes_the_cache_and_sees_an_uncommitted_change(repo):
+    record_id = inquiry(repo)
+    assert repo.run("validate").exit_code == 0
+    assert cache_file(repo).exists()
+    path = repo.path_of(record_id)
+    path.write_text(path.read_text().replace("to: registered", "to: closed"))      # not committed
+    assert "ILLEGAL_TRANSITION" in repo.run("validate", code=1).stdout
+    repo.git("checkout", "--", str(path))
+    assert repo.run("validate").exit_code == 0
+
+
+def test_a_committed_change_is_seen(repo):
+    record_id = inquiry(repo)
+    repo.run("validate")
+    path = repo.path_of(record_id)
+    path.write_text(path.read_text().replace("kind: inquiry", "kind: question"))
+    repo.git("commit", "-qam", "hand edit")
+    assert "kind: 'question' is not one of" in repo.run("validate", code=1).stdout
+
+
+def test_an_uncommitted_change_with_the_same_size_and_time_is_seen(repo):
+    import os
+
+    record_id = inquiry(repo)
+    assert repo.run("validate").exit_code == 0
+    path = repo.path_of(record_id)
+    stat = path.stat()
+    path.write_text(path.read_text().replace("kind: inquiry", "kind: inquirx"))     # same size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))                         # same mtime
+    assert "kind: 'inquirx' is not one of" in repo.run("validate", code=1).stdout
+
+
+def test_a_corrupt_cache_is_rebuilt_not_trusted(repo):
+    record_id = inquiry(repo)
+    repo.run("validate")
+    for garbage in (b"", b"\x00\x01garbage", cache_file(repo).read_bytes()[:100]):
+        cache_file(repo).write_bytes(garbage)
+        assert repo.run("validate").exit_code == 0
+        rows = repo.json("report", "overdue", now="2026-11-30T10:00")
+        assert [r["id"] for r in rows] == [record_id]
+
+
+def test_a_policy_change_starts_afresh(repo):
+    record_id = inquiry(repo, now="2026-11-23T10:00")      # due 18:00 that day
+    assert repo.json("report", "overdue", now="2026-11-23T19:00")[0]["id"] == record_id
+    policy = repo.records / "policy.yaml"
+    policy.write_text(policy.read_text() + "\ntickets:\n  same_day_due: \"20:00\"\n")
+    assert repo.json("report", "overdue", now="2026-11-23T19:00") == []
+
+
+def test_the_overdue_report_sees_an_uncommitted_change(repo):
+    record_id = inquiry(repo)
+    assert [r["id"] for r in repo.json("report", "overdue", now="2026-11-30T10:00")] == [record_id]
+    path = repo.path_of(record_id)
+    path.write_text(path.read_text().replace("status: registered", "status: resolved") +
+                    "- at: 2026-11-23T11:00:00+08:00\n  by: zhangsan\n  from: registered\n  to: resolved\n")
+    assert repo.json("report", "overdue", now="2026-11-30T10:00") == []
