@@ -23,6 +23,7 @@ LABELS = {
         "transition": "变更", "commit": "提交", "note": "备注", "base": "基础分", "deductions": "扣分",
         "score": "得分", "fines": "罚款", "absence_days": "旷工天数", "flags": "标记", "minutes": "分钟",
         "reason": "原因", "event": "事件", "why": "说明", "steps": "当日操作", "awaiting_vendor": "待退厂",
+        "scope": "范围", "value": "本期", "previous": "上期", "change": "变化",
         "refund": "退款", "tracking": "快递单号", "waiting_for": "等待", "metric": "指标",
     },
     "en": {},
@@ -43,6 +44,9 @@ STATE_LABELS = {
         "normal": "普通", "urgent": "紧急", "major": "重大",
         "personal": "事假", "sick": "病假", "special": "特殊事假",
         "self": "自退件", "transit": "在途退件", "refused": "拒收件",
+        "total": "合计", "callbacks": "回访次数", "callback_rate": "回访率", "on_time_rate": "及时率",
+        "avg_resolve_hours": "平均处理工时", "satisfaction": "满意度分布", "dismissal": "劝退",
+        "dismissal_review": "开除审查",
     },
     "en": {},
 }
@@ -60,6 +64,14 @@ def mask_contact(value) -> str:
     if len(digits) >= 7:
         return f"{digits[:3]}****{digits[-4:]}"
     return text[:1] + "*" * max(len(text) - 1, 0)
+
+
+def mask_record(data: dict) -> dict:
+    """A copy of a record with the customer's contact masked (personal data)."""
+    customer = data.get("customer")
+    if isinstance(customer, dict) and customer.get("contact"):
+        return {**data, "customer": {**customer, "contact": mask_contact(customer["contact"])}}
+    return data
 
 
 def header(key: str, lang: str) -> str:
@@ -83,8 +95,11 @@ def cell(value, lang: str) -> str:
     return STATE_LABELS.get(lang, {}).get(text, text)
 
 
+RED, BOLD, RESET = "\033[31m", "\033[1m", "\033[0m"
+
+
 def render(rows: list[dict], columns: list[str], fmt: str, lang: str = "zh", *, title: str | None = None,
-           color: bool = False) -> str:
+           color: bool = False, alert: tuple = ("overdue_hours",)) -> str:
     """One listing in one of FORMATS. JSON is the rows as they are (English keys, raw values)."""
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2, default=str)
@@ -99,6 +114,9 @@ def render(rows: list[dict], columns: list[str], fmt: str, lang: str = "zh", *, 
 
     heads = [header(c, lang) for c in columns]
     body = [[cell(row.get(c), lang) for c in columns] for row in rows]
+    if color and fmt == "table":  # only ever asked for on a terminal without NO_COLOR
+        body = [[f"{RED}{v}{RESET}" if c in alert and v else v for c, v in zip(columns, line)] for line in body]
+        heads = [f"{BOLD}{h}{RESET}" for h in heads]
     if fmt == "markdown":
         return tabulate(body, heads, tablefmt="github", disable_numparse=True)
     if not rows:

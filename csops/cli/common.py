@@ -59,10 +59,10 @@ def lang_of(sess, lang: str | None) -> str:
     return lang or sess.policy.language
 
 
-def echo_rows(sess, rows, columns, fmt, lang):
+def echo_rows(sess, rows, columns, fmt, lang, title=None):
     from csops.render import render
 
-    click.echo(render(rows, columns, fmt, lang_of(sess, lang)))
+    click.echo(render(rows, columns, fmt, lang_of(sess, lang), title=title, color=use_color()))
 
 
 def require_reveal(sess) -> None:
@@ -75,8 +75,9 @@ def require_reveal(sess) -> None:
                       f"({sess.actor.id} is {sess.actor.role})")
 
 
-def no_color() -> bool:
-    return bool(os.environ.get("NO_COLOR")) or not sys.stdout.isatty()
+def use_color() -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    return not os.environ.get("NO_COLOR") and sys.stdout.isatty()
 
 
 note_option = click.option("--note", default=None, help="A note for the history entry.")

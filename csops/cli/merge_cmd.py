@@ -19,7 +19,7 @@ def merge_file(base, ours, theirs, name):
     result over OURS; exits 1 on a conflict.
 
     \b
-    Registered by csops init; for an existing clone, once:
+    Example (csops init registers it; for an existing clone, once):
       git config merge.csops.driver "csops merge-file %O %A %B %P"
     """
     from csops.merge import merge_texts

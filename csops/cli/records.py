@@ -19,15 +19,15 @@ def type_group(rtype: str, summary: str, example: str) -> click.Group:
     @output_options
     @click.pass_context
     def show(ctx, record_id, reveal, fmt, lang):
-        from csops.render import mask_contact, render_object
+        from csops.render import mask_record, render_object
         from csops.reports.listing import show_record
 
         sess = session(ctx)
         data = show_record(sess, rtype, record_id)
         if reveal:
             require_reveal(sess)
-        elif fmt != "json" and isinstance(data.get("customer"), dict) and data["customer"].get("contact"):
-            data["customer"] = {**data["customer"], "contact": mask_contact(data["customer"]["contact"])}
+        else:
+            data = mask_record(data)
         click.echo(render_object(data, fmt, lang_of(sess, lang)))
 
     @group.command("list", help=f"List {rtype} records, optionally by status.\n\n\b\n"

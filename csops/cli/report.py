@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from csops.cli.common import echo_rows, lang_of, output_options, session
+from csops.cli.common import echo_rows, lang_of, output_options, session, use_color
 
 
 @click.group("report")
@@ -42,7 +42,7 @@ def overdue(ctx, rtype, owner, fail_if_any, fmt, lang):
     title = (f"逾期事项（截至 {format_short(sess.now, sess.tz)}，逾期小时按工作时间计，回访按自然时间计）"
              if language == "zh" else f"Overdue as of {format_short(sess.now, sess.tz)} "
              "(hours late in working hours; callbacks in wall-clock hours)")
-    click.echo(render(rows, COLUMNS, fmt, language, title=title))
+    click.echo(render(rows, COLUMNS, fmt, language, title=title, color=use_color()))
     if fail_if_any and rows:
         ctx.exit(1)
 
@@ -88,6 +88,61 @@ def scores(ctx, period, person, fmt, lang):
         echo_rows(sess, explain(sess, period, person), ["date", "event", "code", "points", "fine", "why"], fmt, lang)
         return
     echo_rows(sess, score_rows(sess, period), COLUMNS, fmt, lang)
+
+
+@report.command("stats")
+@click.option("--period", required=True, metavar="YYYY-MM|YYYY-Www", help="A month or an ISO week.")
+@output_options
+@click.pass_context
+def stats(ctx, period, fmt, lang):
+    """Ticket statistics 受理/处理/回访情况 for a month or week: registered, resolved, closed,
+    callbacks and callback rate, on-time rate, satisfaction 1–5, average working hours to
+    resolve — in total and by kind; tables compare with the previous period.
+
+    \b
+    Example:
+      csops report stats --period 2026-11
+      csops report stats --period 2026-W47 --format json
+    """
+    import json
+
+    from csops.reports.stats import comparison_rows, previous_period, ticket_stats
+
+    sess = session(ctx)
+    current = ticket_stats(sess, period)
+    if fmt == "json":
+        click.echo(json.dumps(current, ensure_ascii=False, indent=2))
+        return
+    before = previous_period(period)
+    rows = comparison_rows(current, ticket_stats(sess, before))
+    language = lang_of(sess, lang)
+    title = f"{period}（上期 {before}）" if language == "zh" else f"{period} (previous: {before})"
+    echo_rows(sess, rows, ["scope", "metric", "value", "previous", "change"], fmt, lang, title=title)
+
+
+@report.command("monthly")
+@click.option("--period", required=True, metavar="YYYY-MM", help="The month.")
+@click.option("--html", "html_file", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="Where to write the page.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language of the page.")
+@click.pass_context
+def monthly(ctx, period, html_file, lang):
+    """The monthly report as one self-contained HTML page (inline CSS and SVG charts, nothing
+    from the network): the month's figures, satisfaction, overdue work and the score sheet.
+
+    \b
+    Example:
+      csops --now 2026-11-30T18:00 report monthly --period 2026-11 --html 2026-11.html
+    """
+    from pathlib import Path
+
+    from csops.reports.monthly import monthly_html
+    from csops.store import atomic_write
+
+    sess = session(ctx)
+    page = monthly_html(sess, period, lang_of(sess, lang))
+    atomic_write(Path(html_file), page)
+    click.echo(html_file)
 
 
 COMMANDS = [report]

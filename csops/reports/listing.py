@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from csops.render import mask_contact
+from csops.render import mask_contact, mask_record
 from csops.timeutil import format_instant
 
 # Table columns per type (JSON rows carry every field of the file).
@@ -46,6 +46,8 @@ def list_records(session, rtype: str, status: str | None = None, *, reveal: bool
         row.update({k: v for k, v in extra.items() if k in ("due", "days", "overdue", "callback_due")})
         if table:
             row = _table_row(rtype, row, reveal)
+        elif not reveal:
+            row = mask_record(row)
         rows.append(row)
     rows.sort(key=lambda r: str(r.get("id")))
     return rows, COLUMNS[rtype]

@@ -1,0 +1,126 @@
+"""`report monthly --period YYYY-MM --html FILE`: one self-contained HTML page a supervisor can send
+to management — the month's figures, the satisfaction distribution, what is overdue at the end
+of the month, and the score sheet. Inline CSS and SVG only: no scripts, no fonts or images from
+the network."""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+
+from csops.render import cell, header
+
+TEXT = {
+    "zh": {"title": "客服月报", "figures": "本月工单", "satisfaction": "满意度分布", "by_kind": "按类别",
+           "overdue": "逾期事项（截至 {at}）", "scores": "考核表", "none": "无", "generated": "生成于",
+           "sat": {"5": "5 高度满意", "4": "4 一般满意", "3": "3 无意见", "2": "2 有些不满意", "1": "1 极不满意"},
+           "kinds": {"complaint": "投诉", "inquiry": "咨询", "feedback": "建议"},
+           "metrics": {"registered": "受理", "resolved": "处理", "closed": "关闭", "callbacks": "回访",
+                       "callback_rate": "回访率", "on_time_rate": "及时率", "avg_resolve_hours": "平均处理工时"}},
+    "en": {"title": "Customer service monthly report", "figures": "Tickets this month",
+           "satisfaction": "Satisfaction", "by_kind": "By kind", "overdue": "Overdue (as of {at})",
+           "scores": "Score sheet", "none": "none", "generated": "Generated",
+           "sat": {str(n): str(n) for n in range(5, 0, -1)},
+           "kinds": {"complaint": "complaint", "inquiry": "inquiry", "feedback": "feedback"},
+           "metrics": {m: m.replace("_", " ") for m in ("registered", "resolved", "closed", "callbacks",
+                                                         "callback_rate", "on_time_rate", "avg_resolve_hours")}},
+}
+
+CSS = """
+body{font-family:-apple-system,"Segoe UI","PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;
+margin:32px;color:#1f2933;background:#fff}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 10px;border-bottom:2px solid #e4e7eb;padding-bottom:4px}
+.meta{color:#616e7c;font-size:13px}.cards{display:flex;flex-wrap:wrap;gap:12px}
+.card{border:1px solid #e4e7eb;border-radius:8px;padding:10px 16px;min-width:110px}
+.card b{display:block;font-size:22px}.card span{color:#616e7c;font-size:13px}
+table{border-collapse:collapse;font-size:13px;margin-top:6px}th,td{border:1px solid #e4e7eb;padding:4px 10px;text-align:left}
+th{background:#f5f7fa}td.num{text-align:right}.late{color:#c81e1e;font-weight:600}
+.charts{display:flex;flex-wrap:wrap;gap:24px}
+"""
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _bar_chart(title: str, items: list[tuple[str, int]], colour: str, chart_id: str) -> str:
+    """A horizontal bar chart as inline SVG."""
+    width, row, label_w = 420, 28, 130
+    top = max([v for _, v in items] + [1])
+    height = row * len(items) + 36
+    bars = []
+    for i, (label, value) in enumerate(items):
+        y = 28 + i * row
+        length = int((width - label_w - 50) * value / top)
+        bars.append(f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end" font-size="12">{escape(label)}</text>'
+                    f'<rect x="{label_w}" y="{y}" width="{max(length, 1)}" height="20" fill="{colour}" rx="3"/>'
+                    f'<text x="{label_w + length + 6}" y="{y + 15}" font-size="12">{value}</text>')
+    return (f'<svg id="{chart_id}" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'role="img" aria-label="{escape(title)}"><text x="0" y="16" font-size="14" font-weight="600">'
+            f'{escape(title)}</text>{"".join(bars)}</svg>')
+
+
+def _table(rows: list[dict], columns: list[str], lang: str, numeric=(), late=()) -> str:
+    if not rows:
+        return f"<p>{TEXT[lang]['none']}</p>"
+    head = "".join(f"<th>{escape(header(c, lang))}</th>" for c in columns)
+    body = []
+    for row in rows:
+        cells = []
+        for c in columns:
+            value = row.get(c)
+            value = cell(value, lang)
+            css = " ".join(x for x in ("num" if c in numeric else "", "late" if c in late else "") if x)
+            cells.append(f'<td class="{css}">{escape(str(value))}</td>' if css else f"<td>{escape(str(value))}</td>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def monthly_html(session, period: str, lang: str) -> str:
+    from csops.reports.overdue import COLUMNS as OVERDUE, overdue_rows
+    from csops.reports.scores import COLUMNS as SCORES, month_bounds, score_rows
+    from csops.reports.stats import ticket_stats
+    from csops.timeutil import format_short
+
+    first, last = month_bounds(period)
+    t = TEXT[lang]
+    stats = ticket_stats(session, period)
+    total = stats["total"]
+    end_of_month = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=session.tz)
+    as_of = min(session.now, end_of_month)
+    saved_now = session.now
+    session.now = as_of
+    try:
+        overdue = overdue_rows(session)
+    finally:
+        session.now = saved_now
+    scores = score_rows(session, period)
+    cards = "".join(
+        f'<div class="card"><b>{escape(_pct(total[m]) if m.endswith("_rate") else str(total[m] if total[m] is not None else "—"))}'
+        f'</b><span>{escape(t["metrics"][m])}</span></div>'
+        for m in ("registered", "resolved", "closed", "callbacks", "callback_rate", "on_time_rate", "avg_resolve_hours"))
+    satisfaction = _bar_chart(t["satisfaction"], [(t["sat"][k], total["satisfaction"][k]) for k in "54321"],
+                              "#3f83f8", "chart-satisfaction")
+    kinds = _bar_chart(t["by_kind"], [(t["kinds"][k], stats["by_kind"][k]["registered"]) for k in t["kinds"]],
+                       "#0e9f6e", "chart-kinds")
+    by_kind_rows = [{"kind": t["kinds"][k], **{m: (_pct(v[m]) if m.endswith("_rate") else v[m])
+                                               for m in t["metrics"]}} for k, v in stats["by_kind"].items()]
+    by_kind_table = _table(by_kind_rows, ["kind", *t["metrics"]], lang, numeric=tuple(t["metrics"]))
+    for metric, label in t["metrics"].items():
+        by_kind_table = by_kind_table.replace(f"<th>{escape(header(metric, lang))}</th>", f"<th>{escape(label)}</th>")
+    return f"""<!DOCTYPE html>
+<html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
+<title>{escape(t['title'])} {escape(period)}</title><style>{CSS}</style></head>
+<body>
+<h1>{escape(t['title'])} {escape(period)}</h1>
+<p class="meta">{escape(first.isoformat())} – {escape(last.isoformat())} · {escape(t['generated'])} {escape(format_short(session.now, session.tz))}</p>
+<h2>{escape(t['figures'])}</h2>
+<div class="cards">{cards}</div>
+{by_kind_table}
+<div class="charts">{satisfaction}{kinds}</div>
+<h2>{escape(t['overdue'].format(at=format_short(as_of, session.tz)))}</h2>
+{_table(overdue, OVERDUE, lang, numeric=("overdue_hours",), late=("overdue_hours",))}
+<h2>{escape(t['scores'])}</h2>
+{_table(scores, SCORES, lang, numeric=("base", "deductions", "score", "fines", "absence_days"))}
+</body></html>
+"""

@@ -1,0 +1,140 @@
+"""`report stats --period YYYY-MM|YYYY-Www`: the week's or month's ticket figures (每周受理、反馈、
+回访情况, 002/003) — registered, resolved, closed, callbacks and callback rate, on-time rate,
+satisfaction counts and average working hours to resolve — in total and by kind."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from csops.errors import BadInput
+from csops.timeutil import try_instant
+from csops.workflows.ticket import KINDS, clock_start, resolutions
+
+METRICS = ["registered", "resolved", "closed", "callbacks", "callback_rate", "on_time_rate", "avg_resolve_hours"]
+
+
+def period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    """First and last day of YYYY-MM or of the ISO week YYYY-Www."""
+    text = (period or "").strip()
+    month = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    week = re.fullmatch(r"(\d{4})-W(\d{2})", text, flags=re.IGNORECASE)
+    try:
+        if month:
+            first = dt.date(int(month[1]), int(month[2]), 1)
+            following = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+            return first, following - dt.timedelta(days=1)
+        if week:
+            first = dt.date.fromisocalendar(int(week[1]), int(week[2]), 1)
+            return first, first + dt.timedelta(days=6)
+    except ValueError:
+        pass
+    raise BadInput(f"--period {period!r}: write a month as YYYY-MM or an ISO week as YYYY-Www (e.g. 2026-W48)")
+
+
+def previous_period(period: str) -> str:
+    first, last = period_bounds(period)
+    if "W" in period.upper():
+        year, week, _ = (first - dt.timedelta(days=7)).isocalendar()
+        return f"{year}-W{week:02d}"
+    before = first - dt.timedelta(days=1)
+    return f"{before:%Y-%m}"
+
+
+def _empty() -> dict:
+    return {"registered": 0, "resolved": 0, "closed": 0, "callbacks": 0, "_callback_due": 0, "_called": 0,
+            "_on_time": 0, "_with_due": 0, "_hours": 0.0, "satisfaction": {str(n): 0 for n in range(1, 6)}}
+
+
+def _finish(acc: dict) -> dict:
+    resolved = acc["resolved"]
+    return {
+        "registered": acc["registered"], "resolved": resolved, "closed": acc["closed"], "callbacks": acc["callbacks"],
+        "callback_rate": round(acc["_called"] / acc["_callback_due"], 4) if acc["_callback_due"] else None,
+        "on_time_rate": round(acc["_on_time"] / acc["_with_due"], 4) if acc["_with_due"] else None,
+        "avg_resolve_hours": round(acc["_hours"] / resolved, 2) if resolved else None,
+        "satisfaction": acc["satisfaction"],
+    }
+
+
+def ticket_stats(session, period: str) -> dict:
+    first, last = period_bounds(period)
+    ctx, tz, cal = session.ctx, session.tz, session.policy.calendar
+
+    def inside(value) -> bool:
+        moment = try_instant(value, tz) if not isinstance(value, dt.datetime) else value
+        return moment is not None and first <= moment.astimezone(tz).date() <= last
+
+    total, by_kind = _empty(), {kind: _empty() for kind in KINDS}
+    for rec in ctx.records("ticket"):
+        data = rec.data if isinstance(rec.data, dict) else None
+        if data is None or data.get("kind") not in KINDS:
+            continue
+        ctx.tolerant(lambda d, _ctx: _count(d, inside, (total, by_kind[d["kind"]]), _ctx, cal), data, None)
+    return {"period": period, "from": first.isoformat(), "to": last.isoformat(), "total": _finish(total),
+            "by_kind": {kind: _finish(acc) for kind, acc in by_kind.items()}}
+
+
+def _count(data: dict, inside, accs, ctx, cal) -> None:
+    history = data.get("history") or []
+    attempts = sorted((try_instant(c.get("at"), ctx.tz), c) for c in data.get("callbacks") or []
+                      if isinstance(c, dict) and try_instant(c.get("at"), ctx.tz))
+    for acc in accs:
+        if history and inside(history[0].get("at")):
+            acc["registered"] += 1
+        acc["closed"] += sum(1 for e in history if e.get("to") == "closed" and e.get("from") != "closed"
+                             and inside(e.get("at")))
+        for at, callback in attempts:
+            if inside(at):
+                acc["callbacks"] += 1
+                if callback.get("outcome") == "reached" and str(callback.get("satisfaction")) in acc["satisfaction"]:
+                    acc["satisfaction"][str(callback["satisfaction"])] += 1
+        starts = []
+        for entry in history:
+            if entry.get("from") is None or (entry.get("from") == "resolved" and entry.get("to") == "routed"):
+                starts.append(try_instant(entry.get("at"), ctx.tz))
+        for entry, at, due in resolutions(data, ctx):
+            if not inside(at):
+                continue
+            acc["resolved"] += 1
+            if due is not None:
+                acc["_with_due"] += 1
+                acc["_on_time"] += at <= due
+            start = max((s for s in starts if s and s <= at), default=None) or clock_start(data, ctx.tz)
+            if start is not None:
+                acc["_hours"] += cal.working_hours_between(start, at)
+            if data.get("kind") == "complaint":
+                acc["_callback_due"] += 1
+                acc["_called"] += any(a >= at for a, _ in attempts)
+
+
+def comparison_rows(current: dict, previous: dict) -> list[dict]:
+    """The table view: this period next to the previous one, per metric, for the total and each kind."""
+    rows = []
+    for scope in ["total", *KINDS]:
+        now = current["total"] if scope == "total" else current["by_kind"][scope]
+        before = previous["total"] if scope == "total" else previous["by_kind"][scope]
+        for metric in METRICS:
+            rows.append({"scope": scope, "metric": metric, "value": _show(metric, now[metric]),
+                         "previous": _show(metric, before[metric]), "change": _change(metric, now[metric], before[metric])})
+        rows.append({"scope": scope, "metric": "satisfaction",
+                     "value": " ".join(f"{k}:{v}" for k, v in now["satisfaction"].items()),
+                     "previous": " ".join(f"{k}:{v}" for k, v in before["satisfaction"].items()), "change": ""})
+    return rows
+
+
+def _show(metric: str, value) -> str:
+    if value is None:
+        return "—"
+    if metric.endswith("_rate"):
+        return f"{value * 100:.1f}%"
+    return str(value)
+
+
+def _change(metric: str, now, before) -> str:
+    if now is None or before is None:
+        return ""
+    delta = now - before
+    if metric.endswith("_rate"):
+        return f"{delta * 100:+.1f} pt"
+    return f"{delta:+g}"
