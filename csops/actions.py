@@ -8,7 +8,6 @@ commit made.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -239,7 +238,6 @@ def _write_and_commit(session: Session, writes: dict[Path, str], message: str, a
                 path.unlink(missing_ok=True)
             else:
                 atomic_write(path, old.decode("utf-8"))
-            session.git.unstage(path)
         raise
 
 
@@ -258,11 +256,6 @@ def _trailers(rtype: str, ids: list[str], action: str, actor) -> str:
 
 def _message(wf: Workflow, record_id, source, target, action, actor) -> str:
     return f"{_subject(wf, record_id, source, target, action)}\n\n{_trailers(wf.type, [record_id], action, actor)}"
-
-
-def plain_copy(doc) -> dict:
-    """A plain-Python deep copy of a round-trip document (for computing on it)."""
-    return yamlio.load(yamlio.rt_dump(copy.deepcopy(doc)))
 
 
 def move(session: Session, rtype: str, ref: str, state: str, *, note: str | None = None) -> str:

@@ -141,10 +141,6 @@ class Git:
         done = _run(["config", "--get", key], cwd=self.root)
         return done.stdout.decode().strip() or None if done.returncode == 0 else None
 
-    def status(self, *paths: Path) -> str:
-        """Porcelain status limited to `paths` (empty when clean)."""
-        return self.run("status", "--porcelain", "--untracked-files=all", "--", *[self.rel(p) for p in paths])
-
     def committed_blob(self, path: Path, head: str | None = None) -> str | None:
         """The blob id of `path` in HEAD (None when HEAD has no such file)."""
         head = head or self.head()
@@ -244,8 +240,6 @@ class Git:
     def resolve(self, rev: str) -> str:
         return self.run("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").strip()
 
-    def unstage(self, path: Path) -> None:
-        """Nothing to undo: commit() stages only after HEAD has moved."""
 
     def commits_touching(self, prefix: str, since: str | None) -> list[CommitInfo]:
         """Commits (parents before children) that change files under `prefix`, each with its

@@ -132,9 +132,6 @@ class Store:
     def load_type(self, rtype: str) -> list[Rec]:
         return [self.read(rtype, p) for p in self.files(rtype)]
 
-    def load_all(self) -> dict[str, list[Rec]]:
-        return {rtype: self.load_type(rtype) for rtype in self.workflows}
-
     def roster(self):
         from csops.people import Person, Roster
 

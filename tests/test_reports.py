@@ -1,11 +1,9 @@
 """Reports in every format, compared with golden outputs; masking; --fail-if-any; the monthly HTML."""
 
 import itertools
-import json
 import re
 import shutil
 import subprocess
-import textwrap
 
 import pytest
 

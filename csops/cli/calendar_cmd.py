@@ -48,7 +48,6 @@ def import_(ctx, country, year):
                             f"\n\nCsops-By: {actor.id}", actor.author, sess.now)
         except BaseException:
             atomic_write(path, old.decode("utf-8"))
-            sess.git.unstage(path)
             raise
     click.echo(f"{year}: {off} holidays, {worked} make-up workdays")
 
