@@ -51,7 +51,7 @@ class Workflow:
     states: tuple[str, ...]
     transitions: tuple[Transition, ...]
     fields: dict                     # schema of the type's own fields
-    notes: dict = field(default_factory=dict)   # (from, to) → why it is not allowed
+    notes: dict = field(default_factory=dict)   # (from, to) → why it is not allowed (text, or rec → text)
     computed: Callable | None = None            # (rec, ctx) → extra keys for show
     obligations: Callable | None = None         # (rec, ctx) → [Obligation]
     record_checks: tuple = ()                    # (rec, ctx, out, path) → None
@@ -95,7 +95,8 @@ class Workflow:
 
     def explain(self, source: str | None, target: str, rec: dict, action: str | None = None) -> str:
         if (source, target) in self.notes:
-            return self.notes[(source, target)]
+            note = self.notes[(source, target)]
+            return note(rec) if callable(note) else note
         for t in self.candidates(source, target, rec):
             if t.when is not None and not t.when(rec) and t.why_not:
                 return t.why_not

@@ -204,3 +204,12 @@ def _png_pixels(path):
         rows.append(line)
         previous = line
     return [tuple(row[x:x + 3]) for row in rows for x in range(0, stride, step)]
+
+
+def test_policy_language_picks_the_labels_and_lang_overrides(fixed):
+    policy = fixed.records / "policy.yaml"
+    policy.write_text(policy.read_text().replace("language: zh", "language: en"))
+    head = fixed.out("report", "overdue", now=NOW).splitlines()[1].split()
+    assert head == ["id", "type", "what", "due", "owner", "overdue_hours"]
+    assert fixed.out("report", "overdue", "--lang", "zh", now=NOW).splitlines()[1].split()[:2] == ["编号", "类型"]
+    assert fixed.json("report", "overdue", "--lang", "zh", now=NOW)[0]["what"] == "callback"   # JSON stays English

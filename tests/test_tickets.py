@@ -169,3 +169,23 @@ def test_contacts_are_masked_in_tables_and_csv_unless_revealed_by_a_supervisor(r
     assert "13812345678" not in repo.out("ticket", "list", "--format", "csv")
     assert "only supervisor+ may use it" in repo.refused("ticket", "list", "--reveal")
     assert "13812345678" in repo.out("ticket", "list", "--reveal", as_="zhaozg")
+
+
+def test_a_hand_made_close_is_reported_like_a_compiler(repo):
+    record_id = new(repo)
+    path = repo.path_of(record_id)
+    text = path.read_text().replace("status: registered", "status: closed") + \
+        "- at: 2026-11-23T10:30:00+08:00\n  by: zhangsan\n  from: registered\n  to: closed\n"
+    path.write_text(text)
+    line = len(text.splitlines())
+    rel = path.relative_to(repo.root)
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(repo.root)
+    try:
+        out = repo.run("validate", code=1).stdout
+    finally:
+        os.chdir(cwd)
+    assert f"{rel}:{line}: ILLEGAL_TRANSITION registered → closed (complaints must be routed and called back first)" \
+        in out.splitlines()

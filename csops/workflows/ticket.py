@@ -122,7 +122,8 @@ TRANSITIONS = (
 )
 
 NOTES = {
-    ("registered", "closed"): "a ticket must be resolved before it closes; complaints must be routed and called back first",
+    ("registered", "closed"): lambda rec: ("complaints must be routed and called back first" if _is_complaint(rec)
+                                           else "a ticket must be resolved before it closes"),
     ("routed", "closed"): "a ticket must be resolved before it closes",
     ("closed", "routed"): "a closed ticket is final; register a new one",
 }
