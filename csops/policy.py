@@ -167,10 +167,6 @@ def _check(data: dict, path: str, problems: Problems) -> None:
         zone(data.get("timezone"))
     except CsopsError as exc:
         problems.add(path, "BAD_POLICY", exc.message, exc.hint, key=("timezone",))
-    try:
-        BusinessCalendar.from_config(data.get("calendar"), "UTC")
-    except CsopsError as exc:
-        problems.add(path, "BAD_CALENDAR", exc.message, exc.hint, key=("calendar",))
     if data.get("language") not in ("zh", "en"):
         problems.add(path, "BAD_POLICY", f"language must be zh or en, not {data.get('language')!r}", key=("language",))
 

@@ -9,7 +9,7 @@ import re
 
 from csops.errors import BadInput
 from csops.timeutil import try_instant
-from csops.workflows.ticket import KINDS, clock_start, resolutions
+from csops.workflows.ticket import KINDS, resolutions
 
 METRICS = ["registered", "resolved", "closed", "callbacks", "callback_rate", "on_time_rate", "avg_resolve_hours"]
 
@@ -89,18 +89,13 @@ def _count(data: dict, inside, accs, ctx, cal) -> None:
                 acc["callbacks"] += 1
                 if callback.get("outcome") == "reached" and str(callback.get("satisfaction")) in acc["satisfaction"]:
                     acc["satisfaction"][str(callback["satisfaction"])] += 1
-        starts = []
-        for entry in history:
-            if entry.get("from") is None or (entry.get("from") == "resolved" and entry.get("to") == "routed"):
-                starts.append(try_instant(entry.get("at"), ctx.tz))
-        for entry, at, due in resolutions(data, ctx):
+        for entry, at, due, start in resolutions(data, ctx):
             if not inside(at):
                 continue
             acc["resolved"] += 1
             if due is not None:
                 acc["_with_due"] += 1
                 acc["_on_time"] += at <= due
-            start = max((s for s in starts if s and s <= at), default=None) or clock_start(data, ctx.tz)
             if start is not None:
                 acc["_hours"] += cal.working_hours_between(start, at)
             if data.get("kind") == "complaint":

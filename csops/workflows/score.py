@@ -137,7 +137,7 @@ def derive(session, period: str) -> list[str]:
                 found.append({"person": who, "code": "FOLLOWUP_LATE", "date": day, "ref": data["id"],
                               "note": f"回访 {callback.get('at')}，应于 {due.isoformat(timespec='minutes')} 前"})
         if data.get("kind") == "inquiry":
-            for entry, at, due in ticket_wf.resolutions(data, ctx):
+            for entry, at, due, _ in ticket_wf.resolutions(data, ctx):
                 day = in_period(at)
                 if day and due is not None and at > due:
                     found.append({"person": who, "code": "MESSAGE_LATE", "date": day, "ref": data["id"],

@@ -185,8 +185,9 @@ def sla_due(rec: dict, start: dt.datetime | None, ctx) -> dt.datetime | None:
     return cal.next_working_day_at(start, policy.clock("tickets", "next_day_due"))
 
 
-def resolutions(rec: dict, ctx) -> list[tuple[dict, dt.datetime, dt.datetime | None]]:
-    """Every resolution with its time and the deadline it had then: (entry, at, due)."""
+def resolutions(rec: dict, ctx) -> list[tuple[dict, dt.datetime, dt.datetime | None, dt.datetime | None]]:
+    """Every resolution with its time, the deadline it had then and when its clock started:
+    (entry, at, due, start)."""
     start, explicit, out = None, None, []
     for entry in rec.get("history") or []:
         at = try_instant(entry.get("at"), ctx.tz)
@@ -195,7 +196,7 @@ def resolutions(rec: dict, ctx) -> list[tuple[dict, dt.datetime, dt.datetime | N
         if entry.get("due"):
             explicit = try_instant(entry.get("due"), ctx.tz)
         if entry.get("to") == "resolved" and entry.get("from") != "resolved" and at is not None:
-            out.append((entry, at, explicit or sla_due(rec, start, ctx)))
+            out.append((entry, at, explicit or sla_due(rec, start, ctx), start))
     return out
 
 
@@ -207,7 +208,7 @@ def late_callbacks(rec: dict, ctx) -> list[tuple[dict, dt.datetime]]:
     hours = ctx.policy.section("tickets")["callback_hours"]
     attempts = [(try_instant(c.get("at"), ctx.tz), c) for c in rec.get("callbacks") or [] if isinstance(c, dict)]
     out = []
-    for _, resolved, _ in resolutions(rec, ctx):
+    for _, resolved, _, _ in resolutions(rec, ctx):
         following = sorted((at, c) for at, c in attempts if at is not None and at >= resolved)
         if following and following[0][0] > resolved + dt.timedelta(hours=hours):
             out.append((following[0][1], resolved + dt.timedelta(hours=hours)))
