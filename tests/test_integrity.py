@@ -45,8 +45,10 @@ def test_killed_between_temp_file_and_rename_leaves_the_old_record(repo):
     crash(repo, "before-rename", "ticket", "route", record_id, "--to-dept", "仓库")
     assert path.read_bytes() == old and repo.head() == head
     assert repo.run("validate").exit_code == 0                  # the stray temp file is not a record
+    assert list(path.parent.glob(f".{path.name}.*.tmp"))                 # the abandoned temp file …
     repo.run("ticket", "route", record_id, "--to-dept", "仓库", now="2026-11-23T11:05")   # the next command completes
     assert repo.json("ticket", "show", record_id)["status"] == "routed"
+    assert not list(path.parent.glob(f".{path.name}.*.tmp")) and repo.status() == ""     # … and is swept up
 
 
 def test_killed_between_rename_and_commit_leaves_the_new_record_and_it_is_reported(repo):
