@@ -66,3 +66,18 @@ def test_the_overdue_report_sees_an_uncommitted_change(repo):
     path.write_text(path.read_text().replace("status: registered", "status: resolved") +
                     "- at: 2026-11-23T11:00:00+08:00\n  by: zhangsan\n  from: registered\n  to: resolved\n")
     assert repo.json("report", "overdue", now="2026-11-30T10:00") == []
+
+
+def test_parallel_bulk_load_reads_the_same_as_serial(repo):
+    from csops.store import Store
+
+    ids = {inquiry(repo, now=f"2026-11-23T10:0{n}") for n in range(4)}
+    bad = repo.records / "tickets" / "2026" / "11" / "T-20261123-BAD000.yaml"
+    bad.write_text("id: [\n")
+    store = Store(repo.records)
+    serial = store.load_type("ticket", jobs=1)
+    parallel = store.load_type("ticket", jobs=2, parallel_from=1)
+    assert [(r.path, r.data) for r in serial] == [(r.path, r.data) for r in parallel]
+    assert {r.id for r in parallel if r.data} == ids
+    broken = [r for r in parallel if r.error]
+    assert len(broken) == 1 and broken[0].error.line == 2 and broken[0].path == bad
