@@ -103,9 +103,11 @@ def register_merge_driver(git: Git) -> None:
 
 
 def write_ci(root: Path) -> list[Path]:
-    """The pre-commit hook definition and a GitHub Actions workflow that run csops validate."""
+    """The pre-commit hook definition (.pre-commit-hooks.yaml), a ready .pre-commit-config.yaml using
+    it as a local hook, and a GitHub Actions workflow — all running csops validate."""
     written = []
     for source, target in (("pre-commit-hooks.yaml", ".pre-commit-hooks.yaml"),
+                           ("pre-commit-config.yaml", ".pre-commit-config.yaml"),
                            ("github-workflow.yml", ".github/workflows/csops.yml")):
         path = root / target
         atomic_write(path, template_text(source))

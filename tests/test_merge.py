@@ -155,5 +155,6 @@ def test_init_registers_the_merge_driver_and_can_write_ci_templates(tmp_path):
     assert (root / ".gitattributes").read_text() == "records/**/*.yaml merge=csops\n"
     assert _git(root, "config", "merge.csops.driver").stdout.strip() == "csops merge-file %O %A %B %P"
     assert "csops validate" in (root / ".pre-commit-hooks.yaml").read_text()
+    assert "entry: csops validate" in (root / ".pre-commit-config.yaml").read_text()
     assert "csops validate --history --since origin/main" in (root / ".github/workflows/csops.yml").read_text()
     assert _git(root, "status", "--porcelain").stdout == ""
