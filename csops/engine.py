@@ -8,6 +8,7 @@ validate reports when it is done by hand.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -106,7 +107,9 @@ class Workflow:
             return f"{self.type} has no action {action!r}"
         return f"from {source} it can go to: {', '.join(nexts) if nexts else 'nothing (final state)'}"
 
+    @functools.cached_property
     def common_fields(self) -> dict:
+        """The fields every record has (built once per workflow: checked for every record)."""
         states = Enum(required=True, values=self.states)
         entry = Map(fields={
             "at": Instant(required=True),
@@ -200,7 +203,7 @@ def check_record(rec: dict, wf: Workflow, ctx: Context, out: Problems, path: str
     `only_step` limits the replay's role and guard checks to one history entry (the CLI checks
     the step it is about to add; validate checks them all)."""
     before = len(out)
-    check_fields(rec, wf.common_fields(), (), ctx, out, path)
+    check_fields(rec, wf.common_fields, (), ctx, out, path)
     check_fields(rec, wf.fields, (), ctx, out, path)
     if len(out) > before:
         return False

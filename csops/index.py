@@ -22,7 +22,7 @@ from csops import yamlio
 from csops.engine import Context, check_record
 from csops.gitlog import blob_id
 from csops.problems import Problem, Problems
-from csops.store import ID_PATTERN
+from csops.store import ID_PATTERN, in_parallel
 
 CACHE_FORMAT = 4
 SUMMARISED = ("leave", "score")      # the types the checks across records read more than the id of
@@ -275,14 +275,7 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
 
 def _compute(todo: list, root: Path, ctx: Context, workflows, jobs: int | None) -> list[tuple]:
     _WORKER.update(ctx=ctx, workflows=workflows, root=root)
-    jobs = jobs or os.cpu_count() or 1
-    chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
-    if jobs <= 1 or len(chunks) <= 1:
-        return [item for chunk in chunks for item in _work(chunk)]
-    import multiprocessing
-
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        return [item for part in pool.imap_unordered(_work, chunks) for item in part]
+    return in_parallel(_work, todo, jobs=jobs, chunk=CHUNK, parallel_from=CHUNK + 1)
 
 
 def problems_of(entries: list[Entry], store) -> list[Problem]:

@@ -122,27 +122,15 @@ class Store:
     # -- reading ------------------------------------------------------------------------------
 
     def read(self, rtype: str, path: Path) -> Rec:
-        try:
-            return Rec(rtype, path, yamlio.load(path.read_bytes()))
-        except yamlio.YamlError as exc:
-            return Rec(rtype, path, None, exc)
-        except OSError as exc:
-            return Rec(rtype, path, None, yamlio.YamlError(f"cannot read file: {exc.strerror}", None))
+        return Rec(rtype, path, *read_yaml(path))
 
     def load_type(self, rtype: str, *, jobs: int | None = None, parallel_from: int = 1000) -> list[Rec]:
         """Every record of a type, parsed with libyaml — by one process per core when there are
         many files (listing and reports on years of records)."""
-        rels = self.rel_files(rtype)
-        jobs = jobs or os.cpu_count() or 1
-        if jobs < 2 or len(rels) < parallel_from:
-            return [self.read(rtype, self.root / rel) for rel in rels]
-        import multiprocessing
-
-        chunks = [(str(self.root), rels[i:i + 500]) for i in range(0, len(rels), 500)]
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            parts = pool.map(_read_chunk, chunks)
+        _READER["root"] = str(self.root)
+        parsed = in_parallel(_read_chunk, self.rel_files(rtype), jobs=jobs, parallel_from=parallel_from)
         return [Rec(rtype, self.root / rel, data, yamlio.YamlError(message, line) if message else None)
-                for part in parts for rel, data, message, line in part]
+                for rel, data, message, line in parsed]
 
     def roster(self):
         from csops.people import Person, Roster
@@ -243,18 +231,41 @@ class Store:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _read_chunk(job: tuple[str, list[str]]) -> list[tuple]:
-    """In a worker: (rel, data, error message, error line) for each file of a chunk."""
-    root, rels = job
+def read_yaml(path) -> tuple[object, yamlio.YamlError | None]:
+    """(data, None), or (None, the error naming the line) for a file that cannot be read or parsed."""
+    try:
+        with open(path, "rb") as handle:
+            return yamlio.load(handle.read()), None
+    except yamlio.YamlError as exc:
+        return None, exc
+    except OSError as exc:
+        return None, yamlio.YamlError(f"cannot read file: {exc.strerror}", None)
+
+
+def in_parallel(work, items: list, *, jobs: int | None = None, chunk: int = 500, parallel_from: int = 1000) -> list:
+    """`work(chunk) -> list` over `items` cut into chunks, by one forked process per core when
+    there are at least `parallel_from` items; the results in the order of `items`. `work` is a
+    module-level function; state it needs is set in a module global before the fork."""
+    chunks = [items[i:i + chunk] for i in range(0, len(items), chunk)]
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 2 or len(items) < parallel_from or len(chunks) < 2:
+        return [result for part in chunks for result in work(part)]
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        return [result for part in pool.imap(work, chunks) for result in part]
+
+
+_READER: dict = {}
+
+
+def _read_chunk(rels: list[str]) -> list[tuple]:
+    """In a worker: (rel, data, error message, error line) for each file of a chunk (plain
+    tuples: they travel back between processes)."""
     out = []
     for rel in rels:
-        try:
-            with open(os.path.join(root, rel), "rb") as handle:
-                out.append((rel, yamlio.load(handle.read()), None, None))
-        except yamlio.YamlError as exc:
-            out.append((rel, None, exc.message, exc.line))
-        except OSError as exc:
-            out.append((rel, None, f"cannot read file: {exc.strerror}", None))
+        data, error = read_yaml(os.path.join(_READER["root"], rel))
+        out.append((rel, data, error.message if error else None, error.line if error else None))
     return out
 
 
