@@ -12,7 +12,7 @@ from pathlib import Path
 
 from csops import yamlio
 from csops.engine import Context
-from csops.people import PERSON_ID, Person, Roster
+from csops.people import PERSON_ID, Roster
 from csops.policy import check_policy, load_policy
 from csops.problems import Problem, Problems
 from csops.store import Store
@@ -44,13 +44,8 @@ def validate_tree(store: Store, git=None, *, use_cache: bool = True) -> list[Pro
     if policy_problems:
         return resolve_lines(policy_problems)
     policy = load_policy(store.policy_path, store.display(store.policy_path))
-    people = []
-    for path in store.person_files():
-        try:
-            people.append((path, yamlio.load(path.read_bytes()), None))
-        except yamlio.YamlError as exc:
-            people.append((path, None, exc))
-    roster = Roster({str(d["id"]): Person.from_data(d) for _, d, _ in people if isinstance(d, dict) and d.get("id")})
+    people = store.person_docs()
+    roster = store.roster(people, strict=False)
     ctx = Context(policy, roster, store)
     entries = build_index(store, ctx, git, use_cache=use_cache).entries()
     tree = Tree(store, policy, roster, entries, people, ctx)

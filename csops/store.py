@@ -132,15 +132,19 @@ class Store:
         return [Rec(rtype, self.root / rel, data, yamlio.YamlError(message, line) if message else None)
                 for rel, data, message, line in parsed]
 
-    def roster(self):
+    def person_docs(self) -> list[tuple[Path, object, yamlio.YamlError | None]]:
+        """Every roster file as (path, data, error)."""
+        return [(path, *read_yaml(path)) for path in self.person_files()]
+
+    def roster(self, docs=None, *, strict: bool = True):
+        """The roster; `strict` refuses a roster file that does not parse (validate reports it
+        instead and builds the roster from the rest)."""
         from csops.people import Person, Roster
 
         people = {}
-        for path in self.person_files():
-            try:
-                data = yamlio.load(path.read_bytes())
-            except yamlio.YamlError as exc:
-                raise BadInput(f"{self.display(path)}:{exc.line or 1}: {exc.message}", exc.hint) from None
+        for path, data, error in docs if docs is not None else self.person_docs():
+            if error is not None and strict:
+                raise BadInput(f"{self.display(path)}:{error.line or 1}: {error.message}", error.hint)
             if isinstance(data, dict) and data.get("id"):
                 people[str(data["id"])] = Person.from_data(data)
         return Roster(people)
