@@ -116,13 +116,9 @@ def create_many(session: Session, rtype: str, many: list[dict], *, note: str | N
             doc["history"] = [entry]
             writes[path] = _checked_text(session, wf, doc, path, step=0)
             ids.append(record_id)
-        if len(ids) == 1:
-            message = _message(wf, ids[0], None, wf.initial[0], "create", actor)
-        else:
-            lines = "\n".join(_subject(wf, i, None, wf.initial[0], "create") for i in ids)
-            message = f"{subject or f'{rtype}: {len(ids)} new records'}\n\n{lines}\n\n" + \
-                _trailers(wf.type, ids, "create", actor)
-        _write_and_commit(session, writes, message)
+        subjects = [_subject(wf, i, None, wf.initial[0], "create") for i in ids]
+        headline = subject or f"{rtype}: {len(ids)} new records"
+        _write_and_commit(session, writes, _commit_message(wf, ids, subjects, "create", actor, headline))
     return ids
 
 
@@ -174,10 +170,9 @@ def transition_many(session: Session, rtype: str, steps: list) -> list[str]:
             writes[path] = _checked_text(session, wf, doc, path, step=step)
             ids.append(record_id)
             subjects.append(_subject(wf, record_id, source, chosen.target, chosen.action))
-        message = subjects[0] if len(subjects) == 1 else f"{rtype}: {steps[0][1]} {len(ids)} records"
-        body = "\n".join(subjects) if len(subjects) > 1 else ""
-        trailers = _trailers(wf.type, ids, steps[0][1], actor)
-        _write_and_commit(session, writes, f"{message}\n\n{body + chr(10) + chr(10) if body else ''}{trailers}")
+        action = steps[0][1]
+        message = _commit_message(wf, ids, subjects, action, actor, f"{rtype}: {action} {len(ids)} records")
+        _write_and_commit(session, writes, message)
     return ids
 
 
@@ -254,8 +249,12 @@ def _trailers(rtype: str, ids: list[str], action: str, actor) -> str:
     return "\n".join(lines)
 
 
-def _message(wf: Workflow, record_id, source, target, action, actor) -> str:
-    return f"{_subject(wf, record_id, source, target, action)}\n\n{_trailers(wf.type, [record_id], action, actor)}"
+def _commit_message(wf: Workflow, ids: list[str], subjects: list[str], action: str, actor, headline: str) -> str:
+    """One record: its transition as the subject. Several: a headline, one line each. Then the
+    machine-readable trailers."""
+    if len(subjects) == 1:
+        return f"{subjects[0]}\n\n{_trailers(wf.type, ids, action, actor)}"
+    return f"{headline}\n\n" + "\n".join(subjects) + f"\n\n{_trailers(wf.type, ids, action, actor)}"
 
 
 def move(session: Session, rtype: str, ref: str, state: str, *, note: str | None = None) -> str:
