@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from csops.cli.common import note_option, session
-from csops.cli.records import type_group
+from csops.cli.records import action_command, type_group
 
 leave = type_group("leave", "Leave 请假: personal 事假, sick 病假, special 特殊事假; approved level by level.",
                    "  csops leave new --person zhangsan --kind personal --start 2026-12-01T09:00 --end 2026-12-01T18:00")
@@ -49,23 +49,11 @@ def approve(ctx, record_id, note):
     click.echo(wf.approve(session(ctx), record_id, note=note))
 
 
-def _simple(name: str, doc: str):
-    @click.command(name, help=doc)
-    @click.argument("record_id")
-    @note_option
-    @click.pass_context
-    def command(ctx, record_id, note):
-        from csops.workflows import leave as wf
-
-        click.echo(wf.simple(session(ctx), record_id, name, note=note))
-    return command
-
-
-leave.add_command(_simple("reject", "Reject a request (the next approver in the chain only).\n\n\b\n"
+leave.add_command(action_command("leave", "reject", "Reject a request (the next approver in the chain only).\n\n\b\n"
                                     "Example:\n  csops --as lisi leave reject L-20261120-2M8XQA --note 人手不足"))
-leave.add_command(_simple("withdraw", "Withdraw your own request before it is decided.\n\n\b\n"
+leave.add_command(action_command("leave", "withdraw", "Withdraw your own request before it is decided.\n\n\b\n"
                                       "Example:\n  csops --as zhangsan leave withdraw L-20261120-2M8XQA"))
-leave.add_command(_simple("cancel", "Cancel an approved leave (the person or someone above them).\n\n\b\n"
+leave.add_command(action_command("leave", "cancel", "Cancel an approved leave (the person or someone above them).\n\n\b\n"
                                     "Example:\n  csops --as zhangsan leave cancel L-20261120-2M8XQA"))
 
 

@@ -60,6 +60,19 @@ def type_group(rtype: str, summary: str, example: str) -> click.Group:
     return group
 
 
+def action_command(rtype: str, action: str, doc: str) -> click.Command:
+    """A command that makes one plain transition (`leave reject ID`, `score confirm ID`, …)."""
+    @click.command(action, help=doc)
+    @click.argument("record_id")
+    @note_option
+    @click.pass_context
+    def command(ctx, record_id, note):
+        from csops.actions import transition
+
+        click.echo(transition(session(ctx), rtype, record_id, action, note=note))
+    return command
+
+
 # States used in the help examples (kept here so --help never loads the workflows).
 _EXAMPLE_STATES = {"ticket": ("registered", "resolved"), "return": ("requested", "approved"),
                    "leave": ("requested", "withdrawn"), "score": ("recorded", "confirmed")}

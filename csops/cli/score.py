@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from csops.cli.common import note_option, session
-from csops.cli.records import type_group
+from csops.cli.common import session
+from csops.cli.records import action_command, type_group
 
 score = type_group("score", "Score events 考核: penalty points, fines and dismissal rules from the policy catalog.",
                    "  csops --as banzhang score add --person zhangsan --code PHONE_RINGS --date 2026-11-20")
@@ -33,21 +33,9 @@ def add(ctx, person, code, date, fine, minutes, ref, note):
                       note=note))
 
 
-def _simple(name: str, doc: str):
-    @click.command(name, help=doc)
-    @click.argument("record_id")
-    @note_option
-    @click.pass_context
-    def command(ctx, record_id, note):
-        from csops.workflows import score as wf
-
-        click.echo(wf.simple(session(ctx), record_id, name, note=note))
-    return command
-
-
-score.add_command(_simple("confirm", "Confirm a recorded event (supervisor or above).\n\n\b\n"
+score.add_command(action_command("score", "confirm", "Confirm a recorded event (supervisor or above).\n\n\b\n"
                                      "Example:\n  csops --as zhuguan score confirm S-20261120-7QK2MB"))
-score.add_command(_simple("revoke", "Revoke an event; it stops counting (supervisor or above).\n\n\b\n"
+score.add_command(action_command("score", "revoke", "Revoke an event; it stops counting (supervisor or above).\n\n\b\n"
                                     "Example:\n  csops --as zhuguan score revoke S-20261120-7QK2MB --note 误记"))
 
 @score.command("derive")

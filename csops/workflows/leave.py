@@ -308,9 +308,6 @@ def approve(session, ref, *, note=None) -> str:
     return actions.transition(session, "leave", ref, "approve", prepare=prepare, effect=effect, note=note)
 
 
-def simple(session, ref, action: str, *, note=None) -> str:
-    return actions.transition(session, "leave", ref, action, note=note)
-
 
 def certify(session, ref, *, certificate: str, note=None) -> str:
     if not certificate or not certificate.strip():

@@ -98,9 +98,6 @@ def add(session, *, person=None, code, date=None, fine=None, minutes=None, ref=N
     return actions.create(session, "score", fields)
 
 
-def simple(session, ref, action: str, *, note=None) -> str:
-    return actions.transition(session, "score", ref, action, note=note)
-
 
 def derive(session, period: str) -> list[str]:
     """Record the events the records already prove, for one month, in one commit: late complaint
