@@ -98,3 +98,27 @@ def format_short(moment: dt.datetime | None, tz: ZoneInfo) -> str:
     if moment is None:
         return ""
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def period_bounds(period: str, *, weeks: bool = True) -> tuple[dt.date, dt.date]:
+    """First and last day of a month YYYY-MM, or (with `weeks`) of an ISO week YYYY-Www."""
+    text = (period or "").strip()
+    month = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    week = re.fullmatch(r"(\d{4})-W(\d{2})", text, flags=re.IGNORECASE) if weeks else None
+    try:
+        if month:
+            first = dt.date(int(month[1]), int(month[2]), 1)
+            following = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+            return first, following - dt.timedelta(days=1)
+        if week:
+            first = dt.date.fromisocalendar(int(week[1]), int(week[2]), 1)
+            return first, first + dt.timedelta(days=6)
+    except ValueError:
+        pass
+    if weeks:
+        raise BadInput(f"--period {period!r}: write a month as YYYY-MM or an ISO week as YYYY-Www (e.g. 2026-W48)")
+    raise BadInput(f"--period {period!r}: write a month as YYYY-MM")
+
+
+def month_bounds(period: str) -> tuple[dt.date, dt.date]:
+    return period_bounds(period, weeks=False)

@@ -78,7 +78,8 @@ def _table(rows: list[dict], columns: list[str], lang: str, numeric=(), late=())
 
 def monthly_html(session, period: str, lang: str) -> str:
     from csops.reports.overdue import COLUMNS as OVERDUE, overdue_rows
-    from csops.reports.scores import COLUMNS as SCORES, month_bounds, score_rows
+    from csops.reports.scores import COLUMNS as SCORES, score_rows
+    from csops.timeutil import month_bounds
     from csops.reports.stats import ticket_stats
     from csops.timeutil import format_short
 

@@ -4,13 +4,12 @@ for each person the list of events that cost them points, and why."""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from csops.errors import BadInput
+from csops.timeutil import month_bounds
 
 COLUMNS = ["person", "name", "base", "deductions", "score", "fines", "absence_days", "flags"]
 COUNTED = ("recorded", "confirmed")
@@ -42,15 +41,6 @@ class Sheet:
                 "score": _num(self.base - deductions), "fines": _num(sum((l.fine for l in self.lines), Decimal(0))),
                 "absence_days": _num(sum((l.absence_days for l in self.lines), Decimal(0))),
                 "flags": sorted(self.flags)}
-
-
-def month_bounds(period: str) -> tuple[dt.date, dt.date]:
-    match = re.fullmatch(r"(\d{4})-(\d{2})", period or "")
-    if not match or not 1 <= int(match[2]) <= 12:
-        raise BadInput(f"--period {period!r}: write a month as YYYY-MM")
-    first = dt.date(int(match[1]), int(match[2]), 1)
-    following = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return first, following - dt.timedelta(days=1)
 
 
 def _num(value: Decimal):

@@ -5,31 +5,11 @@ satisfaction counts and average working hours to resolve — in total and by kin
 from __future__ import annotations
 
 import datetime as dt
-import re
 
-from csops.errors import BadInput
-from csops.timeutil import try_instant
+from csops.timeutil import period_bounds, try_instant
 from csops.workflows.ticket import KINDS, resolutions
 
 METRICS = ["registered", "resolved", "closed", "callbacks", "callback_rate", "on_time_rate", "avg_resolve_hours"]
-
-
-def period_bounds(period: str) -> tuple[dt.date, dt.date]:
-    """First and last day of YYYY-MM or of the ISO week YYYY-Www."""
-    text = (period or "").strip()
-    month = re.fullmatch(r"(\d{4})-(\d{2})", text)
-    week = re.fullmatch(r"(\d{4})-W(\d{2})", text, flags=re.IGNORECASE)
-    try:
-        if month:
-            first = dt.date(int(month[1]), int(month[2]), 1)
-            following = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
-            return first, following - dt.timedelta(days=1)
-        if week:
-            first = dt.date.fromisocalendar(int(week[1]), int(week[2]), 1)
-            return first, first + dt.timedelta(days=6)
-    except ValueError:
-        pass
-    raise BadInput(f"--period {period!r}: write a month as YYYY-MM or an ISO week as YYYY-Www (e.g. 2026-W48)")
 
 
 def previous_period(period: str) -> str:

@@ -107,7 +107,7 @@ def derive(session, period: str) -> list[str]:
     derived again."""
     import datetime as dt
 
-    from csops.reports.scores import month_bounds
+    from csops.timeutil import month_bounds
     from csops.timeutil import try_instant
     from csops.workflows import leave as leave_wf
     from csops.workflows import returns as returns_wf
