@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from csops.render import mask_contact, mask_record
-from csops.timeutil import format_instant
+from csops.timeutil import format_instant, parse_instant
 
 # Table columns per type (JSON rows carry every field of the file).
 COLUMNS = {
@@ -76,12 +76,6 @@ def record_log(session, ref: str) -> list[dict]:
             person = match.id if match else entry.author.name
         subject = entry.subject
         transition = subject.split(": ", 1)[1] if ": " in subject else subject
-        rows.append({"when": format_instant(_parse(entry.date, session.tz), session.tz), "by": person,
+        rows.append({"when": format_instant(parse_instant(entry.date, session.tz), session.tz), "by": person,
                      "transition": transition, "commit": entry.commit[:10], "type": rtype})
     return rows
-
-
-def _parse(text, tz):
-    from csops.timeutil import parse_instant
-
-    return parse_instant(text, tz)
