@@ -11,6 +11,8 @@ from csops import yamlio
 from csops.engine import check_record
 from csops.errors import BadInput
 from csops.problems import Problem, Problems
+from csops.vocab import FOLDERS
+from csops.workflows import WORKFLOWS
 
 
 def replay(session, since: str | None = None) -> list[Problem]:
@@ -24,7 +26,7 @@ def replay(session, since: str | None = None) -> list[Problem]:
         raise BadInput("this clone is shallow: replaying all history needs every commit",
                        "run git fetch --unshallow, or limit the replay with --since REV")
     prefix = git.rel(store.root)
-    folders = {wf.folder: rtype for rtype, wf in store.workflows.items()}
+    folders = FOLDERS
     commits = git.commits_touching(prefix, since)
     jobs, specs = [], []
     for commit in commits:
@@ -105,7 +107,7 @@ def _check_change(session, commit, change, rtype, old_histories, new_data, out: 
             out.add(path, "HISTORY_REWRITTEN", f"rewrites or drops history entry {first} "
                     "(history is append-only: add a new entry instead)", commit=sha, key=("history", first))
     author = session.roster.by_author(commit.author)
-    wf = session.store.workflows[rtype]
+    wf = WORKFLOWS[rtype]
     for index, entry in enumerate(new):
         if new_keys[index] in parent_keys or not isinstance(entry, dict):
             continue

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from csops import yamlio
+from csops import txn, yamlio
 from csops.errors import BadInput, NotFound, Refused
-from csops.gitlog import Author, Git
-from csops.store import POLICY, atomic_write
+from csops.gitlog import Author, Git, blob_id
 from csops.templates import template_text
+from csops.vocab import POLICY
 
 GITATTRIBUTES_LINE = "{records}/**/*.yaml merge=csops"
 MERGE_DRIVER = "csops merge-file %O %A %B %P"
@@ -32,14 +32,15 @@ def holidays_for(country: str, year: int) -> tuple[dict[str, str], dict[str, str
     return off, worked
 
 
-def import_year(policy_path: Path, country: str, year: int) -> tuple[int, int]:
-    """Add one year's holidays and make-up workdays to policy.yaml (keeping its comments)."""
-    if not 1990 <= year <= 2100:
-        raise BadInput(f"--year {year} is out of range")
+def import_year(policy_text: str, country: str, year: int) -> tuple[str, int, int]:
+    """policy.yaml's text with one year's holidays and make-up workdays added (keeping its
+    comments), and how many of each."""
+    if not 2000 <= year <= 2099:
+        raise BadInput(f"--year {year} is out of range (2000–2099)")
     off, worked = holidays_for(country, year)
     if not off:
         raise Refused(f"the holidays package has no {country} holidays for {year}")
-    doc = yamlio.rt_load(policy_path.read_text(encoding="utf-8"))
+    doc = yamlio.rt_load(policy_text)
     from ruamel.yaml.comments import CommentedMap
 
     calendar = doc.setdefault("calendar", CommentedMap())
@@ -56,8 +57,7 @@ def import_year(policy_path: Path, country: str, year: int) -> tuple[int, int]:
         calendar[key] = ordered
     text = yamlio.rt_dump(doc)
     yamlio.load(text)
-    atomic_write(policy_path, text)
-    return len(off), len(worked)
+    return text, len(off), len(worked)
 
 
 def init_repo(directory: Path, today: dt.date, *, country: str = "CN", with_ci: bool = False) -> Path:
@@ -73,27 +73,26 @@ def init_repo(directory: Path, today: dt.date, *, country: str = "CN", with_ci: 
         git = Git(directory)
     except NotFound:  # not a repository yet
         git = Git.init(directory)
-    (records / "people").mkdir(parents=True, exist_ok=True)
-    atomic_write(records / POLICY, template_text("policy.yaml"))
+    policy = template_text("policy.yaml")
     for year in (today.year, today.year + 1):
         try:
-            import_year(records / POLICY, country, year)
+            policy, _, _ = import_year(policy, country, year)
         except Refused:
             pass  # a year the package does not know yet: add it later with csops calendar import
-    keep = records / "people" / ".gitkeep"
-    keep.write_text("")
+    files = {records / POLICY: policy, records / "people" / ".gitkeep": ""}
     attributes = git.root / ".gitattributes"
     line = GITATTRIBUTES_LINE.format(records=git.rel(records))
     lines = attributes.read_text(encoding="utf-8").splitlines() if attributes.exists() else []
     if line not in lines:
-        atomic_write(attributes, "\n".join(lines + [line]) + "\n")
-    register_merge_driver(git)
-    paths = [records / POLICY, keep, attributes]
+        files[attributes] = "\n".join(lines + [line]) + "\n"
     if with_ci:
-        paths += write_ci(git.root)
-    git.commit(paths, "csops init: policy and empty roster", Author("csops", "csops@localhost"), None)
+        files.update(ci_files(git.root))
+    register_merge_driver(git)
+    changes = [txn.Change(path, text, blob_id(path.read_bytes()) if path.exists() else None)
+               for path, text in files.items()]
+    with txn.repository_lock(git.git_dir):
+        txn.commit_files(git, changes, "csops init: policy and empty roster", Author("csops", "csops@localhost"), None)
     return records
-
 
 
 def register_merge_driver(git: Git) -> None:
@@ -102,14 +101,10 @@ def register_merge_driver(git: Git) -> None:
     git.run("config", "merge.csops.driver", MERGE_DRIVER)
 
 
-def write_ci(root: Path) -> list[Path]:
+def ci_files(root: Path) -> dict[Path, str]:
     """The pre-commit hook definition (.pre-commit-hooks.yaml), a ready .pre-commit-config.yaml using
     it as a local hook, and a GitHub Actions workflow — all running csops validate."""
-    written = []
-    for source, target in (("pre-commit-hooks.yaml", ".pre-commit-hooks.yaml"),
-                           ("pre-commit-config.yaml", ".pre-commit-config.yaml"),
-                           ("github-workflow.yml", ".github/workflows/csops.yml")):
-        path = root / target
-        atomic_write(path, template_text(source))
-        written.append(path)
-    return written
+    return {root / target: template_text(source)
+            for source, target in (("pre-commit-hooks.yaml", ".pre-commit-hooks.yaml"),
+                                   ("pre-commit-config.yaml", ".pre-commit-config.yaml"),
+                                   ("github-workflow.yml", ".github/workflows/csops.yml"))}

@@ -33,6 +33,7 @@ class Tree:
     entries: list = field(default_factory=list)          # csops.index.Entry per record file
     people: list[tuple[Path, dict | None, object]] = field(default_factory=list)
     ctx: Context | None = None
+    git: object = None
 
 
 def validate_tree(store: Store, git=None, *, use_cache: bool = True) -> list[Problem]:
@@ -48,7 +49,7 @@ def validate_tree(store: Store, git=None, *, use_cache: bool = True) -> list[Pro
     roster = store.roster(people, strict=False)
     ctx = Context(policy, roster, store)
     entries = build_index(store, ctx, git, use_cache=use_cache).entries()
-    tree = Tree(store, policy, roster, entries, people, ctx)
+    tree = Tree(store, policy, roster, entries, people, ctx, git)
     for fn in CHECKS:
         fn(tree, out)
     return resolve_lines(out.items)
@@ -141,6 +142,26 @@ def check_leave_overlap(tree: Tree, out: Problems) -> None:
         out.add(tree.store.display(tree.store.root / entry.rel), "LEAVE_OVERLAP",
                 f"{entry.summary[2]} already has leave {other.summary[0]} from {other.summary[3]} to "
                 f"{other.summary[4]}", "withdraw or cancel one of them", key=("start",))
+
+
+@check
+def check_interrupted_writes(tree: Tree, out: Problems) -> None:
+    """What a write killed half-way left (csops recover finishes or undoes it)."""
+    from csops import txn
+
+    if tree.git is None:
+        return
+    journal = txn.leftover(tree.git.git_dir)
+    if journal is None and (tree.git.git_dir / txn.JOURNAL).exists():
+        return                  # a write is in progress right now: its temp files are not leftovers
+    if journal is not None:
+        files = ", ".join(f["path"] for f in journal.get("files", [])) or "unknown files"
+        out.add(tree.store.display(tree.git.git_dir / txn.JOURNAL), "INTERRUPTED_WRITE",
+                f"a csops write was interrupted ({journal.get('message') or files})",
+                "run csops recover: it completes the commit if it had landed, otherwise undoes it")
+    for temp in txn.stray_temps(tree.git, tree.store.root):
+        out.add(tree.store.display(temp), "INTERRUPTED_WRITE", "the temp file of an interrupted csops write",
+                "run csops recover")
 
 
 def resolve_lines(problems: list[Problem]) -> list[Problem]:

@@ -1,8 +1,10 @@
 """The transition engine: applies a record type's workflow table (states, transitions, roles,
-guards) to a record, and checks a stored record's whole history against the same table.
+guards, the fields each transition sets) to a record, and checks a stored record's whole history
+against the same table.
 
 The CLI and `validate` share these checks, so a thing the CLI refuses is exactly a thing
-validate reports when it is done by hand.
+validate reports when it is done by hand; the history audit reads the same rows to know which
+fields an entry was entitled to change.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import Callable
 
+from csops import vocab
 from csops.problems import Problems
 from csops.schema import Enum, Instant, List, Map, PersonRef, Str, check_fields
 from csops.timeutil import try_instant
@@ -23,15 +26,53 @@ class Guard:
     check: Callable[["Step"], str | None]   # returns why the step is refused, or None
 
 
+# Effect: (round-trip document, the new history entry, the command's parameters) → None. Pure:
+# everything it needs is in its arguments, so the CLI, the merge of two clones and a hand edit
+# all come to the same document.
+Effect = Callable[[dict, dict, dict], None]
+
+
 @dataclass(frozen=True)
 class Transition:
     action: str                      # the verb; also the key of its roles in policy.permissions
     sources: tuple[str, ...]         # states it may leave from; () creates the record
-    target: str
+    targets: tuple[str, ...]         # states it may lead to (several: `choose` picks one)
     guards: tuple[Guard, ...] = ()
     when: Callable[[dict], bool] | None = None   # a condition on the record (e.g. only inquiries)
     why_not: str = ""                # said when `when` is false
-    effect: Callable | None = None   # (document, entry) → None: applied however the step is made
+    sets: tuple[str, ...] = ()       # the fields this action may change (the history audit reads it)
+    effect: Effect | None = None
+    choose: Callable | None = None   # (record, params, ctx) → target, when there are several
+    complete: Callable | None = None # (record, params, ctx) → params with what follows from the record
+    needs: tuple[str, ...] = ()      # parameters the effect cannot do without (`move` cannot give them)
+    command: str = ""                # the command that gives them, named when they are missing
+    stays: bool = False              # the record stays in its state (target == source)
+    also_allowed: Callable | None = None   # (step) → True: allowed beyond the policy's roles
+    named: bool = False              # an entry is this step only when it says `action: <action>`
+
+    def leaves(self, source: str | None) -> bool:
+        return source in self.sources or (self.stays and "*" in self.sources and source is not None)
+
+    def leads(self, source: str | None, target: str) -> bool:
+        if self.stays:
+            return source == target and self.leaves(source)
+        if target not in self.targets:
+            return False
+        return (source is None and not self.sources) or (source is not None and self.leaves(source))
+
+    def target_for(self, rec: dict, params: dict, ctx) -> str:
+        if self.stays:
+            return rec.get("status")
+        if self.choose is not None:
+            return self.choose(rec, params, ctx)
+        return self.targets[0]
+
+    def fields_set(self, entry: dict) -> tuple[str, ...]:
+        """The fields this step was entitled to change (a correction names its own)."""
+        if self.action == "amend":
+            changes = entry.get("changes")
+            return tuple(changes) if isinstance(changes, dict) else ()
+        return self.sets
 
 
 @dataclass(frozen=True)
@@ -43,13 +84,9 @@ class Obligation:
     wall_clock: bool = False   # a wall-clock deadline (callbacks): lateness in real hours, not working hours
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Workflow:
-    type: str                        # ticket | return | leave | score
-    prefix: str                      # id prefix: T, R, L, S
-    folder: str                      # folder under records/
-    label: str                       # 工单 …
-    states: tuple[str, ...]
+    type: str                        # ticket | return | leave | score (vocab.TYPES)
     transitions: tuple[Transition, ...]
     fields: dict                     # schema of the type's own fields
     notes: dict = field(default_factory=dict)   # (from, to) → why it is not allowed (text, or rec → text)
@@ -57,7 +94,22 @@ class Workflow:
     obligations: Callable | None = None         # (rec, ctx) → [Obligation]
     record_checks: tuple = ()                    # (rec, ctx, out, path) → None
     cross_checks: tuple = ()                     # like record_checks, but reading other records
-    commands: dict = field(default_factory=dict)  # action → library call, for steps needing more than `move`
+
+    @property
+    def prefix(self) -> str:
+        return vocab.TYPES[self.type].prefix
+
+    @property
+    def folder(self) -> str:
+        return vocab.TYPES[self.type].folder
+
+    @property
+    def label(self) -> str:
+        return vocab.TYPES[self.type].label
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        return vocab.TYPES[self.type].states
 
     def duties(self, rec: dict, ctx: "Context") -> list[Obligation]:
         """obligations(), with a malformed record skipped (and noted) rather than crashing a report."""
@@ -68,43 +120,40 @@ class Workflow:
         return ctx.tolerant(self.computed, rec, {}) if self.computed else {}
 
     @property
-    def initial(self) -> tuple[str, ...]:
-        return tuple(t.target for t in self.transitions if not t.sources)
-
-    def candidates(self, source: str | None, target: str, rec: dict) -> list[Transition]:
-        out = []
-        for t in self.transitions:
-            if t.target != target:
-                continue
-            if (source is None and not t.sources) or (source is not None and source in t.sources):
-                out.append(t)
-        return out
+    def initial(self) -> str:
+        return next(t.targets[0] for t in self.transitions if not t.sources)
 
     def find(self, source: str | None, target: str, action: str | None, rec: dict) -> Transition | None:
         """The transition a history step stands for (first declared wins when no action is named)."""
-        for t in self.candidates(source, target, rec):
-            if action in (None, t.action) and (t.when is None or t.when(rec)):
+        for t in self.transitions:
+            if t.named and action != t.action:
+                continue
+            if t.leads(source, target) and action in (None, t.action) and (t.when is None or t.when(rec)):
                 return t
         return None
 
-    def by_action(self, action: str, source: str, rec: dict, target: str | None = None) -> Transition | None:
+    def by_action(self, action: str, source: str, rec: dict) -> Transition | None:
         for t in self.transitions:
-            if t.action == action and source in t.sources and target in (None, t.target):
-                if t.when is None or t.when(rec):
-                    return t
+            if t.action == action and t.leaves(source) and (t.when is None or t.when(rec)):
+                return t
         return None
+
+    def names_action(self, source: str | None, target: str, action: str, rec: dict) -> bool:
+        """Whether an entry must say `action:` — when (from, to) alone would read as another."""
+        found = self.find(source, target, None, rec)
+        return found is None or found.action != action or found.named
 
     def explain(self, source: str | None, target: str, rec: dict, action: str | None = None) -> str:
         if (source, target) in self.notes:
             note = self.notes[(source, target)]
             return note(rec) if callable(note) else note
-        for t in self.candidates(source, target, rec):
-            if t.when is not None and not t.when(rec) and t.why_not:
+        for t in self.transitions:
+            if t.leads(source, target) and t.when is not None and not t.when(rec) and t.why_not:
                 return t.why_not
-        nexts = sorted({t.target for t in self.transitions
-                        if source in t.sources and t.target != source and (t.when is None or t.when(rec))})
         if action and not any(t.action == action for t in self.transitions):
             return f"{self.type} has no action {action!r}"
+        nexts = sorted({x for t in self.transitions if t.leaves(source) and not t.stays
+                        and (t.when is None or t.when(rec)) for x in t.targets})
         return f"from {source} it can go to: {', '.join(nexts) if nexts else 'nothing (final state)'}"
 
     @functools.cached_property
@@ -167,6 +216,10 @@ class Context:
     def seed(self, rtype: str, records: list) -> None:
         self._cache[rtype] = records
 
+    def as_of(self, moment: dt.datetime) -> "Context":
+        """The same records seen at another moment (the records already read are shared)."""
+        return Context(self.policy, self.roster, self.store, moment, self.strict, self.skipped, self._cache)
+
 
 @dataclass
 class Step:
@@ -190,8 +243,6 @@ class Step:
     def person(self):
         return self.ctx.roster.get(self.by)
 
-    def entries_before(self) -> list[dict]:
-        return self.rec.get("history", [])[: self.index]
 
 
 def check_record(rec: dict, wf: Workflow, ctx: Context, out: Problems, path: str, *,
@@ -261,6 +312,8 @@ def role_problem(step: Step, wf: Workflow) -> str | None:
         return None  # reported as UNKNOWN_PERSON by the schema
     allowed = step.ctx.policy.permission(wf.type, step.transition.action)
     if step.ctx.policy.role_matches(person.role, allowed):
+        return None
+    if step.transition.also_allowed is not None and step.transition.also_allowed(step):
         return None
     return (f"{person.id} ({person.role}) may not {step.transition.action} a {wf.type} "
             f"(allowed: {', '.join(map(str, allowed)) or 'nobody'})")

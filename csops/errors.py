@@ -9,6 +9,8 @@ class ExitStatus(enum.IntEnum):
     OK = 0
     REFUSED = 1      # a rule refused the action, or validate found problems
     BAD_INPUT = 2    # bad usage or bad input (click's convention)
+    INTERNAL = 70    # a bug in csops (EX_SOFTWARE): one line naming a saved traceback
+    INTERRUPTED = 130
 
 
 class CsopsError(Exception):

@@ -1,9 +1,12 @@
-"""The only module that runs Git: find the work tree, commit one change, read a record's log,
-and list the commits and file versions that `validate --history` replays.
+"""The only module that runs Git: find the work tree, the plumbing a journaled commit is made of
+(csops.txn orchestrates it), a record's log, and the commits and file versions that
+`validate --history` replays.
 
-Everything goes through the git binary. (GitPython was the first choice; its import and repo
-object cost 50–80 ms of a mutating command whose whole budget on a 100,000-record repository is
-1.5× a plain `git add && git commit`, and its index API is an order of magnitude slower.)
+Everything goes through the git binary, always on the repository that holds the records root:
+GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE and the like are removed from the environment of every
+git process. (GitPython was the first choice; its import and repo object cost 50–80 ms of a
+mutating command whose whole budget on a 100,000-record repository is 1.5× a plain
+`git add && git commit`, and its index API is an order of magnitude slower.)
 """
 
 from __future__ import annotations
@@ -16,7 +19,32 @@ from pathlib import Path
 
 from csops.errors import Conflict, NotFound
 
-TRAILER_PREFIX = "Csops-"
+# Variables that would point git at another repository, work tree or index than the one holding
+# the records root (a hook, an IDE or a wrapper script may have set them).
+_REPOSITORY_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+                         "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_PREFIX",
+                         "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM")
+
+
+def clean_env(extra: dict | None = None) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in _REPOSITORY_VARIABLES}
+    env.update(extra or {})
+    return env
+
+
+def find_git_dir(path: Path) -> Path | None:
+    """The Git folder of the work tree holding `path`, found without running git (a `.git`
+    folder, or a `.git` file pointing at one); None when there is none."""
+    for folder in (Path(path).resolve(), *Path(path).resolve().parents):
+        dot = folder / ".git"
+        if dot.is_dir():
+            return dot
+        if dot.is_file():
+            text = dot.read_text(encoding="utf-8", errors="replace").strip()
+            if text.startswith("gitdir:"):
+                target = Path(text[len("gitdir:"):].strip())
+                return target if target.is_absolute() else (folder / target).resolve()
+    return None
 
 
 def blob_id(data: bytes) -> str:
@@ -49,7 +77,11 @@ def _tree_body(entries: dict[bytes, tuple[bytes, bytes]]) -> bytes:
 def _run(args: list[str], *, cwd, env: dict | None = None, stdin: bytes | None = None):
     import subprocess
 
-    return subprocess.run(["git", *args], cwd=cwd, env=env, input=stdin, capture_output=True, check=False)
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, env=env if env is not None else clean_env(), input=stdin,
+                              capture_output=True, check=False)
+    except FileNotFoundError:
+        raise NotFound("git is not installed (or not on PATH)", "install git 2.34 or newer") from None
 
 
 @dataclass(frozen=True)
@@ -105,7 +137,7 @@ class Git:
 
     def run(self, *args, env: dict | None = None, stdin: bytes | None = None, raw: bool = False):
         """Run `git ARGS` in the work tree; stdout (text, or bytes with raw); Conflict on failure."""
-        done = _run(list(args), cwd=self.root, env=env, stdin=stdin)
+        done = _run(list(args), cwd=self.root, env=clean_env(env), stdin=stdin)
         if done.returncode != 0:
             detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
             first = detail[0].removeprefix("fatal: ").removeprefix("error: ") if detail else done.returncode
@@ -149,47 +181,60 @@ class Git:
         done = _run(["rev-parse", "--verify", "--quiet", f"{head}:{self.rel(path)}"], cwd=self.root)
         return done.stdout.decode().strip() or None if done.returncode == 0 else None
 
-    def commit(self, paths: list[Path], message: str, author: Author, when: dt.datetime | None) -> str:
-        """Commit exactly the current contents of `paths` on top of HEAD, whatever else is staged.
+    def branch(self) -> str | None:
+        """The ref HEAD points at (refs/heads/main), or None on a detached HEAD."""
+        done = _run(["symbolic-ref", "-q", "HEAD"], cwd=self.root)
+        return done.stdout.decode().strip() or None if done.returncode == 0 else None
 
-        Plumbing, not `git add` + `git commit --only` (which rewrites a temporary copy of the
-        whole index): the blobs are written, only the trees on the way to them are rebuilt,
-        the commit is made and HEAD moves only if it is still where it was. The index is then
-        told about the new blobs, so `git status` stays clean."""
-        head = self.head()
-        rels = [self.rel(path) for path in paths]
-        hashed = self.run("hash-object", "-w", "--stdin-paths", stdin="\n".join(rels).encode()).split()
-        blobs = dict(zip(rels, hashed))
-        tree = self._trees(head, blobs)
-        env = dict(os.environ)
-        env.update({"GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email})
+    def ref(self, name: str) -> str | None:
+        """The commit a ref points at; None for an unborn branch."""
+        done = _run(["rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"], cwd=self.root)
+        return done.stdout.decode().strip() or None if done.returncode == 0 else None
+
+    def hash_files(self, paths: list[Path]) -> list[str]:
+        """Write the files' bytes as blobs (no filters: the bytes are what is committed)."""
+        listing = "\n".join(str(p) for p in paths).encode("utf-8", "surrogateescape")
+        return self.run("hash-object", "-w", "--no-filters", "--stdin-paths", stdin=listing).split()
+
+    def make_commit(self, head: str | None, blobs: dict[str, str], message: str, author: Author,
+                    when: dt.datetime | None) -> tuple[str, dict[str, str | None]]:
+        """A commit of HEAD's tree with `blobs` (path → blob) put in, parented on `head`; nothing
+        points at it yet. Also returns each path's blob in `head` (None where it had none)."""
+        tree, before = self._trees(head, blobs)
+        env = clean_env({"GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email})
         if when is not None:
             env["GIT_AUTHOR_DATE"] = when.isoformat(timespec="seconds")
         args = ["commit-tree", tree, "-F", "-"] + (["-p", head] if head else [])
         done = _run(args, cwd=self.root, env=env, stdin=message.encode())
-        if done.returncode != 0 and b"tell me who you are" in done.stderr.lower() + done.stderr:
+        if done.returncode != 0 and b"tell me who you are" in done.stderr.lower():
             # a machine with no Git identity (CI): the committer is then csops itself
             env.update({"GIT_COMMITTER_NAME": "csops", "GIT_COMMITTER_EMAIL": "csops@localhost"})
             done = _run(args, cwd=self.root, env=env, stdin=message.encode())
         if done.returncode != 0:
-            raise Conflict(f"git commit-tree failed: {done.stderr.decode().strip().splitlines()[-1:]}")
-        commit = done.stdout.decode().strip()
-        # the index first: if Git's index is locked or unwritable nothing has happened yet
-        new_info = "".join(f"100644 {blob}\t{rel}\n" for rel, blob in blobs.items())
-        self.run("update-index", "--add", "--index-info", stdin=new_info.encode())
-        moved = _run(["update-ref", "-m", "csops: " + message.splitlines()[0], "HEAD", commit, head or "0" * 40],
-                     cwd=self.root)
-        if moved.returncode != 0:  # HEAD moved under us: put the index back as HEAD has it
-            old = {rel: (self.committed_blob(self.root / rel, head) if head else None) for rel in blobs}
-            back = "".join(f"100644 {blob}\t{rel}\n" if blob else f"0 {'0' * 40}\t{rel}\n"
-                           for rel, blob in old.items())
-            _run(["update-index", "--index-info"], cwd=self.root, stdin=back.encode())
-            raise Conflict("git update-ref failed: HEAD changed while csops was committing", "try again")
-        return commit
+            last = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+            raise Conflict(f"git commit-tree failed: {last[0] if last else done.returncode}")
+        return done.stdout.decode().strip(), before
 
-    def _trees(self, head: str | None, blobs: dict[str, str]) -> str:
-        """The root tree of HEAD with `blobs` put in: the trees on the way to them are read with
-        one `cat-file --batch`, rebuilt here, and written with one `mktree --batch`."""
+    def index_with(self, index_file: Path, blobs: dict[str, str]) -> None:
+        """Put `blobs` (path → blob) into the index file `index_file` (a copy of the real one)."""
+        info = "".join(f"100644 {blob}\t{rel}\n" for rel, blob in blobs.items())
+        done = _run(["update-index", "--add", "--index-info"], cwd=self.root,
+                    env=clean_env({"GIT_INDEX_FILE": str(index_file)}), stdin=info.encode("utf-8", "surrogateescape"))
+        if done.returncode != 0:
+            raise Conflict(f"git update-index failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+
+    def move_ref(self, ref: str, new: str, old: str | None, message: str) -> bool:
+        """Compare-and-swap: point `ref` at `new` only if it still points at `old`."""
+        done = _run(["update-ref", "-m", message, ref, new, old or "0" * 40], cwd=self.root)
+        return done.returncode == 0
+
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        return _run(["merge-base", "--is-ancestor", older, newer], cwd=self.root).returncode == 0
+
+    def _trees(self, head: str | None, blobs: dict[str, str]) -> tuple[str, dict[str, str | None]]:
+        """The root tree of HEAD with `blobs` put in, and the blobs they replace: the trees on
+        the way to them are read with one `cat-file --batch`, rebuilt here, and written with one
+        `mktree --batch`."""
         folders = sorted({"/".join(rel.split("/")[:i]) for rel in blobs for i in range(rel.count("/") + 1)},
                          key=lambda f: (-f.count("/") if f else 1, f))      # deepest first, root last
         old = {}
@@ -197,6 +242,11 @@ class Git:
             specs = [f"{head}:{f}" if f else f"{head}^{{tree}}" for f in folders]
             for folder, body in zip(folders, self.blobs(specs)):
                 old[folder] = _parse_tree(body) if body is not None else {}
+        before = {}
+        for rel in blobs:
+            folder, _, name = rel.rpartition("/")
+            entry = old.get(folder, {}).get(name.encode("utf-8", "surrogateescape"))
+            before[rel] = entry[1].hex() if entry and entry[0] != b"40000" else None
         made, batch = {}, []
         for folder in folders:
             entries = dict(old.get(folder, {}))
@@ -214,7 +264,7 @@ class Git:
         written = self.run("mktree", "--batch", stdin="\n".join(batch).encode("utf-8", "surrogateescape")).split()
         if written != [made[f] for f in folders]:   # our tree hashing must agree with Git's
             raise Conflict("git mktree wrote different trees than expected; nothing was committed")
-        return made[""]
+        return made[""], before
 
     def log_file(self, path: Path) -> list[LogEntry]:
         """Every commit that touched the file, oldest first, with csops trailers parsed."""

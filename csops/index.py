@@ -23,6 +23,7 @@ from csops.engine import Context, check_record
 from csops.gitlog import blob_id
 from csops.problems import Problem, Problems
 from csops.store import ID_PATTERN, in_parallel
+from csops.workflows import WORKFLOWS
 
 CACHE_FORMAT = 4
 SUMMARISED = ("leave", "score")      # the types the checks across records read more than the id of
@@ -244,7 +245,7 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
     """Every record file's Entry, from the cache where the content is known, else computed."""
     root = store.root
     asked = _ask_git(git, root) if use_cache else None
-    rels = [(rtype, rel) for rtype in store.workflows for rel in store.rel_files(rtype)]
+    rels = [(rtype, rel) for rtype in store.types for rel in store.rel_files(rtype)]
     stamp = fingerprint(store, store.policy_path.read_bytes())
     cache_path = _cache_path(git) if use_cache else None
     cached = _load_cache(cache_path, stamp) if use_cache else {}
@@ -260,7 +261,7 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
                 hits += 1
                 continue
         todo.append((rtype, rel, blob))
-    fresh = _compute(todo, root, ctx, store.workflows, jobs)
+    fresh = _compute(todo, root, ctx, WORKFLOWS, jobs)
     for key, values in fresh:
         results[key.split(":", 1)[1]] = values
     if use_cache and (todo or hits != len(cached)):

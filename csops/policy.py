@@ -19,9 +19,6 @@ from csops.problems import Problem, Problems
 from csops.templates import template_text
 from csops.timeutil import parse_clock, zone
 
-RECORD_TYPES = ("ticket", "return", "leave", "score")
-
-
 def deep_merge(base, override):
     if isinstance(base, dict) and isinstance(override, dict):
         merged = dict(base)
@@ -56,12 +53,6 @@ class Policy:
     def section(self, name: str) -> dict:
         value = self.data.get(name)
         return value if isinstance(value, dict) else {}
-
-    def number(self, section: str, key: str):
-        value = self.section(section).get(key)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise PolicyError(f"{self.path}: {section}.{key} must be a number, got {value!r}")
-        return value
 
     def clock(self, section: str, key: str) -> dt.time:
         try:
@@ -117,7 +108,7 @@ class Policy:
 def load_policy(path: Path, display: str | None = None) -> Policy:
     """Load and check; raises PolicyError naming the first problem."""
     problems = Problems()
-    policy = _load(path, display or str(path), problems)
+    policy = _load(_read(path, display or str(path), problems), display or str(path), problems)
     if problems:
         first = problems.items[0]
         raise PolicyError(first.format(), "csops validate lists every problem in the policy")
@@ -126,15 +117,29 @@ def load_policy(path: Path, display: str | None = None) -> Policy:
 
 def check_policy(path: Path, display: str) -> list[Problem]:
     problems = Problems()
-    _load(path, display, problems)
+    _load(_read(path, display, problems), display, problems)
     return problems.items
 
 
-def _load(path: Path, display: str, problems: Problems) -> Policy | None:
+def check_text(text: str | bytes, display: str) -> Policy:
+    """A policy about to be written: refused (PolicyError) when it would not load."""
+    problems = Problems()
+    policy = _load(text, display, problems)
+    if problems:
+        raise PolicyError(problems.items[0].format(), "the policy was not changed")
+    return policy
+
+
+def _read(path: Path, display: str, problems: Problems) -> bytes | None:
     try:
-        text = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         problems.add(display, "NO_POLICY", f"cannot read policy: {exc.strerror}", "run csops init or pass --records")
+        return None
+
+
+def _load(text: bytes | str | None, display: str, problems: Problems) -> Policy | None:
+    if text is None:
         return None
     try:
         user = yamlio.load(text)

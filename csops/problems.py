@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Codes that are reported but do not fail validate (exit 0): something to tidy, not a broken rule.
+WARNINGS = frozenset({"LEGACY_AMOUNT", "NO_MERGE_DRIVER", "ESTIMATED_CALENDAR"})
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -15,12 +18,17 @@ class Problem:
     line: int | None = None    # 1-based, when already known
     commit: str | None = None  # for history problems: the commit that introduced it
 
+    @property
+    def is_warning(self) -> bool:
+        return self.code in WARNINGS
+
     def format(self, line: int | None = None) -> str:
         line = line or self.line
         where = f"{self.path}:{line}" if line else self.path
-        text = f"{where}: {self.code} {self.message}"
+        code = f"warning: {self.code}" if self.is_warning else self.code
+        text = f"{where}: {code} {self.message}"
         if self.commit:
-            text = f"{where}: {self.code} commit {self.commit[:10]}: {self.message}"
+            text = f"{where}: {code} commit {self.commit[:10]}: {self.message}"
         return f"{text} ({self.hint})" if self.hint else text
 
 

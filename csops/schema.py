@@ -116,6 +116,26 @@ class Number(Spec):
             out.add(path, "BAD_FIELD", f"{_dotted(key)}: at most {self.decimals} decimals, got {value}", key=key)
 
 
+class Money(Spec):
+    """Yuan as a decimal string with two places ("199.90"); a round-1 number is accepted with a
+    warning (the next write converts it)."""
+    positive: bool = False
+
+    def check(self, value, key, ctx, out, path):
+        from csops.money import MAXIMUM, is_legacy, stored_amount
+
+        amount = stored_amount(value)
+        if amount is None:
+            return self.type_error(value, key, out, path, 'an amount like "199.90" (in quotes, two decimals)')
+        if amount > MAXIMUM or amount < 0 or (self.positive and amount == 0):
+            out.add(path, "BAD_FIELD", f"{_dotted(key)}: {value} is not an amount from 0.01 to {MAXIMUM}", key=key)
+        elif decimals_of(amount) > 2:
+            out.add(path, "BAD_FIELD", f"{_dotted(key)}: at most 2 decimals, got {value}", key=key)
+        elif is_legacy(value):
+            out.add(path, "LEGACY_AMOUNT", f"{_dotted(key)}: {value} is stored as a number",
+                    f'write it as "{amount.quantize(Decimal("0.01"))}"; the next csops write converts it', key=key)
+
+
 class Bool(Spec):
     def check(self, value, key, ctx, out, path):
         if not isinstance(value, bool):

@@ -1,8 +1,9 @@
 """Records on disk: finding the records root, listing and bulk-loading record files, locating a
-record by id, new ids, atomic writes, and the write lock.
+record by id, new ids, and atomic writes of files that are not committed (reports).
 
-Bulk reads go through the C YAML loader (csops.yamlio.load); a write is temp file + fsync +
-rename, so a reader never sees a torn file.
+Bulk reads go through the C YAML loader (csops.yamlio.load). The store knows record types from
+the vocabulary (folders, prefixes), never from the workflow tables. Writes to records go through
+csops.txn, which commits them.
 """
 
 from __future__ import annotations
@@ -11,15 +12,13 @@ import contextlib
 import os
 import re
 import secrets
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from csops import yamlio
 from csops.errors import BadInput, Conflict, NotFound
+from csops.vocab import PEOPLE, POLICY, PREFIXES, TYPES
 
-POLICY = "policy.yaml"
-PEOPLE = "people"
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"   # Crockford base32: no I, L, O, U
 ID_RANDOM_CHARS = 6
 ID_PATTERN = re.compile(r"^(?P<prefix>[A-Z])-(?P<date>\d{8})-(?P<rand>[0-9A-Z]{4,16})$")
@@ -59,10 +58,8 @@ def find_records_root(start: Path, override: str | None = None) -> Path:
 
 class Store:
     def __init__(self, root: Path):
-        from csops.workflows import WORKFLOWS
-
         self.root = Path(root).resolve()
-        self.workflows = WORKFLOWS
+        self.types = tuple(TYPES)
 
     # -- paths --------------------------------------------------------------------------------
 
@@ -75,7 +72,7 @@ class Store:
         return self.root / PEOPLE
 
     def type_dir(self, rtype: str) -> Path:
-        return self.root / self.workflows[rtype].folder
+        return self.root / TYPES[rtype].folder
 
     def display(self, path) -> str:
         """A path as messages show it: relative to the working directory when inside it."""
@@ -92,7 +89,7 @@ class Store:
     def rel_files(self, rtype: str) -> list[str]:
         """Record files of a type as paths relative to the records root (plain strings: this runs
         over every file of a large repository)."""
-        folder = self.workflows[rtype].folder
+        folder = TYPES[rtype].folder
         out = []
         stack = [folder]
         root = str(self.root)
@@ -158,12 +155,7 @@ class Store:
 
     def type_of_id(self, record_id: str) -> str | None:
         match = ID_PATTERN.match(record_id or "")
-        if not match:
-            return None
-        for rtype, wf in self.workflows.items():
-            if wf.prefix == match["prefix"]:
-                return rtype
-        return None
+        return PREFIXES.get(match["prefix"]) if match else None
 
     def canonical_path(self, rtype: str, record_id: str) -> Path:
         """tickets/2026/11/T-20261123-7K3Q5X.yaml: the date in the id picks the folder."""
@@ -172,7 +164,7 @@ class Store:
         return self.type_dir(rtype) / date[:4] / date[4:6] / f"{record_id}.yaml"
 
     def new_id(self, rtype: str, local_date) -> str:
-        prefix = self.workflows[rtype].prefix
+        prefix = TYPES[rtype].prefix
         for _ in range(20):
             rand = "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_RANDOM_CHARS))
             record_id = f"{prefix}-{local_date:%Y%m%d}-{rand}"
@@ -194,7 +186,7 @@ class Store:
                 return full_type, path
         wanted = ref.upper()
         matches = []
-        for candidate in ([rtype] if rtype else list(self.workflows)):
+        for candidate in ([rtype] if rtype else list(TYPES)):
             for path in self.files(candidate):
                 stem = path.stem.upper()
                 if stem == wanted or stem.endswith(wanted) or (len(wanted) >= 4 and wanted in stem):
@@ -206,34 +198,6 @@ class Store:
             raise NotFound(f"no {rtype or 'record'} {ref}", f"see csops {rtype or 'ticket'} list")
         names = ", ".join(sorted(p.stem for _, p in matches)[:5])
         raise BadInput(f"{ref} is ambiguous: {names}", "give more of the id")
-
-    # -- writing ------------------------------------------------------------------------------
-
-    @contextlib.contextmanager
-    def lock(self, git_dir: Path, timeout: float | None = None):
-        """One writer per repository: an exclusive lock on .git/csops.lock, waited for up to
-        CSOPS_LOCK_TIMEOUT seconds (default 10)."""
-        import fcntl
-
-        if timeout is None:
-            timeout = float(os.environ.get("CSOPS_LOCK_TIMEOUT", "10"))
-        lock_path = Path(git_dir) / "csops.lock"
-        with open(lock_path, "a+") as handle:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise Conflict("another csops command is writing to this repository",
-                                       "wait for it to finish and try again") from None
-                    time.sleep(0.05)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
 
 def read_yaml(path) -> tuple[object, yamlio.YamlError | None]:
     """(data, None), or (None, the error naming the line) for a file that cannot be read or parsed."""
@@ -274,11 +238,10 @@ def _read_chunk(rels: list[str]) -> list[tuple]:
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write via a temp file in the same folder, fsync, then rename over the target."""
+    """Write a file that is not committed (a report, a merge driver's result) via a temp file in
+    the same folder, fsync, then rename over the target: a reader never sees a torn file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in path.parent.glob(f".{path.name}.*.tmp"):   # left by a write that was killed
-        stale.unlink(missing_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     data = text.encode("utf-8")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:

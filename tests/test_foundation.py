@@ -91,23 +91,27 @@ def test_uncommitted_edits_to_a_record_are_reported_not_overwritten(repo):
     assert "uncommitted changes" in out
 
 
-def test_a_failed_commit_leaves_no_file_behind(repo):
-    (repo.root / ".git" / "index.lock").write_text("")   # git itself will refuse to commit
-    out = repo.refused("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "x", "--summary", "y")
-    assert "git update-index failed" in out and "index.lock" in out
+def test_a_git_process_holding_the_index_lock_is_waited_for_then_nothing_changes(repo):
+    (repo.root / ".git" / "index.lock").write_text("")   # as a running `git commit` holds it
+    out = repo.refused("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "x", "--summary", "y",
+                       env={"CSOPS_LOCK_TIMEOUT": "0.3"})
+    assert "another Git process holds .git/index.lock" in out
     (repo.root / ".git" / "index.lock").unlink()
-    assert list(repo.records.rglob("T-*.yaml")) == []
+    assert list(repo.records.rglob("T-*.yaml")) == [] and not list(repo.records.rglob(".*.tmp"))
+    assert not (repo.root / ".git" / "csops-journal.json").exists()
 
 
 def test_the_lock_keeps_two_writers_apart(repo):
-    import fcntl
+    import os
+    import sys
 
-    with open(repo.root / ".git" / "csops.lock", "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        result = subprocess.run(["csops", "--records", str(repo.records), "--as", "zhangsan", "--now",
-                                 "2026-11-20T10:00", "ticket", "new", "--kind", "inquiry", "--channel", "chat",
-                                 "--customer", "x", "--summary", "y"], capture_output=True, text=True,
-                                env={**__import__("os").environ, "CSOPS_LOCK_TIMEOUT": "0.5"})
+    from filelock import FileLock
+
+    with FileLock(str(repo.root / ".git" / "csops.lock")):
+        result = subprocess.run([sys.executable, "-m", "csops", "--records", str(repo.records), "--as", "zhangsan",
+                                 "--now", "2026-11-20T10:00", "ticket", "new", "--kind", "inquiry", "--channel",
+                                 "chat", "--customer", "x", "--summary", "y"], capture_output=True, text=True,
+                                env={**os.environ, "CSOPS_LOCK_TIMEOUT": "0.5"})
     assert result.returncode == 1
     assert "another csops command is writing" in result.stderr
 

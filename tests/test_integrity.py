@@ -1,8 +1,5 @@
 """Integrity: crash safety, bad input never tracebacks or half-writes, history audit by commit."""
 
-import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
@@ -11,69 +8,9 @@ from hypothesis import strategies as st
 
 from csops import yamlio
 
-# Run csops in a child process that dies (like kill -9) at a chosen point of a write.
-CRASHING_CSOPS = textwrap.dedent("""
-    import os, sys
-    import csops.gitlog, csops.store
-    point = sys.argv[1]
-    if point == "before-rename":
-        os.replace = lambda src, dst: os._exit(137)
-    elif point == "before-commit":
-        csops.gitlog.Git.commit = lambda self, *a, **k: os._exit(137)
-    from csops.cli import main
-    main(sys.argv[2:])
-""")
-
-
-def crash(repo, point, *args, as_="zhangsan", now="2026-11-23T11:00"):
-    argv = ["--records", str(repo.records), "--as", as_, "--now", now, *args]
-    env = {k: v for k, v in os.environ.items() if k != "CSOPS_DEBUG"}
-    result = subprocess.run([sys.executable, "-c", CRASHING_CSOPS, point, *argv], capture_output=True, text=True,
-                            env=env)
-    assert result.returncode == 137, result.stderr
-
-
 def inquiry(repo):
     return repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李", "--summary", "x",
                     now="2026-11-23T10:00")
-
-
-def test_killed_between_temp_file_and_rename_leaves_the_old_record(repo):
-    record_id = inquiry(repo)
-    path = repo.path_of(record_id)
-    old, head = path.read_bytes(), repo.head()
-    crash(repo, "before-rename", "ticket", "route", record_id, "--to-dept", "仓库")
-    assert path.read_bytes() == old and repo.head() == head
-    assert repo.run("validate").exit_code == 0                  # the stray temp file is not a record
-    assert list(path.parent.glob(f".{path.name}.*.tmp"))                 # the abandoned temp file …
-    repo.run("ticket", "route", record_id, "--to-dept", "仓库", now="2026-11-23T11:05")   # the next command completes
-    assert repo.json("ticket", "show", record_id)["status"] == "routed"
-    assert not list(path.parent.glob(f".{path.name}.*.tmp")) and repo.status() == ""     # … and is swept up
-
-
-def test_killed_between_rename_and_commit_leaves_the_new_record_and_it_is_reported(repo):
-    record_id = inquiry(repo)
-    path, head = repo.path_of(record_id), repo.head()
-    crash(repo, "before-commit", "ticket", "route", record_id, "--to-dept", "仓库")
-    assert repo.head() == head
-    assert yamlio.load(path.read_text())["status"] == "routed"     # whole new content, never torn
-    assert repo.run("validate").exit_code == 0
-    out = repo.refused("ticket", "resolve", record_id, now="2026-11-23T12:00")
-    assert "uncommitted changes" in out and record_id in out
-    other = inquiry(repo)                                      # other records carry on
-    assert other
-
-
-def test_killed_while_creating_a_record_leaves_nothing_or_a_whole_file(repo):
-    head = repo.head()
-    crash(repo, "before-rename", "ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "x",
-          "--summary", "y")
-    assert not list(repo.records.rglob("T-*.yaml")) and repo.head() == head
-    crash(repo, "before-commit", "ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "x",
-          "--summary", "y")
-    files = list(repo.records.rglob("T-*.yaml"))
-    assert len(files) == 1 and yamlio.load(files[0].read_text())["status"] == "registered"
-    assert repo.run("validate").exit_code == 0
 
 
 VALID = textwrap.dedent("""\
@@ -148,8 +85,7 @@ def test_fuzzed_fields_are_reported_never_a_traceback(fuzz_repo, key, value):
 def test_fuzzed_files_are_reported_never_a_traceback(fuzz_repo, text):
     path = fuzz_repo.records / "leave" / "2026" / "11" / "L-20261123-FUZZ01.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8", errors="surrogateescape") if False else path.write_bytes(
-        text.encode("utf-8", errors="replace"))
+    path.write_bytes(text.encode("utf-8", errors="replace"))
     try:
         _validate_names_the_file(fuzz_repo, path)
     finally:

@@ -37,7 +37,7 @@ def test_self_return_flow_end_to_end(repo):
     move(repo, record_id, "refunded", "zhoucw", "2026-11-24T16:00", "--amount", "259.90")
     move(repo, record_id, "closed", "chenck", "2026-11-24T17:00")
     data = show(repo, record_id)
-    assert data["status"] == "closed" and data["refund"] == {"amount": 259.9, "at": "2026-11-24T16:00:00+08:00"}
+    assert data["status"] == "closed" and data["refund"] == {"amount": "259.90", "at": "2026-11-24T16:00:00+08:00"}
     assert data["awaiting_vendor"] == {"A100": 1, "B200": 1}
     assert repo.run("validate", "--history").exit_code == 0
 
@@ -54,7 +54,7 @@ def test_transit_and_refused_flows(repo):
     assert "only a self-return is approved" in repo.refused("return", "move", transit, "approved", now="2026-11-23T10:05")
     move(repo, transit, "received", "chenck", "2026-11-23T11:00")
     assert show(repo, transit, now="2026-11-23T11:00")["due"] == "2026-11-23T18:00:00+08:00"   # same working day
-    assert "tracking" in move(repo, transit, "reshipped", "chenck", "2026-11-23T12:00", code=1).output
+    assert "--tracking" in move(repo, transit, "reshipped", "chenck", "2026-11-23T12:00", code=2).output
     move(repo, transit, "reshipped", "chenck", "2026-11-23T12:00", "--tracking", "SF1234567890")
     move(repo, transit, "closed", "chenck", "2026-11-23T12:30")
     refused = new(repo, kind="refused", items=("D400:3",))
@@ -62,7 +62,7 @@ def test_transit_and_refused_flows(repo):
     move(repo, refused, "inspected", "chenck", "2026-11-23T12:00")
     move(repo, refused, "refunded", "zhoucw", "2026-11-23T13:00", "--amount", "88")
     move(repo, refused, "closed", "chenck", "2026-11-23T14:00")
-    assert show(repo, refused)["refund"]["amount"] == 88
+    assert show(repo, refused)["refund"]["amount"] == "88.00"
     assert repo.run("validate").exit_code == 0
 
 
@@ -156,7 +156,7 @@ def test_daily_return_sheet(repo):
     assert [(r["id"], r["kind"], r["status"]) for r in rows] == sorted([(record_id, "self", "refunded"),
                                                                         (other, "transit", "requested")])
     mine = next(r for r in rows if r["id"] == record_id)
-    assert mine["steps"] == ["qc_checked", "refunded"] and mine["refund"] == 100
+    assert mine["steps"] == ["qc_checked", "refunded"] and mine["refund"] == "100.00"
     assert mine["awaiting_vendor"] == {"A100": 1, "B200": 1}
     assert [r["id"] for r in repo.json("report", "returns", "--date", "2026-11-23")] == [record_id]
     assert "A100×2" in repo.out("report", "returns", "--date", "2026-11-24")

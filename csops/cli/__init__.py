@@ -16,29 +16,47 @@ class CsopsGroup(click.Group):
 
     def invoke(self, ctx):
         from csops.errors import CsopsError, ExitStatus
+        from csops.txn import interrupted_after_commit
 
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except CsopsError as exc:
             click.echo(f"csops: {exc}", err=True)
             ctx.exit(exc.exit_status)
         except KeyboardInterrupt:
             click.echo("csops: interrupted; nothing was committed", err=True)
-            ctx.exit(ExitStatus.REFUSED)
+            ctx.exit(ExitStatus.INTERRUPTED)
         except OSError as exc:
             if isinstance(exc, BrokenPipeError):
                 raise
             where = f"{exc.filename}: " if exc.filename else ""
-            click.echo(f"csops: {where}{exc.strerror or exc}", err=True)
+            click.echo(f"csops: {where}{exc.strerror or exc} (nothing was committed)", err=True)
             ctx.exit(ExitStatus.BAD_INPUT)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
-        except Exception as exc:  # a bug: still one line, never a traceback (CSOPS_DEBUG=1 shows it)
+        except Exception as exc:  # a bug: one line naming a saved traceback (CSOPS_DEBUG=1 raises it)
             if os.environ.get("CSOPS_DEBUG"):
                 raise
-            click.echo(f"csops: internal error: {type(exc).__name__}: {exc} (nothing was committed; "
-                       "run again with CSOPS_DEBUG=1 and report it)", err=True)
-            ctx.exit(ExitStatus.REFUSED)
+            click.echo(f"csops: internal error (a bug in csops): {type(exc).__name__}: {exc}; "
+                       f"the traceback is saved in {_save_traceback()}; please report it", err=True)
+            ctx.exit(ExitStatus.INTERNAL)
+        if interrupted_after_commit:
+            click.echo(f"csops: interrupted, but only after the change was committed "
+                       f"({interrupted_after_commit[-1][:10]})", err=True)
+            ctx.exit(ExitStatus.INTERRUPTED)
+        return result
+
+
+def _save_traceback() -> str:
+    import tempfile
+    import time
+    import traceback
+
+    fd, path = tempfile.mkstemp(prefix=f"csops-traceback-{time.strftime('%Y%m%d-%H%M%S')}-", suffix=".txt")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(f"csops {__version__}, Python {sys.version.split()[0]}\nargv: {sys.argv!r}\n\n")
+        handle.write(traceback.format_exc())
+    return path
 
 
 @click.group(cls=CsopsGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -78,11 +96,11 @@ def cli(ctx, records, as_person, now, version, verbose):
 
 
 def _register():
-    from csops.cli import calendar_cmd, init_cmd, leave, log_cmd, merge_cmd, person, report, returns, score, \
-        ticket, validate_cmd
+    from csops.cli import calendar_cmd, init_cmd, leave, log_cmd, merge_cmd, person, recover_cmd, report, returns, \
+        score, ticket, validate_cmd
 
     for module in (init_cmd, person, ticket, returns, leave, score, log_cmd, report, validate_cmd, calendar_cmd,
-                   merge_cmd):
+                   merge_cmd, recover_cmd):
         for command in module.COMMANDS:
             cli.add_command(command)
 

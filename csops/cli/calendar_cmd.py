@@ -28,27 +28,9 @@ def import_(ctx, country, year):
     Example:
       csops --as zhuguan calendar import --country CN --year 2027
     """
-    from csops.bootstrap import import_year
-    from csops.errors import Refused
-    from csops.policy import load_policy
-    from csops.store import atomic_write
+    from csops.commands.policy import import_holidays
 
-    sess = session(ctx)
-    path = sess.store.policy_path
-    actor = sess.actor
-    allowed = sess.policy.permission("policy_edit")
-    if not sess.policy.role_matches(actor.role, allowed):
-        raise Refused(f"{actor.id} ({actor.role}) may not change the policy (allowed: {', '.join(allowed)})")
-    with sess.store.lock(sess.git.git_dir):
-        old = path.read_bytes()
-        off, worked = import_year(path, country, year)
-        try:
-            load_policy(path)
-            sess.git.commit([path], f"policy: {country} holidays for {year} ({off} days off, {worked} make-up workdays)"
-                            f"\n\nCsops-By: {actor.id}", actor.author, sess.now)
-        except BaseException:
-            atomic_write(path, old.decode("utf-8"))
-            raise
+    off, worked = import_holidays(session(ctx), country, year)
     click.echo(f"{year}: {off} holidays, {worked} make-up workdays")
 
 

@@ -19,25 +19,29 @@ class Globals:
     now: str | None
 
 
+def real_clock() -> dt.datetime:
+    """The one place csops reads the real time; everything below gets it passed in."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
 def session(ctx: click.Context):
-    """The library Session for this command (the clock is read here, and only here)."""
-    from csops.actions import Session
+    """The library Session for this command. An interrupted write left behind stops every
+    command here (csops recover finishes or undoes it)."""
+    from csops.session import Session
     from csops.store import Store, find_records_root
-    from csops.timeutil import parse_instant
+    from csops.txn import check_for_leftovers
 
     g: Globals = ctx.find_object(Globals)
     store = Store(find_records_root(Path.cwd(), g.records))
-    sess = Session(store, now=dt.datetime.now(dt.timezone.utc), as_person=g.as_person)
-    tz = sess.policy.tz
-    sess.now = parse_instant(g.now, tz, what="--now") if g.now else dt.datetime.now(tz)
-    sess.ctx.now = sess.now
-    sess.ctx.strict = bool(os.environ.get("CSOPS_DEBUG"))
+    check_for_leftovers(store.root)
+    sess = Session.open(store, now=g.now, real_clock=real_clock, as_person=g.as_person,
+                        debug=bool(os.environ.get("CSOPS_DEBUG")))
     ctx.call_on_close(lambda: _warn_skipped(sess))
     return sess
 
 
 def _warn_skipped(sess) -> None:
-    skipped = [s for s in sess.ctx.skipped if s] if sess._ctx is not None else []
+    skipped = [s for s in sess.ctx.skipped if s] if "ctx" in sess.__dict__ else []
     if skipped:
         click.echo(f"csops: skipped {len(set(skipped))} malformed record(s) ({', '.join(sorted(set(map(str, skipped)))[:3])}"
                    f"{' …' if len(set(skipped)) > 3 else ''}); run csops validate", err=True)

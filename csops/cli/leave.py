@@ -27,7 +27,7 @@ def new(ctx, person, kind, start, end, reason, certificate, note):
     Example:
       csops --as zhangsan leave new --person zhangsan --kind sick --start 2026-11-24 --end 2026-11-24
     """
-    from csops.workflows import leave as wf
+    from csops.commands import leave as wf
 
     click.echo(wf.new(session(ctx), person=person, kind=kind, start=start, end=end, reason=reason,
                       certificate=certificate, note=note))
@@ -44,7 +44,7 @@ def approve(ctx, record_id, note):
     Example:
       csops --as lisi leave approve L-20261120-2M8XQA
     """
-    from csops.workflows import leave as wf
+    from csops.commands import leave as wf
 
     click.echo(wf.approve(session(ctx), record_id, note=note))
 
@@ -69,7 +69,7 @@ def certify(ctx, record_id, certificate, note):
     Example:
       csops --as zhangsan leave certify L-20261120-2M8XQA --certificate 市一医院-20261124-017
     """
-    from csops.workflows import leave as wf
+    from csops.commands import leave as wf
 
     click.echo(wf.certify(session(ctx), record_id, certificate=certificate, note=note))
 

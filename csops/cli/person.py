@@ -31,7 +31,7 @@ def add(ctx, person_id, name, role, reports_to, email):
     Example:
       csops --as zhuguan person add xiaowang --name 小王 --role agent --reports-to banzhang
     """
-    from csops.people import add_person
+    from csops.commands.person import add_person
 
     click.echo(add_person(session(ctx), person_id, name=name, role=role, reports_to=reports_to, email=email))
 

@@ -28,7 +28,7 @@ def new(ctx, kind, order, customer, items, reason, resolution, note):
     Example:
       csops return new --kind transit --order TB1234 --customer 钱先生 --item B200:1
     """
-    from csops.workflows import returns as wf
+    from csops.commands import returns as wf
 
     click.echo(wf.new(session(ctx), kind=kind, order=order, customer=customer, items=list(items), reason=reason,
                       resolution=resolution, note=note))
@@ -51,7 +51,7 @@ def move(ctx, record_id, state, items, amount, tracking, note):
       csops --as qc_li return move 7K3Q qc_checked --item A100=good --item A200=defective
       csops --as fin_zhou return move 7K3Q refunded --amount 129.00
     """
-    from csops.workflows import returns as wf
+    from csops.commands import returns as wf
 
     click.echo(wf.move(session(ctx), record_id, state, items=items, amount=amount, tracking=tracking, note=note))
 
@@ -68,7 +68,7 @@ def vendor(ctx, supplier, record_ids, note):
     Example:
       csops --as cg_sun return vendor --supplier 华东电子 R-20261118-4F2KQ9
     """
-    from csops.workflows import returns as wf
+    from csops.commands import returns as wf
 
     number, lines = wf.vendor(session(ctx), supplier=supplier, refs=list(record_ids), note=note)
     click.echo(number)

@@ -27,7 +27,7 @@ def add(ctx, person, code, date, fine, minutes, ref, note):
     Example:
       csops --as banzhang score add --person zhangsan --code LATE --minutes 35 --date 2026-11-20
     """
-    from csops.workflows import score as wf
+    from csops.commands import score as wf
 
     click.echo(wf.add(session(ctx), person=person, code=code, date=date, fine=fine, minutes=minutes, ref=ref,
                       note=note))
@@ -49,7 +49,7 @@ def derive(ctx, period):
     Example:
       csops --as liuyang score derive --period 2026-11
     """
-    from csops.workflows import score as wf
+    from csops.commands import score as wf
 
     ids = wf.derive(session(ctx), period)
     for record_id in ids:

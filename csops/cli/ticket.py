@@ -28,7 +28,7 @@ def new(ctx, kind, channel, level, customer, contact, summary, note):
     Example:
       csops ticket new --kind inquiry --channel chat --customer 李先生 --summary 询问发货时间
     """
-    from csops.workflows import ticket as wf
+    from csops.commands import ticket as wf
 
     click.echo(wf.new(session(ctx), kind=kind, channel=channel, level=level, customer=customer, contact=contact,
                       summary=summary, note=note))
@@ -48,7 +48,7 @@ def route(ctx, record_id, department, assignee, due, note):
     Example:
       csops ticket route 7K3Q --to-dept 仓库 --assignee wangwu --due 2026-11-24T12:00
     """
-    from csops.workflows import ticket as wf
+    from csops.commands import ticket as wf
 
     click.echo(wf.route(session(ctx), record_id, department=department, assignee=assignee, due=due, note=note))
 
@@ -64,7 +64,7 @@ def resolve(ctx, record_id, note):
     Example:
       csops ticket resolve 7K3Q --note 已补发
     """
-    from csops.workflows import ticket as wf
+    from csops.commands import ticket as wf
 
     click.echo(wf.resolve(session(ctx), record_id, note=note))
 
@@ -83,7 +83,7 @@ def callback(ctx, record_id, outcome, satisfaction, note):
     Example:
       csops ticket callback 7K3Q --outcome reached --satisfaction 4
     """
-    from csops.workflows import ticket as wf
+    from csops.commands import ticket as wf
 
     click.echo(wf.callback(session(ctx), record_id, outcome=outcome, satisfaction=satisfaction, note=note))
 
@@ -101,7 +101,7 @@ def escalate(ctx, record_id, emergency, to, note):
     Example:
       csops ticket escalate 7K3Q
     """
-    from csops.workflows import ticket as wf
+    from csops.commands import ticket as wf
 
     click.echo(wf.escalate(session(ctx), record_id, emergency=emergency, to=to, note=note))
 
@@ -117,9 +117,26 @@ def close(ctx, record_id, note):
     Example:
       csops ticket close 7K3Q
     """
-    from csops.workflows import ticket as wf
+    from csops.commands import ticket as wf
 
     click.echo(wf.close(session(ctx), record_id, note=note))
+
+
+@ticket.command("void")
+@click.argument("record_id")
+@click.option("--reason", required=True, help="Why the ticket is void (kept as the entry's note).")
+@click.option("--duplicate-of", "duplicate_of", default=None, metavar="ID", help="The ticket it duplicates.")
+@click.pass_context
+def void(ctx, record_id, reason, duplicate_of):
+    """Void a duplicate or mistaken ticket (team lead or above); it owes nothing from then on.
+
+    \b
+    Example:
+      csops --as liubz ticket void 7K3Q --reason 重复登记 --duplicate-of T-20261123-2M8XQA
+    """
+    from csops.commands import ticket as wf
+
+    click.echo(wf.void(session(ctx), record_id, reason=reason, duplicate_of=duplicate_of))
 
 
 COMMANDS = [ticket]

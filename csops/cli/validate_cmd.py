@@ -42,12 +42,14 @@ def validate(ctx, history, since):
         problems = merge_problems(problems, replay(session(ctx), since=since))
     for problem in problems:
         click.echo(problem.format())
-    files = len({p.path for p in problems})
-    if problems:
-        click.echo(f"csops: {len(problems)} problem{'s' if len(problems) != 1 else ''} in {files} "
+    errors = [p for p in problems if not p.is_warning]
+    files = len({p.path for p in errors})
+    if errors:
+        click.echo(f"csops: {len(errors)} problem{'s' if len(errors) != 1 else ''} in {files} "
                    f"file{'s' if files != 1 else ''}", err=True)
         ctx.exit(ExitStatus.REFUSED)
-    click.echo("csops: all records valid", err=True)
+    warned = f" ({len(problems)} warning{'s' if len(problems) != 1 else ''})" if problems else ""
+    click.echo(f"csops: all records valid{warned}", err=True)
 
 
 COMMANDS = [validate]

@@ -89,12 +89,7 @@ def monthly_html(session, period: str, lang: str) -> str:
     total = stats["total"]
     end_of_month = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=session.tz)
     as_of = min(session.now, end_of_month)
-    saved_now = session.now
-    session.now = as_of
-    try:
-        overdue = overdue_rows(session)
-    finally:
-        session.now = saved_now
+    overdue = overdue_rows(session.as_of(as_of))
     scores = score_rows(session, period)
     cards = "".join(
         f'<div class="card"><b>{escape(_pct(total[m]) if m.endswith("_rate") else str(total[m] if total[m] is not None else "—"))}'

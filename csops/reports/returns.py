@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from csops.timeutil import parse_date, try_instant
-from csops.workflows.returns import defective, sent_to_vendor
+from csops.workflows.returns import awaiting_vendor
 
 COLUMNS = ["id", "kind", "status", "order", "customer", "items", "steps", "refund", "awaiting_vendor"]
 
@@ -27,14 +27,13 @@ def return_sheet(session, day) -> list[dict]:
             continue
         refund = data.get("refund") if isinstance(data.get("refund"), dict) else None
         refund_today = refund and (try_instant(refund.get("at"), tz) or None)
-        sent = sent_to_vendor(data)
         rows.append({
             "id": data.get("id"), "kind": data.get("kind"), "status": data.get("status"),
             "order": data.get("order"), "customer": data.get("customer"),
             "items": [{k: v for k, v in i.items()} for i in data.get("items") or [] if isinstance(i, dict)],
             "steps": steps,
             "refund": refund.get("amount") if refund_today and refund_today.astimezone(tz).date() == day else None,
-            "awaiting_vendor": {s: q - sent.get(s, 0) for s, q in defective(data).items() if q - sent.get(s, 0) > 0},
+            "awaiting_vendor": awaiting_vendor(data),
         })
     rows.sort(key=lambda r: str(r["id"]))
     return rows

@@ -1,4 +1,4 @@
-"""One module per record type: its states, transitions, roles, guards and deadlines as data."""
+"""One module per record type: its transitions, roles, guards, effects and deadlines as data."""
 
 from csops.workflows import leave, returns, score, ticket
 

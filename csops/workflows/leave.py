@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from csops import actions
 from csops.engine import Guard, Obligation, Transition, Workflow
-from csops.errors import BadInput
-from csops.schema import Instant, List, Map, PersonRef, Str, Enum
-from csops.timeutil import format_instant, parse_instant, try_instant
-
-KINDS = ("personal", "sick", "special")
+from csops.schema import Enum, Instant, List, Map, PersonRef, Str
+from csops.timeutil import try_instant
+from csops.vocab import LEAVE_KINDS as KINDS
+from csops.workflows.common import AMEND
 
 
 # -- facts about one leave ---------------------------------------------------------------------
@@ -81,6 +79,18 @@ def manager_reached(approvals: list[dict], roster, policy) -> bool:
     return any(policy.at_least(getattr(roster.get(a.get("by")), "role", ""), role) for a in approvals)
 
 
+def approvals_enough(rec: dict, approvals: list[dict], roster, policy) -> bool:
+    """Whether these approvals make the leave approved: the direct superior's, with enough notice
+    and no holiday; otherwise the chain must have reached a manager (如不能提前请假需经管理人员批准)."""
+    return not needs_manager(rec, policy) or manager_reached(approvals, roster, policy)
+
+
+def approval_target(rec: dict, approver: str, ctx) -> str:
+    """Where an approval by `approver` leads: approved when it is enough, else still requested."""
+    done = list(rec.get("approvals") or []) + [{"by": approver}]
+    return "approved" if approvals_enough(rec, done, ctx.roster, ctx.policy) else "requested"
+
+
 # -- guards ------------------------------------------------------------------------------------
 
 def _request_guard(step) -> str | None:
@@ -121,12 +131,11 @@ def _approval_guard(step) -> str | None:
         return (f"{step.by} may not act on this leave now: approval goes level by level (逐级, 不允许越级) and the "
                 f"next approver is {expected.id}")
     if step.transition.action == "approve":
-        done = before + [{"by": step.by}]
-        enough = not needs_manager(rec, policy) or manager_reached(done, ctx.roster, policy)
-        if step.transition.target == "approved" and not enough:
+        enough = approvals_enough(rec, before + [{"by": step.by}], ctx.roster, policy)
+        if step.entry.get("to") == "approved" and not enough:
             return (f"short notice or a holiday: the approval must go on up to a {policy.section('leave')['approver_role']}"
                     " (如不能提前请假需经管理人员批准)")
-        if step.transition.target == "requested" and enough:
+        if step.entry.get("to") == "requested" and enough:
             return "this approval is enough: the leave must become approved"
     return None
 
@@ -148,15 +157,27 @@ REQUEST = Guard("LEAVE_REFUSED", _request_guard)
 APPROVAL = Guard("APPROVAL_ORDER", _approval_guard)
 OWN = Guard("NOT_YOURS", _own_guard)
 
+def _approve(doc, entry, params) -> None:
+    doc.setdefault("approvals", [])
+    doc["approvals"].append({"by": entry["by"], "at": entry["at"]})
+    if entry["to"] == "requested":
+        entry["note"] = entry.get("note") or "approved at this level; goes on up the chain"
+
+
+def _certify(doc, entry, params) -> None:
+    doc["certificate"] = params["certificate"]
+
+
 TRANSITIONS = (
-    Transition("request", (), "requested", guards=(REQUEST,)),
-    Transition("approve", ("requested",), "approved", guards=(APPROVAL,)),
-    Transition("approve", ("requested",), "requested", guards=(APPROVAL,)),
-    Transition("reject", ("requested",), "rejected", guards=(APPROVAL,)),
-    Transition("withdraw", ("requested",), "withdrawn", guards=(OWN,)),
-    Transition("cancel", ("approved",), "cancelled", guards=(OWN,)),
-    Transition("certify", ("requested",), "requested", guards=(OWN,)),
-    Transition("certify", ("approved",), "approved", guards=(OWN,)),
+    Transition("request", (), ("requested",), guards=(REQUEST,)),
+    Transition("approve", ("requested",), ("approved", "requested"), guards=(APPROVAL,), sets=("approvals",),
+               effect=_approve, choose=lambda rec, params, ctx: approval_target(rec, params["by"], ctx)),
+    Transition("reject", ("requested",), ("rejected",), guards=(APPROVAL,)),
+    Transition("withdraw", ("requested",), ("withdrawn",), guards=(OWN,)),
+    Transition("cancel", ("approved",), ("cancelled",), guards=(OWN,)),
+    Transition("certify", ("requested", "approved"), (), stays=True, guards=(OWN,), sets=("certificate",),
+               effect=_certify, needs=("certificate",), command="leave certify ID --certificate REF"),
+    AMEND,
 )
 
 
@@ -253,8 +274,7 @@ def obligations(rec: dict, ctx) -> list[Obligation]:
 
 
 WORKFLOW = Workflow(
-    type="leave", prefix="L", folder="leave", label="请假",
-    states=("requested", "approved", "rejected", "withdrawn", "cancelled"),
+    type="leave",
     transitions=TRANSITIONS,
     notes={("rejected", "approved"): "a rejected leave is final; ask again with csops leave new"},
     fields={
@@ -270,53 +290,3 @@ WORKFLOW = Workflow(
     obligations=obligations,
     cross_checks=(_check_overlap,),
 )
-
-
-# -- commands ----------------------------------------------------------------------------------
-
-def new(session, *, person, kind, start, end, reason=None, certificate=None, note=None) -> str:
-    if not start or not end:
-        raise BadInput("a leave needs --start and --end", "e.g. --start 2026-11-25T09:00 --end 2026-11-25T18:00")
-    session.roster.require(person)
-    begin = parse_instant(start, session.tz, what="--start")
-    finish = parse_instant(end, session.tz, what="--end", end_of_day=True)
-    if finish <= begin:
-        raise BadInput(f"--end {end} is not after --start {start}", "give the range in order")
-    fields = {"person": person, "kind": kind, "start": format_instant(begin, session.tz),
-              "end": format_instant(finish, session.tz)}
-    if reason:
-        fields["reason"] = reason
-    if certificate:
-        fields["certificate"] = certificate
-    return actions.create(session, "leave", fields, note=note)
-
-
-def approve(session, ref, *, note=None) -> str:
-    actor = session.actor
-
-    def prepare(current):
-        done = (current.get("approvals") or []) + [{"by": actor.id}]
-        enough = not needs_manager(current, session.policy) or manager_reached(done, session.roster, session.policy)
-        return "approved" if enough else "requested"
-
-    def effect(doc, entry):
-        doc.setdefault("approvals", [])
-        doc["approvals"].append({"by": actor.id, "at": entry["at"]})
-        if entry["to"] == "requested":
-            entry["note"] = entry.get("note") or "approved at this level; goes on up the chain"
-
-    return actions.transition(session, "leave", ref, "approve", prepare=prepare, effect=effect, note=note)
-
-
-
-def certify(session, ref, *, certificate: str, note=None) -> str:
-    if not certificate or not certificate.strip():
-        raise BadInput("--certificate must name the medical certificate (a path or a reference)")
-
-    def effect(doc, entry):
-        doc["certificate"] = certificate.strip()
-
-    return actions.transition(session, "leave", ref, "certify", effect=effect, note=note)
-
-
-WORKFLOW.commands.update({"approve": approve})

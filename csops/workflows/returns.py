@@ -7,19 +7,14 @@ received, vendor notes never exceed the defective quantity, a return is refunded
 from __future__ import annotations
 
 import datetime as dt
-import re
-import secrets
 from collections import Counter
 
-from csops import actions
 from csops.engine import Guard, Obligation, Transition, Workflow
-from csops.errors import BadInput, Refused
-from csops.schema import Enum, Instant, List, Map, Number, PersonRef, Str, decimals_of
-from csops.store import ID_ALPHABET
+from csops.schema import Enum, Instant, List, Map, Money, Number, PersonRef, Str
 from csops.timeutil import format_instant, try_instant
+from csops.vocab import ITEM_RESULTS as RESULTS, RESOLUTIONS, RETURN_KINDS as KINDS
+from csops.workflows.common import AMEND
 
-KINDS = ("self", "transit", "refused")
-RESULTS = ("good", "defective", "mixed")
 AFTER_QC = ("qc_checked", "refunded", "exchanged", "closed")
 
 
@@ -34,12 +29,17 @@ def _qc_guard(step) -> str | None:
     return None
 
 
+def already_refunded(rec: dict, before: int | None = None) -> bool:
+    """A return is refunded at most once: was it, before history entry `before` (default: ever)?"""
+    history = (rec.get("history") or [])[:before]
+    return any(isinstance(e, dict) and e.get("to") == "refunded" for e in history)
+
+
 def _refund_guard(step) -> str | None:
     refund = step.rec.get("refund")
     if not isinstance(refund, dict) or refund.get("amount") is None:
         return "a refund needs an amount (--amount)"
-    refunds = sum(1 for e in step.rec.get("history") or [] if e.get("to") == "refunded")
-    if refunds > 1:
+    if already_refunded(step.rec, step.index):
         return "a return is refunded at most once"
     return None
 
@@ -62,25 +62,56 @@ REFUND = Guard("BAD_REFUND", _refund_guard)
 RESHIP = Guard("NO_TRACKING", _reship_guard)
 VENDOR = Guard("BAD_VENDOR_NOTE", _vendor_guard)
 
+# -- effects ---------------------------------------------------------------------------------------
+
+def _qc_check(doc, entry, params) -> None:
+    """params["verdicts"]: SKU → (good, defective), one per item (csops.commands.returns.judge)."""
+    for item in doc["items"]:
+        good, bad = params["verdicts"][item["sku"]]
+        item["result"] = "good" if bad == 0 else "defective" if good == 0 else "mixed"
+        item["good"], item["defective"] = good, bad
+
+
+def _refund(doc, entry, params) -> None:
+    doc["refund"] = {"amount": params["amount"], "at": entry["at"]}
+
+
+def _reship(doc, entry, params) -> None:
+    doc["tracking"] = params["tracking"]
+
+
+def _vendor(doc, entry, params) -> None:
+    doc.setdefault("vendor_notes", [])
+    doc["vendor_notes"].append({"note": params["number"], "supplier": params["supplier"], "at": entry["at"],
+                                "by": entry["by"], "items": params["items"]})
+    entry["note"] = entry.get("note") or f"退厂单 {params['number']} → {params['supplier']}"
+
+
 TRANSITIONS = (
-    Transition("request", (), "requested"),
-    Transition("approve", ("requested",), "approved", when=_kind("self"),
+    Transition("request", (), ("requested",)),
+    Transition("approve", ("requested",), ("approved",), when=_kind("self"),
                why_not="only a self-return is approved; in-transit and refused parcels go straight to the warehouse"),
-    Transition("receive", ("approved",), "received", when=_kind("self")),
-    Transition("receive", ("requested",), "received", when=_kind("transit", "refused"),
+    Transition("receive", ("approved",), ("received",), when=_kind("self")),
+    Transition("receive", ("requested",), ("received",), when=_kind("transit", "refused"),
                why_not="a self-return must be approved by customer service before the warehouse receives it"),
-    Transition("inspect", ("received",), "inspected", when=_kind("self", "refused"),
+    Transition("inspect", ("received",), ("inspected",), when=_kind("self", "refused"),
                why_not="an in-transit parcel is re-shipped, not inspected"),
-    Transition("qc_check", ("inspected",), "qc_checked", guards=(QC,), when=_kind("self"),
-               why_not="only self-returns go through the QC check"),
-    Transition("refund", ("qc_checked",), "refunded", guards=(REFUND,), when=_kind("self")),
-    Transition("refund", ("inspected",), "refunded", guards=(REFUND,), when=_kind("refused"),
-               why_not="a self-return is refunded only after the QC check"),
-    Transition("exchange", ("qc_checked",), "exchanged", when=_kind("self")),
-    Transition("reship", ("received",), "reshipped", guards=(RESHIP,), when=_kind("transit"),
-               why_not="only in-transit parcels are re-shipped"),
-    Transition("close", ("refunded", "exchanged", "reshipped"), "closed"),
-    *(Transition("vendor", (state,), state, guards=(VENDOR,)) for state in AFTER_QC),
+    Transition("qc_check", ("inspected",), ("qc_checked",), guards=(QC,), when=_kind("self"),
+               why_not="only self-returns go through the QC check", sets=("items",), effect=_qc_check,
+               needs=("verdicts",), command="return move ID qc_checked --item SKU=good|defective"),
+    Transition("refund", ("qc_checked",), ("refunded",), guards=(REFUND,), when=_kind("self"), sets=("refund",),
+               effect=_refund, needs=("amount",), command="return move ID refunded --amount X"),
+    Transition("refund", ("inspected",), ("refunded",), guards=(REFUND,), when=_kind("refused"),
+               why_not="a self-return is refunded only after the QC check", sets=("refund",), effect=_refund,
+               needs=("amount",), command="return move ID refunded --amount X"),
+    Transition("exchange", ("qc_checked",), ("exchanged",), when=_kind("self")),
+    Transition("reship", ("received",), ("reshipped",), guards=(RESHIP,), when=_kind("transit"),
+               why_not="only in-transit parcels are re-shipped", sets=("tracking",), effect=_reship,
+               needs=("tracking",), command="return move ID reshipped --tracking T"),
+    Transition("close", ("refunded", "exchanged", "reshipped"), ("closed",)),
+    Transition("vendor", AFTER_QC, (), stays=True, guards=(VENDOR,), sets=("vendor_notes",), effect=_vendor,
+               needs=("number",), command="return vendor --supplier S ID"),
+    AMEND,
 )
 
 
@@ -99,6 +130,12 @@ def defective(rec: dict) -> Counter:
         if isinstance(item, dict) and isinstance(item.get("defective"), int):
             out[item.get("sku")] += item["defective"]
     return out
+
+
+def awaiting_vendor(rec: dict) -> dict[str, int]:
+    """Defective items not yet on a vendor note 退厂单: SKU → quantity still owed to the vendor."""
+    sent = sent_to_vendor(rec)
+    return {sku: qty - sent.get(sku, 0) for sku, qty in defective(rec).items() if qty - sent.get(sku, 0) > 0}
 
 
 def _check_quantities(rec, ctx, out, path):
@@ -123,8 +160,7 @@ def _check_quantities(rec, ctx, out, path):
             out.add(path, "QUANTITY", f"vendor notes send back {qty} × {sku} but only {have.get(sku, 0)} are defective",
                     key=("vendor_notes",))
     refund = rec.get("refund")
-    if isinstance(refund, dict) and rec.get("status") not in ("refunded", "closed") and not any(
-            e.get("to") == "refunded" for e in rec.get("history") or []):
+    if isinstance(refund, dict) and rec.get("status") not in ("refunded", "closed") and not already_refunded(rec):
         out.add(path, "BAD_REFUND", "refund is filled in but the return was never refunded", key=("refund",))
 
 
@@ -197,8 +233,7 @@ def late_steps(rec: dict, ctx) -> list[tuple[str, dt.datetime, dt.datetime, str]
 
 def computed(rec: dict, ctx) -> dict:
     steps = due_steps(rec, ctx)
-    sent = sent_to_vendor(rec)
-    awaiting = {sku: qty - sent.get(sku, 0) for sku, qty in defective(rec).items() if qty - sent.get(sku, 0) > 0}
+    awaiting = awaiting_vendor(rec)
     return {
         "due": format_instant(steps[0].due, ctx.tz) if steps else None,
         "waiting_for": steps[0].what if steps else None,
@@ -208,9 +243,7 @@ def computed(rec: dict, ctx) -> dict:
 
 
 WORKFLOW = Workflow(
-    type="return", prefix="R", folder="returns", label="退货",
-    states=("requested", "approved", "received", "inspected", "qc_checked", "refunded", "exchanged",
-            "reshipped", "closed"),
+    type="return",
     transitions=TRANSITIONS,
     notes={("closed", "refunded"): "nothing moves backwards; a closed return is final"},
     fields={
@@ -222,9 +255,8 @@ WORKFLOW = Workflow(
             "result": Enum(values=RESULTS), "good": Number(integer=True, minimum=0),
             "defective": Number(integer=True, minimum=0)})),
         "reason": Str(),
-        "resolution": Enum(values=("refund", "exchange")),
-        "refund": Map(fields={"amount": Number(required=True, positive=True, decimals=2),
-                              "at": Instant(required=True)}),
+        "resolution": Enum(values=RESOLUTIONS),
+        "refund": Map(fields={"amount": Money(required=True, positive=True), "at": Instant(required=True)}),
         "tracking": Str(),
         "vendor_notes": List(item=Map(fields={
             "note": Str(required=True), "supplier": Str(required=True), "at": Instant(required=True),
@@ -236,159 +268,3 @@ WORKFLOW = Workflow(
     obligations=due_steps,
     record_checks=(_check_quantities,),
 )
-
-
-# -- commands ----------------------------------------------------------------------------------
-
-_ITEM = re.compile(r"^(?P<sku>[^:=\s]+):(?P<qty>-?\d+)$")
-
-
-def parse_items(values: list[str]) -> list[dict]:
-    items, seen = [], set()
-    for value in values:
-        match = _ITEM.match(value.strip())
-        if not match:
-            raise BadInput(f"--item {value!r}: write SKU:QTY, e.g. --item A100:2")
-        qty = int(match["qty"])
-        if qty <= 0:
-            raise BadInput(f"--item {value!r}: the quantity must be a positive whole number")
-        if match["sku"] in seen:
-            raise BadInput(f"--item {match['sku']} is given twice", "give each SKU once with its total")
-        seen.add(match["sku"])
-        items.append({"sku": match["sku"], "qty": qty})
-    if not items:
-        raise BadInput("a return needs at least one --item SKU:QTY")
-    return items
-
-
-def new(session, *, kind, order, customer, items, reason=None, resolution=None, note=None) -> str:
-    fields = {"kind": kind, "order": order, "customer": customer, "items": parse_items(items)}
-    if reason:
-        fields["reason"] = reason
-    if resolution:
-        fields["resolution"] = resolution
-    return actions.create(session, "return", fields, note=note)
-
-
-def _parse_judgements(values: list[str]) -> dict[str, dict]:
-    """--item SKU=good | SKU=defective | SKU=good:2,defective:1"""
-    out = {}
-    for value in values:
-        if "=" not in value:
-            raise BadInput(f"--item {value!r}: at the QC check write SKU=good, SKU=defective or SKU=good:2,defective:1")
-        sku, verdict = value.split("=", 1)
-        counts = {}
-        for part in verdict.split(","):
-            name, _, number = part.partition(":")
-            if name not in ("good", "defective") or (number and not number.isdigit()):
-                raise BadInput(f"--item {value!r}: the verdict must be good or defective (optionally with counts)")
-            counts[name] = int(number) if number else None
-        out[sku] = counts
-    return out
-
-
-def move(session, ref, state, *, items=(), amount=None, tracking=None, note=None) -> str:
-    """`return move ID STATE` with what each step needs."""
-    judgements = _parse_judgements(list(items)) if items else {}
-    if items and state != "qc_checked":
-        raise BadInput("--item SKU=good|defective belongs to the QC check (return move ID qc_checked)")
-    if amount is not None and state != "refunded":
-        raise BadInput("--amount belongs to the refund (return move ID refunded)")
-    if tracking is not None and state != "reshipped":
-        raise BadInput("--tracking belongs to the re-ship (return move ID reshipped)")
-    if amount is not None:
-        try:
-            value = float(amount)
-        except ValueError:
-            raise BadInput(f"--amount {amount!r} is not a number") from None
-        if not value > 0 or value == float("inf") or decimals_of(amount) > 2:
-            raise BadInput(f"--amount {amount}: a refund is a positive amount with at most two decimals")
-    if tracking is not None and not tracking.strip():
-        raise BadInput("--tracking must not be empty")
-
-    def prepare(current):
-        if state == "qc_checked":
-            known = {i.get("sku"): i for i in current.get("items") or []}
-            unknown = sorted(set(judgements) - set(known))
-            if unknown:
-                raise BadInput(f"--item {unknown[0]}: not an item of return {current.get('id')} "
-                               f"(items: {', '.join(map(str, known))})")
-            missing = sorted(set(known) - set(judgements))
-            if missing:
-                raise Refused(f"return {current.get('id')}: the QC check must judge every item; missing "
-                              f"{', '.join(map(str, missing))}")
-        if state == "refunded" and (current.get("refund") or any(
-                e.get("to") == "refunded" for e in current.get("history") or [])):
-            raise Refused(f"return {current.get('id')} was already refunded; a return is refunded at most once")
-        return None
-
-    def effect(doc, entry):
-        if state == "qc_checked":
-            for item in doc["items"]:
-                counts = dict(judgements[item["sku"]])
-                qty = item["qty"]
-                if len(counts) == 1:
-                    name = next(iter(counts))
-                    counts = {name: counts[name] if counts[name] is not None else qty}
-                good = counts.get("good", qty - (counts.get("defective") or 0))
-                bad = counts.get("defective", qty - (counts.get("good") or 0))
-                if good is None or bad is None or good + bad != qty:
-                    raise Refused(f"return {doc['id']}: {item['sku']}: good + defective must equal the {qty} received")
-                item["result"] = "good" if bad == 0 else "defective" if good == 0 else "mixed"
-                item["good"], item["defective"] = good, bad
-        if state == "refunded":
-            doc["refund"] = {"amount": round(float(amount), 2) if "." in str(amount) else int(amount),
-                             "at": entry["at"]}
-        if state == "reshipped" and tracking:
-            doc["tracking"] = tracking.strip()
-
-    action = _action_for(session, state)
-    return actions.transition(session, "return", ref, action, target=state, prepare=prepare, effect=effect, note=note)
-
-
-def _action_for(session, state: str) -> str:
-    wf = session.workflow("return")
-    names = {t.action for t in wf.transitions if t.target == state and t.sources and t.action != "vendor"}
-    if not names:
-        raise BadInput(f"{state!r} is not a state a return moves to", f"states: {', '.join(wf.states[1:])}")
-    return sorted(names)[0]
-
-
-def vendor(session, *, supplier: str, refs: list[str], note=None) -> tuple[str, list[dict]]:
-    """Issue one return-to-vendor note (退厂单) for defective items not yet sent back."""
-    if not supplier.strip():
-        raise BadInput("--supplier must not be empty")
-    if refs:
-        candidates = [session.store.read("return", session.store.locate(r, "return")[1]) for r in refs]
-    else:
-        candidates = session.ctx.records("return")
-    at = session.stamp()
-    number = f"V-{session.now.astimezone(session.tz):%Y%m%d}-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(4))
-    lines, steps = [], []
-    for rec in candidates:
-        data = rec.data or {}
-        if data.get("status") not in AFTER_QC:
-            if refs:
-                raise Refused(f"return {data.get('id')} is {data.get('status')}: only returns past the QC check "
-                              "have defective stock to send back")
-            continue
-        sent = sent_to_vendor(data)
-        owed = [{"sku": sku, "qty": qty - sent.get(sku, 0)} for sku, qty in defective(data).items()
-                if qty - sent.get(sku, 0) > 0]
-        if not owed:
-            if refs:
-                raise Refused(f"return {data.get('id')} has no defective items waiting for a vendor note")
-            continue
-        lines.extend({"return": data["id"], **line} for line in owed)
-
-        def effect(doc, entry, owed=owed):
-            doc.setdefault("vendor_notes", [])
-            doc["vendor_notes"].append({"note": number, "supplier": supplier, "at": at, "by": session.actor.id,
-                                        "items": owed})
-            entry["note"] = entry.get("note") or f"退厂单 {number} → {supplier}"
-
-        steps.append((data["id"], "vendor", data.get("status"), effect, note, None, None))
-    if not steps:
-        raise Refused("no defective items are waiting for a vendor note")
-    actions.transition_many(session, "return", steps)
-    return number, lines

@@ -7,15 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from csops import actions
 from csops.engine import Guard, Obligation, Transition, Workflow
-from csops.errors import BadInput, Refused
-from csops.schema import Bool, Enum, Instant, List, Map, Number, PersonRef, Spec, Str
-from csops.timeutil import format_instant, parse_instant, try_instant
-
-KINDS = ("complaint", "inquiry", "feedback")
-CHANNELS = ("phone", "email", "chat", "visit", "letter", "other")
-OUTCOMES = ("reached", "unreachable")
+from csops.schema import Bool, Enum, Instant, List, Map, Number, PersonRef, RecordRef, Spec, Str
+from csops.timeutil import format_instant, try_instant
+from csops.vocab import CHANNELS, CLOSURES, OUTCOMES, TICKET_KINDS as KINDS
+from csops.workflows.common import AMEND
 
 
 class Level(Spec):
@@ -74,6 +70,14 @@ def _close_guard(step) -> str | None:
             f"satisfied callback since its resolution")
 
 
+def callback_target(attempt: dict, policy) -> str:
+    """Where a callback leads (004): unreachable → still resolved; reached and satisfied → closed;
+    reached and not satisfied → back to routed (客户不满意继续督导)."""
+    if attempt.get("outcome") == "unreachable":
+        return "resolved"
+    return "closed" if _sat(attempt) >= policy.section("tickets")["close_min_satisfaction"] else "routed"
+
+
 def _callback_guard(step) -> str | None:
     """A callback step must be backed by a callback made at that moment, with a matching outcome."""
     at = step.entry.get("at")
@@ -81,14 +85,12 @@ def _callback_guard(step) -> str | None:
     if not made:
         return f"history[{step.index}] records a callback but callbacks has no attempt at {at}"
     callback = made[-1]
-    minimum = step.ctx.policy.section("tickets")["close_min_satisfaction"]
-    target = step.transition.target
-    if callback.get("outcome") == "unreachable":
-        expected = "resolved"
-    else:
-        expected = "closed" if _sat(callback) >= minimum else "routed"
+    expected, target = callback_target(callback, step.ctx.policy), step.entry.get("to")
     if target != expected:
-        return f"a callback with outcome {callback.get('outcome')} and satisfaction {callback.get('satisfaction')} leads to {expected}, not {target}"
+        return (f"a callback with outcome {callback.get('outcome')} and satisfaction {callback.get('satisfaction')} "
+                f"leads to {expected}, not {target}")
+    if target == "closed":
+        return _close_guard(step)
     return None
 
 
@@ -97,28 +99,89 @@ def _sat(callback: dict) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def _clear_due(doc, entry) -> None:
+def closure_for(rec: dict, policy) -> str:
+    """How a ticket closes: a complaint satisfied or unreachable; anything else resolved."""
+    if not _is_complaint(rec):
+        return "resolved"
+    reached = [c for c in rec.get("callbacks") or [] if isinstance(c, dict) and c.get("outcome") == "reached"]
+    minimum = policy.section("tickets")["close_min_satisfaction"]
+    return "satisfied" if reached and _sat(reached[-1]) >= minimum else "unreachable"
+
+
+# -- effects: (document, new entry, parameters) → None ------------------------------------------
+
+def _clear_due(doc) -> None:
     """A reopening restarts the clock: an explicit deadline set before it no longer applies."""
     if "due" in doc:
         del doc["due"]
+
+
+def _route(doc, entry, params) -> None:
+    for key in ("department", "assignee", "due"):
+        if params.get(key):
+            doc[key] = params[key]
+            entry[key] = params[key]
+
+
+def _reopen(doc, entry, params) -> None:
+    _clear_due(doc)
+
+
+def _callback(doc, entry, params) -> None:
+    attempt = {"at": entry["at"], "by": entry["by"], "outcome": params["outcome"]}
+    for key in ("satisfaction", "note"):
+        if params.get(key) is not None:
+            attempt[key] = params[key]
+    doc.setdefault("callbacks", [])
+    doc["callbacks"].append(attempt)
+    if entry["to"] == "closed":
+        doc["closure"] = "satisfied"
+    if entry["to"] == "routed":
+        _clear_due(doc)
+
+
+def _close(doc, entry, params) -> None:
+    doc["closure"] = params["closure"]
+
+
+def _escalate(doc, entry, params) -> None:
+    record = {"at": entry["at"], "by": entry["by"], "from_level": params["from_level"],
+              "to_level": params["to_level"], "reported_to": params["reported_to"]}
+    if params.get("skipped"):
+        record.update({"emergency": True, "skipped": params["skipped"], "report_after": params["report_after"]})
+    doc["level"] = params["to_level"]
+    doc.setdefault("escalations", [])
+    doc["escalations"].append(record)
+    entry["note"] = entry.get("note") or params["summary"]
+
+
+def _void(doc, entry, params) -> None:
+    if params.get("duplicate_of"):
+        doc["duplicate_of"] = params["duplicate_of"]
+        entry["duplicate_of"] = params["duplicate_of"]
 
 
 CLOSE = Guard("CALLBACK_REQUIRED", _close_guard)
 CALLBACK = Guard("BAD_CALLBACK", _callback_guard)
 
 TRANSITIONS = (
-    Transition("register", (), "registered"),
-    Transition("route", ("registered", "routed"), "routed"),
-    Transition("resolve", ("routed",), "resolved"),
-    Transition("resolve", ("registered",), "resolved", when=lambda r: not _is_complaint(r),
+    Transition("register", (), ("registered",)),
+    Transition("route", ("registered", "routed"), ("routed",), sets=("department", "assignee", "due"),
+               effect=_route, needs=("department",), command="ticket route ID --to-dept D"),
+    Transition("resolve", ("routed",), ("resolved",)),
+    Transition("resolve", ("registered",), ("resolved",), when=lambda r: not _is_complaint(r),
                why_not="complaints must be routed before they are resolved (投诉分流)"),
-    Transition("reopen", ("resolved",), "routed", effect=_clear_due),
-    Transition("close", ("resolved",), "closed", guards=(CLOSE,)),
-    Transition("callback", ("resolved",), "resolved", guards=(CALLBACK,)),
-    Transition("callback", ("resolved",), "closed", guards=(CALLBACK, CLOSE)),
-    Transition("callback", ("resolved",), "routed", guards=(CALLBACK,), effect=_clear_due),
-    Transition("escalate", ("registered",), "registered"),
-    Transition("escalate", ("routed",), "routed"),
+    Transition("reopen", ("resolved",), ("routed",), sets=("due",), effect=_reopen),
+    Transition("close", ("resolved",), ("closed",), guards=(CLOSE,), sets=("closure",), effect=_close,
+               complete=lambda rec, params, ctx: {**params, "closure": closure_for(rec, ctx.policy)}),
+    Transition("callback", ("resolved",), ("resolved", "closed", "routed"), guards=(CALLBACK,),
+               sets=("callbacks", "closure", "due"), effect=_callback, needs=("outcome",),
+               choose=lambda rec, params, ctx: callback_target(params, ctx.policy),
+               command="ticket callback ID --outcome reached|unreachable"),
+    Transition("escalate", ("registered", "routed"), (), stays=True, sets=("level", "escalations"),
+               effect=_escalate, needs=("to_level",), command="ticket escalate ID"),
+    Transition("void", ("registered", "routed"), ("voided",), sets=("duplicate_of",), effect=_void),
+    AMEND,
 )
 
 NOTES = {
@@ -126,6 +189,7 @@ NOTES = {
                                            else "a ticket must be resolved before it closes"),
     ("routed", "closed"): "a ticket must be resolved before it closes",
     ("closed", "routed"): "a closed ticket is final; register a new one",
+    ("voided", "routed"): "a voided ticket is final; register a new one",
 }
 
 
@@ -263,8 +327,7 @@ def computed(rec: dict, ctx) -> dict:
 
 
 WORKFLOW = Workflow(
-    type="ticket", prefix="T", folder="tickets", label="工单",
-    states=("registered", "routed", "resolved", "closed"),
+    type="ticket",
     transitions=TRANSITIONS,
     notes=NOTES,
     fields={
@@ -276,7 +339,8 @@ WORKFLOW = Workflow(
         "department": Str(),
         "assignee": PersonRef(),
         "due": Instant(),
-        "closure": Enum(values=("satisfied", "unreachable", "resolved")),
+        "closure": Enum(values=CLOSURES),
+        "duplicate_of": RecordRef(),
         "callbacks": List(item=Map(fields={
             "at": Instant(required=True), "by": PersonRef(required=True),
             "outcome": Enum(required=True, values=OUTCOMES),
@@ -291,123 +355,3 @@ WORKFLOW = Workflow(
     obligations=obligations,
     record_checks=(_check_callbacks, _check_escalations),
 )
-
-
-# -- commands (library calls; the CLI only parses and renders) --------------------------------
-
-def new(session, *, kind, channel, level, customer, contact, summary, note=None) -> str:
-    level = level or "normal"
-    fields = {"kind": kind, "channel": channel, "level": level,
-              "customer": {"name": customer, **({"contact": contact} if contact else {})}, "summary": summary}
-    return actions.create(session, "ticket", fields, note=note)
-
-
-def route(session, ref, *, department, assignee=None, due=None, note=None) -> str:
-    if assignee:
-        session.roster.require(assignee)
-    due_text = format_instant(parse_instant(due, session.tz, what="--due"), session.tz) if due else None
-    if due_text and parse_instant(due_text, session.tz) <= session.now:
-        raise BadInput(f"--due {due} is not in the future", "give a deadline after --now")
-
-    def effect(doc, entry):
-        doc["department"] = department
-        if assignee:
-            doc["assignee"] = assignee
-        if due_text:
-            doc["due"] = due_text
-        entry["department"] = department
-        if assignee:
-            entry["assignee"] = assignee
-        if due_text:
-            entry["due"] = due_text
-
-    return actions.transition(session, "ticket", ref, "route", effect=effect, note=note)
-
-
-def resolve(session, ref, *, note=None) -> str:
-    return actions.transition(session, "ticket", ref, "resolve", note=note)
-
-
-def callback(session, ref, *, outcome, satisfaction=None, note=None) -> str:
-    if outcome not in OUTCOMES:
-        raise BadInput(f"--outcome must be reached or unreachable, not {outcome!r}")
-    if outcome == "reached" and satisfaction is None:
-        raise BadInput("--outcome reached needs --satisfaction 1-5 (5 高度满意 … 1 极不满意)")
-    if outcome == "unreachable" and satisfaction is not None:
-        raise BadInput("--satisfaction only applies to a reached callback")
-    if satisfaction is not None and not 1 <= satisfaction <= 5:
-        raise BadInput(f"--satisfaction must be 1 to 5, not {satisfaction}")
-    tickets = session.policy.section("tickets")
-    at = session.stamp()
-    attempt = {"at": at, "by": session.actor.id, "outcome": outcome}
-    if satisfaction is not None:
-        attempt["satisfaction"] = satisfaction
-    if note:
-        attempt["note"] = note
-
-    def prepare(current):
-        if outcome == "unreachable":
-            return "resolved"
-        return "closed" if satisfaction >= tickets["close_min_satisfaction"] else "routed"
-
-    def effect(doc, entry):
-        doc.setdefault("callbacks", [])
-        doc["callbacks"].append(attempt)
-        if entry["to"] == "closed":
-            doc["closure"] = "satisfied"
-        if entry["to"] == "routed":
-            _clear_due(doc, entry)
-
-    return actions.transition(session, "ticket", ref, "callback", prepare=prepare, effect=effect, note=note)
-
-
-def escalate(session, ref, *, emergency=False, to=None, note=None) -> str:
-    actor = session.actor
-    levels = list(session.policy.section("tickets").get("levels") or [])
-    chain = session.roster.chain_above(actor.id)
-    if not chain:
-        raise Refused(f"{actor.id} has nobody to report to (no reports_to in the roster)")
-    target = session.roster.require(to) if to else (chain[1] if emergency and len(chain) > 1 else chain[0])
-    if target.id not in [p.id for p in chain]:
-        raise Refused(f"{target.id} is not above {actor.id} in the reporting chain")
-    skipped = [p.id for p in chain[: [p.id for p in chain].index(target.id)]]
-    if skipped and not emergency:
-        raise Refused(f"reporting to {target.id} skips {', '.join(skipped)}: 逐级上报 — use --emergency "
-                      "to skip a level (it is flagged for after-the-fact reporting)")
-
-    def prepare(current):
-        level = current.get("level") or levels[0]
-        if level not in levels or levels.index(level) + 1 >= len(levels):
-            raise Refused(f"ticket {current.get('id')} is already at the highest level ({level})")
-        return None
-
-    def effect(doc, entry):
-        level = doc.get("level") or levels[0]
-        new_level = levels[levels.index(level) + 1]
-        record = {"at": entry["at"], "by": actor.id, "from_level": level, "to_level": new_level,
-                  "reported_to": target.id}
-        if skipped:
-            record.update({"emergency": True, "skipped": skipped, "report_after": chain[0].id})
-        doc["level"] = new_level
-        doc.setdefault("escalations", [])
-        doc["escalations"].append(record)
-        entry["note"] = entry.get("note") or f"{level} → {new_level}, reported to {target.id}" + (
-            " (emergency: report to " + chain[0].id + " afterwards)" if skipped else "")
-
-    return actions.transition(session, "ticket", ref, "escalate", prepare=prepare, effect=effect, note=note)
-
-
-def close(session, ref, *, note=None) -> str:
-    minimum = session.policy.section("tickets")["close_min_satisfaction"]
-
-    def effect(doc, entry):
-        if doc.get("kind") == "complaint":
-            reached = [c for c in doc.get("callbacks") or [] if c.get("outcome") == "reached"]
-            doc["closure"] = "satisfied" if reached and _sat(reached[-1]) >= minimum else "unreachable"
-        else:
-            doc["closure"] = "resolved"
-
-    return actions.transition(session, "ticket", ref, "close", effect=effect, note=note)
-
-
-WORKFLOW.commands.update({"close": close})

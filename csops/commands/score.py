@@ -1,0 +1,115 @@
+"""Score commands 考核: record an event, and derive the events the records already prove."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from csops import actions
+from csops.errors import BadInput, Refused
+from csops.money import money_text, parse_money
+from csops.timeutil import month_bounds, parse_date, try_instant
+from csops.workflows import leave as leave_wf
+from csops.workflows import returns as returns_wf
+from csops.workflows import ticket as ticket_wf
+from csops.workflows.score import fine_in_range
+
+
+def add(session, *, person=None, code, date=None, fine=None, minutes=None, ref=None, note=None,
+        derived=False) -> str:
+    catalog = session.policy.catalog()
+    code = (code or "").strip().upper()
+    rule = catalog.get(code)
+    if rule is None:
+        raise Refused(f"unknown score code {code!r}", f"codes: {', '.join(sorted(catalog))}")
+    if person:
+        session.roster.require(person)
+    day = parse_date(date, what="--date") if date else session.now.astimezone(session.tz).date()
+    if fine is not None:
+        amount = parse_money(fine, what="--fine", positive=False)
+        bounds = rule.get("fine")
+        if not bounds:
+            raise Refused(f"{code} carries no fine in the catalog")
+        if not fine_in_range(amount, bounds):
+            raise Refused(f"{code} fine must be between {bounds[0]} and {bounds[1]} yuan, not {fine}")
+        fine = money_text(amount)
+    elif rule.get("fine"):
+        fine = money_text(parse_money(rule["fine"][0], positive=False))   # omitted: the lower bound
+    if minutes is not None and minutes < 0:
+        raise BadInput("--minutes must not be negative")
+    if ref:
+        ref = session.store.locate(ref)[1].stem
+    fields = {"code": code, "date": day.isoformat()}
+    if person:
+        fields["person"] = person
+    for key, value in (("minutes", minutes), ("fine", fine), ("ref", ref), ("note", note)):
+        if value is not None:
+            fields[key] = value
+    if derived:
+        fields["derived"] = True
+    return actions.create(session, "score", fields)
+
+
+
+def derive(session, period: str) -> list[str]:
+    """Record the events the records already prove, for one month, in one commit: late complaint
+    callbacks (FOLLOWUP_LATE), inquiries resolved late (MESSAGE_LATE), returns refunded /
+    exchanged / re-shipped late (SHIP_LATE), leave that counts as absence (ABSENT). Each is dated
+    when it happened and carries `ref`; an event derived before (even if revoked since) is not
+    derived again."""
+    first, last = month_bounds(period)
+    ctx, tz = session.ctx, session.tz
+    allowed = session.policy.permission("score", "record")
+    if not session.policy.role_matches(session.actor.role, allowed):
+        raise Refused(f"{session.actor.id} ({session.actor.role}) may not record score events "
+                      f"(allowed: {', '.join(allowed)})")
+
+    def in_period(moment) -> str | None:
+        day = moment.astimezone(tz).date()
+        return day.isoformat() if first <= day <= last else None
+
+    found = []
+    for rec in ctx.records("ticket"):
+        data = rec.data if isinstance(rec.data, dict) else {}
+        who = data.get("assignee") or data.get("created_by")
+        for callback, due in ticket_wf.late_callbacks(data, ctx):
+            day = in_period(try_instant(callback.get("at"), tz))
+            if day:
+                found.append({"person": who, "code": "FOLLOWUP_LATE", "date": day, "ref": data["id"],
+                              "note": f"回访 {callback.get('at')}，应于 {due.isoformat(timespec='minutes')} 前"})
+        if data.get("kind") == "inquiry":
+            for entry, at, due, _ in ticket_wf.resolutions(data, ctx):
+                day = in_period(at)
+                if day and due is not None and at > due:
+                    found.append({"person": who, "code": "MESSAGE_LATE", "date": day, "ref": data["id"],
+                                  "note": f"处理于 {entry.get('at')}，应于 {due.isoformat(timespec='minutes')} 前"})
+    for rec in ctx.records("return"):
+        data = rec.data if isinstance(rec.data, dict) else {}
+        for what, due, done, by in returns_wf.late_steps(data, ctx):
+            day = in_period(done)
+            if day:
+                found.append({"person": by, "code": "SHIP_LATE", "date": day, "ref": data["id"],
+                              "note": f"{what} {done.isoformat(timespec='minutes')}，应于 {due.isoformat(timespec='minutes')} 前"})
+    end = min(session.now, dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=tz))
+    as_of = ctx.as_of(end)
+    for rec in ctx.records("leave"):
+        data = rec.data if isinstance(rec.data, dict) else {}
+        start = try_instant(data.get("start"), tz)
+        if start is None:
+            continue
+        days = leave_wf.absence_days(data, as_of)
+        day = in_period(start) or (first.isoformat() if start.astimezone(tz).date() < first else None)
+        if days and day:
+            found.append({"person": data.get("person"), "code": "ABSENT", "date": day, "ref": data["id"],
+                          "days": days, "note": f"请假 {data['id']} 未获批准或缺病假证明"})
+    existing = {(e.get("code"), e.get("ref"), e.get("person"), e.get("date"))
+                for e in (r.data for r in ctx.records("score") if isinstance(r.data, dict)) if e.get("derived")}
+    new = []
+    for event in found:
+        key = (event["code"], event["ref"], event["person"], event["date"])
+        if key in existing or event["code"] not in session.policy.catalog() or not event["person"]:
+            continue
+        existing.add(key)
+        new.append({**event, "derived": True})
+    if not new:
+        return []
+    return actions.create_many(session, "score", new, subject=f"score: derive {period} ({len(new)} events)")

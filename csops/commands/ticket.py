@@ -1,0 +1,86 @@
+"""Ticket commands 工单: register, route, resolve, call back, escalate, close, void."""
+
+from __future__ import annotations
+
+from csops import actions
+from csops.errors import BadInput, Refused
+from csops.timeutil import format_instant, parse_instant
+from csops.vocab import OUTCOMES
+
+
+def new(session, *, kind, channel, level, customer, contact, summary, note=None) -> str:
+    level = level or "normal"
+    fields = {"kind": kind, "channel": channel, "level": level,
+              "customer": {"name": customer, **({"contact": contact} if contact else {})}, "summary": summary}
+    return actions.create(session, "ticket", fields, note=note)
+
+
+def route(session, ref, *, department, assignee=None, due=None, note=None) -> str:
+    if not (department or "").strip():
+        raise BadInput("--to-dept must name the department that will handle it")
+    if assignee:
+        session.roster.require(assignee)
+    due_text = format_instant(parse_instant(due, session.tz, what="--due"), session.tz) if due else None
+    if due_text and parse_instant(due_text, session.tz) <= session.now:
+        raise BadInput(f"--due {due} is not in the future", "give a deadline after --now")
+    params = {"department": department, "assignee": assignee, "due": due_text}
+    return actions.transition(session, "ticket", ref, "route", params=params, note=note)
+
+
+def resolve(session, ref, *, note=None) -> str:
+    return actions.transition(session, "ticket", ref, "resolve", note=note)
+
+
+def callback(session, ref, *, outcome, satisfaction=None, note=None) -> str:
+    if outcome not in OUTCOMES:
+        raise BadInput(f"--outcome must be reached or unreachable, not {outcome!r}")
+    if outcome == "reached" and satisfaction is None:
+        raise BadInput("--outcome reached needs --satisfaction 1-5 (5 高度满意 … 1 极不满意)")
+    if outcome == "unreachable" and satisfaction is not None:
+        raise BadInput("--satisfaction only applies to a reached callback")
+    if satisfaction is not None and not 1 <= satisfaction <= 5:
+        raise BadInput(f"--satisfaction must be 1 to 5, not {satisfaction}")
+    params = {"outcome": outcome, "satisfaction": satisfaction, "note": note}
+    return actions.transition(session, "ticket", ref, "callback", params=params, note=note)
+
+
+def escalate(session, ref, *, emergency=False, to=None, note=None) -> str:
+    """逐级上报: one level up, reported to the escalating person's superior (further up only with
+    --emergency, flagged for reporting afterwards)."""
+    actor = session.actor
+    levels = list(session.policy.section("tickets").get("levels") or [])
+    chain = session.roster.chain_above(actor.id)
+    if not chain:
+        raise Refused(f"{actor.id} has nobody to report to (no reports_to in the roster)")
+    target = session.roster.require(to) if to else (chain[1] if emergency and len(chain) > 1 else chain[0])
+    if target.id not in [p.id for p in chain]:
+        raise Refused(f"{target.id} is not above {actor.id} in the reporting chain")
+    skipped = [p.id for p in chain[: [p.id for p in chain].index(target.id)]]
+    if skipped and not emergency:
+        raise Refused(f"reporting to {target.id} skips {', '.join(skipped)}: 逐级上报 — use --emergency "
+                      "to skip a level (it is flagged for after-the-fact reporting)")
+    _, path = session.store.locate(ref, "ticket")
+    current = session.store.read("ticket", path).data or {}
+    level = current.get("level") or levels[0]
+    if level not in levels or levels.index(level) + 1 >= len(levels):
+        raise Refused(f"ticket {current.get('id')} is already at the highest level ({level})")
+    new_level = levels[levels.index(level) + 1]
+    summary = f"{level} → {new_level}, reported to {target.id}" + (
+        f" (emergency: report to {chain[0].id} afterwards)" if skipped else "")
+    params = {"from_level": level, "to_level": new_level, "reported_to": target.id, "skipped": skipped,
+              "report_after": chain[0].id if skipped else None, "summary": summary}
+    return actions.transition(session, "ticket", ref, "escalate", params=params, note=note)
+
+
+def close(session, ref, *, note=None) -> str:
+    return actions.transition(session, "ticket", ref, "close", note=note)
+
+
+def void(session, ref, *, reason, duplicate_of=None) -> str:
+    """A duplicate or mistaken ticket (team lead or above): it owes nothing from now on."""
+    if not (reason or "").strip():
+        raise BadInput("--reason is required: say why the ticket is void")
+    if duplicate_of:
+        duplicate_of = session.store.locate(duplicate_of, "ticket")[1].stem
+    return actions.transition(session, "ticket", ref, "void", params={"duplicate_of": duplicate_of},
+                              note=reason.strip())

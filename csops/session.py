@@ -1,0 +1,91 @@
+"""One command's view of a records repository: the store, the policy, the roster, the clock and
+the acting person. Immutable: "the report as of last Tuesday" is `session.as_of(t)`, a new
+Session sharing what was already loaded, never a patched one.
+
+The clock is passed in by the CLI. `now` is the moment reports and deadlines are computed for;
+`clock()` is read by a mutation after it has taken the repository lock (it gives `now` when
+`--now` was given).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Callable
+
+from csops.engine import Context
+from csops.store import Store
+from csops.timeutil import format_instant
+from csops.workflows import WORKFLOWS
+
+_SHARED = ("policy", "roster", "git", "actor")   # what as_of() carries over: it does not depend on now
+
+
+@dataclass(frozen=True)
+class Session:
+    store: Store
+    now: dt.datetime
+    clock: Callable[[], dt.datetime] | None = None
+    as_person: str | None = None
+    debug: bool = False
+
+    @cached_property
+    def policy(self):
+        return self.store.policy()
+
+    @cached_property
+    def roster(self):
+        return self.store.roster()
+
+    @cached_property
+    def git(self):
+        from csops.gitlog import Git
+
+        return Git(self.store.root)
+
+    @cached_property
+    def actor(self):
+        from csops.people import resolve_actor
+
+        email = None if self.as_person else self.git.config("user.email")
+        return resolve_actor(self.roster, self.as_person, email)
+
+    @cached_property
+    def ctx(self) -> Context:
+        return Context(self.policy, self.roster, self.store, self.now, strict=self.debug)
+
+    @property
+    def tz(self):
+        return self.policy.tz
+
+    def stamp(self, moment: dt.datetime | None = None) -> str:
+        return format_instant(moment or self.now, self.tz)
+
+    def read_clock(self) -> dt.datetime:
+        """The time of a change: --now, or the real clock read at this moment."""
+        return self.clock().astimezone(self.tz) if self.clock is not None else self.now
+
+    def as_of(self, moment: dt.datetime) -> "Session":
+        """The same repository seen at another moment (records already read are shared)."""
+        other = dataclasses.replace(self, now=moment)
+        for name in _SHARED:
+            if name in self.__dict__:
+                other.__dict__[name] = self.__dict__[name]
+        if "ctx" in self.__dict__:
+            other.__dict__["ctx"] = self.ctx.as_of(moment)
+        return other
+
+    @classmethod
+    def open(cls, store: Store, *, now: str | None, real_clock: Callable[[], dt.datetime],
+             as_person: str | None = None, debug: bool = False) -> "Session":
+        """A session whose `now` is the --now text (read in the policy's time zone), or the real
+        clock; mutations read `real_clock` again after taking the lock unless --now was given."""
+        from csops.timeutil import parse_instant
+
+        first = cls(store, real_clock(), None if now else real_clock, as_person, debug)
+        return first.as_of(parse_instant(now, first.tz, what="--now") if now else first.now.astimezone(first.tz))
+
+    def workflow(self, rtype: str):
+        return WORKFLOWS[rtype]

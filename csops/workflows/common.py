@@ -1,0 +1,40 @@
+"""Rows every record type's table has: the correction `amend` (SPEC §9) — a history entry that
+names each field it changes with its old and new value, never a silent edit."""
+
+from __future__ import annotations
+
+from csops.engine import Guard, Transition
+from csops.vocab import UNAMENDABLE
+
+
+def _amend_guard(step) -> str | None:
+    changes = step.entry.get("changes")
+    if not isinstance(changes, dict) or not changes:
+        return f"history[{step.index}] is a correction without changes: {{FIELD: {{from: OLD, to: NEW}}}}"
+    for name, change in changes.items():
+        if name in UNAMENDABLE:
+            return f"{name} cannot be corrected (never: {', '.join(UNAMENDABLE)})"
+        if not isinstance(change, dict) or "to" not in change:
+            return f"changes.{name} must say from: OLD and to: NEW"
+    if step.entry.get("note") in (None, ""):
+        return "a correction needs its reason (--reason)"
+    subject = step.rec.get("person")
+    if subject and step.by == subject:
+        return f"{step.by} may not correct a record about themselves"
+    return None
+
+
+def _amend(doc, entry, params) -> None:
+    changes = {}
+    for name, new in params["set"].items():
+        old = doc.get(name)
+        if new is None:
+            doc.pop(name, None)
+        else:
+            doc[name] = new
+        changes[name] = {"from": old, "to": new}
+    entry["changes"] = changes
+
+
+AMEND = Transition("amend", ("*",), (), stays=True, guards=(Guard("BAD_CORRECTION", _amend_guard),),
+                   effect=_amend, needs=("set",), command="<type> amend ID --set FIELD=VALUE --reason R", named=True)
