@@ -1,18 +1,43 @@
-"""`validate --history`: replay the Git history of the records and report any commit that
-rewrites or drops earlier history entries, deletes a record, adds an entry whose `by` is not
-the commit's author, or makes an illegal transition / one by a role not allowed to make it.
+"""`validate --history`: replay the Git history of the records root and report every change that
+did not go through the rules (SPEC §8, §9), naming the commit and its author.
+
+Records: history is append-only (entries may be inserted in time order — an honest rebase or
+cherry-pick — but no existing entry changes or disappears); a merge keeps every entry of every
+parent (HISTORY_DROPPED); a new entry is made by the commit's author (BY_NOT_AUTHOR), is a legal
+step by an allowed role with its guards met; a field changes only through an entry whose
+workflow row declares it (FIELD_REWRITTEN); records are never deleted. The roster and the policy
+change only by people entitled to in the parent commit (ROSTER_CHANGE_NOT_ALLOWED,
+POLICY_CHANGE_NOT_ALLOWED); people are deactivated, never deleted. With `audit.require_signed`
+every later commit carries a good signature whose signer is its author; with
+`audit.clock_skew_hours` an entry's time must be near its commit's (unless marked backfill).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from csops import yamlio
 from csops.engine import check_record
-from csops.errors import BadInput
+from csops.errors import BadInput, CsopsError
+from csops.money import stored_amount
 from csops.problems import Problem, Problems
-from csops.vocab import FOLDERS
+from csops.vocab import ALLOWED_SIGNERS, FOLDERS, PEOPLE, POLICY
 from csops.workflows import WORKFLOWS
+
+MONEY_FIELDS = ("fine", "refund")
+
+
+@dataclass(frozen=True)
+class _Change:
+    """One file of one commit: its content there and in each parent (None: no such file)."""
+    commit: object
+    path: str            # from the Git root
+    rel: str             # from the records root
+    new: bytes | None
+    old: tuple           # per parent
 
 
 def replay(session, since: str | None = None) -> list[Problem]:
@@ -20,43 +45,281 @@ def replay(session, since: str | None = None) -> list[Problem]:
     if since:
         try:
             git.resolve(since)
-        except Exception:  # noqa: BLE001 - any git failure here means an unknown revision
+        except CsopsError:
             raise BadInput(f"--since {since}: not a known revision", "fetch it first, e.g. git fetch origin") from None
     if not since and git.run("rev-parse", "--is-shallow-repository").strip() == "true":
         raise BadInput("this clone is shallow: replaying all history needs every commit",
                        "run git fetch --unshallow, or limit the replay with --since REV")
     prefix = git.rel(store.root)
-    folders = FOLDERS
-    commits = git.commits_touching(prefix, since)
-    jobs, specs = [], []
+    prefix = "" if prefix == "." else prefix
+    signers = store.root / ALLOWED_SIGNERS
+    audit = session.policy.section("audit")
+    commits = git.commits_touching(prefix or ".", since,
+                                   signers=signers if audit.get("require_signed") and signers.exists() else None)
+    specs, wanted = [], []
     for commit in commits:
         for change in commit.changes:
-            rtype = _record_type(change.path, prefix, folders)
-            if rtype is None:
-                continue
-            # a merge is compared with every parent (a file new to one may come from the other)
-            parents = commit.parents if (change.status != "A" or len(commit.parents) > 1) else ()
-            old = [len(specs) + i for i, _ in enumerate(parents)]
-            specs.extend(f"{p}:{change.path}" for p in parents)
-            new = None
-            if change.status != "D":
-                new = len(specs)
-                specs.append(f"{commit.sha}:{change.path}")
-            jobs.append((commit, change, rtype, old, new))
-    blobs = git.blobs(specs)
+            rel = change.path[len(prefix) + 1:] if prefix else change.path
+            wanted.append((commit, change.path, rel))
+            specs.append(f"{commit.sha}:{change.path}")
+            specs.extend(f"{parent}:{change.path}" for parent in commit.parents)
+    blobs = iter(git.blobs(specs))
+    changes = []
+    for commit, path, rel in wanted:
+        new = next(blobs)
+        changes.append(_Change(commit, path, rel, new, tuple(next(blobs) for _ in commit.parents)))
+    auditor = _Auditor(session, prefix)
     out = Problems()
-    for commit, change, rtype, old_idx, new_idx in jobs:
-        _check_change(session, commit, change, rtype, [_history(blobs[i]) for i in old_idx],
-                      _parse(blobs[new_idx]) if new_idx is not None else None, out)
+    for change in changes:
+        auditor.check(change, out)
+    if audit.get("require_signed"):
+        auditor.check_signatures(commits, out)
     return out.items
 
 
-def _record_type(path: str, prefix: str, folders: dict) -> str | None:
-    rel = path[len(prefix) + 1:] if prefix not in ("", ".") and path.startswith(prefix + "/") else path
-    top = rel.split("/", 1)[0]
-    if top in folders and rel.endswith(".yaml") and not Path(rel).name.startswith("."):
-        return folders[top]
-    return None
+class _Auditor:
+    def __init__(self, session, prefix: str):
+        self.session, self.git, self.prefix = session, session.git, prefix
+        self.roster = session.roster
+        self.ctx = session.ctx
+
+    def who(self, commit) -> tuple[object, str]:
+        """The person a commit's author is (by e-mail), and how to name the author."""
+        person = self.roster.by_author(commit.author)
+        return person, person.id if person else f"{commit.author.name} <{commit.author.email}>"
+
+    def check(self, change: _Change, out: Problems) -> None:
+        top = change.rel.split("/", 1)[0]
+        if top in FOLDERS and change.rel.endswith(".yaml") and not Path(change.rel).name.startswith("."):
+            self.check_record(change, FOLDERS[top], out)
+        elif top == PEOPLE and change.rel.endswith(".yaml"):
+            self.check_person(change, out)
+        elif change.rel in (POLICY, ALLOWED_SIGNERS):
+            self.check_policy(change, out)
+
+    # -- records -----------------------------------------------------------------------------------
+
+    def check_record(self, change: _Change, rtype: str, out: Problems) -> None:
+        commit, path = change.commit, change.path
+        _, author = self.who(commit)
+        if change.new is None:
+            if any(old is not None for old in change.old):
+                out.add(path, "RECORD_DELETED", f"{author} deletes a record; records are never deleted (close, void "
+                        "or revoke it instead)", commit=commit.sha)
+            return
+        new_data = _parse(change.new)
+        if new_data is None or not isinstance(new_data.get("history"), list):
+            return  # unreadable at that commit; the working-tree check reports what is still wrong
+        new = new_data["history"]
+        new_keys = [_key(e) for e in new]
+        merge = len(commit.parents) > 1
+        in_any_parent = set()
+        for parent, old_blob in zip(commit.parents, change.old):
+            old_data = _parse(old_blob)
+            if old_data is None or not isinstance(old_data.get("history"), list):
+                continue
+            old_keys = [_key(e) for e in old_data["history"]]
+            in_any_parent.update(old_keys)
+            self.check_kept(change, old_keys, new, new_keys, merge, parent, out)
+            added = [e for e, k in zip(new, new_keys) if k not in set(old_keys) and isinstance(e, dict)]
+            self.check_fields(change, rtype, old_data, new_data, added, parent if merge else None, out)
+        fresh = [(i, e) for i, (e, k) in enumerate(zip(new, new_keys)) if k not in in_any_parent and isinstance(e, dict)]
+        self.check_entries(change, rtype, new_data, fresh, out)
+
+    def check_kept(self, change, old_keys, new, new_keys, merge, parent, out) -> None:
+        """Every entry of the parent is still there, in its order; inserted ones keep time order."""
+        commit, path = change.commit, change.path
+        _, author = self.who(commit)
+        present = set(new_keys)
+        missing = [i for i, k in enumerate(old_keys) if k not in present]
+        if missing:
+            if merge:
+                out.add(path, "HISTORY_DROPPED", f"the merge by {author} drops {len(missing)} history "
+                        f"entr{'y' if len(missing) == 1 else 'ies'} of parent {parent[:10]} (first: history[{missing[0]}])",
+                        "merge with the csops merge driver (git config merge.csops.driver …), never keep one side only",
+                        commit=commit.sha)
+            else:
+                out.add(path, "HISTORY_REWRITTEN", f"{author} rewrites or drops history entry {missing[0]} "
+                        "(history is append-only: add a new entry instead)", commit=commit.sha,
+                        key=("history", missing[0]))
+            return
+        positions = [new_keys.index(k) for k in old_keys]
+        if positions != sorted(positions):
+            out.add(path, "HISTORY_REWRITTEN", f"{author} reorders history entries", commit=commit.sha)
+            return
+        if merge:
+            return
+        kept = set(positions)
+        tz = self.ctx.tz
+        times = [_at(e, tz) for e in new]
+        for i in range(len(new)):
+            if i in kept or times[i] is None:
+                continue
+            before = next((times[j] for j in range(i - 1, -1, -1) if times[j] is not None), None)
+            after = next((times[j] for j in range(i + 1, len(new)) if j in kept and times[j] is not None), None)
+            if (before and times[i] < before) or (after and times[i] > after):
+                out.add(path, "HISTORY_REWRITTEN", f"{author} inserts history[{i}] out of time order",
+                        "entries are kept in the order they happened", commit=commit.sha, key=("history", i))
+
+    def check_fields(self, change, rtype, old_data, new_data, added, parent, out) -> None:
+        """A field changes only through an added entry whose row declares it."""
+        wf = WORKFLOWS[rtype]
+        allowed = set()
+        for entry in added:
+            row = wf.find(entry.get("from"), entry.get("to"), entry.get("action"), new_data)
+            if row is not None:
+                allowed.update(row.fields_set(entry))
+        _, author = self.who(change.commit)
+        for name in sorted(set(old_data) | set(new_data), key=str):
+            if name in ("history", "status") or name in allowed:
+                continue
+            before, after = old_data.get(name), new_data.get(name)
+            if _same(name, before, after):
+                continue
+            against = f" (against parent {parent[:10]})" if parent else ""
+            out.add(change.path, "FIELD_REWRITTEN",
+                    f"{author} changes {name} of {new_data.get('id')}: {_show(before)} → {_show(after)}{against}, "
+                    "with no history entry that may set it",
+                    f"a correction is an entry: csops {rtype} amend ID --set {name}=VALUE --reason R",
+                    commit=change.commit.sha, key=(name,))
+
+    def check_entries(self, change, rtype, new_data, fresh, out) -> None:
+        """Entries this commit made: by its author, legal, by an allowed role, guards met, on time."""
+        commit, path = change.commit, change.path
+        person, author = self.who(commit)
+        wf = WORKFLOWS[rtype]
+        makers = {e.get("by") for _, e in fresh}
+        squash = len(commit.parents) == 1 and len(makers) > 1
+        skew = self.session.policy.section("audit").get("clock_skew_hours")
+        for index, entry in fresh:
+            by = entry.get("by")
+            if person is None or person.id != by:
+                hint = ("several people's entries in one commit: a squash merge? merge without squashing "
+                        "(git merge --no-ff) so each entry keeps its author's commit") if squash else \
+                    "make the change as that person: csops --as PERSON …"
+                out.add(path, "BY_NOT_AUTHOR", f"history[{index}] is by {by} but the commit's author is {author}",
+                        hint, commit=commit.sha, key=("history", index, "by"))
+            step_problems = Problems()
+            check_record(new_data, wf, self.ctx, step_problems, path, only_step=index)
+            for problem in step_problems:
+                if problem.key[:2] == ("history", index):
+                    out.add(path, problem.code, problem.message, problem.hint, key=problem.key, commit=commit.sha)
+            if skew and not entry.get("backfill"):
+                self.check_clock(change, index, entry, float(skew), out)
+
+    def check_clock(self, change, index, entry, skew: float, out) -> None:
+        at, committed = _at(entry, self.ctx.tz), _instant(change.commit.committed)
+        if at is None or committed is None:
+            return
+        late = (committed - at).total_seconds() / 3600
+        if at > committed + dt.timedelta(minutes=5) or late > skew:
+            what = "after its commit" if at > committed else f"{late:.1f} h before its commit"
+            out.add(change.path, "CLOCK_SKEW", f"history[{index}] at {entry.get('at')} is {what} "
+                    f"({change.commit.committed}; audit.clock_skew_hours {skew:g})",
+                    "record late entries with --backfill REASON (supervisor and above)", commit=change.commit.sha,
+                    key=("history", index, "at"))
+
+    # -- roster and policy -------------------------------------------------------------------------
+
+    def check_person(self, change: _Change, out: Problems) -> None:
+        commit, path = change.commit, change.path
+        if not commit.parents:
+            return                                   # the root commit (csops init) sets up
+        parent = commit.parents[0]
+        roster = self.roster_at(parent)
+        if not roster:
+            return                                   # the first person added to an empty roster
+        person, author = self.who(commit)
+        old, new = _parse(change.old[0]), _parse(change.new)
+        subject = Path(change.rel).stem
+        if change.new is None:
+            out.add(path, "PERSON_DELETED", f"{author} deletes {subject} from the roster; people are never deleted",
+                    f"make them inactive: csops person set {subject} --active false", commit=commit.sha)
+        role = roster.get(person.id).role if person and roster.get(person.id) else None
+        policy = self.policy_at(parent) or self.session.policy
+        allowed = policy.permission("person_add" if change.old[0] is None else "person_edit")
+        if role is None or not policy.role_matches(role, allowed):
+            out.add(path, "ROSTER_CHANGE_NOT_ALLOWED", f"{author} ({role or 'not in the roster'}) changes the roster "
+                    f"(allowed: {', '.join(map(str, allowed)) or 'nobody'} in the commit before)",
+                    "roster changes are made with csops person add/set by a supervisor or above", commit=commit.sha)
+            return
+        if person and subject == person.id and isinstance(old, dict) and isinstance(new, dict):
+            own = [k for k in ("role", "reports_to", "active") if old.get(k) != new.get(k)]
+            if own:
+                out.add(path, "ROSTER_CHANGE_NOT_ALLOWED", f"{author} changes their own {', '.join(own)}",
+                        "nobody changes their own role, chain or active", commit=commit.sha)
+
+    def check_policy(self, change: _Change, out: Problems) -> None:
+        commit = change.commit
+        if not commit.parents:
+            return
+        parent = commit.parents[0]
+        policy = self.policy_at(parent)
+        if policy is None:
+            return                                   # no usable policy before: nothing to hold it to
+        person, author = self.who(commit)
+        roster = self.roster_at(parent)
+        role = roster.get(person.id).role if person and roster.get(person.id) else None
+        allowed = policy.permission("policy_edit")
+        if role is None or not policy.role_matches(role, allowed):
+            out.add(change.path, "POLICY_CHANGE_NOT_ALLOWED", f"{author} ({role or 'not in the roster'}) changes "
+                    f"{change.rel} (allowed: {', '.join(map(str, allowed)) or 'nobody'} in the commit before)",
+                    "permissions.policy_edit says who may change the policy", commit=commit.sha)
+
+    @lru_cache(maxsize=256)
+    def roster_at(self, rev: str):
+        from csops.people import Person, Roster
+
+        folder = f"{self.prefix}/{PEOPLE}" if self.prefix else PEOPLE
+        paths = [p for p in self.git.files_under(rev, folder) if p.endswith(".yaml")]
+        people = {}
+        for blob in self.git.blobs([f"{rev}:{p}" for p in paths]):
+            data = _parse(blob)
+            if data and data.get("id"):
+                people[str(data["id"])] = Person.from_data(data)
+        return Roster(people)
+
+    @lru_cache(maxsize=256)
+    def policy_at(self, rev: str):
+        from csops.policy import check_text
+
+        path = f"{self.prefix}/{POLICY}" if self.prefix else POLICY
+        blob = self.git.blobs([f"{rev}:{path}"])[0]
+        if blob is None:
+            return None
+        try:
+            return check_text(blob, path)
+        except CsopsError:
+            return None
+
+    # -- signatures --------------------------------------------------------------------------------
+
+    def check_signatures(self, commits, out: Problems) -> None:
+        """Every commit after the one that turned audit.require_signed on carries a good signature
+        by its author (the allowed signers are records/allowed_signers)."""
+        path = f"{self.prefix}/{POLICY}" if self.prefix else POLICY
+        firsts = [c.parents[0] for c in commits if c.parents]
+        ids = dict(zip(firsts, self.git.object_ids([f"{p}:{path}" for p in firsts])))
+        required = {}
+        for commit in commits:
+            blob = ids.get(commit.parents[0]) if commit.parents else None
+            if blob not in required:
+                policy = self.policy_at(commit.parents[0]) if blob else None
+                required[blob] = bool(policy and policy.section("audit").get("require_signed"))
+            if not required[blob]:
+                continue
+            _, author = self.who(commit)
+            where = f"{self.prefix or '.'}"
+            if commit.signature in ("N", ""):
+                out.add(where, "UNSIGNED_COMMIT", f"commit by {author} is not signed (audit.require_signed)",
+                        "configure signing: git config user.signingkey KEY; git config gpg.format ssh; "
+                        "git config commit.gpgsign true", commit=commit.sha)
+            elif commit.signature not in ("G", "U"):
+                out.add(where, "BAD_SIGNATURE", f"commit by {author} has a signature Git cannot verify "
+                        f"({commit.signature})", "is the signer in records/allowed_signers?", commit=commit.sha)
+            elif commit.signer.lower() != commit.author.email.lower():
+                out.add(where, "SIGNER_NOT_AUTHOR", f"commit by {author} is signed by {commit.signer}",
+                        "each person signs their own commits", commit=commit.sha)
 
 
 def _parse(blob: bytes | None):
@@ -69,58 +332,38 @@ def _parse(blob: bytes | None):
     return data if isinstance(data, dict) else None
 
 
-def _history(blob: bytes | None) -> list | None:
-    data = _parse(blob)
-    if data is None or not isinstance(data.get("history"), list):
-        return None
-    return data["history"]
-
-
 def _key(entry) -> str:
-    return repr(sorted(entry.items())) if isinstance(entry, dict) else repr(entry)
+    return repr(sorted(entry.items(), key=lambda kv: str(kv[0]))) if isinstance(entry, dict) else repr(entry)
 
 
-def _check_change(session, commit, change, rtype, old_histories, new_data, out: Problems) -> None:
-    path, sha = change.path, commit.sha
-    if change.status == "D":
-        out.add(path, "RECORD_DELETED", "deletes a record; records are never deleted (close or revoke it instead)",
-                commit=sha)
-        return
-    if new_data is None or not isinstance(new_data.get("history"), list):
-        return  # unreadable at that commit; the working-tree check reports what is still wrong
-    new = new_data["history"]
-    new_keys = [_key(e) for e in new]
-    parent_keys = set()
-    merge = len(commit.parents) > 1
-    for old in old_histories:
-        if old is None:
-            continue
-        old_keys = [_key(e) for e in old]
-        parent_keys.update(old_keys)
-        if merge:
-            missing = [k for k in old_keys if k not in set(new_keys)]
-            if missing:
-                out.add(path, "HISTORY_REWRITTEN", f"the merge drops {len(missing)} history "
-                        f"entr{'y' if len(missing) == 1 else 'ies'} of a parent", commit=sha)
-        elif new_keys[: len(old_keys)] != old_keys:
-            first = next((i for i, (a, b) in enumerate(zip(old_keys, new_keys)) if a != b), len(new_keys))
-            out.add(path, "HISTORY_REWRITTEN", f"rewrites or drops history entry {first} "
-                    "(history is append-only: add a new entry instead)", commit=sha, key=("history", first))
-    author = session.roster.by_author(commit.author)
-    wf = WORKFLOWS[rtype]
-    for index, entry in enumerate(new):
-        if new_keys[index] in parent_keys or not isinstance(entry, dict):
-            continue
-        by = entry.get("by")
-        if author is None or author.id != by:
-            who = author.id if author else f"{commit.author.name} <{commit.author.email}>"
-            out.add(path, "BY_NOT_AUTHOR", f"history[{index}] is by {by} but the commit's author is {who}",
-                    "make the change as that person: csops --as PERSON …", commit=sha, key=("history", index, "by"))
-        step_problems = Problems()
-        check_record(new_data, wf, session.ctx, step_problems, path, only_step=index)
-        for problem in step_problems:
-            if problem.key[:2] == ("history", index):
-                out.add(path, problem.code, problem.message, problem.hint, key=problem.key, commit=sha)
+def _at(entry, tz):
+    from csops.timeutil import try_instant
+
+    return try_instant(entry.get("at"), tz) if isinstance(entry, dict) else None
+
+
+def _instant(text: str):
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _same(name: str, before, after) -> bool:
+    """Equal, counting a round-1 number amount and its decimal string as the same money."""
+    if before == after:
+        return True
+    if name == "fine":
+        return stored_amount(before) is not None and stored_amount(before) == stored_amount(after)
+    if name == "refund" and isinstance(before, dict) and isinstance(after, dict):
+        return ({k: v for k, v in before.items() if k != "amount"} == {k: v for k, v in after.items() if k != "amount"}
+                and stored_amount(before.get("amount")) == stored_amount(after.get("amount")))
+    return False
+
+
+def _show(value) -> str:
+    text = repr(value) if not isinstance(value, str) else value
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def merge_problems(tree: list[Problem], history: list[Problem]) -> list[Problem]:
@@ -135,3 +378,4 @@ def merge_problems(tree: list[Problem], history: list[Problem]) -> list[Problem]
             keys.add(key)
             unique.append(problem)
     return kept + unique
+

@@ -12,7 +12,15 @@ from csops.templates import template_text
 from csops.vocab import POLICY
 
 GITATTRIBUTES_LINE = "{records}/**/*.yaml merge=csops"
-MERGE_DRIVER = "csops merge-file %O %A %B %P"
+
+
+def merge_driver_command() -> str:
+    """The driver as Git runs it: this interpreter by its absolute path, so it works whatever PATH
+    git has (an IDE, a GUI client, a server hook)."""
+    import shlex
+    import sys
+
+    return f"{shlex.quote(sys.executable)} -m csops merge-file %O %A %B %P"
 
 
 def holidays_for(country: str, year: int) -> tuple[dict[str, str], dict[str, str]]:
@@ -98,7 +106,7 @@ def init_repo(directory: Path, today: dt.date, *, country: str = "CN", with_ci: 
 def register_merge_driver(git: Git) -> None:
     """The one-line git config each clone needs (git does not copy config when cloning)."""
     git.run("config", "merge.csops.name", "csops record merge (history entries united by time)")
-    git.run("config", "merge.csops.driver", MERGE_DRIVER)
+    git.run("config", "merge.csops.driver", merge_driver_command())
 
 
 def ci_files(root: Path) -> dict[Path, str]:

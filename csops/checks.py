@@ -164,6 +164,24 @@ def check_interrupted_writes(tree: Tree, out: Problems) -> None:
                 "run csops recover")
 
 
+@check
+def check_merges(tree: Tree, out: Problems) -> None:
+    """Files a merge left conflicted in the index, and a clone without the merge driver."""
+    if tree.git is None:
+        return
+    from csops.bootstrap import merge_driver_command
+
+    prefix = tree.git.rel(tree.store.root)
+    for path in tree.git.unmerged("" if prefix == "." else prefix):
+        out.add(tree.store.display(tree.git.root / path), "UNMERGED", "left conflicted by a merge, rebase or cherry-pick",
+                f"register the merge driver (git config merge.csops.driver '{merge_driver_command()}'), then "
+                "git checkout -m FILE and commit; or resolve it by hand and git add it", line=1)
+    if not tree.git.config("merge.csops.driver"):
+        out.add(tree.store.display(tree.git.root / ".git" / "config"), "NO_MERGE_DRIVER",
+                "this clone has no csops merge driver: a merge of two edits to one record will conflict",
+                f"git config merge.csops.driver '{merge_driver_command()}'")
+
+
 def resolve_lines(problems: list[Problem]) -> list[Problem]:
     """Turn key paths into line numbers (each file parsed once, only files with problems)."""
     texts: dict[str, bytes | None] = {}

@@ -84,6 +84,13 @@ def _run(args: list[str], *, cwd, env: dict | None = None, stdin: bytes | None =
         raise NotFound("git is not installed (or not on PATH)", "install git 2.34 or newer") from None
 
 
+def merge_file(ours: Path, base: Path, theirs: Path) -> bool:
+    """Git's own three-way text merge into `ours` (for files that are not records); True when clean."""
+    done = _run(["merge-file", "-L", "ours", "-L", "base", "-L", "theirs", str(ours), str(base), str(theirs)],
+                cwd=Path(ours).parent)
+    return done.returncode == 0
+
+
 @dataclass(frozen=True)
 class Author:
     name: str
@@ -110,7 +117,10 @@ class CommitInfo:
     sha: str
     parents: tuple[str, ...]
     author: Author
-    changes: tuple[FileChange, ...]
+    changes: tuple[FileChange, ...]    # against the first parent; a merge: every path changed against any parent
+    committed: str = ""                # committer date, ISO
+    signature: str = ""                # %G? (G good, B bad, N none, …) when asked for
+    signer: str = ""                   # the signer's principal (%GS) when asked for
 
 
 class Git:
@@ -291,33 +301,63 @@ class Git:
         return self.run("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").strip()
 
 
-    def commits_touching(self, prefix: str, since: str | None) -> list[CommitInfo]:
-        """Commits (parents before children) that change files under `prefix`, each with its
-        file changes against its first parent. `since` limits the walk to REV..HEAD."""
+    def commits_touching(self, prefix: str, since: str | None, *, signers: Path | None = None) -> list[CommitInfo]:
+        """Commits (parents before children) that change files under `prefix`, each with its file
+        changes: against its first parent, or for a merge every path that differs from any parent.
+        `since` limits the walk to REV..HEAD; `signers` (an SSH allowed-signers file) also asks Git
+        to verify each commit's signature."""
         if not self.has_commits():
             return []
         revs = [f"{since}..HEAD"] if since else ["HEAD"]
         sep, end = "\x1f", "\x1e"
-        out = self.run("log", "--reverse", "--topo-order", "--full-history", "--no-renames", "--raw",
-                       "--no-abbrev", f"--format={end}%H{sep}%P{sep}%an{sep}%ae", *revs, "--", prefix)
+        fields = ["%H", "%P", "%an", "%ae", "%cI"] + (["%G?", "%GS"] if signers else [])
+        config = ["-c", f"gpg.ssh.allowedSignersFile={signers}"] if signers else []
+        out = self.run(*config, "log", "--reverse", "--topo-order", "--full-history", "--no-renames", "--raw", "--root",
+                       "--no-abbrev", f"--format={end}{sep.join(fields)}", *revs, "--", prefix)
         commits = []
         for chunk in out.split(end):
             chunk = chunk.strip("\n")
             if not chunk:
                 continue
             header, *lines = chunk.split("\n")
-            sha, parents, name, email = header.split(sep)
+            sha, parents, name, email, committed, *signed = header.split(sep)
             parents = tuple(parents.split())
-            if len(parents) > 1:  # git log shows no raw diff for merges: ask for it against parent 1
-                lines = self.run("diff-tree", "-r", "--no-renames", "--no-abbrev", parents[0], sha,
-                                 "--", prefix).splitlines()
-            changes = []
+            if len(parents) > 1:  # git log shows no raw diff for merges: ask for it against each parent
+                lines = [line for parent in parents for line in
+                         self.run("diff-tree", "-r", "--no-renames", "--no-abbrev", parent, sha, "--", prefix).splitlines()]
+            changes, seen = [], set()
             for line in lines:
                 if line.startswith(":") and "\t" in line:
                     meta, path = line.split("\t", 1)
-                    changes.append(FileChange(meta.split()[-1][0], path))
-            commits.append(CommitInfo(sha, parents, Author(name, email), tuple(changes)))
+                    if path not in seen:
+                        seen.add(path)
+                        changes.append(FileChange(meta.split()[-1][0] if len(parents) < 2 else "M", path))
+            commits.append(CommitInfo(sha, parents, Author(name, email), tuple(changes), committed,
+                                      *(signed + ["", ""])[:2]))
         return commits
+
+    def object_ids(self, specs: list[str]) -> list[str | None]:
+        """The ids of many `rev:path` objects through one `git cat-file --batch-check`."""
+        if not specs:
+            return []
+        done = _run(["cat-file", "--batch-check"], cwd=self.root, stdin="\n".join(specs).encode() + b"\n")
+        out = []
+        for line in done.stdout.decode("utf-8", "surrogateescape").splitlines()[:len(specs)]:
+            parts = line.split()
+            out.append(parts[0] if len(parts) >= 3 and parts[1] != "missing" else None)
+        return out + [None] * (len(specs) - len(out))
+
+    def files_under(self, rev: str, folder: str) -> list[str]:
+        """Paths of the files under `folder` at `rev`."""
+        done = _run(["ls-tree", "-r", "--name-only", "-z", rev, "--", folder], cwd=self.root)
+        return [p for p in done.stdout.decode("utf-8", "surrogateescape").split("\0") if p] if done.returncode == 0 else []
+
+    def unmerged(self, prefix: str) -> list[str]:
+        """Files left conflicted in the index by a merge, rebase or cherry-pick."""
+        done = _run(["ls-files", "-u", "-z", "--", prefix or "."], cwd=self.root)
+        paths = {item.split("\t", 1)[1] for item in done.stdout.decode("utf-8", "surrogateescape").split("\0")
+                 if "\t" in item}
+        return sorted(paths)
 
     def blobs(self, specs: list[str]) -> list[bytes | None]:
         """Contents of many `rev:path` objects through one `git cat-file --batch` process."""

@@ -50,6 +50,13 @@ def _analyse(rtype: str, rel: str, data: bytes, ctx: Context, workflows) -> Entr
     try:
         rec = yamlio.load(data)
     except yamlio.YamlError as exc:
+        marker = next((i + 1 for i, line in enumerate(data.splitlines()) if line.startswith((b"<<<<<<< ", b">>>>>>> "))),
+                      None)
+        if marker:
+            return Entry(rtype, rel, None, (("CONFLICT_MARKERS", "the file still has merge conflict markers",
+                                             "register the merge driver (see NO_MERGE_DRIVER / csops validate) and "
+                                             "git checkout -m FILE, or edit the file to one version", (), marker),),
+                         None, ())
         return Entry(rtype, rel, None, (("YAML", exc.message, exc.hint, (), exc.line or 1),), None, ())
     if not isinstance(rec, dict):
         return Entry(rtype, rel, None, (("BAD_RECORD", f"a {rtype} file must be a mapping of fields", None, (), 1),),

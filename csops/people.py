@@ -71,13 +71,11 @@ class Roster:
         return out
 
     def by_author(self, author: Author) -> Person | None:
-        """The person a Git author stands for: by email, else by id or name."""
+        """The person a Git author stands for: by e-mail only (a name is anyone's to type); a person
+        without e-mail commits as ID@csops.invalid."""
         email = (author.email or "").lower()
         for person in self.people.values():
-            if person.email and person.email.lower() == email:
-                return person
-        for person in self.people.values():
-            if email == f"{person.id}@csops.invalid" or author.name in (person.id, person.name):
+            if (person.email or f"{person.id}@csops.invalid").lower() == email:
                 return person
         return None
 

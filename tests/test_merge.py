@@ -124,7 +124,8 @@ def test_a_real_conflict_is_named_by_validate(repo, tmp_path):
     pulled = _git(b.root, "pull", "-q", "--no-edit", "origin", "HEAD")
     assert pulled.returncode != 0 and "CONFLICT" in pulled.stdout + pulled.stderr
     out = b.run("validate", code=1).stdout
-    assert f"{record_id}.yaml" in out and "YAML" in out
+    assert f"{record_id}.yaml:1: UNMERGED left conflicted by a merge" in out and "git checkout -m FILE" in out
+    assert "CONFLICT_MARKERS the file still has merge conflict markers" in out
 
 
 def test_entries_that_cannot_both_stand_are_united_and_named_by_validate(repo, tmp_path):
@@ -153,7 +154,10 @@ def test_init_registers_the_merge_driver_and_can_write_ci_templates(tmp_path):
     assert result.exit_code == 0, result.output
     root = tmp_path / "team"
     assert (root / ".gitattributes").read_text() == "records/**/*.yaml merge=csops\n"
-    assert _git(root, "config", "merge.csops.driver").stdout.strip() == "csops merge-file %O %A %B %P"
+    import sys
+
+    driver = _git(root, "config", "merge.csops.driver").stdout.strip()
+    assert driver == f"{sys.executable} -m csops merge-file %O %A %B %P"      # whatever PATH git has
     assert "csops validate" in (root / ".pre-commit-hooks.yaml").read_text()
     assert "entry: csops validate" in (root / ".pre-commit-config.yaml").read_text()
     assert "csops validate --history --since origin/main" in (root / ".github/workflows/csops.yml").read_text()

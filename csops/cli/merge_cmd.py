@@ -19,8 +19,9 @@ def merge_file(base, ours, theirs, name):
     result over OURS; exits 1 on a conflict.
 
     \b
-    Example (csops init registers it; for an existing clone, once):
-      git config merge.csops.driver "csops merge-file %O %A %B %P"
+    Example (csops init registers it; for an existing clone, once — csops validate prints the
+    exact command for your machine):
+      git config merge.csops.driver "python3 -m csops merge-file %O %A %B %P"
     """
     from csops.merge import merge_texts
     from csops.store import atomic_write
@@ -28,11 +29,9 @@ def merge_file(base, ours, theirs, name):
     texts = [p.read_text(encoding="utf-8") if p.exists() else "" for p in (base, ours, theirs)]
     result = merge_texts(*texts)
     if result is None:  # not a record: an ordinary three-way text merge
-        import subprocess
+        from csops.gitlog import merge_file
 
-        code = subprocess.run(["git", "merge-file", "-L", "ours", "-L", "base", "-L", "theirs",
-                               str(ours), str(base), str(theirs)], check=False).returncode
-        sys.exit(0 if code == 0 else 1)
+        sys.exit(0 if merge_file(ours, base, theirs) else 1)
     atomic_write(ours, result.text)
     if result.conflicts:
         click.echo(f"csops merge-file: {name or ours}: both sides changed {', '.join(result.conflicts)}", err=True)
