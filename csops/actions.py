@@ -39,6 +39,7 @@ def _writing(session: Session, build):
     with txn.repository_lock(git.git_dir):
         txn.refuse_leftovers(git.git_dir)
         now = session.read_clock()
+        _refuse_skew(session, now)
         changes, message, author, result = build(now)
         txn.commit_files(git, changes, message, author, now)
     return result
@@ -74,6 +75,8 @@ def create_many(session: Session, rtype: str, many: list[dict], *, note: str | N
             entry = {"at": at, "by": actor.id, "to": wf.initial}
             if note:
                 entry["note"] = note
+            if session.backfill:
+                entry["backfill"] = session.backfill
             doc["history"] = [entry]
             changes.append(txn.Change(path, _checked_text(session, wf, doc, path, step=0), None))
             ids.append(record_id)
@@ -129,8 +132,8 @@ def transition_many(session: Session, rtype: str, steps: list[Step]) -> list[str
                 entry["action"] = row.action
             if step.note:
                 entry["note"] = step.note
-            if step.backfill:
-                entry["backfill"] = step.backfill
+            if step.backfill or session.backfill:
+                entry["backfill"] = step.backfill or session.backfill
             if row.effect is not None:
                 row.effect(doc, entry, params)
             _convert_legacy_amounts(doc)
@@ -174,6 +177,21 @@ def save_file(session: Session, path: Path, text: str, message: str, author, *, 
         return [txn.Change(path, text, base)], message, author, path
 
     return _writing(session, build)
+
+
+def _refuse_skew(session: Session, now) -> None:
+    """With policy audit.clock_skew_hours, a change dated far from the real time is refused
+    unless it says it is a backfill (validate --history would report it as CLOCK_SKEW)."""
+    skew = session.policy.section("audit").get("clock_skew_hours")
+    if not skew or session.backfill or session.real_clock is None:
+        return
+    import datetime as dt
+
+    real = session.real_clock()
+    if now > real + dt.timedelta(minutes=5) or (real - now) > dt.timedelta(hours=float(skew)):
+        raise Refused(f"CLOCK_SKEW --now {format_instant(now, session.tz)} is {abs(real - now).total_seconds() / 3600:.1f} h "
+                      f"from the real time (audit.clock_skew_hours {skew})",
+                      "record it late with --backfill REASON (supervisor and above), or drop --now")
 
 
 def _checked_text(session: Session, wf: Workflow, doc, path: Path, step: int) -> str:

@@ -84,8 +84,11 @@ class _Auditor:
         self.ctx = session.ctx
 
     def who(self, commit) -> tuple[object, str]:
-        """The person a commit's author is (by e-mail), and how to name the author."""
+        """The person a commit's author is (by e-mail; in today's roster, or in the roster of the
+        commit's parent for someone since removed), and how to name the author."""
         person = self.roster.by_author(commit.author)
+        if person is None and commit.parents:
+            person = self.roster_at(commit.parents[0]).by_author(commit.author)
         return person, person.id if person else f"{commit.author.name} <{commit.author.email}>"
 
     def check(self, change: _Change, out: Problems) -> None:

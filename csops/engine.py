@@ -296,6 +296,10 @@ def _check_history(rec, history, wf, ctx, out, path, only_step):
             problem = role_problem(step, wf)
             if problem:
                 out.add(path, "ROLE_NOT_ALLOWED", problem, key=key + ("by",))
+            if entry.get("backfill") and step.person is not None and not ctx.policy.role_matches(
+                    step.person.role, ctx.policy.permission("backfill")):
+                out.add(path, "ROLE_NOT_ALLOWED", f"{step.person.id} ({step.person.role}) may not backfill an entry "
+                        f"(allowed: {', '.join(map(str, ctx.policy.permission('backfill')))})", key=key + ("backfill",))
             for guard in transition.guards:
                 reason = guard.check(step)
                 if reason:

@@ -103,7 +103,8 @@ class LogEntry:
     author: Author
     date: str
     subject: str
-    trailers: dict
+    committer: Author
+    signer: str | None = None     # the verified signer's principal, when signed and verifiable
 
 
 @dataclass(frozen=True)
@@ -179,8 +180,8 @@ class Git:
     def has_commits(self) -> bool:
         return self.head() is not None
 
-    def config(self, key: str) -> str | None:
-        done = _run(["config", "--get", key], cwd=self.root)
+    def config(self, key: str, kind: str | None = None) -> str | None:
+        done = _run(["config", *([f"--type={kind}"] if kind else []), "--get", key], cwd=self.root)
         return done.stdout.decode().strip() or None if done.returncode == 0 else None
 
     def committed_blob(self, path: Path, head: str | None = None) -> str | None:
@@ -215,6 +216,8 @@ class Git:
         if when is not None:
             env["GIT_AUTHOR_DATE"] = when.isoformat(timespec="seconds")
         args = ["commit-tree", tree, "-F", "-"] + (["-p", head] if head else [])
+        if self.config("commit.gpgsign", kind="bool") == "true":   # sign as `git commit` would (SSH or GPG)
+            args.append("-S")
         done = _run(args, cwd=self.root, env=env, stdin=message.encode())
         if done.returncode != 0 and b"tell me who you are" in done.stderr.lower():
             # a machine with no Git identity (CI): the committer is then csops itself
@@ -276,23 +279,21 @@ class Git:
             raise Conflict("git mktree wrote different trees than expected; nothing was committed")
         return made[""], before
 
-    def log_file(self, path: Path) -> list[LogEntry]:
-        """Every commit that touched the file, oldest first, with csops trailers parsed."""
+    def log_file(self, path: Path, signers: Path | None = None) -> list[LogEntry]:
+        """Every commit that touched the file, oldest first: author, committer and (with an SSH
+        allowed-signers file) the verified signer."""
         sep, end = "\x1f", "\x1e"
-        fmt = sep.join(["%H", "%an", "%ae", "%aI", "%s", "%(trailers:only,unfold)"]) + end
-        out = self.run("log", "--reverse", f"--format={fmt}", "--", self.rel(path))
+        fields = ["%H", "%an", "%ae", "%aI", "%s", "%cn", "%ce"] + (["%G?", "%GS"] if signers else [])
+        config = ["-c", f"gpg.ssh.allowedSignersFile={signers}"] if signers else []
+        out = self.run(*config, "log", "--reverse", f"--format={sep.join(fields)}{end}", "--", self.rel(path))
         entries = []
         for chunk in out.split(end):
             chunk = chunk.strip("\n")
             if not chunk:
                 continue
-            sha, name, email, date, subject, trailers = chunk.split(sep)
-            parsed = {}
-            for line in trailers.splitlines():
-                if ":" in line:
-                    key, value = line.split(":", 1)
-                    parsed[key.strip()] = value.strip()
-            entries.append(LogEntry(sha, Author(name, email), date, subject, parsed))
+            sha, name, email, date, subject, cname, cemail, *signed = chunk.split(sep)
+            signer = signed[1] if signed and signed[0] in ("G", "U") and signed[1] else None
+            entries.append(LogEntry(sha, Author(name, email), date, subject, Author(cname, cemail), signer))
         return entries
 
     # -- history replay -----------------------------------------------------------------------

@@ -30,6 +30,8 @@ class Session:
     clock: Callable[[], dt.datetime] | None = None
     as_person: str | None = None
     debug: bool = False
+    backfill: str | None = None          # entries of this change were recorded late, and why
+    real_clock: Callable[[], dt.datetime] | None = None   # the machine's clock, also under --now
 
     @cached_property
     def policy(self):
@@ -79,12 +81,17 @@ class Session:
 
     @classmethod
     def open(cls, store: Store, *, now: str | None, real_clock: Callable[[], dt.datetime],
-             as_person: str | None = None, debug: bool = False) -> "Session":
+             as_person: str | None = None, debug: bool = False, backfill: str | None = None) -> "Session":
         """A session whose `now` is the --now text (read in the policy's time zone), or the real
         clock; mutations read `real_clock` again after taking the lock unless --now was given."""
         from csops.timeutil import parse_instant
 
-        first = cls(store, real_clock(), None if now else real_clock, as_person, debug)
+        if backfill is not None and not backfill.strip():
+            from csops.errors import BadInput
+
+            raise BadInput("--backfill needs the reason the entry is recorded late")
+        first = cls(store, real_clock(), None if now else real_clock, as_person, debug,
+                    backfill.strip() if backfill else None, real_clock)
         return first.as_of(parse_instant(now, first.tz, what="--now") if now else first.now.astimezone(first.tz))
 
     def workflow(self, rtype: str):

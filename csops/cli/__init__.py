@@ -66,10 +66,12 @@ def _save_traceback() -> str:
               help="Act as this person (default: the roster person whose email is git user.email).")
 @click.option("--now", "now", metavar="ISO", envvar="CSOPS_NOW",
               help="The clock for new records, deadlines and reports (default: the real time).")
+@click.option("--backfill", "backfill", metavar="REASON", default=None,
+              help="Mark the entries of this change as recorded late, and why (supervisor or above).")
 @click.option("--version", is_flag=True, help="Show the version (with -v: the YAML loaders in use) and exit.")
 @click.option("-v", "--verbose", is_flag=True, help="With --version: show which YAML loaders are active.")
 @click.pass_context
-def cli(ctx, records, as_person, now, version, verbose):
+def cli(ctx, records, as_person, now, backfill, version, verbose):
     """csops — a customer-service department's records in Git.
 
     Tickets 工单, returns 退货, leave 请假 and score events 考核 are YAML files under
@@ -92,7 +94,7 @@ def cli(ctx, records, as_person, now, version, verbose):
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
         ctx.exit(0)
-    ctx.obj = Globals(records, as_person, now)
+    ctx.obj = Globals(records, as_person, now, backfill)
 
 
 def _register():

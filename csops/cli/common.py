@@ -17,6 +17,7 @@ class Globals:
     records: str | None
     as_person: str | None
     now: str | None
+    backfill: str | None = None
 
 
 def real_clock() -> dt.datetime:
@@ -35,7 +36,7 @@ def session(ctx: click.Context):
     store = Store(find_records_root(Path.cwd(), g.records))
     check_for_leftovers(store.root)
     sess = Session.open(store, now=g.now, real_clock=real_clock, as_person=g.as_person,
-                        debug=bool(os.environ.get("CSOPS_DEBUG")))
+                        debug=bool(os.environ.get("CSOPS_DEBUG")), backfill=g.backfill)
     ctx.call_on_close(lambda: _warn_skipped(sess))
     return sess
 

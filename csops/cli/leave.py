@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from csops.cli.common import note_option, session
-from csops.cli.records import action_command, type_group
+from csops.cli.records import action_command, amend_command, type_group
 
 leave = type_group("leave", "Leave 请假: personal 事假, sick 病假, special 特殊事假; approved level by level.",
                    "  csops leave new --person zhangsan --kind personal --start 2026-12-01T09:00 --end 2026-12-01T18:00")
@@ -73,5 +73,19 @@ def certify(ctx, record_id, certificate, note):
 
     click.echo(wf.certify(session(ctx), record_id, certificate=certificate, note=note))
 
+
+def _reschedule(ctx, record_id, *, reason, sets, start, end):
+    from csops.commands import leave as wf
+
+    if sets:
+        raise click.UsageError("give either --set (a supervisor's correction) or --start/--end (your new dates)")
+    click.echo(wf.reschedule(session(ctx), record_id, start=start, end=end, reason=reason))
+
+
+_amend = amend_command("leave", extra=_reschedule)
+_amend.help = ("Change a leave's dates (the requester: --start/--end; shortened it stays approved, longer or "
+               "moved it goes back up the chain), or correct a field (supervisor or above: --set).\n\n\b\n"
+               "Example:\n  csops --as zhangsan leave amend L-20261120-2M8XQA --end 2026-11-25T12:00 --reason 提前返岗")
+leave.add_command(_amend)
 
 COMMANDS = [leave]

@@ -21,7 +21,9 @@ def log(ctx, record_id, fmt, lang):
     from csops.reports.listing import record_log
 
     sess = session(ctx)
-    echo_rows(sess, record_log(sess, record_id), ["when", "by", "transition", "commit"], fmt, lang)
+    rows = record_log(sess, record_id)
+    columns = ["when", "by", "transition", "commit"] + [c for c in ("committer", "signer") if any(r[c] for r in rows)]
+    echo_rows(sess, rows, columns, fmt, lang)
 
 
 COMMANDS = [log]

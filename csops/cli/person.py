@@ -76,4 +76,26 @@ def show(ctx, person_id, fmt, lang):
     click.echo(render_object(data, fmt, lang_of(sess, lang)))
 
 
+@person.command("set")
+@click.argument("person_id")
+@click.option("--name", default=None)
+@click.option("--role", default=None)
+@click.option("--reports-to", "reports_to", default=None, help="Their new superior ('' for none: the top).")
+@click.option("--email", default=None)
+@click.option("--active", type=click.BOOL, default=None, help="false: they left (people are never deleted).")
+@click.pass_context
+def set_(ctx, person_id, name, role, reports_to, email, active):
+    """Change a person (supervisor or above; nobody changes their own role, chain or active).
+
+    \b
+    Example:
+      csops --as zhaozg person set lisi --role team_lead --reports-to zhaozg
+      csops --as zhaozg person set wangwu --active false
+    """
+    from csops.commands.person import set_person
+
+    click.echo(set_person(session(ctx), person_id, name=name, role=role, reports_to=reports_to, email=email,
+                          active=active))
+
+
 COMMANDS = [person]

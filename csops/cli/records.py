@@ -45,6 +45,9 @@ def type_group(rtype: str, summary: str, example: str) -> click.Group:
         rows, columns = list_records(sess, rtype, status, reveal=reveal, table=fmt != "json")
         echo_rows(sess, rows, columns, fmt, lang)
 
+    if rtype != "leave":   # `leave amend` also takes --start/--end (cli/leave.py)
+        group.add_command(amend_command(rtype))
+
     if rtype != "return":  # `return move` has the options each step needs (cli/returns.py)
         @group.command("move", help=f"Move a {rtype} to STATE through its legal transition.\n\n\b\n"
                                     f"Example:\n  csops {rtype} move 7K3Q {_second_state(rtype)}")
@@ -58,6 +61,33 @@ def type_group(rtype: str, summary: str, example: str) -> click.Group:
             click.echo(do_move(session(ctx), rtype, record_id, state, note=note))
 
     return group
+
+
+def amend_command(rtype: str, extra=None) -> click.Command:
+    """`<type> amend ID --set FIELD=VALUE … --reason R`: a correction as an entry (supervisor+)."""
+    def command(ctx, record_id, sets, reason, **options):
+        from csops.commands.correct import amend
+
+        if extra is not None and any(v is not None for v in options.values()):
+            return extra(ctx, record_id, reason=reason, sets=sets, **options)
+        click.echo(amend(session(ctx), rtype, record_id, list(sets), reason=reason))
+
+    command.__doc__ = (f"Correct fields of a {rtype} (supervisor or above): an entry with each field's old "
+                       f"and new value; never id, created, created_by, status or history.\n\n\b\nExample:\n"
+                       f"  csops --as zhaozg {rtype} amend 7K3Q --set {_EXAMPLE_FIELD[rtype]} --reason 登记错误")
+    command = click.pass_context(command)
+    if extra is not None:
+        command = click.option("--end", default=None, help="The new end (the requester: leave amend).")(command)
+        command = click.option("--start", default=None, help="The new start (the requester: leave amend).")(command)
+    command = click.option("--reason", required=True, help="Why (kept as the entry's note).")(command)
+    command = click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE",
+                           help="A field and its corrected value (repeat).")(command)
+    command = click.argument("record_id")(command)
+    return click.command("amend")(command)
+
+
+_EXAMPLE_FIELD = {"ticket": "kind=inquiry", "return": "order=TB20261120-0081", "leave": "kind=sick",
+                  "score": "fine=20.00"}
 
 
 def action_command(rtype: str, action: str, doc: str) -> click.Command:

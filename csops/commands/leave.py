@@ -24,6 +24,25 @@ def new(session, *, person, kind, start, end, reason=None, certificate=None, not
     return actions.create(session, "leave", fields, note=note)
 
 
+def reschedule(session, ref, *, start=None, end=None, reason: str) -> str:
+    """`leave amend ID --end …`: the requester changes the dates; shortened inside the approved
+    span it stays approved, otherwise it goes back to requested and up the chain again."""
+    if not (reason or "").strip():
+        raise BadInput("--reason is required: say why the dates change")
+    if not start and not end:
+        raise BadInput("give the new --start and/or --end")
+    _, path = session.store.locate(ref, "leave")
+    current = session.store.read("leave", path).data or {}
+    begin = parse_instant(start, session.tz, what="--start") if start else parse_instant(current.get("start"), session.tz)
+    finish = (parse_instant(end, session.tz, what="--end", end_of_day=True) if end
+              else parse_instant(current.get("end"), session.tz))
+    if finish <= begin:
+        raise BadInput(f"the leave would end ({format_instant(finish, session.tz)}) before it starts "
+                       f"({format_instant(begin, session.tz)})")
+    params = {"start": format_instant(begin, session.tz), "end": format_instant(finish, session.tz)}
+    return actions.transition(session, "leave", ref, "reschedule", params=params, note=reason.strip())
+
+
 def approve(session, ref, *, note=None) -> str:
     return actions.transition(session, "leave", ref, "approve", note=note)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from csops import actions, yamlio
 from csops.errors import BadInput, NotFound, Refused
-from csops.people import PERSON_ID, Person
+from csops.people import PERSON_ID, Person, Roster
 
 
 def add_person(session, person_id: str, *, name: str, role: str, reports_to: str | None = None,
@@ -38,3 +38,49 @@ def add_person(session, person_id: str, *, name: str, role: str, reports_to: str
     actions.save_file(session, session.store.people_dir / f"{person_id}.yaml", yamlio.dump_plain(data), message,
                       author, new=True)
     return person_id
+
+
+def set_person(session, person_id: str, *, name=None, role=None, reports_to=None, email=None,
+               active: bool | None = None) -> str:
+    """Change a person (supervisor and above, permissions.person_edit); nobody changes their own
+    role, chain or active. People are made inactive, never deleted."""
+    policy, roster, actor = session.policy, session.roster, session.actor
+    person = roster.require(person_id)
+    allowed = policy.permission("person_edit")
+    if not policy.role_matches(actor.role, allowed):
+        raise Refused(f"{actor.id} ({actor.role}) may not change people (allowed: {', '.join(allowed)})")
+    changes = {k: v for k, v in (("name", name), ("role", role), ("reports_to", reports_to), ("email", email),
+                                 ("active", active)) if v is not None}
+    if not changes:
+        raise BadInput("nothing to change: give --name, --role, --reports-to, --email or --active")
+    own = sorted(set(changes) & {"role", "reports_to", "active"})
+    if person_id == actor.id and own:
+        raise Refused(f"{actor.id} may not change their own {', '.join(own)}", "ask someone above you")
+    if role is not None and role not in policy.roles:
+        raise BadInput(f"--role {role!r} is not one of {', '.join(policy.roles)}")
+    if reports_to == "":
+        changes["reports_to"] = None
+    elif reports_to is not None:
+        roster.require(reports_to)
+        people = dict(roster.people)
+        people[person_id] = Person.from_data({**_data(person), "reports_to": reports_to})
+        if person_id in [p.id for p in Roster(people).chain_above(person_id)] or reports_to == person_id:
+            raise Refused(f"--reports-to {reports_to}: the chain above {person_id} would loop back to them")
+    if email and roster.by_email(email) and roster.by_email(email).id != person_id:
+        raise Refused(f"--email {email} already belongs to {roster.by_email(email).id}")
+    path = session.store.people_dir / f"{person_id}.yaml"
+    doc = yamlio.rt_load(path.read_text(encoding="utf-8"))
+    for key, value in changes.items():
+        if value is None:
+            doc.pop(key, None)
+        else:
+            doc[key] = value
+    said = ", ".join(f"{k} {_data(person).get(k)!s} → {v!s}" for k, v in changes.items())
+    message = f"person {person_id}: {said}\n\nCsops-Person: {person_id}\nCsops-By: {actor.id}"
+    actions.save_file(session, path, yamlio.rt_dump(doc), message, actor.author, new=False)
+    return person_id
+
+
+def _data(person: Person) -> dict:
+    return {"id": person.id, "name": person.name, "role": person.role, "reports_to": person.reports_to,
+            "email": person.email, "active": person.active}

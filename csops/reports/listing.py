@@ -66,16 +66,22 @@ def _table_row(rtype: str, row: dict, reveal: bool) -> dict:
 
 
 def record_log(session, ref: str) -> list[dict]:
-    """The audit trail: one row per commit that touched the record, from `git log`."""
+    """The audit trail: one row per commit that touched the record, from `git log`. Who is the
+    commit's author (mapped to the roster by e-mail), never what a message says; the committer
+    is shown when someone else made the commit (--as), the signer when it is signed."""
+    from csops.vocab import ALLOWED_SIGNERS
+
     rtype, path = session.store.locate(ref)
+    signers = session.store.root / ALLOWED_SIGNERS
     rows = []
-    for entry in session.git.log_file(path):
-        person = entry.trailers.get("Csops-By")
-        if not person:
-            match = session.roster.by_author(entry.author)
-            person = match.id if match else entry.author.name
+    for entry in session.git.log_file(path, signers if signers.exists() else None):
+        match = session.roster.by_author(entry.author)
         subject = entry.subject
         transition = subject.split(": ", 1)[1] if ": " in subject else subject
-        rows.append({"when": format_instant(parse_instant(entry.date, session.tz), session.tz), "by": person,
-                     "transition": transition, "commit": entry.commit[:10], "type": rtype})
+        committer = (f"{entry.committer.name} <{entry.committer.email}>"
+                     if entry.committer.email.lower() != entry.author.email.lower() else None)
+        rows.append({"when": format_instant(parse_instant(entry.date, session.tz), session.tz),
+                     "by": match.id if match else f"{entry.author.name} <{entry.author.email}>",
+                     "transition": transition, "commit": entry.commit[:10], "type": rtype,
+                     "committer": committer, "signer": entry.signer})
     return rows

@@ -67,6 +67,31 @@ def approvals_until(rec: dict, index: int) -> list[dict]:
     return out
 
 
+def current_approvals(rec: dict, index: int | None = None) -> list[dict]:
+    """The approvals that still count (at or before history entry `index`): a longer or moved
+    leave (`leave amend`) goes back to requested and needs the chain again."""
+    history = rec.get("history") or []
+    upto = history[:index] if index is not None else history
+    restart = next((try_instant(e.get("at"), None) for e in reversed(upto) if isinstance(e, dict)
+                    and e.get("action") == "reschedule" and e.get("to") == "requested"), None)
+    given = approvals_until(rec, index) if index is not None else [a for a in rec.get("approvals") or []
+                                                                  if isinstance(a, dict)]
+    if restart is None:
+        return given
+    return [a for a in given if (try_instant(a.get("at"), None) or restart) > restart]
+
+
+def reschedule_target(rec: dict, params: dict, ctx) -> str:
+    """A leave shortened inside its approved span keeps its approval; longer or moved, it goes
+    back to requested (SPEC §5)."""
+    if rec.get("status") != "approved":
+        return "requested"
+    start, end = span(rec, ctx.tz)
+    new_start, new_end = try_instant(params.get("start"), ctx.tz), try_instant(params.get("end"), ctx.tz)
+    inside = None not in (start, end, new_start, new_end) and start <= new_start and new_end <= end
+    return "approved" if inside else "requested"
+
+
 def next_approver(rec: dict, roster, approvals: list[dict]):
     """Who acts next: the requester's reports_to, then that approver's reports_to, …"""
     chain = roster.chain_above(rec.get("person"))
@@ -87,7 +112,7 @@ def approvals_enough(rec: dict, approvals: list[dict], roster, policy) -> bool:
 
 def approval_target(rec: dict, approver: str, ctx) -> str:
     """Where an approval by `approver` leads: approved when it is enough, else still requested."""
-    done = list(rec.get("approvals") or []) + [{"by": approver}]
+    done = current_approvals(rec) + [{"by": approver}]
     return "approved" if approvals_enough(rec, done, ctx.roster, ctx.policy) else "requested"
 
 
@@ -116,7 +141,7 @@ def _approval_guard(step) -> str | None:
     rec, ctx, policy = step.rec, step.ctx, step.ctx.policy
     if step.by == rec.get("person"):
         return f"{step.by} may not approve or reject their own leave"
-    given = approvals_until(rec, step.index)
+    given = current_approvals(rec, step.index)
     if step.transition.action == "approve":
         mine = [a for a in given if a.get("by") == step.by and a.get("at") == step.entry.get("at")]
         if not mine:
@@ -168,6 +193,29 @@ def _certify(doc, entry, params) -> None:
     doc["certificate"] = params["certificate"]
 
 
+def _reschedule(doc, entry, params) -> None:
+    changes = {}
+    for key in ("start", "end"):
+        if params.get(key) and params[key] != doc.get(key):
+            changes[key] = {"from": doc.get(key), "to": params[key]}
+            doc[key] = params[key]
+    entry["changes"] = changes
+
+
+def _reschedule_guard(step) -> str | None:
+    rec = step.rec
+    if step.by not in (rec.get("person"), rec.get("created_by")):
+        return f"only {rec.get('person')} (who asked) may change the dates of this leave"
+    changes = step.entry.get("changes")
+    if not isinstance(changes, dict) or not changes or set(changes) - {"start", "end"}:
+        return f"history[{step.index}] changes the dates but does not say how (changes: {{start|end: {{from, to}}}})"
+    if not step.entry.get("note"):
+        return "changing the dates of a leave needs a reason (--reason)"
+    return None
+
+
+RESCHEDULE = Guard("NOT_YOURS", _reschedule_guard)
+
 TRANSITIONS = (
     Transition("request", (), ("requested",), guards=(REQUEST,)),
     Transition("approve", ("requested",), ("approved", "requested"), guards=(APPROVAL,), sets=("approvals",),
@@ -177,6 +225,9 @@ TRANSITIONS = (
     Transition("cancel", ("approved",), ("cancelled",), guards=(OWN,)),
     Transition("certify", ("requested", "approved"), (), stays=True, guards=(OWN,), sets=("certificate",),
                effect=_certify, needs=("certificate",), command="leave certify ID --certificate REF"),
+    Transition("reschedule", ("requested", "approved"), ("approved", "requested"), guards=(RESCHEDULE, REQUEST),
+               sets=("start", "end"), effect=_reschedule, choose=reschedule_target, named=True,
+               needs=("start", "end"), command="leave amend ID --start ISO --end ISO --reason R"),
     AMEND,
 )
 
@@ -241,7 +292,7 @@ def absence_days(rec: dict, ctx) -> float:
 def needs(rec: dict, ctx) -> list[str]:
     policy, out = ctx.policy, []
     if rec.get("status") == "requested":
-        approvals = rec.get("approvals") or []
+        approvals = current_approvals(rec)
         if needs_manager(rec, policy) and not manager_reached(approvals, ctx.roster, policy):
             out.append(f"{policy.section('leave')['approver_role']}_approval")
         elif not approvals:
@@ -253,7 +304,7 @@ def needs(rec: dict, ctx) -> list[str]:
 
 
 def computed(rec: dict, ctx) -> dict:
-    approver = next_approver(rec, ctx.roster, rec.get("approvals") or []) if rec.get("status") == "requested" else None
+    approver = next_approver(rec, ctx.roster, current_approvals(rec)) if rec.get("status") == "requested" else None
     return {
         "notice_ok": notice_ok(rec, ctx.policy),
         "days": working_days(rec, ctx.policy),
@@ -269,7 +320,7 @@ def obligations(rec: dict, ctx) -> list[Obligation]:
     if rec.get("status") != "requested":
         return []
     start = span(rec, ctx.tz)[0]
-    approver = next_approver(rec, ctx.roster, rec.get("approvals") or [])
+    approver = next_approver(rec, ctx.roster, current_approvals(rec))
     return [Obligation("approve", start, approver.id if approver else None)] if start else []
 
 
