@@ -1,6 +1,7 @@
 """Business calendar: working hours per weekday with breaks, public holidays and make-up workdays (调休).
 
-Every deadline in csops is computed here. Working intervals are half-open [start, end) for
+The arithmetic every deadline in csops is computed with (the workflow tables say which
+deadline, this module how far it is on the business calendar). Working intervals are half-open [start, end) for
 "is this working time", but a span that ends exactly at the end of an interval ends there
 (12:00, not 13:00). All arithmetic is done in UTC so that wall-clock offsets never leak into
 durations; days are the policy time zone's days.
@@ -109,9 +110,6 @@ class BusinessCalendar:
     def is_working_day(self, day: dt.date) -> bool:
         return bool(self.day_hours(day))
 
-    def is_holiday(self, day: dt.date) -> bool:
-        return day in self.holidays
-
     @functools.lru_cache(maxsize=8192)
     def intervals(self, day: dt.date) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
         """The working intervals of a day as aware UTC datetimes."""
@@ -133,9 +131,6 @@ class BusinessCalendar:
             if self.is_working_day(candidate):
                 return candidate
         raise self._no_working_time(day)
-
-    def working_day_on_or_after(self, day: dt.date) -> dt.date:
-        return day if self.is_working_day(day) else self.next_working_day(day)
 
     def end_of_working_day(self, day: dt.date) -> dt.datetime:
         spans = self.intervals(day)

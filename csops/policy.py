@@ -98,6 +98,15 @@ class Policy:
             node = node.get(key) if isinstance(node, dict) else None
         return list(node or [])
 
+    def require(self, person, *keys: str, doing: str) -> None:
+        """Refused unless `person`'s role is allowed by permissions.<keys> (the one permission check
+        of commands that are not workflow steps; those are checked by the engine)."""
+        allowed = self.permission(*keys)
+        if not self.role_matches(person.role, allowed):
+            from csops.errors import Refused
+
+            raise Refused(f"{person.id} ({person.role}) may not {doing} (allowed: {', '.join(map(str, allowed)) or 'nobody'})")
+
     def role_label(self, role: str) -> str:
         return str((self.section("roles").get("labels") or {}).get(role, role))
 

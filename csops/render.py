@@ -9,7 +9,7 @@ import io
 import json
 import re
 
-FORMATS = ("table", "json", "csv", "markdown")
+from csops.vocab import FORMATS  # noqa: F401 - the formats render knows
 
 LABELS = {
     "zh": {

@@ -48,6 +48,10 @@ CS_ROLES = ("agent", "team_lead", "supervisor", "manager")     # customer servic
 # Fields no correction (amend) may touch: identity and the audit trail itself.
 UNAMENDABLE = ("id", "created", "created_by", "status", "history")
 
+# -- output --------------------------------------------------------------------------------------
+FORMATS = ("table", "json", "csv", "markdown")
+LANGUAGES = ("zh", "en")
+
 # -- the files of a records root that are not records ---------------------------------------------
 POLICY = "policy.yaml"
 PEOPLE = "people"

@@ -1,6 +1,7 @@
 """The merge driver and two clones working offline: both pushes merge, nothing is lost."""
 
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def _git(cwd, *args):
 
 def _clone(origin: Path, where: Path) -> Path:
     assert _git(where.parent, "clone", "-q", str(origin), where.name).returncode == 0
-    _git(where, "config", "merge.csops.driver", "csops merge-file %O %A %B %P")
+    _git(where, "config", "merge.csops.driver", f"{sys.executable} -m csops merge-file %O %A %B %P")
     _git(where, "config", "user.email", "ci@example.com")
     _git(where, "config", "user.name", "ci")
     _git(where, "config", "pull.rebase", "false")

@@ -167,7 +167,7 @@ def test_contacts_are_masked_in_tables_and_csv_unless_revealed_by_a_supervisor(r
     table = repo.out("ticket", "list")
     assert "138****5678" in table and "13812345678" not in table
     assert "13812345678" not in repo.out("ticket", "list", "--format", "csv")
-    assert "only supervisor+ may use it" in repo.refused("ticket", "list", "--reveal")
+    assert "zhangsan (agent) may not use --reveal" in repo.refused("ticket", "list", "--reveal")
     assert "13812345678" in repo.out("ticket", "list", "--reveal", as_="zhaozg")
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from csops.vocab import FORMATS, LANGUAGES
+
 
 @dataclass
 class Globals:
@@ -50,9 +52,9 @@ def _warn_skipped(sess) -> None:
 
 def output_options(fn):
     """--format and --lang, defined once for every listing and report."""
-    @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table",
+    @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table",
                   show_default=True, help="Output format.")
-    @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+    @click.option("--lang", type=click.Choice(list(LANGUAGES)), default=None,
                   help="Labels for tables (default: policy language). JSON keys stay English.")
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -72,12 +74,7 @@ def echo_rows(sess, rows, columns, fmt, lang, title=None):
 
 def require_reveal(sess) -> None:
     """Customers' contacts are personal data: only the roles in permissions.reveal see them."""
-    from csops.errors import Refused
-
-    allowed = sess.policy.permission("reveal")
-    if not sess.policy.role_matches(sess.actor.role, allowed):
-        raise Refused(f"--reveal shows customers' contacts: only {', '.join(allowed)} may use it "
-                      f"({sess.actor.id} is {sess.actor.role})")
+    sess.policy.require(sess.actor, "reveal", doing="use --reveal (it shows customers' contacts)")
 
 
 def use_color() -> bool:

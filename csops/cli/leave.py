@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from csops.vocab import LEAVE_KINDS
+
 from csops.cli.common import note_option, session
 from csops.cli.records import action_command, amend_command, type_group
 
@@ -13,7 +15,7 @@ leave = type_group("leave", "Leave 请假: personal 事假, sick 病假, special
 
 @leave.command("new")
 @click.option("--person", required=True, help="Who will be away.")
-@click.option("--kind", required=True, type=click.Choice(["personal", "sick", "special"]))
+@click.option("--kind", required=True, type=click.Choice(LEAVE_KINDS))
 @click.option("--start", required=True, help="ISO time (a bare date means its start).")
 @click.option("--end", required=True, help="ISO time (a bare date means its end).")
 @click.option("--reason", default=None)

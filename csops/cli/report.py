@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from csops.vocab import LANGUAGES, TYPES
+
 from csops.cli.common import echo_rows, lang_of, output_options, session, use_color
 
 
@@ -18,7 +20,7 @@ def report():
 
 
 @report.command("overdue")
-@click.option("--type", "rtype", type=click.Choice(["ticket", "return", "leave"]), default=None,
+@click.option("--type", "rtype", type=click.Choice([t for t in TYPES if t != "score"]), default=None,
               help="Only this record type.")
 @click.option("--owner", default=None, help="Only what this person owes.")
 @click.option("--fail-if-any", is_flag=True, help="Exit 1 when anything is late (for cron or CI).")
@@ -124,7 +126,7 @@ def stats(ctx, period, fmt, lang):
 @click.option("--period", required=True, metavar="YYYY-MM", help="The month.")
 @click.option("--html", "html_file", required=True, type=click.Path(dir_okay=False, writable=True),
               help="Where to write the page.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language of the page.")
+@click.option("--lang", type=click.Choice(list(LANGUAGES)), default=None, help="Language of the page.")
 @click.pass_context
 def monthly(ctx, period, html_file, lang):
     """The monthly report as one self-contained HTML page (inline CSS and SVG charts, nothing

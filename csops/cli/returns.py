@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from csops.vocab import RESOLUTIONS, RETURN_KINDS
+
 from csops.cli.common import note_option, session
 from csops.cli.records import type_group
 
@@ -12,12 +14,12 @@ returns = type_group("return", "Returns 退货: self-returns 自退件, in-trans
 
 
 @returns.command("new")
-@click.option("--kind", required=True, type=click.Choice(["self", "transit", "refused"]))
+@click.option("--kind", required=True, type=click.Choice(RETURN_KINDS))
 @click.option("--order", required=True, help="The order number.")
 @click.option("--customer", required=True, help="The customer's name.")
 @click.option("--item", "items", multiple=True, required=True, metavar="SKU:QTY", help="An item returned (repeat).")
 @click.option("--reason", default=None)
-@click.option("--resolution", type=click.Choice(["refund", "exchange"]), default=None,
+@click.option("--resolution", type=click.Choice(RESOLUTIONS), default=None,
               help="What the customer asked for (a self-return; default refund).")
 @note_option
 @click.pass_context

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from csops.vocab import CHANNELS, OUTCOMES, TICKET_KINDS
+
 from csops.cli.common import note_option, session
 from csops.cli.records import type_group
 
@@ -13,8 +15,8 @@ ticket = type_group("ticket", "Tickets 工单: complaints 投诉, inquiries 咨�
 
 
 @ticket.command("new")
-@click.option("--kind", required=True, type=click.Choice(["complaint", "inquiry", "feedback"]))
-@click.option("--channel", required=True, type=click.Choice(["phone", "email", "chat", "visit", "letter", "other"]))
+@click.option("--kind", required=True, type=click.Choice(TICKET_KINDS))
+@click.option("--channel", required=True, type=click.Choice(CHANNELS))
 @click.option("--level", default=None, help="normal (default) | urgent | major")
 @click.option("--customer", required=True, help="The customer's name.")
 @click.option("--contact", default=None, help="Phone or e-mail (masked in listings).")
@@ -71,7 +73,7 @@ def resolve(ctx, record_id, note):
 
 @ticket.command("callback")
 @click.argument("record_id")
-@click.option("--outcome", required=True, type=click.Choice(["reached", "unreachable"]))
+@click.option("--outcome", required=True, type=click.Choice(OUTCOMES))
 @click.option("--satisfaction", type=click.IntRange(1, 5), default=None,
               help="5 高度满意 4 一般满意 3 无意见 2 有些不满意 1 极不满意")
 @note_option

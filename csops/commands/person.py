@@ -26,9 +26,7 @@ def add_person(session, person_id: str, *, name: str, role: str, reports_to: str
     new_person = Person.from_data(data)
     if len(roster):
         actor = session.actor
-        allowed = policy.permission("person_add")
-        if not policy.role_matches(actor.role, allowed):
-            raise Refused(f"{actor.id} ({actor.role}) may not add people (allowed: {', '.join(allowed)})")
+        policy.require(actor, "person_add", doing="add people")
         author, actor_id = actor.author, actor.id
     else:
         author, actor_id = new_person.author, None  # bootstrap: the first person adds themselves
@@ -46,9 +44,7 @@ def set_person(session, person_id: str, *, name=None, role=None, reports_to=None
     role, chain or active. People are made inactive, never deleted."""
     policy, roster, actor = session.policy, session.roster, session.actor
     person = roster.require(person_id)
-    allowed = policy.permission("person_edit")
-    if not policy.role_matches(actor.role, allowed):
-        raise Refused(f"{actor.id} ({actor.role}) may not change people (allowed: {', '.join(allowed)})")
+    policy.require(actor, "person_edit", doing="change people")
     changes = {k: v for k, v in (("name", name), ("role", role), ("reports_to", reports_to), ("email", email),
                                  ("active", active)) if v is not None}
     if not changes:

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from csops import actions
 from csops.bootstrap import import_year
-from csops.errors import Refused
 from csops.policy import check_text
 
 
 def import_holidays(session, country: str, year: int) -> tuple[int, int]:
     actor, policy = session.actor, session.policy
-    allowed = policy.permission("policy_edit")
-    if not policy.role_matches(actor.role, allowed):
-        raise Refused(f"{actor.id} ({actor.role}) may not change the policy (allowed: {', '.join(allowed)})")
+    policy.require(actor, "policy_edit", doing="change the policy")
     path = session.store.policy_path
     text, off, worked = import_year(path.read_text(encoding="utf-8"), country, year)
     check_text(text, session.store.display(path))

@@ -58,10 +58,7 @@ def derive(session, period: str) -> list[str]:
     derived again."""
     first, last = month_bounds(period)
     ctx, tz = session.ctx, session.tz
-    allowed = session.policy.permission("score", "record")
-    if not session.policy.role_matches(session.actor.role, allowed):
-        raise Refused(f"{session.actor.id} ({session.actor.role}) may not record score events "
-                      f"(allowed: {', '.join(allowed)})")
+    session.policy.require(session.actor, "score", "record", doing="record score events")
 
     def in_period(moment) -> str | None:
         day = moment.astimezone(tz).date()

@@ -1,1 +1,2 @@
-"""Reports and listings: functions of (records, policy, now) that return rows for render."""
+"""Reports and listings: each takes a Session (the records, the policy and `now`, through one
+read-only view of the repository; `log` also reads Git) and returns rows for csops.render."""
