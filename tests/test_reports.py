@@ -122,12 +122,36 @@ def test_contacts_masked_everywhere_unless_revealed(fixed):
     assert "may not use --reveal" in fixed.refused("ticket", "show", "T-20261120-012345", "--reveal", now=NOW)
 
 
-def test_no_colour_unless_a_terminal(fixed):
-    assert "\033[" not in fixed.out("report", "overdue", now=NOW)
-    from csops.render import render
+def _on_a_terminal(fixed, **env) -> str:
+    """csops run with its stdout on a real pseudo-terminal; what it printed there."""
+    import os
+    import pty
+    import subprocess
+    import sys
 
-    coloured = render([{"id": "x", "overdue_hours": 3}], ["id", "overdue_hours"], "table", "en", color=True)
-    assert "\033[31m3\033[0m" in coloured
+    master, slave = pty.openpty()
+    base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")}
+    subprocess.run([sys.executable, "-m", "csops", "--records", str(fixed.records), "--now", NOW, "report", "overdue"],
+                   stdout=slave, stderr=subprocess.DEVNULL, env={**base, "TERM": "xterm", **env}, check=True)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    return out.decode("utf-8", "replace")
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color_or_a_dumb_terminal(fixed):
+    assert "\033[" not in fixed.out("report", "overdue", now=NOW)            # a pipe
+    assert "\033[31m" in _on_a_terminal(fixed)                                # a terminal
+    assert "\033[" not in _on_a_terminal(fixed, NO_COLOR="1")
+    assert "\033[" not in _on_a_terminal(fixed, TERM="dumb")
 
 
 def test_monthly_html_is_self_contained(fixed, tmp_path):
