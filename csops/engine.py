@@ -76,6 +76,26 @@ class Transition:
 
 
 @dataclass(frozen=True)
+class Deadline:
+    """One deadline a record has had: what, by when, whose, since when — and when it was met
+    (`done`), or `owed` while the record still waits for it. One list answers both "what is owed
+    now" (the overdue report, show) and "what was late" (stats, score derive)."""
+    what: str
+    due: dt.datetime
+    owner: str | None
+    start: dt.datetime
+    done: dt.datetime | None = None
+    owed: bool = False
+    wall_clock: bool = False   # lateness in real hours (callbacks), not working hours
+    retry: bool = False        # a repeat of the one before (a callback after an unreachable attempt)
+    by: str | None = None      # who met it
+
+    @property
+    def late(self) -> bool:
+        return self.done is not None and self.done > self.due
+
+
+@dataclass(frozen=True)
 class Obligation:
     """Something owed on a record by a deadline: what the overdue report lists."""
     what: str
@@ -91,7 +111,7 @@ class Workflow:
     fields: dict                     # schema of the type's own fields
     notes: dict = field(default_factory=dict)   # (from, to) → why it is not allowed (text, or rec → text)
     computed: Callable | None = None            # (rec, ctx) → extra keys for show
-    obligations: Callable | None = None         # (rec, ctx) → [Obligation]
+    deadlines: Callable | None = None           # (rec, ctx) → [Deadline]
     record_checks: tuple = ()                    # (rec, ctx, out, path) → None
     cross_checks: tuple = ()                     # like record_checks, but reading other records
 
@@ -112,8 +132,12 @@ class Workflow:
         return vocab.TYPES[self.type].states
 
     def duties(self, rec: dict, ctx: "Context") -> list[Obligation]:
-        """obligations(), with a malformed record skipped (and noted) rather than crashing a report."""
-        return ctx.tolerant(self.obligations, rec, []) if self.obligations else []
+        """What the record owes now (its owed deadlines), with a malformed record skipped (and
+        noted) rather than crashing a report."""
+        if self.deadlines is None:
+            return []
+        rows = ctx.tolerant(self.deadlines, rec, [])
+        return [Obligation(d.what, d.due, d.owner, d.wall_clock) for d in rows if d.owed]
 
     def extra(self, rec: dict, ctx: "Context") -> dict:
         """computed(), tolerant of a malformed record in the same way."""

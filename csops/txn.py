@@ -92,7 +92,8 @@ def leftover(git_dir: Path) -> dict | None:
         return None
     try:
         with repository_lock(git_dir, timeout=0):
-            return _read_journal(path)
+            # the write may have finished between the look and the lock: only what is still there
+            return _read_journal(path) if path.exists() else None
     except Conflict:
         return None            # a write is in progress right now: not a leftover
 

@@ -157,7 +157,7 @@ def test_void_a_duplicate_ticket(repo):
     repo.run("ticket", "void", second, "--reason", "重复登记", "--duplicate-of", first, as_="liubz",
              now="2026-11-23T09:10")
     data = repo.json("ticket", "show", second)
-    assert data["status"] == "voided" and data["duplicate_of"] == first and data["due"] is not None
+    assert data["status"] == "voided" and data["duplicate_of"] == first and data["due"] is None
     assert second not in [r["id"] for r in repo.json("report", "overdue", now="2026-12-30T09:00")]
     assert repo.run("validate", "--history").exit_code == 0
 

@@ -38,22 +38,22 @@ OVERDUE_TABLE_ZH = """\
 逾期事项（截至 2026-11-23 17:00，逾期小时按工作时间计，回访按自然时间计）
 编号               类型    待办    截止时间                   负责人    逾期小时
 -----------------  ------  ------  -------------------------  --------  ----------
-T-20261118-6789AB  工单    回访    2026-11-21T16:30:00+08:00  lisi      48.5
 T-20261120-012345  工单    处理    2026-11-23T12:00:00+08:00  zhangsan  4
-R-20261119-CDEFGH  退货    初检    2026-11-23T15:00:00+08:00  chenck    2"""
+R-20261119-CDEFGH  退货    初检    2026-11-23T15:00:00+08:00  chenck    2
+T-20261118-6789AB  工单    回访    2026-11-23T16:30:00+08:00  lisi      0.5"""
 
 OVERDUE_CSV = """\
 id,type,what,due,owner,overdue_hours
-T-20261118-6789AB,ticket,callback,2026-11-21T16:30:00+08:00,lisi,48.5
 T-20261120-012345,ticket,resolve,2026-11-23T12:00:00+08:00,zhangsan,4.0
-R-20261119-CDEFGH,return,inspect,2026-11-23T15:00:00+08:00,chenck,2.0"""
+R-20261119-CDEFGH,return,inspect,2026-11-23T15:00:00+08:00,chenck,2.0
+T-20261118-6789AB,ticket,callback,2026-11-23T16:30:00+08:00,lisi,0.5"""
 
 OVERDUE_MARKDOWN_EN = """\
 | id                | type   | what     | due                       | owner    | overdue_hours   |
 |-------------------|--------|----------|---------------------------|----------|-----------------|
-| T-20261118-6789AB | ticket | callback | 2026-11-21T16:30:00+08:00 | lisi     | 48.5            |
 | T-20261120-012345 | ticket | resolve  | 2026-11-23T12:00:00+08:00 | zhangsan | 4               |
-| R-20261119-CDEFGH | return | inspect  | 2026-11-23T15:00:00+08:00 | chenck   | 2               |"""
+| R-20261119-CDEFGH | return | inspect  | 2026-11-23T15:00:00+08:00 | chenck   | 2               |
+| T-20261118-6789AB | ticket | callback | 2026-11-23T16:30:00+08:00 | lisi     | 0.5             |"""
 
 
 def test_overdue_golden_outputs(fixed):
@@ -61,8 +61,9 @@ def test_overdue_golden_outputs(fixed):
     assert fixed.out("report", "overdue", "--format", "csv", now=NOW) == OVERDUE_CSV
     assert fixed.out("report", "overdue", "--format", "markdown", "--lang", "en", now=NOW) == OVERDUE_MARKDOWN_EN
     rows = fixed.json("report", "overdue", now=NOW)
-    assert rows[0] == {"id": "T-20261118-6789AB", "type": "ticket", "what": "callback",
-                       "due": "2026-11-21T16:30:00+08:00", "owner": "lisi", "overdue_hours": 48.5}
+    # resolved Friday 16:30: the weekend does not count, the callback was due Monday 16:30 (002)
+    assert rows[-1] == {"id": "T-20261118-6789AB", "type": "ticket", "what": "callback",
+                        "due": "2026-11-23T16:30:00+08:00", "owner": "lisi", "overdue_hours": 0.5}
     assert [r["id"] for r in fixed.json("report", "overdue", "--owner", "chenck", now=NOW)] == ["R-20261119-CDEFGH"]
     assert [r["id"] for r in fixed.json("report", "overdue", "--type", "return", now=NOW)] == ["R-20261119-CDEFGH"]
     fixed.run("report", "overdue", "--fail-if-any", now=NOW, code=1)
@@ -236,4 +237,4 @@ def test_policy_language_picks_the_labels_and_lang_overrides(fixed):
     head = fixed.out("report", "overdue", now=NOW).splitlines()[1].split()
     assert head == ["id", "type", "what", "due", "owner", "overdue_hours"]
     assert fixed.out("report", "overdue", "--lang", "zh", now=NOW).splitlines()[1].split()[:2] == ["编号", "类型"]
-    assert fixed.json("report", "overdue", "--lang", "zh", now=NOW)[0]["what"] == "callback"   # JSON stays English
+    assert fixed.json("report", "overdue", "--lang", "zh", now=NOW)[0]["what"] == "resolve"   # JSON stays English

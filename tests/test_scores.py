@@ -133,7 +133,9 @@ def test_derive_records_what_the_records_prove_once(repo):
     assert events[("FOLLOWUP_LATE", t)]["person"] == "lisi" and events[("FOLLOWUP_LATE", t)]["date"] == "2026-11-03"
     assert events[("MESSAGE_LATE", q)]["person"] == "zhangsan" and events[("MESSAGE_LATE", q)]["date"] == "2026-11-05"
     assert events[("ABSENT", lv)]["days"] == 1 and events[("ABSENT", lv)]["person"] == "lisi"
-    assert events[("SHIP_LATE", r)]["person"] == "zhoucw" and events[("SHIP_LATE", r)]["date"] == "2026-11-11"
+    # 001: 一个订单的流程结束后在一个工作日内解决发货 — customer service's list: the CS person who
+    # registered the return answers for it, not finance
+    assert events[("SHIP_LATE", r)]["person"] == "zhangsan" and events[("SHIP_LATE", r)]["date"] == "2026-11-11"
     assert repo.git("log", "-1", "--format=%s").startswith("score: derive 2026-11 (4 events)")
     before = repo.head()
     assert repo.out("score", "derive", "--period", "2026-11", as_="liubz", now="2026-11-30T19:00") == ""

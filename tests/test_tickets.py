@@ -130,13 +130,20 @@ def test_escalation_goes_one_level_up_and_skipping_needs_emergency(repo):
     data = show(repo, record_id, now="2026-11-23T10:10")
     assert data["level"] == "urgent"
     assert data["escalations"][0]["reported_to"] == "liubz" and "emergency" not in data["escalations"][0]
-    assert data["due"] == "2026-11-24T10:00:00+08:00"           # 8 working hours now
+    # 000: an escalation brings the deadline forward to 8 working hours from the escalation, never
+    # to 8 hours from registration (which would make it overdue at once): Tue 10:10, not Wed 10:00
+    assert data["due"] == "2026-11-24T10:10:00+08:00"
     assert "逐级上报" in repo.refused("ticket", "escalate", record_id, "--to", "zhaozg", now="2026-11-23T10:15")
     repo.run("ticket", "escalate", record_id, "--emergency", now="2026-11-23T10:20")
     esc = show(repo, record_id)["escalations"][1]
     assert esc["reported_to"] == "zhaozg" and esc["emergency"] is True and esc["skipped"] == ["liubz"]
     assert esc["report_after"] == "liubz"
-    assert "highest level" in repo.refused("ticket", "escalate", record_id, now="2026-11-23T10:30")
+    # 000 逐级上报: at major the level stays and the report goes on up, from zhaozg to the manager …
+    repo.run("ticket", "escalate", record_id, now="2026-11-23T10:30")
+    esc = show(repo, record_id)["escalations"][2]
+    assert (esc["from_level"], esc["to_level"], esc["reported_to"]) == ("major", "major", "wangjl")
+    # … and when nobody is left above, it is refused
+    assert "nobody is left above wangjl" in repo.refused("ticket", "escalate", record_id, now="2026-11-23T10:40")
     assert repo.run("validate").exit_code == 0
 
 

@@ -45,26 +45,31 @@ def callback(session, ref, *, outcome, satisfaction=None, note=None) -> str:
 
 
 def escalate(session, ref, *, emergency=False, to=None, note=None) -> str:
-    """逐级上报: one level up, reported to the escalating person's superior (further up only with
-    --emergency, flagged for reporting afterwards)."""
-    actor = session.actor
+    """逐级上报 (000): one level up, reported to the escalating person's superior (further up only
+    with --emergency, flagged for reporting afterwards). At the top level the level stays and the
+    report goes one step further up the chain from whoever it was last reported to."""
+    actor, roster = session.actor, session.roster
     levels = list(session.policy.section("tickets").get("levels") or [])
-    chain = session.roster.chain_above(actor.id)
+    _, path = session.store.locate(ref, "ticket")
+    current = session.store.read("ticket", path).data or {}
+    level = current.get("level") or levels[0]
+    if level not in levels:
+        raise Refused(f"ticket {current.get('id')}: level {level!r} is not in the policy's tickets.levels")
+    top = levels.index(level) + 1 >= len(levels)
+    previous = [e for e in current.get("escalations") or [] if isinstance(e, dict) and e.get("reported_to")]
+    start = previous[-1]["reported_to"] if top and previous else actor.id
+    chain = roster.chain_above(start)
     if not chain:
-        raise Refused(f"{actor.id} has nobody to report to (no reports_to in the roster)")
-    target = session.roster.require(to) if to else (chain[1] if emergency and len(chain) > 1 else chain[0])
+        who = "nobody is left above " + start if top and previous else f"{actor.id} has nobody to report to"
+        raise Refused(f"ticket {current.get('id')}: {who} in the reporting chain (it is already {level})")
+    target = roster.require(to) if to else (chain[1] if emergency and len(chain) > 1 else chain[0])
     if target.id not in [p.id for p in chain]:
-        raise Refused(f"{target.id} is not above {actor.id} in the reporting chain")
+        raise Refused(f"{target.id} is not above {start} in the reporting chain")
     skipped = [p.id for p in chain[: [p.id for p in chain].index(target.id)]]
     if skipped and not emergency:
         raise Refused(f"reporting to {target.id} skips {', '.join(skipped)}: 逐级上报 — use --emergency "
                       "to skip a level (it is flagged for after-the-fact reporting)")
-    _, path = session.store.locate(ref, "ticket")
-    current = session.store.read("ticket", path).data or {}
-    level = current.get("level") or levels[0]
-    if level not in levels or levels.index(level) + 1 >= len(levels):
-        raise Refused(f"ticket {current.get('id')} is already at the highest level ({level})")
-    new_level = levels[levels.index(level) + 1]
+    new_level = level if top else levels[levels.index(level) + 1]
     summary = f"{level} → {new_level}, reported to {target.id}" + (
         f" (emergency: report to {chain[0].id} afterwards)" if skipped else "")
     params = {"from_level": level, "to_level": new_level, "reported_to": target.id, "skipped": skipped,

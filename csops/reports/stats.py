@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from csops.timeutil import period_bounds, try_instant
-from csops.workflows.ticket import KINDS, resolutions
+from csops.workflows.ticket import KINDS, business_day, deadlines
 
 METRICS = ["registered", "resolved", "closed", "callbacks", "callback_rate", "on_time_rate", "avg_resolve_hours"]
 
@@ -42,6 +42,8 @@ def ticket_stats(session, period: str) -> dict:
     ctx, tz, cal = session.ctx, session.tz, session.policy.calendar
 
     def inside(value) -> bool:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return first <= value <= last
         moment = try_instant(value, tz) if not isinstance(value, dt.datetime) else value
         return moment is not None and first <= moment.astimezone(tz).date() <= last
 
@@ -59,8 +61,10 @@ def _count(data: dict, inside, accs, ctx, cal) -> None:
     history = data.get("history") or []
     attempts = sorted((try_instant(c.get("at"), ctx.tz), c) for c in data.get("callbacks") or []
                       if isinstance(c, dict) and try_instant(c.get("at"), ctx.tz))
+    registered = try_instant(history[0].get("at"), ctx.tz) if history else None
+    resolved = [d for d in deadlines(data, ctx) if d.what == "resolve" and d.done is not None and inside(d.done)]
     for acc in accs:
-        if history and inside(history[0].get("at")):
+        if registered is not None and inside(business_day(registered, ctx.policy)):
             acc["registered"] += 1
         acc["closed"] += sum(1 for e in history if e.get("to") == "closed" and e.get("from") != "closed"
                              and inside(e.get("at")))
@@ -69,18 +73,14 @@ def _count(data: dict, inside, accs, ctx, cal) -> None:
                 acc["callbacks"] += 1
                 if callback.get("outcome") == "reached" and str(callback.get("satisfaction")) in acc["satisfaction"]:
                     acc["satisfaction"][str(callback["satisfaction"])] += 1
-        for entry, at, due, start in resolutions(data, ctx):
-            if not inside(at):
-                continue
+        for row in resolved:
             acc["resolved"] += 1
-            if due is not None:
-                acc["_with_due"] += 1
-                acc["_on_time"] += at <= due
-            if start is not None:
-                acc["_hours"] += cal.working_hours_between(start, at)
+            acc["_with_due"] += 1
+            acc["_on_time"] += not row.late
+            acc["_hours"] += cal.working_hours_between(row.start, row.done)
             if data.get("kind") == "complaint":
                 acc["_callback_due"] += 1
-                acc["_called"] += any(a >= at for a, _ in attempts)
+                acc["_called"] += any(a >= row.done for a, _ in attempts)
 
 
 def comparison_rows(current: dict, previous: dict) -> list[dict]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from csops.engine import Guard, Obligation, Transition, Workflow
+from csops.engine import Deadline, Guard, Transition, Workflow
 from csops.schema import Enum, Instant, List, Map, PersonRef, Str
 from csops.timeutil import try_instant
 from csops.vocab import LEAVE_KINDS as KINDS
@@ -315,13 +315,13 @@ def computed(rec: dict, ctx) -> dict:
     }
 
 
-def obligations(rec: dict, ctx) -> list[Obligation]:
+def deadlines(rec: dict, ctx) -> list[Deadline]:
     """A request still waiting when its start has come is owed by the next approver."""
-    if rec.get("status") != "requested":
-        return []
     start = span(rec, ctx.tz)[0]
+    if rec.get("status") != "requested" or start is None:
+        return []
     approver = next_approver(rec, ctx.roster, current_approvals(rec))
-    return [Obligation("approve", start, approver.id if approver else None)] if start else []
+    return [Deadline("approve", start, approver.id if approver else None, start, owed=True)]
 
 
 WORKFLOW = Workflow(
@@ -338,6 +338,6 @@ WORKFLOW = Workflow(
         "approvals": List(item=Map(fields={"by": PersonRef(required=True), "at": Instant(required=True)})),
     },
     computed=computed,
-    obligations=obligations,
+    deadlines=deadlines,
     cross_checks=(_check_overlap,),
 )

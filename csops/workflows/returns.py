@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from csops.engine import Guard, Obligation, Transition, Workflow
+from csops.engine import Deadline, Guard, Transition, Workflow
 from csops.schema import Enum, Instant, List, Map, Money, Number, PersonRef, Str
 from csops.timeutil import format_instant, try_instant
 from csops.vocab import ITEM_RESULTS as RESULTS, RESOLUTIONS, RETURN_KINDS as KINDS
@@ -164,13 +164,6 @@ def _check_quantities(rec, ctx, out, path):
         out.add(path, "BAD_REFUND", "refund is filled in but the return was never refunded", key=("refund",))
 
 
-def _entry_time(rec: dict, state: str, tz) -> dt.datetime | None:
-    for entry in reversed(rec.get("history") or []):
-        if entry.get("to") == state and entry.get("from") != state:
-            return try_instant(entry.get("at"), tz)
-    return None
-
-
 def _same_working_day_close(moment: dt.datetime, cal) -> dt.datetime:
     day = cal.local_date(moment)
     if cal.is_working_day(day) and moment <= cal.end_of_working_day(day):
@@ -183,56 +176,54 @@ def _role_owner(role: str, ctx) -> str:
     return people[0] if len(people) == 1 else role
 
 
-def due_steps(rec: dict, ctx) -> list[Obligation]:
-    """What the return is waiting for, with its deadline (on the business calendar)."""
-    policy, cal, tz = ctx.policy, ctx.calendar, ctx.tz
-    settings = policy.section("returns")
-    status, kind = rec.get("status"), rec.get("kind")
-    if status == "received" and kind in ("self", "refused"):
-        at = _entry_time(rec, "received", tz)
-        return [Obligation("inspect", cal.add_working_days(at, settings["inspect_working_days"]),
-                           _role_owner("warehouse", ctx))] if at else []
-    if status == "received" and kind == "transit":
-        at = _entry_time(rec, "received", tz)
-        return [Obligation("reship", _same_working_day_close(at, cal), _role_owner("warehouse", ctx))] if at else []
-    if (status == "qc_checked" and kind == "self") or (status == "inspected" and kind == "refused"):
-        at = _entry_time(rec, status, tz)
-        if at is None:
-            return []
-        if rec.get("resolution") == "exchange":
-            return [Obligation("exchange", cal.add_working_days(at, settings["exchange_working_days"]),
-                               rec.get("created_by"))]
-        return [Obligation("refund", cal.add_working_days(at, settings["refund_working_days"]),
-                           _role_owner("finance", ctx))]
-    return []
+# What each step waits for: (state it starts from, kinds) → (what is owed, the state that meets it).
+_WAITS = {
+    ("received", ("self", "refused")): ("inspect", ("inspected",)),
+    ("received", ("transit",)): ("reship", ("reshipped",)),
+    ("qc_checked", ("self",)): (None, ("refunded", "exchanged")),
+    ("inspected", ("refused",)): ("refund", ("refunded",)),
+}
 
 
-def late_steps(rec: dict, ctx) -> list[tuple[str, dt.datetime, dt.datetime, str]]:
-    """Refunds, exchanges and re-ships made after their deadline: (what, due, done_at, by)."""
-    settings, cal, tz = ctx.policy.section("returns"), ctx.calendar, ctx.tz
-    out = []
-    history = rec.get("history") or []
+_MET = {"inspected": "inspect", "reshipped": "reship", "refunded": "refund", "exchanged": "exchange"}
+
+
+def deadlines(rec: dict, ctx) -> list[Deadline]:
+    """Every deadline the return has had (on the business calendar): inspect within
+    inspect_working_days of receipt; re-ship the same working day; refund or exchange within a
+    working day of the QC check (001: 一个工作日内解决发货) — each with when it was met, or owed."""
+    settings, cal, tz, kind = ctx.policy.section("returns"), ctx.calendar, ctx.tz, rec.get("kind")
+    history = [e for e in rec.get("history") or [] if isinstance(e, dict)]
+    rows = []
     for i, entry in enumerate(history):
-        target = entry.get("to")
-        if target not in ("refunded", "exchanged", "reshipped") or entry.get("from") == target:
+        state, at = entry.get("to"), try_instant(entry.get("at"), tz)
+        if at is None or entry.get("from") == state:
             continue
-        source_at = try_instant(history[i - 1].get("at"), tz) if i else None
-        done = try_instant(entry.get("at"), tz)
-        if source_at is None or done is None:
+        wait = next((w for (source, kinds), w in _WAITS.items() if source == state and kind in kinds), None)
+        if wait is None:
             continue
-        if target == "reshipped":
-            due = _same_working_day_close(source_at, cal)
+        what, meets = wait
+        if what is None:
+            what = "exchange" if rec.get("resolution") == "exchange" else "refund"
+        if what == "inspect":
+            due, owner = cal.add_working_days(at, settings["inspect_working_days"]), _role_owner("warehouse", ctx)
+        elif what == "reship":
+            due, owner = _same_working_day_close(at, cal), _role_owner("warehouse", ctx)
+        elif what == "exchange":
+            due, owner = cal.add_working_days(at, settings["exchange_working_days"]), rec.get("created_by")
         else:
-            days = settings["exchange_working_days" if target == "exchanged" else "refund_working_days"]
-            due = cal.add_working_days(source_at, days)
-        if done > due:
-            out.append(({"refunded": "refund", "exchanged": "exchange", "reshipped": "reship"}[target], due, done,
-                        entry.get("by")))
-    return out
+            due, owner = cal.add_working_days(at, settings["refund_working_days"]), _role_owner("finance", ctx)
+        met = next((e for e in history[i + 1:] if e.get("to") in meets and e.get("from") != e.get("to")), None)
+        done = try_instant(met.get("at"), tz) if met else None
+        if met is not None:        # a self-return met by an exchange though a refund was asked for, or the reverse
+            what = _MET[met.get("to")]
+        rows.append(Deadline(what, due, owner, at, done=done, owed=done is None and rec.get("status") == state,
+                             by=met.get("by") if met else None))
+    return rows
 
 
 def computed(rec: dict, ctx) -> dict:
-    steps = due_steps(rec, ctx)
+    steps = [d for d in deadlines(rec, ctx) if d.owed]
     awaiting = awaiting_vendor(rec)
     return {
         "due": format_instant(steps[0].due, ctx.tz) if steps else None,
@@ -265,6 +256,6 @@ WORKFLOW = Workflow(
                 "sku": Str(required=True), "qty": Number(required=True, integer=True, positive=True)}))})),
     },
     computed=computed,
-    obligations=due_steps,
+    deadlines=deadlines,
     record_checks=(_check_quantities,),
 )

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from csops.engine import Guard, Obligation, Transition, Workflow
+from csops.calendar import HORIZON_DAYS
+from csops.engine import Deadline, Guard, Transition, Workflow
 from csops.schema import Bool, Enum, Instant, List, Map, Number, PersonRef, RecordRef, Spec, Str
 from csops.timeutil import format_instant, try_instant
 from csops.vocab import CHANNELS, CLOSURES, OUTCOMES, TICKET_KINDS as KINDS
@@ -62,11 +63,12 @@ def _close_guard(step) -> str | None:
     attempts = callbacks_since_resolution(step.rec, step.index, step.ctx)
     if any(c.get("outcome") == "reached" and _sat(c) >= tickets["close_min_satisfaction"] for c in attempts):
         return None
-    unreachable = sum(1 for c in attempts if c.get("outcome") == "unreachable")
+    unreachable = counted_unreachable(attempts, step.ctx.tz, step.ctx.policy)
     if unreachable >= tickets["unreachable_attempts"]:
         return None
     return (f"a complaint closes only after a reached callback (satisfaction ≥ {tickets['close_min_satisfaction']}) "
-            f"or {tickets['unreachable_attempts']} unreachable attempts; it has {unreachable} unreachable and no "
+            f"or {tickets['unreachable_attempts']} unreachable attempts at least "
+            f"{tickets.get('callback_retry_min_hours') or 0} h apart; it has {unreachable} such and no "
             f"satisfied callback since its resolution")
 
 
@@ -207,41 +209,32 @@ def _check_callbacks(rec, ctx, out, path):
 
 
 def _check_escalations(rec, ctx, out, path):
+    """逐级上报: each escalation is reported to the next person up — the escalating person's
+    superior, or at the top level the superior of whoever it was last reported to."""
+    previous = None
     for i, esc in enumerate(rec.get("escalations") or []):
-        if not isinstance(esc, dict) or esc.get("emergency"):
+        if not isinstance(esc, dict):
             continue
         person = ctx.roster.get(esc.get("by"))
-        if person and esc.get("reported_to") and esc.get("reported_to") != person.reports_to:
-            out.add(path, "SKIPPED_LEVEL", f"escalations[{i}]: {person.id} reported to {esc.get('reported_to')}, "
-                    f"not their superior {person.reports_to} (越级上报 needs emergency: true)", key=("escalations", i))
+        stays = esc.get("from_level") == esc.get("to_level") and previous
+        above = ctx.roster.get(previous) if stays else person
+        if not esc.get("emergency") and above and esc.get("reported_to") and esc.get("reported_to") != above.reports_to:
+            out.add(path, "SKIPPED_LEVEL", f"escalations[{i}]: reported to {esc.get('reported_to')}, not "
+                    f"{above.reports_to}, the next one up from {above.id} (越级上报 needs emergency: true)",
+                    key=("escalations", i))
+        previous = esc.get("reported_to") or previous
 
 
-# -- deadlines ---------------------------------------------------------------------------------
+# -- deadlines: one list answers "what is owed now" and "what was late" -------------------------
 
-def clock_start(rec: dict, tz) -> dt.datetime | None:
-    """Registration, or the latest reopening (resolved → routed)."""
-    history = rec.get("history") or []
-    start = None
-    for entry in history:
-        if entry.get("from") is None or (entry.get("from") == "resolved" and entry.get("to") == "routed"):
-            start = try_instant(entry.get("at"), tz) or start
-    return start
-
-
-def resolve_due(rec: dict, ctx) -> dt.datetime | None:
-    if rec.get("due"):
-        return try_instant(rec.get("due"), ctx.tz)
-    return sla_due(rec, clock_start(rec, ctx.tz), ctx)
-
-
-def sla_due(rec: dict, start: dt.datetime | None, ctx) -> dt.datetime | None:
-    """The policy deadline for a ticket whose clock started at `start`."""
+def sla_due(rec: dict, level: str | None, start: dt.datetime, ctx) -> dt.datetime | None:
+    """The policy deadline of a ticket whose clock started at `start`: complaints in working hours
+    by level (000); inquiries and feedback by the cut-off — that working day's end, or the next
+    working day's noon (001)."""
     policy, cal = ctx.policy, ctx.calendar
-    if start is None:
-        return None
     tickets = policy.section("tickets")
     if _is_complaint(rec):
-        hours = (tickets.get("complaint_hours") or {}).get(rec.get("level") or "normal")
+        hours = (tickets.get("complaint_hours") or {}).get(level or "normal")
         return cal.add_working_hours(start, hours) if hours else None
     local = start.astimezone(policy.tz)
     if cal.is_working_day(local.date()) and local.time() < policy.clock("tickets", "cutoff"):
@@ -249,81 +242,129 @@ def sla_due(rec: dict, start: dt.datetime | None, ctx) -> dt.datetime | None:
     return cal.next_working_day_at(start, policy.clock("tickets", "next_day_due"))
 
 
-def resolutions(rec: dict, ctx) -> list[tuple[dict, dt.datetime, dt.datetime | None, dt.datetime | None]]:
-    """Every resolution with its time, the deadline it had then and when its clock started:
-    (entry, at, due, start)."""
-    start, explicit, out = None, None, []
-    for entry in rec.get("history") or []:
-        at = try_instant(entry.get("at"), ctx.tz)
-        if entry.get("from") is None or (entry.get("from") == "resolved" and entry.get("to") == "routed"):
-            start, explicit = at, None
+def escalation_due(level: str, at: dt.datetime, ctx) -> dt.datetime | None:
+    """An escalation's own deadline: the new level's working hours from the escalation (000)."""
+    hours = (ctx.policy.section("tickets").get("complaint_hours") or {}).get(level)
+    return ctx.calendar.add_working_hours(at, hours) if hours else None
+
+
+def callback_deadline(after: dt.datetime, hours, cal) -> dt.datetime:
+    """`hours` after `after`, where a day that is not a working day does not count: each one
+    between the two adds 24 h (resolved Friday 17:00 → due Monday 17:00 on a Mon–Fri week, 002)."""
+    due = after + dt.timedelta(hours=float(hours))
+    day = cal.local_date(after) + dt.timedelta(days=1)
+    for _ in range(HORIZON_DAYS):
+        if day > cal.local_date(due):
+            break
+        if not cal.is_working_day(day):
+            due += dt.timedelta(hours=24)
+        day += dt.timedelta(days=1)
+    return due
+
+
+def counted_unreachable(attempts: list[dict], tz, policy) -> int:
+    """Unreachable attempts that count toward closing: each at least callback_retry_min_hours
+    after the last one counted (three calls in ten minutes are one attempt, 002)."""
+    gap = dt.timedelta(hours=float(policy.section("tickets").get("callback_retry_min_hours") or 0))
+    counted, last = 0, None
+    for attempt in attempts:
+        at = try_instant(attempt.get("at"), tz)
+        if attempt.get("outcome") != "unreachable" or at is None:
+            continue
+        if last is None or at - last >= gap:
+            counted, last = counted + 1, at
+    return counted
+
+
+def _starts_clock(entry: dict) -> bool:
+    """Registration, or a reopening (resolved → routed, by reopen or a dissatisfied callback)."""
+    return entry.get("from") is None or (entry.get("from") == "resolved" and entry.get("to") == "routed")
+
+
+def deadlines(rec: dict, ctx) -> list[Deadline]:
+    """Every deadline the ticket has had: each resolve (from registration or a reopening; an
+    explicit `due` wins; an escalation brings it forward, never past) and each callback after a
+    complaint's resolution, with when it was met — or `owed` while the ticket still waits."""
+    tz, history = ctx.tz, rec.get("history") or []
+    escalated = {e.get("at"): e for e in rec.get("escalations") or [] if isinstance(e, dict)}
+    first = next(iter(escalated.values()), None)
+    level = first.get("from_level") if first else rec.get("level")
+    owner, rows, spans = rec.get("created_by"), [], []
+    start = due = None
+    for entry in history:
+        at = try_instant(entry.get("at"), tz)
+        if at is None:
+            continue
+        if entry.get("assignee"):
+            owner = entry["assignee"]
+        if _starts_clock(entry):
+            start, due = at, sla_due(rec, level, at, ctx)
         if entry.get("due"):
-            explicit = try_instant(entry.get("due"), ctx.tz)
-        if entry.get("to") == "resolved" and entry.get("from") != "resolved" and at is not None:
-            out.append((entry, at, explicit or sla_due(rec, start, ctx), start))
-    return out
+            due = try_instant(entry.get("due"), tz) or due
+        if entry.get("at") in escalated and entry.get("from") == entry.get("to") and start is not None:
+            level = escalated[entry.get("at")].get("to_level") or level
+            sooner = escalation_due(level, at, ctx)
+            due = min(due, sooner) if due and sooner else due or sooner
+        if entry.get("to") == "resolved" and entry.get("from") != "resolved" and start is not None:
+            if due is not None:
+                rows.append(Deadline("resolve", due, owner, start, done=at))
+            spans.append((at, owner))
+            start = None
+        elif entry.get("to") in ("closed", "voided"):
+            start = None
+    if start is not None and due is not None and rec.get("status") in ("registered", "routed"):
+        rows.append(Deadline("resolve", due, owner, start, owed=True))
+    if _is_complaint(rec):
+        rows.extend(_callback_deadlines(rec, spans, ctx))
+    return rows
 
 
-def late_callbacks(rec: dict, ctx) -> list[tuple[dict, dt.datetime]]:
-    """Complaint callbacks made more than callback_hours after the resolution they follow:
-    (callback, due)."""
-    if not _is_complaint(rec):
-        return []
-    hours = ctx.policy.section("tickets")["callback_hours"]
-    attempts = [(try_instant(c.get("at"), ctx.tz), c) for c in rec.get("callbacks") or [] if isinstance(c, dict)]
-    out = []
-    for _, resolved, _, _ in resolutions(rec, ctx):
-        following = sorted((at, c) for at, c in attempts if at is not None and at >= resolved)
-        if following and following[0][0] > resolved + dt.timedelta(hours=hours):
-            out.append((following[0][1], resolved + dt.timedelta(hours=hours)))
-    return out
+def _callback_deadlines(rec: dict, resolutions: list, ctx) -> list[Deadline]:
+    """After each resolution: a callback within callback_hours (002), then after an unreachable
+    attempt another within callback_retry_hours, until one reaches the customer or enough spaced
+    attempts failed."""
+    tz, cal, tickets = ctx.tz, ctx.calendar, ctx.policy.section("tickets")
+    attempts = sorted(((try_instant(c.get("at"), tz), c) for c in rec.get("callbacks") or []
+                       if isinstance(c, dict) and try_instant(c.get("at"), tz)), key=lambda x: x[0])
+    rows = []
+    for n, (resolved, owner) in enumerate(resolutions):
+        following = resolutions[n + 1][0] if n + 1 < len(resolutions) else None
+        mine = [c for at, c in attempts if at >= resolved and (following is None or at < following)]
+        due, failed, done = callback_deadline(resolved, tickets["callback_hours"], cal), [], False
+        for i, attempt in enumerate(mine):
+            at = try_instant(attempt.get("at"), tz)
+            rows.append(Deadline("callback", due, owner, resolved, done=at, wall_clock=True, retry=i > 0))
+            if attempt.get("outcome") != "unreachable":
+                done = True
+                break
+            failed.append(attempt)
+            if counted_unreachable(failed, tz, ctx.policy) >= tickets["unreachable_attempts"]:
+                done = True
+                break
+            due = callback_deadline(at, tickets["callback_retry_hours"], cal)
+        if not done and following is None and rec.get("status") == "resolved":
+            rows.append(Deadline("callback", due, owner, resolved, owed=True, wall_clock=True, retry=bool(mine)))
+    return rows
 
 
-def resolved_at(rec: dict, tz) -> dt.datetime | None:
-    history = rec.get("history") or []
-    index = _last_resolution_index(history, len(history))
-    return try_instant(history[index].get("at"), tz) if index is not None else None
-
-
-def callback_due(rec: dict, ctx) -> dt.datetime | None:
-    """24 wall-clock hours after resolution; after an unreachable attempt, the retry interval
-    after it; none once enough attempts failed (the complaint may then close)."""
-    if not _is_complaint(rec) or rec.get("status") != "resolved":
-        return None
-    tickets = ctx.policy.section("tickets")
-    resolved = resolved_at(rec, ctx.tz)
-    if resolved is None:
-        return None
-    attempts = callbacks_since_resolution(rec, len(rec.get("history") or []), ctx)
-    if len(attempts) >= tickets["unreachable_attempts"]:
-        return None
-    if attempts:
-        last = try_instant(attempts[-1].get("at"), ctx.tz)
-        return last + dt.timedelta(hours=tickets["callback_retry_hours"])
-    return resolved + dt.timedelta(hours=tickets["callback_hours"])
-
-
-def owner(rec: dict) -> str | None:
-    return rec.get("assignee") or rec.get("created_by")
-
-
-def obligations(rec: dict, ctx) -> list[Obligation]:
-    status = rec.get("status")
-    if status in ("registered", "routed"):
-        due = resolve_due(rec, ctx)
-        return [Obligation("resolve", due, owner(rec))] if due else []
-    if status == "resolved":
-        due = callback_due(rec, ctx)
-        return [Obligation("callback", due, owner(rec), wall_clock=True)] if due else []
-    return []
+def business_day(moment: dt.datetime, policy) -> dt.date:
+    """The day a ticket counts on in statistics and daily reports: registered after the cut-off or
+    on a day that is not a working day, it counts on the next working day
+    (18点以后的征询归类为第二个工作日征询数据, 001)."""
+    cal, local = policy.calendar, moment.astimezone(policy.tz)
+    if cal.is_working_day(local.date()) and local.time() < policy.clock("tickets", "cutoff"):
+        return local.date()
+    return cal.next_working_day(local.date())
 
 
 def computed(rec: dict, ctx) -> dict:
-    due = resolve_due(rec, ctx)
-    cb_due = callback_due(rec, ctx)
+    rows = deadlines(rec, ctx)
+    resolve = [d for d in rows if d.what == "resolve"]
+    callback = [d for d in rows if d.what == "callback" and d.owed]
     now = ctx.now
-    overdue = any(o.due < now for o in obligations(rec, ctx)) if now else False
-    return {"due": format_instant(due, ctx.tz), "callback_due": format_instant(cb_due, ctx.tz), "overdue": overdue}
+    return {"due": format_instant(resolve[-1].due, ctx.tz) if resolve else None,
+            "callback_due": format_instant(callback[-1].due, ctx.tz) if callback else None,
+            "overdue": bool(now and any(d.owed and d.due < now for d in rows))}
 
 
 WORKFLOW = Workflow(
@@ -352,6 +393,6 @@ WORKFLOW = Workflow(
             "report_after": Str()})),
     },
     computed=computed,
-    obligations=obligations,
+    deadlines=deadlines,
     record_checks=(_check_callbacks, _check_escalations),
 )
