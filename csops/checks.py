@@ -125,7 +125,7 @@ def check_unique_ids(tree: Tree, out: Problems) -> None:
 def check_refs(tree: Tree, out: Problems) -> None:
     ids = {entry.id for entry in tree.entries if entry.id}
     for entry in tree.entries:
-        ref = entry.summary[5] if entry.type == "score" and entry.summary else None
+        ref = entry.summary.ref if entry.type == "score" and entry.summary else None
         if ref and ref not in ids:
             out.add(tree.store.display(tree.store.root / entry.rel), "UNKNOWN_REF",
                     f"ref {ref} is not a record in this repository", key=("ref",))
@@ -135,13 +135,13 @@ def check_refs(tree: Tree, out: Problems) -> None:
 def check_leave_overlap(tree: Tree, out: Problems) -> None:
     from csops.workflows.leave import overlapping
 
-    spans = [(e.summary[0], e.summary[2], e.summary[3], e.summary[4], e) for e in tree.entries
-             if e.type == "leave" and e.summary and e.summary[1] in ("requested", "approved") and e.summary[2]]
-    for entry, other in overlapping([(s[0], s[1], s[2], s[3]) for s in spans], tree.ctx.tz,
-                                    payload=[s[4] for s in spans]):
+    live = [e for e in tree.entries if e.type == "leave" and e.summary and e.summary.person
+            and e.summary.status in ("requested", "approved")]
+    spans = [(e.summary.id, e.summary.person, e.summary.start, e.summary.end) for e in live]
+    for entry, other in overlapping(spans, tree.ctx.tz, payload=live):
         out.add(tree.store.display(tree.store.root / entry.rel), "LEAVE_OVERLAP",
-                f"{entry.summary[2]} already has leave {other.summary[0]} from {other.summary[3]} to "
-                f"{other.summary[4]}", "withdraw or cancel one of them", key=("start",))
+                f"{entry.summary.person} already has leave {other.summary.id} from {other.summary.start} to "
+                f"{other.summary.end}", "withdraw or cancel one of them", key=("start",))
 
 
 @check

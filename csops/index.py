@@ -25,9 +25,19 @@ from csops.problems import Problem, Problems
 from csops.store import ID_PATTERN, in_parallel
 from csops.workflows import WORKFLOWS
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 SUMMARISED = ("leave", "score")      # the types the checks across records read more than the id of
 CHUNK = 400
+
+
+class Summary(NamedTuple):
+    """What the checks across records read of a leave or score event."""
+    id: str | None
+    status: str | None
+    person: str | None
+    start: str | None
+    end: str | None
+    ref: str | None
 
 
 class Entry(NamedTuple):
@@ -35,7 +45,7 @@ class Entry(NamedTuple):
     rel: str                 # path below the records root
     id: str | None
     problems: tuple          # ((code, message, hint, key, line), …)
-    summary: tuple | None    # leave, score: (id, status, person, start, end, ref), for the checks across records
+    summary: Summary | None  # leave, score: for the checks across records
     duties: tuple            # ((what, due ISO, owner, wall_clock), …)
 
 
@@ -76,8 +86,8 @@ def _analyse(rtype: str, rel: str, data: bytes, ctx: Context, workflows) -> Entr
     record_id = record_id if isinstance(record_id, str) else None
     summary = None
     if rtype in SUMMARISED and well_formed:
-        summary = (record_id, rec.get("status"), _text(rec.get("person")), _text(rec.get("start")),
-                   _text(rec.get("end")), _text(rec.get("ref")))
+        summary = Summary(record_id, rec.get("status"), _text(rec.get("person")), _text(rec.get("start")),
+                          _text(rec.get("end")), _text(rec.get("ref")))
     problems = tuple((p.code, p.message, p.hint, p.key, p.line) for p in out)
     return Entry(rtype, rel, record_id, problems, summary, duties)
 
@@ -105,11 +115,11 @@ def _work(chunk: list[tuple[str, str, str]]) -> list[tuple]:
 
 def _pack(entry: Entry) -> tuple:
     """The cached form: small, marshal-friendly (the rel path is in the key)."""
-    return (entry.type, entry.id, entry.problems, entry.summary, entry.duties)
+    return (entry.type, entry.id, entry.problems, tuple(entry.summary) if entry.summary else None, entry.duties)
 
 
 def _unpack(rel: str, packed: tuple) -> Entry:
-    return Entry(packed[0], rel, packed[1], packed[2], packed[3], packed[4])
+    return Entry(packed[0], rel, packed[1], packed[2], Summary(*packed[3]) if packed[3] else None, packed[4])
 
 
 # -- the whole repository ----------------------------------------------------------------------
@@ -176,7 +186,7 @@ def _decode(rel: str, value) -> Entry:
         return _unpack(rel, value)
     rtype, record_id, *summary = value.split("\t")
     record_id = record_id or None
-    return Entry(rtype, rel, record_id, (), (record_id, *(x or None for x in summary))
+    return Entry(rtype, rel, record_id, (), Summary(record_id, *(x or None for x in summary))
                  if rtype in SUMMARISED else None, ())
 
 
