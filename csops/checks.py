@@ -61,7 +61,7 @@ def check_people(tree: Tree, out: Problems) -> None:
     for path, data, error in tree.people:
         where = tree.store.display(path)
         if error is not None:
-            out.add(where, "YAML", error.message, error.hint, line=error.line)
+            out.add(where, error.code, error.message, error.hint, line=error.line)
             continue
         if not isinstance(data, dict):
             out.add(where, "BAD_RECORD", "a person file must be a mapping (id, name, role, …)", line=1)

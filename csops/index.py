@@ -67,7 +67,7 @@ def _analyse(rtype: str, rel: str, data: bytes, ctx: Context, workflows) -> Entr
                                              "register the merge driver (see NO_MERGE_DRIVER / csops validate) and "
                                              "git checkout -m FILE, or edit the file to one version", (), marker),),
                          None, ())
-        return Entry(rtype, rel, None, (("YAML", exc.message, exc.hint, (), exc.line or 1),), None, ())
+        return Entry(rtype, rel, None, ((exc.code, exc.message, exc.hint, (), exc.line or 1),), None, ())
     if not isinstance(rec, dict):
         return Entry(rtype, rel, None, (("BAD_RECORD", f"a {rtype} file must be a mapping of fields", None, (), 1),),
                      None, ())

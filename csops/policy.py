@@ -30,7 +30,7 @@ def deep_merge(base, override):
 
 @functools.lru_cache(maxsize=1)
 def default_policy_data() -> dict:
-    return yamlio.load(template_text("policy.yaml"))
+    return yamlio.load(template_text("policy.yaml"), limit=yamlio.POLICY_BYTES)
 
 
 @dataclass
@@ -151,9 +151,9 @@ def _load(text: bytes | str | None, display: str, problems: Problems) -> Policy 
     if text is None:
         return None
     try:
-        user = yamlio.load(text)
+        user = yamlio.load(text, limit=yamlio.POLICY_BYTES, aliases=True)
     except yamlio.YamlError as exc:
-        problems.add(display, "YAML", exc.message, exc.hint, line=exc.line)
+        problems.add(display, exc.code, exc.message, exc.hint, line=exc.line)
         return None
     if user is None:
         user = {}

@@ -131,7 +131,7 @@ class Store:
 
     def person_docs(self) -> list[tuple[Path, object, yamlio.YamlError | None]]:
         """Every roster file as (path, data, error)."""
-        return [(path, *read_yaml(path)) for path in self.person_files()]
+        return [(path, *read_yaml(path, yamlio.POLICY_BYTES)) for path in self.person_files()]
 
     def roster(self, docs=None, *, strict: bool = True):
         """The roster; `strict` refuses a roster file that does not parse (validate reports it
@@ -199,11 +199,11 @@ class Store:
         names = ", ".join(sorted(p.stem for _, p in matches)[:5])
         raise BadInput(f"{ref} is ambiguous: {names}", "give more of the id")
 
-def read_yaml(path) -> tuple[object, yamlio.YamlError | None]:
+def read_yaml(path, limit: int = yamlio.RECORD_BYTES) -> tuple[object, yamlio.YamlError | None]:
     """(data, None), or (None, the error naming the line) for a file that cannot be read or parsed."""
     try:
         with open(path, "rb") as handle:
-            return yamlio.load(handle.read()), None
+            return yamlio.load(handle.read(limit + 1), limit=limit), None
     except yamlio.YamlError as exc:
         return None, exc
     except OSError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import yaml
 
@@ -24,11 +25,35 @@ except ImportError:  # pragma: no cover - depends on the installed wheel
     FAST_LOADER = "PyYAML SafeLoader (pure Python; install PyYAML with libyaml for speed)"
 
 
-class FastLoader(_FastBase):
-    """The bulk loader: safe, C-accelerated, timestamps kept as text."""
+MAX_DEPTH = 32                      # nesting of mappings and lists (SPEC §10)
+RECORD_BYTES = 256 * 1024           # a record file; policy.yaml and a person file may be 1 MB
+POLICY_BYTES = 1024 * 1024
+MAX_EXPANDED = 100_000              # nodes an anchored policy may expand to (an alias bomb is far more)
 
 
-class PureLoader(yaml.SafeLoader):
+class _Duplicate(yaml.MarkedYAMLError):
+    pass
+
+
+class _NoDuplicateKeys:
+    """A mapping that says a key twice is an error (the second would silently win)."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen = set()
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    if key_node.value in seen:
+                        raise _Duplicate(None, None, f"the key {key_node.value!r} is given twice", key_node.start_mark)
+                    seen.add(key_node.value)
+        return super().construct_mapping(node, deep)
+
+
+class FastLoader(_NoDuplicateKeys, _FastBase):
+    """The bulk loader: safe, C-accelerated, timestamps kept as text, duplicate keys refused."""
+
+
+class PureLoader(_NoDuplicateKeys, yaml.SafeLoader):
     """The same reading in pure Python (used to prove written files load with both)."""
 
 
@@ -41,23 +66,110 @@ for _loader in (FastLoader, PureLoader):
 
 
 class YamlError(BadInput):
-    def __init__(self, message: str, line: int | None):
-        super().__init__(message, "fix the YAML syntax at that line")
+    def __init__(self, message: str, line: int | None, code: str = "YAML", hint: str | None = None):
+        super().__init__(message, hint or "fix the YAML syntax at that line")
         self.line = line
+        self.code = code
 
 
-def load(text: str | bytes, loader=FastLoader):
-    """Parse one document; raises YamlError carrying the 1-based line of the problem."""
+def load(text: str | bytes, loader=FastLoader, *, limit: int = RECORD_BYTES, aliases: bool = False):
+    """Parse one document; raises YamlError carrying the 1-based line and a problem code. Before
+    the parser sees it, a file is held to the limits of SPEC §10 — size, UTF-8, nesting, and (for
+    records and people) no anchors or aliases — so no input can crash or exhaust the parser."""
+    data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+    if len(data) > limit:
+        raise YamlError(f"the file is {len(data) // 1024} KB; the limit is {limit // 1024} KB", None, "TOO_LARGE",
+                        "split it, or remove what does not belong in it")
+    _check_encoding(data)
+    if _suspicious(data):
+        _check_tokens(data, aliases)
     try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - FastLoader is a SafeLoader
+        if aliases:
+            return _load_bounded(data, loader)
+        return yaml.load(data, Loader=loader)  # noqa: S506 - FastLoader is a SafeLoader
+    except _Duplicate as exc:
+        raise YamlError(f"duplicate key: {exc.problem}", exc.problem_mark.line + 1, "DUPLICATE_KEY",
+                        "keep one of them") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise YamlError(f"YAML error: {exc.problem or exc.context}", line) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"YAML error: {exc}", None) from None
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise YamlError(f"cannot read file: {exc}", None) from None
+
+
+def _check_encoding(data: bytes) -> None:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(data) > 1 and (data[0] == 0 or data[1] == 0)):
+        raise YamlError("the file is UTF-16, not UTF-8", 1, "ENCODING", "save it as UTF-8 (without BOM is best)")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise YamlError(f"byte {data[exc.start]:#04x} is not UTF-8 (latin-1 or GBK?)", line, "ENCODING",
+                        "save the file as UTF-8") from None
+
+
+_INDENT = re.compile(rb"\n( {%d,})" % (2 * MAX_DEPTH))
+
+
+def _suspicious(data: bytes) -> bool:
+    """Cheap look (a few µs): could this file nest deeper than allowed or use anchors/aliases?"""
+    return (data.count(b"[") + data.count(b"{") > MAX_DEPTH or b"&" in data or b"*" in data
+            or _INDENT.search(data) is not None)
+
+
+def _check_tokens(data: bytes, aliases: bool) -> None:
+    """The scanner is not recursive (libyaml's parser is): measure nesting and find anchors on
+    the token stream first."""
+    depth = 0
+    opening = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.FlowMappingStartToken,
+               yaml.FlowSequenceStartToken)
+    closing = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+    try:
+        for token in yaml.scan(data, Loader=FastLoader):
+            if isinstance(token, opening):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise YamlError(f"nested more than {MAX_DEPTH} levels deep", token.start_mark.line + 1,
+                                    "TOO_DEEP", "records are flat: a few levels at most")
+            elif isinstance(token, closing):
+                depth -= 1
+            elif not aliases and isinstance(token, (yaml.AnchorToken, yaml.AliasToken)):
+                raise YamlError("YAML anchors and aliases (&name, *name) are not allowed in records and people",
+                                token.start_mark.line + 1, "ALIAS_NOT_ALLOWED", "write the values out")
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise YamlError(f"YAML error: {exc.problem or exc.context}", mark.line + 1 if mark else None) from None
+
+
+def _load_bounded(data: bytes, loader):
+    """Compose, refuse a document whose aliases expand it beyond MAX_EXPANDED nodes (an alias
+    bomb), then construct."""
+    reader = loader(data)
+    try:
+        node = reader.get_single_node()
+        if node is None:
+            return None
+        sizes: dict[int, int] = {}
+
+        def size(n) -> int:
+            if id(n) in sizes:
+                return sizes[id(n)]
+            sizes[id(n)] = 1                       # a cycle counts once (and is refused by the constructor)
+            children = n.value if isinstance(n, yaml.SequenceNode) else \
+                [x for pair in n.value for x in pair] if isinstance(n, yaml.MappingNode) else []
+            total = 1 + sum(size(c) for c in children)
+            sizes[id(n)] = total
+            return total
+
+        if size(node) > MAX_EXPANDED:
+            raise YamlError(f"its anchors and aliases expand to more than {MAX_EXPANDED} values", node.start_mark.line + 1,
+                            "ALIAS_NOT_ALLOWED", "write the values out (an alias bomb?)")
+        return reader.construct_document(node)
+    finally:
+        reader.dispose()
 
 
 def line_of(text: str | bytes, key: tuple) -> int | None:

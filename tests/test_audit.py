@@ -68,8 +68,7 @@ def test_extending_ones_own_approved_leave_by_hand_is_named(repo):
 def test_promoting_oneself_widening_reveal_and_deleting_a_person_are_named(repo):
     edit(repo.records / "people" / "zhangsan.yaml", "role: agent", "role: manager")
     promote = hand_commit(repo, "zhangsan", "promote")
-    policy = repo.records / "policy.yaml"
-    policy.write_text(policy.read_text() + "\npermissions:\n  reveal: [agent+]\n")
+    edit(repo.records / "policy.yaml", "  reveal: [supervisor+]", "  reveal: [agent+]")
     widen = hand_commit(repo, "lisi", "widen")
     repo.git("rm", "-q", "records/people/lisi.yaml")
     delete = hand_commit(repo, "zhaozg", "delete")
@@ -241,15 +240,13 @@ def test_a_squash_merge_gets_the_merge_without_squashing_hint(repo):
 
 # -- when and who ------------------------------------------------------------------------------------
 
-def _policy_with(repo: Repo, text: str) -> None:
-    policy = repo.records / "policy.yaml"
-    doc = policy.read_text().replace("  require_signed: false", "  require_signed: false")
-    policy.write_text(doc + "\n" + text)
+def _policy_with(repo: Repo, old: str, new: str) -> None:
+    edit(repo.records / "policy.yaml", old, new)
     hand_commit(repo, "zhaozg", "policy")
 
 
 def test_clock_skew_needs_a_backfill_by_a_supervisor(repo):
-    _policy_with(repo, "audit:\n  clock_skew_hours: 24\n")
+    _policy_with(repo, "  clock_skew_hours:", "  clock_skew_hours: 24")
     out = repo.refused(*("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "x", "--summary",
                          "y"), now="2026-01-05T10:00")
     assert "CLOCK_SKEW" in out and "--backfill REASON" in out
@@ -289,7 +286,7 @@ def test_signed_commits_unsigned_bad_and_signer_not_author(repo, keys):
     signers = "".join(f"{EMAIL[p]} {k.with_suffix('.pub').read_text()}" for p, k in keys.items())
     (repo.records / "allowed_signers").write_text(signers)
     repo.git("add", "records/allowed_signers")
-    _policy_with(repo, "audit:\n  require_signed: true\n")
+    _policy_with(repo, "  require_signed: false", "  require_signed: true")
     repo.git("config", "gpg.format", "ssh")
     repo.git("config", "commit.gpgsign", "true")
     repo.git("config", "user.signingkey", str(keys["zhangsan"]))

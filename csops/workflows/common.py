@@ -24,15 +24,25 @@ def _amend_guard(step) -> str | None:
     return None
 
 
+def _plain(value):
+    """A copy with plain dicts and lists: the same object written twice would become a YAML
+    anchor and alias, which records may not contain."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _amend(doc, entry, params) -> None:
     changes = {}
     for name, new in params["set"].items():
-        old = doc.get(name)
+        old = _plain(doc.get(name))
         if new is None:
             doc.pop(name, None)
         else:
-            doc[name] = new
-        changes[name] = {"from": old, "to": new}
+            doc[name] = _plain(new)
+        changes[name] = {"from": old, "to": _plain(new)}
     entry["changes"] = changes
 
 
