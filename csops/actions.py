@@ -37,7 +37,7 @@ def _writing(session: Session, build):
     (changes, message, author, result); the changes are committed as one commit."""
     git = session.git
     with txn.repository_lock(git.git_dir):
-        txn.refuse_leftovers(git.git_dir)
+        txn.refuse_leftovers_locked(git)
         now = session.read_clock()
         _refuse_skew(session, now)
         changes, message, author, result = build(now)
@@ -103,9 +103,12 @@ def transition_many(session: Session, rtype: str, steps: list[Step]) -> list[str
         changes, ids, subjects = [], [], []
         for step in steps:
             _, path = session.store.locate(step.ref, rtype)
-            base = _committed_blob(session, path)
-            text = path.read_text(encoding="utf-8")
-            current = yamlio.load(text)
+            if any(c.path == path for c in changes):
+                raise BadInput(f"{step.ref}: the same {rtype} is named twice")
+            raw = path.read_bytes()                      # read once: what is checked is what is changed
+            base = _committed_blob(session, path, raw)
+            text = raw.decode("utf-8")
+            current = yamlio.load(raw)
             if not isinstance(current, dict) or not isinstance(current.get("history"), list):
                 raise BadInput(f"{session.store.display(path)}: not a valid {rtype} record", "run csops validate")
             record_id, source = current.get("id"), current.get("status")
@@ -172,7 +175,7 @@ def save_file(session: Session, path: Path, text: str, message: str, author, *, 
     def build(now):
         if new and path.exists():
             raise Refused(f"{session.store.display(path)} already exists")
-        base = None if new else _committed_blob(session, path)
+        base = None if new else _committed_blob(session, path, path.read_bytes())
         yamlio.load(text)
         return [txn.Change(path, text, base)], message, author, path
 
@@ -225,11 +228,12 @@ def _convert_legacy_amounts(doc) -> None:
             holder[key] = money_text(stored_amount(holder[key]))
 
 
-def _committed_blob(session: Session, path: Path) -> str:
+def _committed_blob(session: Session, path: Path, raw: bytes) -> str:
     """The blob a record has in the last commit; refused when the file differs from it: that is
-    someone's unfinished edit, which csops must not commit along."""
+    someone's unfinished edit, which csops must not commit along. (CRLF line ends, as a Windows
+    clone with core.autocrlf checks files out, are the same content.)"""
     committed = session.git.committed_blob(path)
-    if committed is None or committed != blob_id(path.read_bytes()):
+    if committed is None or committed not in (blob_id(raw), blob_id(raw.replace(b"\r\n", b"\n"))):
         raise Conflict(f"{session.store.display(path)} has uncommitted changes",
                        "commit them (git commit) or discard them (git checkout -- FILE) first")
     return committed

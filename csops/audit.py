@@ -317,7 +317,7 @@ class _Auditor:
                 out.add(where, "UNSIGNED_COMMIT", f"commit by {author} is not signed (audit.require_signed)",
                         "configure signing: git config user.signingkey KEY; git config gpg.format ssh; "
                         "git config commit.gpgsign true", commit=commit.sha)
-            elif commit.signature not in ("G", "U"):
+            elif commit.signature not in ("G", "U") or not commit.signer:   # U without a signer: a key not allowed
                 out.add(where, "BAD_SIGNATURE", f"commit by {author} has a signature Git cannot verify "
                         f"({commit.signature})", "is the signer in records/allowed_signers?", commit=commit.sha)
             elif commit.signer.lower() != commit.author.email.lower():

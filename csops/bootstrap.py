@@ -11,7 +11,7 @@ from csops.gitlog import Author, Git, blob_id
 from csops.templates import template_text
 from csops.vocab import POLICY
 
-GITATTRIBUTES_LINE = "{records}/**/*.yaml merge=csops"
+GITATTRIBUTES_LINE = "{records}/**/*.yaml merge=csops text eol=lf"   # LF on every desk, Windows included
 
 
 def merge_driver_command() -> str:

@@ -88,12 +88,14 @@ def check_people(tree: Tree, out: Problems) -> None:
             emails[email] = pid
         if "active" in data and not isinstance(data.get("active"), bool):
             out.add(where, "BAD_FIELD", "active must be true or false", key=("active",))
-    for person in tree.roster:
+    for person in tree.roster:           # reported on each person inside a loop, not on everyone below it
         seen, current = {person.id}, person
         while current and current.reports_to:
-            if current.reports_to in seen:
+            if current.reports_to == person.id:
                 out.add(tree.store.display(tree.store.people_dir / f"{person.id}.yaml"), "CHAIN_CYCLE",
-                        f"the reporting chain above {person.id} loops back to {current.reports_to}", key=("reports_to",))
+                        f"the reporting chain above {person.id} loops back to {person.id}", key=("reports_to",))
+                break
+            if current.reports_to in seen:
                 break
             seen.add(current.reports_to)
             current = tree.roster.get(current.reports_to)

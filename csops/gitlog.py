@@ -74,12 +74,14 @@ def _tree_body(entries: dict[bytes, tuple[bytes, bytes]]) -> bytes:
     return b"".join(entries[n][0] + b" " + n + b"\0" + entries[n][1] for n in order)
 
 
-def _run(args: list[str], *, cwd, env: dict | None = None, stdin: bytes | None = None):
+def _run(args: list[str], *, cwd, env: dict | None = None, stdin: bytes | None = None, shielded: bool = False):
+    """`shielded`: in a session of its own, so a Ctrl-C or SIGTERM sent to the terminal's process
+    group cannot kill it half-way (the commit point must either happen or not, and be known)."""
     import subprocess
 
     try:
         return subprocess.run(["git", *args], cwd=cwd, env=env if env is not None else clean_env(), input=stdin,
-                              capture_output=True, check=False)
+                              capture_output=True, check=False, start_new_session=shielded and os.name != "nt")
     except FileNotFoundError:
         raise NotFound("git is not installed (or not on PATH)", "install git 2.34 or newer") from None
 
@@ -199,8 +201,24 @@ class Git:
 
     def ref(self, name: str) -> str | None:
         """The commit a ref points at; None for an unborn branch."""
-        done = _run(["rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"], cwd=self.root)
+        done = _run(["rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"], cwd=self.root, shielded=True)
+        if done.returncode < 0:
+            raise Conflict(f"git rev-parse was interrupted (signal {-done.returncode})")
         return done.stdout.decode().strip() or None if done.returncode == 0 else None
+
+    def staged_blobs(self, index_file: Path | None, paths: list[str]) -> dict[str, str]:
+        """path → blob the index has for it (stage 0), for the given paths."""
+        env = clean_env({"GIT_INDEX_FILE": str(index_file)}) if index_file else None
+        done = _run(["ls-files", "-s", "-z", "--", *paths], cwd=self.root, env=env)
+        if done.returncode != 0:
+            raise Conflict(f"git ls-files failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+        out = {}
+        for item in done.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            if "\t" in item:
+                meta, path = item.split("\t", 1)
+                parts = meta.split()
+                out[path] = parts[1] if parts[2] == "0" else "unmerged"
+        return out
 
     def hash_files(self, paths: list[Path]) -> list[str]:
         """Write the files' bytes as blobs (no filters: the bytes are what is committed)."""
@@ -238,7 +256,7 @@ class Git:
 
     def move_ref(self, ref: str, new: str, old: str | None, message: str) -> bool:
         """Compare-and-swap: point `ref` at `new` only if it still points at `old`."""
-        done = _run(["update-ref", "-m", message, ref, new, old or "0" * 40], cwd=self.root)
+        done = _run(["update-ref", "-m", message, ref, new, old or "0" * 40], cwd=self.root, shielded=True)
         return done.returncode == 0
 
     def is_ancestor(self, older: str, newer: str) -> bool:
@@ -365,9 +383,13 @@ class Git:
         if not specs:
             return []
         proc = _run(["cat-file", "--batch"], cwd=self.root, stdin="\n".join(specs).encode() + b"\n")
+        if proc.returncode != 0:
+            raise Conflict(f"git cat-file failed ({proc.returncode}): {proc.stderr.decode('utf-8', 'replace').strip()}")
         data, pos, out = proc.stdout, 0, []
         for _ in specs:
-            newline = data.index(b"\n", pos)
+            newline = data.find(b"\n", pos)
+            if newline < 0:
+                raise Conflict("git cat-file stopped half-way (was it interrupted?)")
             header = data[pos:newline].split()
             pos = newline + 1
             if len(header) < 3 or header[1] == b"missing":

@@ -126,8 +126,8 @@ class Store:
         many files (listing and reports on years of records)."""
         _READER["root"] = str(self.root)
         parsed = in_parallel(_read_chunk, self.rel_files(rtype), jobs=jobs, parallel_from=parallel_from)
-        return [Rec(rtype, self.root / rel, data, yamlio.YamlError(message, line) if message else None)
-                for rel, data, message, line in parsed]
+        return [Rec(rtype, self.root / rel, data, yamlio.YamlError(message, line, code) if message else None)
+                for rel, data, message, line, code in parsed]
 
     def person_docs(self) -> list[tuple[Path, object, yamlio.YamlError | None]]:
         """Every roster file as (path, data, error)."""
@@ -202,8 +202,8 @@ class Store:
 def read_yaml(path, limit: int = yamlio.RECORD_BYTES) -> tuple[object, yamlio.YamlError | None]:
     """(data, None), or (None, the error naming the line) for a file that cannot be read or parsed."""
     try:
-        with open(path, "rb") as handle:
-            return yamlio.load(handle.read(limit + 1), limit=limit), None
+        with open(path, "rb") as handle:       # never more than the limit read into memory
+            return yamlio.load(handle.read(limit + 1), limit=limit, size=os.fstat(handle.fileno()).st_size), None
     except yamlio.YamlError as exc:
         return None, exc
     except OSError as exc:
@@ -233,7 +233,8 @@ def _read_chunk(rels: list[str]) -> list[tuple]:
     out = []
     for rel in rels:
         data, error = read_yaml(os.path.join(_READER["root"], rel))
-        out.append((rel, data, error.message if error else None, error.line if error else None))
+        out.append((rel, data, error.message if error else None, error.line if error else None,
+                    error.code if error else None))
     return out
 
 

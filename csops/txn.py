@@ -45,12 +45,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from csops.errors import BadInput, Conflict, Refused
+from csops.errors import BadInput, Conflict, CsopsError, Refused
 from csops.gitlog import Author, Git, blob_id
 
 JOURNAL = "csops-journal.json"
 LOCK = "csops.lock"
-TEMP = re.compile(r"^\.(?P<name>.+)\.(csops-[0-9a-f]{16}|\d+)\.tmp$")   # ours, and round 1's (.NAME.PID.tmp)
+TEMP = re.compile(r"^\.(?P<name>.+\.yaml)\.(csops-[0-9a-f]{16}|\d+)\.tmp$")   # ours, and round 1's (.X.yaml.PID.tmp)
+LOCK_TEXT = re.compile(rb"^csops [0-9a-f]{16}\n$")                              # what csops writes into index.lock
 FORMAT = 1
 
 # Set when SIGINT/SIGTERM arrived during a write that then landed: the CLI says so and exits 130.
@@ -114,6 +115,20 @@ def refuse_leftovers(git_dir: Path) -> None:
                        "run csops recover (it finishes or undoes it), then try again")
 
 
+def refuse_leftovers_locked(git: Git) -> None:
+    """Under the repository lock: any journal is an interrupted write (no other writer can be
+    in progress), and so is an index lock csops left; a merge, rebase or cherry-pick under way
+    must be finished first (a commit on top of it would lose the other side)."""
+    if (git.git_dir / JOURNAL).exists() or _csops_lock(git.git_dir / "index.lock"):
+        raise Conflict("an interrupted csops write was left behind in this repository",
+                       "run csops recover (it finishes or undoes it), then try again")
+    for name, what in (("MERGE_HEAD", "a merge"), ("CHERRY_PICK_HEAD", "a cherry-pick"), ("REVERT_HEAD", "a revert"),
+                       ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase or git am")):
+        if (git.git_dir / name).exists():
+            raise Refused(f"{what} is in progress in this repository: a change made now would be tangled in it",
+                          "finish it (resolve, git add, git commit or git rebase --continue) or abort it first")
+
+
 def _read_journal(path: Path) -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -124,7 +139,7 @@ def _read_journal(path: Path) -> dict:
         return {"format": FORMAT, "unreadable": True, "files": []}
 
 
-def _write_durably(path: Path, data: bytes) -> None:
+def _write_durably(path: Path, data: bytes, sync_dir: bool = True) -> None:
     tmp = path.with_name(path.name + ".new")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
@@ -133,7 +148,8 @@ def _write_durably(path: Path, data: bytes) -> None:
     finally:
         os.close(fd)
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    if sync_dir:
+        _fsync_dir(path.parent)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -184,35 +200,40 @@ def _deferred_signals(received: list):
 # -- Git's index lock ----------------------------------------------------------------------------
 
 def _take_index_lock(git: Git, token: str, timeout: float) -> Path:
-    """Create .git/index.lock exclusively, as every Git command that writes the index does; wait
-    while another Git process holds it."""
+    """Take .git/index.lock exclusively, as every Git command that writes the index does, waiting
+    while another Git process holds it. The lock is born with csops' token in it (a hard link of
+    a file already written), so a lock that is not exactly ours is never mistaken for ours."""
     lock = git.git_dir / "index.lock"
+    mine = git.git_dir / f"csops-lock-{token}"
+    _write_durably(mine, f"csops {token}\n".encode(), sync_dir=False)
     deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            if time.monotonic() > deadline:
-                raise Conflict("another Git process holds .git/index.lock",
-                               "wait for it to finish; if none is running, remove .git/index.lock") from None
-            time.sleep(0.05)
-            continue
-        try:
-            os.write(fd, f"csops {token}\n".encode())
-        except BaseException:
-            os.close(fd)
-            lock.unlink()
-            raise
-        os.close(fd)
-        return lock
+    try:
+        while True:
+            try:
+                os.link(mine, lock)
+                return lock
+            except FileExistsError:
+                if time.monotonic() > deadline:
+                    raise Conflict("another Git process holds .git/index.lock",
+                                   "wait for it to finish; if none is running, remove .git/index.lock") from None
+                time.sleep(0.05)
+    finally:
+        mine.unlink()
 
 
 def _ours(lock: Path, token: str) -> bool:
     try:
-        content = lock.read_bytes()
+        return bool(token) and lock.read_bytes() == f"csops {token}\n".encode()
     except OSError:
         return False
-    return content in (f"csops {token}\n".encode(), b"")
+
+
+def _csops_lock(lock: Path) -> bool:
+    """An index lock left by csops (whatever its token)."""
+    try:
+        return LOCK_TEXT.match(lock.read_bytes()) is not None
+    except OSError:
+        return False
 
 
 # -- the protocol --------------------------------------------------------------------------------
@@ -229,7 +250,7 @@ class Change:
 def commit_files(git: Git, changes: list[Change], message: str, author: Author, when: dt.datetime | None) -> str:
     """Commit exactly `changes` on the current branch, whatever else is staged or changed, as one
     commit authored by `author`; update the work tree and the index. The caller holds
-    repository_lock. Returns the commit id."""
+    repository_lock and has called refuse_leftovers_locked. Returns the commit id."""
     branch = git.branch()
     if branch is None:
         raise Refused("HEAD is detached: a change made here would be lost on the next checkout",
@@ -239,16 +260,19 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
     for change in changes:
         temp = change.path.with_name(f".{change.path.name}.csops-{token}.tmp")
         entries.append({"path": git.rel(change.path), "temp": git.rel(temp), "base": change.base})
+    if len({e["path"] for e in entries}) != len(entries):
+        raise BadInput("the same file twice in one change")
     journal = _Journal(git.git_dir / JOURNAL, {
         "format": FORMAT, "state": "begun", "token": token, "pid": os.getpid(), "host": socket.gethostname(),
         "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "branch": branch,
         "message": message.splitlines()[0], "files": entries})
     received: list = []
-    committed = False
+    committed, commit, lock = False, None, None
     index_copy = git.git_dir / f"csops-index-{token}"
     with _deferred_signals(received):
+        if journal.path.exists():
+            raise Conflict("an interrupted csops write was left behind in this repository", "run csops recover")
         journal.save()
-        lock = None
         try:
             lock = _take_index_lock(git, token, lock_timeout())
             temps = [git.root / e["temp"] for e in entries]
@@ -260,42 +284,66 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
             for _ in range(3):
                 head = git.ref(branch)
                 commit, before = git.make_commit(head, blobs, message, author, when)
-                stale = [rel for rel, e in zip(blobs, entries) if before[rel] != e["base"]]
-                if stale:
-                    raise Conflict(f"{stale[0]} was changed in Git while csops was writing it; nothing was committed",
-                                   "try again")
-                shutil.copyfile(git.git_dir / "index", index_copy) if (git.git_dir / "index").exists() else None
+                _refuse_changed_meanwhile(git, entries, before)
+                if (git.git_dir / "index").exists():
+                    shutil.copyfile(git.git_dir / "index", index_copy)
+                _refuse_staged(git, index_copy, entries)
                 git.index_with(index_copy, blobs)
-                journal.save(state="prepared", head=head, commit=commit,
-                             index=blob_id(index_copy.read_bytes()))
-                if git.move_ref(branch, commit, head, "csops: " + message.splitlines()[0]):
+                journal.save(state="prepared", head=head, commit=commit, index=blob_id(index_copy.read_bytes()))
+                if git.move_ref(branch, commit, head, "csops: " + message.splitlines()[0]) or git.ref(branch) == commit:
                     committed = True                     # ← the commit point
                     break
             else:
-                raise Conflict(f"{branch} kept moving while csops was committing; nothing was committed", "try again")
-            _roll_forward(git, journal.data, lock)
-            journal.remove()
-        except BaseException:
-            if not committed:
-                _roll_back(git, journal.data, lock)
-                journal.remove()
+                raise Conflict(f"{branch} kept moving while csops was committing", "try again")
+        except BaseException as exc:
+            if committed:     # pragma: no cover - nothing after the commit point is in this block
                 raise
-            # landed: finish what can be finished; what cannot is left for csops recover
-            with contextlib.suppress(Exception):
-                _roll_forward(git, journal.data, lock)
-                journal.remove()
-        finally:
-            with contextlib.suppress(OSError):
-                index_copy.unlink()
+            _roll_back(git, journal.data, lock)
+            journal.remove()
+            if isinstance(exc, CsopsError) and "nothing was committed" not in exc.message:
+                raise type(exc)(f"{exc.message}; nothing was committed", exc.hint) from None
+            raise
+        # landed: csops never reports failure from here on; what cannot be finished is left for recover
+        try:
+            _roll_forward(git, journal.data, lock)
             if lock is not None and _ours(lock, token):
-                with contextlib.suppress(OSError):
-                    lock.unlink()
-    if received:
-        if committed:
+                lock.unlink()
+            journal.remove()
+        except Exception:  # noqa: BLE001 - the change is committed; recover finishes the work tree
             interrupted_after_commit.append(commit)
-        else:  # pragma: no cover - a failure before the commit point already raised
-            raise KeyboardInterrupt
+    if received:
+        interrupted_after_commit.append(commit)
     return commit
+
+
+def _refuse_changed_meanwhile(git: Git, entries: list[dict], before: dict) -> None:
+    """The branch and the work tree still hold what the change was computed from."""
+    for entry in entries:
+        rel, base = entry["path"], entry["base"]
+        if before.get(rel) != base:
+            raise Conflict(f"{rel} was changed in Git while csops was writing it", "try again")
+        target = git.root / rel
+        now = work_tree_blob(target)
+        if now != base:
+            raise Conflict(f"{rel} was edited while csops was writing it", "save or discard that edit, then try again")
+
+
+def work_tree_blob(path: Path) -> str | None:
+    """The blob a work-tree file stands for (CRLF line ends read as Git's autocrlf would)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    return blob_id(data.replace(b"\r\n", b"\n")) if b"\r\n" in data else blob_id(data)
+
+
+def _refuse_staged(git: Git, index_copy: Path, entries: list[dict]) -> None:
+    """A change someone staged for these files (git add) would be overwritten: refuse."""
+    staged = git.staged_blobs(index_copy if index_copy.exists() else None, [e["path"] for e in entries])
+    for entry in entries:
+        if staged.get(entry["path"]) != entry["base"]:
+            raise Conflict(f"{entry['path']} has staged changes (git add)",
+                           "commit them (git commit) or unstage them (git restore --staged FILE) first")
 
 
 def _write_temp(path: Path, data: bytes) -> None:
@@ -310,29 +358,47 @@ def _write_temp(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _roll_forward(git: Git, journal: dict, lock: Path | None) -> None:
-    """After the commit point: the records and the index catch up with the commit."""
+def _roll_forward(git: Git, journal: dict, lock: Path | None) -> list[str]:
+    """After the commit point: the records and the index catch up with the commit. With csops'
+    index lock still in place and HEAD still on the branch, nothing else can have moved: the temp
+    files and the prepared index go in. Otherwise only csops' own files and index entries are
+    brought up to date, and a file someone has edited since is left as it is (and named)."""
+    token = journal["token"]
+    safe = lock is not None and _ours(lock, token) and git.branch() == journal.get("branch")
+    left = []
+    if git.branch() != journal.get("branch"):
+        left.append(f"HEAD is no longer on {journal.get('branch')}: the commit is there; the work tree was not touched")
+        _roll_back(git, journal, lock)
+        return left
     folders = set()
     for entry in journal["files"]:
         target, temp = git.root / entry["path"], git.root / entry["temp"]
-        if temp.exists() and blob_id(temp.read_bytes()) == entry["new"]:
-            os.replace(temp, target)
-        elif not (target.exists() and blob_id(target.read_bytes()) == entry["new"]):
+        current = work_tree_blob(target)
+        if current == entry["new"]:
+            temp.unlink(missing_ok=True)
+            continue
+        if not safe and current != entry.get("base"):
+            left.append(f"{entry['path']} was edited after the commit; left as it is (git diff shows how)")
+            temp.unlink(missing_ok=True)
+            continue
+        if not (temp.exists() and blob_id(temp.read_bytes()) == entry["new"]):
             data = git.blobs([entry["new"]])[0]
             if data is None:
                 raise Conflict(f"recover: blob {entry['new']} of {entry['path']} is missing from the repository")
             _write_temp(temp, data)
-            os.replace(temp, target)
+        os.replace(temp, target)
         folders.add(target.parent)
     for folder in folders:
         _fsync_dir(folder)
-    index_copy = git.git_dir / f"csops-index-{journal['token']}"
-    if index_copy.exists() and blob_id(index_copy.read_bytes()) == journal.get("index"):
+    index_copy = git.git_dir / f"csops-index-{token}"
+    if safe and index_copy.exists() and blob_id(index_copy.read_bytes()) == journal.get("index"):
         os.replace(index_copy, git.git_dir / "index")
-    else:   # rebuild the entries in the real index, under Git's own locking
-        if lock is not None and _ours(lock, journal["token"]):
+    else:   # only csops' own entries, in the real index, under Git's own locking
+        index_copy.unlink(missing_ok=True)
+        if lock is not None and _ours(lock, token):
             lock.unlink()
         git.index_with(git.git_dir / "index", {e["path"]: e["new"] for e in journal["files"]})
+    return left
 
 
 def _roll_back(git: Git, journal: dict, lock: Path | None) -> None:
@@ -362,25 +428,30 @@ def recover(git: Git, records_root: Path) -> list[str]:
     when there was nothing to do)."""
     done = []
     with repository_lock(git.git_dir):
-        path = git.git_dir / JOURNAL
+        path, lock = git.git_dir / JOURNAL, git.git_dir / "index.lock"
+        (git.git_dir / (JOURNAL + ".new")).unlink(missing_ok=True)
         if path.exists():
             journal = _read_journal(path)
-            lock = git.git_dir / "index.lock"
-            token = journal.get("token", "")
-            branch = journal.get("branch")
-            commit = journal.get("commit")
+            commit, branch = journal.get("commit"), journal.get("branch")
             head = git.ref(branch) if branch else None
             landed = bool(commit and head and (head == commit or git.is_ancestor(commit, head)))
+            mine = lock if lock.exists() and _ours(lock, journal.get("token", "")) else None
             if landed:
-                _roll_forward(git, journal, lock if lock.exists() else None)
+                left = _roll_forward(git, journal, mine)
                 done.append(f"completed the interrupted write: commit {commit[:10]} ({journal.get('message', '')})")
+                done.extend(left)
             else:
-                _roll_back(git, journal, lock if lock.exists() else None)
+                _roll_back(git, journal, mine)
                 done.append(f"undid the interrupted write ({journal.get('message', '') or 'unreadable journal'}): "
                             "nothing of it had been committed")
-            if lock.exists() and _ours(lock, token):
+            if lock.exists() and _ours(lock, journal.get("token", "")):
                 lock.unlink()
             _Journal(path, journal).remove()
+        elif _csops_lock(lock):          # the write had finished; only its index lock was left
+            lock.unlink()
+            done.append("removed the index lock an interrupted csops write left behind")
+        for stale in git.git_dir.glob("csops-index-*"):
+            stale.unlink()
         for temp in stray_temps(git, records_root):
             temp.unlink()
             done.append(f"removed the temp file {git.rel(temp)}")

@@ -72,13 +72,15 @@ class YamlError(BadInput):
         self.code = code
 
 
-def load(text: str | bytes, loader=FastLoader, *, limit: int = RECORD_BYTES, aliases: bool = False):
+def load(text: str | bytes, loader=FastLoader, *, limit: int = RECORD_BYTES, aliases: bool = False,
+         size: int | None = None):
     """Parse one document; raises YamlError carrying the 1-based line and a problem code. Before
     the parser sees it, a file is held to the limits of SPEC §10 — size, UTF-8, nesting, and (for
     records and people) no anchors or aliases — so no input can crash or exhaust the parser."""
     data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
     if len(data) > limit:
-        raise YamlError(f"the file is {len(data) // 1024} KB; the limit is {limit // 1024} KB", None, "TOO_LARGE",
+        raise YamlError(f"the file is {max(size or 0, len(data)) // 1024} KB; the limit is {limit // 1024} KB", None,
+                        "TOO_LARGE",
                         "split it, or remove what does not belong in it")
     _check_encoding(data)
     if _suspicious(data):
@@ -142,6 +144,10 @@ def _check_tokens(data: bytes, aliases: bool) -> None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise YamlError(f"YAML error: {exc.problem or exc.context}", mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as exc:          # e.g. a control character (ReaderError)
+        position = getattr(exc, "position", None)
+        line = data[:position].count(b"\n") + 1 if isinstance(position, int) else None
+        raise YamlError(f"YAML error: {exc}".splitlines()[0], line) from None
 
 
 def _load_bounded(data: bytes, loader):

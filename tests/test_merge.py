@@ -154,7 +154,7 @@ def test_init_registers_the_merge_driver_and_can_write_ci_templates(tmp_path):
     result = CliRunner().invoke(cli, ["--now", "2026-11-23T09:00", "init", "--ci", str(tmp_path / "team")])
     assert result.exit_code == 0, result.output
     root = tmp_path / "team"
-    assert (root / ".gitattributes").read_text() == "records/**/*.yaml merge=csops\n"
+    assert (root / ".gitattributes").read_text() == "records/**/*.yaml merge=csops text eol=lf\n"
     import sys
 
     driver = _git(root, "config", "merge.csops.driver").stdout.strip()

@@ -284,3 +284,131 @@ def test_a_round_one_number_amount_is_a_warning_and_the_next_write_converts_it(r
     assert "warning: LEGACY_AMOUNT" in result.stdout and 'write it as "15.00"' in result.stdout
     repo.run("score", "confirm", event, as_="zhaozg", now="2026-11-23T11:00")
     assert "fine: '15.00'" in path.read_text() and "LEGACY_AMOUNT" not in repo.run("validate").stdout
+
+
+# -- found by an adversarial pass -------------------------------------------------------------------
+
+def test_ctrl_c_to_the_whole_process_group_at_the_commit_point_never_says_nothing_was_committed(repo):
+    """Ctrl-C reaches every process of the terminal's group; a `git update-ref` killed after the
+    branch moved used to make csops report failure for a change that had landed."""
+    hook = repo.root / ".git" / "hooks" / "reference-transaction"
+    hook.write_text('#!/bin/sh\n[ "$1" = committed ] && sleep 1.5\nexit 0\n')
+    hook.chmod(0o755)
+    head = repo.head()
+    argv = [sys.executable, "-m", "csops", "--records", str(repo.records), "--as", "zhangsan", "--now",
+            "2026-11-23T10:00", *NEW]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+                            start_new_session=True)
+    deadline = time.monotonic() + 20
+    while repo.head() == head and time.monotonic() < deadline:      # the ref has moved; its hook still runs
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate()
+    hook.unlink()
+    assert repo.head() != head
+    assert "nothing was committed" not in err and "only after the change was committed" in err, err
+    assert proc.returncode == 130 and out.strip().startswith("T-")
+    assert records_status(repo) == ""
+    assert csops(repo, "validate", "--history", as_=None, now=None).returncode == 0
+
+
+def test_a_second_writer_never_erases_a_crashed_writers_journal(repo):
+    record_id = repo.out(*NEW, now="2026-11-23T10:00")
+    die_at(repo, "after-commit-point", "ticket", "route", record_id, "--to-dept", "仓库")
+    journal = (repo.root / ".git" / "csops-journal.json").read_bytes()
+    other = csops(repo, *NEW, now="2026-11-23T12:00")
+    assert other.returncode == 1 and "run csops recover" in other.stderr
+    assert (repo.root / ".git" / "csops-journal.json").read_bytes() == journal
+    assert "completed" in csops(repo, "recover", as_=None, now=None, check=0).stdout
+    assert routed(repo, record_id) and records_status(repo) == ""
+
+
+def test_recover_never_touches_another_git_processs_index_lock(repo):
+    lock = repo.root / ".git" / "index.lock"
+    lock.write_bytes(b"")                                  # git add hashing a big file holds it empty
+    assert csops(repo, "recover", as_=None, now=None, check=0).stdout == ""
+    assert lock.exists()
+    lock.unlink()
+    record_id = repo.out(*NEW, now="2026-11-23T10:00")
+    die_at(repo, "after-journal", "ticket", "route", record_id, "--to-dept", "仓库")
+    lock.write_bytes(b"")
+    csops(repo, "recover", as_=None, now=None, check=0)
+    assert lock.exists() and lock.read_bytes() == b""
+    lock.unlink()
+
+
+def test_recover_after_someone_removed_the_lock_keeps_their_staged_work(repo):
+    record_id = repo.out(*NEW, now="2026-11-23T10:00")
+    die_at(repo, "after-commit-point", "ticket", "route", record_id, "--to-dept", "仓库")
+    (repo.root / ".git" / "index.lock").unlink()                    # as git's own message advises
+    (repo.root / "mywork.txt").write_text("mine\n")
+    repo.git("add", "mywork.txt")
+    csops(repo, "recover", as_=None, now=None, check=0)
+    assert "A  mywork.txt" in repo.git("status", "--porcelain")
+    assert routed(repo, record_id) and repo.git("status", "--porcelain", "--", "records") == ""
+
+
+def test_an_edit_saved_while_csops_writes_is_refused_not_committed_under_its_name(repo):
+    record_id = repo.out(*NEW, now="2026-11-23T10:00")
+    path = repo.path_of(record_id)
+    sneak = textwrap.dedent(f"""
+        import sys, csops.gitlog
+        original = csops.gitlog.Git.make_commit
+        def edit_then_commit(self, *args, **kwargs):
+            with open({str(path)!r}, "a") as handle:
+                handle.write("# TEAMMATE UNSAVED EDIT\\n")
+            return original(self, *args, **kwargs)
+        csops.gitlog.Git.make_commit = edit_then_commit
+        from csops.cli import main
+        main(sys.argv[1:])
+    """)
+    head = repo.head()
+    result = subprocess.run([sys.executable, "-c", sneak, "--records", str(repo.records), "--as", "zhangsan",
+                             "--now", "2026-11-23T11:00", "ticket", "route", record_id, "--to-dept", "仓库"],
+                            capture_output=True, text=True, env=ENV)
+    assert result.returncode == 1 and "was edited while csops was writing it" in result.stderr
+    assert "nothing was committed" in result.stderr and repo.head() == head
+    assert "TEAMMATE" not in repo.git("show", "HEAD:" + path.relative_to(repo.root).as_posix())
+
+
+def test_staged_changes_a_merge_in_progress_and_a_record_named_twice_are_refused(repo):
+    record_id = repo.out(*NEW, now="2026-11-23T10:00")
+    path = repo.path_of(record_id)
+    original = path.read_text()
+    path.write_text(original.replace("summary: x", "summary: staged"))
+    repo.git("add", str(path))
+    path.write_text(original)                                        # work tree back, the index still staged
+    out = repo.refused("ticket", "route", record_id, "--to-dept", "仓库", now="2026-11-23T11:00")
+    assert "has staged changes" in out
+    repo.git("reset", "-q")
+    (repo.root / ".git" / "MERGE_HEAD").write_text(repo.head() + "\n")
+    assert "a merge is in progress" in repo.refused("ticket", "route", record_id, "--to-dept", "仓库",
+                                                    now="2026-11-23T11:00")
+    (repo.root / ".git" / "MERGE_HEAD").unlink()
+    from tests.test_returns import self_return_to_qc
+
+    ret = self_return_to_qc(repo)
+    out = repo.refused("return", "vendor", "--supplier", "S1", ret, ret[-6:], as_="suncg", now="2026-11-25T10:00",
+                       code=2)
+    assert "named twice" in out
+
+
+def test_a_crlf_checkout_is_the_same_record_and_stray_files_are_left_alone(repo):
+    record_id = repo.out(*NEW, now="2026-11-23T10:00")
+    path = repo.path_of(record_id)
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))    # as a Windows desk with autocrlf sees it
+    repo.run("ticket", "route", record_id, "--to-dept", "仓库", now="2026-11-23T11:00")
+    draft = path.parent / ".draft.20261123.tmp"                       # someone's own temp file
+    draft.write_text("mine")
+    csops(repo, "recover", as_=None, now=None, check=0)
+    assert draft.exists()
+    assert "INTERRUPTED_WRITE" not in csops(repo, "validate", as_=None, now=None).stdout
+
+
+def test_an_index_lock_left_by_csops_after_its_journal_is_released_by_recover(repo):
+    lock = repo.root / ".git" / "index.lock"
+    lock.write_bytes(b"csops 0123456789abcdef\n")
+    refused = csops(repo, *NEW)
+    assert refused.returncode == 1 and "run csops recover" in refused.stderr
+    assert "removed the index lock" in csops(repo, "recover", as_=None, now=None, check=0).stdout
+    assert not lock.exists()
