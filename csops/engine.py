@@ -14,6 +14,8 @@ import functools
 from dataclasses import dataclass, field
 from typing import Callable
 
+from pathlib import Path
+
 from csops import vocab
 from csops.problems import Problems
 from csops.schema import Enum, Instant, List, Map, PersonRef, Str, check_fields
@@ -132,16 +134,14 @@ class Workflow:
         return vocab.TYPES[self.type].states
 
     def duties(self, rec: dict, ctx: "Context") -> list[Obligation]:
-        """What the record owes now (its owed deadlines), with a malformed record skipped (and
-        noted) rather than crashing a report."""
+        """What a well-formed record owes now (its owed deadlines)."""
         if self.deadlines is None:
             return []
-        rows = ctx.tolerant(self.deadlines, rec, [])
-        return [Obligation(d.what, d.due, d.owner, d.wall_clock) for d in rows if d.owed]
+        return [Obligation(d.what, d.due, d.owner, d.wall_clock) for d in self.deadlines(rec, ctx) if d.owed]
 
     def extra(self, rec: dict, ctx: "Context") -> dict:
-        """computed(), tolerant of a malformed record in the same way."""
-        return ctx.tolerant(self.computed, rec, {}) if self.computed else {}
+        """The computed keys of `show` (due, overdue, days, …) of a well-formed record."""
+        return self.computed(rec, ctx) if self.computed else {}
 
     @property
     def initial(self) -> str:
@@ -201,27 +201,29 @@ class Workflow:
         }
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A record a listing or report could not use: where, and why (never silently left out)."""
+    path: str
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line or 1}: {self.reason}"
+
+
 @dataclass
 class Context:
-    """What rules may look at: the policy, the roster, and (lazily) other records."""
+    """What rules may look at: the policy, the roster, and (lazily) other records — only records
+    whose fields are well formed; the others are remembered in `skipped`. Rules therefore run on
+    well-formed data only, and an exception in one is a bug, never "a malformed record"."""
     policy: object
     roster: object
     store: object = None
     now: dt.datetime | None = None
-    strict: bool = False              # re-raise instead of skipping a malformed record (debugging)
+    workflows: dict = field(default_factory=dict)
     skipped: list = field(default_factory=list)
     _cache: dict = field(default_factory=dict)
-
-    def tolerant(self, fn, rec: dict, fallback):
-        """fn(rec, self); a record whose values are not what the rules expect (validate reports
-        it) is skipped and remembered, so one bad hand edit cannot stop a report."""
-        try:
-            return fn(rec, self)
-        except (TypeError, AttributeError, ValueError, KeyError, IndexError, ArithmeticError):
-            if self.strict:
-                raise
-            self.skipped.append(rec.get("id") if isinstance(rec, dict) else None)
-            return fallback
 
     @property
     def calendar(self):
@@ -232,17 +234,28 @@ class Context:
         return self.policy.tz
 
     def records(self, rtype: str) -> list:
-        """Every record of a type (loaded once per command)."""
+        """Every usable record of a type (loaded once per command); the others go to `skipped`."""
         if rtype not in self._cache:
-            self._cache[rtype] = self.store.load_type(rtype) if self.store else []
+            usable = []
+            for rec in self.store.load_type(rtype) if self.store else []:
+                reason = unusable(rec, self.workflows[rtype], self)
+                if reason is None:
+                    usable.append(rec)
+                else:
+                    self.skip(Skipped(self.store.display(rec.path), *reason))
+            self._cache[rtype] = usable
         return self._cache[rtype]
+
+    def skip(self, skipped: Skipped) -> None:
+        if skipped not in self.skipped:
+            self.skipped.append(skipped)
 
     def seed(self, rtype: str, records: list) -> None:
         self._cache[rtype] = records
 
     def as_of(self, moment: dt.datetime) -> "Context":
         """The same records seen at another moment (the records already read are shared)."""
-        return Context(self.policy, self.roster, self.store, moment, self.strict, self.skipped, self._cache)
+        return Context(self.policy, self.roster, self.store, moment, self.workflows, self.skipped, self._cache)
 
 
 @dataclass
@@ -269,23 +282,47 @@ class Step:
 
 
 
-def check_record(rec: dict, wf: Workflow, ctx: Context, out: Problems, path: str, *,
-                 only_step: int | None = None) -> bool:
-    """Schema, then history replay (legal steps, roles, guards, time order) and the type's own
-    checks; True when nothing was found. The rules run only on a record whose fields are well
-    formed (they read the fields' values), so a malformed record reports its schema problems.
-
-    `only_step` limits the replay's role and guard checks to one history entry (the CLI checks
-    the step it is about to add; validate checks them all)."""
+def schema_problems(rec: dict, wf: Workflow, ctx: Context, out: Problems, path: str) -> bool:
+    """The fields every record has and the type's own, checked by their specs; True when well formed."""
     before = len(out)
     check_fields(rec, wf.common_fields, (), ctx, out, path)
     check_fields(rec, wf.fields, (), ctx, out, path)
-    if len(out) > before:
+    return len(out) == before
+
+
+def unusable(rec, wf: Workflow, ctx: Context) -> tuple[int | None, str] | None:
+    """Why a record read from disk cannot be used by the rules — (line, "CODE message") — or None."""
+    if rec.error is not None:
+        return rec.error.line, f"{rec.error.code} {rec.error.message}"
+    if not isinstance(rec.data, dict):
+        return 1, f"BAD_RECORD a {wf.type} file must be a mapping of fields"
+    out = Problems()
+    if schema_problems(rec.data, wf, ctx, out, ""):
+        return None
+    first = out.items[0]
+    from csops.yamlio import line_of
+
+    try:
+        line = line_of(Path(rec.path).read_bytes(), first.key)
+    except OSError:
+        line = None
+    return line, f"{first.code} {first.message}"
+
+
+def check_record(rec: dict, wf: Workflow, ctx: Context, out: Problems, path: str, *,
+                 only_step: int | None = None) -> bool:
+    """Schema, then history replay (legal steps, roles, guards, time order) and the type's own
+    checks. The rules run only on a record whose fields are well formed (they read the fields'
+    values); returns whether they were (a malformed record reports its schema problems only).
+
+    `only_step` limits the replay's role and guard checks to one history entry (the CLI checks
+    the step it is about to add; validate checks them all)."""
+    if not schema_problems(rec, wf, ctx, out, path):
         return False
     _check_history(rec, rec["history"], wf, ctx, out, path, only_step)
     for check in wf.record_checks:
         check(rec, ctx, out, path)
-    return len(out) == before
+    return True
 
 
 def _check_history(rec, history, wf, ctx, out, path, only_step):

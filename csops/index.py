@@ -25,7 +25,7 @@ from csops.problems import Problem, Problems
 from csops.store import ID_PATTERN, in_parallel
 from csops.workflows import WORKFLOWS
 
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 SUMMARISED = ("leave", "score")      # the types the checks across records read more than the id of
 CHUNK = 400
 
@@ -47,6 +47,7 @@ class Entry(NamedTuple):
     problems: tuple          # ((code, message, hint, key, line), …)
     summary: Summary | None  # leave, score: for the checks across records
     duties: tuple            # ((what, due ISO, owner, wall_clock), …)
+    usable: bool = True      # well formed: the rules could read it (otherwise its first problem says why)
 
 
 # -- one file ----------------------------------------------------------------------------------
@@ -66,11 +67,11 @@ def _analyse(rtype: str, rel: str, data: bytes, ctx: Context, workflows) -> Entr
             return Entry(rtype, rel, None, (("CONFLICT_MARKERS", "the file still has merge conflict markers",
                                              "register the merge driver (see NO_MERGE_DRIVER / csops validate) and "
                                              "git checkout -m FILE, or edit the file to one version", (), marker),),
-                         None, ())
-        return Entry(rtype, rel, None, ((exc.code, exc.message, exc.hint, (), exc.line or 1),), None, ())
+                         None, (), False)
+        return Entry(rtype, rel, None, ((exc.code, exc.message, exc.hint, (), exc.line or 1),), None, (), False)
     if not isinstance(rec, dict):
         return Entry(rtype, rel, None, (("BAD_RECORD", f"a {rtype} file must be a mapping of fields", None, (), 1),),
-                     None, ())
+                     None, (), False)
     record_id = rec.get("id")
     stem = Path(rel).stem
     if isinstance(record_id, str):
@@ -89,7 +90,7 @@ def _analyse(rtype: str, rel: str, data: bytes, ctx: Context, workflows) -> Entr
         summary = Summary(record_id, rec.get("status"), _text(rec.get("person")), _text(rec.get("start")),
                           _text(rec.get("end")), _text(rec.get("ref")))
     problems = tuple((p.code, p.message, p.hint, p.key, p.line) for p in out)
-    return Entry(rtype, rel, record_id, problems, summary, duties)
+    return Entry(rtype, rel, record_id, problems, summary, duties, well_formed)
 
 
 def _text(value):
@@ -105,7 +106,8 @@ def _work(chunk: list[tuple[str, str, str]]) -> list[tuple]:
             with open(os.path.join(root, rel), "rb") as handle:
                 data = handle.read()
         except OSError as exc:
-            entry = Entry(rtype, rel, None, (("YAML", f"cannot read file: {exc.strerror}", None, (), 1),), None, ())
+            entry = Entry(rtype, rel, None, (("YAML", f"cannot read file: {exc.strerror}", None, (), 1),), None, (),
+                          False)
         else:
             entry = _analyse(rtype, rel, data, ctx, workflows)
             blob = blob or blob_id(data)
@@ -115,11 +117,12 @@ def _work(chunk: list[tuple[str, str, str]]) -> list[tuple]:
 
 def _pack(entry: Entry) -> tuple:
     """The cached form: small, marshal-friendly (the rel path is in the key)."""
-    return (entry.type, entry.id, entry.problems, tuple(entry.summary) if entry.summary else None, entry.duties)
+    return (entry.type, entry.id, entry.problems, tuple(entry.summary) if entry.summary else None, entry.duties,
+            entry.usable)
 
 
 def _unpack(rel: str, packed: tuple) -> Entry:
-    return Entry(packed[0], rel, packed[1], packed[2], Summary(*packed[3]) if packed[3] else None, packed[4])
+    return Entry(packed[0], rel, packed[1], packed[2], Summary(*packed[3]) if packed[3] else None, packed[4], packed[5])
 
 
 # -- the whole repository ----------------------------------------------------------------------
@@ -193,7 +196,7 @@ def _decode(rel: str, value) -> Entry:
 def _encode(value) -> str | None:
     if isinstance(value, str):
         return value
-    rtype, record_id, problems, summary, duties = value
+    rtype, record_id, problems, summary, duties, _ = value
     if problems or duties or (rtype in SUMMARISED and summary is None):
         return None
     fields = [rtype, record_id or "", *((x or "") for x in (summary or (None,) * 6)[1:])]
@@ -256,6 +259,11 @@ class Index:
         """Only the entries with obligations (the overdue report's rows come from these)."""
         return [_unpack(rel, value) for _, rel in self.rels
                 if isinstance(value := self.results[rel], tuple) and value[4]]
+
+    def unusable(self) -> list[Entry]:
+        """The files the rules could not read (a report names them instead of leaving them out)."""
+        return [_unpack(rel, value) for _, rel in self.rels
+                if isinstance(value := self.results[rel], tuple) and not value[5]]
 
 
 def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache: bool = True) -> Index:

@@ -172,7 +172,9 @@ def _load(text: bytes | str | None, display: str, problems: Problems) -> Policy 
 
 
 def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A finite number (.nan and .inf are YAML floats too, and poison every sum)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value \
+        and value not in (float("inf"), float("-inf"))
 
 
 def _check(data: dict, path: str, problems: Problems) -> None:

@@ -37,7 +37,7 @@ class Spec:
 
 
 class Str(Spec):
-    max_len: int = 2000
+    max_len: int = 4000                  # SPEC §10: text fields ≤ 4,000 characters
 
     def check(self, value, key, ctx, out, path):
         if not isinstance(value, str) or not value.strip():
@@ -58,7 +58,8 @@ class Enum(Spec):
 class Instant(Spec):
     def check(self, value, key, ctx, out, path):
         if not isinstance(value, str) or try_instant(value, ctx.policy.tz) is None or len(value) < 16:
-            return self.type_error(value, key, out, path, "an ISO 8601 time like 2026-11-23T09:30:00+08:00")
+            return self.type_error(value, key, out, path,
+                                   "an ISO 8601 time like 2026-11-23T09:30:00+08:00 (years 2000–2099)")
         if not _OFFSET.search(value):
             out.add(path, "BAD_FIELD", f"{_dotted(key)}: {value} has no UTC offset", "append +08:00", key=key)
 
@@ -67,13 +68,15 @@ class Date(Spec):
     def check(self, value, key, ctx, out, path):
         import datetime as dt
 
+        from csops.timeutil import in_range
+
         if isinstance(value, str) and _DATE.match(value):
             try:
-                dt.date.fromisoformat(value)
-                return
+                if in_range(dt.date.fromisoformat(value)):
+                    return
             except ValueError:
                 pass
-        self.type_error(value, key, out, path, "a date YYYY-MM-DD")
+        self.type_error(value, key, out, path, "a date YYYY-MM-DD between 2000 and 2099")
 
 
 class PersonRef(Spec):

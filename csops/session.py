@@ -56,7 +56,7 @@ class Session:
 
     @cached_property
     def ctx(self) -> Context:
-        return Context(self.policy, self.roster, self.store, self.now, strict=self.debug)
+        return Context(self.policy, self.roster, self.store, self.now, WORKFLOWS)
 
     @property
     def tz(self):

@@ -14,6 +14,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from csops.errors import BadInput, PolicyError
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+FIRST_YEAR, LAST_YEAR = 2000, 2099      # every date csops accepts (SPEC §10): calendar walks stay bounded
+
+
+def in_range(day: dt.date) -> bool:
+    return FIRST_YEAR <= day.year <= LAST_YEAR
 
 
 @functools.lru_cache(maxsize=32)
@@ -39,13 +44,14 @@ def parse_instant(value, tz: ZoneInfo, *, what: str = "time", end_of_day: bool =
     what a person means by "until 2026-11-25".
     """
     if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=tz)
-    if isinstance(value, dt.date):
-        value = value.isoformat()
-    text = str(value).strip()
-    parsed = _parse_cached(text)
+        parsed, text = value, value.isoformat()
+    else:
+        text = value.isoformat() if isinstance(value, dt.date) else str(value).strip()
+        parsed = _parse_cached(text)
     if parsed is None:
-        raise BadInput(f"{what}: {text!r} is not an ISO 8601 time", "write e.g. 2026-11-23T09:30 or 2026-11-23T09:30:00+08:00")
+        raise BadInput(f"{what}: {text[:60]!r} is not an ISO 8601 time", "write e.g. 2026-11-23T09:30 or 2026-11-23T09:30:00+08:00")
+    if not in_range(parsed.date()):
+        raise BadInput(f"{what}: {text[:60]!r} is outside the years {FIRST_YEAR}–{LAST_YEAR}", "check the year")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     if end_of_day and _DATE_ONLY.match(text):
@@ -68,9 +74,12 @@ def parse_date(value, *, what: str = "date") -> dt.date:
         return value
     text = str(value).strip()
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
-        raise BadInput(f"{what}: {text!r} is not a date", "write it as YYYY-MM-DD") from None
+        raise BadInput(f"{what}: {text[:60]!r} is not a date", "write it as YYYY-MM-DD") from None
+    if not in_range(day):
+        raise BadInput(f"{what}: {text!r} is outside the years {FIRST_YEAR}–{LAST_YEAR}", "check the year")
+    return day
 
 
 def parse_clock(value, *, what: str = "time of day") -> dt.time:
@@ -106,11 +115,11 @@ def period_bounds(period: str, *, weeks: bool = True) -> tuple[dt.date, dt.date]
     month = re.fullmatch(r"(\d{4})-(\d{2})", text)
     week = re.fullmatch(r"(\d{4})-W(\d{2})", text, flags=re.IGNORECASE) if weeks else None
     try:
-        if month:
+        if month and FIRST_YEAR <= int(month[1]) <= LAST_YEAR:
             first = dt.date(int(month[1]), int(month[2]), 1)
             following = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
             return first, following - dt.timedelta(days=1)
-        if week:
+        if week and FIRST_YEAR <= int(week[1]) <= LAST_YEAR:
             first = dt.date.fromisocalendar(int(week[1]), int(week[2]), 1)
             return first, first + dt.timedelta(days=6)
     except ValueError:

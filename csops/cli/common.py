@@ -44,10 +44,14 @@ def session(ctx: click.Context):
 
 
 def _warn_skipped(sess) -> None:
-    skipped = [s for s in sess.ctx.skipped if s] if "ctx" in sess.__dict__ else []
+    """Nothing vanishes: a record a listing or report could not read is named on stderr."""
+    skipped = sess.ctx.skipped if "ctx" in sess.__dict__ else []
     if skipped:
-        click.echo(f"csops: skipped {len(set(skipped))} malformed record(s) ({', '.join(sorted(set(map(str, skipped)))[:3])}"
-                   f"{' …' if len(set(skipped)) > 3 else ''}); run csops validate", err=True)
+        if sess.policy.language == "zh":
+            click.echo(f"警告：跳过 {len(skipped)} 条记录（首条：{skipped[0]}；运行 csops validate 查看全部）", err=True)
+        else:
+            click.echo(f"warning: {len(skipped)} records skipped (first: {skipped[0]}; csops validate lists them all)",
+                       err=True)
 
 
 def output_options(fn):

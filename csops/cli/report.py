@@ -45,7 +45,7 @@ def overdue(ctx, rtype, owner, fail_if_any, fmt, lang):
              if language == "zh" else f"Overdue as of {format_short(sess.now, sess.tz)} "
              "(hours late in working hours; callbacks in wall-clock hours)")
     click.echo(render(rows, COLUMNS, fmt, language, title=title, color=use_color()))
-    if fail_if_any and rows:
+    if fail_if_any and (rows or sess.ctx.skipped):    # a record that could not be read may be late too
         ctx.exit(1)
 
 

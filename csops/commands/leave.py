@@ -15,6 +15,7 @@ def new(session, *, person, kind, start, end, reason=None, certificate=None, not
     finish = parse_instant(end, session.tz, what="--end", end_of_day=True)
     if finish <= begin:
         raise BadInput(f"--end {end} is not after --start {start}", "give the range in order")
+    _refuse_long(begin, finish)
     fields = {"person": person, "kind": kind, "start": format_instant(begin, session.tz),
               "end": format_instant(finish, session.tz)}
     if reason:
@@ -39,8 +40,16 @@ def reschedule(session, ref, *, start=None, end=None, reason: str) -> str:
     if finish <= begin:
         raise BadInput(f"the leave would end ({format_instant(finish, session.tz)}) before it starts "
                        f"({format_instant(begin, session.tz)})")
+    _refuse_long(begin, finish)
     params = {"start": format_instant(begin, session.tz), "end": format_instant(finish, session.tz)}
     return actions.transition(session, "leave", ref, "reschedule", params=params, note=reason.strip())
+
+
+def _refuse_long(begin, finish) -> None:
+    from csops.workflows.leave import MAX_SPAN
+
+    if finish - begin > MAX_SPAN:
+        raise BadInput(f"a leave lasts at most {MAX_SPAN.days} days", "split a longer absence into several requests")
 
 
 def approve(session, ref, *, note=None) -> str:

@@ -6,6 +6,7 @@ from csops import actions
 from csops.errors import BadInput, Refused
 from csops.timeutil import format_instant, parse_instant
 from csops.vocab import OUTCOMES
+from csops.workflows.ticket import MAX_DUE
 
 
 def new(session, *, kind, channel, level, customer, contact, summary, note=None) -> str:
@@ -23,6 +24,8 @@ def route(session, ref, *, department, assignee=None, due=None, note=None) -> st
     due_text = format_instant(parse_instant(due, session.tz, what="--due"), session.tz) if due else None
     if due_text and parse_instant(due_text, session.tz) <= session.now:
         raise BadInput(f"--due {due} is not in the future", "give a deadline after --now")
+    if due_text and parse_instant(due_text, session.tz) > session.now + MAX_DUE:
+        raise BadInput(f"--due {due} is more than a year away", "a deadline is at most a year after registration")
     params = {"department": department, "assignee": assignee, "due": due_text}
     return actions.transition(session, "ticket", ref, "route", params=params, note=note)
 

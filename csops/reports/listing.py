@@ -16,14 +16,16 @@ COLUMNS = {
 
 def show_record(session, rtype: str, ref: str) -> dict:
     """Every field of the file plus the computed ones (due, overdue, days, …)."""
+    from csops.engine import unusable
+    from csops.errors import BadInput
+
     _, path = session.store.locate(ref, rtype)
     rec = session.store.read(rtype, path)
-    if rec.error is not None:
-        from csops.errors import BadInput
-
-        raise BadInput(f"{session.store.display(path)}:{rec.error.line or 1}: {rec.error.message}", rec.error.hint)
-    data = dict(rec.data)
     wf = session.workflow(rtype)
+    reason = unusable(rec, wf, session.ctx)
+    if reason is not None:
+        raise BadInput(f"{session.store.display(path)}:{reason[0] or 1}: {reason[1]}", "csops validate lists every problem")
+    data = dict(rec.data)
     data.update(wf.extra(rec.data, session.ctx))
     return data
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from csops.engine import Skipped
 from csops.timeutil import format_instant
 
 COLUMNS = ["id", "type", "what", "due", "owner", "overdue_hours"]
@@ -24,6 +25,9 @@ def overdue_rows(session, *, rtype: str | None = None, owner: str | None = None)
     except NotFound:
         git = None
     index = build_index(session.store, session.ctx, git)
+    for entry in index.unusable():
+        code, message, _, _, line = entry.problems[0]
+        session.ctx.skip(Skipped(session.store.display(session.store.root / entry.rel), line, f"{code} {message}"))
     rows = []
     for entry in index.owing():
         if rtype and entry.type != rtype:

@@ -81,8 +81,7 @@ def score_sheets(session, period: str) -> dict[str, Sheet]:
     in_month = defaultdict(int)       # (person, code) → counted events so far this month
     ever = defaultdict(int)           # (person, code) → counted events so far, whole record
     for event in events:
-        ctx.tolerant(lambda e, _ctx: _count(e, sheets, catalog, first, last, in_month, ever, policy, roster),
-                     event, None)
+        _count(event, sheets, catalog, first, last, in_month, ever, policy, roster)
     return sheets
 
 

@@ -52,7 +52,7 @@ def ticket_stats(session, period: str) -> dict:
         data = rec.data if isinstance(rec.data, dict) else None
         if data is None or data.get("kind") not in KINDS:
             continue
-        ctx.tolerant(lambda d, _ctx: _count(d, inside, (total, by_kind[d["kind"]]), _ctx, cal), data, None)
+        _count(data, inside, (total, by_kind[data["kind"]]), ctx, cal)
     return {"period": period, "from": first.isoformat(), "to": last.isoformat(), "total": _finish(total),
             "by_kind": {kind: _finish(acc) for kind, acc in by_kind.items()}}
 

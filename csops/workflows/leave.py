@@ -12,6 +12,8 @@ from csops.timeutil import try_instant
 from csops.vocab import LEAVE_KINDS as KINDS
 from csops.workflows.common import AMEND
 
+MAX_SPAN = dt.timedelta(days=366)     # SPEC §10: a leave ≤ 366 days (and every walk over it stays short)
+
 
 # -- facts about one leave ---------------------------------------------------------------------
 
@@ -125,6 +127,8 @@ def _request_guard(step) -> str | None:
         return "a leave needs both start and end"
     if end <= start:
         return f"the leave ends ({rec.get('end')}) before it starts ({rec.get('start')})"
+    if end - start > MAX_SPAN:
+        return f"a leave lasts at most {MAX_SPAN.days} days; this one runs from {rec.get('start')} to {rec.get('end')}"
     holidays = holidays_touched(rec, policy)
     hours = notice_hours(rec, policy.tz)
     needed = policy.section("leave").get("holiday_notice_hours")

@@ -208,6 +208,15 @@ def _check_callbacks(rec, ctx, out, path):
                     key=("callbacks", i, "satisfaction"))
 
 
+MAX_DUE = dt.timedelta(days=366)      # SPEC §10: an explicit deadline ≤ a year after registration
+
+
+def _check_due(rec, ctx, out, path):
+    due, created = try_instant(rec.get("due"), ctx.tz), try_instant(rec.get("created"), ctx.tz)
+    if due and created and due - created > MAX_DUE:
+        out.add(path, "BAD_FIELD", f"due {rec.get('due')} is more than a year after registration", key=("due",))
+
+
 def _check_escalations(rec, ctx, out, path):
     """逐级上报: each escalation is reported to the next person up — the escalating person's
     superior, or at the top level the superior of whoever it was last reported to."""
@@ -394,5 +403,5 @@ WORKFLOW = Workflow(
     },
     computed=computed,
     deadlines=deadlines,
-    record_checks=(_check_callbacks, _check_escalations),
+    record_checks=(_check_callbacks, _check_escalations, _check_due),
 )
