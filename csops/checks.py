@@ -7,6 +7,7 @@ references between records.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,6 +108,16 @@ def check_records(tree: Tree, out: Problems) -> None:
     from csops.index import problems_of
 
     out.items.extend(problems_of(tree.entries, tree.store))
+
+
+@check
+def check_symlinks(tree: Tree, out: Problems) -> None:
+    """A record file or folder linking outside the records root is never read (SPEC §10)."""
+    for rtype in tree.store.types:
+        for rel in tree.store.outside.get(rtype, []):
+            out.add(tree.store.display(tree.store.root / rel), "SYMLINK_OUTSIDE",
+                    f"links outside the records folder ({os.path.realpath(tree.store.root / rel)})",
+                    "records live in the records folder; replace the link with the file", line=1)
 
 
 @check

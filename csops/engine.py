@@ -243,6 +243,9 @@ class Context:
                     usable.append(rec)
                 else:
                     self.skip(Skipped(self.store.display(rec.path), *reason))
+            for rel in self.store.outside.get(rtype, []) if self.store else []:
+                self.skip(Skipped(self.store.display(self.store.root / rel), 1,
+                                  "SYMLINK_OUTSIDE it links outside the records folder"))
             self._cache[rtype] = usable
         return self._cache[rtype]
 

@@ -66,12 +66,41 @@ def mask_contact(value) -> str:
     return text[:1] + "*" * max(len(text) - 1, 0)
 
 
+# Phone numbers (mainland mobiles, landlines, +86) and e-mail addresses inside free text.
+_CONTACT_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<!\d)(?:\+?86[ -]?)?(?:1[3-9]\d[ -]?\d{4}[ -]?\d{4}"
+                              r"|0\d{2,3}[ -]?\d{7,8})(?!\d)")
+FREE_TEXT = ("summary", "note", "reason")
+
+
+def mask_text(text):
+    """Free text (a summary, a note) with any phone number or e-mail address in it masked."""
+    return _CONTACT_IN_TEXT.sub(lambda m: mask_contact(m.group(0)), text) if isinstance(text, str) else text
+
+
 def mask_record(data: dict) -> dict:
-    """A copy of a record with the customer's contact masked (personal data)."""
+    """A copy of a record with the customer's contact masked (personal data), also where a phone
+    number or e-mail address appears in its free text (summary, notes)."""
+    out = {k: mask_text(v) if k in FREE_TEXT else v for k, v in data.items()}
     customer = data.get("customer")
     if isinstance(customer, dict) and customer.get("contact"):
-        return {**data, "customer": {**customer, "contact": mask_contact(customer["contact"])}}
-    return data
+        out["customer"] = {**customer, "contact": mask_contact(customer["contact"])}
+    for listed in ("history", "callbacks"):
+        if isinstance(data.get(listed), list):
+            out[listed] = [{k: mask_text(v) if k in FREE_TEXT else v for k, v in item.items()}
+                           if isinstance(item, dict) else item for item in data[listed]]
+    return out
+
+
+# C0 and C1 controls, DEL, and the bidi controls that reorder what a terminal shows (Trojan Source).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(text: str) -> str:
+    """Control and bidi characters shown as escapes (\\x1b, \\u202e, \\n): stored as typed, never
+    acted on by a terminal or a viewer."""
+    return _UNSAFE.sub(lambda m: {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(m.group(0))
+                       or (f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100 else f"\\u{ord(m.group(0)):04x}"),
+                       text)
 
 
 def header(key: str, lang: str) -> str:
@@ -92,7 +121,7 @@ def cell(value, lang: str) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}={cell(v, lang)}" for k, v in value.items())
     text = str(value)
-    return STATE_LABELS.get(lang, {}).get(text, text)
+    return _escaped(STATE_LABELS.get(lang, {}).get(text, text))
 
 
 RED, BOLD, RESET = "\033[31m", "\033[1m", "\033[0m"
@@ -105,11 +134,11 @@ def render(rows: list[dict], columns: list[str], fmt: str, lang: str = "zh", *, 
         return json.dumps(rows, ensure_ascii=False, indent=2, default=str)
     if fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(columns)
+        writer = csv.writer(buffer, lineterminator="\r\n")   # RFC 4180; and a CR inside a cell is then quoted
+        writer.writerow([_csv_value(header(c, lang) if lang == "zh" else c) for c in columns])
         for row in rows:
             writer.writerow([_csv_value(row.get(c)) for c in columns])
-        return buffer.getvalue().rstrip("\n")
+        return BOM + buffer.getvalue().removesuffix("\r\n")
     from tabulate import tabulate  # imported only when a table is drawn
 
     heads = [header(c, lang) for c in columns]
@@ -118,7 +147,8 @@ def render(rows: list[dict], columns: list[str], fmt: str, lang: str = "zh", *, 
         body = [[f"{RED}{v}{RESET}" if c in alert and v else v for c, v in zip(columns, line)] for line in body]
         heads = [f"{BOLD}{h}{RESET}" for h in heads]
     if fmt == "markdown":
-        return tabulate(body, heads, tablefmt="github", disable_numparse=True)
+        body = [[v.replace("|", "\\|") for v in line] for line in body]
+        return tabulate(body, [h.replace("|", "\\|") for h in heads], tablefmt="github", disable_numparse=True)
     if not rows:
         return "（无）" if lang == "zh" else "(none)"
     text = tabulate(body, heads, tablefmt="simple", disable_numparse=True)
@@ -127,13 +157,20 @@ def render(rows: list[dict], columns: list[str], fmt: str, lang: str = "zh", *, 
     return text
 
 
+BOM = "\ufeff"          # Excel and WPS on a Chinese Windows read a CSV without it as GBK
+
+
 def _csv_value(value):
+    """A cell Excel/WPS will show as text: a string starting with = + - @ TAB or CR would be taken
+    for a formula (CSV injection), so it is prefixed with '."""
     if value is None:
         return ""
     if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
+        value = json.dumps(value, ensure_ascii=False)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
     return value
 
 

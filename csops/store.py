@@ -60,6 +60,7 @@ class Store:
     def __init__(self, root: Path):
         self.root = Path(root).resolve()
         self.types = tuple(TYPES)
+        self.outside: dict[str, list[str]] = {}     # type → symlinks found pointing outside the root (never read)
 
     # -- paths --------------------------------------------------------------------------------
 
@@ -90,7 +91,7 @@ class Store:
         """Record files of a type as paths relative to the records root (plain strings: this runs
         over every file of a large repository)."""
         folder = TYPES[rtype].folder
-        out = []
+        out, outside, seen = [], [], set()
         stack = [folder]
         root = str(self.root)
         while stack:
@@ -103,13 +104,29 @@ class Store:
             for entry in entries:
                 if entry.name.startswith("."):
                     continue
-                if entry.is_dir(follow_symlinks=False):
+                if entry.is_symlink():
+                    target = os.path.realpath(entry.path)
+                    if not target.startswith(root + os.sep):
+                        outside.append(f"{rel}/{entry.name}")      # SYMLINK_OUTSIDE: never read
+                        continue
+                    if entry.is_dir() and target in seen:
+                        continue                                   # a link back up: walked already
+                    seen.add(target)
+                if entry.is_dir():
                     subdirs.append(f"{rel}/{entry.name}")
                 elif entry.name.endswith(".yaml"):
                     out.append(f"{rel}/{entry.name}")
             stack.extend(subdirs)
         out.sort()
+        self.outside[rtype] = sorted(outside)
         return out
+
+    def inside(self, path: Path) -> Path:
+        """`path` if it (or what it links to) is under the records root; else refused."""
+        if not os.path.realpath(path).startswith(str(self.root) + os.sep):
+            raise BadInput(f"{self.display(path)}: SYMLINK_OUTSIDE it links outside the records folder",
+                           "records live in the records folder; replace the link with the file")
+        return path
 
     def person_files(self) -> list[Path]:
         if not self.people_dir.is_dir():
@@ -183,7 +200,7 @@ class Store:
                 raise BadInput(f"{ref} is a {full_type}, not a {rtype}", f"use csops {full_type} …")
             path = self.canonical_path(full_type, ref.upper())
             if path.is_file():
-                return full_type, path
+                return full_type, self.inside(path)
         wanted = ref.upper()
         matches = []
         for candidate in ([rtype] if rtype else list(TYPES)):
@@ -193,7 +210,8 @@ class Store:
                     matches.append((candidate, path))
         exact = [m for m in matches if m[1].stem.upper() == wanted]
         if len(exact) == 1 or len(matches) == 1:
-            return (exact or matches)[0]
+            rtype_found, path = (exact or matches)[0]
+            return rtype_found, self.inside(path)
         if not matches:
             raise NotFound(f"no {rtype or 'record'} {ref}", f"see csops {rtype or 'ticket'} list")
         names = ", ".join(sorted(p.stem for _, p in matches)[:5])

@@ -21,10 +21,16 @@ def in_range(day: dt.date) -> bool:
     return FIRST_YEAR <= day.year <= LAST_YEAR
 
 
+def zone(name) -> ZoneInfo:
+    if not isinstance(name, str):
+        raise PolicyError(f"timezone: {name!r} is not a time zone name", "use an IANA name such as Asia/Shanghai")
+    return _zone(name)
+
+
 @functools.lru_cache(maxsize=32)
-def zone(name: str) -> ZoneInfo:
+def _zone(name: str) -> ZoneInfo:
     try:
-        return ZoneInfo(str(name))
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         raise PolicyError(f"unknown time zone {name!r}", "use an IANA name such as Asia/Shanghai") from None
 

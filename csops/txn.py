@@ -56,6 +56,8 @@ FORMAT = 1
 
 # Set when SIGINT/SIGTERM arrived during a write that then landed: the CLI says so and exits 130.
 interrupted_after_commit: list[str] = []
+# Every commit this process made: an interrupt at any later moment is "after the change was committed".
+committed: list[str] = []
 
 
 def lock_timeout() -> float:
@@ -267,7 +269,7 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
         "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "branch": branch,
         "message": message.splitlines()[0], "files": entries})
     received: list = []
-    committed, commit, lock = False, None, None
+    landed, commit, lock = False, None, None
     index_copy = git.git_dir / f"csops-index-{token}"
     with _deferred_signals(received):
         if journal.path.exists():
@@ -291,12 +293,13 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
                 git.index_with(index_copy, blobs)
                 journal.save(state="prepared", head=head, commit=commit, index=blob_id(index_copy.read_bytes()))
                 if git.move_ref(branch, commit, head, "csops: " + message.splitlines()[0]) or git.ref(branch) == commit:
-                    committed = True                     # ← the commit point
+                    landed = True                        # ← the commit point
+                    committed.append(commit)
                     break
             else:
                 raise Conflict(f"{branch} kept moving while csops was committing", "try again")
         except BaseException as exc:
-            if committed:     # pragma: no cover - nothing after the commit point is in this block
+            if landed:        # pragma: no cover - nothing after the commit point is in this block
                 raise
             _roll_back(git, journal.data, lock)
             journal.remove()

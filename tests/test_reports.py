@@ -58,7 +58,10 @@ OVERDUE_MARKDOWN_EN = """\
 
 def test_overdue_golden_outputs(fixed):
     assert fixed.out("report", "overdue", now=NOW) == OVERDUE_TABLE_ZH
-    assert fixed.out("report", "overdue", "--format", "csv", now=NOW) == OVERDUE_CSV
+    csv_text = fixed.out("report", "overdue", "--format", "csv", "--lang", "en", now=NOW)
+    assert csv_text == "\ufeff" + OVERDUE_CSV           # (CliRunner shows the CRLF row ends as LF)
+    zh = fixed.out("report", "overdue", "--format", "csv", now=NOW)           # Excel/WPS on Chinese Windows
+    assert zh.startswith("\ufeff编号,类型,待办,截止时间,负责人,逾期小时\n")
     assert fixed.out("report", "overdue", "--format", "markdown", "--lang", "en", now=NOW) == OVERDUE_MARKDOWN_EN
     rows = fixed.json("report", "overdue", now=NOW)
     # resolved Friday 16:30: the weekend does not count, the callback was due Monday 16:30 (002)
@@ -92,8 +95,10 @@ def test_scores_and_returns_reports_in_every_format(fixed):
     sheet = fixed.json("report", "returns", "--date", "2026-11-20", now=NOW)
     assert [(r["id"], r["kind"], r["status"], r["steps"]) for r in sheet] == [
         ("R-20261119-CDEFGH", "self", "received", ["received"])]
+    assert fixed.out("report", "returns", "--date", "2026-11-20", "--format", "csv", "--lang", "en",
+                     now=NOW).splitlines()[0] == "\ufeffid,kind,status,order,customer,items,steps,refund,awaiting_vendor"
     assert fixed.out("report", "returns", "--date", "2026-11-20", "--format", "csv", now=NOW).splitlines()[0] == \
-        "id,kind,status,order,customer,items,steps,refund,awaiting_vendor"
+        "\ufeff编号,种类,状态,订单,客户,商品,当日操作,退款,待退厂"
 
 
 def test_stats_json_and_comparison_table(fixed):

@@ -16,7 +16,7 @@ class CsopsGroup(click.Group):
 
     def invoke(self, ctx):
         from csops.errors import CsopsError, ExitStatus
-        from csops.txn import interrupted_after_commit
+        from csops.txn import committed, interrupted_after_commit
 
         try:
             result = super().invoke(ctx)
@@ -24,7 +24,11 @@ class CsopsGroup(click.Group):
             click.echo(f"csops: {exc}", err=True)
             ctx.exit(exc.exit_status)
         except KeyboardInterrupt:
-            click.echo("csops: interrupted; nothing was committed", err=True)
+            if committed:
+                click.echo(f"csops: interrupted, but only after the change was committed ({committed[-1][:10]})",
+                           err=True)
+            else:
+                click.echo("csops: interrupted; nothing was committed", err=True)
             ctx.exit(ExitStatus.INTERRUPTED)
         except OSError as exc:
             if isinstance(exc, BrokenPipeError):
@@ -111,5 +115,10 @@ _register()
 
 
 def main(argv=None) -> None:
-    """Console entry point."""
+    """Console entry point. Output never dies on an encoding: a GBK console shows what it cannot
+    print as '?' instead of failing."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     cli.main(args=argv, prog_name="csops")

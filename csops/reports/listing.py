@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from csops.render import mask_contact, mask_record
+from csops.render import mask_contact, mask_record, mask_text
 from csops.timeutil import format_instant, parse_instant
 
 # Table columns per type (JSON rows carry every field of the file).
@@ -62,6 +62,8 @@ def _table_row(rtype: str, row: dict, reveal: bool) -> dict:
         row["customer"] = customer.get("name")
         contact = customer.get("contact")
         row["contact"] = contact if reveal else mask_contact(contact)
+        if not reveal:
+            row["summary"] = mask_text(row.get("summary"))
     if rtype == "return":
         row["items"] = ", ".join(f"{i.get('sku')}×{i.get('qty')}" for i in row.get("items") or [] if isinstance(i, dict))
     return row

@@ -25,6 +25,10 @@ def overdue_rows(session, *, rtype: str | None = None, owner: str | None = None)
     except NotFound:
         git = None
     index = build_index(session.store, session.ctx, git)
+    for kind in session.store.types:
+        for rel in session.store.outside.get(kind, []):
+            session.ctx.skip(Skipped(session.store.display(session.store.root / rel), 1,
+                                     "SYMLINK_OUTSIDE it links outside the records folder"))
     for entry in index.unusable():
         code, message, _, _, line = entry.problems[0]
         session.ctx.skip(Skipped(session.store.display(session.store.root / entry.rel), line, f"{code} {message}"))
