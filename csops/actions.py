@@ -30,6 +30,7 @@ class Step:
     params: dict = field(default_factory=dict)
     note: str | None = None
     backfill: str | None = None
+    target: str | None = None        # the state asked for (return move ID STATE)
 
 
 def _writing(session: Session, build):
@@ -88,9 +89,10 @@ def create_many(session: Session, rtype: str, many: list[dict], *, note: str | N
 
 
 def transition(session: Session, rtype: str, ref: str, action: str, *, params: dict | None = None,
-               note: str | None = None, backfill: str | None = None) -> str:
-    """Apply `action` to a record (the row's own decision picks the target)."""
-    return transition_many(session, rtype, [Step(ref, action, params or {}, note, backfill)])[0]
+               note: str | None = None, backfill: str | None = None, target: str | None = None) -> str:
+    """Apply `action` to a record (the row's own decision picks the target; `target` says which
+    state the user asked for, so the row that leads there is taken)."""
+    return transition_many(session, rtype, [Step(ref, action, params or {}, note, backfill, target)])[0]
 
 
 def transition_many(session: Session, rtype: str, steps: list[Step]) -> list[str]:
@@ -113,9 +115,11 @@ def transition_many(session: Session, rtype: str, steps: list[Step]) -> list[str
                 raise BadInput(f"{session.store.display(path)}: not a valid {rtype} record", "run csops validate")
             record_id, source = current.get("id"), current.get("status")
             row = wf.by_action(step.action, source, current)
+            if row is not None and step.target and not row.leads(source, step.target):
+                row = None
             if row is None:
-                wanted = next((t.targets[0] for t in wf.transitions if t.action == step.action and t.targets),
-                              step.action)
+                wanted = step.target or next((t.targets[0] for t in wf.transitions
+                                              if t.action == step.action and t.targets), step.action)
                 raise Refused(f"{rtype} {record_id}: ILLEGAL_TRANSITION cannot {step.action} ({source} → {wanted}: "
                               f"{wf.explain(source, wanted, current, step.action)})")
             params = {**step.params, "by": actor.id, "at": at}

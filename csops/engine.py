@@ -47,6 +47,7 @@ class Transition:
     choose: Callable | None = None   # (record, params, ctx) → target, when there are several
     complete: Callable | None = None # (record, params, ctx) → params with what follows from the record
     needs: tuple[str, ...] = ()      # parameters the effect cannot do without (`move` cannot give them)
+    takes: tuple[str, ...] = ()      # the command-line options (as parameters) this step accepts
     command: str = ""                # the command that gives them, named when they are missing
     stays: bool = False              # the record stays in its state (target == source)
     also_allowed: Callable | None = None   # (step) → True: allowed beyond the policy's roles

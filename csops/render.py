@@ -9,7 +9,6 @@ import io
 import json
 import re
 
-from csops.vocab import FORMATS  # noqa: F401 - the formats render knows
 
 LABELS = {
     "zh": {

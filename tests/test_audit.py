@@ -8,7 +8,6 @@ import sys
 
 import pytest
 
-from csops import yamlio
 from tests.conftest import TEAM, Repo
 
 EMAIL = {pid: f"{pid}@example.com" for pid, *_ in TEAM}

@@ -9,7 +9,7 @@ from csops import actions
 from csops.errors import BadInput, Refused
 from csops.money import money_text, parse_money
 from csops.store import ID_ALPHABET
-from csops.workflows.returns import AFTER_QC, already_refunded, awaiting_vendor
+from csops.workflows.returns import AFTER_QC, awaiting_vendor
 
 _ITEM = re.compile(r"^(?P<sku>[^:=\s]+):(?P<qty>-?\d+)$")
 
@@ -58,60 +58,31 @@ def parse_judgements(values: list[str]) -> dict[str, dict]:
     return out
 
 
-def judge(record: dict, judgements: dict[str, dict]) -> dict[str, tuple[int, int]]:
-    """The QC check's verdict per item as (good, defective), every item judged and only the
-    return's items; good + defective must equal the quantity."""
-    known = {i.get("sku"): i for i in record.get("items") or [] if isinstance(i, dict)}
-    unknown = sorted(set(judgements) - set(known))
-    if unknown:
-        raise BadInput(f"--item {unknown[0]}: not an item of return {record.get('id')} "
-                       f"(items: {', '.join(map(str, known))})")
-    missing = sorted(set(known) - set(judgements))
-    if missing:
-        raise Refused(f"return {record.get('id')}: the QC check must judge every item; missing {', '.join(map(str, missing))}")
-    verdicts = {}
-    for sku, item in known.items():
-        counts, qty = dict(judgements[sku]), item["qty"]
-        if len(counts) == 1:
-            name = next(iter(counts))
-            counts = {name: counts[name] if counts[name] is not None else qty}
-        good = counts.get("good", qty - (counts.get("defective") or 0))
-        bad = counts.get("defective", qty - (counts.get("good") or 0))
-        if good is None or bad is None or good < 0 or bad < 0 or good + bad != qty:
-            raise Refused(f"return {record.get('id')}: {sku}: good + defective must equal the {qty} received")
-        verdicts[sku] = (good, bad)
-    return verdicts
+# The options of `return move`, as the parameters of the rows that take them.
+_OPTIONS = {"judgements": "--item SKU=good|defective", "amount": "--amount", "tracking": "--tracking"}
 
 
 def move(session, ref, state, *, items=(), amount=None, tracking=None, note=None) -> str:
-    """`return move ID STATE` with what each step needs."""
-    judgements = parse_judgements(list(items)) if items else {}
-    if items and state != "qc_checked":
-        raise BadInput("--item SKU=good|defective belongs to the QC check (return move ID qc_checked)")
-    if amount is not None and state != "refunded":
-        raise BadInput("--amount belongs to the refund (return move ID refunded)")
-    if tracking is not None and state != "reshipped":
-        raise BadInput("--tracking belongs to the re-ship (return move ID reshipped)")
+    """`return move ID STATE`: the step to STATE, with the options its row takes (an option the
+    row does not take is refused, naming the step that does)."""
+    wf = session.workflow("return")
+    rows = [t for t in wf.transitions if state in t.targets and t.sources]
+    if not rows:
+        raise BadInput(f"{state!r} is not a state a return moves to", f"states: {', '.join(wf.states[1:])}")
     params = {}
+    if items:
+        params["judgements"] = parse_judgements(list(items))
     if amount is not None:
         params["amount"] = money_text(parse_money(amount, what="--amount"))
     if tracking is not None:
         if not tracking.strip():
             raise BadInput("--tracking must not be empty")
         params["tracking"] = tracking.strip()
-    wf = session.workflow("return")
-    _, path = session.store.locate(ref, "return")
-    current = session.store.read("return", path).data or {}
-    if state == "qc_checked" and judgements:
-        params["verdicts"] = judge(current, judgements)
-    if state == "refunded" and (current.get("refund") or already_refunded(current)):
-        raise Refused(f"return {current.get('id')} was already refunded; a return is refunded at most once")
-    actions_to = sorted({t.action for t in wf.transitions if state in t.targets and t.sources})
-    if not actions_to:
-        raise BadInput(f"{state!r} is not a state a return moves to", f"states: {', '.join(wf.states[1:])}")
-    row = wf.find(current.get("status"), state, None, current)
-    action = row.action if row is not None else actions_to[0]
-    return actions.transition(session, "return", ref, action, params=params, note=note)
+    for name in params:
+        if not any(name in row.takes for row in rows):
+            owner = next(t for t in wf.transitions if name in t.takes)
+            raise BadInput(f"{_OPTIONS[name]} belongs to the {owner.action} step (return move ID {owner.targets[0]})")
+    return actions.transition(session, "return", ref, rows[0].action, params=params, note=note, target=state)
 
 
 def vendor(session, *, supplier: str, refs: list[str], note=None) -> tuple[str, list[dict]]:

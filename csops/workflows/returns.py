@@ -10,6 +10,7 @@ import datetime as dt
 from collections import Counter
 
 from csops.engine import Deadline, Guard, Transition, Workflow
+from csops.errors import BadInput, Refused
 from csops.schema import Enum, Instant, List, Map, Money, Number, PersonRef, Str
 from csops.timeutil import format_instant, try_instant
 from csops.vocab import ITEM_RESULTS as RESULTS, RESOLUTIONS, RETURN_KINDS as KINDS
@@ -62,10 +63,35 @@ REFUND = Guard("BAD_REFUND", _refund_guard)
 RESHIP = Guard("NO_TRACKING", _reship_guard)
 VENDOR = Guard("BAD_VENDOR_NOTE", _vendor_guard)
 
+def judge(record: dict, judgements: dict[str, dict]) -> dict[str, tuple[int, int]]:
+    """The QC check's verdict per item as (good, defective), every item judged and only the
+    return's items; good + defective must equal the quantity."""
+    known = {i.get("sku"): i for i in record.get("items") or [] if isinstance(i, dict)}
+    unknown = sorted(set(judgements) - set(known))
+    if unknown:
+        raise BadInput(f"--item {unknown[0]}: not an item of return {record.get('id')} "
+                       f"(items: {', '.join(map(str, known))})")
+    missing = sorted(set(known) - set(judgements))
+    if missing:
+        raise Refused(f"return {record.get('id')}: the QC check must judge every item; missing {', '.join(map(str, missing))}")
+    verdicts = {}
+    for sku, item in known.items():
+        counts, qty = dict(judgements[sku]), item["qty"]
+        if len(counts) == 1:
+            name = next(iter(counts))
+            counts = {name: counts[name] if counts[name] is not None else qty}
+        good = counts.get("good", qty - (counts.get("defective") or 0))
+        bad = counts.get("defective", qty - (counts.get("good") or 0))
+        if good is None or bad is None or good < 0 or bad < 0 or good + bad != qty:
+            raise Refused(f"return {record.get('id')}: {sku}: good + defective must equal the {qty} received")
+        verdicts[sku] = (good, bad)
+    return verdicts
+
+
 # -- effects ---------------------------------------------------------------------------------------
 
 def _qc_check(doc, entry, params) -> None:
-    """params["verdicts"]: SKU → (good, defective), one per item (csops.commands.returns.judge)."""
+    """params["verdicts"]: SKU → (good, defective), one per item (judge)."""
     for item in doc["items"]:
         good, bad = params["verdicts"][item["sku"]]
         item["result"] = "good" if bad == 0 else "defective" if good == 0 else "mixed"
@@ -98,16 +124,18 @@ TRANSITIONS = (
                why_not="an in-transit parcel is re-shipped, not inspected"),
     Transition("qc_check", ("inspected",), ("qc_checked",), guards=(QC,), when=_kind("self"),
                why_not="only self-returns go through the QC check", sets=("items",), effect=_qc_check,
-               needs=("verdicts",), command="return move ID qc_checked --item SKU=good|defective"),
+               needs=("verdicts",), takes=("judgements",), command="return move ID qc_checked --item SKU=good|defective",
+               complete=lambda rec, params, ctx: {**params, "verdicts": judge(rec, params["judgements"])}
+               if params.get("judgements") else params),
     Transition("refund", ("qc_checked",), ("refunded",), guards=(REFUND,), when=_kind("self"), sets=("refund",),
-               effect=_refund, needs=("amount",), command="return move ID refunded --amount X"),
+               effect=_refund, needs=("amount",), takes=("amount",), command="return move ID refunded --amount X"),
     Transition("refund", ("inspected",), ("refunded",), guards=(REFUND,), when=_kind("refused"),
                why_not="a self-return is refunded only after the QC check", sets=("refund",), effect=_refund,
-               needs=("amount",), command="return move ID refunded --amount X"),
+               needs=("amount",), takes=("amount",), command="return move ID refunded --amount X"),
     Transition("exchange", ("qc_checked",), ("exchanged",), when=_kind("self")),
     Transition("reship", ("received",), ("reshipped",), guards=(RESHIP,), when=_kind("transit"),
                why_not="only in-transit parcels are re-shipped", sets=("tracking",), effect=_reship,
-               needs=("tracking",), command="return move ID reshipped --tracking T"),
+               needs=("tracking",), takes=("tracking",), command="return move ID reshipped --tracking T"),
     Transition("close", ("refunded", "exchanged", "reshipped"), ("closed",)),
     Transition("vendor", AFTER_QC, (), stays=True, guards=(VENDOR,), sets=("vendor_notes",), effect=_vendor,
                needs=("number",), command="return vendor --supplier S ID"),
@@ -236,7 +264,8 @@ def computed(rec: dict, ctx) -> dict:
 WORKFLOW = Workflow(
     type="return",
     transitions=TRANSITIONS,
-    notes={("closed", "refunded"): "nothing moves backwards; a closed return is final"},
+    notes={("closed", "refunded"): "a return is refunded at most once; a closed return is final",
+           ("refunded", "refunded"): "a return is refunded at most once"},
     fields={
         "kind": Enum(required=True, values=KINDS),
         "order": Str(required=True),
