@@ -1253,7 +1253,7 @@ class Worker:
                 git(self.root, "reset", "-q", "--hard", self.base, env=env)
             git(self.root, "clean", "-qffdx", env=env)
             for d in (self.out, os.path.join(self.scratch, "init"), os.path.join(self.scratch, "mf"),
-                      os.path.join(self.scratch, "wt")):
+                      os.path.join(self.scratch, "wt"), os.path.join(self.scratch, "elsewhere")):
                 if os.path.lexists(d):
                     shutil.rmtree(d, ignore_errors=True)
             os.makedirs(self.out, exist_ok=True)
@@ -1487,10 +1487,11 @@ class Worker:
             argv = [case["_records"] if a == self.records else a for a in argv]
         env = {k: self.subst(v, case) for k, v in case["env"].items()}
         cwd = case.get("_cwd") or {"root": self.root, "records": self.records,
-                                   "deep": os.path.join(self.records, "tickets"), "outside": self.outside,
+                                   "deep": os.path.join(self.records, "tickets"),
+                                   "outside": os.path.join(self.scratch, "elsewhere"),
                                    "gitdir": os.path.join(self.root, ".git"),
                                    "gone": os.path.join(self.scratch, "gone")}.get(case["cwd"], self.root)
-        if case["cwd"] == "gone":
+        if case["cwd"] in ("gone", "outside"):
             os.makedirs(cwd, exist_ok=True)
         watch_staged = bool(case["git"])
         pre = self.snapshot()
@@ -1773,6 +1774,21 @@ def originals(info: dict) -> dict:
     return out
 
 
+def closest_original(orig: str, new_lines: list[str]) -> list[str]:
+    """The template's text, or the same re-dumped without comments (what a structural mutation
+    starts from), whichever differs from the mutated lines in fewer places."""
+    import difflib
+
+    best = None
+    for candidate in (orig, ydump(yload(orig))):
+        lines = candidate.split("\n")
+        changed = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in
+                      difflib.SequenceMatcher(None, lines, new_lines, autojunk=False).get_opcodes() if tag != "equal")
+        if best is None or changed < best[0]:
+            best = (changed, lines)
+    return best[1]
+
+
 def minimise(sup: Supervisor, case: dict, sig: str, budget: int) -> dict:
     """Greedy: drop whole parts, then single arguments and file operations, keeping the signature."""
     tries = [0]
@@ -1837,7 +1853,7 @@ def minimise(sup: Supervisor, case: dict, sig: str, budget: int) -> dict:
             new = unb64(f["data"]).decode("utf-8").split("\n")
         except UnicodeDecodeError:
             continue
-        old = orig.split("\n")
+        old = closest_original(orig, new)
         hunks = [op for op in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes() if op[0] != "equal"]
         for tag, i1, i2, j1, j2 in reversed(hunks):
             if len(hunks) < 2 or tries[0] >= budget:
@@ -1880,16 +1896,23 @@ def reproducer(case: dict, info: dict) -> str:
             except UnicodeDecodeError:
                 text = None
             if text is not None and f["path"] in origs and text != origs[f["path"]] and len(data) < 100000:
-                diff = list(difflib.unified_diff(origs[f["path"]].split("\n"), text.split("\n"), f["path"],
+                new_lines = text.split("\n")
+                diff = list(difflib.unified_diff(closest_original(origs[f["path"]], new_lines), new_lines, f["path"],
                                                  f["path"] + " (fuzzed)", n=1, lineterm=""))
                 shown = [ln if all(c.isprintable() for c in ln) and len(ln) < 300 else repr(ln[:300]) for ln in diff]
+                if not shown:
+                    out.append(f"# {f['path']}: the template's file re-dumped without its comments (same data)")
+                    continue
                 if len(shown) <= 40:
-                    out.append("# edit, as a diff against the template:\n" + "\n".join(shown))
+                    out.append("# edit, as a diff against the template's file (or that file re-dumped without "
+                               "comments):\n" + "\n".join(shown))
                     continue
             if text is not None and len(text) <= 1500 and all(c.isprintable() or c == "\n" for c in text):
                 out.append(f"cat > {f['path']} <<'EOF'\n{text.rstrip()}\nEOF")
             else:
-                out.append(f"# {f['path']} := {data[:600]!r}{' …' if len(data) > 600 else ''} ({len(data)} bytes)")
+                notes = "; ".join(case.get("notes", []))[:300]
+                out.append(f"# {f['path']} := {data[:400]!r}{' …' if len(data) > 400 else ''} ({len(data)} bytes"
+                           + (f"; made by: {notes}" if notes else "") + ")")
         elif f["op"] == "symlink":
             out.append(f"ln -s {f['target']} {f['path']}")
         elif f["op"] == "mkdir":
@@ -1910,7 +1933,12 @@ def reproducer(case: dict, info: dict) -> str:
 
 
 def shell_quote(arg: str) -> str:
-    if arg and re.fullmatch(r"[\w@%+=:,./{}-]+", arg):
+    if len(arg) > 80:
+        for size in range(1, 9):
+            unit = arg[:size]
+            if len(arg) % size == 0 and unit * (len(arg) // size) == arg:
+                return f"<{unit!r}×{len(arg) // size}>"      # the unit repeated N times
+    if arg and re.fullmatch(r"[\w@%+=:,./{}-]+", arg) and len(arg) <= 80:
         return arg
     if all(c.isprintable() for c in arg) and len(arg) < 200:
         return "'" + arg.replace("'", "'\\''") + "'"
@@ -2023,7 +2051,7 @@ def print_summary(args, ran, skipped, elapsed, findings, by_kind, families, info
         return
     print("findings by kind: " + ", ".join(f"{k} {v}" for k, v in sorted(by_kind.items())))
     print("({RECORDS}, {ROOT}, {SCRATCH}: the template's records folder, its repository, the scratch folder; "
-          "files are relative to {ROOT})")
+          "files are relative to {ROOT}; <'x'×N>: x repeated N times)")
     for i, (sig, entry) in enumerate(sorted(findings.items(), key=lambda kv: kv[0]), 1):
         case = entry.get("minimal") or entry["case"]
         print(f"\n#{i} {sig}  (×{entry['count']}, first input #{entry['case']['n']} of seed {entry['seed']})")

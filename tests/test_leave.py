@@ -16,16 +16,18 @@ def show(repo, record_id, now="2026-11-23T10:00"):
     return repo.json("leave", "show", record_id, now=now)
 
 
-@pytest.mark.parametrize("kind, start, ok", [
-    ("personal", "2026-11-26T10:00", True),     # exactly 3 days ahead
-    ("personal", "2026-11-26T09:59", False),    # one minute short
-    ("sick", "2026-11-24T10:00", True),         # exactly 1 day
-    ("sick", "2026-11-24T09:00", False),
-    ("special", "2026-11-23T11:00", True),      # exactly 1 hour
-    ("special", "2026-11-23T10:30", False),
+@pytest.mark.parametrize("kind, start, asked, ok", [
+    ("personal", "2026-11-26T10:00", "2026-11-23T10:00", True),     # exactly 3 days ahead
+    ("personal", "2026-11-26T09:59", "2026-11-23T10:00", False),    # one minute short
+    ("sick", "2026-11-24T10:00", "2026-11-23T10:00", True),         # exactly 1 day
+    ("sick", "2026-11-24T09:00", "2026-11-23T10:00", False),
+    # 000: 特殊事假需在班前一小时提出 — an hour before the start of the shift (09:00), not of the leave
+    ("special", "2026-11-23T15:00", "2026-11-23T08:00", True),      # exactly 1 hour before the shift
+    ("special", "2026-11-23T15:00", "2026-11-23T08:01", False),     # the leave is hours away, the shift is not
+    ("special", "2026-11-23T11:00", "2026-11-23T10:00", False),     # asked during the shift
 ])
-def test_notice_thresholds(repo, kind, start, ok):
-    record_id = request(repo, kind=kind, start=start, end=start[:10] + "T18:00")
+def test_notice_thresholds(repo, kind, start, asked, ok):
+    record_id = request(repo, kind=kind, start=start, end=start[:10] + "T18:00", now=asked)
     data = show(repo, record_id)
     assert data["notice_ok"] is ok
     assert ("manager_approval" in data["needs"]) is (not ok)

@@ -51,10 +51,11 @@ def derive(ctx, period):
     """
     from csops.commands import score as wf
 
-    ids = wf.derive(session(ctx), period)
+    ids, retracted = wf.derive(session(ctx), period)
     for record_id in ids:
         click.echo(record_id)
-    click.echo(f"{len(ids)} event{'s' if len(ids) != 1 else ''} derived for {period}", err=True)
+    click.echo(f"{len(ids)} event{'s' if len(ids) != 1 else ''} derived for {period}"
+               + (f", {len(retracted)} retracted ({', '.join(retracted)})" if retracted else ""), err=True)
 
 
 COMMANDS = [score]

@@ -92,20 +92,21 @@ def derive(session, period: str) -> list[str]:
                 found.append({"person": data.get("created_by"), "code": "SHIP_LATE", "date": day, "ref": data["id"],
                               "note": f"{row.what} {row.done.isoformat(timespec='minutes')}，应于 "
                                       f"{row.due.isoformat(timespec='minutes')} 前"})
-    end = min(session.now, dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=tz))
-    as_of = ctx.as_of(end)
+    # ABSENT: only the absence days inside the period, dated on the first of them — so a leave
+    # across two months is counted once in each, never twice (SPEC §6)
+    month = (dt.datetime.combine(first, dt.time(0), tzinfo=tz),
+             min(session.now, dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=tz)))
+    as_of = ctx.as_of(month[1])
     for rec in ctx.records("leave"):
-        data = rec.data if isinstance(rec.data, dict) else {}
-        start = try_instant(data.get("start"), tz)
-        if start is None:
-            continue
-        days = leave_wf.absence_days(data, as_of)
-        day = in_period(start) or (first.isoformat() if start.astimezone(tz).date() < first else None)
-        if days and day:
-            found.append({"person": data.get("person"), "code": "ABSENT", "date": day, "ref": data["id"],
+        data = rec.data
+        days = leave_wf.absence_days(data, as_of, within=month)
+        if days:
+            lo = max(leave_wf.absence_window(data, as_of)[0], month[0])
+            day = _first_working_day(lo, month[1], session.policy) or lo.astimezone(tz).date()
+            found.append({"person": data.get("person"), "code": "ABSENT", "date": day.isoformat(), "ref": data["id"],
                           "days": days, "note": f"请假 {data['id']} 未获批准或缺病假证明"})
-    existing = {(e.get("code"), e.get("ref"), e.get("person"), e.get("date"))
-                for e in (r.data for r in ctx.records("score") if isinstance(r.data, dict)) if e.get("derived")}
+    derived = [r.data for r in ctx.records("score") if r.data.get("derived")]
+    existing = {(e.get("code"), e.get("ref"), e.get("person"), e.get("date")) for e in derived}
     new = []
     for event in found:
         key = (event["code"], event["ref"], event["person"], event["date"])
@@ -113,6 +114,22 @@ def derive(session, period: str) -> list[str]:
             continue
         existing.add(key)
         new.append({**event, "derived": True})
-    if not new:
-        return []
-    return actions.create_many(session, "score", new, subject=f"score: derive {period} ({len(new)} events)")
+    proven = {(e["code"], e["ref"], e["person"], e["date"]) for e in found}
+    stale = [e for e in derived if e.get("status") in ("recorded", "confirmed") and first.isoformat() <= e.get("date", "")
+             <= last.isoformat() and (e.get("code"), e.get("ref"), e.get("person"), e.get("date")) not in proven]
+    ids = actions.create_many(session, "score", new, subject=f"score: derive {period} ({len(new)} events)") if new else []
+    if stale:   # its source no longer proves it (a certificate was attached): retracted, saying why
+        actions.transition_many(session, "score", [actions.Step(e["id"], "retract", note=f"derive {period}: the "
+                                                                f"records no longer prove it ({e.get('ref')})")
+                                                   for e in stale])
+    return ids, [e["id"] for e in stale]
+
+
+def _first_working_day(lo: dt.datetime, hi: dt.datetime, policy):
+    """The first day in [lo, hi) with working time (the day an absence is dated on)."""
+    cal, day = policy.calendar, lo.astimezone(policy.tz).date()
+    while dt.datetime.combine(day, dt.time(0), tzinfo=policy.tz) < hi:
+        if cal.is_working_day(day):
+            return day
+        day += dt.timedelta(days=1)
+    return None

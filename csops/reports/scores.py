@@ -8,7 +8,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import datetime as dt
+
 from csops.errors import BadInput
+from csops.vocab import CS_ROLES
 from csops.timeutil import month_bounds
 
 COLUMNS = ["person", "name", "base", "deductions", "score", "fines", "absence_days", "flags"]
@@ -76,16 +79,36 @@ def score_sheets(session, period: str) -> dict[str, Sheet]:
     ctx, policy, roster = session.ctx, session.policy, session.roster
     first, last = month_bounds(period)
     catalog, base = policy.catalog(), _dec(policy.section("scores").get("base"))
-    sheets = {p.id: Sheet(p.id, p.name, base) for p in roster if p.active}
+    sheets = {p.id: Sheet(p.id, p.name, base) for p in roster if p.active and p.role in CS_ROLES}
+    on_leave = _approved_leave_days(ctx)
     events = _events(ctx)
     in_month = defaultdict(int)       # (person, code) → counted events so far this month
     ever = defaultdict(int)           # (person, code) → counted events so far, whole record
     for event in events:
-        _count(event, sheets, catalog, first, last, in_month, ever, policy, roster)
+        _count(event, sheets, catalog, first, last, in_month, ever, policy, roster, on_leave)
     return sheets
 
 
-def _count(event, sheets, catalog, first, last, in_month, ever, policy, roster) -> None:
+def _approved_leave_days(ctx) -> set[tuple[str, str]]:
+    """(person, date) of every working day someone was on approved leave."""
+    from csops.workflows.leave import span
+
+    out = set()
+    for rec in ctx.records("leave"):
+        data = rec.data
+        if data.get("status") not in ("approved", "cancelled"):
+            continue
+        start, end = span(data, ctx.tz)
+        if data.get("status") == "cancelled" or start is None or end is None:
+            continue
+        day = start.astimezone(ctx.tz).date()
+        while day <= (end - dt.timedelta(microseconds=1)).astimezone(ctx.tz).date():
+            out.add((data.get("person"), day.isoformat()))
+            day += dt.timedelta(days=1)
+    return out
+
+
+def _count(event, sheets, catalog, first, last, in_month, ever, policy, roster, on_leave) -> None:
     """One event's effect on the sheets (and on the running repeat and dismissal counts)."""
     code, person, status = event.get("code"), event.get("person"), event.get("status")
     rule = catalog.get(code)
@@ -123,8 +146,9 @@ def _count(event, sheets, catalog, first, last, in_month, ever, policy, roster) 
         why += f"; {event.get('minutes')} minutes late: {_num(absence)} day(s) of absence"
     fine = _dec(event.get("fine"))
     if rule.get("applies_to") == "all_active_agents":
+        # 001 午餐轮流顶替时脱岗: every agent on duty that day — not one on approved leave
         for sheet in sheets.values():
-            if roster.get(sheet.person).role == "agent":
+            if roster.get(sheet.person).role == "agent" and (sheet.person, day) not in on_leave:
                 sheet.lines.append(Line(event["id"], code, day, points, why + "; every agent on duty"))
         return
     if person in sheets:

@@ -26,15 +26,25 @@ def requested_at(rec: dict, tz) -> dt.datetime | None:
     return try_instant(history[0].get("at"), tz) if history else try_instant(rec.get("created"), tz)
 
 
-def notice_hours(rec: dict, tz) -> float | None:
-    start, asked = span(rec, tz)[0], requested_at(rec, tz)
+def notice_deadline(rec: dict, policy) -> dt.datetime | None:
+    """What notice is measured to: the leave's start; for special leave the start of the shift on
+    which it starts — that day's first working interval (特殊事假需在班前一小时提出, 000)."""
+    start = span(rec, policy.tz)[0]
+    if start is None or rec.get("kind") != "special":
+        return start
+    spans = policy.calendar.intervals(policy.calendar.local_date(start))
+    return min(spans[0][0], start).astimezone(policy.tz) if spans else start
+
+
+def notice_hours(rec: dict, policy) -> float | None:
+    start, asked = notice_deadline(rec, policy), requested_at(rec, policy.tz)
     if start is None or asked is None:
         return None
     return (start - asked) / dt.timedelta(hours=1)
 
 
 def notice_ok(rec: dict, policy) -> bool:
-    hours = notice_hours(rec, policy.tz)
+    hours = notice_hours(rec, policy)
     needed = (policy.section("leave").get("notice_hours") or {}).get(rec.get("kind"))
     return hours is not None and needed is not None and hours >= needed
 
@@ -94,11 +104,20 @@ def reschedule_target(rec: dict, params: dict, ctx) -> str:
     return "approved" if inside else "requested"
 
 
-def next_approver(rec: dict, roster, approvals: list[dict]):
-    """Who acts next: the requester's reports_to, then that approver's reports_to, …"""
-    chain = roster.chain_above(rec.get("person"))
-    position = len(approvals)
-    return chain[position] if position < len(chain) else None
+def approvers(rec: dict, roster, policy) -> list:
+    """Who may approve, in order: the requester's reports_to, then theirs, … (逐级办理); where the
+    chain runs out, the people in policy leave.top_approvers (the top of the chain has nobody
+    above, SPEC §5)."""
+    person = rec.get("person")
+    chain = roster.chain_above(person)
+    tops = [roster.get(p) for p in policy.section("leave").get("top_approvers") or []]
+    return chain + [p for p in tops if p is not None and p.id != person and p not in chain]
+
+
+def next_approver(rec: dict, roster, approvals: list[dict], policy):
+    """Who acts next: the approver after those who have approved."""
+    order = approvers(rec, roster, policy)
+    return order[len(approvals)] if len(approvals) < len(order) else None
 
 
 def manager_reached(approvals: list[dict], roster, policy) -> bool:
@@ -130,7 +149,7 @@ def _request_guard(step) -> str | None:
     if end - start > MAX_SPAN:
         return f"a leave lasts at most {MAX_SPAN.days} days; this one runs from {rec.get('start')} to {rec.get('end')}"
     holidays = holidays_touched(rec, policy)
-    hours = notice_hours(rec, policy.tz)
+    hours = notice_hours(rec, policy)
     needed = policy.section("leave").get("holiday_notice_hours")
     if holidays and (hours is None or hours < needed):
         return (f"leave on or over the public holiday {holidays[0]} must be requested at least {needed} hours ahead "
@@ -138,6 +157,12 @@ def _request_guard(step) -> str | None:
     person = step.ctx.roster.get(rec.get("person"))
     if person and step.by != person.id and step.by not in [p.id for p in step.ctx.roster.chain_above(person.id)]:
         return f"{step.by} may not request leave for {person.id}: only they or someone above them may"
+    if person and step.index == 0:
+        order = approvers(rec, step.ctx.roster, policy)
+        role = policy.section("leave").get("approver_role")
+        if not order or (needs_manager(rec, policy) and not any(policy.at_least(p.role, role) for p in order)):
+            return (f"nobody could approve this leave of {person.id}: the reporting chain runs out above them; "
+                    "list who approves it in policy leave.top_approvers")
     return None
 
 
@@ -153,7 +178,7 @@ def _approval_guard(step) -> str | None:
         before = [a for a in given if a is not mine[-1]]
     else:
         before = given
-    expected = next_approver(rec, ctx.roster, before)
+    expected = next_approver(rec, ctx.roster, before, policy)
     if expected is None:
         return f"nobody is left in {rec.get('person')}'s reporting chain to act on this leave"
     if step.by != expected.id:
@@ -275,22 +300,27 @@ def _check_overlap(rec, ctx, out, path):
 
 # -- computed ----------------------------------------------------------------------------------
 
-def absence_days(rec: dict, ctx) -> float:
-    """旷工: working days of a leave that started without approval; and a sick leave of a full day
-    or more with no certificate. Counted up to `now` (all of it for a finished leave)."""
+def absence_window(rec: dict, ctx) -> tuple[dt.datetime, dt.datetime] | None:
+    """When a leave counts as absence 旷工, up to `now`: one that started without approval, or a
+    sick leave of a full day or more with no certificate (病假满一天,必须持医疗单位证明方可生效)."""
     policy, now = ctx.policy, ctx.now
     start, end = span(rec, policy.tz)
     if start is None or end is None or now is None or now <= start:
-        return 0.0
+        return None
     status = rec.get("status")
-    until = min(end, now)
-    split = policy.clock("leave", "half_day_split")
     unapproved = status == "requested"
     uncertified = (status == "approved" and rec.get("kind") == "sick" and not rec.get("certificate")
                    and working_days(rec, policy) >= policy.section("leave")["certificate_min_days"])
-    if unapproved or uncertified:
-        return policy.calendar.working_days_between(start, until, split)
-    return 0.0
+    return (start, min(end, now)) if unapproved or uncertified else None
+
+
+def absence_days(rec: dict, ctx, within: tuple[dt.datetime, dt.datetime] | None = None) -> float:
+    """Working days of absence (in half days), all of them or those `within` a span (a month)."""
+    window = absence_window(rec, ctx)
+    if window is None:
+        return 0.0
+    lo, hi = window if within is None else (max(window[0], within[0]), min(window[1], within[1]))
+    return ctx.policy.calendar.working_days_between(lo, hi, ctx.policy.clock("leave", "half_day_split"))
 
 
 def needs(rec: dict, ctx) -> list[str]:
@@ -308,7 +338,8 @@ def needs(rec: dict, ctx) -> list[str]:
 
 
 def computed(rec: dict, ctx) -> dict:
-    approver = next_approver(rec, ctx.roster, current_approvals(rec)) if rec.get("status") == "requested" else None
+    approver = (next_approver(rec, ctx.roster, current_approvals(rec), ctx.policy)
+                if rec.get("status") == "requested" else None)
     return {
         "notice_ok": notice_ok(rec, ctx.policy),
         "days": working_days(rec, ctx.policy),
@@ -324,7 +355,7 @@ def deadlines(rec: dict, ctx) -> list[Deadline]:
     start = span(rec, ctx.tz)[0]
     if rec.get("status") != "requested" or start is None:
         return []
-    approver = next_approver(rec, ctx.roster, current_approvals(rec))
+    approver = next_approver(rec, ctx.roster, current_approvals(rec), ctx.policy)
     return [Deadline("approve", start, approver.id if approver else None, start, owed=True)]
 
 

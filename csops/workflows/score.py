@@ -7,6 +7,7 @@ from __future__ import annotations
 from csops.engine import Guard, Transition, Workflow
 from csops.money import stored_amount
 from csops.schema import Bool, Date, Money, Number, PersonRef, RecordRef, Str
+from csops.vocab import CS_ROLES
 from csops.workflows.common import AMEND
 
 
@@ -26,6 +27,11 @@ def _check_event(rec, ctx, out, path):
                     key=("person",))
     elif not rec.get("person"):
         out.add(path, "MISSING_FIELD", f"{code} needs the person it is about (--person)", key=("code",))
+    else:
+        person = ctx.roster.get(rec.get("person"))
+        if person is not None and person.role not in CS_ROLES:
+            out.add(path, "BAD_FIELD", f"{person.id} is {person.role}: score events concern customer-service roles "
+                    f"({', '.join(CS_ROLES)}), 001 is customer service's list", key=("person",))
     fine = stored_amount(rec.get("fine"))
     bounds = rule.get("fine")
     if rec.get("fine") is not None and not bounds:
@@ -52,10 +58,21 @@ def _not_about_themselves(step) -> str | None:
 
 OWN_EVENT = Guard("CONFLICT_OF_INTEREST", _not_about_themselves)
 
+def _only_derived(step) -> str | None:
+    if not step.rec.get("derived"):
+        return "only an event `score derive` recorded is retracted by it; revoke this one (supervisor and above)"
+    if not step.entry.get("note"):
+        return "a retraction says why (the records no longer prove it)"
+    return None
+
+
 TRANSITIONS = (
     Transition("record", (), ("recorded",)),
     Transition("confirm", ("recorded",), ("confirmed",), guards=(OWN_EVENT,)),
     Transition("revoke", ("recorded", "confirmed"), ("revoked",), guards=(OWN_EVENT,)),
+    # `score derive` takes back what it derived once the records no longer prove it
+    Transition("retract", ("recorded", "confirmed"), ("revoked",), guards=(Guard("NOT_DERIVED", _only_derived),),
+               named=True),
     AMEND,
 )
 

@@ -72,6 +72,14 @@ def _close_guard(step) -> str | None:
             f"satisfied callback since its resolution")
 
 
+def assignee_at(step) -> str | None:
+    """Who the ticket was assigned to when this step was made (the last routing before it)."""
+    for entry in reversed((step.rec.get("history") or [])[:step.index]):
+        if isinstance(entry, dict) and entry.get("assignee"):
+            return entry["assignee"]
+    return step.rec.get("assignee")
+
+
 def callback_target(attempt: dict, policy) -> str:
     """Where a callback leads (004): unreachable → still resolved; reached and satisfied → closed;
     reached and not satisfied → back to routed (客户不满意继续督导)."""
@@ -170,7 +178,8 @@ TRANSITIONS = (
     Transition("register", (), ("registered",)),
     Transition("route", ("registered", "routed"), ("routed",), sets=("department", "assignee", "due"),
                effect=_route, needs=("department",), command="ticket route ID --to-dept D"),
-    Transition("resolve", ("routed",), ("resolved",)),
+    # 000: 相关部门需在规定时限内处理并反馈 — the department it was routed to handles it and reports back
+    Transition("resolve", ("routed",), ("resolved",), also_allowed=lambda step: step.by == assignee_at(step)),
     Transition("resolve", ("registered",), ("resolved",), when=lambda r: not _is_complaint(r),
                why_not="complaints must be routed before they are resolved (投诉分流)"),
     Transition("reopen", ("resolved",), ("routed",), sets=("due",), effect=_reopen),
