@@ -256,26 +256,40 @@ def _read_chunk(rels: list[str]) -> list[tuple]:
     return out
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write a file that is not committed (a report, a merge driver's result) via a temp file in
-    the same folder, fsync, then rename over the target: a reader never sees a torn file."""
+def write_file(path: Path, data: bytes) -> None:
+    """All of `data` to `path`, then fsync (no rename: the caller decides when it becomes visible)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    data = text.encode("utf-8")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
-        os.write(fd, data)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in `folder` durable (Windows cannot open a folder; NTFS journals the rename)."""
+    if os.name == "nt":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write(path: Path, data: str | bytes, *, sync_dir: bool = True, temp: str | None = None) -> None:
+    """Write via a temp file in the same folder, fsync, then rename over the target: a reader
+    never sees a torn file (a report, a merge driver's result, csops' journal)."""
+    tmp = path.with_name(temp or f".{path.name}.{os.getpid()}.part")
     try:
+        write_file(tmp, data.encode("utf-8") if isinstance(data, str) else data)
         os.replace(tmp, path)
     except OSError:
         tmp.unlink(missing_ok=True)
         raise
-    with contextlib.suppress(OSError):  # make the rename durable too
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    if sync_dir:
+        fsync_dir(path.parent)

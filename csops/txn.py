@@ -47,6 +47,7 @@ from pathlib import Path
 
 from csops.errors import BadInput, Conflict, CsopsError, Refused
 from csops.gitlog import Author, Git, blob_id
+from csops.store import atomic_write, fsync_dir, write_file
 
 JOURNAL = "csops-journal.json"
 LOCK = "csops.lock"
@@ -141,30 +142,6 @@ def _read_journal(path: Path) -> dict:
         return {"format": FORMAT, "unreadable": True, "files": []}
 
 
-def _write_durably(path: Path, data: bytes, sync_dir: bool = True) -> None:
-    tmp = path.with_name(path.name + ".new")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    if sync_dir:
-        _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name == "nt":
-        return              # Windows cannot open a directory; NTFS journals the rename itself
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 @dataclass
 class _Journal:
     path: Path
@@ -172,12 +149,13 @@ class _Journal:
 
     def save(self, **changes) -> None:
         self.data.update(changes)
-        _write_durably(self.path, json.dumps(self.data, ensure_ascii=False, indent=1).encode())
+        atomic_write(self.path, json.dumps(self.data, ensure_ascii=False, indent=1).encode(),
+                     temp=self.path.name + ".new")
 
     def remove(self) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
-        _fsync_dir(self.path.parent)
+        fsync_dir(self.path.parent)
 
 
 # -- signals -------------------------------------------------------------------------------------
@@ -207,7 +185,7 @@ def _take_index_lock(git: Git, token: str, timeout: float) -> Path:
     a file already written), so a lock that is not exactly ours is never mistaken for ours."""
     lock = git.git_dir / "index.lock"
     mine = git.git_dir / f"csops-lock-{token}"
-    _write_durably(mine, f"csops {token}\n".encode(), sync_dir=False)
+    atomic_write(mine, f"csops {token}\n".encode(), sync_dir=False, temp=mine.name + ".new")
     deadline = time.monotonic() + timeout
     try:
         while True:
@@ -279,7 +257,7 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
             lock = _take_index_lock(git, token, lock_timeout())
             temps = [git.root / e["temp"] for e in entries]
             for temp, change in zip(temps, changes):
-                _write_temp(temp, change.text.encode("utf-8"))
+                write_file(temp, change.text.encode("utf-8"))
             blobs = dict(zip((e["path"] for e in entries), git.hash_files(temps)))
             for entry in entries:
                 entry["new"] = blobs[entry["path"]]
@@ -349,18 +327,6 @@ def _refuse_staged(git: Git, index_copy: Path, entries: list[dict]) -> None:
                            "commit them (git commit) or unstage them (git restore --staged FILE) first")
 
 
-def _write_temp(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _roll_forward(git: Git, journal: dict, lock: Path | None) -> list[str]:
     """After the commit point: the records and the index catch up with the commit. With csops'
     index lock still in place and HEAD still on the branch, nothing else can have moved: the temp
@@ -388,11 +354,11 @@ def _roll_forward(git: Git, journal: dict, lock: Path | None) -> list[str]:
             data = git.blobs([entry["new"]])[0]
             if data is None:
                 raise Conflict(f"recover: blob {entry['new']} of {entry['path']} is missing from the repository")
-            _write_temp(temp, data)
+            write_file(temp, data)
         os.replace(temp, target)
         folders.add(target.parent)
     for folder in folders:
-        _fsync_dir(folder)
+        fsync_dir(folder)
     index_copy = git.git_dir / f"csops-index-{token}"
     if safe and index_copy.exists() and blob_id(index_copy.read_bytes()) == journal.get("index"):
         os.replace(index_copy, git.git_dir / "index")
