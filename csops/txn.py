@@ -39,7 +39,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -158,6 +157,11 @@ class _Journal:
         fsync_dir(self.path.parent)
 
 
+def _host() -> str:
+    uname = getattr(os, "uname", None)
+    return uname().nodename if uname else os.environ.get("COMPUTERNAME", "")
+
+
 # -- signals -------------------------------------------------------------------------------------
 
 @contextlib.contextmanager
@@ -243,7 +247,7 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
     if len({e["path"] for e in entries}) != len(entries):
         raise BadInput("the same file twice in one change")
     journal = _Journal(git.git_dir / JOURNAL, {
-        "format": FORMAT, "state": "begun", "token": token, "pid": os.getpid(), "host": socket.gethostname(),
+        "format": FORMAT, "state": "begun", "token": token, "pid": os.getpid(), "host": _host(),
         "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "branch": branch,
         "message": message.splitlines()[0], "files": entries})
     received: list = []
@@ -286,7 +290,7 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
             raise
         # landed: csops never reports failure from here on; what cannot be finished is left for recover
         try:
-            _roll_forward(git, journal.data, lock)
+            _roll_forward(git, journal.data, lock, writer=True)
             if lock is not None and _ours(lock, token):
                 lock.unlink()
             journal.remove()
@@ -327,15 +331,16 @@ def _refuse_staged(git: Git, index_copy: Path, entries: list[dict]) -> None:
                            "commit them (git commit) or unstage them (git restore --staged FILE) first")
 
 
-def _roll_forward(git: Git, journal: dict, lock: Path | None) -> list[str]:
+def _roll_forward(git: Git, journal: dict, lock: Path | None, *, writer: bool = False) -> list[str]:
     """After the commit point: the records and the index catch up with the commit. With csops'
     index lock still in place and HEAD still on the branch, nothing else can have moved: the temp
     files and the prepared index go in. Otherwise only csops' own files and index entries are
     brought up to date, and a file someone has edited since is left as it is (and named)."""
     token = journal["token"]
-    safe = lock is not None and _ours(lock, token) and git.branch() == journal.get("branch")
+    on_branch = writer or git.branch() == journal.get("branch")   # the writer itself never left it
+    safe = lock is not None and _ours(lock, token) and on_branch
     left = []
-    if git.branch() != journal.get("branch"):
+    if not on_branch:
         left.append(f"HEAD is no longer on {journal.get('branch')}: the commit is there; the work tree was not touched")
         _roll_back(git, journal, lock)
         return left
