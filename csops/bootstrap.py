@@ -68,7 +68,8 @@ def import_year(policy_text: str, country: str, year: int) -> tuple[str, int, in
     return text, len(off), len(worked)
 
 
-def init_repo(directory: Path, today: dt.date, *, country: str = "CN", with_ci: bool = False) -> Path:
+def init_repo(directory: Path, today: dt.date, *, country: str = "CN", with_ci: bool = False,
+              inside: bool = False) -> Path:
     """git init (if needed), records/policy.yaml with this year's and next year's holidays, an
     empty roster, the merge driver for record files (.gitattributes + git config), optionally
     the CI templates; one commit."""
@@ -76,11 +77,28 @@ def init_repo(directory: Path, today: dt.date, *, country: str = "CN", with_ci: 
     records = directory / "records"
     if (records / POLICY).exists():
         raise Refused(f"{records / POLICY} already exists", "this is already a records repository")
+    made = not directory.exists()
+    try:
+        return _init(directory, records, today, country, with_ci, inside)
+    except BaseException:
+        if made:                       # leave nothing behind: the folder did not exist before
+            import shutil
+
+            shutil.rmtree(directory, ignore_errors=True)
+        raise
+
+
+def _init(directory: Path, records: Path, today: dt.date, country: str, with_ci: bool, inside: bool) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     try:
         git = Git(directory)
-    except NotFound:  # not a repository yet
+    except NotFound as exc:  # not a repository yet (or no usable git: then this says so)
+        if "not inside a Git repository" not in exc.message:
+            raise
         git = Git.init(directory)
+    if git.root != directory and not inside:
+        raise Refused(f"{directory} is inside the Git work tree {git.root}: its records would be committed there",
+                      "choose a folder outside it, or pass --inside if that is what you want")
     policy = template_text("policy.yaml")
     for year in (today.year, today.year + 1):
         try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,6 +87,36 @@ def _run(args: list[str], *, cwd, env: dict | None = None, stdin: bytes | None =
         raise NotFound("git is not installed (or not on PATH)", "install git 2.34 or newer") from None
 
 
+MINIMUM = (2, 34)      # SSH signing (gpg.format ssh, verify-commit with allowed signers)
+
+
+def require_version(git_dir: Path) -> None:
+    """git ≥ MINIMUM, checked once per git binary: the answer is kept in .git/csops-git-version
+    keyed by the binary's path and modification time, so no command pays a process for it."""
+    import shutil
+
+    binary = shutil.which("git") or "git"
+    try:
+        key = f"{binary} {os.stat(binary).st_mtime_ns}"
+    except OSError:
+        key = binary
+    stamp = Path(git_dir) / "csops-git-version"
+    try:
+        if stamp.read_text(encoding="utf-8").strip() == key:
+            return
+    except OSError:
+        pass
+    done = _run(["--version"], cwd=git_dir)
+    found = tuple(int(x) for x in re.findall(r"\d+", done.stdout.decode())[:2])
+    if len(found) < 2 or found < MINIMUM:
+        raise NotFound(f"{done.stdout.decode().strip() or 'git'} is too old: csops needs git "
+                       f"{'.'.join(map(str, MINIMUM))} or newer", "install a newer git")
+    try:
+        stamp.write_text(key + "\n", encoding="utf-8")
+    except OSError:
+        pass
+
+
 def merge_file(ours: Path, base: Path, theirs: Path) -> bool:
     """Git's own three-way text merge into `ours` (for files that are not records); True when clean."""
     done = _run(["merge-file", "-L", "ours", "-L", "base", "-L", "theirs", str(ours), str(base), str(theirs)],
@@ -139,11 +170,15 @@ class Git:
         top, git_dir = done.stdout.decode().splitlines()[:2]
         self.root = Path(top).resolve()
         self.git_dir = Path(git_dir).resolve()
+        require_version(self.git_dir)
 
     @staticmethod
     def init(path: Path) -> "Git":
+        """`git init`, on the user's configured default branch or `main`."""
         Path(path).mkdir(parents=True, exist_ok=True)
-        done = _run(["init", "-q", str(path)], cwd=path)
+        configured = _run(["config", "--global", "--get", "init.defaultBranch"], cwd=path)
+        branch = [] if configured.returncode == 0 and configured.stdout.strip() else ["-b", "main"]
+        done = _run(["init", "-q", *branch, str(path)], cwd=path)
         if done.returncode != 0:
             raise Conflict(f"git init failed: {done.stderr.decode().strip()}")
         return Git(path)

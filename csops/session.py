@@ -84,7 +84,7 @@ class Session:
              as_person: str | None = None, debug: bool = False, backfill: str | None = None) -> "Session":
         """A session whose `now` is the --now text (read in the policy's time zone), or the real
         clock; mutations read `real_clock` again after taking the lock unless --now was given."""
-        from csops.timeutil import parse_instant
+        from csops.timeutil import parse_input
 
         if backfill is not None and not backfill.strip():
             from csops.errors import BadInput
@@ -92,7 +92,7 @@ class Session:
             raise BadInput("--backfill needs the reason the entry is recorded late")
         first = cls(store, real_clock(), None if now else real_clock, as_person, debug,
                     backfill.strip() if backfill else None, real_clock)
-        return first.as_of(parse_instant(now, first.tz, what="--now") if now else first.now.astimezone(first.tz))
+        return first.as_of(parse_input(now, first.tz, what="--now") if now else first.now.astimezone(first.tz))
 
     def workflow(self, rtype: str):
         return WORKFLOWS[rtype]

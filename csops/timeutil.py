@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from csops.errors import BadInput, PolicyError
 
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_ONLY = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")          # 2026-11-23, or ISO basic 20261123
 FIRST_YEAR, LAST_YEAR = 2000, 2099      # every date csops accepts (SPEC §10): calendar walks stay bounded
 
 
@@ -63,6 +63,36 @@ def parse_instant(value, tz: ZoneInfo, *, what: str = "time", end_of_day: bool =
     if end_of_day and _DATE_ONLY.match(text):
         parsed += dt.timedelta(days=1)
     return parsed
+
+
+_LOOSE_DATE = re.compile(r"^\s*\d{4}\s*[-/.年]?\s*\d{1,2}\s*[-/.月]?\s*\d{1,2}")
+
+
+def parse_input(value, tz: ZoneInfo, *, what: str = "time", end_of_day: bool = False) -> dt.datetime:
+    """A time typed on the command line: ISO 8601, or the ways people write it — 2026/11/23 14:00,
+    2026-11-23 14:00, 20261123, 2026.11.23 (python-dateutil reads them; a date must be there, so
+    "14:00" alone is refused rather than taken as today)."""
+    text = str(value).strip()
+    if _parse_cached(text) is not None or not _LOOSE_DATE.match(text):
+        return parse_instant(text, tz, what=what, end_of_day=end_of_day)
+    from dateutil import parser
+
+    try:
+        parsed = parser.parse(text.replace("年", "-").replace("月", "-").replace("日", " "), yearfirst=True,
+                              dayfirst=False)
+    except (ValueError, OverflowError):
+        raise BadInput(f"{what}: {text[:60]!r} is not a time", "write e.g. 2026-11-23T09:30 or 2026/11/23 09:30") from None
+    date_only = ":" not in text and "T" not in text.upper()
+    iso = parsed.date().isoformat() if date_only else parsed.isoformat()
+    return parse_instant(iso, tz, what=what, end_of_day=end_of_day)
+
+
+def parse_input_date(value, *, what: str = "date") -> dt.date:
+    """A date typed on the command line: YYYY-MM-DD, 2026/11/23, 20261123, 2026年11月23日."""
+    text = str(value).strip()
+    if _LOOSE_DATE.match(text) and not _DATE_ONLY.match(text):
+        return parse_input(text, zone("UTC"), what=what).date()
+    return parse_date(text, what=what)
 
 
 def try_instant(value, tz: ZoneInfo) -> dt.datetime | None:

@@ -11,10 +11,11 @@ import click
 @click.command("init")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--country", default="CN", show_default=True, help="Whose public holidays to import.")
+@click.option("--inside", is_flag=True, help="Allow a records folder inside another Git work tree.")
 @click.option("--ci", "with_ci", is_flag=True,
               help="Also write .pre-commit-hooks.yaml and a GitHub Actions workflow running csops validate.")
 @click.pass_context
-def init(ctx, directory, country, with_ci):
+def init(ctx, directory, country, inside, with_ci):
     """Create a records repository: git init, records/policy.yaml (with this and next year's
     public holidays and make-up workdays), an empty roster, the merge driver for record files;
     one commit.
@@ -25,12 +26,12 @@ def init(ctx, directory, country, with_ci):
       csops person add zhangsan --name 张三 --role manager --email zhangsan@example.com
     """
     from csops.bootstrap import init_repo
-    from csops.timeutil import parse_instant, zone
+    from csops.timeutil import parse_input, zone
 
     g = ctx.obj
     tz = zone("Asia/Shanghai")
-    today = (parse_instant(g.now, tz, what="--now") if g and g.now else dt.datetime.now(tz)).date()
-    records = init_repo(directory, today, country=country, with_ci=with_ci)
+    today = (parse_input(g.now, tz, what="--now") if g and g.now else dt.datetime.now(tz)).date()
+    records = init_repo(directory, today, country=country, with_ci=with_ci, inside=inside)
     click.echo(str(records))
 
 

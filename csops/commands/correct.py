@@ -7,7 +7,7 @@ from csops import actions, yamlio
 from csops.errors import BadInput
 from csops.money import money_text, parse_money
 from csops.schema import Instant, Money, Number
-from csops.timeutil import format_instant, parse_instant
+from csops.timeutil import format_instant, parse_input
 from csops.vocab import UNAMENDABLE
 
 
@@ -42,7 +42,7 @@ def _typed(session, spec, text: str, what: str):
     if isinstance(spec, Money):
         return money_text(parse_money(text, what=what, positive=False))
     if isinstance(spec, Instant):
-        return format_instant(parse_instant(text, session.tz, what=what), session.tz)
+        return format_instant(parse_input(text, session.tz, what=what), session.tz)
     if isinstance(spec, Number):
         value = yamlio.load(text) if len(text) < 40 else text
         if isinstance(value, bool) or not isinstance(value, (int, float)):

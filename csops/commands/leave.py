@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from csops import actions
 from csops.errors import BadInput
-from csops.timeutil import format_instant, parse_instant
+from csops.timeutil import format_instant, parse_input, parse_instant
 
 
 def new(session, *, person, kind, start, end, reason=None, certificate=None, note=None) -> str:
     if not start or not end:
         raise BadInput("a leave needs --start and --end", "e.g. --start 2026-11-25T09:00 --end 2026-11-25T18:00")
     session.roster.require(person)
-    begin = parse_instant(start, session.tz, what="--start")
-    finish = parse_instant(end, session.tz, what="--end", end_of_day=True)
+    begin = parse_input(start, session.tz, what="--start")
+    finish = parse_input(end, session.tz, what="--end", end_of_day=True)
     if finish <= begin:
         raise BadInput(f"--end {end} is not after --start {start}", "give the range in order")
     _refuse_long(begin, finish)
@@ -34,8 +34,8 @@ def reschedule(session, ref, *, start=None, end=None, reason: str) -> str:
         raise BadInput("give the new --start and/or --end")
     _, path = session.store.locate(ref, "leave")
     current = session.store.read("leave", path).data or {}
-    begin = parse_instant(start, session.tz, what="--start") if start else parse_instant(current.get("start"), session.tz)
-    finish = (parse_instant(end, session.tz, what="--end", end_of_day=True) if end
+    begin = parse_input(start, session.tz, what="--start") if start else parse_instant(current.get("start"), session.tz)
+    finish = (parse_input(end, session.tz, what="--end", end_of_day=True) if end
               else parse_instant(current.get("end"), session.tz))
     if finish <= begin:
         raise BadInput(f"the leave would end ({format_instant(finish, session.tz)}) before it starts "

@@ -7,7 +7,7 @@ import datetime as dt
 from csops import actions
 from csops.errors import BadInput, Refused
 from csops.money import money_text, parse_money
-from csops.timeutil import month_bounds, parse_date, try_instant
+from csops.timeutil import month_bounds, parse_input_date, try_instant
 from csops.workflows import leave as leave_wf
 from csops.workflows import returns as returns_wf
 from csops.workflows import ticket as ticket_wf
@@ -23,7 +23,7 @@ def add(session, *, person=None, code, date=None, fine=None, minutes=None, ref=N
         raise Refused(f"unknown score code {code!r}", f"codes: {', '.join(sorted(catalog))}")
     if person:
         session.roster.require(person)
-    day = parse_date(date, what="--date") if date else session.now.astimezone(session.tz).date()
+    day = parse_input_date(date, what="--date") if date else session.now.astimezone(session.tz).date()
     if fine is not None:
         amount = parse_money(fine, what="--fine", positive=False)
         bounds = rule.get("fine")

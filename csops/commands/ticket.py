@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from csops import actions
 from csops.errors import BadInput, Refused
-from csops.timeutil import format_instant, parse_instant
+from csops.timeutil import format_instant, parse_input, parse_instant
 from csops.vocab import OUTCOMES
 from csops.workflows.ticket import MAX_DUE
 
@@ -21,7 +21,7 @@ def route(session, ref, *, department, assignee=None, due=None, note=None) -> st
         raise BadInput("--to-dept must name the department that will handle it")
     if assignee:
         session.roster.require(assignee)
-    due_text = format_instant(parse_instant(due, session.tz, what="--due"), session.tz) if due else None
+    due_text = format_instant(parse_input(due, session.tz, what="--due"), session.tz) if due else None
     if due_text and parse_instant(due_text, session.tz) <= session.now:
         raise BadInput(f"--due {due} is not in the future", "give a deadline after --now")
     if due_text and parse_instant(due_text, session.tz) > session.now + MAX_DUE:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from csops.timeutil import parse_date, try_instant
+from csops.timeutil import parse_input_date, try_instant
 from csops.workflows.returns import awaiting_vendor
 
 COLUMNS = ["id", "kind", "status", "order", "customer", "items", "steps", "refund", "awaiting_vendor"]
@@ -11,7 +11,7 @@ COLUMNS = ["id", "kind", "status", "order", "customer", "items", "steps", "refun
 def return_sheet(session, day) -> list[dict]:
     """One row per return touched on `day` (any step taken or vendor note issued), with what was
     done that day, the refund paid that day and the defective stock still awaiting a vendor note."""
-    day = parse_date(day, what="--date")
+    day = parse_input_date(day, what="--date")
     tz = session.tz
     rows = []
     for rec in session.ctx.records("return"):
