@@ -185,6 +185,12 @@ def argsafe(text: str) -> str:
                    for c in text)
 
 
+def print(*parts, **kwargs):  # noqa: A001 - what csops printed may hold lone surrogates: never fail on them
+    import builtins
+
+    builtins.print(*(str(p).encode("utf-8", "backslashreplace").decode("utf-8") for p in parts), **kwargs)
+
+
 # ------------------------------------------------------------------------------------------------
 # YAML: load keeping timestamps as text, dump with splices
 # ------------------------------------------------------------------------------------------------
@@ -763,7 +769,7 @@ class Gen:
         "GIT_INDEX_FILE": ["{SCRATCH}/outside/index", "/dev/null"], "GIT_OBJECT_DIRECTORY": ["/nonexistent"],
         "GIT_CEILING_DIRECTORIES": ["{ROOT}", "/"], "GIT_AUTHOR_DATE": ["garbage", "@0", "9999-12-31", "@-1"],
         "GIT_COMMITTER_DATE": ["garbage", "@0", "@99999999999"], "GIT_COMMITTER_NAME": ["", "\n", "<>"],
-        "GIT_COMMITTER_EMAIL": ["", "<>", "a\nb"], "GIT_AUTHOR_NAME": ["", "x"], "HOME": ["/nonexistent", "{SCRATCH}/outside"],
+        "GIT_COMMITTER_EMAIL": ["", "<>", "a\nb"], "GIT_AUTHOR_NAME": ["", "x"], "HOME": ["/nonexistent", "{SCRATCH}/elsewhere"],
         "GIT_CONFIG_GLOBAL": ["/dev/null", "/nonexistent", "{SCRATCH}/outside/sentinel.txt"], "GIT_CONFIG_NOSYSTEM": ["1"],
         "GIT_CONFIG_PARAMETERS": ["'core.autocrlf'='true'", "garbage'", "'commit.gpgsign'='true'"],
         "GIT_CONFIG_COUNT": ["1", "x", "-1"], "PATH": ["/nonexistent", ""], "GIT_TRACE": ["1", "/dev/full"],
@@ -2032,7 +2038,7 @@ def run_campaign(args) -> int:
             json.dump({"seed": args.seed, "inputs": ran, "seconds": round(elapsed, 1), "by_kind": by_kind,
                        "findings": [{"signature": s, **{k: v for k, v in e.items() if k != "result"},
                                      "reproducer": reproducer(e.get("minimal") or e["case"], info)}
-                                    for s, e in findings.items()]}, fh, ensure_ascii=False, indent=1, default=str)
+                                    for s, e in findings.items()]}, fh, ensure_ascii=True, indent=1, default=str)
         print(f"findings written to {path}")
     if not args.keep:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -109,8 +109,12 @@ def transition_many(session: Session, rtype: str, steps: list[Step]) -> list[str
                 raise BadInput(f"{step.ref}: the same {rtype} is named twice")
             raw = path.read_bytes()                      # read once: what is checked is what is changed
             base = _committed_blob(session, path, raw)
+            try:
+                current = yamlio.load(raw)                # refuses what is not UTF-8 (or too big, deep, …)
+            except yamlio.YamlError as exc:
+                raise BadInput(f"{session.store.display(path)}:{exc.line or 1}: {exc.code} {exc.message}",
+                               "fix the file (csops validate shows every problem), then try again") from None
             text = raw.decode("utf-8")
-            current = yamlio.load(raw)
             if not isinstance(current, dict) or not isinstance(current.get("history"), list):
                 raise BadInput(f"{session.store.display(path)}: not a valid {rtype} record", "run csops validate")
             record_id, source = current.get("id"), current.get("status")

@@ -41,7 +41,7 @@ class Roster:
         self.people = people
 
     def __contains__(self, person_id) -> bool:
-        return person_id in self.people
+        return isinstance(person_id, str) and person_id in self.people
 
     def __iter__(self):
         return iter(self.people.values())
@@ -50,7 +50,7 @@ class Roster:
         return len(self.people)
 
     def get(self, person_id) -> Person | None:
-        return self.people.get(person_id)
+        return self.people.get(person_id) if isinstance(person_id, str) else None
 
     def require(self, person_id: str) -> Person:
         person = self.people.get(person_id)

@@ -177,8 +177,17 @@ def _is_number(value) -> bool:
         and value not in (float("inf"), float("-inf"))
 
 
+SECTIONS = ("calendar", "tickets", "returns", "leave", "scores", "roles", "permissions", "audit")
+
+
 def _check(data: dict, path: str, problems: Problems) -> None:
     """Sanity of everything a later computation relies on; each problem names its key."""
+    for name in SECTIONS:
+        if not isinstance(data.get(name), dict):
+            problems.add(path, "BAD_POLICY", f"{name} must be a mapping of settings, not {data.get(name)!r}",
+                         "see templates/policy.yaml for its shape", key=(name,))
+    if problems:
+        return
     try:
         zone(data.get("timezone"))
     except CsopsError as exc:
@@ -207,6 +216,8 @@ def _check(data: dict, path: str, problems: Problems) -> None:
     hours = (data.get("tickets") or {}).get("complaint_hours")
     if not isinstance(levels, list) or not levels:
         problems.add(path, "BAD_POLICY", "tickets.levels must be a non-empty list", key=("tickets", "levels"))
+    elif not all(isinstance(lv, str) for lv in levels):
+        problems.add(path, "BAD_POLICY", "tickets.levels must list level names", key=("tickets", "levels"))
     elif not isinstance(hours, dict) or any(not _is_number(hours.get(lv)) or hours.get(lv) <= 0 for lv in levels):
         problems.add(path, "BAD_POLICY", "tickets.complaint_hours needs a positive number of hours for every level",
                      key=("tickets", "complaint_hours"))
@@ -225,6 +236,9 @@ def _check(data: dict, path: str, problems: Problems) -> None:
     chain, departments = roles.get("chain"), roles.get("departments") or []
     if not isinstance(chain, list) or not chain or not all(isinstance(r, str) for r in chain):
         problems.add(path, "BAD_POLICY", "roles.chain must list the reporting chain, lowest first", key=("roles", "chain"))
+        return
+    if not isinstance(departments, list) or not all(isinstance(r, str) for r in departments):
+        problems.add(path, "BAD_POLICY", "roles.departments must list department role names", key=("roles", "departments"))
         return
     known = set(chain) | set(departments)
     for role in ((data.get("leave") or {}).get("approver_role"),):

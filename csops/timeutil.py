@@ -77,13 +77,13 @@ def parse_input(value, tz: ZoneInfo, *, what: str = "time", end_of_day: bool = F
         return parse_instant(text, tz, what=what, end_of_day=end_of_day)
     from dateutil import parser
 
+    date_only = ":" not in text and "T" not in text.upper()
     try:
         parsed = parser.parse(text.replace("年", "-").replace("月", "-").replace("日", " "), yearfirst=True,
                               dayfirst=False)
-    except (ValueError, OverflowError):
+        iso = parsed.date().isoformat() if date_only else parsed.isoformat()
+    except (ValueError, OverflowError):        # also an offset of a day or more (+25:00)
         raise BadInput(f"{what}: {text[:60]!r} is not a time", "write e.g. 2026-11-23T09:30 or 2026/11/23 09:30") from None
-    date_only = ":" not in text and "T" not in text.upper()
-    iso = parsed.date().isoformat() if date_only else parsed.isoformat()
     return parse_instant(iso, tz, what=what, end_of_day=end_of_day)
 
 

@@ -132,13 +132,31 @@ def refuse_leftovers_locked(git: Git) -> None:
 
 
 def _read_journal(path: Path) -> dict:
+    """The journal, or an "unreadable" one. Nothing in it is trusted that does not have its
+    shape: every path must be a plain relative path inside the repository (recover deletes and
+    writes what it names)."""
+    unreadable = {"format": FORMAT, "unreadable": True, "files": []}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise ValueError
-        return data
-    except (OSError, ValueError):
-        return {"format": FORMAT, "unreadable": True, "files": []}
+    except (OSError, ValueError, RecursionError):
+        return unreadable
+    text = (str, type(None))
+    if (not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("files"), list)
+            or not re.fullmatch(r"[0-9a-f]{16}", str(data.get("token")))
+            or not all(isinstance(data.get(k), text) for k in ("branch", "commit", "head", "index", "message"))):
+        return unreadable
+    for entry in data["files"]:
+        if not (isinstance(entry, dict) and all(_safe_rel(entry.get(k)) for k in ("path", "temp"))
+                and all(isinstance(entry.get(k), text) for k in ("base", "new"))):
+            return unreadable
+    return data
+
+
+def _safe_rel(value) -> bool:
+    """A relative path that stays inside the repository."""
+    if not isinstance(value, str) or not value or value.startswith(("/", "\\")) or ":" in value:
+        return False
+    return ".." not in value.replace("\\", "/").split("/")
 
 
 @dataclass

@@ -98,8 +98,9 @@ def load(text: str | bytes, loader=FastLoader, *, limit: int = RECORD_BYTES, ali
         raise YamlError(f"YAML error: {exc.problem or exc.context}", line) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"YAML error: {exc}", None) from None
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise YamlError(f"cannot read file: {exc}", None) from None
+    except (UnicodeDecodeError, ValueError, RecursionError, KeyError, TypeError) as exc:
+        # e.g. a mapping used as a key, or a merge key (<<) onto something that is no mapping
+        raise YamlError(f"cannot read file: {type(exc).__name__} {exc}"[:200], None) from None
 
 
 def _check_encoding(data: bytes) -> None:
