@@ -291,7 +291,7 @@ def schema_problems(rec: dict, wf: Workflow, ctx: Context, out: Problems, path: 
     before = len(out)
     check_fields(rec, wf.common_fields, (), ctx, out, path)
     check_fields(rec, wf.fields, (), ctx, out, path)
-    return len(out) == before
+    return not any(not p.is_warning for p in out.items[before:])     # a warning leaves it usable
 
 
 def unusable(rec, wf: Workflow, ctx: Context) -> tuple[int | None, str] | None:
@@ -303,7 +303,7 @@ def unusable(rec, wf: Workflow, ctx: Context) -> tuple[int | None, str] | None:
     out = Problems()
     if schema_problems(rec.data, wf, ctx, out, ""):
         return None
-    first = out.items[0]
+    first = next(p for p in out if not p.is_warning)
     from csops.yamlio import line_of
 
     try:

@@ -25,7 +25,7 @@ from csops.problems import Problem, Problems
 from csops.store import ID_PATTERN, in_parallel
 from csops.workflows import WORKFLOWS
 
-CACHE_FORMAT = 6
+CACHE_FORMAT = 7
 SUMMARISED = ("leave", "score")      # the types the checks across records read more than the id of
 CHUNK = 400
 

@@ -411,3 +411,13 @@ def test_an_index_lock_left_by_csops_after_its_journal_is_released_by_recover(re
     assert refused.returncode == 1 and "run csops recover" in refused.stderr
     assert "removed the index lock" in csops(repo, "recover", as_=None, now=None, check=0).stdout
     assert not lock.exists()
+
+
+def test_a_round_one_amount_is_only_a_warning_reports_still_use_the_record(repo):
+    event = repo.out("score", "add", "--person", "lisi", "--code", "WRONG_INFO", "--fine", "15", as_="liubz",
+                     now="2026-11-23T10:00")
+    path = repo.path_of(event)
+    path.write_text(path.read_text().replace("fine: '15.00'", "fine: 15"))
+    result = repo.run("report", "scores", "--period", "2026-11", "--format", "json", now="2026-11-30T18:00")
+    assert "跳过" not in result.stderr and "skipped" not in result.stderr
+    assert {r["person"]: r for r in __import__("json").loads(result.stdout)}["lisi"]["fines"] == 15
