@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from csops import txn, yamlio
-from csops.engine import Workflow, check_record
+from csops.engine import Workflow, check_record, unusable
 from csops.errors import BadInput, Conflict, Refused
 from csops.gitlog import blob_id
 from csops.problems import Problems
 from csops.session import Session
+from csops.store import Rec
 from csops.templates import template_text
 from csops.timeutil import format_instant
 
@@ -95,6 +96,22 @@ def transition(session: Session, rtype: str, ref: str, action: str, *, params: d
     return transition_many(session, rtype, [Step(ref, action, params or {}, note, backfill, target)])[0]
 
 
+def current_record(session: Session, rtype: str, ref: str) -> tuple[Path, dict]:
+    """The record a command is about to act on: (path, fields), refused with its file and line
+    when its fields are not well formed (the rules cannot be applied to them)."""
+    path, data = session.store.current(ref, rtype)
+    _usable(session, rtype, path, data)
+    return path, data
+
+
+def _usable(session: Session, rtype: str, path: Path, data) -> None:
+    why = unusable(Rec(rtype, path, data), session.workflow(rtype), session.ctx)
+    if why is not None:
+        line, message = why
+        raise BadInput(f"{session.store.display(path)}:{line or 1}: {message}",
+                       "fix the file (csops validate shows every problem), then try again")
+
+
 def transition_many(session: Session, rtype: str, steps: list[Step]) -> list[str]:
     """Several transitions (on different records) in one commit — e.g. one vendor note."""
     wf = session.workflow(rtype)
@@ -115,8 +132,7 @@ def transition_many(session: Session, rtype: str, steps: list[Step]) -> list[str
                 raise BadInput(f"{session.store.display(path)}:{exc.line or 1}: {exc.code} {exc.message}",
                                "fix the file (csops validate shows every problem), then try again") from None
             text = raw.decode("utf-8")
-            if not isinstance(current, dict) or not isinstance(current.get("history"), list):
-                raise BadInput(f"{session.store.display(path)}: not a valid {rtype} record", "run csops validate")
+            _usable(session, rtype, path, current)
             record_id, source = current.get("id"), current.get("status")
             row = wf.by_action(step.action, source, current)
             if row is not None and step.target and not row.leads(source, step.target):
@@ -167,8 +183,7 @@ def move(session: Session, rtype: str, ref: str, state: str, *, note: str | None
     wf = session.workflow(rtype)
     if state not in wf.states:
         raise BadInput(f"{state!r} is not a {rtype} state", f"states: {', '.join(wf.states)}")
-    _, path = session.store.locate(ref, rtype)
-    current = session.store.read(rtype, path).data or {}
+    path, current = current_record(session, rtype, ref)
     source = current.get("status")
     chosen = wf.find(source, state, None, current)
     if chosen is None:

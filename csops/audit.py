@@ -191,7 +191,7 @@ class _Auditor:
         commit, path = change.commit, change.path
         person, author = self.who(commit)
         wf = WORKFLOWS[rtype]
-        makers = {e.get("by") for _, e in fresh}
+        makers = {str(e.get("by")) for _, e in fresh}      # str: a hand edit may put anything there
         squash = len(commit.parents) == 1 and len(makers) > 1
         skew = self.session.policy.section("audit").get("clock_skew_hours")
         for index, entry in fresh:

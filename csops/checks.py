@@ -197,18 +197,18 @@ def check_merges(tree: Tree, out: Problems) -> None:
 
 def resolve_lines(problems: list[Problem]) -> list[Problem]:
     """Turn key paths into line numbers (each file parsed once, only files with problems)."""
-    texts: dict[str, bytes | None] = {}
+    trees: dict[str, object] = {}
     out = []
     for problem in problems:
         line = problem.line
         if line is None and problem.key is not None:
-            if problem.path not in texts:
+            if problem.path not in trees:
                 try:
-                    texts[problem.path] = Path(problem.path).read_bytes()
+                    trees[problem.path] = yamlio.compose(Path(problem.path).read_bytes())
                 except OSError:
-                    texts[problem.path] = None
-            text = texts[problem.path]
-            line = yamlio.line_of(text, problem.key) if text is not None else None
+                    trees[problem.path] = OSError
+            tree = trees[problem.path]
+            line = yamlio.line_of(tree, problem.key) if tree is not OSError else None
         out.append(Problem(problem.path, problem.code, problem.message, problem.hint, problem.key, line,
                            problem.commit))
     out.sort(key=lambda p: (p.path, p.line or 0))

@@ -425,12 +425,12 @@ class Git:
             newline = data.find(b"\n", pos)
             if newline < 0:
                 raise Conflict("git cat-file stopped half-way (was it interrupted?)")
-            header = data[pos:newline].split()
+            line = data[pos:newline]
             pos = newline + 1
-            if len(header) < 3 or header[1] == b"missing":
+            if line.endswith((b" missing", b" ambiguous")):      # "<name> missing": the name may hold spaces
                 out.append(None)
                 continue
-            size = int(header[2])
+            size = int(line.rsplit(b" ", 1)[1])                   # "<oid> <type> <size>"
             out.append(data[pos:pos + size])
             pos += size + 1
         return out

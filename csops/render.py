@@ -24,6 +24,8 @@ LABELS = {
         "reason": "原因", "event": "事件", "why": "说明", "steps": "当日操作", "awaiting_vendor": "待退厂",
         "scope": "范围", "value": "本期", "previous": "上期", "change": "变化",
         "refund": "退款", "tracking": "快递单号", "waiting_for": "等待", "metric": "指标",
+        "supplier": "供应商", "return": "退货单", "sku": "商品", "qty": "数量", "vendor_note": "退厂单",
+        "at": "时间",
     },
     "en": {},
 }
@@ -37,7 +39,8 @@ STATE_LABELS = {
         "confirmed": "已确认", "revoked": "已撤销",
         "complaint": "投诉", "inquiry": "咨询", "feedback": "建议",
         "resolve": "处理", "callback": "回访", "inspect": "初检", "refund": "退款", "exchange": "换货",
-        "reship": "重发", "approve": "审批",
+        "reship": "重发", "approve": "审批", "sent_back": "已寄回", "send_back": "寄回客户",
+        "outstanding": "待退厂",
         "ticket": "工单", "return": "退货", "leave": "请假", "score": "考核",
         "phone": "电话", "email": "邮件", "chat": "在线", "visit": "来访", "letter": "信函", "other": "其他",
         "normal": "普通", "urgent": "紧急", "major": "重大",

@@ -138,6 +138,19 @@ class Store:
     def read(self, rtype: str, path: Path) -> Rec:
         return Rec(rtype, path, *read_yaml(path))
 
+    def current(self, ref: str, rtype: str) -> tuple[Path, dict]:
+        """The record a command is about to act on, by id: (path, fields); a file that cannot be
+        read as a record is refused with its place (a command never guesses at a broken file)."""
+        _, path = self.locate(ref, rtype)
+        rec = self.read(rtype, path)
+        if rec.error is not None:
+            raise BadInput(f"{self.display(path)}:{rec.error.line or 1}: {rec.error.code} {rec.error.message}",
+                           "fix the file (csops validate shows every problem), then try again")
+        if not isinstance(rec.data, dict):
+            raise BadInput(f"{self.display(path)}:1: BAD_RECORD a {rtype} file must be a mapping of fields",
+                           "fix the file (csops validate shows every problem), then try again")
+        return path, rec.data
+
     def load_type(self, rtype: str, *, jobs: int | None = None, parallel_from: int = 1000) -> list[Rec]:
         """Every record of a type, parsed with libyaml — by one process per core when there are
         many files (listing and reports on years of records)."""

@@ -163,8 +163,11 @@ def _load_bounded(data: bytes, loader):
 
         def size(n) -> int:
             if id(n) in sizes:
+                if sizes[id(n)] is None:           # reached again while inside itself: &a {b: *a}
+                    raise YamlError("an alias refers to the value it is part of (a cycle)", n.start_mark.line + 1,
+                                    "ALIAS_NOT_ALLOWED", "write the values out")
                 return sizes[id(n)]
-            sizes[id(n)] = 1                       # a cycle counts once (and is refused by the constructor)
+            sizes[id(n)] = None
             children = n.value if isinstance(n, yaml.SequenceNode) else \
                 [x for pair in n.value for x in pair] if isinstance(n, yaml.MappingNode) else []
             total = 1 + sum(size(c) for c in children)
@@ -179,12 +182,23 @@ def _load_bounded(data: bytes, loader):
         reader.dispose()
 
 
-def line_of(text: str | bytes, key: tuple) -> int | None:
-    """The 1-based line where the node at `key` (e.g. ("history", 2, "to")) starts, or the
-    nearest enclosing node that exists."""
+_UNPARSED = object()
+
+
+def compose(text: str | bytes):
+    """The node tree of a document for line look-ups (line_of), or a marker when it cannot be
+    parsed; compose once per file when looking up many keys."""
     try:
-        node = yaml.compose(text, Loader=FastLoader)
+        return yaml.compose(text, Loader=FastLoader)
     except (yaml.YAMLError, ValueError):
+        return _UNPARSED
+
+
+def line_of(text, key: tuple) -> int | None:
+    """The 1-based line where the node at `key` (e.g. ("history", 2, "to")) starts, or the
+    nearest enclosing node that exists. `text` is the document, or its compose() tree."""
+    node = compose(text) if isinstance(text, (str, bytes)) else text
+    if node is _UNPARSED:
         return None
     if node is None:
         return 1
@@ -274,6 +288,8 @@ def rt_load(text: str):
     except RuamelError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise YamlError(f"YAML error: {getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None) from None
+    except (ValueError, OverflowError) as exc:       # a timestamp like 2026-13-45 fails while it is built
+        raise YamlError(f"YAML error: {exc}", None) from None
 
 
 def rt_dump(data) -> str:

@@ -251,3 +251,70 @@ def test_a_record_linked_outside_the_records_folder_is_never_read(repo, tmp_path
     assert shown.returncode == 2 and "SYMLINK_OUTSIDE" in shown.stderr and "工资表" not in shown.stdout
     listed = csops(repo, "ticket", "list")
     assert "工资表" not in listed.stdout and "SYMLINK_OUTSIDE" in listed.stderr
+
+
+# -- fuzz finds (bench/fuzz.py, seed 5), each a regression test ---------------------------------------
+
+def _commit_hand_edit(repo: Repo, message="hand edit"):
+    repo.git("add", "-A")
+    repo.git("-c", "user.name=赵主管", "-c", "user.email=zhaozg@example.com", "commit", "-qm", message)
+
+
+def test_a_long_list_of_problems_in_one_file_is_located_quickly(repo):
+    record_id = inquiry(repo)
+    path = repo.path_of(record_id)
+    text = path.read_text()
+    path.write_text(text[:text.index("history:")] + "history: [" + ", ".join(["x"] * 3000) + "]\n")
+    out = csops(repo, "validate")
+    assert out.returncode == 1 and out.seconds < 5 and f"{record_id}.yaml:" in out.stdout
+
+
+def test_a_command_on_a_malformed_record_names_the_file_and_field(repo):
+    record_id = inquiry(repo)
+    path = repo.path_of(record_id)
+    path.write_text(path.read_text().replace("status: registered", "status:\n  v: registered"))
+    _commit_hand_edit(repo)
+    out = csops(repo, "ticket", "resolve", record_id, "--note", "x", as_="zhangsan")
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if text.startswith("status:"))
+    assert out.returncode == 2 and f"{record_id}.yaml:{line}: BAD_FIELD status: {{'v': 'registered'}}" in out.stderr
+    path.write_text("42\n")
+    _commit_hand_edit(repo)
+    for args in (("ticket", "escalate", record_id), ("ticket", "move", record_id, "routed")):
+        out = csops(repo, *args, as_="zhangsan")
+        assert out.returncode == 2 and "BAD_RECORD a ticket file must be a mapping of fields" in out.stderr
+
+
+def test_an_impossible_date_in_a_record_is_refused_before_it_is_edited(repo):
+    record_id = inquiry(repo)
+    path = repo.path_of(record_id)
+    path.write_text(path.read_text() + "follow_up: 2026-13-45\n")
+    _commit_hand_edit(repo)
+    out = csops(repo, "ticket", "resolve", record_id, "--note", "x", as_="zhangsan")
+    assert out.returncode == 2 and "month must be in 1..12" in out.stderr
+
+
+def test_the_history_audit_of_odd_entries_and_odd_file_names(repo):
+    record_id = inquiry(repo)
+    path = repo.path_of(record_id)
+    path.write_text(path.read_text().replace("  by: zhangsan", "  by: [zhangsan, lisi]", 1))
+    (repo.records / "people" / "x y.yaml").write_text((repo.records / "people" / "lisi.yaml").read_text())
+    _commit_hand_edit(repo)
+    out = csops(repo, "validate", "--history")
+    assert out.returncode == 1 and "BY_NOT_AUTHOR" in out.stdout and "x y.yaml" in out.stdout
+
+
+def test_the_merge_driver_merges_a_file_that_is_not_utf8_as_text(tmp_path):
+    base, ours, theirs = tmp_path / "b", tmp_path / "o", tmp_path / "t"
+    base.write_bytes("a: 1\nx: 1\ny: 2\nz: 3\nb: 旧\n".encode("gbk"))
+    ours.write_bytes("a: 2\nx: 1\ny: 2\nz: 3\nb: 旧\n".encode("gbk"))
+    theirs.write_bytes("a: 1\nx: 1\ny: 2\nz: 3\nb: 新\n".encode("gbk"))
+    result = subprocess.run([sys.executable, "-m", "csops", "merge-file", str(base), str(ours), str(theirs), "x"],
+                            capture_output=True, env=ENV, timeout=20)
+    assert result.returncode == 0 and ours.read_bytes() == "a: 2\nx: 1\ny: 2\nz: 3\nb: 新\n".encode("gbk")
+
+
+def test_an_alias_that_contains_itself_is_refused(repo):
+    policy = repo.records / "policy.yaml"
+    policy.write_text(policy.read_text() + "\nextra: &a {b: *a}\n")
+    out = csops(repo, "ticket", "list")
+    assert out.returncode == 2 and "ALIAS_NOT_ALLOWED an alias refers to the value it is part of" in out.stderr

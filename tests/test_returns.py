@@ -75,7 +75,7 @@ def test_each_step_only_by_its_department(repo):
     move(repo, record_id, "inspected", "chenck", "2026-11-23T12:00")
     assert "ROLE_NOT_ALLOWED" in repo.refused("return", "move", record_id, "qc_checked", "--item", "A100=good",
                                               "--item", "B200=good", as_="chenck", now="2026-11-23T13:00")
-    move(repo, record_id, "qc_checked", "qianzj", "2026-11-23T13:00", "--item", "A100=good", "--item", "B200=good")
+    move(repo, record_id, "qc_checked", "qianzj", "2026-11-23T13:00", "--item", "A100=good", "--item", "B200=defective")
     assert "ROLE_NOT_ALLOWED" in repo.refused("return", "move", record_id, "refunded", "--amount", "10",
                                               as_="zhangsan", now="2026-11-23T14:00")
     defective = self_return_to_qc(repo)
@@ -99,7 +99,7 @@ def test_guards(repo):
                                                    now="2026-11-23T13:00", code=2)
     assert "must equal" in repo.refused("return", "move", record_id, "qc_checked", "--item", "A100=good:1,defective:2",
                                         "--item", "B200=good", as_="qianzj", now="2026-11-23T13:00")
-    move(repo, record_id, "qc_checked", "qianzj", "2026-11-23T13:00", "--item", "A100=good", "--item", "B200=good")
+    move(repo, record_id, "qc_checked", "qianzj", "2026-11-23T13:00", "--item", "A100=good", "--item", "B200=defective")
     for bad in ("0", "-5", "12.345", "abc"):
         repo.refused("return", "move", record_id, "refunded", "--amount", bad, as_="zhoucw", now="2026-11-23T14:00",
                      code=2)

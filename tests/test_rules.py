@@ -140,3 +140,133 @@ def test_an_inquiry_resolved_without_a_note_is_message_late(repo):
     repo.out("score", "derive", "--period", "2026-11", as_="liubz", now="2026-11-30T18:00")
     events = [e for e in repo.json("score", "list", now="2026-11-30T18:00") if e["ref"] == record_id]
     assert [(e["code"], e["person"]) for e in events] == [("MESSAGE_LATE", "zhangsan")]
+
+
+# -- returns (000: 电商售后的退货流程规范) ------------------------------------------------------------
+
+def _return(repo, kind, *items, as_="zhangsan", now="2026-11-23T10:00"):
+    args = ["return", "new", "--kind", kind, "--order", "TB1", "--customer", "赵女士"]
+    for item in items:
+        args += ["--item", item]
+    return repo.out(*args, as_=as_, now=now)
+
+
+def _self_to_inspected(repo, *items, counts=()):
+    record_id = _return(repo, "self", *items)
+    repo.run("return", "move", record_id, "approved", now="2026-11-23T10:10")
+    repo.run("return", "move", record_id, "received", *counts, as_="chenck", now="2026-11-23T11:00")
+    repo.run("return", "move", record_id, "inspected", as_="chenck", now="2026-11-23T12:00")
+    return record_id
+
+
+def _suppliers(repo, mapping: str):
+    policy = repo.records / "policy.yaml"
+    policy.write_text(policy.read_text().replace("  suppliers: {}", f"  suppliers: {mapping}"))
+    repo.git("-c", "user.name=赵主管", "-c", "user.email=zhaozg@example.com", "commit", "-qam", "suppliers")
+
+
+def test_the_warehouse_registers_parcels_that_come_back_but_not_self_returns(repo):
+    # 000: 跟单员收到快递员返回的货品 — in-transit and refused parcels start at the warehouse
+    for kind in ("transit", "refused"):
+        record_id = _return(repo, kind, "C300:1", as_="chenck")
+        assert repo.json("return", "show", record_id)["created_by"] == "chenck"
+    out = repo.refused("return", "new", "--kind", "self", "--order", "TB1", "--customer", "x", "--item", "C300:1",
+                       as_="chenck", now="2026-11-23T10:00")
+    assert "ROLE_NOT_ALLOWED chenck (warehouse) may not request a return" in out
+    assert repo.run("validate", "--history").exit_code == 0
+
+
+def test_the_receipt_counts_what_arrived_and_qc_judges_that(repo):
+    # 000: 仓库收货时清点数量并签收 — two of three arrived
+    record_id = _return(repo, "self", "A100:3", "B200:1")
+    repo.run("return", "move", record_id, "approved", now="2026-11-23T10:10")
+    assert "only 3 were returned" in repo.refused("return", "move", record_id, "received", "--item", "A100=4",
+                                                  as_="chenck", now="2026-11-23T11:00")
+    assert "nothing arrived" in repo.refused("return", "move", record_id, "received", "--item", "A100=0",
+                                             "--item", "B200=0", as_="chenck", now="2026-11-23T11:00")
+    assert "not an item of return" in repo.refused("return", "move", record_id, "received", "--item", "Z9=1",
+                                                   as_="chenck", now="2026-11-23T11:00", code=2)
+    assert "SKU=N" in repo.refused("return", "move", record_id, "received", "--item", "A100=good",
+                                   as_="chenck", now="2026-11-23T11:00", code=2)
+    repo.run("return", "move", record_id, "received", "--item", "A100=2", as_="chenck", now="2026-11-23T11:00")
+    items = repo.json("return", "show", record_id)["items"]
+    assert [(i["sku"], i["qty"], i.get("received")) for i in items] == [("A100", 3, 2), ("B200", 1, 1)]
+    repo.run("return", "move", record_id, "inspected", as_="chenck", now="2026-11-23T12:00")
+    out = repo.refused("return", "move", record_id, "qc_checked", "--item", "A100=good:2,defective:1",
+                       "--item", "B200=good", as_="qianzj", now="2026-11-23T13:00")
+    assert "good + defective must equal the 2 received" in out
+    repo.run("return", "move", record_id, "qc_checked", "--item", "A100=good:1,defective:1", "--item", "B200=good",
+             as_="qianzj", now="2026-11-23T13:00")
+    assert repo.json("return", "show", record_id)["awaiting_vendor"] == {"A100": 1}
+    path = repo.path_of(record_id)
+    path.write_text(path.read_text().replace("received: 2", "received: 5"))
+    out = repo.run("validate", code=1).stdout
+    assert "QUANTITY items[0] A100: received 5 but the return lists 3" in out
+
+
+def test_an_all_good_self_return_goes_back_to_the_customer(repo):
+    # 000: 良品…寄回客户, 来回运费由客户承担 — nothing refunded, the warehouse ships it back
+    record_id = _self_to_inspected(repo, "A100:2")
+    repo.run("return", "move", record_id, "qc_checked", "--item", "A100=good", as_="qianzj", now="2026-11-23T13:00")
+    assert repo.json("return", "show", record_id, now="2026-11-23T13:00")["waiting_for"] == "send_back"
+    out = repo.refused("return", "move", record_id, "refunded", "--amount", "10", as_="zhoucw", now="2026-11-23T14:00")
+    assert "ILLEGAL_TRANSITION" in out and "every item passed the QC check" in out
+    assert "ILLEGAL_TRANSITION" in repo.refused("return", "move", record_id, "exchanged", now="2026-11-23T14:00")
+    assert "--tracking" in repo.refused("return", "move", record_id, "sent_back", as_="chenck",
+                                        now="2026-11-23T14:00", code=2)
+    rows = repo.json("report", "overdue", "--type", "return", now="2026-11-25T09:00")
+    assert [(r["what"], r["owner"], r["due"]) for r in rows] == [("send_back", "chenck", "2026-11-24T13:00:00+08:00")]
+    repo.run("return", "move", record_id, "sent_back", "--tracking", "SF99", "--freight", "12", as_="chenck",
+             now="2026-11-24T10:00")
+    data = repo.json("return", "show", record_id)
+    assert data["sent_back"] == {"at": "2026-11-24T10:00:00+08:00", "items": [{"sku": "A100", "qty": 2}],
+                                 "tracking": "SF99", "freight": "12.00"}
+    repo.run("return", "move", record_id, "closed", as_="chenck", now="2026-11-24T11:00")
+    assert repo.run("validate", "--history").exit_code == 0
+
+
+def test_a_mixed_return_refunds_the_defective_and_sends_the_good_back(repo):
+    # 000: 次品退款或换货, 良品寄回客户 — on the same step
+    record_id = _self_to_inspected(repo, "A100:2", "B200:1")
+    repo.run("return", "move", record_id, "qc_checked", "--item", "A100=good:1,defective:1", "--item", "B200=good",
+             as_="qianzj", now="2026-11-23T13:00")
+    out = repo.refused("return", "move", record_id, "sent_back", "--tracking", "SF1", as_="chenck",
+                       now="2026-11-23T14:00")
+    assert "only a self-return whose every item passed" in out
+    repo.run("return", "move", record_id, "refunded", "--amount", "99", "--tracking", "SF7", as_="zhoucw",
+             now="2026-11-23T14:00")
+    data = repo.json("return", "show", record_id)
+    assert data["sent_back"]["items"] == [{"sku": "A100", "qty": 1}, {"sku": "B200", "qty": 1}]
+    assert data["sent_back"]["tracking"] == "SF7"
+    path = repo.path_of(record_id)
+    path.write_text(path.read_text().replace("tracking: SF7", "tracking: SF8"))
+    repo.git("-c", "user.name=x", "-c", "user.email=x@example.com", "commit", "-qam", "hand edit")
+    assert "FIELD_REWRITTEN" in repo.run("validate", "--history", code=1).stdout
+
+
+def test_vendor_notes_go_to_each_items_own_supplier(repo):
+    # 000: 采购部定期开具退厂单 — power banks do not land on the appliance maker's note
+    _suppliers(repo, "{PB-: 深圳电源, KB-: 美的}")
+    first = _self_to_inspected(repo, "PB-10:1", "KB-2:1", "X-1:1")
+    second = _self_to_inspected(repo, "KB-3:1@格力")
+    repo.run("return", "move", first, "qc_checked", "--item", "PB-10=defective", "--item", "KB-2=defective",
+             "--item", "X-1=defective", as_="qianzj", now="2026-11-23T13:00")
+    repo.run("return", "move", second, "qc_checked", "--item", "KB-3=defective", as_="qianzj", now="2026-11-23T13:00")
+    items = {i["sku"]: i.get("supplier") for i in repo.json("return", "show", first)["items"]}
+    assert items == {"PB-10": "深圳电源", "KB-2": "美的", "X-1": None}
+    outstanding = repo.json("report", "vendor", "--supplier", "美的")
+    assert [(r["return"], r["sku"], r["vendor_note"]) for r in outstanding] == [(first, "KB-2", "outstanding")]
+    result = repo.run("return", "vendor", "--supplier", "美的", as_="suncg", now="2026-11-24T10:00")
+    assert f"{first}  KB-2 × 1" in result.stdout and "PB-10" not in result.stdout and "KB-3" not in result.stdout
+    assert "1 defective item(s) with no known supplier were left out" in result.stderr
+    out = repo.refused("return", "vendor", "--supplier", "美的", second, as_="suncg", now="2026-11-24T10:00")
+    assert "go back to 格力, not 美的" in out
+    assert "no defective items of 美的" in repo.refused("return", "vendor", "--supplier", "美的", as_="suncg",
+                                                       now="2026-11-24T10:00")
+    repo.run("return", "vendor", "--supplier", "深圳电源", first, as_="suncg", now="2026-11-24T11:00")  # + X-1
+    rows = repo.json("report", "vendor")
+    assert {(r["supplier"], r["sku"], r["vendor_note"] == "outstanding") for r in rows} == {
+        ("美的", "KB-2", False), ("深圳电源", "PB-10", False), ("深圳电源", "X-1", False), ("格力", "KB-3", True)}
+    first_path = repo.path_of(first)
+    first_path.write_text(first_path.read_text().replace("supplier: 美的", "supplier: 格力", 1))
+    assert "BAD_VENDOR_NOTE" in repo.run("validate", code=1).stdout

@@ -26,8 +26,11 @@ def merge_file(base, ours, theirs, name):
     from csops.merge import merge_texts
     from csops.store import atomic_write
 
-    texts = [p.read_text(encoding="utf-8") if p.exists() else "" for p in (base, ours, theirs)]
-    result = merge_texts(*texts)
+    try:
+        texts = [p.read_text(encoding="utf-8") if p.exists() else "" for p in (base, ours, theirs)]
+    except UnicodeDecodeError:
+        texts = None             # not UTF-8, so not a record csops can read: merged as plain text
+    result = merge_texts(*texts) if texts is not None else None
     if result is None:  # not a record: an ordinary three-way text merge
         from csops.gitlog import merge_file
 

@@ -68,6 +68,24 @@ def returns(ctx, day, fmt, lang):
     echo_rows(sess, rows if fmt == "json" else table_rows(rows), COLUMNS, fmt, lang)
 
 
+@report.command("vendor")
+@click.option("--supplier", default=None, help="Only this supplier.")
+@output_options
+@click.pass_context
+def vendor(ctx, supplier, fmt, lang):
+    """Defective stock per supplier: what still waits for a return-to-vendor note 退厂单
+    ("outstanding") and the notes issued.
+
+    \b
+    Example:
+      csops report vendor --supplier 美的生活电器
+    """
+    from csops.reports.vendor import COLUMNS, vendor_rows
+
+    sess = session(ctx)
+    echo_rows(sess, vendor_rows(sess, supplier), COLUMNS, fmt, lang)
+
+
 @report.command("scores")
 @click.option("--period", required=True, metavar="YYYY-MM", help="The month of the sheet.")
 @click.option("--explain", "person", default=None, metavar="PERSON",

@@ -17,14 +17,17 @@ returns = type_group("return", "Returns 退货: self-returns 自退件, in-trans
 @click.option("--kind", required=True, type=click.Choice(RETURN_KINDS))
 @click.option("--order", required=True, help="The order number.")
 @click.option("--customer", required=True, help="The customer's name.")
-@click.option("--item", "items", multiple=True, required=True, metavar="SKU:QTY", help="An item returned (repeat).")
+@click.option("--item", "items", multiple=True, required=True, metavar="SKU:QTY[@SUPPLIER]",
+              help="An item returned (repeat); @SUPPLIER names who takes it back if defective "
+              "(default: policy returns.suppliers by SKU prefix).")
 @click.option("--reason", default=None)
 @click.option("--resolution", type=click.Choice(RESOLUTIONS), default=None,
               help="What the customer asked for (a self-return; default refund).")
 @note_option
 @click.pass_context
 def new(ctx, kind, order, customer, items, reason, resolution, note):
-    """Register a return (customer service); prints its id.
+    """Register a return (customer service; in-transit and refused parcels also the warehouse);
+    prints its id.
 
     \b
     Example:
@@ -39,23 +42,27 @@ def new(ctx, kind, order, customer, items, reason, resolution, note):
 @returns.command("move")
 @click.argument("record_id")
 @click.argument("state")
-@click.option("--item", "items", multiple=True, metavar="SKU=good|defective",
-              help="At the QC check: the verdict per item (SKU=good:2,defective:1 for a split).")
+@click.option("--item", "items", multiple=True, metavar="SKU=N|SKU=good|defective",
+              help="At the receipt: how many arrived (SKU=2; default all). At the QC check: the verdict per "
+              "item (SKU=good:2,defective:1 for a split).")
 @click.option("--amount", default=None, help="At the refund: the amount (two decimals at most).")
-@click.option("--tracking", default=None, help="At the re-ship: the new tracking number.")
+@click.option("--tracking", default=None, help="At the re-ship or sending goods back: the tracking number.")
+@click.option("--freight", default=None, help="Sending good items back: the freight charged to the customer.")
 @note_option
 @click.pass_context
-def move(ctx, record_id, state, items, amount, tracking, note):
+def move(ctx, record_id, state, items, amount, tracking, freight, note):
     """Move a return to its next STATE (each step only by its department).
 
     \b
     Example:
       csops --as qc_li return move 7K3Q qc_checked --item A100=good --item A200=defective
       csops --as fin_zhou return move 7K3Q refunded --amount 129.00
+      csops --as wh_sun return move 7K3Q sent_back --tracking SF1234 --freight 12.00
     """
     from csops.commands import returns as wf
 
-    click.echo(wf.move(session(ctx), record_id, state, items=items, amount=amount, tracking=tracking, note=note))
+    click.echo(wf.move(session(ctx), record_id, state, items=items, amount=amount, tracking=tracking,
+                       freight=freight, note=note))
 
 
 @returns.command("vendor")
@@ -64,7 +71,8 @@ def move(ctx, record_id, state, items, amount, tracking, note):
 @note_option
 @click.pass_context
 def vendor(ctx, supplier, record_ids, note):
-    """Issue a return-to-vendor note 退厂单 for defective items not yet sent back (purchasing).
+    """Issue a return-to-vendor note 退厂单 for the supplier's defective items not yet sent back
+    (purchasing). Without ids: every return's items of that supplier.
 
     \b
     Example:
@@ -72,10 +80,13 @@ def vendor(ctx, supplier, record_ids, note):
     """
     from csops.commands import returns as wf
 
-    number, lines = wf.vendor(session(ctx), supplier=supplier, refs=list(record_ids), note=note)
+    number, lines, unknown = wf.vendor(session(ctx), supplier=supplier, refs=list(record_ids), note=note)
     click.echo(number)
     for line in lines:
         click.echo(f"  {line['return']}  {line['sku']} × {line['qty']}")
+    if unknown:
+        click.echo(f"warning: {unknown} defective item(s) with no known supplier were left out "
+                   "(name their returns, or map their SKUs in policy returns.suppliers)", err=True)
 
 
 COMMANDS = [returns]

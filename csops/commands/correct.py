@@ -55,8 +55,7 @@ def amend(session, rtype: str, ref: str, sets: list[str], *, reason: str) -> str
     if not (reason or "").strip():
         raise BadInput("--reason is required: a correction says why")
     values = parse_sets(session, rtype, sets)
-    _, path = session.store.locate(ref, rtype)
-    current = session.store.read(rtype, path).data or {}
+    path, current = actions.current_record(session, rtype, ref)
     for name, value in list(values.items()):
         if isinstance(value, dict) and isinstance(current.get(name), dict):
             values[name] = {**current[name], **value}

@@ -32,8 +32,7 @@ def reschedule(session, ref, *, start=None, end=None, reason: str) -> str:
         raise BadInput("--reason is required: say why the dates change")
     if not start and not end:
         raise BadInput("give the new --start and/or --end")
-    _, path = session.store.locate(ref, "leave")
-    current = session.store.read("leave", path).data or {}
+    path, current = actions.current_record(session, "leave", ref)
     begin = parse_input(start, session.tz, what="--start") if start else parse_instant(current.get("start"), session.tz)
     finish = (parse_input(end, session.tz, what="--end", end_of_day=True) if end
               else parse_instant(current.get("end"), session.tz))

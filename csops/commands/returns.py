@@ -9,31 +9,38 @@ from csops import actions
 from csops.errors import BadInput, Refused
 from csops.money import money_text, parse_money
 from csops.store import ID_ALPHABET
-from csops.workflows.returns import AFTER_QC, awaiting_vendor
+from csops.workflows.returns import AFTER_QC, owed_to_vendor, supplier_of
 
-_ITEM = re.compile(r"^(?P<sku>[^:=\s]+):(?P<qty>-?\d+)$")
+_ITEM = re.compile(r"^(?P<sku>[^:=@\s]+):(?P<qty>-?\d+)(?:@(?P<supplier>.*))?$")
 
 
-def parse_items(values: list[str]) -> list[dict]:
+def parse_items(values: list[str], policy=None) -> list[dict]:
+    """--item SKU:QTY or SKU:QTY@SUPPLIER; without a supplier, the policy's SKU prefix names it."""
     items, seen = [], set()
     for value in values:
         match = _ITEM.match(value.strip())
         if not match:
-            raise BadInput(f"--item {value!r}: write SKU:QTY, e.g. --item A100:2")
+            raise BadInput(f"--item {value!r}: write SKU:QTY or SKU:QTY@SUPPLIER, e.g. --item A100:2")
+        if match["supplier"] is not None and not match["supplier"].strip():
+            raise BadInput(f"--item {value!r}: name the supplier after @, or leave the @ out")
         qty = int(match["qty"])
         if not 0 < qty <= 100000:
             raise BadInput(f"--item {value!r}: the quantity must be a positive whole number (at most 100000)")
         if match["sku"] in seen:
             raise BadInput(f"--item {match['sku']} is given twice", "give each SKU once with its total")
         seen.add(match["sku"])
-        items.append({"sku": match["sku"], "qty": qty})
+        item = {"sku": match["sku"], "qty": qty}
+        supplier = (match["supplier"] or "").strip() or (supplier_of(item, policy) if policy else None)
+        if supplier:
+            item["supplier"] = supplier
+        items.append(item)
     if not items:
         raise BadInput("a return needs at least one --item SKU:QTY")
     return items
 
 
 def new(session, *, kind, order, customer, items, reason=None, resolution=None, note=None) -> str:
-    fields = {"kind": kind, "order": order, "customer": customer, "items": parse_items(items)}
+    fields = {"kind": kind, "order": order, "customer": customer, "items": parse_items(items, session.policy)}
     if reason:
         fields["reason"] = reason
     if resolution:
@@ -58,11 +65,25 @@ def parse_judgements(values: list[str]) -> dict[str, dict]:
     return out
 
 
+def parse_counts(values: list[str]) -> dict[str, int]:
+    """--item SKU=N at the receipt: how many arrived."""
+    out = {}
+    for value in values:
+        sku, _, number = value.partition("=")
+        if not sku or not number.strip().isdigit() or int(number) > 100000:
+            raise BadInput(f"--item {value!r}: at the receipt write SKU=N, the number that arrived (e.g. A100=2)")
+        if sku in out:
+            raise BadInput(f"--item {sku} is given twice", "give each SKU once")
+        out[sku] = int(number)
+    return out
+
+
 # The options of `return move`, as the parameters of the rows that take them.
-_OPTIONS = {"judgements": "--item SKU=good|defective", "amount": "--amount", "tracking": "--tracking"}
+_OPTIONS = {"judgements": "--item SKU=good|defective", "counts": "--item SKU=N", "amount": "--amount",
+            "tracking": "--tracking", "freight": "--freight"}
 
 
-def move(session, ref, state, *, items=(), amount=None, tracking=None, note=None) -> str:
+def move(session, ref, state, *, items=(), amount=None, tracking=None, freight=None, note=None) -> str:
     """`return move ID STATE`: the step to STATE, with the options its row takes (an option the
     row does not take is refused, naming the step that does)."""
     wf = session.workflow("return")
@@ -71,9 +92,14 @@ def move(session, ref, state, *, items=(), amount=None, tracking=None, note=None
         raise BadInput(f"{state!r} is not a state a return moves to", f"states: {', '.join(wf.states[1:])}")
     params = {}
     if items:
-        params["judgements"] = parse_judgements(list(items))
+        if any("counts" in row.takes for row in rows):
+            params["counts"] = parse_counts(list(items))
+        else:
+            params["judgements"] = parse_judgements(list(items))
     if amount is not None:
         params["amount"] = money_text(parse_money(amount, what="--amount"))
+    if freight is not None:
+        params["freight"] = money_text(parse_money(freight, what="--freight"))
     if tracking is not None:
         if not tracking.strip():
             raise BadInput("--tracking must not be empty")
@@ -85,31 +111,47 @@ def move(session, ref, state, *, items=(), amount=None, tracking=None, note=None
     return actions.transition(session, "return", ref, rows[0].action, params=params, note=note, target=state)
 
 
-def vendor(session, *, supplier: str, refs: list[str], note=None) -> tuple[str, list[dict]]:
-    """Issue one return-to-vendor note (退厂单) for defective items not yet sent back."""
-    if not supplier.strip():
+def vendor(session, *, supplier: str, refs: list[str], note=None) -> tuple[str, list[dict], int]:
+    """Issue one return-to-vendor note (退厂单) for the supplier's defective items not yet sent
+    back: without ids, every return's items of that supplier; with ids, those returns' items of
+    that supplier or of none known. Returns the note number, its lines and how many outstanding
+    items were left out because nobody knows their supplier."""
+    supplier = supplier.strip()
+    if not supplier:
         raise BadInput("--supplier must not be empty")
     if refs:
-        candidates = [session.store.read("return", session.store.locate(r, "return")[1]) for r in refs]
+        candidates = [actions.current_record(session, "return", r)[1] for r in refs]
     else:
-        candidates = session.ctx.records("return")
+        candidates = [rec.data for rec in session.ctx.records("return")]
     number = f"V-{session.now.astimezone(session.tz):%Y%m%d}-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(4))
-    lines, steps = [], []
-    for rec in candidates:
-        data = rec.data if isinstance(rec.data, dict) else {}
+    lines, steps, unknown, elsewhere = [], [], 0, set()
+    for data in candidates:
         if data.get("status") not in AFTER_QC:
             if refs:
                 raise Refused(f"return {data.get('id')} is {data.get('status')}: only returns past the QC check "
                               "have defective stock to send back")
             continue
-        owed = [{"sku": sku, "qty": qty} for sku, qty in awaiting_vendor(data).items()]
+        outstanding = owed_to_vendor(data, session.policy)
+        if refs and not outstanding:
+            raise Refused(f"return {data.get('id')} has no defective items waiting for a vendor note")
+        owed = []
+        for line in outstanding:
+            if line["supplier"] == supplier or (line["supplier"] is None and refs):
+                owed.append({"sku": line["sku"], "qty": line["qty"]})
+            elif line["supplier"] is None:
+                unknown += 1
+            else:
+                elsewhere.add(line["supplier"])
+        if refs and not owed:
+            raise Refused(f"return {data.get('id')}: its defective items go back to {', '.join(sorted(elsewhere))}, "
+                          f"not {supplier}", "issue one note per supplier")
         if not owed:
-            if refs:
-                raise Refused(f"return {data.get('id')} has no defective items waiting for a vendor note")
             continue
         lines.extend({"return": data["id"], **line} for line in owed)
         steps.append(actions.Step(data["id"], "vendor", {"number": number, "supplier": supplier, "items": owed}, note))
     if not steps:
-        raise Refused("no defective items are waiting for a vendor note")
+        raise Refused(f"no defective items of {supplier} are waiting for a vendor note"
+                      + (f" ({unknown} with no known supplier: name the returns, or map their SKUs in "
+                         "policy returns.suppliers)" if unknown else ""))
     actions.transition_many(session, "return", steps)
-    return number, lines
+    return number, lines, unknown

@@ -53,8 +53,7 @@ def escalate(session, ref, *, emergency=False, to=None, note=None) -> str:
     report goes one step further up the chain from whoever it was last reported to."""
     actor, roster = session.actor, session.roster
     levels = list(session.policy.section("tickets").get("levels") or [])
-    _, path = session.store.locate(ref, "ticket")
-    current = session.store.read("ticket", path).data or {}
+    path, current = actions.current_record(session, "ticket", ref)
     level = current.get("level") or levels[0]
     if level not in levels:
         raise Refused(f"ticket {current.get('id')}: level {level!r} is not in the policy's tickets.levels")

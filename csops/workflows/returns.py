@@ -16,11 +16,42 @@ from csops.timeutil import format_instant, try_instant
 from csops.vocab import ITEM_RESULTS as RESULTS, RESOLUTIONS, RETURN_KINDS as KINDS
 from csops.workflows.common import AMEND
 
-AFTER_QC = ("qc_checked", "refunded", "exchanged", "closed")
+AFTER_QC = ("qc_checked", "refunded", "exchanged", "sent_back", "closed")
 
 
 def _kind(*kinds):
     return lambda rec: rec.get("kind") in kinds
+
+
+def received(item: dict) -> int:
+    """How many of an item the warehouse received (a round-1 record, or one received without
+    counts: as requested)."""
+    value = item.get("received")
+    return value if isinstance(value, int) and not isinstance(value, bool) else item.get("qty")
+
+
+def supplier_of(item: dict, policy) -> str | None:
+    """The supplier an item goes back to: its own `supplier`, else the longest SKU prefix in the
+    policy's `returns.suppliers`, else unknown (None)."""
+    if isinstance(item.get("supplier"), str) and item["supplier"].strip():
+        return item["supplier"]
+    sku = str(item.get("sku"))
+    prefixes = policy.section("returns").get("suppliers") or {}
+    matches = [p for p in prefixes if isinstance(p, str) and sku.startswith(p)] if isinstance(prefixes, dict) else []
+    return str(prefixes[max(matches, key=len)]) if matches else None
+
+
+def _any_defective(rec: dict) -> bool:
+    return any(isinstance(i, dict) and isinstance(i.get("defective"), int) and i["defective"] > 0
+               for i in rec.get("items") or [])
+
+
+def _self_with_defects(rec: dict) -> bool:
+    return rec.get("kind") == "self" and _any_defective(rec)
+
+
+def _self_all_good(rec: dict) -> bool:
+    return rec.get("kind") == "self" and not _any_defective(rec)
 
 
 def _qc_guard(step) -> str | None:
@@ -51,6 +82,13 @@ def _reship_guard(step) -> str | None:
     return None
 
 
+def _send_back_guard(step) -> str | None:
+    back = step.rec.get("sent_back")
+    if not isinstance(back, dict) or not back.get("tracking"):
+        return "sending goods back to the customer needs the tracking number (--tracking)"
+    return None
+
+
 def _vendor_guard(step) -> str | None:
     at = step.entry.get("at")
     if not any(isinstance(n, dict) and n.get("at") == at for n in step.rec.get("vendor_notes") or []):
@@ -61,22 +99,45 @@ def _vendor_guard(step) -> str | None:
 QC = Guard("QC_INCOMPLETE", _qc_guard)
 REFUND = Guard("BAD_REFUND", _refund_guard)
 RESHIP = Guard("NO_TRACKING", _reship_guard)
+SEND_BACK = Guard("NO_TRACKING", _send_back_guard)
 VENDOR = Guard("BAD_VENDOR_NOTE", _vendor_guard)
 
-def judge(record: dict, judgements: dict[str, dict]) -> dict[str, tuple[int, int]]:
-    """The QC check's verdict per item as (good, defective), every item judged and only the
-    return's items; good + defective must equal the quantity."""
+def _items_of(record: dict, given, option: str) -> dict[str, dict]:
     known = {i.get("sku"): i for i in record.get("items") or [] if isinstance(i, dict)}
-    unknown = sorted(set(judgements) - set(known))
+    unknown = sorted(set(given) - set(known))
     if unknown:
-        raise BadInput(f"--item {unknown[0]}: not an item of return {record.get('id')} "
+        raise BadInput(f"{option} {unknown[0]}: not an item of return {record.get('id')} "
                        f"(items: {', '.join(map(str, known))})")
-    missing = sorted(set(known) - set(judgements))
+    return known
+
+
+def count_received(record: dict, counts: dict[str, int]) -> dict[str, int]:
+    """The receipt count per item (SKU → received): the items given, the others as requested;
+    never more than requested, and something must have arrived."""
+    known = _items_of(record, counts, "--item")
+    out = {}
+    for sku, item in known.items():
+        qty = item.get("qty")
+        n = counts.get(sku, qty)
+        if n > qty:
+            raise Refused(f"return {record.get('id')}: {sku}: {n} received but only {qty} were returned",
+                          "count what arrived; a return never receives more than it lists")
+        out[sku] = n
+    if not any(out.values()):
+        raise Refused(f"return {record.get('id')}: nothing arrived", "receive the return when its parcel arrives")
+    return out
+
+
+def judge(record: dict, judgements: dict[str, dict]) -> dict[str, tuple[int, int]]:
+    """The QC check's verdict per item as (good, defective), every item received judged and only
+    the return's items; good + defective must equal the quantity received."""
+    known = _items_of(record, judgements, "--item")
+    missing = sorted(sku for sku, item in known.items() if sku not in judgements and received(item))
     if missing:
         raise Refused(f"return {record.get('id')}: the QC check must judge every item; missing {', '.join(map(str, missing))}")
     verdicts = {}
     for sku, item in known.items():
-        counts, qty = dict(judgements[sku]), item["qty"]
+        counts, qty = dict(judgements.get(sku) or {"good": 0}), received(item)
         if len(counts) == 1:
             name = next(iter(counts))
             counts = {name: counts[name] if counts[name] is not None else qty}
@@ -84,6 +145,8 @@ def judge(record: dict, judgements: dict[str, dict]) -> dict[str, tuple[int, int
         bad = counts.get("defective", qty - (counts.get("good") or 0))
         if good is None or bad is None or good < 0 or bad < 0 or good + bad != qty:
             raise Refused(f"return {record.get('id')}: {sku}: good + defective must equal the {qty} received")
+        if not qty and bad:
+            raise Refused(f"return {record.get('id')}: {sku}: none was received")
         verdicts[sku] = (good, bad)
     return verdicts
 
@@ -98,8 +161,34 @@ def _qc_check(doc, entry, params) -> None:
         item["good"], item["defective"] = good, bad
 
 
+def _receive(doc, entry, params) -> None:
+    """params["received"]: SKU → count (count_received); without it everything arrived."""
+    for item in doc["items"]:
+        if "received" in params:
+            item["received"] = params["received"][item["sku"]]
+
+
+def _send_back_good(doc, entry, params) -> None:
+    """Good items of a self-return go back to the customer, freight both ways at their cost (000)."""
+    good = [{"sku": i["sku"], "qty": i["good"]} for i in doc["items"] if isinstance(i.get("good"), int) and i["good"] > 0]
+    if not good:
+        return
+    back = {"at": entry["at"], "items": good}
+    if params.get("tracking"):
+        back["tracking"] = params["tracking"]
+    if params.get("freight") is not None:
+        back["freight"] = params["freight"]
+    doc["sent_back"] = back
+
+
 def _refund(doc, entry, params) -> None:
     doc["refund"] = {"amount": params["amount"], "at": entry["at"]}
+    if doc.get("kind") == "self":
+        _send_back_good(doc, entry, params)
+
+
+def _exchange(doc, entry, params) -> None:
+    _send_back_good(doc, entry, params)
 
 
 def _reship(doc, entry, params) -> None:
@@ -113,13 +202,27 @@ def _vendor(doc, entry, params) -> None:
     entry["note"] = entry.get("note") or f"退厂单 {params['number']} → {params['supplier']}"
 
 
+def _parcel_registrar(step) -> bool:
+    """In-transit and refused parcels may also be registered by whoever `permissions.return.
+    request_parcel` names (000: 跟单员收到快递员返回的货品 — the warehouse)."""
+    return step.rec.get("kind") in ("transit", "refused") and step.person is not None and step.ctx.policy.role_matches(
+        step.person.role, step.ctx.policy.permission("return", "request_parcel"))
+
+
+_ALL_GOOD = ("every item passed the QC check: the goods go back to the customer at their cost "
+             "(return move ID sent_back --tracking T), nothing is refunded or exchanged")
+_RECEIVE = dict(sets=("items",), effect=_receive, takes=("counts",),
+                complete=lambda rec, params, ctx: {**params, "received": count_received(rec, params["counts"])}
+                if params.get("counts") else params)
+
 TRANSITIONS = (
-    Transition("request", (), ("requested",)),
+    Transition("request", (), ("requested",), also_allowed=_parcel_registrar),
     Transition("approve", ("requested",), ("approved",), when=_kind("self"),
                why_not="only a self-return is approved; in-transit and refused parcels go straight to the warehouse"),
-    Transition("receive", ("approved",), ("received",), when=_kind("self")),
+    Transition("receive", ("approved",), ("received",), when=_kind("self"), **_RECEIVE),
     Transition("receive", ("requested",), ("received",), when=_kind("transit", "refused"),
-               why_not="a self-return must be approved by customer service before the warehouse receives it"),
+               why_not="a self-return must be approved by customer service before the warehouse receives it",
+               **_RECEIVE),
     Transition("inspect", ("received",), ("inspected",), when=_kind("self", "refused"),
                why_not="an in-transit parcel is re-shipped, not inspected"),
     Transition("qc_check", ("inspected",), ("qc_checked",), guards=(QC,), when=_kind("self"),
@@ -127,16 +230,23 @@ TRANSITIONS = (
                needs=("verdicts",), takes=("judgements",), command="return move ID qc_checked --item SKU=good|defective",
                complete=lambda rec, params, ctx: {**params, "verdicts": judge(rec, params["judgements"])}
                if params.get("judgements") else params),
-    Transition("refund", ("qc_checked",), ("refunded",), guards=(REFUND,), when=_kind("self"), sets=("refund",),
-               effect=_refund, needs=("amount",), takes=("amount",), command="return move ID refunded --amount X"),
+    Transition("refund", ("qc_checked",), ("refunded",), guards=(REFUND,), when=_self_with_defects,
+               why_not=_ALL_GOOD, sets=("refund", "sent_back"), effect=_refund, needs=("amount",),
+               takes=("amount", "tracking", "freight"), command="return move ID refunded --amount X"),
     Transition("refund", ("inspected",), ("refunded",), guards=(REFUND,), when=_kind("refused"),
                why_not="a self-return is refunded only after the QC check", sets=("refund",), effect=_refund,
                needs=("amount",), takes=("amount",), command="return move ID refunded --amount X"),
-    Transition("exchange", ("qc_checked",), ("exchanged",), when=_kind("self")),
+    Transition("exchange", ("qc_checked",), ("exchanged",), when=_self_with_defects, why_not=_ALL_GOOD,
+               sets=("sent_back",), effect=_exchange, takes=("tracking", "freight")),
+    Transition("send_back", ("qc_checked",), ("sent_back",), guards=(SEND_BACK,), when=_self_all_good,
+               why_not="only a self-return whose every item passed the QC check is sent back whole; "
+               "defective items are refunded or exchanged (the good ones go back on that step)",
+               sets=("sent_back",), effect=_send_back_good, needs=("tracking",), takes=("tracking", "freight"),
+               command="return move ID sent_back --tracking T"),
     Transition("reship", ("received",), ("reshipped",), guards=(RESHIP,), when=_kind("transit"),
                why_not="only in-transit parcels are re-shipped", sets=("tracking",), effect=_reship,
                needs=("tracking",), takes=("tracking",), command="return move ID reshipped --tracking T"),
-    Transition("close", ("refunded", "exchanged", "reshipped"), ("closed",)),
+    Transition("close", ("refunded", "exchanged", "reshipped", "sent_back"), ("closed",)),
     Transition("vendor", AFTER_QC, (), stays=True, guards=(VENDOR,), sets=("vendor_notes",), effect=_vendor,
                needs=("number",), command="return vendor --supplier S ID"),
     AMEND,
@@ -150,6 +260,13 @@ def sent_to_vendor(rec: dict) -> Counter:
             if isinstance(line, dict) and isinstance(line.get("qty"), int):
                 sent[line.get("sku")] += line["qty"]
     return sent
+
+
+def owed_to_vendor(rec: dict, policy) -> list[dict]:
+    """The defective items still awaiting a vendor note, each with its supplier (None: unknown)."""
+    items = {i.get("sku"): i for i in rec.get("items") or [] if isinstance(i, dict)}
+    return [{"sku": sku, "qty": qty, "supplier": supplier_of(items.get(sku) or {"sku": sku}, policy)}
+            for sku, qty in awaiting_vendor(rec).items()]
 
 
 def defective(rec: dict) -> Counter:
@@ -172,7 +289,10 @@ def _check_quantities(rec, ctx, out, path):
         if not isinstance(item, dict):
             continue
         skus[item.get("sku")] += 1
-        good, bad, qty = item.get("good"), item.get("defective"), item.get("qty")
+        good, bad, qty = item.get("good"), item.get("defective"), received(item)
+        if isinstance(item.get("received"), int) and isinstance(item.get("qty"), int) and item["received"] > item["qty"]:
+            out.add(path, "QUANTITY", f"items[{i}] {item.get('sku')}: received {item['received']} but the return "
+                    f"lists {item['qty']}", key=("items", i, "received"))
         if (good is None) != (bad is None):
             out.add(path, "QUANTITY", f"items[{i}]: give both good and defective counts", key=("items", i))
         elif good is not None and isinstance(qty, int) and all(isinstance(x, int) for x in (good, bad)):
@@ -187,6 +307,13 @@ def _check_quantities(rec, ctx, out, path):
         if qty > have.get(sku, 0):
             out.add(path, "QUANTITY", f"vendor notes send back {qty} × {sku} but only {have.get(sku, 0)} are defective",
                     key=("vendor_notes",))
+    suppliers = {i.get("sku"): i.get("supplier") for i in rec.get("items") or [] if isinstance(i, dict)}
+    for n, note in enumerate(rec.get("vendor_notes") or []):
+        for line in (note.get("items") or []) if isinstance(note, dict) else []:
+            own = suppliers.get(line.get("sku")) if isinstance(line, dict) else None
+            if isinstance(own, str) and own.strip() and own != note.get("supplier"):
+                out.add(path, "BAD_VENDOR_NOTE", f"vendor note {note.get('note')} sends {line.get('sku')} to "
+                        f"{note.get('supplier')}, but its supplier is {own}", key=("vendor_notes", n))
     refund = rec.get("refund")
     if isinstance(refund, dict) and rec.get("status") not in ("refunded", "closed") and not already_refunded(rec):
         out.add(path, "BAD_REFUND", "refund is filled in but the return was never refunded", key=("refund",))
@@ -208,18 +335,20 @@ def _role_owner(role: str, ctx) -> str:
 _WAITS = {
     ("received", ("self", "refused")): ("inspect", ("inspected",)),
     ("received", ("transit",)): ("reship", ("reshipped",)),
-    ("qc_checked", ("self",)): (None, ("refunded", "exchanged")),
+    ("qc_checked", ("self",)): (None, ("refunded", "exchanged", "sent_back")),
     ("inspected", ("refused",)): ("refund", ("refunded",)),
 }
 
 
-_MET = {"inspected": "inspect", "reshipped": "reship", "refunded": "refund", "exchanged": "exchange"}
+_MET = {"inspected": "inspect", "reshipped": "reship", "refunded": "refund", "exchanged": "exchange",
+        "sent_back": "send_back"}
 
 
 def deadlines(rec: dict, ctx) -> list[Deadline]:
     """Every deadline the return has had (on the business calendar): inspect within
     inspect_working_days of receipt; re-ship the same working day; refund or exchange within a
-    working day of the QC check (001: 一个工作日内解决发货) — each with when it was met, or owed."""
+    working day of the QC check (001: 一个工作日内解决发货), or the goods sent back when all are
+    good — each with when it was met, or owed."""
     settings, cal, tz, kind = ctx.policy.section("returns"), ctx.calendar, ctx.tz, rec.get("kind")
     history = [e for e in rec.get("history") or [] if isinstance(e, dict)]
     rows = []
@@ -232,11 +361,14 @@ def deadlines(rec: dict, ctx) -> list[Deadline]:
             continue
         what, meets = wait
         if what is None:
-            what = "exchange" if rec.get("resolution") == "exchange" else "refund"
+            what = ("send_back" if not _any_defective(rec) else
+                    "exchange" if rec.get("resolution") == "exchange" else "refund")
         if what == "inspect":
             due, owner = cal.add_working_days(at, settings["inspect_working_days"]), _role_owner("warehouse", ctx)
         elif what == "reship":
             due, owner = _same_working_day_close(at, cal), _role_owner("warehouse", ctx)
+        elif what == "send_back":
+            due, owner = cal.add_working_days(at, settings["send_back_working_days"]), _role_owner("warehouse", ctx)
         elif what == "exchange":
             due, owner = cal.add_working_days(at, settings["exchange_working_days"]), rec.get("created_by")
         else:
@@ -272,11 +404,15 @@ WORKFLOW = Workflow(
         "customer": Str(required=True),
         "items": List(required=True, min_len=1, item=Map(fields={
             "sku": Str(required=True), "qty": Number(required=True, integer=True, positive=True),
-            "result": Enum(values=RESULTS), "good": Number(integer=True, minimum=0),
+            "supplier": Str(), "received": Number(integer=True, minimum=0), "result": Enum(values=RESULTS), "good": Number(integer=True, minimum=0),
             "defective": Number(integer=True, minimum=0)})),
         "reason": Str(),
         "resolution": Enum(values=RESOLUTIONS),
         "refund": Map(fields={"amount": Money(required=True, positive=True), "at": Instant(required=True)}),
+        "sent_back": Map(fields={"at": Instant(required=True), "tracking": Str(), "freight": Money(),
+                                 "items": List(required=True, min_len=1, item=Map(fields={
+                                     "sku": Str(required=True),
+                                     "qty": Number(required=True, integer=True, positive=True)}))}),
         "tracking": Str(),
         "vendor_notes": List(item=Map(fields={
             "note": Str(required=True), "supplier": Str(required=True), "at": Instant(required=True),
