@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from csops.cli import cli
 
-ROOT = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent
+ROOT = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 and sys.argv[1] != "--round2" else Path(__file__).resolve().parent.parent
 RECORDS = ROOT / "records"
 MAIL = "kefu.example.cn"
 
@@ -264,5 +264,55 @@ def main() -> None:
     print("demo records built:", sum(1 for _ in RECORDS.rglob("*-*.yaml")), "records")
 
 
+def round2() -> None:
+    """Round 2's additions, appended to the demo's history through the CLI (records are never
+    deleted, so the demo grows rather than being rebuilt): a voided duplicate ticket, a return
+    sent back whole, a parcel registered by the warehouse with part of it arriving, a mixed return
+    whose good item goes back on the refund step, and a vendor note for one supplier only."""
+    if any("TB20261117-1188" in p.read_text(encoding="utf-8") for p in (RECORDS / "returns").rglob("*.yaml")):
+        sys.exit("the round-2 demo records exist already")
+    first = ticket("inquiry", "phone", "郑女士", "13911223344", "询问羽绒服尺码", "2026-11-18T10:00", "lina")
+    duplicate = ticket("inquiry", "phone", "郑女士", "13911223344", "询问羽绒服尺码（重复登记）", "2026-11-18T10:02",
+                       "lina")
+    csops("ticket", "void", duplicate, "--reason", "重复登记", "--duplicate-of", first, as_="liuyang",
+          now="2026-11-18T10:30")
+    csops("ticket", "resolve", first, "--note", "已告知尺码表", as_="lina", now="2026-11-18T11:00")
+
+    def move(rid, state, as_, now, *extra):
+        csops("return", "move", rid, state, *extra, as_=as_, now=now)
+
+    r = csops("return", "new", "--kind", "self", "--order", "TB20261117-1188", "--customer", "周先生",
+              "--item", "JK-S-RED:2", "--reason", "颜色与图片不符", as_="chenjing", now="2026-11-18T09:30")
+    move(r, "approved", "chenjing", "2026-11-18T09:40")
+    move(r, "received", "sunqiang", "2026-11-19T10:00")
+    move(r, "inspected", "sunqiang", "2026-11-19T11:00")
+    move(r, "qc_checked", "zhouli", "2026-11-19T15:00", "--item", "JK-S-RED=good")
+    move(r, "sent_back", "sunqiang", "2026-11-20T10:00", "--tracking", "SF1402990011", "--freight", "18.00",
+         "--note", "良品寄回，来回运费由客户承担")
+    move(r, "closed", "sunqiang", "2026-11-20T10:05")
+
+    r = csops("return", "new", "--kind", "refused", "--order", "TB20261118-0420", "--customer", "吴女士",
+              "--item", "RC-3L:1", "--item", "MUG-02:2", "--reason", "客户拒收", as_="sunqiang", now="2026-11-19T14:00")
+    move(r, "received", "sunqiang", "2026-11-19T14:10", "--item", "MUG-02=1", "--note", "少到一个杯子，已联系快递")
+    move(r, "inspected", "sunqiang", "2026-11-19T16:00")
+    move(r, "refunded", "wuhao", "2026-11-20T11:00", "--amount", "329.00")
+
+    r = csops("return", "new", "--kind", "self", "--order", "TB20261112-0567", "--customer", "郭先生",
+              "--item", "RC-3L:1", "--item", "JK-M-GRY:1", "--reason", "电饭煲不加热；外套不想要了", as_="zhangwei",
+              now="2026-11-17T11:00")
+    move(r, "approved", "zhangwei", "2026-11-17T11:10")
+    move(r, "received", "sunqiang", "2026-11-18T10:00")
+    move(r, "inspected", "sunqiang", "2026-11-18T14:00")
+    move(r, "qc_checked", "zhouli", "2026-11-19T10:00", "--item", "RC-3L=defective", "--item", "JK-M-GRY=good")
+    move(r, "refunded", "wuhao", "2026-11-19T16:00", "--amount", "399.00", "--tracking", "SF1402990022")
+    move(r, "closed", "sunqiang", "2026-11-20T09:30")
+    csops("return", "vendor", "--supplier", "美的生活电器", as_="zhengtao", now="2026-11-20T15:00")
+    print("round-2 demo records added")
+
+
 if __name__ == "__main__":
-    main()
+    if "--round2" in sys.argv:
+        sys.argv.remove("--round2")
+        round2()
+    else:
+        main()
