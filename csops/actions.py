@@ -208,7 +208,7 @@ def save_file(session: Session, path: Path, text: str, message: str, author, *, 
 def _refuse_skew(session: Session, now) -> None:
     """With policy audit.clock_skew_hours, a change dated far from the real time is refused
     unless it says it is a backfill (validate --history would report it as CLOCK_SKEW)."""
-    skew = session.policy.section("audit").get("clock_skew_hours")
+    skew = session.policy_file.section("audit").get("clock_skew_hours")   # the audit: today's settings
     if not skew or session.backfill or session.real_clock is None:
         return
     import datetime as dt

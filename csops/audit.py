@@ -53,7 +53,7 @@ def replay(session, since: str | None = None) -> list[Problem]:
     prefix = git.rel(store.root)
     prefix = "" if prefix == "." else prefix
     signers = store.root / ALLOWED_SIGNERS
-    audit = session.policy.section("audit")
+    audit = session.policy_file.section("audit")          # the audit runs by today's settings
     commits = git.commits_touching(prefix or ".", since,
                                    signers=signers if audit.get("require_signed") and signers.exists() else None)
     specs, wanted = [], []
@@ -193,7 +193,7 @@ class _Auditor:
         wf = WORKFLOWS[rtype]
         makers = {str(e.get("by")) for _, e in fresh}      # str: a hand edit may put anything there
         squash = len(commit.parents) == 1 and len(makers) > 1
-        skew = self.session.policy.section("audit").get("clock_skew_hours")
+        skew = self.session.policy_file.section("audit").get("clock_skew_hours")
         for index, entry in fresh:
             by = entry.get("by")
             if person is None or person.id != by:
@@ -261,6 +261,7 @@ class _Auditor:
         if policy is None:
             return                                   # no usable policy before: nothing to hold it to
         person, author = self.who(commit)
+        self.check_effective(change, author, out)
         roster = self.roster_at(parent)
         role = roster.get(person.id).role if person and roster.get(person.id) else None
         allowed = policy.permission("policy_edit")
@@ -268,6 +269,21 @@ class _Auditor:
             out.add(change.path, "POLICY_CHANGE_NOT_ALLOWED", f"{author} ({role or 'not in the roster'}) changes "
                     f"{change.rel} (allowed: {', '.join(map(str, allowed)) or 'nobody'} in the commit before)",
                     "permissions.policy_edit says who may change the policy", commit=commit.sha)
+
+    def check_effective(self, change: _Change, author: str, out: Problems) -> None:
+        """A version's effective date never goes before the previous version's (SPEC §9)."""
+        if change.rel != POLICY:
+            return
+        versions = [v for v in self.session.versions.all if v.commit is not None]
+        index = next((i for i, v in enumerate(versions) if v.commit == change.commit.sha), None)
+        if not index:
+            return
+        mine, before = versions[index], versions[index - 1]
+        if mine.effective < before.effective:
+            out.add(change.path, "EFFECTIVE_BACKWARDS", f"{author} makes the policy effective {mine.effective}, before "
+                    f"the version it replaces ({before.effective}, commit {str(before.commit)[:10]})",
+                    "a later version starts on or after the one before it; set effective: accordingly",
+                    commit=change.commit.sha, key=("effective",))
 
     @lru_cache(maxsize=256)
     def roster_at(self, rev: str):

@@ -69,17 +69,18 @@ def import_year(policy_text: str, country: str, year: int) -> tuple[str, int, in
 
 
 def init_repo(directory: Path, today: dt.date, *, country: str = "CN", with_ci: bool = False,
-              inside: bool = False) -> Path:
+              inside: bool = False, when: dt.datetime | None = None) -> Path:
     """git init (if needed), records/policy.yaml with this year's and next year's holidays, an
     empty roster, the merge driver for record files (.gitattributes + git config), optionally
-    the CI templates; one commit."""
+    the CI templates; one commit (dated `when`, the --now given, else now: the policy's first
+    version applies from then)."""
     directory = Path(directory).resolve()
     records = directory / "records"
     if (records / POLICY).exists():
         raise Refused(f"{records / POLICY} already exists", "this is already a records repository")
     made = not directory.exists()
     try:
-        return _init(directory, records, today, country, with_ci, inside)
+        return _init(directory, records, today, country, with_ci, inside, when)
     except BaseException:
         if made:                       # leave nothing behind: the folder did not exist before
             import shutil
@@ -88,7 +89,8 @@ def init_repo(directory: Path, today: dt.date, *, country: str = "CN", with_ci: 
         raise
 
 
-def _init(directory: Path, records: Path, today: dt.date, country: str, with_ci: bool, inside: bool) -> Path:
+def _init(directory: Path, records: Path, today: dt.date, country: str, with_ci: bool, inside: bool,
+          when: dt.datetime | None) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     try:
         git = Git(directory)
@@ -117,7 +119,7 @@ def _init(directory: Path, records: Path, today: dt.date, country: str, with_ci:
     changes = [txn.Change(path, text, blob_id(path.read_bytes()) if path.exists() else None)
                for path, text in files.items()]
     with txn.repository_lock(git.git_dir):
-        txn.commit_files(git, changes, "csops init: policy and empty roster", Author("csops", "csops@localhost"), None)
+        txn.commit_files(git, changes, "csops init: policy and empty roster", Author("csops", "csops@localhost"), when)
     return records
 
 

@@ -7,6 +7,7 @@ references between records.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from csops.engine import Context
 from csops.people import PERSON_ID, Roster
 from csops.policy import check_policy, load_policy
 from csops.problems import Problem, Problems
+from csops.versions import load_versions
 from csops.store import Store
 
 CHECKS = []
@@ -48,7 +50,8 @@ def validate_tree(store: Store, git=None, *, use_cache: bool = True) -> list[Pro
     policy = load_policy(store.policy_path, store.display(store.policy_path))
     people = store.person_docs()
     roster = store.roster(people, strict=False)
-    ctx = Context(policy, roster, store)
+    versions = load_versions(store, git, policy, dt.datetime.now(policy.tz))
+    ctx = Context(versions.at(dt.datetime.now(policy.tz)), roster, store, versions=versions)
     entries = build_index(store, ctx, git, use_cache=use_cache).entries()
     tree = Tree(store, policy, roster, entries, people, ctx, git)
     for fn in CHECKS:

@@ -225,6 +225,32 @@ class Context:
     workflows: dict = field(default_factory=dict)
     skipped: list = field(default_factory=list)
     _cache: dict = field(default_factory=dict)
+    versions: object = None          # csops.versions.Versions: which policy was in force when
+    _views: dict = field(default_factory=dict)
+
+    def in_force(self, moment: dt.datetime | None) -> "Context":
+        """The same context under the policy version in force at `moment` (SPEC §9 rules in
+        force): each deadline, penalty and absence is computed with the rules of the moment its
+        clock started."""
+        if self.versions is None or moment is None:
+            return self
+        policy = self.versions.at(moment)
+        if policy is self.policy:
+            return self
+        view = self._views.get(id(policy))
+        if view is None:
+            view = Context(policy, self.roster, self.store, self.now, self.workflows, self.skipped, self._cache,
+                           self.versions, self._views)
+            self._views[id(policy)] = view
+        return view
+
+    def on_day(self, day) -> "Context":
+        """Under the rules in force on a date (a score event's; YYYY-MM-DD or a date)."""
+        try:
+            day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))
+        except ValueError:
+            return self
+        return self.in_force(dt.datetime.combine(day, dt.time(12), tzinfo=self.tz))
 
     @property
     def calendar(self):
@@ -258,8 +284,11 @@ class Context:
         self._cache[rtype] = records
 
     def as_of(self, moment: dt.datetime) -> "Context":
-        """The same records seen at another moment (the records already read are shared)."""
-        return Context(self.policy, self.roster, self.store, moment, self.workflows, self.skipped, self._cache)
+        """The same records seen at another moment (the records already read are shared), under
+        the policy in force then."""
+        policy = self.versions.at(moment) if self.versions is not None else self.policy
+        return Context(policy, self.roster, self.store, moment, self.workflows, self.skipped, self._cache,
+                       self.versions)
 
 
 @dataclass
@@ -357,14 +386,15 @@ def _check_history(rec, history, wf, ctx, out, path, only_step):
             source = target
             continue
         if only_step is None or only_step == index:
-            step = Step(rec, index, entry, source, transition, ctx)
+            then = ctx.in_force(at)                  # each entry is judged by the rules in force at its time
+            step = Step(rec, index, entry, source, transition, then)
             problem = role_problem(step, wf)
             if problem:
                 out.add(path, "ROLE_NOT_ALLOWED", problem, key=key + ("by",))
-            if entry.get("backfill") and step.person is not None and not ctx.policy.role_matches(
-                    step.person.role, ctx.policy.permission("backfill")):
+            if entry.get("backfill") and step.person is not None and not then.policy.role_matches(
+                    step.person.role, then.policy.permission("backfill")):
                 out.add(path, "ROLE_NOT_ALLOWED", f"{step.person.id} ({step.person.role}) may not backfill an entry "
-                        f"(allowed: {', '.join(map(str, ctx.policy.permission('backfill')))})", key=key + ("backfill",))
+                        f"(allowed: {', '.join(map(str, then.policy.permission('backfill')))})", key=key + ("backfill",))
             for guard in transition.guards:
                 reason = guard.check(step)
                 if reason:

@@ -25,7 +25,7 @@ LABELS = {
         "scope": "范围", "value": "本期", "previous": "上期", "change": "变化",
         "refund": "退款", "tracking": "快递单号", "waiting_for": "等待", "metric": "指标",
         "supplier": "供应商", "return": "退货单", "sku": "商品", "qty": "数量", "vendor_note": "退厂单",
-        "at": "时间",
+        "at": "时间", "effective": "生效日期", "author": "作者", "summary": "变更",
     },
     "en": {},
 }

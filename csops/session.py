@@ -20,7 +20,7 @@ from csops.store import Store
 from csops.timeutil import format_instant
 from csops.workflows import WORKFLOWS
 
-_SHARED = ("policy", "roster", "git", "actor")   # what as_of() carries over: it does not depend on now
+_SHARED = ("policy_file", "roster", "git", "actor")   # what as_of() carries over: it does not depend on now
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,26 @@ class Session:
     real_clock: Callable[[], dt.datetime] | None = None   # the machine's clock, also under --now
 
     @cached_property
-    def policy(self):
+    def policy_file(self):
+        """The working tree's policy.yaml (what `calendar import` edits and `validate` checks)."""
         return self.store.policy()
+
+    @cached_property
+    def versions(self):
+        """Every version of the policy, from Git history and the working tree (SPEC §9)."""
+        from csops.errors import NotFound
+        from csops.versions import load_versions
+
+        try:
+            git = self.git
+        except NotFound:                 # records outside Git: the working tree's policy only
+            git = None
+        return load_versions(self.store, git, self.policy_file, self.now)
+
+    @cached_property
+    def policy(self):
+        """The policy in force now."""
+        return self.versions.at(self.now)
 
     @cached_property
     def roster(self):
@@ -56,7 +74,7 @@ class Session:
 
     @cached_property
     def ctx(self) -> Context:
-        return Context(self.policy, self.roster, self.store, self.now, WORKFLOWS)
+        return Context(self.policy, self.roster, self.store, self.now, WORKFLOWS, versions=self.versions)
 
     @property
     def tz(self):
@@ -75,6 +93,8 @@ class Session:
         for name in _SHARED:
             if name in self.__dict__:
                 other.__dict__[name] = self.__dict__[name]
+        if "versions" in self.__dict__:
+            other.__dict__["versions"] = self.versions
         if "ctx" in self.__dict__:
             other.__dict__["ctx"] = self.ctx.as_of(moment)
         return other

@@ -60,7 +60,8 @@ def test_a_policy_change_starts_afresh(repo):
     record_id = inquiry(repo, now="2026-11-23T10:00")      # due 18:00 that day
     assert repo.json("report", "overdue", now="2026-11-23T19:00")[0]["id"] == record_id
     policy = repo.records / "policy.yaml"
-    policy.write_text(policy.read_text().replace('same_day_due: "18:00"', 'same_day_due: "20:00"'))
+    policy.write_text(policy.read_text().replace('same_day_due: "18:00"', 'same_day_due: "20:00"')
+                      + "effective: 2026-11-01\n")        # back-dated: the rule applies to this record too
     assert repo.json("report", "overdue", now="2026-11-23T19:00") == []
 
 

@@ -67,7 +67,8 @@ def test_the_top_of_the_chain_is_approved_by_the_top_approvers(repo):
                        "--end", "2026-12-07", as_="wangjl", now="2026-11-20T09:00")
     assert "LEAVE_REFUSED" in out and "leave.top_approvers" in out
     policy = repo.records / "policy.yaml"
-    policy.write_text(policy.read_text().replace("  top_approvers: []", "  top_approvers: [zhaozg]"))
+    policy.write_text(policy.read_text().replace("  top_approvers: []", "  top_approvers: [zhaozg]")
+                      + "effective: 2026-11-20\n")
     repo.git("-c", "user.name=赵主管", "-c", "user.email=zhaozg@example.com", "commit", "-qam", "top approvers")
     leave = repo.out("leave", "new", "--person", "wangjl", "--kind", "personal", "--start", "2026-12-07",
                      "--end", "2026-12-07", as_="wangjl", now="2026-11-20T09:00")
@@ -161,7 +162,7 @@ def _self_to_inspected(repo, *items, counts=()):
 
 def _suppliers(repo, mapping: str):
     policy = repo.records / "policy.yaml"
-    policy.write_text(policy.read_text().replace("  suppliers: {}", f"  suppliers: {mapping}"))
+    policy.write_text(policy.read_text().replace("  suppliers: {}", f"  suppliers: {mapping}") + "effective: 2026-11-20\n")
     repo.git("-c", "user.name=赵主管", "-c", "user.email=zhaozg@example.com", "commit", "-qam", "suppliers")
 
 

@@ -47,7 +47,7 @@ def _warn_skipped(sess) -> None:
     """Nothing vanishes: a record a listing or report could not read is named on stderr."""
     skipped = sess.ctx.skipped if "ctx" in sess.__dict__ else []
     if skipped:
-        if sess.policy.language == "zh":
+        if sess.policy_file.language == "zh":
             click.echo(f"警告：跳过 {len(skipped)} 条记录（首条：{skipped[0]}；运行 csops validate 查看全部）", err=True)
         else:
             click.echo(f"warning: {len(skipped)} records skipped (first: {skipped[0]}; csops validate lists them all)",
@@ -67,7 +67,7 @@ def output_options(fn):
 
 
 def lang_of(sess, lang: str | None) -> str:
-    return lang or sess.policy.language
+    return lang or sess.policy_file.language
 
 
 def echo_rows(sess, rows, columns, fmt, lang, title=None):

@@ -30,8 +30,9 @@ def init(ctx, directory, country, inside, with_ci):
 
     g = ctx.obj
     tz = zone("Asia/Shanghai")
-    today = (parse_input(g.now, tz, what="--now") if g and g.now else dt.datetime.now(tz)).date()
-    records = init_repo(directory, today, country=country, with_ci=with_ci, inside=inside)
+    moment = parse_input(g.now, tz, what="--now") if g and g.now else None
+    records = init_repo(directory, (moment or dt.datetime.now(tz)).date(), country=country, with_ci=with_ci,
+                        inside=inside, when=moment)
     click.echo(str(records))
 
 

@@ -17,3 +17,24 @@ def import_holidays(session, country: str, year: int) -> tuple[int, int]:
                f"\n\nCsops-By: {actor.id}")
     actions.save_file(session, path, text, message, actor.author, new=False)
     return off, worked
+
+
+def history(session) -> list[dict]:
+    """`policy history`: each version of the policy, oldest first — when it applies from, who made
+    it, in which commit, and what it changed from the version before (SPEC §9)."""
+    from csops.versions import changed_keys
+
+    rows, previous = [], None
+    for version in session.versions.all:
+        added, changed, removed = changed_keys(previous, version.data) if previous is not None else ([], [], [])
+        parts = ([f"+{k}" for k in added if k != "effective"] + [f"~{k}" for k in changed if k != "effective"]
+                 + [f"-{k}" for k in removed if k != "effective"])
+        summary = "first version" if previous is None else (", ".join(parts[:8]) + (
+            f", … ({len(parts) - 8} more)" if len(parts) > 8 else "") if parts else "no rule changed")
+        if version.problem:
+            summary = f"does not load, not used: {version.problem}"
+        rows.append({"effective": version.effective.isoformat(), "explicit": version.explicit,
+                     "author": version.author, "commit": version.commit[:10] if version.commit else "(working tree)",
+                     "date": version.date, "summary": summary})
+        previous = version.data if version.data is not None else previous
+    return rows

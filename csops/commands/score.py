@@ -16,14 +16,14 @@ from csops.workflows.score import fine_in_range
 
 def add(session, *, person=None, code, date=None, fine=None, minutes=None, ref=None, note=None,
         derived=False) -> str:
-    catalog = session.policy.catalog()
+    day = parse_input_date(date, what="--date") if date else session.now.astimezone(session.tz).date()
+    catalog = session.ctx.on_day(day).policy.catalog()          # the catalog in force on the event's date
     code = (code or "").strip().upper()
     rule = catalog.get(code)
     if rule is None:
         raise Refused(f"unknown score code {code!r}", f"codes: {', '.join(sorted(catalog))}")
     if person:
         session.roster.require(person)
-    day = parse_input_date(date, what="--date") if date else session.now.astimezone(session.tz).date()
     if fine is not None:
         amount = parse_money(fine, what="--fine", positive=False)
         bounds = rule.get("fine")

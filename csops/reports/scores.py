@@ -76,16 +76,18 @@ def lateness_days(minutes, policy) -> Decimal:
 
 
 def score_sheets(session, period: str) -> dict[str, Sheet]:
-    ctx, policy, roster = session.ctx, session.policy, session.roster
+    ctx, roster = session.ctx, session.roster
     first, last = month_bounds(period)
-    catalog, base = policy.catalog(), _dec(policy.section("scores").get("base"))
+    opening = ctx.in_force(dt.datetime.combine(first, dt.time(0), tzinfo=ctx.tz)).policy   # the month's base
+    base = _dec(opening.section("scores").get("base"))
     sheets = {p.id: Sheet(p.id, p.name, base) for p in roster if p.active and p.role in CS_ROLES}
     on_leave = _approved_leave_days(ctx)
     events = _events(ctx)
     in_month = defaultdict(int)       # (person, code) → counted events so far this month
     ever = defaultdict(int)           # (person, code) → counted events so far, whole record
-    for event in events:
-        _count(event, sheets, catalog, first, last, in_month, ever, policy, roster, on_leave)
+    for event in events:             # each event's points by the rules in force on its date (SPEC §9)
+        policy = ctx.on_day(event["date"]).policy
+        _count(event, sheets, policy.catalog(), first, last, in_month, ever, policy, roster, on_leave)
     return sheets
 
 

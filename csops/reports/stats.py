@@ -39,7 +39,7 @@ def _finish(acc: dict) -> dict:
 
 def ticket_stats(session, period: str) -> dict:
     first, last = period_bounds(period)
-    ctx, tz, cal = session.ctx, session.tz, session.policy.calendar
+    ctx, tz = session.ctx, session.tz
 
     def inside(value) -> bool:
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
@@ -52,19 +52,19 @@ def ticket_stats(session, period: str) -> dict:
         data = rec.data if isinstance(rec.data, dict) else None
         if data is None or data.get("kind") not in KINDS:
             continue
-        _count(data, inside, (total, by_kind[data["kind"]]), ctx, cal)
+        _count(data, inside, (total, by_kind[data["kind"]]), ctx)
     return {"period": period, "from": first.isoformat(), "to": last.isoformat(), "total": _finish(total),
             "by_kind": {kind: _finish(acc) for kind, acc in by_kind.items()}}
 
 
-def _count(data: dict, inside, accs, ctx, cal) -> None:
+def _count(data: dict, inside, accs, ctx) -> None:
     history = data.get("history") or []
     attempts = sorted((try_instant(c.get("at"), ctx.tz), c) for c in data.get("callbacks") or []
                       if isinstance(c, dict) and try_instant(c.get("at"), ctx.tz))
     registered = try_instant(history[0].get("at"), ctx.tz) if history else None
     resolved = [d for d in deadlines(data, ctx) if d.what == "resolve" and d.done is not None and inside(d.done)]
     for acc in accs:
-        if registered is not None and inside(business_day(registered, ctx.policy)):
+        if registered is not None and inside(business_day(registered, ctx.in_force(registered).policy)):
             acc["registered"] += 1
         acc["closed"] += sum(1 for e in history if e.get("to") == "closed" and e.get("from") != "closed"
                              and inside(e.get("at")))
@@ -77,7 +77,7 @@ def _count(data: dict, inside, accs, ctx, cal) -> None:
             acc["resolved"] += 1
             acc["_with_due"] += 1
             acc["_on_time"] += not row.late
-            acc["_hours"] += cal.working_hours_between(row.start, row.done)
+            acc["_hours"] += ctx.in_force(row.start).calendar.working_hours_between(row.start, row.done)
             if data.get("kind") == "complaint":
                 acc["_callback_due"] += 1
                 acc["_called"] += any(a >= row.done for a, _ in attempts)

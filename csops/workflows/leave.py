@@ -300,10 +300,15 @@ def _check_overlap(rec, ctx, out, path):
 
 # -- computed ----------------------------------------------------------------------------------
 
+def under_rules(rec: dict, ctx):
+    """A leave is judged by the rules in force when it was requested (SPEC §9)."""
+    return ctx.in_force(requested_at(rec, ctx.tz))
+
+
 def absence_window(rec: dict, ctx) -> tuple[dt.datetime, dt.datetime] | None:
     """When a leave counts as absence 旷工, up to `now`: one that started without approval, or a
     sick leave of a full day or more with no certificate (病假满一天,必须持医疗单位证明方可生效)."""
-    policy, now = ctx.policy, ctx.now
+    policy, now = under_rules(rec, ctx).policy, ctx.now
     start, end = span(rec, policy.tz)
     if start is None or end is None or now is None or now <= start:
         return None
@@ -320,10 +325,12 @@ def absence_days(rec: dict, ctx, within: tuple[dt.datetime, dt.datetime] | None 
     if window is None:
         return 0.0
     lo, hi = window if within is None else (max(window[0], within[0]), min(window[1], within[1]))
-    return ctx.policy.calendar.working_days_between(lo, hi, ctx.policy.clock("leave", "half_day_split"))
+    policy = under_rules(rec, ctx).policy
+    return policy.calendar.working_days_between(lo, hi, policy.clock("leave", "half_day_split"))
 
 
 def needs(rec: dict, ctx) -> list[str]:
+    ctx = under_rules(rec, ctx)
     policy, out = ctx.policy, []
     if rec.get("status") == "requested":
         approvals = current_approvals(rec)
@@ -338,6 +345,7 @@ def needs(rec: dict, ctx) -> list[str]:
 
 
 def computed(rec: dict, ctx) -> dict:
+    ctx = under_rules(rec, ctx)
     approver = (next_approver(rec, ctx.roster, current_approvals(rec), ctx.policy)
                 if rec.get("status") == "requested" else None)
     return {
@@ -355,6 +363,7 @@ def deadlines(rec: dict, ctx) -> list[Deadline]:
     start = span(rec, ctx.tz)[0]
     if rec.get("status") != "requested" or start is None:
         return []
+    ctx = under_rules(rec, ctx)
     approver = next_approver(rec, ctx.roster, current_approvals(rec), ctx.policy)
     return [Deadline("approve", start, approver.id if approver else None, start, owed=True)]
 

@@ -349,7 +349,7 @@ def deadlines(rec: dict, ctx) -> list[Deadline]:
     inspect_working_days of receipt; re-ship the same working day; refund or exchange within a
     working day of the QC check (001: 一个工作日内解决发货), or the goods sent back when all are
     good — each with when it was met, or owed."""
-    settings, cal, tz, kind = ctx.policy.section("returns"), ctx.calendar, ctx.tz, rec.get("kind")
+    tz, kind = ctx.tz, rec.get("kind")
     history = [e for e in rec.get("history") or [] if isinstance(e, dict)]
     rows = []
     for i, entry in enumerate(history):
@@ -360,6 +360,8 @@ def deadlines(rec: dict, ctx) -> list[Deadline]:
         if wait is None:
             continue
         what, meets = wait
+        then = ctx.in_force(at)                        # the rules in force when this step's clock started
+        settings, cal = then.policy.section("returns"), then.calendar
         if what is None:
             what = ("send_back" if not _any_defective(rec) else
                     "exchange" if rec.get("resolution") == "exchange" else "refund")
@@ -368,7 +370,7 @@ def deadlines(rec: dict, ctx) -> list[Deadline]:
         elif what == "reship":
             due, owner = _same_working_day_close(at, cal), _role_owner("warehouse", ctx)
         elif what == "send_back":
-            due, owner = cal.add_working_days(at, settings["send_back_working_days"]), _role_owner("warehouse", ctx)
+            due, owner = cal.add_working_days(at, settings.get("send_back_working_days", 1)), _role_owner("warehouse", ctx)
         elif what == "exchange":
             due, owner = cal.add_working_days(at, settings["exchange_working_days"]), rec.get("created_by")
         else:

@@ -12,7 +12,7 @@ from csops.workflows.common import AMEND
 
 
 def _check_event(rec, ctx, out, path):
-    catalog = ctx.policy.catalog()
+    catalog = ctx.on_day(rec.get("date")).policy.catalog()      # the catalog in force on the event's date
     code = rec.get("code")
     rule = catalog.get(code)
     if code is not None and rule is None:

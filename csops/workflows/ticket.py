@@ -315,13 +315,13 @@ def deadlines(rec: dict, ctx) -> list[Deadline]:
             continue
         if entry.get("assignee"):
             owner = entry["assignee"]
-        if _starts_clock(entry):
-            start, due = at, sla_due(rec, level, at, ctx)
+        if _starts_clock(entry):                       # under the rules in force when the clock starts
+            start, due = at, sla_due(rec, level, at, ctx.in_force(at))
         if entry.get("due"):
             due = try_instant(entry.get("due"), tz) or due
         if entry.get("at") in escalated and entry.get("from") == entry.get("to") and start is not None:
             level = escalated[entry.get("at")].get("to_level") or level
-            sooner = escalation_due(level, at, ctx)
+            sooner = escalation_due(level, at, ctx.in_force(start))
             due = min(due, sooner) if due and sooner else due or sooner
         if entry.get("to") == "resolved" and entry.get("from") != "resolved" and start is not None:
             if due is not None:
@@ -341,13 +341,15 @@ def _callback_deadlines(rec: dict, resolutions: list, ctx) -> list[Deadline]:
     """After each resolution: a callback within callback_hours (002), then after an unreachable
     attempt another within callback_retry_hours, until one reaches the customer or enough spaced
     attempts failed."""
-    tz, cal, tickets = ctx.tz, ctx.calendar, ctx.policy.section("tickets")
+    tz = ctx.tz
     attempts = sorted(((try_instant(c.get("at"), tz), c) for c in rec.get("callbacks") or []
                        if isinstance(c, dict) and try_instant(c.get("at"), tz)), key=lambda x: x[0])
     rows = []
     for n, (resolved, owner) in enumerate(resolutions):
         following = resolutions[n + 1][0] if n + 1 < len(resolutions) else None
         mine = [c for at, c in attempts if at >= resolved and (following is None or at < following)]
+        then = ctx.in_force(resolved)                  # the callback clock starts at the resolution
+        cal, tickets = then.calendar, then.policy.section("tickets")
         due, failed, done = callback_deadline(resolved, tickets["callback_hours"], cal), [], False
         for i, attempt in enumerate(mine):
             at = try_instant(attempt.get("at"), tz)
@@ -356,7 +358,7 @@ def _callback_deadlines(rec: dict, resolutions: list, ctx) -> list[Deadline]:
                 done = True
                 break
             failed.append(attempt)
-            if counted_unreachable(failed, tz, ctx.policy) >= tickets["unreachable_attempts"]:
+            if counted_unreachable(failed, tz, then.policy) >= tickets["unreachable_attempts"]:
                 done = True
                 break
             due = callback_deadline(at, tickets["callback_retry_hours"], cal)
