@@ -16,7 +16,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from csops.errors import CsopsError
@@ -27,22 +26,34 @@ from csops.timeutil import try_instant
 CACHE_FORMAT = 1
 
 
-@dataclass(frozen=True)
 class Version:
-    policy: Policy | None          # None: this version does not load (its problem says why)
-    since: dt.datetime             # the moment its rules apply from
-    explicit: bool                 # `effective:` set in the file (else: the commit's author date)
-    commit: str | None             # None: the working tree's uncommitted copy
-    author: str
-    date: str                      # the commit's author date (ISO), or "" for the working tree
-    data: dict | None              # the file's own settings (for what changed between versions)
-    problem: str | None = None
-    blob: str = ""
+    """One version of the policy; its rules are parsed only when asked for (most commands need
+    only today's, which is the working tree's and already loaded)."""
+
+    def __init__(self, text: bytes | None, display: str, since: dt.datetime, explicit: bool, commit: str | None,
+                 author: str, date: str, blob: str, policy: Policy | None = None, problem: str | None = None):
+        self.text, self.display, self.since, self.explicit = text, display, since, explicit
+        self.commit, self.author, self.date, self.blob = commit, author, date, blob
+        self._policy, self.problem = policy, problem
+
+    @property
+    def policy(self) -> Policy | None:
+        """Its rules, or None when this version does not load (`problem` then says why)."""
+        if self._policy is None and self.problem is None:
+            try:
+                self._policy = check_text(self.text, self.display)
+            except CsopsError as exc:
+                self.problem = exc.message
+        return self._policy
+
+    @property
+    def data(self) -> dict:
+        """The file's own settings (what changed between versions)."""
+        return _quiet_load(self.text) or {} if self.text is not None else {}
 
     @property
     def effective(self) -> dt.date:
-        return self.since.astimezone(self.policy.tz if self.policy else dt.timezone.utc).date() \
-            if not self.explicit else self.since.date()
+        return self.since.date()
 
 
 class Versions:
@@ -50,22 +61,24 @@ class Versions:
 
     def __init__(self, versions: list[Version], current: Policy):
         self.all = versions
-        self.usable = [v for v in versions if v.policy is not None]
         self.current = current
         # what results computed under these rules depend on (the record index's fingerprint)
         self.key = hashlib.sha1("\n".join(f"{v.blob}:{v.since.isoformat()}" for v in versions).encode()).hexdigest()
 
     def at(self, moment: dt.datetime | None) -> Policy:
-        if moment is None or not self.usable:
+        """The latest version (in commit order) that applies by `moment`; before the first one's
+        date, the first. A version that does not load is passed over."""
+        if moment is None or not self.all:
             return self.current
-        chosen = None
-        for version in self.usable:
-            if version.since <= moment:
-                chosen = version
-        return (chosen or self.usable[0]).policy
+        chosen = next((v for v in reversed(self.all) if v.since <= moment and v.policy is not None), None)
+        if chosen is None:
+            chosen = next((v for v in self.all if v.policy is not None), None)
+        return chosen.policy if chosen is not None else self.current
 
 
-def _effective(data, tz) -> tuple[dt.datetime | None, str | None]:
+def _effective(text: bytes | None, tz) -> tuple[dt.datetime | None, str | None]:
+    """A version's own `effective:` date as the moment it starts (00:00 in the team's zone)."""
+    data = _quiet_load(text) if text is not None else None
     value = data.get("effective") if isinstance(data, dict) else None
     if value is None:
         return None, None
@@ -76,39 +89,32 @@ def _effective(data, tz) -> tuple[dt.datetime | None, str | None]:
     return dt.datetime.combine(day, dt.time(0), tzinfo=tz), None
 
 
-def _version(text: bytes, display: str, commit, author, date, fallback: dt.datetime, blob: str) -> Version:
-    try:
-        policy = check_text(text, display)
-    except CsopsError as exc:
-        return Version(None, fallback, False, commit, author, date, None, exc.message, blob)
-    data = _quiet_load(text)
-    since, problem = _effective(data, policy.tz)
-    if problem:
-        return Version(None, fallback, False, commit, author, date, data, problem, blob)
-    return Version(policy, since or fallback, since is not None, commit, author, date, data or {}, None, blob)
-
-
 def load_versions(store, git, current: Policy, now: dt.datetime) -> Versions:
     """Every version of the policy (see the module's docstring)."""
+    tz = current.tz
     rel = git.rel(store.policy_path) if git is not None else None
-    commits, texts = _history(git, rel) if git is not None else ([], {})
-    versions = []
-    for sha, name, email, date, blob in commits:
-        text = texts.get(blob)
-        if text is None:
-            continue
-        fallback = try_instant(date, current.tz) or now
-        versions.append(_version(text.encode("utf-8", "surrogateescape"), f"{rel}@{sha[:10]}", sha,
-                                 f"{name} <{email}>", date, fallback, blob))
+    commits, texts, effective = _history(git, rel, tz) if git is not None else ([], {}, {})
     try:
         working = store.policy_path.read_bytes()
     except OSError:
         working = None
-    if working is not None and (not commits or blob_id(working) != commits[-1][4]):
-        data = _quiet_load(working)
-        since, _ = _effective(data, current.tz)          # a bad date is the working policy's BAD_POLICY
-        versions.append(Version(current, since or now, since is not None, None, "(working tree)", "", data or {},
-                                None, blob_id(working)))
+    working_blob = blob_id(working) if working is not None else None
+    versions = []
+    for sha, name, email, date, blob in commits:
+        if blob not in texts:
+            continue
+        explicit = effective.get(blob)
+        since = (dt.datetime.fromisoformat(explicit) if explicit else None) or \
+            (try_instant(date, tz) or now).astimezone(tz)
+        text = texts[blob].encode("utf-8", "surrogateescape")
+        reuse = current if blob == working_blob else None          # today's rules: already loaded
+        versions.append(Version(text, f"{rel}@{sha[:10]}", since, bool(explicit), sha, f"{name} <{email}>", date,
+                                blob, reuse))
+    if working is not None and (not commits or working_blob != commits[-1][4]):
+        since, _ = _effective(working, tz)          # a bad date is the working policy's BAD_POLICY
+        versions.append(Version(working, store.display(store.policy_path), since or now.astimezone(tz),
+                                since is not None, None,
+                                "(working tree)", "", working_blob, current))
     return Versions(versions, current)
 
 
@@ -128,10 +134,12 @@ def _cache_file(git) -> Path:
     return git.git_dir / "csops-cache" / "policy-versions.json"
 
 
-def _history(git, rel: str) -> tuple[list[list[str]], dict[str, str]]:
+def _history(git, rel: str, tz) -> tuple[list[list[str]], dict[str, str], dict[str, str | None]]:
+    """(commits [sha, author name, e-mail, author date, blob] oldest first, blob → text,
+    blob → its explicit effective moment or None)."""
     head = git.head()
     if head is None:
-        return [], {}
+        return [], {}, {}
     path = _cache_file(git)
     try:
         cached = json.loads(path.read_text(encoding="utf-8"))
@@ -139,22 +147,25 @@ def _history(git, rel: str) -> tuple[list[list[str]], dict[str, str]]:
             cached = None
     except (OSError, ValueError):
         cached = None
-    if cached and cached.get("head") == head:
-        return cached["commits"], cached["texts"]
-    if cached and cached.get("head") and git.is_ancestor(cached["head"], head):
-        commits, texts = cached["commits"], cached["texts"]
+    if cached and cached.get("head") == head and cached.get("zone") == str(tz):
+        return cached["commits"], cached["texts"], cached["effective"]
+    if cached and cached.get("head") and cached.get("zone") == str(tz) and git.is_ancestor(cached["head"], head):
+        commits, texts, effective = cached["commits"], cached["texts"], cached["effective"]
         new = _log(git, rel, f"{cached['head']}..{head}")
     else:
-        commits, texts = [], {}
+        commits, texts, effective = [], {}, {}
         new = _log(git, rel, head)
     ids = git.object_ids([f"{sha}:{rel}" for sha, *_ in new])
     missing = sorted({b for b in ids if b and b not in texts})
     for blob, body in zip(missing, git.blobs(missing)):
         if body is not None:
             texts[blob] = body.decode("utf-8", "surrogateescape")
+            since, _ = _effective(body, tz)
+            effective[blob] = since.isoformat() if since else None
     commits = commits + [[*entry, blob] for entry, blob in zip(new, ids) if blob]
-    _save(path, {"format": CACHE_FORMAT, "path": rel, "head": head, "commits": commits, "texts": texts})
-    return commits, texts
+    _save(path, {"format": CACHE_FORMAT, "path": rel, "zone": str(tz), "head": head, "commits": commits,
+                 "texts": texts, "effective": effective})
+    return commits, texts, effective
 
 
 def _log(git, rel: str, revs: str) -> list[list[str]]:

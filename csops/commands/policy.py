@@ -31,10 +31,10 @@ def history(session) -> list[dict]:
                  + [f"-{k}" for k in removed if k != "effective"])
         summary = "first version" if previous is None else (", ".join(parts[:8]) + (
             f", … ({len(parts) - 8} more)" if len(parts) > 8 else "") if parts else "no rule changed")
-        if version.problem:
+        if version.policy is None:
             summary = f"does not load, not used: {version.problem}"
         rows.append({"effective": version.effective.isoformat(), "explicit": version.explicit,
                      "author": version.author, "commit": version.commit[:10] if version.commit else "(working tree)",
                      "date": version.date, "summary": summary})
-        previous = version.data if version.data is not None else previous
+        previous = version.data
     return rows
