@@ -147,7 +147,9 @@ def _ask_git(git, root: Path):
     prefix = git.rel(root)
     prefix = "" if prefix == "." else prefix + "/"
     staged = git.background("ls-files", "-s", "-z", "--", prefix or ".")
-    dirty = git.background("status", "--porcelain", "-z", "--untracked-files=no", "--no-renames", "--", prefix or ".")
+    # --no-optional-locks: status must not rewrite the index (and leave index.lock behind when
+    # csops stops before it has finished)
+    dirty = git.background("--no-optional-locks", "status", "--porcelain", "-z", "--untracked-files=no", "--no-renames", "--", prefix or ".")
     return prefix, staged, dirty
 
 

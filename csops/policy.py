@@ -261,12 +261,12 @@ def _check_permissions(node, known, path, problems, key):
             _check_permissions(value, known, path, problems, key + (name,))
         return
     if not isinstance(node, list):
-        problems.add(path, "BAD_POLICY", f"{'.'.join(key)} must be a list of roles", key=key)
+        problems.add(path, "BAD_POLICY", f"{'.'.join(map(str, key))} must be a list of roles", key=key)
         return
     for spec in node:
         role = str(spec).rstrip("+")
         if role not in known:
-            problems.add(path, "BAD_POLICY", f"{'.'.join(key)}: unknown role {spec!r}",
+            problems.add(path, "BAD_POLICY", f"{'.'.join(map(str, key))}: unknown role {spec!r}",
                          f"roles are {', '.join(sorted(known))}", key=key)
 
 
@@ -290,7 +290,8 @@ def _check_catalog(catalog, chain, path, problems):
         if repeat is not None and not (isinstance(repeat, dict) and isinstance(repeat.get("from"), int)
                                        and repeat.get("from") >= 1 and _is_number(repeat.get("factor"))):
             problems.add(path, "BAD_CATALOG", f"{code}: repeat must be {{from: N, factor: X}}", key=key)
-        for extra in rule.get("also") or []:
+        also = rule.get("also") or []
+        for extra in also if isinstance(also, list) else [also]:
             if not isinstance(extra, dict) or extra.get("role") not in chain or not _is_number(extra.get("points")):
                 problems.add(path, "BAD_CATALOG", f"{code}: also entries need a chain role and points", key=key)
         dismissal = rule.get("dismissal_at")

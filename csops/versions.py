@@ -179,7 +179,7 @@ def _save(path: Path, data: dict) -> None:
     try:
         path.parent.mkdir(exist_ok=True)
         temp = path.with_name(f".{path.name}.{os.getpid()}")
-        temp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        temp.write_text(json.dumps(data), encoding="ascii")     # \u escapes keep non-UTF-8 bytes (surrogates)
         os.replace(temp, path)
     except OSError:
         pass

@@ -318,3 +318,28 @@ def test_an_alias_that_contains_itself_is_refused(repo):
     policy.write_text(policy.read_text() + "\nextra: &a {b: *a}\n")
     out = csops(repo, "ticket", "list")
     assert out.returncode == 2 and "ALIAS_NOT_ALLOWED an alias refers to the value it is part of" in out.stderr
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("AWAY_NO_STATUS: {points: 1, label: 离开超过1分钟未改状态, also: [{role: supervisor, points: 2}]}",
+     "AWAY_NO_STATUS: {points: 1, label: 离开超过1分钟未改状态, also: 5}", "BAD_CATALOG AWAY_NO_STATUS: also entries"),
+    ("  person_add: [supervisor+]", "  person_add: [supervisor+]\n  7: {8: 9}", "BAD_POLICY permissions.7.8 must be a list"),
+])
+def test_policy_values_of_the_wrong_shape_are_named(repo, old, new, message):
+    policy = repo.records / "policy.yaml"
+    assert old in policy.read_text()
+    policy.write_text(policy.read_text().replace(old, new))
+    out = csops(repo, "validate")
+    assert out.returncode == 1 and message in out.stdout
+
+
+def test_a_policy_version_that_is_not_utf8_is_passed_over(repo):
+    policy = repo.records / "policy.yaml"
+    good = policy.read_bytes()
+    policy.write_bytes(good.replace("客服部制度".encode(), "客服部制度".encode("gbk")))
+    _commit_hand_edit(repo, "policy saved as GBK")
+    policy.write_bytes(good)
+    _commit_hand_edit(repo, "policy back to UTF-8")
+    assert csops(repo, "report", "overdue").returncode == 0
+    history = csops(repo, "policy", "history", "--format", "json")
+    assert history.returncode == 0 and "does not load, not used" in history.stdout
