@@ -59,3 +59,47 @@ def test_dates_are_read_the_ways_people_write_them(repo):
     assert repo.json("ticket", "show", record_id)["created"] == "2026-11-20T10:00:00+08:00"
     assert "is not an ISO 8601 time" in repo.refused(*("ticket", "route", record_id, "--to-dept", "x", "--due",
                                                          "14:00"), code=2)
+
+
+def test_export_sqlite_gives_analysts_tables_they_can_join(repo, tmp_path):
+    import sqlite3
+
+    ticket = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
+                      "--contact", "13812345678", "--summary", "破损，回电13812345678", now="2026-11-23T09:00")
+    repo.run("ticket", "route", ticket, "--to-dept", "售后", "--assignee", "lisi", now="2026-11-23T09:10")
+    repo.run("ticket", "resolve", ticket, as_="lisi", now="2026-11-23T10:00")
+    repo.run("ticket", "callback", ticket, "--outcome", "reached", "--satisfaction", "4", now="2026-11-23T11:00")
+    ret = repo.out("return", "new", "--kind", "self", "--order", "TB1", "--customer", "赵", "--item", "A1:2@华东电子",
+                   now="2026-11-23T09:00")
+    repo.run("return", "move", ret, "approved", now="2026-11-23T09:05")
+    repo.run("return", "move", ret, "received", as_="chenck", now="2026-11-23T10:00")
+    repo.run("return", "move", ret, "inspected", as_="chenck", now="2026-11-23T11:00")
+    repo.run("return", "move", ret, "qc_checked", "--item", "A1=defective", as_="qianzj", now="2026-11-23T12:00")
+    repo.run("return", "move", ret, "refunded", "--amount", "199.90", as_="zhoucw", now="2026-11-23T13:00")
+    leave = repo.out("leave", "new", "--person", "lisi", "--kind", "personal", "--start", "2026-12-07",
+                     "--end", "2026-12-07", as_="lisi", now="2026-11-23T09:00")
+    repo.run("leave", "approve", leave, as_="liubz", now="2026-11-23T10:00")
+    target = tmp_path / "cs.db"
+    out = repo.out("export", "sqlite", str(target), now="2026-11-23T14:00")
+    assert out.startswith(f"{target}: ") and "tickets 1" in out
+    db = sqlite3.connect(target)
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert db.execute("SELECT contact, summary, status FROM tickets").fetchall() == [
+        ("138****5678", "破损，回电138****5678", "closed")]
+    assert db.execute("SELECT p.name, c.satisfaction FROM callbacks c JOIN people p ON p.id = c.by").fetchall() == [
+        ("张三", 4)]
+    assert db.execute("SELECT refund_amount, refund_cents FROM returns").fetchall() == [("199.90", 19990)]
+    assert db.execute("SELECT sku, defective, supplier FROM return_items").fetchall() == [("A1", 2, "华东电子")]
+    assert db.execute("SELECT l.days, a.by FROM leaves l JOIN approvals a ON a.leave_id = l.id").fetchall() == [
+        (1.0, "liubz")]
+    steps = db.execute("SELECT to_state FROM history WHERE record_id = ? ORDER BY seq", (ret,)).fetchall()
+    assert [s for (s,) in steps] == ["requested", "approved", "received", "inspected", "qc_checked", "refunded"]
+    indexes = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"history_by", "scores_person", "return_items_supplier"} <= indexes
+    db.close()
+    assert "may not use --reveal" in repo.refused("export", "sqlite", str(target), "--reveal", as_="zhangsan")
+    repo.run("export", "sqlite", str(target), "--reveal", as_="zhaozg")
+    assert sqlite3.connect(target).execute("SELECT contact FROM tickets").fetchone() == ("13812345678",)
+    assert "is a directory" in repo.run("export", "sqlite", str(tmp_path), code=2).output
+    out = repo.run("export", "sqlite", str(tmp_path / "missing" / "cs.db"), code=2).output
+    assert "cs.db: cannot write the database" in out and not (tmp_path / "missing").exists()
