@@ -114,7 +114,7 @@ def _init(directory: Path, records: Path, today: dt.date, country: str, with_ci:
     if line not in lines:
         files[attributes] = "\n".join(lines + [line]) + "\n"
     if with_ci:
-        files.update(ci_files(git.root))
+        files.update(ci_files(git.root, (git.branch() or "main").removeprefix("refs/heads/"), install_spec()))
     register_merge_driver(git)
     changes = [txn.Change(path, text, blob_id(path.read_bytes()) if path.exists() else None)
                for path, text in files.items()]
@@ -129,10 +129,58 @@ def register_merge_driver(git: Git) -> None:
     git.run("config", "merge.csops.driver", merge_driver_command())
 
 
-def ci_files(root: Path) -> dict[Path, str]:
-    """The pre-commit hook definition (.pre-commit-hooks.yaml), a ready .pre-commit-config.yaml using
-    it as a local hook, and a GitHub Actions workflow — all running csops validate."""
-    return {root / target: template_text(source)
-            for source, target in (("pre-commit-hooks.yaml", ".pre-commit-hooks.yaml"),
-                                   ("pre-commit-config.yaml", ".pre-commit-config.yaml"),
-                                   ("github-workflow.yml", ".github/workflows/csops.yml"))}
+def install_spec() -> str | None:
+    """Where this csops was installed from, as a pip requirement CI can install the same code
+    from: a VCS URL pinned to its commit, an archive URL (with its hash), or a version from an
+    index; None for a local folder or file (CI cannot reach it). Read from the install's
+    metadata (PEP 610 direct_url.json)."""
+    import json
+    from importlib import metadata
+
+    try:
+        dist = metadata.distribution("csops")
+    except metadata.PackageNotFoundError:
+        return None
+    direct = dist.read_text("direct_url.json")
+    if not direct:
+        return f"csops=={dist.version}"
+    try:
+        info = json.loads(direct)
+    except ValueError:
+        return None
+    url = str(info.get("url") or "")
+    if not url or url.startswith("file:"):
+        return None
+    vcs = info.get("vcs_info")
+    if isinstance(vcs, dict):
+        return f"csops @ {vcs.get('vcs', 'git')}+{url}@{vcs['commit_id']}" if vcs.get("commit_id") else None
+    archive = info.get("archive_info")
+    if isinstance(archive, dict):
+        hashes = archive.get("hashes") or {}
+        digest = next((f"#{name}={value}" for name, value in hashes.items()), "")
+        return f"csops @ {url}{digest}"
+    return None
+
+
+def ci_files(root: Path, branch: str, spec: str | None) -> dict[Path, str]:
+    """A ready .pre-commit-config.yaml and a GitHub Actions workflow, both running csops validate;
+    the workflow triggers on `branch` and installs csops from `spec` (see install_spec)."""
+    workflow = (template_text("github-workflow.yml").replace("@BRANCH@", branch)
+                .replace("@SPEC@", (spec or "").replace("'", "''")))
+    return {root / ".pre-commit-config.yaml": pre_commit_config(spec),
+            root / ".github" / "workflows" / "csops.yml": workflow}
+
+
+def pre_commit_config(spec: str | None) -> str:
+    """The records repository's .pre-commit-config.yaml: csops' own hooks from its Git repository
+    at the installed commit when csops came from one (pre-commit then installs it), else local
+    hooks that run the csops already installed."""
+    if spec and spec.startswith("csops @ git+") and "@" in spec[len("csops @ git+"):]:
+        url, _, commit = spec[len("csops @ git+"):].rpartition("@")
+        return ("# pre-commit (https://pre-commit.com) in a records repository, once per clone:\n"
+                "#   pre-commit install && pre-commit install --hook-type pre-push\n"
+                f"repos:\n- repo: {url}\n  rev: {commit}\n  hooks:\n  - id: csops-validate\n"
+                "  - id: csops-validate-history\n")
+    return template_text("pre-commit-config.yaml")
+
+

@@ -212,7 +212,16 @@ def _take_index_lock(git: Git, token: str, timeout: float) -> Path:
     try:
         while True:
             try:
-                os.link(mine, lock)
+                try:
+                    os.link(mine, lock)
+                except FileExistsError:
+                    raise
+                except OSError:          # a file system without hard links (FAT, some network shares)
+                    fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                    try:
+                        os.write(fd, mine.read_bytes())
+                    finally:
+                        os.close(fd)
                 return lock
             except FileExistsError:
                 if time.monotonic() > deadline:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 ENV = {k: v for k, v in os.environ.items() if k not in ("CSOPS_DEBUG", "CSOPS_NOW", "CSOPS_USER")}
 
@@ -103,3 +104,138 @@ def test_export_sqlite_gives_analysts_tables_they_can_join(repo, tmp_path):
     assert "is a directory" in repo.run("export", "sqlite", str(tmp_path), code=2).output
     out = repo.run("export", "sqlite", str(tmp_path / "missing" / "cs.db"), code=2).output
     assert "cs.db: cannot write the database" in out and not (tmp_path / "missing").exists()
+
+
+# -- CI and hooks on a fresh runner -------------------------------------------------------------------
+
+def _init_ci(tmp_path, monkeypatch, spec):
+    from click.testing import CliRunner
+
+    import csops.bootstrap
+    from csops.cli import cli
+
+    monkeypatch.setattr(csops.bootstrap, "install_spec", lambda: spec)
+    result = CliRunner().invoke(cli, ["--now", "2026-11-23T09:00", "init", "--ci", str(tmp_path / "team")])
+    assert result.exit_code == 0, result.output
+    return tmp_path / "team", result
+
+
+def _schema_check(path):
+    return subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
+                           str(path)], capture_output=True, text=True, timeout=120)
+
+
+def test_init_ci_writes_a_pinned_least_privilege_workflow_that_passes_the_actions_schema(tmp_path, monkeypatch):
+    from csops import yamlio
+
+    spec = "csops @ git+https://git.example.com/csops.git@0123456789abcdef0123456789abcdef01234567"
+    root, result = _init_ci(tmp_path, monkeypatch, spec)
+    assert "warning" not in result.stderr
+    path = root / ".github" / "workflows" / "csops.yml"
+    workflow = yamlio.load(path.read_text())
+    assert workflow["permissions"] == {"contents": "read"}
+    assert workflow.get("on", workflow.get(True))["push"]["branches"] == ["main"]      # YAML 1.1 reads `on` as true
+    job = workflow["jobs"]["validate"]
+    assert job["env"]["CSOPS_SPEC"] == f"${{{{ vars.CSOPS_SPEC || '{spec}' }}}}"
+    assert job["steps"][0]["with"]["fetch-depth"] == 0
+    validate = job["steps"][-1]
+    assert validate["env"]["BASE_REF"] == "${{ github.base_ref }}"        # not spliced into the script
+    assert 'csops validate --history --since "origin/$BASE_REF"' in validate["run"]
+    checked = _schema_check(path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    config = yamlio.load((root / ".pre-commit-config.yaml").read_text())
+    assert config["repos"] == [{"repo": "https://git.example.com/csops.git",
+                                "rev": "0123456789abcdef0123456789abcdef01234567",
+                                "hooks": [{"id": "csops-validate"}, {"id": "csops-validate-history"}]}]
+    broken = tmp_path / "broken.yml"
+    broken.write_text(path.read_text().replace("runs-on:", "runs_on:"))
+    assert _schema_check(broken).returncode == 1                          # the check can fail
+
+
+def test_init_ci_without_a_known_source_says_so_and_the_workflow_fails_clearly(tmp_path, monkeypatch):
+    root, result = _init_ci(tmp_path, monkeypatch, None)
+    assert "set the repository variable CSOPS_SPEC" in result.stderr
+    path = root / ".github" / "workflows" / "csops.yml"
+    text = path.read_text()
+    assert "vars.CSOPS_SPEC || ''" in text and "::error::where to install csops from is not known" in text
+    assert _schema_check(path).returncode == 0
+    assert "language: system" in (root / ".pre-commit-config.yaml").read_text()
+
+
+def test_the_install_spec_comes_from_the_install_metadata(monkeypatch):
+    from importlib import metadata
+
+    from csops.bootstrap import install_spec
+
+    class Dist:
+        version = "0.2.0"
+
+        def __init__(self, direct):
+            self.direct = direct
+
+        def read_text(self, name):
+            return self.direct if name == "direct_url.json" else None
+
+    cases = [
+        ('{"url": "https://git.example.com/csops.git", "vcs_info": {"vcs": "git", "commit_id": "abc123"}}',
+         "csops @ git+https://git.example.com/csops.git@abc123"),
+        ('{"url": "https://files.example.com/csops-0.2.0-py3-none-any.whl", "archive_info": '
+         '{"hashes": {"sha256": "ff00"}}}', "csops @ https://files.example.com/csops-0.2.0-py3-none-any.whl#sha256=ff00"),
+        ('{"url": "file:///home/me/csops", "dir_info": {"editable": true}}', None),
+        (None, "csops==0.2.0"),
+    ]
+    for direct, expected in cases:
+        monkeypatch.setattr(metadata, "distribution", lambda name, d=direct: Dist(d))
+        assert install_spec() == expected
+
+
+def test_the_pre_commit_framework_installs_and_runs_csops_hooks_from_this_repository(tmp_path):
+    import shutil
+
+    from click.testing import CliRunner
+
+    from csops.cli import cli
+
+    project = Path(__file__).resolve().parent.parent
+    source = tmp_path / "csops-src"                     # this working tree as a repository pre-commit can clone
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml"):
+        shutil.copy(project / name, source / name)
+    for folder in ("csops", "templates"):
+        shutil.copytree(project / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "init", "-q", str(source)], check=True)
+    subprocess.run([*git, "-C", str(source), "add", "-A"], check=True)
+    subprocess.run([*git, "-C", str(source), "commit", "-qm", "csops"], check=True)
+    rev = subprocess.run(["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    team = tmp_path / "team"
+    assert CliRunner().invoke(cli, ["--now", "2026-11-23T09:00", "init", str(team)]).exit_code == 0
+    (team / ".pre-commit-config.yaml").write_text(
+        f"repos:\n- repo: {source}\n  rev: {rev}\n  hooks:\n  - id: csops-validate\n")
+    subprocess.run([*git, "-C", str(team), "add", "-A"], check=True)
+    subprocess.run([*git, "-C", str(team), "commit", "-qm", "hooks"], check=True)
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+
+    def run():
+        return subprocess.run([sys.executable, "-m", "pre_commit", "run", "--all-files"], cwd=team, env=env,
+                              capture_output=True, text=True, timeout=600)
+
+    ok = run()
+    assert ok.returncode == 0 and "csops validate" in ok.stdout and "Passed" in ok.stdout, ok.stdout + ok.stderr
+    bad = team / "records" / "tickets" / "2026" / "11" / "T-20261123-BAD000.yaml"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("id: T-20261123-BAD000\nstatus: closed\n")
+    subprocess.run(["git", "-C", str(team), "add", "-A"], check=True)
+    failed = run()
+    assert failed.returncode == 1 and "T-20261123-BAD000.yaml" in failed.stdout and "Failed" in failed.stdout
+
+
+def test_the_projects_own_ci_template_has_a_windows_job_and_passes_the_actions_schema():
+    from csops import yamlio
+
+    path = Path(__file__).resolve().parent.parent / ".ci" / "github-actions.yml"
+    workflow = yamlio.load(path.read_text())
+    assert workflow["jobs"]["windows"]["runs-on"] == "windows-latest"
+    assert workflow["permissions"] == {"contents": "read"}
+    checked = _schema_check(path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr

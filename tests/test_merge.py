@@ -159,11 +159,11 @@ def test_init_registers_the_merge_driver_and_can_write_ci_templates(tmp_path):
 
     driver = _git(root, "config", "merge.csops.driver").stdout.strip()
     assert driver == f"{sys.executable} -m csops merge-file %O %A %B %P"      # whatever PATH git has
-    assert "csops validate" in (root / ".pre-commit-hooks.yaml").read_text()
+    assert not (root / ".pre-commit-hooks.yaml").exists()      # it belongs to csops' own repository
     config = yamlio.load((root / ".pre-commit-config.yaml").read_text())
     hooks = {h["id"]: h for h in config["repos"][0]["hooks"]}
     assert hooks["csops-validate"]["entry"] == "csops validate"
     assert hooks["csops-validate-history"] == {**hooks["csops-validate-history"], "stages": ["pre-push"],
                                                "entry": "csops validate --history --since @{u}"}
-    assert "csops validate --history --since origin/main" in (root / ".github/workflows/csops.yml").read_text()
+    assert 'csops validate --history --since "origin/$BASE_REF"' in (root / ".github/workflows/csops.yml").read_text()
     assert _git(root, "status", "--porcelain").stdout == ""

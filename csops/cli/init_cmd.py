@@ -13,7 +13,7 @@ import click
 @click.option("--country", default="CN", show_default=True, help="Whose public holidays to import.")
 @click.option("--inside", is_flag=True, help="Allow a records folder inside another Git work tree.")
 @click.option("--ci", "with_ci", is_flag=True,
-              help="Also write .pre-commit-hooks.yaml and a GitHub Actions workflow running csops validate.")
+              help="Also write a .pre-commit-config.yaml and a GitHub Actions workflow running csops validate.")
 @click.pass_context
 def init(ctx, directory, country, inside, with_ci):
     """Create a records repository: git init, records/policy.yaml (with this and next year's
@@ -34,6 +34,13 @@ def init(ctx, directory, country, inside, with_ci):
     records = init_repo(directory, (moment or dt.datetime.now(tz)).date(), country=country, with_ci=with_ci,
                         inside=inside, when=moment)
     click.echo(str(records))
+    if with_ci:
+        from csops.bootstrap import install_spec
+
+        if install_spec() is None:
+            click.echo("warning: this csops was installed from a local folder, so the workflow cannot install the "
+                       "same one: set the repository variable CSOPS_SPEC (a pip requirement, e.g. "
+                       "csops @ git+https://git.example.com/csops.git@COMMIT)", err=True)
 
 
 COMMANDS = [init]
