@@ -284,9 +284,10 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
         if journal.path.exists():
             raise Conflict("an interrupted csops write was left behind in this repository", "run csops recover")
         journal.save()
+        temps = [git.root / e["temp"] for e in entries]
+        made = _missing_folders(temps, git.root)       # removed again if nothing lands
         try:
             lock = _take_index_lock(git, token, lock_timeout())
-            temps = [git.root / e["temp"] for e in entries]
             for temp, change in zip(temps, changes):
                 write_file(temp, change.text.encode("utf-8"))
             blobs = dict(zip((e["path"] for e in entries), git.hash_files(temps)))
@@ -306,12 +307,18 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
                     committed.append(commit)
                     break
             else:
+                if git.ref(branch) == head:
+                    raise Conflict(f"git refused to move {branch} (a reference-transaction hook?)",
+                                   "see what .git/hooks/reference-transaction says, then try again")
                 raise Conflict(f"{branch} kept moving while csops was committing", "try again")
         except BaseException as exc:
             if landed:        # pragma: no cover - nothing after the commit point is in this block
                 raise
             _roll_back(git, journal.data, lock)
             journal.remove()
+            for folder in reversed(made):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()                 # only if still empty
             if isinstance(exc, CsopsError) and "nothing was committed" not in exc.message:
                 raise type(exc)(f"{exc.message}; nothing was committed", exc.hint) from None
             raise
@@ -326,6 +333,18 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
     if received:
         interrupted_after_commit.append(commit)
     return commit
+
+
+def _missing_folders(paths: list[Path], root: Path) -> list[Path]:
+    """The folders (outermost first) that writing `paths` will create."""
+    out = []
+    for path in paths:
+        missing, folder = [], path.parent
+        while folder != root and root in folder.parents and not folder.exists():
+            missing.append(folder)
+            folder = folder.parent
+        out.extend(f for f in reversed(missing) if f not in out)
+    return out
 
 
 def _refuse_changed_meanwhile(git: Git, entries: list[dict], before: dict) -> None:

@@ -421,3 +421,15 @@ def test_a_round_one_amount_is_only_a_warning_reports_still_use_the_record(repo)
     result = repo.run("report", "scores", "--period", "2026-11", "--format", "json", now="2026-11-30T18:00")
     assert "跳过" not in result.stderr and "skipped" not in result.stderr
     assert {r["person"]: r for r in __import__("json").loads(result.stdout)}["lisi"]["fines"] == 15
+
+
+def test_a_hook_that_refuses_the_branch_move_is_named_and_leaves_no_folder_behind(repo):
+    # found by bench/fuzz.py (seed 6): the refusal left records/scores/2026/12/ behind, empty
+    hook = repo.root / ".git" / "hooks" / "reference-transaction"
+    hook.write_text('#!/bin/sh\n[ "$1" = prepared ] && exit 1\nexit 0\n')
+    hook.chmod(0o755)
+    out = repo.refused("score", "add", "--person", "lisi", "--code", "PHONE_RINGS", "--date", "2026-12-02",
+                       as_="liubz", now="2026-12-02T18:00")
+    assert "git refused to move refs/heads/main (a reference-transaction hook?)" in out
+    assert "nothing was committed" in out
+    assert not (repo.records / "scores" / "2026" / "12").exists()
