@@ -205,6 +205,22 @@ def save_file(session: Session, path: Path, text: str, message: str, author, *, 
     return _writing(session, build)
 
 
+def edit_files(session: Session, edits: dict, message: str, author):
+    """Write and commit several files that are not records (the duty roster's months) in one
+    commit: each edit gets the file's current text (None when it does not exist yet), read under
+    the lock, and returns the new text — so two writers never overwrite each other."""
+    def build(now):
+        changes = []
+        for path, edit in edits.items():
+            current = path.read_bytes() if path.exists() else None
+            text = edit(current.decode("utf-8") if current is not None else None)
+            yamlio.load(text)
+            changes.append(txn.Change(path, text, None if current is None else _committed_blob(session, path, current)))
+        return changes, message, author, list(edits)
+
+    return _writing(session, build)
+
+
 def _refuse_skew(session: Session, now) -> None:
     """With policy audit.clock_skew_hours, a change dated far from the real time is refused
     unless it says it is a backfill (validate --history would report it as CLOCK_SKEW)."""

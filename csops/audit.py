@@ -24,7 +24,7 @@ from csops.engine import check_record
 from csops.errors import BadInput, CsopsError
 from csops.money import stored_amount
 from csops.problems import Problem, Problems
-from csops.vocab import ALLOWED_SIGNERS, FOLDERS, PEOPLE, POLICY
+from csops.vocab import ALLOWED_SIGNERS, FOLDERS, PEOPLE, POLICY, ROSTER
 from csops.workflows import WORKFLOWS
 
 MONEY_FIELDS = ("fine", "refund")
@@ -97,6 +97,8 @@ class _Auditor:
             self.check_record(change, FOLDERS[top], out)
         elif top == PEOPLE and change.rel.endswith(".yaml"):
             self.check_person(change, out)
+        elif top == ROSTER and change.rel.endswith(".yaml"):
+            self.check_duty(change, out)
         elif change.rel in (POLICY, ALLOWED_SIGNERS):
             self.check_policy(change, out)
 
@@ -251,6 +253,23 @@ class _Auditor:
             if own:
                 out.add(path, "ROSTER_CHANGE_NOT_ALLOWED", f"{author} changes their own {', '.join(own)}",
                         "nobody changes their own role, chain or active", commit=commit.sha)
+
+    def check_duty(self, change: _Change, out: Problems) -> None:
+        """The duty roster 排班 is changed by whoever `permissions.roster_edit` names (SPEC §12)."""
+        commit = change.commit
+        if not commit.parents:
+            return
+        parent = commit.parents[0]
+        person, author = self.who(commit)
+        roster = self.roster_at(parent)
+        role = roster.get(person.id).role if person and roster.get(person.id) else None
+        policy = self.policy_at(parent) or self.session.policy
+        allowed = policy.permission("roster_edit")
+        if role is None or not policy.role_matches(role, allowed):
+            out.add(change.path, "ROSTER_CHANGE_NOT_ALLOWED", f"{author} ({role or 'not in the roster'}) changes the "
+                    f"duty roster {change.rel} (allowed: {', '.join(map(str, allowed)) or 'nobody'} in the commit "
+                    "before)", "the duty roster is changed with csops roster set/lead; swaps go through csops swap",
+                    commit=commit.sha)
 
     def check_policy(self, change: _Change, out: Problems) -> None:
         commit = change.commit

@@ -49,6 +49,9 @@ def _parse_intervals(spec, where: str) -> tuple[Interval, ...]:
     return tuple(out)
 
 
+parse_intervals = _parse_intervals     # shift patterns (policy `shifts`) are written the same way
+
+
 def _parse_dates(spec, where: str) -> dict[dt.date, str]:
     """A mapping date → name, or a plain list of dates."""
     if spec is None:

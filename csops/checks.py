@@ -106,6 +106,23 @@ def check_people(tree: Tree, out: Problems) -> None:
 
 
 @check
+def check_duty_roster(tree: Tree, out: Problems) -> None:
+    """records/roster/YYYY-MM.yaml (SPEC §12): dates of that month, known people, known shifts."""
+    from csops.duty import check_roster_file
+    from csops.store import read_yaml
+
+    people = {p.id for p in tree.roster}
+    shifts = tree.policy.shifts()
+    for path in tree.store.roster_files():
+        data, error = read_yaml(path, yamlio.POLICY_BYTES)
+        display = tree.store.display(path)
+        if error is not None:
+            out.add(display, error.code, error.message, error.hint, line=error.line)
+            continue
+        check_roster_file(path.name, data, shifts, people, display, out)
+
+
+@check
 def check_records(tree: Tree, out: Problems) -> None:
     """Everything that depends on one record file alone (computed, or cached, by csops.index)."""
     from csops.index import problems_of

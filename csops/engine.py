@@ -244,6 +244,31 @@ class Context:
             self._views[id(policy)] = view
         return view
 
+    @property
+    def duty(self):
+        """The duty roster with the approved swaps applied (csops.duty), read once per command."""
+        if "duty" not in self._cache:
+            from csops.duty import Duty
+
+            docs = self.store.roster_docs() if self.store is not None else []
+            swaps = [r.data for r in self.records("swap") if r.data.get("status") == "approved"] \
+                if self.store is not None and "swap" in self.workflows else []
+            self._cache["duty"] = Duty.load(docs, swaps)
+        return self._cache["duty"]
+
+    def for_person(self, person) -> "Context":
+        """The same context with `person`'s own calendar (their duty roster) in its policy."""
+        if self.store is None or not isinstance(person, str) or not self.duty.involves(person):
+            return self
+        key = ("person", person, id(self.policy))
+        view = self._views.get(key)
+        if view is None:
+            calendar = self.duty.calendar_for(person, self.policy.calendar, self.policy.shifts())
+            view = Context(self.policy.personal(calendar), self.roster, self.store, self.now, self.workflows,
+                           self.skipped, self._cache, self.versions, self._views)
+            self._views[key] = view
+        return view
+
     def on_day(self, day) -> "Context":
         """Under the rules in force on a date (a score event's; YYYY-MM-DD or a date)."""
         try:

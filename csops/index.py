@@ -131,8 +131,10 @@ def fingerprint(store, policy_bytes: bytes) -> str:
     """What per-record results depend on besides the file: policy, roster, csops itself."""
     digest = hashlib.sha1(b"csops-index %d\n" % CACHE_FORMAT)
     digest.update(policy_bytes)
-    for path in store.person_files():
+    for path in store.person_files() + store.roster_files():
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for rel in store.rel_files("swap"):             # approved swaps change who is on duty (leave days)
+        digest.update(rel.encode() + b"\0" + (store.root / rel).read_bytes())
     package = Path(__file__).resolve().parent
     for path in sorted(package.rglob("*.py")):
         stat = path.stat()

@@ -110,6 +110,20 @@ class Policy:
     def role_label(self, role: str) -> str:
         return str((self.section("roles").get("labels") or {}).get(role, role))
 
+    def shifts(self) -> dict:
+        """Shift name → working intervals (policy `shifts`)."""
+        from csops.calendar import parse_intervals
+
+        return {str(name): parse_intervals(spec, f"shifts.{name}") for name, spec in self.section("shifts").items()}
+
+    def personal(self, calendar) -> "Policy":
+        """The same rules with one person's own calendar (their duty roster)."""
+        import copy
+
+        clone = copy.copy(self)
+        clone.calendar = calendar
+        return clone
+
     def catalog(self) -> dict:
         return self.section("scores").get("catalog") or {}
 
@@ -177,7 +191,7 @@ def _is_number(value) -> bool:
         and value not in (float("inf"), float("-inf"))
 
 
-SECTIONS = ("calendar", "tickets", "returns", "leave", "scores", "roles", "permissions", "audit")
+SECTIONS = ("calendar", "shifts", "tickets", "returns", "leave", "scores", "roles", "permissions", "audit")
 
 
 def _check(data: dict, path: str, problems: Problems) -> None:
@@ -237,6 +251,16 @@ def _check(data: dict, path: str, problems: Problems) -> None:
     positive("leave", "holiday_notice_hours", allow_zero=True)
     positive("leave", "certificate_min_days")
     positive("scores", "base")
+    from csops.calendar import CalendarError, parse_intervals
+
+    for name, spec in (data.get("shifts") or {}).items() if isinstance(data.get("shifts"), dict) else ():
+        if str(name) == "off":
+            problems.add(path, "BAD_POLICY", "shifts: `off` is not a shift name (it means a day off)", key=("shifts",))
+            continue
+        try:
+            parse_intervals(spec, f"shifts.{name}")
+        except CalendarError as exc:
+            problems.add(path, "BAD_POLICY", exc.message, exc.hint, key=("shifts", name))
 
     roles = data.get("roles") or {}
     chain, departments = roles.get("chain"), roles.get("departments") or []

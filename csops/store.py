@@ -17,7 +17,7 @@ from pathlib import Path
 
 from csops import yamlio
 from csops.errors import BadInput, Conflict, NotFound
-from csops.vocab import PEOPLE, POLICY, PREFIXES, TYPES
+from csops.vocab import PEOPLE, POLICY, PREFIXES, ROSTER, TYPES
 
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"   # Crockford base32: no I, L, O, U
 ID_RANDOM_CHARS = 6
@@ -158,6 +158,20 @@ class Store:
         parsed = in_parallel(_read_chunk, self.rel_files(rtype), jobs=jobs, parallel_from=parallel_from)
         return [Rec(rtype, self.root / rel, data, yamlio.YamlError(message, line, code) if message else None)
                 for rel, data, message, line, code in parsed]
+
+    def roster_files(self) -> list[Path]:
+        """The duty roster's month files, records/roster/*.yaml, oldest first."""
+        folder = self.root / ROSTER
+        return sorted(p for p in folder.glob("*.yaml") if p.is_file()
+                      and os.path.realpath(p).startswith(str(self.root) + os.sep)) if folder.is_dir() else []
+
+    def roster_docs(self) -> list[tuple[str, object]]:
+        """(file name, parsed YAML or None) of every roster file."""
+        out = []
+        for path in self.roster_files():
+            data, error = read_yaml(path, yamlio.POLICY_BYTES)
+            out.append((path.name, None if error else data))
+        return out
 
     def person_docs(self) -> list[tuple[Path, object, yamlio.YamlError | None]]:
         """Every roster file as (path, data, error)."""

@@ -22,6 +22,7 @@ TYPES: dict[str, RecordType] = {t.name: t for t in (
                                                   "refunded", "exchanged", "reshipped", "sent_back", "closed")),
     RecordType("leave", "L", "leave", "请假", ("requested", "approved", "rejected", "withdrawn", "cancelled")),
     RecordType("score", "S", "scores", "考核", ("recorded", "confirmed", "revoked")),
+    RecordType("swap", "W", "swaps", "调班", ("requested", "accepted", "approved", "rejected", "withdrawn")),
 )}
 
 PREFIXES = {t.prefix: t.name for t in TYPES.values()}
@@ -55,4 +56,5 @@ LANGUAGES = ("zh", "en")
 # -- the files of a records root that are not records ---------------------------------------------
 POLICY = "policy.yaml"
 PEOPLE = "people"
+ROSTER = "roster"           # the duty roster 排班: roster/YYYY-MM.yaml
 ALLOWED_SIGNERS = "allowed_signers"

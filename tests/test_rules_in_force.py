@@ -93,10 +93,10 @@ def test_an_uncommitted_policy_applies_from_now_or_its_effective_date(repo):
 def test_policy_history_lists_versions_with_what_changed(repo):
     change_policy(repo, "complaint_hours: {normal: 16,", "complaint_hours: {normal: 12,", "2026-12-01")
     rows = repo.json("policy", "history")
-    assert len(rows) == 2 and rows[0]["summary"] == "first version"
+    assert len(rows) == 2 and rows[0]["changes"] == "first version"
     assert rows[1] == {"effective": "2026-12-01", "explicit": True, "author": "赵主管 <zhaozg@example.com>",
                        "commit": repo.head()[:10], "date": rows[1]["date"],
-                       "summary": "~tickets.complaint_hours.normal"}
+                       "changes": "~tickets.complaint_hours.normal"}
     assert "生效日期" in repo.out("policy", "history")
 
 

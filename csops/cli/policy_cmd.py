@@ -6,7 +6,7 @@ import click
 
 from csops.cli.common import echo_rows, output_options, session
 
-COLUMNS = ["effective", "author", "commit", "summary"]
+COLUMNS = ["effective", "author", "commit", "changes"]
 
 
 @click.group("policy")

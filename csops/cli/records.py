@@ -87,7 +87,7 @@ def amend_command(rtype: str, extra=None) -> click.Command:
 
 
 _EXAMPLE_FIELD = {"ticket": "kind=inquiry", "return": "order=TB20261120-0081", "leave": "kind=sick",
-                  "score": "fine=20.00"}
+                  "score": "fine=20.00", "swap": "date=2026-11-28"}
 
 
 def action_command(rtype: str, action: str, doc: str) -> click.Command:
@@ -105,7 +105,8 @@ def action_command(rtype: str, action: str, doc: str) -> click.Command:
 
 # States used in the help examples (kept here so --help never loads the workflows).
 _EXAMPLE_STATES = {"ticket": ("registered", "resolved"), "return": ("requested", "approved"),
-                   "leave": ("requested", "withdrawn"), "score": ("recorded", "confirmed")}
+                   "leave": ("requested", "withdrawn"), "score": ("recorded", "confirmed"),
+                   "swap": ("requested", "accepted")}
 
 
 def _first_state(rtype):

@@ -35,6 +35,6 @@ def history(session) -> list[dict]:
             summary = f"does not load, not used: {version.problem}"
         rows.append({"effective": version.effective.isoformat(), "explicit": version.explicit,
                      "author": version.author, "commit": version.commit[:10] if version.commit else "(working tree)",
-                     "date": version.date, "summary": summary})
+                     "date": version.date, "changes": summary})
         previous = version.data
     return rows

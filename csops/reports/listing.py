@@ -11,6 +11,7 @@ COLUMNS = {
     "return": ["id", "status", "kind", "order", "customer", "items", "due"],
     "leave": ["id", "status", "person", "kind", "start", "end", "days"],
     "score": ["id", "status", "person", "code", "date", "fine", "minutes", "ref"],
+    "swap": ["id", "status", "person", "with", "date", "with_date", "due"],
 }
 
 

@@ -85,9 +85,12 @@ def score_sheets(session, period: str) -> dict[str, Sheet]:
     events = _events(ctx)
     in_month = defaultdict(int)       # (person, code) → counted events so far this month
     ever = defaultdict(int)           # (person, code) → counted events so far, whole record
+    duty = ctx.duty
     for event in events:             # each event's points by the rules in force on its date (SPEC §9)
         policy = ctx.on_day(event["date"]).policy
-        _count(event, sheets, policy.catalog(), first, last, in_month, ever, policy, roster, on_leave)
+        off = {p for p in sheets if duty.hours(p, dt.date.fromisoformat(event["date"]), policy.shifts()) == ()}
+        _count(event, sheets, policy.catalog(), first, last, in_month, ever, policy, roster, on_leave | {
+            (p, event["date"]) for p in off})     # rostered off that day: not on duty
     return sheets
 
 

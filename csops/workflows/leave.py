@@ -134,13 +134,14 @@ def approvals_enough(rec: dict, approvals: list[dict], roster, policy) -> bool:
 def approval_target(rec: dict, approver: str, ctx) -> str:
     """Where an approval by `approver` leads: approved when it is enough, else still requested."""
     done = current_approvals(rec) + [{"by": approver}]
-    return "approved" if approvals_enough(rec, done, ctx.roster, ctx.policy) else "requested"
+    policy = ctx.for_person(rec.get("person")).policy
+    return "approved" if approvals_enough(rec, done, ctx.roster, policy) else "requested"
 
 
 # -- guards ------------------------------------------------------------------------------------
 
 def _request_guard(step) -> str | None:
-    rec, policy = step.rec, step.ctx.policy
+    rec, policy = step.rec, step.ctx.for_person(step.rec.get("person")).policy
     start, end = span(rec, policy.tz)
     if start is None or end is None:
         return "a leave needs both start and end"
@@ -167,7 +168,7 @@ def _request_guard(step) -> str | None:
 
 
 def _approval_guard(step) -> str | None:
-    rec, ctx, policy = step.rec, step.ctx, step.ctx.policy
+    rec, ctx, policy = step.rec, step.ctx, step.ctx.for_person(step.rec.get("person")).policy
     if step.by == rec.get("person"):
         return f"{step.by} may not approve or reject their own leave"
     given = current_approvals(rec, step.index)
@@ -301,8 +302,9 @@ def _check_overlap(rec, ctx, out, path):
 # -- computed ----------------------------------------------------------------------------------
 
 def under_rules(rec: dict, ctx):
-    """A leave is judged by the rules in force when it was requested (SPEC §9)."""
-    return ctx.in_force(requested_at(rec, ctx.tz))
+    """A leave is judged by the rules in force when it was requested (SPEC §9), on the person's
+    own schedule (their duty roster, SPEC §12: a weekend duty day counts, a rostered day off not)."""
+    return ctx.in_force(requested_at(rec, ctx.tz)).for_person(rec.get("person"))
 
 
 def absence_window(rec: dict, ctx) -> tuple[dt.datetime, dt.datetime] | None:

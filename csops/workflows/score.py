@@ -11,6 +11,23 @@ from csops.vocab import CS_ROLES
 from csops.workflows.common import AMEND
 
 
+def _check_on_duty(rec, rule, ctx, out, path) -> None:
+    """周末值班脱岗 and the like concern someone on duty that day: on a day the team planned with the
+    duty roster, the person must have a shift (SPEC §12)."""
+    import datetime as dt
+
+    person = rec.get("person")
+    try:
+        day = dt.date.fromisoformat(str(rec.get("date")))
+    except ValueError:
+        return
+    if not rule.get("on_duty") or not isinstance(person, str) or not ctx.duty.uses_roster(day):
+        return
+    if not ctx.duty.scheduled(person, day, ctx.calendar, ctx.policy.shifts()):
+        out.add(path, "BAD_FIELD", f"{person} was not on duty on {day} (duty roster): {rec.get('code')} concerns "
+                "people on duty that day", "csops roster show --date " + day.isoformat(), key=("person",))
+
+
 def _check_event(rec, ctx, out, path):
     catalog = ctx.on_day(rec.get("date")).policy.catalog()      # the catalog in force on the event's date
     code = rec.get("code")
@@ -32,6 +49,7 @@ def _check_event(rec, ctx, out, path):
         if person is not None and person.role not in CS_ROLES:
             out.add(path, "BAD_FIELD", f"{person.id} is {person.role}: score events concern customer-service roles "
                     f"({', '.join(CS_ROLES)}), 001 is customer service's list", key=("person",))
+    _check_on_duty(rec, rule, ctx, out, path)
     fine = stored_amount(rec.get("fine"))
     bounds = rule.get("fine")
     if rec.get("fine") is not None and not bounds:

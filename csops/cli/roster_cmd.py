@@ -1,0 +1,85 @@
+"""csops roster …: the duty roster 排班."""
+
+from __future__ import annotations
+
+import click
+
+from csops.cli.common import echo_rows, output_options, session
+
+COLUMNS = ["date", "person", "name", "shift", "on_duty", "on_leave", "duty_lead"]
+
+
+@click.group("roster")
+def roster():
+    """The duty roster 排班 (SPEC §12): who works which shift, who leads the day. Without an
+    entry a person works the team calendar.
+
+    \b
+    Example:
+      csops --as zhaozg roster set 2026-11-28..2026-11-29 --person zhangsan --shift weekend_duty
+      csops roster show --week 2026-W48
+    """
+
+
+@roster.command("set")
+@click.argument("dates", metavar="DATE[..DATE]")
+@click.option("--person", required=True)
+@click.option("--shift", required=True, help="A shift name from policy.yaml `shifts`, or off.")
+@click.pass_context
+def set_(ctx, dates, person, shift):
+    """Put PERSON on SHIFT (or off) on DATE, or every day of DATE..DATE (supervisor and above;
+    one commit).
+
+    \b
+    Example:
+      csops --as zhaozg roster set 2026-11-28..2026-11-29 --person zhangsan --shift weekend_duty
+    """
+    from csops.commands.roster import set_shift
+
+    days = set_shift(session(ctx), dates, person, shift)
+    click.echo(f"{person}: {shift} on {len(days)} day(s), {days[0]}" + (f"..{days[-1]}" if len(days) > 1 else ""))
+
+
+@roster.command("lead")
+@click.argument("date", metavar="DATE")
+@click.option("--person", required=True)
+@click.pass_context
+def lead(ctx, date, person):
+    """Name the day's duty lead 值班长 (supervisor and above).
+
+    \b
+    Example:
+      csops --as zhaozg roster lead 2026-11-28 --person liubz
+    """
+    from csops.commands.roster import set_lead
+
+    day = set_lead(session(ctx), date, person)
+    click.echo(f"{day}: duty lead {person}")
+
+
+@roster.command("show")
+@click.option("--date", "day", default=None, metavar="YYYY-MM-DD", help="One day (default: today).")
+@click.option("--week", default=None, metavar="YYYY-Www", help="A week, Monday to Sunday.")
+@output_options
+@click.pass_context
+def show(ctx, day, week, fmt, lang):
+    """Who is on duty: per day and person the shift (empty: the team calendar), on duty,
+    on leave, duty lead.
+
+    \b
+    Example:
+      csops roster show --date 2026-11-28
+    """
+    from csops.commands.roster import show as rows, week_days
+    from csops.errors import BadInput
+    from csops.timeutil import parse_input_date
+
+    sess = session(ctx)
+    if day and week:
+        raise BadInput("give --date or --week, not both")
+    days = week_days(week) if week else [parse_input_date(day, what="--date") if day
+                                          else sess.now.astimezone(sess.tz).date()]
+    echo_rows(sess, rows(sess, days), COLUMNS, fmt, lang)
+
+
+COMMANDS = [roster]

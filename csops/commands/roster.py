@@ -1,0 +1,139 @@
+"""The duty roster 排班 (SPEC §12): set shifts and the day's duty lead; show a day or a week."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dateutil.rrule import DAILY, rrule
+
+from csops import actions, yamlio
+from csops.duty import OFF
+from csops.errors import BadInput
+from csops.timeutil import parse_input_date
+from csops.vocab import ROSTER
+
+MAX_DAYS = 366
+
+
+def parse_range(value: str) -> list[dt.date]:
+    """DATE or DATE..DATE (inclusive), every day between (dateutil's rrule)."""
+    first, dots, last = (value or "").partition("..")
+    start = parse_input_date(first.strip(), what="DATE")
+    end = parse_input_date(last.strip(), what="DATE") if dots else start
+    if end < start:
+        raise BadInput(f"{value}: the range ends before it starts")
+    if (end - start).days >= MAX_DAYS:
+        raise BadInput(f"{value}: at most {MAX_DAYS} days at once")
+    return [d.date() for d in rrule(DAILY, dtstart=dt.datetime.combine(start, dt.time(0)),
+                                    until=dt.datetime.combine(end, dt.time(0)))]
+
+
+def _month_path(session, day: dt.date):
+    return session.store.root / ROSTER / f"{day:%Y-%m}.yaml"
+
+
+def _editor(days: list[dt.date], change):
+    """An edit of one month file: `change(entry)` on each day's entry (a round-trip mapping)."""
+    def edit(text):
+        doc = yamlio.rt_load(text) if text else None
+        if not isinstance(doc, dict):
+            doc = yamlio.rt_load(f"# 排班 duty roster {days[0]:%Y-%m} (csops roster set / lead; SPEC §12)\n"
+                                 f"month: '{days[0]:%Y-%m}'\ndays: {{}}\n")
+        if not isinstance(doc.get("days"), dict):
+            raise BadInput(f"roster {days[0]:%Y-%m}: `days` is not a mapping", "fix the file (csops validate), then try again")
+        plan = doc["days"]
+        if hasattr(plan, "fa"):
+            plan.fa.set_block_style()
+        for day in days:
+            key = next((k for k in plan if str(k) == day.isoformat()), day)   # a date key, as YAML reads it
+            if not isinstance(plan.get(key), dict):
+                entry = yamlio.rt_load("{}")
+                entry.fa.set_block_style()
+                if key in plan:
+                    plan[key] = entry
+                else:                                  # days stay in date order
+                    plan.insert(sum(1 for k in plan if str(k) < str(key)), key, entry)
+            change(plan[key])
+        return yamlio.rt_dump(doc)
+    return edit
+
+
+def _by_month(days: list[dt.date]) -> dict[str, list[dt.date]]:
+    months: dict[str, list[dt.date]] = {}
+    for day in days:
+        months.setdefault(f"{day:%Y-%m}", []).append(day)
+    return months
+
+
+def set_shift(session, dates: str, person: str, shift: str) -> list[dt.date]:
+    session.policy.require(session.actor, "roster_edit", doing="change the duty roster")
+    session.roster.require(person)
+    shifts = session.policy.shifts()
+    if shift != OFF and shift not in shifts:
+        raise BadInput(f"--shift {shift}: not a shift", f"shifts: {', '.join([*shifts, OFF])} (policy.yaml shifts)")
+    days = parse_range(dates)
+
+    def change(entry):
+        if not isinstance(entry.get("shifts"), dict):
+            entry["shifts"] = yamlio.rt_load("{}")
+        entry["shifts"][person] = shift
+        if shift == OFF and entry.get("duty_lead") == person:
+            del entry["duty_lead"]
+    edits = {_month_path(session, month[0]): _editor(month, change) for month in _by_month(days).values()}
+    span = days[0].isoformat() + (f"..{days[-1].isoformat()}" if len(days) > 1 else "")
+    actions.edit_files(session, edits, f"roster: {span} {person} → {shift}", session.actor.author)
+    return days
+
+
+def set_lead(session, date: str, person: str) -> dt.date:
+    session.policy.require(session.actor, "roster_edit", doing="change the duty roster")
+    session.roster.require(person)
+    day = parse_input_date(date, what="DATE")
+    if session.ctx.duty.shift(person, day) == OFF:
+        raise BadInput(f"{person} is off on {day}: the duty lead works that day",
+                       f"csops roster set {day} --person {person} --shift SHIFT first")
+
+    def change(entry):
+        entry["duty_lead"] = person
+    actions.edit_files(session, {_month_path(session, day): _editor([day], change)},
+                       f"roster: {day} duty lead {person}", session.actor.author)
+    return day
+
+
+def show(session, days: list[dt.date]) -> list[dict]:
+    """Who works when: per day and person — shift (None: the team calendar), on duty (scheduled
+    and not on approved leave), on leave, duty lead."""
+    from csops.workflows.leave import span
+
+    ctx = session.ctx
+    duty = ctx.duty
+    leaves = []
+    for rec in ctx.records("leave"):
+        if rec.data.get("status") == "approved":
+            start, end = span(rec.data, ctx.tz)
+            if start and end:
+                leaves.append((rec.data.get("person"), start.astimezone(ctx.tz).date(),
+                               (end - dt.timedelta(microseconds=1)).astimezone(ctx.tz).date()))
+    rows = []
+    for day in days:
+        policy = ctx.on_day(day).policy
+        shifts = policy.shifts()
+        for person in session.roster:
+            if not person.active:
+                continue
+            away = any(p == person.id and a <= day <= b for p, a, b in leaves)
+            scheduled = duty.scheduled(person.id, day, policy.calendar, shifts)
+            rows.append({"date": day.isoformat(), "person": person.id, "name": person.name,
+                         "shift": duty.shift(person.id, day), "on_duty": scheduled and not away, "on_leave": away,
+                         "duty_lead": duty.leads.get(day) == person.id})
+    return rows
+
+
+def week_days(value: str) -> list[dt.date]:
+    """YYYY-Www → its seven days, Monday first."""
+    try:
+        year, week = value.split("-W")
+        monday = dt.date.fromisocalendar(int(year), int(week), 1)
+    except ValueError:
+        raise BadInput(f"--week {value!r}: write YYYY-Www, e.g. 2026-W48") from None
+    return [monday + dt.timedelta(days=n) for n in range(7)]
