@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from csops.cli import cli
 
-ROOT = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 and sys.argv[1] != "--round2" else Path(__file__).resolve().parent.parent
+ROOT = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 and not sys.argv[1].startswith("--") else Path(__file__).resolve().parent.parent
 RECORDS = ROOT / "records"
 MAIL = "kefu.example.cn"
 
@@ -310,9 +310,37 @@ def round2() -> None:
     print("round-2 demo records added")
 
 
+def roster() -> None:
+    """The duty roster 排班 of the last week of November: weekend duty with its duty lead, an approved
+    swap and one still waiting for the team lead (SPEC §12)."""
+    if (RECORDS / "roster").is_dir():
+        sys.exit("the demo roster exists already")
+    csops("roster", "set", "2026-11-28..2026-11-29", "--person", "zhangwei", "--shift", "weekend_duty",
+          as_="zhaomin", now="2026-11-20T17:00")
+    csops("roster", "set", "2026-11-28", "--person", "lina", "--shift", "weekend_duty", as_="zhaomin",
+          now="2026-11-20T17:01")
+    csops("roster", "set", "2026-11-29", "--person", "chenjing", "--shift", "weekend_duty", as_="zhaomin",
+          now="2026-11-20T17:02")
+    csops("roster", "set", "2026-11-30", "--person", "zhangwei", "--shift", "off", as_="zhaomin",
+          now="2026-11-20T17:03")
+    csops("roster", "lead", "2026-11-28", "--person", "zhangwei", as_="zhaomin", now="2026-11-20T17:04")
+    csops("roster", "lead", "2026-11-29", "--person", "zhangwei", as_="zhaomin", now="2026-11-20T17:05")
+    w = csops("swap", "new", "--with", "lina", "--date", "2026-11-29", "--with-date", "2026-11-28",
+              "--reason", "周日家中有事，与李娜对调", as_="chenjing", now="2026-11-21T10:00")
+    csops("swap", "accept", w, as_="lina", now="2026-11-21T10:30")
+    csops("swap", "approve", w, as_="liuyang", now="2026-11-21T11:00")
+    w = csops("swap", "new", "--with", "chenjing", "--date", "2026-11-30", "--reason", "周一需陪家人就医",
+              as_="zhangwei", now="2026-11-22T20:00")
+    csops("swap", "accept", w, as_="chenjing", now="2026-11-22T21:00")
+    print("demo roster added")
+
+
 if __name__ == "__main__":
     if "--round2" in sys.argv:
         sys.argv.remove("--round2")
         round2()
+    elif "--roster" in sys.argv:
+        sys.argv.remove("--roster")
+        roster()
     else:
         main()
