@@ -80,6 +80,7 @@ def test_export_sqlite_gives_analysts_tables_they_can_join(repo, tmp_path):
     leave = repo.out("leave", "new", "--person", "lisi", "--kind", "personal", "--start", "2026-12-07",
                      "--end", "2026-12-07", as_="lisi", now="2026-11-23T09:00")
     repo.run("leave", "approve", leave, as_="liubz", now="2026-11-23T10:00")
+    swap = repo.out("swap", "new", "--with", "lisi", "--date", "2026-11-28", "--reason", "家里有事", now="2026-11-23T09:00")
     target = tmp_path / "cs.db"
     out = repo.out("export", "sqlite", str(target), now="2026-11-23T14:00")
     assert out.startswith(f"{target}: ") and "tickets 1" in out
@@ -95,6 +96,7 @@ def test_export_sqlite_gives_analysts_tables_they_can_join(repo, tmp_path):
         (1.0, "liubz")]
     steps = db.execute("SELECT to_state FROM history WHERE record_id = ? ORDER BY seq", (ret,)).fetchall()
     assert [s for (s,) in steps] == ["requested", "approved", "received", "inspected", "qc_checked", "refunded"]
+    assert db.execute('SELECT id, "with", status FROM swaps').fetchall() == [(swap, "lisi", "requested")]
     indexes = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"history_by", "scores_person", "return_items_supplier"} <= indexes
     db.close()

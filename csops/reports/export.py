@@ -54,6 +54,10 @@ CREATE TABLE scores (
   id TEXT PRIMARY KEY, status TEXT, created TEXT, created_by TEXT REFERENCES people(id),
   person TEXT REFERENCES people(id), code TEXT REFERENCES catalog(code), date TEXT, fine_amount TEXT,
   fine_cents INTEGER, minutes INTEGER, days REAL, ref TEXT, derived INTEGER);
+CREATE TABLE swaps (
+  id TEXT PRIMARY KEY, status TEXT, created TEXT, created_by TEXT REFERENCES people(id),
+  person TEXT REFERENCES people(id), "with" TEXT REFERENCES people(id), date TEXT, with_date TEXT, reason TEXT,
+  due TEXT, overdue INTEGER);
 CREATE TABLE history (
   record_id TEXT NOT NULL, record_type TEXT, seq INTEGER, at TEXT, by TEXT REFERENCES people(id),
   from_state TEXT, to_state TEXT, action TEXT, note TEXT, PRIMARY KEY (record_id, seq));
@@ -115,7 +119,8 @@ def _fill(db, session, reveal: bool) -> None:
     db.executemany("INSERT INTO catalog VALUES (?, ?, ?, ?, ?)",
                    [(code, rule.get("label"), rule.get("points"), *((rule.get("fine") or [None, None])[:2]))
                     for code, rule in catalog.items() if isinstance(rule, dict)])
-    for rtype, insert in (("ticket", _ticket), ("return", _return), ("leave", _leave), ("score", _score)):
+    for rtype, insert in (("ticket", _ticket), ("return", _return), ("leave", _leave), ("score", _score),
+                          ("swap", _swap)):
         wf = session.workflow(rtype)
         for rec in ctx.records(rtype):
             data = rec.data
@@ -182,3 +187,10 @@ def _score(db, data, extra, free, reveal, policy) -> None:
                 data.get("code"), _text(data.get("date")), _text(stored_amount(fine)) if fine is not None else None,
                 _cents(fine), data.get("minutes"), data.get("days"), _text(data.get("ref")),
                 int(bool(data.get("derived")))))
+
+
+def _swap(db, data, extra, free, reveal, policy) -> None:
+    db.execute("INSERT INTO swaps VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               (data["id"], data.get("status"), _text(data.get("created")), data.get("created_by"), data.get("person"),
+                data.get("with"), _text(data.get("date")), _text(data.get("with_date")), free(_text(data.get("reason"))),
+                extra.get("due"), int(bool(extra.get("overdue")))))
