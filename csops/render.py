@@ -27,7 +27,8 @@ LABELS = {
         "supplier": "供应商", "return": "退货单", "sku": "商品", "qty": "数量", "vendor_note": "退厂单",
         "at": "时间", "effective": "生效日期", "author": "作者", "changes": "变更",
         "shift": "班次", "on_duty": "在岗", "on_leave": "请假", "duty_lead": "值班长", "with": "对调人",
-        "with_date": "换回日期",
+        "with_date": "换回日期", "registered": "登记", "resolved": "处理", "on_time": "按时",
+        "callbacks": "回访", "satisfaction_avg": "平均满意度", "returns_handled": "经手退货", "satisfaction_rate": "满意率",
     },
     "en": {},
 }
@@ -50,6 +51,7 @@ STATE_LABELS = {
         "personal": "事假", "sick": "病假", "special": "特殊事假",
         "self": "自退件", "transit": "在途退件", "refused": "拒收件",
         "total": "合计", "callbacks": "回访次数", "callback_rate": "回访率", "on_time_rate": "及时率",
+        "satisfaction_rate": "满意率",
         "avg_resolve_hours": "平均处理工时", "satisfaction": "满意度分布", "dismissal": "劝退",
         "dismissal_review": "开除审查",
     },

@@ -86,6 +86,47 @@ def vendor(ctx, supplier, fmt, lang):
     echo_rows(sess, vendor_rows(sess, supplier), COLUMNS, fmt, lang)
 
 
+@report.command("daily")
+@click.option("--date", "day", required=True, metavar="YYYY-MM-DD", help="The business day.")
+@output_options
+@click.pass_context
+def daily(ctx, day, fmt, lang):
+    """The day's report 日报 (000/002): per person tickets registered (on their business day),
+    resolved and on time, callbacks and average satisfaction, returns handled; a total row; the
+    day's duty lead 值班长 from the duty roster.
+
+    \b
+    Example:
+      csops report daily --date 2026-11-20
+    """
+    from csops.reports.daily import DAILY_COLUMNS, daily as rows_of
+
+    sess = session(ctx)
+    rows, lead = rows_of(sess, day)
+    language = lang_of(sess, lang)
+    name = sess.roster.get(lead).name if lead and sess.roster.get(lead) else lead
+    title = (f"日报 {day}" + (f"（值班长：{name}）" if lead else "") if language == "zh"
+             else f"Daily report {day}" + (f" (duty lead: {name})" if lead else ""))
+    echo_rows(sess, rows, DAILY_COLUMNS, fmt, lang, title=title)
+
+
+@report.command("agents")
+@click.option("--period", required=True, metavar="YYYY-MM|YYYY-Www", help="A month or an ISO week.")
+@output_options
+@click.pass_context
+def agents(ctx, period, fmt, lang):
+    """The daily report's figures per person over a month or ISO week.
+
+    \b
+    Example:
+      csops report agents --period 2026-11 --format csv
+    """
+    from csops.reports.daily import COLUMNS, agents as rows_of
+
+    sess = session(ctx)
+    echo_rows(sess, rows_of(sess, period), COLUMNS, fmt, lang)
+
+
 @report.command("scores")
 @click.option("--period", required=True, metavar="YYYY-MM", help="The month of the sheet.")
 @click.option("--explain", "person", default=None, metavar="PERSON",
@@ -134,8 +175,8 @@ def stats(ctx, period, fmt, lang):
         click.echo(json.dumps(current, ensure_ascii=False, indent=2))
         return
     before = previous_period(period)
-    rows = comparison_rows(current, ticket_stats(sess, before))
     language = lang_of(sess, lang)
+    rows = comparison_rows(current, ticket_stats(sess, before), language)
     title = f"{period}（上期 {before}）" if language == "zh" else f"{period} (previous: {before})"
     echo_rows(sess, rows, ["scope", "metric", "value", "previous", "change"], fmt, lang, title=title)
 

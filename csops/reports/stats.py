@@ -7,9 +7,12 @@ from __future__ import annotations
 import datetime as dt
 
 from csops.timeutil import period_bounds, try_instant
+from csops.vocab import SATISFACTION
 from csops.workflows.ticket import KINDS, business_day, deadlines
 
-METRICS = ["registered", "resolved", "closed", "callbacks", "callback_rate", "on_time_rate", "avg_resolve_hours"]
+METRICS = ["registered", "resolved", "closed", "callbacks", "callback_rate", "on_time_rate", "satisfaction_rate",
+           "avg_resolve_hours"]
+SATISFIED = 3          # 满意率: the share of reached callbacks at 3 (无意见) or above (SPEC §11)
 
 
 def previous_period(period: str) -> str:
@@ -32,9 +35,15 @@ def _finish(acc: dict) -> dict:
         "registered": acc["registered"], "resolved": resolved, "closed": acc["closed"], "callbacks": acc["callbacks"],
         "callback_rate": round(acc["_called"] / acc["_callback_due"], 4) if acc["_callback_due"] else None,
         "on_time_rate": round(acc["_on_time"] / acc["_with_due"], 4) if acc["_with_due"] else None,
+        "satisfaction_rate": _satisfaction_rate(acc["satisfaction"]),
         "avg_resolve_hours": round(acc["_hours"] / resolved, 2) if resolved else None,
         "satisfaction": acc["satisfaction"],
     }
+
+
+def _satisfaction_rate(counts: dict) -> float | None:
+    reached = sum(counts.values())
+    return round(sum(n for level, n in counts.items() if int(level) >= SATISFIED) / reached, 4) if reached else None
 
 
 def ticket_stats(session, period: str) -> dict:
@@ -83,7 +92,13 @@ def _count(data: dict, inside, accs, ctx) -> None:
                 acc["_called"] += any(a >= row.done for a, _ in attempts)
 
 
-def comparison_rows(current: dict, previous: dict) -> list[dict]:
+def _levels(counts: dict, lang: str) -> str:
+    """5 高度满意:2 4 一般满意:1 … (the labels of 004's five levels), highest first."""
+    return " ".join(f"{level}{' ' + SATISFACTION[int(level)] if lang == 'zh' else ''}:{counts[level]}"
+                    for level in sorted(counts, key=int, reverse=True))
+
+
+def comparison_rows(current: dict, previous: dict, lang: str = "zh") -> list[dict]:
     """The table view: this period next to the previous one, per metric, for the total and each kind."""
     rows = []
     for scope in ["total", *KINDS]:
@@ -92,9 +107,8 @@ def comparison_rows(current: dict, previous: dict) -> list[dict]:
         for metric in METRICS:
             rows.append({"scope": scope, "metric": metric, "value": _show(metric, now[metric]),
                          "previous": _show(metric, before[metric]), "change": _change(metric, now[metric], before[metric])})
-        rows.append({"scope": scope, "metric": "satisfaction",
-                     "value": " ".join(f"{k}:{v}" for k, v in now["satisfaction"].items()),
-                     "previous": " ".join(f"{k}:{v}" for k, v in before["satisfaction"].items()), "change": ""})
+        rows.append({"scope": scope, "metric": "satisfaction", "value": _levels(now["satisfaction"], lang),
+                     "previous": _levels(before["satisfaction"], lang), "change": ""})
     return rows
 
 

@@ -1,0 +1,90 @@
+"""`report daily --date D` (日报, 000/002) and `report agents --period P`: per person, what they did —
+tickets registered (on their business day, §3), resolved and how many of those on time,
+callbacks made and their average satisfaction, returns handled — with a total row."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from csops.timeutil import parse_input_date, period_bounds, try_instant
+from csops.vocab import CS_ROLES
+from csops.workflows.ticket import business_day, deadlines
+
+COLUMNS = ["person", "name", "registered", "resolved", "on_time", "callbacks", "satisfaction_avg",
+           "returns_handled"]
+TOTAL = "total"
+
+
+DAILY_COLUMNS = COLUMNS + ["duty_lead"]
+
+
+def daily(session, day: str) -> tuple[list[dict], str | None]:
+    """The rows of one business day, and the day's duty lead 值班长 (the duty roster) if named —
+    also marked on their row."""
+    date = parse_input_date(day, what="--date")
+    lead = session.ctx.duty.leads.get(date)
+    return [{**row, "duty_lead": row["person"] == lead if row["person"] != TOTAL else None}
+            for row in activity(session, date, date)], lead
+
+
+def agents(session, period: str) -> list[dict]:
+    first, last = period_bounds(period)
+    return activity(session, first, last)
+
+
+def activity(session, first: dt.date, last: dt.date) -> list[dict]:
+    ctx, tz = session.ctx, session.tz
+    counts: dict[str, dict] = {}
+
+    def of(person) -> dict:
+        return counts.setdefault(str(person), {"registered": 0, "resolved": 0, "on_time": 0, "callbacks": 0,
+                                               "_satisfaction": [], "_returns": set()})
+
+    def inside(moment) -> bool:
+        return moment is not None and first <= moment.astimezone(tz).date() <= last
+
+    for rec in ctx.records("ticket"):
+        data = rec.data
+        history = [e for e in data.get("history") or [] if isinstance(e, dict)]
+        registered = try_instant(history[0].get("at"), tz) if history else None
+        if registered is not None and first <= business_day(registered, ctx.in_force(registered).policy) <= last:
+            of(history[0].get("by"))["registered"] += 1
+        rows = {d.done: d for d in deadlines(data, ctx) if d.what == "resolve" and d.done is not None}
+        for entry in history:
+            at = try_instant(entry.get("at"), tz)
+            if entry.get("to") == "resolved" and entry.get("from") not in (None, "resolved") and inside(at):
+                mine = of(entry.get("by"))
+                mine["resolved"] += 1
+                mine["on_time"] += at in rows and not rows[at].late
+        for callback in data.get("callbacks") or []:
+            at = try_instant(callback.get("at"), tz) if isinstance(callback, dict) else None
+            if inside(at):
+                mine = of(callback.get("by"))
+                mine["callbacks"] += 1
+                if callback.get("outcome") == "reached" and isinstance(callback.get("satisfaction"), int):
+                    mine["_satisfaction"].append(callback["satisfaction"])
+    for rec in ctx.records("return"):
+        for entry in rec.data.get("history") or []:
+            if isinstance(entry, dict) and inside(try_instant(entry.get("at"), tz)):
+                of(entry.get("by"))["_returns"].add(rec.data.get("id"))
+    people = {p.id: p for p in session.roster}
+    wanted = [p.id for p in session.roster if p.active and p.role in CS_ROLES]
+    wanted += sorted(pid for pid in counts if pid not in wanted)
+    rows = [_row(pid, people[pid].name if pid in people else "", counts.get(pid)) for pid in wanted]
+    total = {"registered": 0, "resolved": 0, "on_time": 0, "callbacks": 0, "_satisfaction": [], "_returns": set()}
+    for acc in counts.values():
+        for key in ("registered", "resolved", "on_time", "callbacks"):
+            total[key] += acc[key]
+        total["_satisfaction"] += acc["_satisfaction"]
+        total["_returns"] |= acc["_returns"]
+    return rows + [_row(TOTAL, "", total)]
+
+
+def _row(person: str, name: str, acc: dict | None) -> dict:
+    acc = acc or {"registered": 0, "resolved": 0, "on_time": 0, "callbacks": 0, "_satisfaction": [],
+                  "_returns": set()}
+    scores = acc["_satisfaction"]
+    return {"person": person, "name": name, "registered": acc["registered"], "resolved": acc["resolved"],
+            "on_time": acc["on_time"], "callbacks": acc["callbacks"],
+            "satisfaction_avg": round(sum(scores) / len(scores), 2) if scores else None,
+            "returns_handled": len(acc["_returns"])}
