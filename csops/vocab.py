@@ -50,7 +50,7 @@ CS_ROLES = ("agent", "team_lead", "supervisor", "manager")     # customer servic
 UNAMENDABLE = ("id", "created", "created_by", "status", "history")
 
 # -- output --------------------------------------------------------------------------------------
-FORMATS = ("table", "json", "csv", "markdown")
+FORMATS = ("table", "json", "csv", "markdown", "xlsx")
 LANGUAGES = ("zh", "en")
 
 # -- the files of a records root that are not records ---------------------------------------------

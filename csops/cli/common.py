@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from csops.errors import BadInput
 from csops.vocab import FORMATS, LANGUAGES
 
 
@@ -55,11 +56,14 @@ def _warn_skipped(sess) -> None:
 
 
 def output_options(fn):
-    """--format and --lang, defined once for every listing and report."""
+    """--format, --lang and --output, defined once for every listing and report."""
     @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table",
-                  show_default=True, help="Output format.")
+                  show_default=True, help="Output format (xlsx: a spreadsheet, with --output).")
     @click.option("--lang", type=click.Choice(list(LANGUAGES)), default=None,
                   help="Labels for tables (default: policy language). JSON keys stay English.")
+    @click.option("--output", type=click.Path(dir_okay=False), default=None, expose_value=False,
+                  callback=lambda ctx, param, value: ctx.meta.__setitem__("csops_output", value),
+                  help="Write to this file instead of the terminal (needed for xlsx).")
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         return fn(*args, **kwargs)
@@ -71,9 +75,48 @@ def lang_of(sess, lang: str | None) -> str:
 
 
 def echo_rows(sess, rows, columns, fmt, lang, title=None):
+    """A listing or report in the format asked for: on the terminal, or into --output FILE."""
     from csops.render import render
 
-    click.echo(render(rows, columns, fmt, lang_of(sess, lang), title=title, color=use_color()))
+    target = click.get_current_context().meta.get("csops_output")
+    language = lang_of(sess, lang)
+    if fmt == "xlsx":
+        if not target:
+            raise BadInput("--format xlsx writes a file: add --output FILE.xlsx")
+        from csops.xlsx import write_xlsx
+
+        _to_file(target, lambda path: write_xlsx(rows, columns, language, path, title=title, tz=sess.tz))
+        return
+    text = render(rows, columns, fmt, language, title=title, color=use_color() and not target)
+    if target:
+        _to_file(target, lambda path: Path(path).write_text(text + "\n", encoding="utf-8", newline=""))
+        return
+    click.echo(text)
+
+
+def echo_text(text: str, fmt: str) -> None:
+    """Output that is one document, not rows (`show`, the statistics as JSON): the terminal or
+    --output FILE; no spreadsheet."""
+    if fmt == "xlsx":
+        raise BadInput("--format xlsx is for listings and reports", "use --format json or table here")
+    target = click.get_current_context().meta.get("csops_output")
+    if target:
+        _to_file(target, lambda path: Path(path).write_text(text + "\n", encoding="utf-8", newline=""))
+    else:
+        click.echo(text)
+
+
+def _to_file(target: str, write) -> None:
+    """Write through a temporary file beside the target, then rename: never a half-written file."""
+    path = Path(target)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        write(temp)
+        os.replace(temp, path)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise BadInput(f"{target}: cannot write ({exc.strerror or exc})", "choose a file in a folder you can write") from None
+    click.echo(str(path))
 
 
 def require_reveal(sess) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from csops.cli.common import echo_rows, lang_of, output_options, session
+from csops.cli.common import echo_rows, echo_text, lang_of, output_options, session
 
 
 @click.group("person")
@@ -73,7 +73,7 @@ def show(ctx, person_id, fmt, lang):
     p = sess.roster.require(person_id)
     data = {"id": p.id, "name": p.name, "role": p.role, "reports_to": p.reports_to, "email": p.email,
             "active": p.active, "chain": [x.id for x in sess.roster.chain_above(p.id)]}
-    click.echo(render_object(data, fmt, lang_of(sess, lang)))
+    echo_text(render_object(data, fmt, lang_of(sess, lang)), fmt)
 
 
 @person.command("set")

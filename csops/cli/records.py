@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from csops.cli.common import echo_rows, lang_of, note_option, output_options, require_reveal, session
+from csops.cli.common import echo_rows, echo_text, lang_of, note_option, output_options, require_reveal, session
 
 
 def type_group(rtype: str, summary: str, example: str) -> click.Group:
@@ -28,7 +28,7 @@ def type_group(rtype: str, summary: str, example: str) -> click.Group:
             require_reveal(sess)
         else:
             data = mask_record(data)
-        click.echo(render_object(data, fmt, lang_of(sess, lang)))
+        echo_text(render_object(data, fmt, lang_of(sess, lang)), fmt)
 
     @group.command("list", help=f"List {rtype} records, optionally by status.\n\n\b\n"
                                 f"Example:\n  csops {rtype} list --status {_first_state(rtype)} --format csv")

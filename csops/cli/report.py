@@ -6,7 +6,7 @@ import click
 
 from csops.vocab import LANGUAGES, TYPES
 
-from csops.cli.common import echo_rows, lang_of, output_options, session, use_color
+from csops.cli.common import echo_rows, echo_text, lang_of, output_options, session
 
 
 @click.group("report")
@@ -34,8 +34,6 @@ def overdue(ctx, rtype, owner, fail_if_any, fmt, lang):
       csops --now 2026-11-23T09:00 report overdue --fail-if-any
     """
     from csops.reports.overdue import COLUMNS, overdue_rows
-
-    from csops.render import render
     from csops.timeutil import format_short
 
     sess = session(ctx)
@@ -44,7 +42,7 @@ def overdue(ctx, rtype, owner, fail_if_any, fmt, lang):
     title = (f"逾期事项（截至 {format_short(sess.now, sess.tz)}，逾期小时按工作时间计，回访按自然时间计）"
              if language == "zh" else f"Overdue as of {format_short(sess.now, sess.tz)} "
              "(hours late in working hours; callbacks in wall-clock hours)")
-    click.echo(render(rows, COLUMNS, fmt, language, title=title, color=use_color()))
+    echo_rows(sess, rows, COLUMNS, fmt, lang, title=title)
     if fail_if_any and (rows or sess.ctx.skipped):    # a record that could not be read may be late too
         ctx.exit(1)
 
@@ -172,7 +170,7 @@ def stats(ctx, period, fmt, lang):
     sess = session(ctx)
     current = ticket_stats(sess, period)
     if fmt == "json":
-        click.echo(json.dumps(current, ensure_ascii=False, indent=2))
+        echo_text(json.dumps(current, ensure_ascii=False, indent=2), fmt)
         return
     before = previous_period(period)
     language = lang_of(sess, lang)
