@@ -59,3 +59,32 @@ def test_stats_give_the_satisfaction_rate_and_the_levels_by_name(repo):
     assert stats["total"]["satisfaction_rate"] == 0.5
     table = repo.out("report", "stats", "--period", "2026-11", now="2026-11-30T18:00")
     assert "满意率" in table and "5 高度满意:1" in table and "2 有些不满意:1" in table
+
+
+# -- the customer archive 客户档案 (004) ---------------------------------------------------------------
+
+def test_a_repeat_caller_is_flagged_and_the_archive_shows_every_contact(repo):
+    first = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
+                     "--contact", "13812345678", "--summary", "电饭煲内胆划痕", "--order", "TB1", now="2026-11-20T10:00")
+    repo.run("ticket", "route", first, "--to-dept", "售后", "--assignee", "lisi", now="2026-11-20T10:10")
+    result = repo.run("ticket", "new", "--kind", "inquiry", "--channel", "phone", "--customer", "王女士",
+                      "--contact", "+86 138-1234-5678", "--summary", "问进度", "--link", first, now="2026-11-23T09:00")
+    second = result.stdout.strip()
+    assert f"警告：该客户或订单还有未结记录：{first} (同一联系方式)" in result.stderr
+    ret = repo.run("return", "new", "--kind", "self", "--order", "TB1", "--customer", "王女士", "--item", "RC-5L:1",
+                   now="2026-11-23T09:30")
+    assert f"{first} (同一订单)" in ret.stderr and ret.exit_code == 0
+    assert repo.json("ticket", "show", second)["links"] == [first]
+    data = repo.json("customer", "show", "138 1234 5678", now="2026-11-23T10:00")
+    assert data["customer"] == {"name": "王女士", "contact": "138****5678"}
+    assert [r["id"] for r in data["records"]] == [second, first]          # newest first; the return has no contact
+    assert data["records"][1]["owed"] == ["resolve"] and data["records"][1]["order"] == "TB1"
+    by_name = repo.json("customer", "show", "王女士", now="2026-11-23T10:00")
+    assert len(by_name["records"]) == 3
+    assert "13812345678" in repo.out("customer", "show", "13812345678", "--reveal", as_="zhaozg")
+    assert "may not use --reveal" in repo.refused("customer", "show", "13812345678", "--reveal")
+    quiet = repo.run("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李",
+                     "--contact", "lee@example.com", "--summary", "问", now="2026-11-23T11:00")
+    assert quiet.stderr == ""
+    assert "no record NOPE" in repo.run("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李",
+                                        "--summary", "问", "--link", "NOPE", code=2).output

@@ -102,11 +102,11 @@ def cli(ctx, records, as_person, now, backfill, version, verbose):
 
 
 def _register():
-    from csops.cli import calendar_cmd, export_cmd, init_cmd, leave, log_cmd, merge_cmd, person, policy_cmd, \
-        recover_cmd, report, returns, roster_cmd, score, swap, ticket, validate_cmd
+    from csops.cli import calendar_cmd, customer, export_cmd, init_cmd, leave, log_cmd, merge_cmd, person, \
+        policy_cmd, recover_cmd, report, returns, roster_cmd, score, swap, ticket, validate_cmd
 
-    for module in (init_cmd, person, ticket, returns, leave, score, swap, roster_cmd, log_cmd, report, validate_cmd,
-                   calendar_cmd, policy_cmd, export_cmd, merge_cmd, recover_cmd):
+    for module in (init_cmd, person, ticket, returns, customer, leave, score, swap, roster_cmd, log_cmd, report,
+                   validate_cmd, calendar_cmd, policy_cmd, export_cmd, merge_cmd, recover_cmd):
         for command in module.COMMANDS:
             cli.add_command(command)
 

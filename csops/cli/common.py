@@ -131,3 +131,20 @@ def use_color() -> bool:
 
 
 note_option = click.option("--note", default=None, help="A note for the history entry.")
+
+
+def warn_related(sess, rtype: str, record_id: str) -> None:
+    """After registering: the same customer or order has records still open (a repeat caller)."""
+    import dataclasses
+
+    from csops.reports.customer import related_open
+
+    related = related_open(dataclasses.replace(sess), rtype, record_id)   # a fresh read: the new record included
+    if not related:
+        return
+    listed = ", ".join(f"{rid} ({why if sess.policy_file.language != 'zh' else _WHY[why]})" for rid, why in related)
+    click.echo(f"警告：该客户或订单还有未结记录：{listed}" if sess.policy_file.language == "zh"
+               else f"warning: the same customer or order has open records: {listed}", err=True)
+
+
+_WHY = {"same contact": "同一联系方式", "same order": "同一订单"}

@@ -6,7 +6,7 @@ import click
 
 from csops.vocab import RESOLUTIONS, RETURN_KINDS
 
-from csops.cli.common import note_option, session
+from csops.cli.common import note_option, session, warn_related
 from csops.cli.records import type_group
 
 returns = type_group("return", "Returns 退货: self-returns 自退件, in-transit 在途退件, refusals 拒收件.",
@@ -23,9 +23,11 @@ returns = type_group("return", "Returns 退货: self-returns 自退件, in-trans
 @click.option("--reason", default=None)
 @click.option("--resolution", type=click.Choice(RESOLUTIONS), default=None,
               help="What the customer asked for (a self-return; default refund).")
+@click.option("--contact", default=None, help="The customer's phone or e-mail (masked in listings).")
+@click.option("--link", "links", multiple=True, metavar="ID", help="A related ticket or return (repeat).")
 @note_option
 @click.pass_context
-def new(ctx, kind, order, customer, items, reason, resolution, note):
+def new(ctx, kind, order, customer, items, reason, resolution, contact, links, note):
     """Register a return (customer service; in-transit and refused parcels also the warehouse);
     prints its id.
 
@@ -35,8 +37,11 @@ def new(ctx, kind, order, customer, items, reason, resolution, note):
     """
     from csops.commands import returns as wf
 
-    click.echo(wf.new(session(ctx), kind=kind, order=order, customer=customer, items=list(items), reason=reason,
-                      resolution=resolution, note=note))
+    sess = session(ctx)
+    record_id = wf.new(sess, kind=kind, order=order, customer=customer, items=list(items), reason=reason,
+                       resolution=resolution, contact=contact, links=links, note=note)
+    click.echo(record_id)
+    warn_related(sess, "return", record_id)
 
 
 @returns.command("move")

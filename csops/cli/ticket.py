@@ -6,7 +6,7 @@ import click
 
 from csops.vocab import CHANNELS, OUTCOMES, TICKET_KINDS
 
-from csops.cli.common import note_option, session
+from csops.cli.common import note_option, session, warn_related
 from csops.cli.records import type_group
 
 ticket = type_group("ticket", "Tickets 工单: complaints 投诉, inquiries 咨询, feedback 建议.",
@@ -21,9 +21,11 @@ ticket = type_group("ticket", "Tickets 工单: complaints 投诉, inquiries 咨�
 @click.option("--customer", required=True, help="The customer's name.")
 @click.option("--contact", default=None, help="Phone or e-mail (masked in listings).")
 @click.option("--summary", required=True, help="What the customer wants, in one line.")
+@click.option("--order", default=None, help="The order it is about.")
+@click.option("--link", "links", multiple=True, metavar="ID", help="A related ticket or return (repeat).")
 @note_option
 @click.pass_context
-def new(ctx, kind, channel, level, customer, contact, summary, note):
+def new(ctx, kind, channel, level, customer, contact, summary, order, links, note):
     """Register a ticket (登记); prints its id.
 
     \b
@@ -32,8 +34,11 @@ def new(ctx, kind, channel, level, customer, contact, summary, note):
     """
     from csops.commands import ticket as wf
 
-    click.echo(wf.new(session(ctx), kind=kind, channel=channel, level=level, customer=customer, contact=contact,
-                      summary=summary, note=note))
+    sess = session(ctx)
+    record_id = wf.new(sess, kind=kind, channel=channel, level=level, customer=customer, contact=contact,
+                       summary=summary, order=order, links=links, note=note)
+    click.echo(record_id)
+    warn_related(sess, "ticket", record_id)
 
 
 @ticket.command("route")

@@ -39,8 +39,15 @@ def parse_items(values: list[str], policy=None) -> list[dict]:
     return items
 
 
-def new(session, *, kind, order, customer, items, reason=None, resolution=None, note=None) -> str:
+def new(session, *, kind, order, customer, items, reason=None, resolution=None, contact=None, links=(),
+        note=None) -> str:
+    from csops.commands.ticket import link_ids
+
     fields = {"kind": kind, "order": order, "customer": customer, "items": parse_items(items, session.policy)}
+    if contact:
+        fields["contact"] = contact.strip()
+    if links:
+        fields["links"] = link_ids(session, links)
     if reason:
         fields["reason"] = reason
     if resolution:

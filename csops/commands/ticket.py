@@ -9,11 +9,27 @@ from csops.vocab import OUTCOMES
 from csops.workflows.ticket import MAX_DUE
 
 
-def new(session, *, kind, channel, level, customer, contact, summary, note=None) -> str:
+def new(session, *, kind, channel, level, customer, contact, summary, order=None, links=(), note=None) -> str:
     level = level or "normal"
     fields = {"kind": kind, "channel": channel, "level": level,
               "customer": {"name": customer, **({"contact": contact} if contact else {})}, "summary": summary}
+    if order:
+        fields["order"] = order.strip()
+    if links:
+        fields["links"] = link_ids(session, links)
     return actions.create(session, "ticket", fields, note=note)
+
+
+def link_ids(session, refs) -> list[str]:
+    """--link ID (repeatable): the full ids of existing tickets or returns."""
+    out = []
+    for ref in refs:
+        rtype, path = session.store.locate(ref)
+        if rtype not in ("ticket", "return"):
+            raise BadInput(f"--link {ref}: link a ticket or a return, not a {rtype}")
+        if path.stem not in out:
+            out.append(path.stem)
+    return out
 
 
 def route(session, ref, *, department, assignee=None, due=None, note=None) -> str:

@@ -11,7 +11,7 @@ from collections import Counter
 
 from csops.engine import Deadline, Guard, Transition, Workflow
 from csops.errors import BadInput, Refused
-from csops.schema import Enum, Instant, List, Map, Money, Number, PersonRef, Str
+from csops.schema import Enum, Instant, List, Map, Money, Number, PersonRef, RecordRef, Str
 from csops.timeutil import format_instant, try_instant
 from csops.vocab import ITEM_RESULTS as RESULTS, RESOLUTIONS, RETURN_KINDS as KINDS
 from csops.workflows.common import AMEND
@@ -404,6 +404,8 @@ WORKFLOW = Workflow(
         "kind": Enum(required=True, values=KINDS),
         "order": Str(required=True),
         "customer": Str(required=True),
+        "contact": Str(),
+        "links": List(item=RecordRef()),
         "items": List(required=True, min_len=1, item=Map(fields={
             "sku": Str(required=True), "qty": Number(required=True, integer=True, positive=True),
             "supplier": Str(), "received": Number(integer=True, minimum=0), "result": Enum(values=RESULTS), "good": Number(integer=True, minimum=0),

@@ -397,6 +397,8 @@ WORKFLOW = Workflow(
         "level": Level(required=True),
         "customer": Map(required=True, fields={"name": Str(required=True), "contact": Str()}),
         "summary": Str(required=True),
+        "order": Str(),
+        "links": List(item=RecordRef()),
         "department": Str(),
         "assignee": PersonRef(),
         "due": Instant(),

@@ -1,0 +1,87 @@
+"""The customer archive 客户档案 (004; SPEC §11): every ticket and return of one customer — by the
+customer key (a contact normalized) or by exact name — and the open records a new contact from
+the same customer or about the same order should know of."""
+
+from __future__ import annotations
+
+import re
+
+from csops.render import mask_contact, mask_text
+from csops.timeutil import try_instant
+
+OPEN_END = {"ticket": ("closed", "voided"), "return": ("closed",)}
+
+
+def customer_key(contact) -> str | None:
+    """A phone: its digits, a leading 86 / +86 dropped; an e-mail: lower case; else None."""
+    if not isinstance(contact, str) or not contact.strip():
+        return None
+    text = contact.strip()
+    if "@" in text:
+        return text.lower()
+    digits = re.sub(r"\D", "", text)
+    if digits.startswith("86") and len(digits) > 11:
+        digits = digits[2:]
+    return digits if len(digits) >= 5 else None
+
+
+def _identity(rtype: str, data: dict) -> tuple[str | None, str | None, str | None]:
+    """(name, contact, order) of a ticket or a return."""
+    customer = data.get("customer")
+    if rtype == "ticket":
+        customer = customer if isinstance(customer, dict) else {}
+        return customer.get("name"), customer.get("contact"), data.get("order")
+    return customer if isinstance(customer, str) else None, data.get("contact"), data.get("order")
+
+
+def related_open(session, rtype: str, record_id: str) -> list[tuple[str, str]]:
+    """Open tickets and returns (other than `record_id`) with the same customer key or order:
+    (id, "same contact" | "same order")."""
+    ctx = session.ctx
+    mine = next((r.data for r in ctx.records(rtype) if r.data.get("id") == record_id), None)
+    if mine is None:
+        return []
+    _, contact, order = _identity(rtype, mine)
+    key = customer_key(contact)
+    out = []
+    for other_type in ("ticket", "return"):
+        for rec in ctx.records(other_type):
+            data = rec.data
+            if data.get("id") == record_id or data.get("status") in OPEN_END[other_type]:
+                continue
+            _, other_contact, other_order = _identity(other_type, data)
+            if key and customer_key(other_contact) == key:
+                out.append((data["id"], "same contact"))
+            elif order and other_order and str(order).strip() == str(other_order).strip():
+                out.append((data["id"], "same order"))
+    return sorted(out)
+
+
+def archive(session, who: str, *, reveal: bool = False) -> dict:
+    """`customer show`: the customer and their records, newest first."""
+    ctx = session.ctx
+    key = customer_key(who) if ("@" in who or sum(c.isdigit() for c in who) >= 7) else None
+    records, name, contact = [], None, None
+    for rtype in ("ticket", "return"):
+        wf = session.workflow(rtype)
+        for rec in ctx.records(rtype):
+            data = rec.data
+            their_name, their_contact, order = _identity(rtype, data)
+            if not (key and customer_key(their_contact) == key) and not (key is None and their_name == who.strip()):
+                continue
+            name, contact = name or their_name, contact or their_contact
+            extra = wf.extra(data, ctx)
+            reached = [c for c in data.get("callbacks") or [] if isinstance(c, dict) and c.get("outcome") == "reached"]
+            owed = wf.duties(data, ctx)
+            records.append({
+                "id": data.get("id"), "type": rtype, "status": data.get("status"), "created": data.get("created"),
+                "kind": data.get("kind"), "order": order,
+                "summary": (data.get("summary") if reveal else mask_text(data.get("summary"))) if rtype == "ticket" else ", ".join(
+                    f"{i.get('sku')}×{i.get('qty')}" for i in data.get("items") or [] if isinstance(i, dict)),
+                "satisfaction": [c.get("satisfaction") for c in reached],
+                "owed": [d.what for d in owed], "due": extra.get("due"), "overdue": bool(extra.get("overdue")),
+                "links": data.get("links") or [],
+            })
+    records.sort(key=lambda r: str(try_instant(r["created"], session.tz) or ""), reverse=True)
+    shown = contact if reveal else (mask_contact(contact) if contact else None)
+    return {"customer": {"name": name, "contact": shown}, "records": records}
