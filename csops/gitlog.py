@@ -268,7 +268,8 @@ class Git:
         env = clean_env({"GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email})
         if when is not None:
             env["GIT_AUTHOR_DATE"] = when.isoformat(timespec="seconds")
-        args = ["commit-tree", tree, "-F", "-"] + (["-p", head] if head else [])
+        # the message is UTF-8 whatever i18n.commitEncoding says (else the header would mislabel it)
+        args = ["-c", "i18n.commitEncoding=UTF-8", "commit-tree", tree, "-F", "-"] + (["-p", head] if head else [])
         if self.config("commit.gpgsign", kind="bool") == "true":   # sign as `git commit` would (SSH or GPG)
             args.append("-S")
         done = _run(args, cwd=self.root, env=env, stdin=message.encode())
@@ -338,7 +339,7 @@ class Git:
         sep, end = "\x1f", "\x1e"
         fields = ["%H", "%an", "%ae", "%aI", "%s", "%cn", "%ce"] + (["%G?", "%GS"] if signers else [])
         config = ["-c", f"gpg.ssh.allowedSignersFile={signers}"] if signers else []
-        out = self.run(*config, "log", "--reverse", f"--format={sep.join(fields)}{end}", "--", self.rel(path))
+        out = self.run(*config, "log", "--encoding=UTF-8", "--reverse", f"--format={sep.join(fields)}{end}", "--", self.rel(path))
         entries = []
         for chunk in out.split(end):
             chunk = chunk.strip("\n")
@@ -366,7 +367,7 @@ class Git:
         sep, end = "\x1f", "\x1e"
         fields = ["%H", "%P", "%an", "%ae", "%cI"] + (["%G?", "%GS"] if signers else [])
         config = ["-c", f"gpg.ssh.allowedSignersFile={signers}"] if signers else []
-        out = self.run(*config, "log", "--reverse", "--topo-order", "--full-history", "--no-renames", "--raw", "--root",
+        out = self.run(*config, "log", "--encoding=UTF-8", "--reverse", "--topo-order", "--full-history", "--no-renames", "--raw", "--root",
                        "--no-abbrev", f"--format={end}{sep.join(fields)}", *revs, "--", prefix)
         commits = []
         for chunk in out.split(end):

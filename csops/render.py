@@ -99,8 +99,9 @@ def mask_record(data: dict) -> dict:
     return out
 
 
-# C0 and C1 controls, DEL, and the bidi controls that reorder what a terminal shows (Trojan Source).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls, DEL, the bidi controls that reorder what a terminal shows (Trojan Source), and
+# the lone surrogates that stand for bytes that were not UTF-8 (a commit message in GBK, say).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")   # + lone surrogates (undecodable bytes)
 
 
 def _escaped(text: str) -> str:

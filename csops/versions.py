@@ -170,7 +170,7 @@ def _history(git, rel: str, tz) -> tuple[list[list[str]], dict[str, str], dict[s
 
 def _log(git, rel: str, revs: str) -> list[list[str]]:
     sep = "\x1f"
-    out = git.run("log", "--reverse", f"--format=%H{sep}%an{sep}%ae{sep}%aI", revs, "--", rel)
+    out = git.run("log", "--encoding=UTF-8", "--reverse", f"--format=%H{sep}%an{sep}%ae{sep}%aI", revs, "--", rel)
     return [line.split(sep) for line in out.splitlines() if line.count(sep) == 3]
 
 

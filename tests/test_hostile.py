@@ -343,3 +343,18 @@ def test_a_policy_version_that_is_not_utf8_is_passed_over(repo):
     assert csops(repo, "report", "overdue").returncode == 0
     history = csops(repo, "policy", "history", "--format", "json")
     assert history.returncode == 0 and "does not load, not used" in history.stdout
+
+
+def test_a_repository_configured_for_gbk_commit_messages_still_logs_cleanly(repo):
+    # found by bench/fuzz.py (seed 6): with i18n.commitEncoding=GBK csops' UTF-8 messages were
+    # labelled GBK, and git log turned them into bytes that are not UTF-8
+    repo.git("config", "i18n.commitEncoding", "GBK")
+    record_id = inquiry(repo)
+    out = csops(repo, "log", record_id, "--lang", "zh")
+    assert out.returncode == 0 and "new → registered" in out.stdout and "\\\\udc" not in out.stdout
+    path = repo.path_of(record_id)
+    path.write_text(path.read_text().replace("summary: 问发货", "summary: 问发货了吗"))
+    subprocess.run(["git", "-C", str(repo.root), "-c", "user.name=赵主管", "-c", "user.email=zhaozg@example.com",
+                    "commit", "-qa", "-F", "-"], input="改摘要".encode(), check=True)      # UTF-8 bytes labelled GBK
+    out = csops(repo, "log", record_id, "--lang", "zh")
+    assert out.returncode == 0
