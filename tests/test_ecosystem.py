@@ -241,3 +241,24 @@ def test_the_projects_own_ci_template_has_a_windows_job_and_passes_the_actions_s
     assert workflow["permissions"] == {"contents": "read"}
     checked = _schema_check(path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_shell_completion_knows_record_ids_people_and_states(repo):
+    record_id = repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李",
+                         "--summary", "问", now="2026-11-23T10:00")
+
+    def complete(words: str) -> list[str]:
+        env = {**os.environ, "_CSOPS_COMPLETE": "bash_complete", "COMP_WORDS": words,
+               "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1))}
+        done = subprocess.run([sys.executable, "-m", "csops"], cwd=repo.root, env=env, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return [line.split(",", 1)[1] for line in done.stdout.splitlines() if "," in line]
+
+    assert complete("csops ticket show T-2026") == [record_id]
+    assert complete(f"csops log {record_id[:6]}") == [record_id]
+    assert complete("csops return show T-") == []                       # only returns under `return`
+    assert complete("csops --as zha") == ["zhangsan", "zhaozg"]
+    assert complete("csops ticket route X --assignee li") == ["lisi", "liubz"]
+    assert complete("csops leave list --status w") == ["withdrawn"]
+    assert complete("csops ticket move X ") == ["registered", "routed", "resolved", "closed", "voided"]

@@ -8,7 +8,7 @@ import sys
 import click
 
 from csops import __version__
-from csops.cli.common import Globals
+from csops.cli.common import Globals, complete_person
 
 
 class CsopsGroup(click.Group):
@@ -66,7 +66,7 @@ def _save_traceback() -> str:
 @click.group(cls=CsopsGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--records", "records", metavar="PATH", envvar="CSOPS_RECORDS",
               help="The records folder (holding policy.yaml). Default: found walking up from here.")
-@click.option("--as", "as_person", metavar="PERSON", envvar="CSOPS_USER",
+@click.option("--as", "as_person", metavar="PERSON", shell_complete=complete_person, envvar="CSOPS_USER",
               help="Act as this person (default: the roster person whose email is git user.email).")
 @click.option("--now", "now", metavar="ISO", envvar="CSOPS_NOW",
               help="The clock for new records, deadlines and reports (default: the real time).")

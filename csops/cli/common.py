@@ -148,3 +148,65 @@ def warn_related(sess, rtype: str, record_id: str) -> None:
 
 
 _WHY = {"same contact": "同一联系方式", "same order": "同一订单"}
+
+
+# -- shell completion: record ids, people, states (read from the records, never failing) ------------
+
+def _completion_store(ctx):
+    from csops.store import Store, find_records_root
+
+    root = ctx.find_root()
+    given = root.params.get("records") or os.environ.get("CSOPS_RECORDS")
+    try:
+        return Store(find_records_root(Path.cwd(), given))
+    except Exception:   # noqa: BLE001 - completion offers nothing rather than a traceback in the shell
+        return None
+
+
+def _type_of(ctx) -> str | None:
+    from csops.vocab import TYPES
+
+    while ctx is not None:
+        if ctx.info_name in TYPES:
+            return ctx.info_name
+        ctx = ctx.parent
+    return None
+
+
+def complete_id(ctx, param, incomplete):
+    """`csops ticket show T-2026<TAB>`: the ids of that type (every type under `log`)."""
+    from click.shell_completion import CompletionItem
+
+    from csops.vocab import TYPES
+
+    store = _completion_store(ctx)
+    if store is None:
+        return []
+    wanted, out = incomplete.upper(), []
+    for rtype in [_type_of(ctx)] if _type_of(ctx) else list(TYPES):
+        for rel in store.rel_files(rtype):
+            stem = Path(rel).stem
+            if stem.upper().startswith(wanted):
+                out.append(CompletionItem(stem))
+    return sorted(out, key=lambda item: item.value, reverse=True)[:200]       # newest first
+
+
+def complete_person(ctx, param, incomplete):
+    """--as, --person, --assignee, --with: people on the roster."""
+    from click.shell_completion import CompletionItem
+
+    store = _completion_store(ctx)
+    if store is None:
+        return []
+    return [CompletionItem(p.stem) for p in store.person_files() if p.stem.startswith(incomplete)]
+
+
+def complete_state(ctx, param, incomplete):
+    """--status and `move ID STATE`: the states of the record type."""
+    from click.shell_completion import CompletionItem
+
+    from csops.vocab import TYPES
+
+    rtype = _type_of(ctx)
+    states = TYPES[rtype].states if rtype else sorted({s for t in TYPES.values() for s in t.states})
+    return [CompletionItem(s) for s in states if s.startswith(incomplete)]

@@ -6,7 +6,7 @@ import click
 
 from csops.vocab import LEAVE_KINDS
 
-from csops.cli.common import note_option, session
+from csops.cli.common import complete_id, complete_person, note_option, session
 from csops.cli.records import action_command, amend_command, type_group
 
 leave = type_group("leave", "Leave 请假: personal 事假, sick 病假, special 特殊事假; approved level by level.",
@@ -14,7 +14,7 @@ leave = type_group("leave", "Leave 请假: personal 事假, sick 病假, special
 
 
 @leave.command("new")
-@click.option("--person", required=True, help="Who will be away.")
+@click.option("--person", shell_complete=complete_person, required=True, help="Who will be away.")
 @click.option("--kind", required=True, type=click.Choice(LEAVE_KINDS))
 @click.option("--start", required=True, help="ISO time (a bare date means its start).")
 @click.option("--end", required=True, help="ISO time (a bare date means its end).")
@@ -36,7 +36,7 @@ def new(ctx, person, kind, start, end, reason, certificate, note):
 
 
 @leave.command("approve")
-@click.argument("record_id")
+@click.argument("record_id", shell_complete=complete_id)
 @note_option
 @click.pass_context
 def approve(ctx, record_id, note):
@@ -60,7 +60,7 @@ leave.add_command(action_command("leave", "cancel", "Cancel an approved leave (t
 
 
 @leave.command("certify")
-@click.argument("record_id")
+@click.argument("record_id", shell_complete=complete_id)
 @click.option("--certificate", required=True, help="The medical certificate (a path or a reference).")
 @note_option
 @click.pass_context

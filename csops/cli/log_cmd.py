@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from csops.cli.common import echo_rows, output_options, session
+from csops.cli.common import complete_id, echo_rows, output_options, session
 
 
 @click.command("log")
-@click.argument("record_id")
+@click.argument("record_id", shell_complete=complete_id)
 @output_options
 @click.pass_context
 def log(ctx, record_id, fmt, lang):

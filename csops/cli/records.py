@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from csops.cli.common import echo_rows, echo_text, lang_of, note_option, output_options, require_reveal, session
+from csops.cli.common import complete_id, complete_state, echo_rows, echo_text, lang_of, note_option, output_options, require_reveal, session
 
 
 def type_group(rtype: str, summary: str, example: str) -> click.Group:
@@ -14,7 +14,7 @@ def type_group(rtype: str, summary: str, example: str) -> click.Group:
 
     @group.command("show", help=f"Show one {rtype}: every field plus computed ones (deadlines, …).\n\n\b\n"
                                 f"Example:\n  csops {rtype} show 7K3Q --format json")
-    @click.argument("record_id")
+    @click.argument("record_id", shell_complete=complete_id)
     @click.option("--reveal", is_flag=True, help="Show customers' contacts unmasked (supervisor or above).")
     @output_options
     @click.pass_context
@@ -32,7 +32,7 @@ def type_group(rtype: str, summary: str, example: str) -> click.Group:
 
     @group.command("list", help=f"List {rtype} records, optionally by status.\n\n\b\n"
                                 f"Example:\n  csops {rtype} list --status {_first_state(rtype)} --format csv")
-    @click.option("--status", default=None, help="Only records in this state.")
+    @click.option("--status", default=None, shell_complete=complete_state, help="Only records in this state.")
     @click.option("--reveal", is_flag=True, help="Show customers' contacts unmasked (supervisor or above).")
     @output_options
     @click.pass_context
@@ -51,8 +51,8 @@ def type_group(rtype: str, summary: str, example: str) -> click.Group:
     if rtype != "return":  # `return move` has the options each step needs (cli/returns.py)
         @group.command("move", help=f"Move a {rtype} to STATE through its legal transition.\n\n\b\n"
                                     f"Example:\n  csops {rtype} move 7K3Q {_second_state(rtype)}")
-        @click.argument("record_id")
-        @click.argument("state")
+        @click.argument("record_id", shell_complete=complete_id)
+        @click.argument("state", shell_complete=complete_state)
         @note_option
         @click.pass_context
         def move(ctx, record_id, state, note):
@@ -93,7 +93,7 @@ _EXAMPLE_FIELD = {"ticket": "kind=inquiry", "return": "order=TB20261120-0081", "
 def action_command(rtype: str, action: str, doc: str) -> click.Command:
     """A command that makes one plain transition (`leave reject ID`, `score confirm ID`, …)."""
     @click.command(action, help=doc)
-    @click.argument("record_id")
+    @click.argument("record_id", shell_complete=complete_id)
     @note_option
     @click.pass_context
     def command(ctx, record_id, note):

@@ -6,7 +6,7 @@ import click
 
 from csops.vocab import RESOLUTIONS, RETURN_KINDS
 
-from csops.cli.common import note_option, session, warn_related
+from csops.cli.common import complete_id, complete_state, note_option, session, warn_related
 from csops.cli.records import type_group
 
 returns = type_group("return", "Returns 退货: self-returns 自退件, in-transit 在途退件, refusals 拒收件.",
@@ -45,8 +45,8 @@ def new(ctx, kind, order, customer, items, reason, resolution, contact, links, n
 
 
 @returns.command("move")
-@click.argument("record_id")
-@click.argument("state")
+@click.argument("record_id", shell_complete=complete_id)
+@click.argument("state", shell_complete=complete_state)
 @click.option("--item", "items", multiple=True, metavar="SKU=N|SKU=good|defective",
               help="At the receipt: how many arrived (SKU=2; default all). At the QC check: the verdict per "
               "item (SKU=good:2,defective:1 for a split).")
@@ -72,7 +72,7 @@ def move(ctx, record_id, state, items, amount, tracking, freight, note):
 
 @returns.command("vendor")
 @click.option("--supplier", required=True, help="The supplier the defective goods go back to.")
-@click.argument("record_ids", nargs=-1)
+@click.argument("record_ids", nargs=-1, shell_complete=complete_id)
 @note_option
 @click.pass_context
 def vendor(ctx, supplier, record_ids, note):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from csops.cli.common import echo_rows, output_options, session
+from csops.cli.common import complete_person, echo_rows, output_options, session
 
 COLUMNS = ["date", "person", "name", "shift", "on_duty", "on_leave", "duty_lead"]
 
@@ -23,7 +23,7 @@ def roster():
 
 @roster.command("set")
 @click.argument("dates", metavar="DATE[..DATE]")
-@click.option("--person", required=True)
+@click.option("--person", shell_complete=complete_person, required=True)
 @click.option("--shift", required=True, help="A shift name from policy.yaml `shifts`, or off.")
 @click.pass_context
 def set_(ctx, dates, person, shift):
@@ -42,7 +42,7 @@ def set_(ctx, dates, person, shift):
 
 @roster.command("lead")
 @click.argument("date", metavar="DATE")
-@click.option("--person", required=True)
+@click.option("--person", shell_complete=complete_person, required=True)
 @click.pass_context
 def lead(ctx, date, person):
     """Name the day's duty lead 值班长 (supervisor and above).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from csops.cli.common import session
+from csops.cli.common import complete_person, session
 from csops.cli.records import action_command, type_group
 
 score = type_group("score", "Score events 考核: penalty points, fines and dismissal rules from the policy catalog.",
@@ -12,7 +12,7 @@ score = type_group("score", "Score events 考核: penalty points, fines and dism
 
 
 @score.command("add")
-@click.option("--person", default=None, help="Whose score (omit for LUNCH_OFF_POST: every active agent).")
+@click.option("--person", shell_complete=complete_person, default=None, help="Whose score (omit for LUNCH_OFF_POST: every active agent).")
 @click.option("--code", required=True, help="A code from scores.catalog in policy.yaml.")
 @click.option("--date", default=None, help="When it happened (YYYY-MM-DD; default: today).")
 @click.option("--fine", type=float, default=None, help="Fine in yuan, within the code's range.")

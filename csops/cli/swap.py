@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from csops.cli.common import note_option, session
+from csops.cli.common import complete_person, note_option, session
 from csops.cli.records import action_command, type_group
 
 swap = type_group("swap", "Swaps 调班: exchange shifts with a colleague — they accept, a team lead approves "
@@ -13,7 +13,7 @@ swap = type_group("swap", "Swaps 调班: exchange shifts with a colleague — th
 
 
 @swap.command("new")
-@click.option("--with", "colleague", required=True, help="The colleague who takes your shift.")
+@click.option("--with", "colleague", shell_complete=complete_person, required=True, help="The colleague who takes your shift.")
 @click.option("--date", required=True, metavar="YYYY-MM-DD", help="The day whose shifts you exchange.")
 @click.option("--with-date", default=None, metavar="YYYY-MM-DD",
               help="A second day you exchange (you take their shift then).")

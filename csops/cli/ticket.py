@@ -6,7 +6,7 @@ import click
 
 from csops.vocab import CHANNELS, OUTCOMES, TICKET_KINDS
 
-from csops.cli.common import note_option, session, warn_related
+from csops.cli.common import complete_id, complete_person, note_option, session, warn_related
 from csops.cli.records import type_group
 
 ticket = type_group("ticket", "Tickets 工单: complaints 投诉, inquiries 咨询, feedback 建议.",
@@ -42,9 +42,9 @@ def new(ctx, kind, channel, level, customer, contact, summary, order, links, not
 
 
 @ticket.command("route")
-@click.argument("record_id")
+@click.argument("record_id", shell_complete=complete_id)
 @click.option("--to-dept", "department", required=True, help="The department that will handle it.")
-@click.option("--assignee", default=None, help="The person handling it.")
+@click.option("--assignee", shell_complete=complete_person, default=None, help="The person handling it.")
 @click.option("--due", default=None, help="An explicit deadline (ISO); otherwise the policy SLA applies.")
 @note_option
 @click.pass_context
@@ -61,7 +61,7 @@ def route(ctx, record_id, department, assignee, due, note):
 
 
 @ticket.command("resolve")
-@click.argument("record_id")
+@click.argument("record_id", shell_complete=complete_id)
 @note_option
 @click.pass_context
 def resolve(ctx, record_id, note):
@@ -77,7 +77,7 @@ def resolve(ctx, record_id, note):
 
 
 @ticket.command("callback")
-@click.argument("record_id")
+@click.argument("record_id", shell_complete=complete_id)
 @click.option("--outcome", required=True, type=click.Choice(OUTCOMES))
 @click.option("--satisfaction", type=click.IntRange(1, 5), default=None,
               help="5 高度满意 4 一般满意 3 无意见 2 有些不满意 1 极不满意")
@@ -96,7 +96,7 @@ def callback(ctx, record_id, outcome, satisfaction, note):
 
 
 @ticket.command("escalate")
-@click.argument("record_id")
+@click.argument("record_id", shell_complete=complete_id)
 @click.option("--emergency", is_flag=True, help="Skip a level (越级上报); flagged for reporting afterwards.")
 @click.option("--to", "to", default=None, help="Report to this person up your chain (skipping needs --emergency).")
 @note_option
@@ -114,7 +114,7 @@ def escalate(ctx, record_id, emergency, to, note):
 
 
 @ticket.command("close")
-@click.argument("record_id")
+@click.argument("record_id", shell_complete=complete_id)
 @note_option
 @click.pass_context
 def close(ctx, record_id, note):
@@ -130,7 +130,7 @@ def close(ctx, record_id, note):
 
 
 @ticket.command("void")
-@click.argument("record_id")
+@click.argument("record_id", shell_complete=complete_id)
 @click.option("--reason", required=True, help="Why the ticket is void (kept as the entry's note).")
 @click.option("--duplicate-of", "duplicate_of", default=None, metavar="ID", help="The ticket it duplicates.")
 @click.pass_context
