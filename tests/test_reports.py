@@ -196,6 +196,41 @@ def test_monthly_html_renders_its_charts_in_chromium(fixed, tmp_path):
     assert blue > 200 and green > 200, f"charts not visible (blue {blue}, green {green} pixels)"
 
 
+def _chromium(tmp_path, *args):
+    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                           "--hide-scrollbars", f"--user-data-dir={tmp_path / 'profile'}", *args],
+                          capture_output=True, timeout=120, check=False)
+
+
+def test_monthly_html_reads_on_a_phone_and_prints_on_a4(fixed, tmp_path):
+    t = fixed.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "客户", "--summary", "咨询",
+                  now="2026-11-24T10:00")
+    fixed.run("ticket", "resolve", t, now="2026-11-24T10:10")
+    fixed.run("ticket", "callback", t, "--outcome", "reached", "--satisfaction", "5", now="2026-11-24T10:20")
+    page = tmp_path / "m.html"
+    fixed.run("report", "monthly", "--period", "2026-11", "--html", str(page), now="2026-11-30T18:00")
+    html = page.read_text()
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    assert "@page{size:A4" in html and "thead{display:table-header-group}" in html and "@media (max-width:600px)" in html
+    assert "上月" in html and "满意率" in html                                   # month over month
+    assert "+08:00" not in html.split("逾期事项")[1]                              # local times, no offsets
+    assert "<td>张三</td>" in html or "<td>李四</td>" in html                     # names, not ids
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (Debian: apt-get install chromium)")
+    for width in (1200, 390):
+        shot = tmp_path / f"shot{width}.png"
+        _chromium(tmp_path, f"--screenshot={shot}", f"--window-size={width},2400", page.as_uri())
+        assert shot.exists(), "Chromium made no screenshot"
+        pixels = _png_pixels(shot)
+        blue = sum(1 for p in pixels if p[2] > 200 and p[0] < 100 and p[1] < 170)      # satisfaction bars
+        assert blue > 100, f"at {width} px the charts are not visible ({blue} blue pixels)"
+    pdf = tmp_path / "m.pdf"
+    _chromium(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri())
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and re.search(rb"MediaBox \[0 0 59[45]\.\d+ 84[12]\.\d+\]", data)   # A4
+
+
 def _png_pixels(path):
     """RGB pixels of a PNG (8-bit RGB/RGBA, as Chromium writes them), with zlib only."""
     import struct
