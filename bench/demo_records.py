@@ -335,8 +335,25 @@ def roster() -> None:
     print("demo roster added")
 
 
+def desk() -> None:
+    """The daily desk (SPEC §11): 王女士 calls again about the same order — the repeat-caller
+    warning, a link to her return, and her 客户档案."""
+    ret = next((p.stem for p in (RECORDS / "returns").rglob("*.yaml") if "TB20261101-0093" in p.read_text("utf-8")),
+               None)
+    if ret is None or any("再次来电" in p.read_text("utf-8") for p in (RECORDS / "tickets").rglob("*.yaml")):
+        sys.exit("the desk demo needs the first demo records, and runs once")
+    t = csops("ticket", "new", "--kind", "inquiry", "--channel", "phone", "--customer", "王女士", "--contact",
+              "+86 138-1234-5678", "--summary", "再次来电：换货的电饭煲何时发出", "--order", "TB20261101-0093",
+              "--link", ret, as_="lina", now="2026-11-23T08:50")
+    csops("ticket", "resolve", t, "--note", "已查询：11-06 已换货发出，单号已告知", as_="lina", now="2026-11-23T09:05")
+    print("desk demo added")
+
+
 if __name__ == "__main__":
-    if "--round2" in sys.argv:
+    if "--desk" in sys.argv:
+        sys.argv.remove("--desk")
+        desk()
+    elif "--round2" in sys.argv:
         sys.argv.remove("--round2")
         round2()
     elif "--roster" in sys.argv:
