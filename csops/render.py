@@ -112,6 +112,9 @@ def _escaped(text: str) -> str:
                        text)
 
 
+safe_text = _escaped      # for any text csops prints that came from outside (a file name, say)
+
+
 def header(key: str, lang: str) -> str:
     return LABELS.get(lang, {}).get(key, key)
 

@@ -358,3 +358,12 @@ def test_a_repository_configured_for_gbk_commit_messages_still_logs_cleanly(repo
                     "commit", "-qa", "-F", "-"], input="改摘要".encode(), check=True)      # UTF-8 bytes labelled GBK
     out = csops(repo, "log", record_id, "--lang", "zh")
     assert out.returncode == 0
+
+
+def test_an_output_file_name_that_is_not_utf8_is_printed_escaped(repo, tmp_path):
+    # found by bench/fuzz.py (seed 7): `--output` named with bytes that are not UTF-8
+    import os
+
+    name = os.fsdecode(b"\xd5\xc5\xc8\xfd.csv")                    # 张三 in GBK, as a file name
+    out = csops(repo, "ticket", "list", "--format", "csv", "--output", str(tmp_path / name))
+    assert out.returncode == 0 and "\\udcd5" in out.stdout and (tmp_path / name).exists()

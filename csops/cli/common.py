@@ -115,8 +115,13 @@ def _to_file(target: str, write) -> None:
         os.replace(temp, path)
     except OSError as exc:
         temp.unlink(missing_ok=True)
-        raise BadInput(f"{target}: cannot write ({exc.strerror or exc})", "choose a file in a folder you can write") from None
-    click.echo(str(path))
+        from csops.render import safe_text
+
+        raise BadInput(f"{safe_text(target)}: cannot write ({exc.strerror or exc})",
+                       "choose a file in a folder you can write") from None
+    from csops.render import safe_text
+
+    click.echo(safe_text(str(path)))
 
 
 def require_reveal(sess) -> None:
