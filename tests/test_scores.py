@@ -142,3 +142,14 @@ def test_derive_records_what_the_records_prove_once(repo):
     assert repo.head() == before
     assert sheet(repo)["lisi"]["absence_days"] == 1
     assert repo.run("validate", "--history").exit_code == 0
+
+
+def test_the_explanation_is_in_the_reports_language(repo):
+    # 002: 迟到半小时旷工半天 — shown to a supervisor in Chinese, JSON stays English
+    add(repo, "--person", "zhangsan", "--code", "LATE", "--minutes", "35", "--date", "2026-11-06")
+    table = repo.out("report", "scores", "--period", "2026-11", "--explain", "zhangsan", now="2026-11-30T18:00")
+    assert "迟到35分钟：旷工0.5天" in table
+    why = repo.json("report", "scores", "--period", "2026-11", "--explain", "zhangsan", now="2026-11-30T18:00")[0]["why"]
+    assert "35 minutes late: 0.5 day(s) of absence" in why
+    assert "35 minutes late" in repo.out("report", "scores", "--period", "2026-11", "--explain", "zhangsan",
+                                         "--lang", "en", now="2026-11-30T18:00")

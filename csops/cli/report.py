@@ -144,7 +144,9 @@ def scores(ctx, period, person, fmt, lang):
 
     sess = session(ctx)
     if person:
-        echo_rows(sess, explain(sess, period, person), ["date", "event", "code", "points", "fine", "why"], fmt, lang)
+        wording = "en" if fmt == "json" else lang_of(sess, lang)          # JSON stays English
+        echo_rows(sess, explain(sess, period, person, wording), ["date", "event", "code", "points", "fine", "why"],
+                  fmt, lang)
         return
     echo_rows(sess, score_rows(sess, period), COLUMNS, fmt, lang)
 

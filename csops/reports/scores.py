@@ -25,7 +25,7 @@ class Line:
     code: str
     date: str
     points: Decimal
-    why: str
+    why: list          # (kind, *values) parts, worded by why_text in the report's language
     fine: Decimal = Decimal(0)
     absence_days: Decimal = Decimal(0)
 
@@ -124,8 +124,7 @@ def _count(event, sheets, catalog, first, last, in_month, ever, policy, roster, 
     this_month = first.isoformat() <= day <= last.isoformat()
     if not counted:
         if this_month and person in sheets:
-            sheets[person].lines.append(Line(event["id"], code, day, Decimal(0),
-                                             f"{code} revoked: does not count (nor towards repeats)"))
+            sheets[person].lines.append(Line(event["id"], code, day, Decimal(0), [("revoked", code)]))
         return
     ever[(person, code)] += 1
     nth_ever = ever[(person, code)]
@@ -136,25 +135,25 @@ def _count(event, sheets, catalog, first, last, in_month, ever, policy, roster, 
         return
     in_month[(person, code)] += 1
     nth = in_month[(person, code)]
-    points, why = _dec(rule.get("points")), f"{code} {rule.get('label', '')}".strip()
+    points, why = _dec(rule.get("points")), [("label", code, rule.get("label", ""))]
     repeat = rule.get("repeat")
     if repeat and nth >= repeat["from"]:
         points *= _dec(repeat["factor"])
-        why += f"; {_ordinal(nth)} {code} this month: ×{_num(_dec(repeat['factor']))}"
+        why.append(("repeat", nth, code, _num(_dec(repeat["factor"]))))
     if dismissal_at and nth_ever >= dismissal_at:
-        why += f"; {_ordinal(nth_ever)} {code} on record: dismissal (劝退)"
+        why.append(("dismissal", nth_ever, code))
     absence = lateness_days(event.get("minutes"), policy) if rule.get("lateness") else Decimal(0)
     if rule.get("absence_days"):
         absence = _dec(event.get("days")) if event.get("days") is not None else _dec(rule["absence_days"])
         points *= absence
     if rule.get("lateness") and absence:
-        why += f"; {event.get('minutes')} minutes late: {_num(absence)} day(s) of absence"
+        why.append(("late", event.get("minutes"), _num(absence)))
     fine = _dec(event.get("fine"))
     if rule.get("applies_to") == "all_active_agents":
         # 001 午餐轮流顶替时脱岗: every agent on duty that day — not one on approved leave
         for sheet in sheets.values():
             if roster.get(sheet.person).role == "agent" and (sheet.person, day) not in on_leave:
-                sheet.lines.append(Line(event["id"], code, day, points, why + "; every agent on duty"))
+                sheet.lines.append(Line(event["id"], code, day, points, why + [("on_duty",)]))
         return
     if person in sheets:
         sheets[person].lines.append(Line(event["id"], code, day, points, why, fine, absence))
@@ -173,13 +172,37 @@ def score_rows(session, period: str) -> list[dict]:
     return rows
 
 
-def explain(session, period: str, person: str) -> list[dict]:
+# The explanation of each line, in the report's language (the JSON is English, like its keys).
+WHY = {
+    "en": {"label": lambda code, label: f"{code} {label}".strip(),
+           "repeat": lambda n, code, factor: f"{_ordinal(n)} {code} this month: ×{factor}",
+           "dismissal": lambda n, code: f"{_ordinal(n)} {code} on record: dismissal (劝退)",
+           "late": lambda minutes, days: f"{minutes} minutes late: {days} day(s) of absence",
+           "on_duty": lambda: "every agent on duty",
+           "revoked": lambda code: f"{code} revoked: does not count (nor towards repeats)",
+           "also": lambda code, person, role: f"{code} by {person}: their {role} also loses points"},
+    "zh": {"label": lambda code, label: f"{code} {label}".strip(),
+           "repeat": lambda n, code, factor: f"本月第{n}次{code}：×{factor}",
+           "dismissal": lambda n, code: f"累计第{n}次{code}：劝退",
+           "late": lambda minutes, days: f"迟到{minutes}分钟：旷工{days}天",
+           "on_duty": lambda: "全体在岗客服",
+           "revoked": lambda code: f"{code} 已撤销：不计分，也不计入累计次数",
+           "also": lambda code, person, role: f"{person} 的{code}：其{role}连带扣分"},
+}
+
+
+def why_text(parts: list, lang: str) -> str:
+    words = WHY.get(lang, WHY["en"])
+    return ("；" if lang == "zh" else "; ").join(words[kind](*args) for kind, *args in parts)
+
+
+def explain(session, period: str, person: str, lang: str = "en") -> list[dict]:
     session.roster.require(person)
     sheet = score_sheets(session, period).get(person)
     if sheet is None:
         raise BadInput(f"{person} is not active: no score sheet")
     return [{"date": l.date, "event": l.event, "code": l.code, "points": _num(l.points), "fine": _num(l.fine),
-             "absence_days": _num(l.absence_days), "why": l.why} for l in sheet.lines]
+             "absence_days": _num(l.absence_days), "why": why_text(l.why, lang)} for l in sheet.lines]
 
 
 def _ordinal(n: int) -> str:
