@@ -213,9 +213,19 @@ def edit_files(session: Session, edits: dict, message: str, author):
         changes = []
         for path, edit in edits.items():
             current = path.read_bytes() if path.exists() else None
+            if current is not None:
+                try:
+                    yamlio.load(current, limit=yamlio.POLICY_BYTES)
+                except yamlio.YamlError as exc:
+                    raise BadInput(f"{session.store.display(path)}:{exc.line or 1}: {exc.code} {exc.message}",
+                                   "fix the file (csops validate shows every problem), then try again") from None
             text = edit(current.decode("utf-8") if current is not None else None)
+            if current is not None and text.encode("utf-8") == current:
+                continue                                   # this file already says so
             yamlio.load(text)
             changes.append(txn.Change(path, text, None if current is None else _committed_blob(session, path, current)))
+        if not changes:
+            raise BadInput("nothing to change: the roster already says so")
         return changes, message, author, list(edits)
 
     return _writing(session, build)

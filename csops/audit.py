@@ -77,6 +77,13 @@ def replay(session, since: str | None = None) -> list[Problem]:
     return out.items
 
 
+def _without(value, keys: set):
+    """A list of mappings with `keys` left out of each (what a step may not change)."""
+    if not isinstance(value, list):
+        return value
+    return [{k: v for k, v in item.items() if k not in keys} if isinstance(item, dict) else item for item in value]
+
+
 class _Auditor:
     def __init__(self, session, prefix: str):
         self.session, self.git, self.prefix = session, session.git, prefix
@@ -174,11 +181,19 @@ class _Auditor:
             row = wf.find(entry.get("from"), entry.get("to"), entry.get("action"), new_data)
             if row is not None:
                 allowed.update(row.fields_set(entry))
+        # "items[].received": only that key of the list's elements (nothing added, removed or else changed)
+        partial: dict[str, set] = {}
+        for spec in [a for a in allowed if "[]." in a]:
+            field, _, key = spec.partition("[].")
+            partial.setdefault(field, set()).add(key)
+        allowed -= {a for a in allowed if "[]." in a}
         _, author = self.who(change.commit)
         for name in sorted(set(old_data) | set(new_data), key=str):
             if name in ("history", "status") or name in allowed:
                 continue
             before, after = old_data.get(name), new_data.get(name)
+            if name in partial:
+                before, after = _without(before, partial[name]), _without(after, partial[name])
             if _same(name, before, after):
                 continue
             against = f" (against parent {parent[:10]})" if parent else ""
@@ -301,7 +316,8 @@ class _Auditor:
         if mine.effective < before.effective:
             out.add(change.path, "EFFECTIVE_BACKWARDS", f"{author} makes the policy effective {mine.effective}, before "
                     f"the version it replaces ({before.effective}, commit {str(before.commit)[:10]})",
-                    "a later version starts on or after the one before it; set effective: accordingly",
+                    "a later version starts on or after the one before it; set effective: accordingly (a revert "
+                    f"of a version not yet in force: add effective: {before.effective})",
                     commit=change.commit.sha, key=("effective",))
 
     @lru_cache(maxsize=256)

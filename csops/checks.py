@@ -106,6 +106,18 @@ def check_people(tree: Tree, out: Problems) -> None:
 
 
 @check
+def check_policy_effective(tree: Tree, out: Problems) -> None:
+    """An uncommitted policy that reaches behind the version before it (SPEC §9): caught before
+    the commit, as `validate --history` would after it."""
+    versions = tree.ctx.versions.all if tree.ctx is not None and tree.ctx.versions is not None else []
+    if len(versions) >= 2 and versions[-1].commit is None and versions[-1].effective < versions[-2].effective:
+        out.add(tree.store.display(tree.store.policy_path), "EFFECTIVE_BACKWARDS",
+                f"the edited policy is effective {versions[-1].effective}, before the version it replaces "
+                f"({versions[-2].effective}, commit {str(versions[-2].commit)[:10]})",
+                "a later version starts on or after the one before it; set effective: accordingly", key=("effective",))
+
+
+@check
 def check_duty_roster(tree: Tree, out: Problems) -> None:
     """records/roster/YYYY-MM.yaml (SPEC §12): dates of that month, known people, known shifts."""
     from csops.duty import check_roster_file

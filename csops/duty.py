@@ -42,7 +42,7 @@ class PersonalCalendar(BusinessCalendar):
 class Duty:
     days: dict = field(default_factory=dict)        # date → {person: shift name | "off"}
     leads: dict = field(default_factory=dict)       # date → person
-    swaps: list = field(default_factory=list)       # approved: (person, with, [dates]) in approval order
+    swaps: list = field(default_factory=list)       # approved: (person, with, [dates], id) in approval order
     _cache: dict = field(default_factory=dict)
 
     @classmethod
@@ -67,15 +67,19 @@ class Duty:
         for swap in swaps:
             dates = sorted({d for d in (_date(swap.get("date")), _date(swap.get("with_date"))) if d})
             if dates:
-                duty.swaps.append((swap.get("person"), swap.get("with"), dates))
+                duty.swaps.append((swap.get("person"), swap.get("with"), dates, swap.get("id")))
         return duty
+
+    def without(self, swap_id) -> "Duty":
+        """The duty as it stood without one swap (what that swap itself exchanged)."""
+        return Duty(self.days, self.leads, [s for s in self.swaps if s[3] != swap_id])
 
     def assignment(self, day: dt.date) -> dict:
         """person → shift name, "off", or _CALENDAR (a swap handed over a team-calendar day) for
         everyone with a schedule of their own that day."""
         if day not in self._cache:
             plan = dict(self.days.get(day, {}))
-            for a, b, dates in self.swaps:
+            for a, b, dates, _ in self.swaps:
                 if day in dates:
                     plan[a], plan[b] = plan.get(b, _CALENDAR), plan.get(a, _CALENDAR)
             self._cache[day] = plan
@@ -146,8 +150,8 @@ def check_roster_file(name: str, data, shifts: dict, people: set, display: str, 
                              key=("days", key, "shifts", person))
             if shift != OFF and shift not in shifts:
                 problems.add(display, "BAD_ROSTER", f"{key}: {person}: {shift!r} is not a shift "
-                             f"({', '.join([*shifts, OFF])})", "shifts are named in policy.yaml",
-                             key=("days", key, "shifts", person))
+                             f"({', '.join([*shifts, OFF])})", "write 'off' in quotes (YAML reads off as false)"
+                             if shift is False else "shifts are named in policy.yaml", key=("days", key, "shifts", person))
         lead = entry.get("duty_lead")
         if lead is not None:
             if str(lead) not in people:

@@ -250,7 +250,14 @@ class Context:
         if "duty" not in self._cache:
             from csops.duty import Duty
 
-            docs = self.store.roster_docs() if self.store is not None else []
+            docs = []
+            for path, data, error in self.store.roster_docs() if self.store is not None else []:
+                if error is not None or not isinstance(data, dict) or not isinstance(data.get("days"), dict):
+                    # nothing vanishes: a roster month that cannot be read is named like a record
+                    self.skip(Skipped(self.store.display(path), error.line if error else 1,
+                                      f"{error.code} {error.message}" if error else "BAD_ROSTER not a roster month"))
+                    continue
+                docs.append((path.name, data))
             swaps = [r.data for r in self.records("swap") if r.data.get("status") == "approved"] \
                 if self.store is not None and "swap" in self.workflows else []
             self._cache["duty"] = Duty.load(docs, swaps)

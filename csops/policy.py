@@ -208,10 +208,11 @@ def _check(data: dict, path: str, problems: Problems) -> None:
         problems.add(path, "BAD_POLICY", exc.message, exc.hint, key=("timezone",))
     if data.get("effective") is not None:
         try:
-            dt.date.fromisoformat(str(data["effective"]))
+            if not 2000 <= dt.date.fromisoformat(str(data["effective"])).year <= 2099:
+                raise ValueError
         except ValueError:
-            problems.add(path, "BAD_POLICY", f"effective must be a date YYYY-MM-DD (the first day these rules "
-                         f"apply), not {data['effective']!r}", key=("effective",))
+            problems.add(path, "BAD_POLICY", f"effective must be a date YYYY-MM-DD in 2000–2099 (the first day "
+                         f"these rules apply), not {data['effective']!r}", key=("effective",))
     if data.get("language") not in ("zh", "en"):
         problems.add(path, "BAD_POLICY", f"language must be zh or en, not {data.get('language')!r}", key=("language",))
 

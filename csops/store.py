@@ -165,13 +165,9 @@ class Store:
         return sorted(p for p in folder.glob("*.yaml") if p.is_file()
                       and os.path.realpath(p).startswith(str(self.root) + os.sep)) if folder.is_dir() else []
 
-    def roster_docs(self) -> list[tuple[str, object]]:
-        """(file name, parsed YAML or None) of every roster file."""
-        out = []
-        for path in self.roster_files():
-            data, error = read_yaml(path, yamlio.POLICY_BYTES)
-            out.append((path.name, None if error else data))
-        return out
+    def roster_docs(self) -> list[tuple[Path, object, yamlio.YamlError | None]]:
+        """(path, parsed YAML or None, the error) of every roster file."""
+        return [(path, *read_yaml(path, yamlio.POLICY_BYTES)) for path in self.roster_files()]
 
     def person_docs(self) -> list[tuple[Path, object, yamlio.YamlError | None]]:
         """Every roster file as (path, data, error)."""

@@ -80,7 +80,7 @@ def test_export_sqlite_gives_analysts_tables_they_can_join(repo, tmp_path):
     leave = repo.out("leave", "new", "--person", "lisi", "--kind", "personal", "--start", "2026-12-07",
                      "--end", "2026-12-07", as_="lisi", now="2026-11-23T09:00")
     repo.run("leave", "approve", leave, as_="liubz", now="2026-11-23T10:00")
-    swap = repo.out("swap", "new", "--with", "lisi", "--date", "2026-11-28", "--reason", "家里有事", now="2026-11-23T09:00")
+    swap = repo.out("swap", "new", "--with", "lisi", "--date", "2026-11-27", "--reason", "家里有事", now="2026-11-23T09:00")
     target = tmp_path / "cs.db"
     out = repo.out("export", "sqlite", str(target), now="2026-11-23T14:00")
     assert out.startswith(f"{target}: ") and "tickets 1" in out

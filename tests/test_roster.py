@@ -45,8 +45,21 @@ def test_only_a_supervisor_changes_the_roster_and_only_to_known_shifts(repo):
     assert "at most 366 days" in repo.refused("roster", "set", "2026-01-01..2027-06-01", "--person", "zhangsan",
                                               "--shift", "off", as_="zhaozg", now="2026-11-23T10:00", code=2)
     roster(repo, SAT, "zhangsan", "off")
-    assert "is off on" in repo.refused("roster", "lead", SAT, "--person", "zhangsan", as_="zhaozg",
-                                       now="2026-11-23T10:05", code=2)
+    assert "does not work on 2026-11-28" in repo.refused("roster", "lead", SAT, "--person", "zhangsan", as_="zhaozg",
+                                                         now="2026-11-23T10:05", code=2)
+    assert "does not work on 2026-11-29" in repo.refused("roster", "lead", SUN, "--person", "lisi", as_="zhaozg",
+                                                         now="2026-11-23T10:05", code=2)
+    assert "nothing to change" in repo.refused("roster", "set", SAT, "--person", "zhangsan", "--shift", "off",
+                                               as_="zhaozg", now="2026-11-23T10:06", code=2)
+    assert "write DATE or DATE..DATE" in repo.refused("roster", "set", f"{SAT}..{SUN}..2026-11-30", "--person",
+                                                      "lisi", "--shift", "off", as_="zhaozg", now="2026-11-23T10:06",
+                                                      code=2)
+    out = repo.refused("roster", "set", "2026-11-20", "--person", "lisi", "--shift", "off", as_="zhaozg",
+                       now="2026-11-23T10:07")
+    assert "2026-11-20 is in the past" in out and "--backfill REASON" in out
+    repo.run("--backfill", "补登：当天调休", "roster", "set", "2026-11-20", "--person", "lisi", "--shift", "off",
+             as_="zhaozg", now="2026-11-23T10:07")
+    assert "Backfill: 补登：当天调休" in repo.git("log", "-1", "--format=%B")
 
 
 def test_a_swap_needs_the_colleague_then_the_chain_and_only_then_changes_duty(repo):
@@ -69,21 +82,34 @@ def test_a_swap_needs_the_colleague_then_the_chain_and_only_then_changes_duty(re
 
 
 def test_a_swap_is_asked_by_oneself_and_approved_by_neither_party(repo):
-    assert "a swap needs a colleague" in repo.refused("swap", "new", "--with", "zhangsan", "--date", SAT, "--reason",
+    thu, fri = "2026-11-26", "2026-11-27"                               # working days on the team calendar
+    assert "a swap needs a colleague" in repo.refused("swap", "new", "--with", "zhangsan", "--date", thu, "--reason",
                                                       "x", as_="zhangsan", now="2026-11-23T11:00")
-    record_id = swap(repo, as_="liubz", with_="zhangsan")                    # the team lead asks an agent
+    record_id = swap(repo, as_="liubz", with_="zhangsan", day=thu)     # the team lead asks an agent
     repo.run("swap", "accept", record_id, as_="zhangsan", now="2026-11-23T11:10")
     out = repo.refused("swap", "approve", record_id, as_="liubz", now="2026-11-23T11:15")
     assert "SWAP_REFUSED liubz is a party to this swap and may not approve it" in out
     repo.run("swap", "approve", record_id, as_="zhaozg", now="2026-11-23T11:20")
-    declined = swap(repo, day=SUN)
+    declined = swap(repo, day=fri)
     repo.run("swap", "reject", declined, as_="lisi", now="2026-11-23T11:30")
-    withdrawn = swap(repo, "--with-date", "2026-12-05")
+    withdrawn = swap(repo, "--with-date", "2026-12-04", day=fri)
     assert "only zhangsan, who asked, withdraws" in repo.refused("swap", "withdraw", withdrawn, as_="lisi",
                                                                   now="2026-11-23T11:40")
     repo.run("swap", "withdraw", withdrawn, now="2026-11-23T11:40")
     statuses = {r["id"]: r["status"] for r in repo.json("swap", "list")}
     assert statuses == {record_id: "approved", declined: "rejected", withdrawn: "withdrawn"}
+
+
+def test_a_swap_gives_away_a_real_shift_before_its_day(repo):
+    # found by an adversarial pass: a swap of a day off, approved after the day, turned duty around
+    assert "SWAP_REFUSED zhangsan has no shift on 2026-11-28 to exchange" in repo.refused(
+        "swap", "new", "--with", "lisi", "--date", SAT, "--reason", "x", now="2026-11-23T11:00")
+    assert "cannot take part in a swap" in repo.refused("swap", "new", "--with", "chenck", "--date", "2026-11-26",
+                                                        "--reason", "x", now="2026-11-23T11:00", code=2)
+    record_id = swap(repo, day="2026-11-26")
+    repo.run("swap", "accept", record_id, as_="lisi", now="2026-11-23T11:10")
+    out = repo.refused("swap", "approve", record_id, as_="liubz", now="2026-11-26T09:00")
+    assert "the swap's day 2026-11-26 has begun" in out
 
 
 def test_leave_days_count_the_persons_own_scheduled_days(repo):

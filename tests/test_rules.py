@@ -271,3 +271,18 @@ def test_vendor_notes_go_to_each_items_own_supplier(repo):
     first_path = repo.path_of(first)
     first_path.write_text(first_path.read_text().replace("supplier: 美的", "supplier: 格力", 1))
     assert "BAD_VENDOR_NOTE" in repo.run("validate", code=1).stdout
+
+
+def test_the_receipt_may_change_only_the_count_received_of_each_item(repo):
+    # found by an adversarial pass: a hand-made receipt raised the quantity and changed the supplier
+    record_id = _return(repo, "self", "JK-M:1")
+    repo.run("return", "move", record_id, "approved", now="2026-11-23T10:10")
+    path = repo.path_of(record_id)
+    text = path.read_text()
+    text = text.replace("  qty: 1\n", "  qty: 5\n  received: 5\n  supplier: 我的朋友公司\n").replace(
+        "status: approved", "status: received")
+    text += "- at: 2026-11-23T11:00:00+08:00\n  by: chenck\n  from: approved\n  to: received\n"
+    path.write_text(text)
+    repo.git("-c", "user.name=陈仓管", "-c", "user.email=chenck@example.com", "commit", "-qam", "received")
+    out = repo.run("validate", "--history", code=1).stdout
+    assert "FIELD_REWRITTEN" in out and "changes items of" in out and "'qty': 5" in out

@@ -8,7 +8,7 @@ from dateutil.rrule import DAILY, rrule
 
 from csops import actions, yamlio
 from csops.duty import OFF
-from csops.errors import BadInput
+from csops.errors import BadInput, Refused
 from csops.timeutil import parse_input_date
 from csops.vocab import ROSTER
 
@@ -17,6 +17,8 @@ MAX_DAYS = 366
 
 def parse_range(value: str) -> list[dt.date]:
     """DATE or DATE..DATE (inclusive), every day between (dateutil's rrule)."""
+    if (value or "").count("..") > 1:
+        raise BadInput(f"{value}: write DATE or DATE..DATE")
     first, dots, last = (value or "").partition("..")
     start = parse_input_date(first.strip(), what="DATE")
     end = parse_input_date(last.strip(), what="DATE") if dots else start
@@ -65,13 +67,32 @@ def _by_month(days: list[dt.date]) -> dict[str, list[dt.date]]:
     return months
 
 
+def _refuse_past(session, day: dt.date) -> None:
+    """A past day's roster says who worked: changing it changes leave days and scores already
+    reported, so it takes --backfill REASON (supervisor and above), named in the commit."""
+    if day < session.now.astimezone(session.tz).date() and not session.backfill:
+        raise Refused(f"{day} is in the past: its roster is the record of who worked",
+                      "to correct it, say why with --backfill REASON")
+
+
+def _active(session, person: str):
+    session.roster.require(person)
+    if not session.roster.get(person).active:
+        raise BadInput(f"{person} is not active")
+
+
+def _message(session, text: str) -> str:
+    return text + (f"\n\nBackfill: {session.backfill}" if session.backfill else "")
+
+
 def set_shift(session, dates: str, person: str, shift: str) -> list[dt.date]:
     session.policy.require(session.actor, "roster_edit", doing="change the duty roster")
-    session.roster.require(person)
+    _active(session, person)
     shifts = session.policy.shifts()
     if shift != OFF and shift not in shifts:
         raise BadInput(f"--shift {shift}: not a shift", f"shifts: {', '.join([*shifts, OFF])} (policy.yaml shifts)")
     days = parse_range(dates)
+    _refuse_past(session, days[0])
 
     def change(entry):
         if not isinstance(entry.get("shifts"), dict):
@@ -81,22 +102,26 @@ def set_shift(session, dates: str, person: str, shift: str) -> list[dt.date]:
             del entry["duty_lead"]
     edits = {_month_path(session, month[0]): _editor(month, change) for month in _by_month(days).values()}
     span = days[0].isoformat() + (f"..{days[-1].isoformat()}" if len(days) > 1 else "")
-    actions.edit_files(session, edits, f"roster: {span} {person} → {shift}", session.actor.author)
+    actions.edit_files(session, edits, _message(session, f"roster: {span} {person} → {shift}"), session.actor.author)
     return days
 
 
 def set_lead(session, date: str, person: str) -> dt.date:
     session.policy.require(session.actor, "roster_edit", doing="change the duty roster")
-    session.roster.require(person)
+    _active(session, person)
     day = parse_input_date(date, what="DATE")
-    if session.ctx.duty.shift(person, day) == OFF:
-        raise BadInput(f"{person} is off on {day}: the duty lead works that day",
+    _refuse_past(session, day)
+    then = session.ctx.on_day(day)
+    if not then.duty.scheduled(person, day, then.calendar, then.policy.shifts()):
+        raise BadInput(f"{person} does not work on {day}: the duty lead works that day",
                        f"csops roster set {day} --person {person} --shift SHIFT first")
+    if any(row["person"] == person and row["on_leave"] for row in show(session, [day])):
+        raise BadInput(f"{person} is on leave on {day}: the duty lead works that day")
 
     def change(entry):
         entry["duty_lead"] = person
     actions.edit_files(session, {_month_path(session, day): _editor([day], change)},
-                       f"roster: {day} duty lead {person}", session.actor.author)
+                       _message(session, f"roster: {day} duty lead {person}"), session.actor.author)
     return day
 
 

@@ -59,6 +59,10 @@ def related_open(session, rtype: str, record_id: str) -> list[tuple[str, str]]:
 
 def archive(session, who: str, *, reveal: bool = False) -> dict:
     """`customer show`: the customer and their records, newest first."""
+    from csops.errors import BadInput
+
+    if not (who or "").strip():
+        raise BadInput("name the customer: a phone number, an e-mail or their name")
     ctx = session.ctx
     key = customer_key(who) if ("@" in who or sum(c.isdigit() for c in who) >= 7) else None
     records, name, contact = [], None, None

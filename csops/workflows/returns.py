@@ -138,15 +138,18 @@ def judge(record: dict, judgements: dict[str, dict]) -> dict[str, tuple[int, int
     verdicts = {}
     for sku, item in known.items():
         counts, qty = dict(judgements.get(sku) or {"good": 0}), received(item)
+        if not qty and sku in judgements:
+            raise Refused(f"return {record.get('id')}: {sku}: nothing of it was received, so there is nothing to judge")
         if len(counts) == 1:
             name = next(iter(counts))
-            counts = {name: counts[name] if counts[name] is not None else qty}
+            if counts[name] is not None and counts[name] != qty:     # a split names both halves
+                raise Refused(f"return {record.get('id')}: {sku}: {counts[name]} {name} of {qty} received — give "
+                              f"both counts (e.g. {sku}=good:{counts[name]},defective:{qty - counts[name]})")
+            counts = {name: qty}
         good = counts.get("good", qty - (counts.get("defective") or 0))
         bad = counts.get("defective", qty - (counts.get("good") or 0))
         if good is None or bad is None or good < 0 or bad < 0 or good + bad != qty:
             raise Refused(f"return {record.get('id')}: {sku}: good + defective must equal the {qty} received")
-        if not qty and bad:
-            raise Refused(f"return {record.get('id')}: {sku}: none was received")
         verdicts[sku] = (good, bad)
     return verdicts
 
@@ -211,7 +214,7 @@ def _parcel_registrar(step) -> bool:
 
 _ALL_GOOD = ("every item passed the QC check: the goods go back to the customer at their cost "
              "(return move ID sent_back --tracking T), nothing is refunded or exchanged")
-_RECEIVE = dict(sets=("items",), effect=_receive, takes=("counts",),
+_RECEIVE = dict(sets=("items[].received",), effect=_receive, takes=("counts",),
                 complete=lambda rec, params, ctx: {**params, "received": count_received(rec, params["counts"])}
                 if params.get("counts") else params)
 
@@ -226,7 +229,8 @@ TRANSITIONS = (
     Transition("inspect", ("received",), ("inspected",), when=_kind("self", "refused"),
                why_not="an in-transit parcel is re-shipped, not inspected"),
     Transition("qc_check", ("inspected",), ("qc_checked",), guards=(QC,), when=_kind("self"),
-               why_not="only self-returns go through the QC check", sets=("items",), effect=_qc_check,
+               why_not="only self-returns go through the QC check",
+               sets=("items[].result", "items[].good", "items[].defective"), effect=_qc_check,
                needs=("verdicts",), takes=("judgements",), command="return move ID qc_checked --item SKU=good|defective",
                complete=lambda rec, params, ctx: {**params, "verdicts": judge(rec, params["judgements"])}
                if params.get("judgements") else params),

@@ -53,8 +53,31 @@ def _accept_guard(step) -> str | None:
     return None
 
 
+def unscheduled(rec: dict, ctx) -> str | None:
+    """A swap gives away a shift: the requester must work on `date` and, with `with_date`, the
+    colleague on that one (their own schedule: the duty roster, else the team calendar)."""
+    days = {"date": rec.get("date"), "with_date": rec.get("with_date")}
+    for key, who in (("date", rec.get("person")), ("with_date", rec.get("with"))):
+        try:
+            day = dt.date.fromisoformat(str(days[key]))
+        except ValueError:
+            continue
+        then = ctx.on_day(day)
+        if not then.duty.without(rec.get("id")).scheduled(who, day, then.calendar, then.policy.shifts()):
+            return f"{who} has no shift on {day} to exchange"
+    return None
+
+
 def _approve_guard(step) -> str | None:
     rec = step.rec
+    days = dates(rec)
+    if step.transition.action == "approve" and days and step.at is not None and \
+            step.at >= dt.datetime.combine(days[0], dt.time(0), tzinfo=step.ctx.tz):
+        return f"the swap's day {days[0]} has begun: a swap is approved before it"
+    if step.transition.action == "approve":
+        problem = unscheduled(rec, step.ctx)
+        if problem:
+            return problem
     if step.by in (rec.get("person"), rec.get("with")):
         return f"{step.by} is a party to this swap and may not approve it"
     if step.by not in [p.id for p in approvers(rec, step.ctx)]:
