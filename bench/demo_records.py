@@ -349,8 +349,25 @@ def desk() -> None:
     print("desk demo added")
 
 
+def swaps_fixed() -> None:
+    """Round 2's review found the pending demo swap gave away a day zhangwei was off: the team lead
+    rejects it, and zhangwei asks for the swap he meant (his Sunday weekend duty) instead."""
+    pending = next((p.stem for p in (RECORDS / "swaps").rglob("*.yaml") if "周一需陪家人就医" in p.read_text("utf-8")),
+                   None)
+    if pending is None or "rejected" in next((RECORDS / "swaps").rglob(f"{pending}.yaml")).read_text("utf-8"):
+        sys.exit("nothing to fix")
+    csops("swap", "reject", pending, "--note", "张伟当天本就休息，无需调班", as_="liuyang", now="2026-11-23T09:10")
+    w = csops("swap", "new", "--with", "chenjing", "--date", "2026-11-29", "--reason", "周日需陪家人就医，请陈静代班",
+              as_="zhangwei", now="2026-11-23T09:12")
+    csops("swap", "accept", w, as_="chenjing", now="2026-11-23T09:20")
+    print("demo swaps fixed")
+
+
 if __name__ == "__main__":
-    if "--desk" in sys.argv:
+    if "--swaps-fixed" in sys.argv:
+        sys.argv.remove("--swaps-fixed")
+        swaps_fixed()
+    elif "--desk" in sys.argv:
         sys.argv.remove("--desk")
         desk()
     elif "--round2" in sys.argv:
