@@ -354,7 +354,7 @@ def swaps_fixed() -> None:
     rejects it, and zhangwei asks for the swap he meant (his Sunday weekend duty) instead."""
     pending = next((p.stem for p in (RECORDS / "swaps").rglob("*.yaml") if "周一需陪家人就医" in p.read_text("utf-8")),
                    None)
-    if pending is None or "rejected" in next((RECORDS / "swaps").rglob(f"{pending}.yaml")).read_text("utf-8"):
+    if pending is None or "\nstatus: rejected" in next((RECORDS / "swaps").rglob(f"{pending}.yaml")).read_text("utf-8"):
         sys.exit("nothing to fix")
     csops("swap", "reject", pending, "--note", "张伟当天本就休息，无需调班", as_="liuyang", now="2026-11-23T09:10")
     w = csops("swap", "new", "--with", "chenjing", "--date", "2026-11-29", "--reason", "周日需陪家人就医，请陈静代班",
