@@ -293,7 +293,7 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
             blobs = dict(zip((e["path"] for e in entries), git.hash_files(temps)))
             for entry in entries:
                 entry["new"] = blobs[entry["path"]]
-            for _ in range(3):
+            for _ in range(10):                          # another committer may keep winning the race
                 head = git.ref(branch)
                 commit, before = git.make_commit(head, blobs, message, author, when)
                 _refuse_changed_meanwhile(git, entries, before)

@@ -16,7 +16,6 @@ class CsopsGroup(click.Group):
 
     def invoke(self, ctx):
         from csops.errors import CsopsError, ExitStatus
-        from csops.txn import committed, interrupted_after_commit
 
         try:
             result = super().invoke(ctx)
@@ -24,6 +23,8 @@ class CsopsGroup(click.Group):
             click.echo(f"csops: {exc}", err=True)
             ctx.exit(exc.exit_status)
         except KeyboardInterrupt:
+            from csops.txn import committed
+
             if committed:
                 click.echo(f"csops: interrupted, but only after the change was committed ({committed[-1][:10]})",
                            err=True)
@@ -44,9 +45,10 @@ class CsopsGroup(click.Group):
             click.echo(f"csops: internal error (a bug in csops): {type(exc).__name__}: {exc}; "
                        f"the traceback is saved in {_save_traceback()}; please report it", err=True)
             ctx.exit(ExitStatus.INTERNAL)
-        if interrupted_after_commit:
+        txn = sys.modules.get("csops.txn")          # imported only by a command that writes
+        if txn is not None and txn.interrupted_after_commit:
             click.echo(f"csops: interrupted, but only after the change was committed "
-                       f"({interrupted_after_commit[-1][:10]})", err=True)
+                       f"({txn.interrupted_after_commit[-1][:10]})", err=True)
             ctx.exit(ExitStatus.INTERRUPTED)
         return result
 
