@@ -1544,7 +1544,8 @@ class Worker:
                 changes.append(f"init left {init_target}")
             if code == 1 and "--fail-if-any" in argv:     # the report is written, then exit 1 says "late"
                 targets = _output_targets(argv)
-                changes = [c for c in changes if not any(c.startswith(t + " ") for t in targets)]
+                changes = [c for c in changes if not (c.endswith(" created") and
+                                                      os.path.basename(c[:-len(" created")]) in targets)]
             if changes:
                 findings.append(("changed-on-failure", f"exit {code}: " + "; ".join(changes[:6])))
         if self.tree_state(self.outside) != self.outside_state:

@@ -252,6 +252,12 @@ def _check(data: dict, path: str, problems: Problems) -> None:
     positive("leave", "holiday_notice_hours", allow_zero=True)
     positive("leave", "certificate_min_days")
     positive("scores", "base")
+    audit = data.get("audit") or {}
+    if audit.get("clock_skew_hours") is not None:
+        positive("audit", "clock_skew_hours")
+    if audit.get("require_signed") is not None and not isinstance(audit.get("require_signed"), bool):
+        problems.add(path, "BAD_POLICY", f"audit.require_signed must be true or false, not {audit['require_signed']!r}",
+                     key=("audit", "require_signed"))
     from csops.calendar import CalendarError, parse_intervals
 
     for name, spec in (data.get("shifts") or {}).items() if isinstance(data.get("shifts"), dict) else ():

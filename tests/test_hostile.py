@@ -367,3 +367,17 @@ def test_an_output_file_name_that_is_not_utf8_is_printed_escaped(repo, tmp_path)
     name = os.fsdecode(b"\xd5\xc5\xc8\xfd.csv")                    # 张三 in GBK, as a file name
     out = csops(repo, "ticket", "list", "--format", "csv", "--output", str(tmp_path / name))
     assert out.returncode == 0 and "\\udcd5" in out.stdout and (tmp_path / name).exists()
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("  clock_skew_hours: [24]", "audit.clock_skew_hours must be a positive number"),
+    ("  require_signed: maybe", "audit.require_signed must be true or false"),
+])
+def test_audit_settings_of_the_wrong_type_are_named(repo, setting, message):
+    # found by bench/fuzz.py (seed 7): a list as clock_skew_hours crashed the history audit
+    policy = repo.records / "policy.yaml"
+    key = setting.split(":")[0]
+    text = "\n".join(setting if line.startswith(key + ":") else line for line in policy.read_text().splitlines())
+    policy.write_text(text + "\n")
+    out = csops(repo, "validate", "--history")
+    assert out.returncode in (1, 2) and message in out.stdout + out.stderr
