@@ -78,7 +78,8 @@ def test_a_plain_git_commit_racing_csops_never_carries_its_change_under_another_
     for record_id in ids:
         path = repo.path_of(record_id).relative_to(repo.root).as_posix()
         authors = repo.git("log", "--format=%an", "--", path).split()
-        assert authors == ["张三"], (record_id, authors)          # created once, by the person acting
+        assert authors == ["张三"], (record_id, authors, repo.git("log", "--format=%h %an %s", "--stat", "-5", "--", path),
+                                     repo.git("log", "-p", "-3", "--format=%h %an", "--", path)[-1500:])
     passerby = repo.git("log", "--author=passerby", "--name-only", "--format=")
     assert "records/" not in passerby
     assert repo.git("status", "--porcelain", "--", "records") == ""
