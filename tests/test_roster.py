@@ -167,3 +167,14 @@ def test_validate_checks_the_roster_files_and_the_audit_names_a_hand_edit(repo):
     repo.git("-c", "user.name=张三", "-c", "user.email=zhangsan@example.com", "commit", "-qam", "my day off")
     out = repo.run("validate", "--history", code=1).stdout
     assert "ROSTER_CHANGE_NOT_ALLOWED" in out and "zhangsan (agent) changes the duty roster roster/2026-11.yaml" in out
+
+
+def test_an_accepted_swap_is_not_corrected_into_another(repo):
+    # found by an adversarial pass: amend moved an approved swap to a colleague who never agreed
+    record_id = swap(repo, day="2026-11-26")
+    repo.run("swap", "accept", record_id, as_="lisi", now="2026-11-23T11:10")
+    out = repo.refused("swap", "amend", record_id, "--set", "with=liubz", "--reason", "写错了", as_="zhaozg",
+                       now="2026-11-23T11:20")
+    assert "SWAP_REFUSED" in out and "already accepted" in out
+    repo.run("swap", "amend", record_id, "--set", "reason=家里有事（补充）", "--reason", "补充说明", as_="zhaozg",
+             now="2026-11-23T11:25")

@@ -108,6 +108,25 @@ TRANSITIONS = (
 )
 
 
+AGREED = ("person", "with", "date", "with_date")
+
+
+def _check_agreement(rec, ctx, out, path) -> None:
+    """What the colleague accepted is not corrected afterwards: a different swap is asked anew."""
+    accepted = False
+    for i, entry in enumerate(rec.get("history") or []):
+        if not isinstance(entry, dict):
+            continue
+        if entry.get("to") == "accepted" and entry.get("from") == "requested":
+            accepted = True
+        changes = entry.get("changes") if entry.get("action") == "amend" else None
+        touched = sorted(set(changes or {}) & set(AGREED)) if isinstance(changes, dict) else []
+        if accepted and touched:
+            out.add(path, "SWAP_REFUSED", f"history[{i}] corrects {', '.join(touched)} of a swap its colleague "
+                    "already accepted", "withdraw or reject it and ask again with csops swap new",
+                    key=("history", i))
+
+
 def deadlines(rec: dict, ctx) -> list[Deadline]:
     """A swap still open when its first date begins is owed: by the colleague (accept) or by the
     first approver in the requester's chain (approve)."""
@@ -141,4 +160,5 @@ WORKFLOW = Workflow(
     },
     computed=computed,
     deadlines=deadlines,
+    record_checks=(_check_agreement,),
 )
