@@ -367,6 +367,9 @@ def test_an_output_file_name_that_is_not_utf8_is_printed_escaped(repo, tmp_path)
     name = os.fsdecode(b"\xd5\xc5\xc8\xfd.csv")                    # 张三 in GBK, as a file name
     out = csops(repo, "ticket", "list", "--format", "csv", "--output", str(tmp_path / name))
     assert out.returncode == 0 and "\\udcd5" in out.stdout and (tmp_path / name).exists()
+    page = os.fsdecode(b"\xd5\xc5\xc8\xfd.html")                      # (seed 8) the monthly page alike
+    out = csops(repo, "report", "monthly", "--period", "2026-11", "--html", str(tmp_path / page))
+    assert out.returncode == 0 and "\\udcd5" in out.stdout and (tmp_path / page).exists()
 
 
 @pytest.mark.parametrize("setting, message", [

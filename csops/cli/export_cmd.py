@@ -40,7 +40,9 @@ def sqlite(ctx, file, reveal):
     if reveal:
         require_reveal(sess)
     counts = export_sqlite(sess, file, reveal=reveal)
-    click.echo(f"{file}: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
+    from csops.render import safe_text
+
+    click.echo(f"{safe_text(str(file))}: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
 
 
 COMMANDS = [export]

@@ -33,7 +33,9 @@ def init(ctx, directory, country, inside, with_ci):
     moment = parse_input(g.now, tz, what="--now") if g and g.now else None
     records = init_repo(directory, (moment or dt.datetime.now(tz)).date(), country=country, with_ci=with_ci,
                         inside=inside, when=moment)
-    click.echo(str(records))
+    from csops.render import safe_text
+
+    click.echo(safe_text(str(records)))
     if with_ci:
         from csops.bootstrap import install_spec
 

@@ -197,13 +197,14 @@ def monthly(ctx, period, html_file, lang):
     """
     from pathlib import Path
 
+    from csops.render import safe_text
     from csops.reports.monthly import monthly_html
     from csops.store import atomic_write
 
     sess = session(ctx)
     page = monthly_html(sess, period, lang_of(sess, lang))
     atomic_write(Path(html_file), page)
-    click.echo(html_file)
+    click.echo(safe_text(html_file))
 
 
 COMMANDS = [report]
