@@ -214,4 +214,23 @@ def complete_state(ctx, param, incomplete):
 
     rtype = _type_of(ctx)
     states = TYPES[rtype].states if rtype else sorted({s for t in TYPES.values() for s in t.states})
+    if param.name == "state" and rtype and ctx.params.get("record_id"):
+        states = _next_states(ctx, rtype, ctx.params["record_id"]) or states
     return [CompletionItem(s) for s in states if s.startswith(incomplete)]
+
+
+def _next_states(ctx, rtype: str, ref: str) -> list[str]:
+    """`move ID <TAB>`: the states the record can go to from where it is."""
+    store = _completion_store(ctx)
+    try:
+        rec = store.read(rtype, store.locate(ref, rtype)[1])
+    except Exception:   # noqa: BLE001 - completion offers the type's states instead
+        return []
+    from csops.workflows import WORKFLOWS
+
+    source = rec.data.get("status") if isinstance(rec.data, dict) else None
+    out = []
+    for row in WORKFLOWS[rtype].transitions:
+        if row.leaves(source) and not row.stays and (row.when is None or row.when(rec.data)):
+            out += [t for t in row.targets if t not in out]
+    return out
