@@ -39,7 +39,7 @@ class Tree:
     git: object = None
 
 
-def validate_tree(store: Store, git=None, *, use_cache: bool = True) -> list[Problem]:
+def validate_tree(store: Store, git=None, *, use_cache: bool = True, now: dt.datetime | None = None) -> list[Problem]:
     """Every working-tree check of SPEC §8; the problems sorted by file and line."""
     from csops.index import build_index
 
@@ -50,8 +50,8 @@ def validate_tree(store: Store, git=None, *, use_cache: bool = True) -> list[Pro
     policy = load_policy(store.policy_path, store.display(store.policy_path))
     people = store.person_docs()
     roster = store.roster(people, strict=False)
-    versions = load_versions(store, git, policy, dt.datetime.now(policy.tz))
-    ctx = Context(versions.at(dt.datetime.now(policy.tz)), roster, store, versions=versions)
+    versions = load_versions(store, git, policy, now) if now is not None else None   # the CLI passes its clock
+    ctx = Context(versions.at(now) if versions else policy, roster, store, versions=versions)
     entries = build_index(store, ctx, git, use_cache=use_cache).entries()
     tree = Tree(store, policy, roster, entries, people, ctx, git)
     for fn in CHECKS:

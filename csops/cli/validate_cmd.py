@@ -34,7 +34,17 @@ def validate(ctx, history, since):
         git = Git(store.root)
     except NotFound:
         git = None          # outside Git: no cache, no history
-    problems = validate_tree(store, git)
+    from csops.cli.common import real_clock
+    from csops.errors import CsopsError
+    from csops.timeutil import parse_input, zone
+
+    g = ctx.obj
+    try:
+        tz = store.policy().tz
+    except CsopsError:          # a broken policy is what validate is about to report
+        tz = zone("Asia/Shanghai")
+    now = parse_input(g.now, tz, what="--now") if g and g.now else real_clock()
+    problems = validate_tree(store, git, now=now)
     policy_broken = any(p.path == store.display(store.policy_path) for p in problems)
     if (history or since) and not policy_broken:
         from csops.audit import merge_problems, replay
