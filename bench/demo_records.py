@@ -363,18 +363,9 @@ def swaps_fixed() -> None:
     print("demo swaps fixed")
 
 
+# Later additions, appended to the demo's history (each runs once): python bench/demo_records.py --round2
+ADDITIONS = {"--round2": round2, "--roster": roster, "--desk": desk, "--swaps-fixed": swaps_fixed}
+
 if __name__ == "__main__":
-    if "--swaps-fixed" in sys.argv:
-        sys.argv.remove("--swaps-fixed")
-        swaps_fixed()
-    elif "--desk" in sys.argv:
-        sys.argv.remove("--desk")
-        desk()
-    elif "--round2" in sys.argv:
-        sys.argv.remove("--round2")
-        round2()
-    elif "--roster" in sys.argv:
-        sys.argv.remove("--roster")
-        roster()
-    else:
-        main()
+    chosen = [flag for flag in ADDITIONS if flag in sys.argv]
+    ADDITIONS[chosen[0]]() if chosen else main()
