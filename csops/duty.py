@@ -85,6 +85,15 @@ class Duty:
             self._cache[day] = plan
         return self._cache[day]
 
+    def lead(self, day: dt.date) -> str | None:
+        """The day's duty lead 值班长: as planned, or whoever took the planned lead's shift by an
+        approved swap (the duties of a shift go with it)."""
+        lead = self.leads.get(day)
+        for a, b, dates, _ in self.swaps:
+            if lead is not None and day in dates and lead in (a, b):
+                lead = b if lead == a else a
+        return lead
+
     def involves(self, person: str) -> bool:
         return any(person in plan for plan in self.days.values()) or any(person in s[:2] for s in self.swaps)
 

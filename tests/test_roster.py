@@ -75,9 +75,11 @@ def test_a_swap_needs_the_colleague_then_the_chain_and_only_then_changes_duty(re
     assert on_duty(repo, SAT)["lisi"]["on_duty"] is False                     # accepted is not approved
     rows = repo.json("report", "overdue", "--type", "swap", now="2026-11-28T08:00")
     assert [(r["id"], r["what"], r["owner"]) for r in rows] == [(record_id, "approve", "liubz")]
+    repo.run("roster", "lead", SAT, "--person", "zhangsan", as_="zhaozg", now="2026-11-23T11:16")
     repo.run("swap", "approve", record_id, as_="liubz", now="2026-11-23T11:20")
     day = on_duty(repo, SAT)
     assert (day["zhangsan"]["on_duty"], day["lisi"]["on_duty"], day["lisi"]["shift"]) == (False, True, "weekend_duty")
+    assert day["lisi"]["duty_lead"] is True and day["zhangsan"]["duty_lead"] is False      # the lead goes with the shift
     assert repo.run("validate", "--history").exit_code == 0
 
 

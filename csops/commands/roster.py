@@ -150,7 +150,7 @@ def show(session, days: list[dt.date]) -> list[dict]:
             scheduled = duty.scheduled(person.id, day, policy.calendar, shifts)
             rows.append({"date": day.isoformat(), "person": person.id, "name": person.name,
                          "shift": duty.shift(person.id, day), "on_duty": scheduled and not away, "on_leave": away,
-                         "duty_lead": duty.leads.get(day) == person.id})
+                         "duty_lead": duty.lead(day) == person.id})
     return rows
 
 

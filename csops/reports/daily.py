@@ -22,7 +22,7 @@ def daily(session, day: str) -> tuple[list[dict], str | None]:
     """The rows of one business day, and the day's duty lead 值班长 (the duty roster) if named —
     also marked on their row."""
     date = parse_input_date(day, what="--date")
-    lead = session.ctx.duty.leads.get(date)
+    lead = session.ctx.duty.lead(date)
     return [{**row, "duty_lead": row["person"] == lead if row["person"] != TOTAL else None}
             for row in activity(session, date, date)], lead
 
