@@ -390,6 +390,13 @@ def _roll_forward(git: Git, journal: dict, lock: Path | None, *, writer: bool = 
         left.append(f"HEAD is no longer on {journal.get('branch')}: the commit is there; the work tree was not touched")
         _roll_back(git, journal, lock)
         return left
+    index_copy = git.git_dir / f"csops-index-{token}"
+    index_done = False
+    if safe and index_copy.exists() and blob_id(index_copy.read_bytes()) == journal.get("index"):
+        # the index first, right after the commit point: a plain `git commit` reads the index before
+        # it takes index.lock, so the index must catch up with HEAD as soon as HEAD has moved
+        os.replace(index_copy, git.git_dir / "index")
+        index_done = True
     folders = set()
     for entry in journal["files"]:
         target, temp = git.root / entry["path"], git.root / entry["temp"]
@@ -410,10 +417,7 @@ def _roll_forward(git: Git, journal: dict, lock: Path | None, *, writer: bool = 
         folders.add(target.parent)
     for folder in folders:
         fsync_dir(folder)
-    index_copy = git.git_dir / f"csops-index-{token}"
-    if safe and index_copy.exists() and blob_id(index_copy.read_bytes()) == journal.get("index"):
-        os.replace(index_copy, git.git_dir / "index")
-    else:   # only csops' own entries, in the real index, under Git's own locking
+    if not index_done:   # only csops' own entries, in the real index, under Git's own locking
         index_copy.unlink(missing_ok=True)
         if lock is not None and _ours(lock, token):
             lock.unlink()
