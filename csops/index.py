@@ -127,14 +127,14 @@ def _unpack(rel: str, packed: tuple) -> Entry:
 
 # -- the whole repository ----------------------------------------------------------------------
 
-def fingerprint(store, policy_bytes: bytes) -> str:
+def fingerprint(store, policy_bytes: bytes, swaps: list[str] = ()) -> str:
     """What per-record results depend on besides the file: policy, roster, csops itself."""
     digest = hashlib.sha1(b"csops-index %d\n" % CACHE_FORMAT)
     digest.update(policy_bytes)
     for path in store.person_files() + store.roster_files():
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    for rel in store.rel_files("swap"):             # approved swaps change who is on duty (leave days)
-        digest.update(rel.encode() + b"\0" + (store.root / rel).read_bytes())
+    for swap in swaps:                              # approved swaps change who is on duty (leave days)
+        digest.update(swap.encode() + b"\0")
     package = Path(__file__).resolve().parent
     for path in sorted(package.rglob("*.py")):
         stat = path.stat()
@@ -275,11 +275,12 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
     root = store.root
     asked = _ask_git(git, root) if use_cache else None
     rels = [(rtype, rel) for rtype in store.types for rel in store.rel_files(rtype)]
+    known = _known_blobs(asked)
     versions = ctx.versions.key.encode() if ctx.versions is not None else b""
-    stamp = fingerprint(store, store.policy_path.read_bytes() + b"\0" + versions)
+    swaps = [f"{rel}:{known.get(rel) or blob_id((root / rel).read_bytes())}" for rtype, rel in rels if rtype == "swap"]
+    stamp = fingerprint(store, store.policy_path.read_bytes() + b"\0" + versions, swaps)
     cache_path = _cache_path(git) if use_cache else None
     cached = _load_cache(cache_path, stamp) if use_cache else {}
-    known = _known_blobs(asked)
     results: dict[str, object] = {}
     todo, hits = [], 0
     for rtype, rel in rels:

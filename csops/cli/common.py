@@ -138,8 +138,11 @@ def use_color() -> bool:
 note_option = click.option("--note", default=None, help="A note for the history entry.")
 
 
-def warn_related(sess, rtype: str, record_id: str) -> None:
-    """After registering: the same customer or order has records still open (a repeat caller)."""
+def warn_related(sess, rtype: str, record_id: str, contact=None, order=None) -> None:
+    """After registering: the same customer or order has records still open (a repeat caller).
+    Without a contact or an order there is nothing to match, and nothing is read."""
+    if not contact and not order:
+        return
     import dataclasses
 
     from csops.reports.customer import related_open

@@ -41,7 +41,7 @@ def new(ctx, kind, order, customer, items, reason, resolution, contact, links, n
     record_id = wf.new(sess, kind=kind, order=order, customer=customer, items=list(items), reason=reason,
                        resolution=resolution, contact=contact, links=links, note=note)
     click.echo(record_id)
-    warn_related(sess, "return", record_id)
+    warn_related(sess, "return", record_id, contact, order)
 
 
 @returns.command("move")

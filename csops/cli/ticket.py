@@ -38,7 +38,7 @@ def new(ctx, kind, channel, level, customer, contact, summary, order, links, not
     record_id = wf.new(sess, kind=kind, channel=channel, level=level, customer=customer, contact=contact,
                        summary=summary, order=order, links=links, note=note)
     click.echo(record_id)
-    warn_related(sess, "ticket", record_id)
+    warn_related(sess, "ticket", record_id, contact, order)
 
 
 @ticket.command("route")
