@@ -43,7 +43,8 @@ def _writing(session: Session, build):
         now = session.read_clock()
         _refuse_skew(session, now)
         changes, message, author, result = build(now)
-        txn.commit_files(git, changes, message, author, now)
+        started = session.real_clock() if session.real_clock is not None else now
+        txn.commit_files(git, changes, message, author, now, started=started)
     return result
 
 

@@ -69,7 +69,7 @@ def import_year(policy_text: str, country: str, year: int) -> tuple[str, int, in
 
 
 def init_repo(directory: Path, today: dt.date, *, country: str = "CN", with_ci: bool = False,
-              inside: bool = False, when: dt.datetime | None = None) -> Path:
+              inside: bool = False, when: dt.datetime | None = None, started: dt.datetime) -> Path:
     """git init (if needed), records/policy.yaml with this year's and next year's holidays, an
     empty roster, the merge driver for record files (.gitattributes + git config), optionally
     the CI templates; one commit (dated `when`, the --now given, else now: the policy's first
@@ -80,7 +80,7 @@ def init_repo(directory: Path, today: dt.date, *, country: str = "CN", with_ci: 
         raise Refused(f"{records / POLICY} already exists", "this is already a records repository")
     made = not directory.exists()
     try:
-        return _init(directory, records, today, country, with_ci, inside, when)
+        return _init(directory, records, today, country, with_ci, inside, when, started)
     except BaseException:
         if made:                       # leave nothing behind: the folder did not exist before
             import shutil
@@ -90,7 +90,7 @@ def init_repo(directory: Path, today: dt.date, *, country: str = "CN", with_ci: 
 
 
 def _init(directory: Path, records: Path, today: dt.date, country: str, with_ci: bool, inside: bool,
-          when: dt.datetime | None) -> Path:
+          when: dt.datetime | None, started: dt.datetime) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     try:
         git = Git(directory)
@@ -119,7 +119,8 @@ def _init(directory: Path, records: Path, today: dt.date, country: str, with_ci:
     changes = [txn.Change(path, text, blob_id(path.read_bytes()) if path.exists() else None)
                for path, text in files.items()]
     with txn.repository_lock(git.git_dir):
-        txn.commit_files(git, changes, "csops init: policy and empty roster", Author("csops", "csops@localhost"), when)
+        txn.commit_files(git, changes, "csops init: policy and empty roster", Author("csops", "csops@localhost"), when,
+                         started=started)
     return records
 
 

@@ -258,7 +258,8 @@ class Change:
     base: str | None
 
 
-def commit_files(git: Git, changes: list[Change], message: str, author: Author, when: dt.datetime | None) -> str:
+def commit_files(git: Git, changes: list[Change], message: str, author: Author, when: dt.datetime | None, *,
+                 started: dt.datetime) -> str:
     """Commit exactly `changes` on the current branch, whatever else is staged or changed, as one
     commit authored by `author`; update the work tree and the index. The caller holds
     repository_lock and has called refuse_leftovers_locked. Returns the commit id."""
@@ -275,7 +276,7 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
         raise BadInput("the same file twice in one change")
     journal = _Journal(git.git_dir / JOURNAL, {
         "format": FORMAT, "state": "begun", "token": token, "pid": os.getpid(), "host": _host(),
-        "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "branch": branch,
+        "started": started.astimezone(dt.timezone.utc).isoformat(timespec="seconds"), "branch": branch,
         "message": message.splitlines()[0], "files": entries})
     received: list = []
     landed, commit, lock = False, None, None

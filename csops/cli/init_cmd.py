@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
@@ -31,8 +30,11 @@ def init(ctx, directory, country, inside, with_ci):
     g = ctx.obj
     tz = zone("Asia/Shanghai")
     moment = parse_input(g.now, tz, what="--now") if g and g.now else None
-    records = init_repo(directory, (moment or dt.datetime.now(tz)).date(), country=country, with_ci=with_ci,
-                        inside=inside, when=moment)
+    from csops.cli.common import real_clock
+
+    started = real_clock()
+    records = init_repo(directory, (moment or started.astimezone(tz)).date(), country=country, with_ci=with_ci,
+                        inside=inside, when=moment, started=started)
     from csops.render import safe_text
 
     click.echo(safe_text(str(records)))
