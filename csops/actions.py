@@ -16,6 +16,7 @@ from csops import txn, yamlio
 from csops.engine import Workflow, check_record, unusable
 from csops.errors import BadInput, Conflict, Refused
 from csops.gitlog import blob_id
+from csops.i18n import _
 from csops.problems import Problems
 from csops.session import Session
 from csops.store import Rec
@@ -110,7 +111,7 @@ def _usable(session: Session, rtype: str, path: Path, data) -> None:
     if why is not None:
         line, message = why
         raise BadInput(f"{session.store.display(path)}:{line or 1}: {message}",
-                       "fix the file (csops validate shows every problem), then try again")
+                       _('fix the file (csops validate shows every problem), then try again'))
 
 
 def transition_many(session: Session, rtype: str, steps: list[Step]) -> list[str]:
@@ -122,16 +123,16 @@ def transition_many(session: Session, rtype: str, steps: list[Step]) -> list[str
         at = format_instant(now, session.tz)
         changes, ids, subjects = [], [], []
         for step in steps:
-            _, path = session.store.locate(step.ref, rtype)
+            _ignored, path = session.store.locate(step.ref, rtype)
             if any(c.path == path for c in changes):
-                raise BadInput(f"{step.ref}: the same {rtype} is named twice")
+                raise BadInput(_("{ref}: the same {rtype} is named twice", ref=step.ref, rtype=rtype))
             raw = path.read_bytes()                      # read once: what is checked is what is changed
             base = _committed_blob(session, path, raw)
             try:
                 current = yamlio.load(raw)                # refuses what is not UTF-8 (or too big, deep, …)
             except yamlio.YamlError as exc:
                 raise BadInput(f"{session.store.display(path)}:{exc.line or 1}: {exc.code} {exc.message}",
-                               "fix the file (csops validate shows every problem), then try again") from None
+                               _('fix the file (csops validate shows every problem), then try again')) from None
             text = raw.decode("utf-8")
             _usable(session, rtype, path, current)
             record_id, source = current.get("id"), current.get("status")
@@ -141,15 +142,18 @@ def transition_many(session: Session, rtype: str, steps: list[Step]) -> list[str
             if row is None:
                 wanted = step.target or next((t.targets[0] for t in wf.transitions
                                               if t.action == step.action and t.targets), step.action)
-                raise Refused(f"{rtype} {record_id}: ILLEGAL_TRANSITION cannot {step.action} ({source} → {wanted}: "
-                              f"{wf.explain(source, wanted, current, step.action)})")
+                raise Refused(_("{rtype} {record_id}: ILLEGAL_TRANSITION cannot {action} ({source} → {wanted}: "
+                                "{why})",
+                                rtype=rtype, record_id=record_id, action=step.action, source=source, wanted=wanted,
+                                why=wf.explain(source, wanted, current, step.action)))
             params = {**step.params, "by": actor.id, "at": at}
             if row.complete is not None:
                 params = row.complete(current, params, session.ctx)
             missing = [name for name in row.needs if params.get(name) in (None, "", [], {})]
             if missing:
-                raise BadInput(f"{rtype} {record_id}: {step.action} needs {', '.join(missing)}",
-                               f"use csops {row.command}" if row.command else None)
+                raise BadInput(_("{rtype} {record_id}: {action} needs {names}",
+                                 rtype=rtype, record_id=record_id, action=step.action, names=', '.join(missing)),
+                               _("use csops {command}", command=row.command) if row.command else None)
             target = row.target_for(current, params, session.ctx)
             doc = yamlio.rt_load(text)
             entry = {"at": at, "by": actor.id}
@@ -183,13 +187,14 @@ def move(session: Session, rtype: str, ref: str, state: str, *, note: str | None
     row needs parameters `move` cannot give is refused with the command that gives them."""
     wf = session.workflow(rtype)
     if state not in wf.states:
-        raise BadInput(f"{state!r} is not a {rtype} state", f"states: {', '.join(wf.states)}")
+        raise BadInput(_("{state!r} is not a {rtype} state",
+                         state=state, rtype=rtype), _("states: {names}", names=', '.join(wf.states)))
     path, current = current_record(session, rtype, ref)
     source = current.get("status")
     chosen = wf.find(source, state, None, current)
     if chosen is None:
-        raise Refused(f"{rtype} {current.get('id')}: ILLEGAL_TRANSITION {source} → {state} "
-                      f"({wf.explain(source, state, current)})")
+        raise Refused(_("{rtype} {id}: ILLEGAL_TRANSITION {source} → {state} ({why})", rtype=rtype,
+                        id=current.get('id'), source=source, state=state, why=wf.explain(source, state, current)))
     return transition(session, rtype, ref, chosen.action, note=note)
 
 
@@ -198,7 +203,7 @@ def save_file(session: Session, path: Path, text: str, message: str, author, *, 
     overwrite an existing file."""
     def build(now):
         if new and path.exists():
-            raise Refused(f"{session.store.display(path)} already exists")
+            raise Refused(_("{file} already exists", file=session.store.display(path)))
         base = None if new else _committed_blob(session, path, path.read_bytes())
         yamlio.load(text)
         return [txn.Change(path, text, base)], message, author, path
@@ -219,14 +224,14 @@ def edit_files(session: Session, edits: dict, message: str, author):
                     yamlio.load(current, limit=yamlio.POLICY_BYTES)
                 except yamlio.YamlError as exc:
                     raise BadInput(f"{session.store.display(path)}:{exc.line or 1}: {exc.code} {exc.message}",
-                                   "fix the file (csops validate shows every problem), then try again") from None
+                                   _('fix the file (csops validate shows every problem), then try again')) from None
             text = edit(current.decode("utf-8") if current is not None else None)
             if current is not None and text.encode("utf-8") == current:
                 continue                                   # this file already says so
             yamlio.load(text)
             changes.append(txn.Change(path, text, None if current is None else _committed_blob(session, path, current)))
         if not changes:
-            raise BadInput("nothing to change: the roster already says so")
+            raise BadInput(_('nothing to change: the roster already says so'))
         return changes, message, author, list(edits)
 
     return _writing(session, build)
@@ -242,9 +247,9 @@ def _refuse_skew(session: Session, now) -> None:
 
     real = session.real_clock()
     if now > real + dt.timedelta(minutes=5) or (real - now) > dt.timedelta(hours=float(skew)):
-        raise Refused(f"CLOCK_SKEW --now {format_instant(now, session.tz)} is {abs(real - now).total_seconds() / 3600:.1f} h "
-                      f"from the real time (audit.clock_skew_hours {skew})",
-                      "record it late with --backfill REASON (supervisor and above), or drop --now")
+        raise Refused(_("CLOCK_SKEW --now {now} is {gap:.1f} h from the real time (audit.clock_skew_hours {skew})",
+                        now=format_instant(now, session.tz), gap=abs(real - now).total_seconds() / 3600, skew=skew),
+                      _('record it late with --backfill REASON (supervisor and above), or drop --now'))
 
 
 def _checked_text(session: Session, wf: Workflow, doc, path: Path, step: int) -> str:
@@ -253,7 +258,8 @@ def _checked_text(session: Session, wf: Workflow, doc, path: Path, step: int) ->
     text = yamlio.rt_dump(doc)
     plain = yamlio.load(text)
     if yamlio.load(text, loader=yamlio.PureLoader) != plain:  # pragma: no cover - loader disagreement
-        raise Conflict(f"{wf.type} {doc.get('id')}: the C and pure YAML loaders read the new text differently")
+        raise Conflict(_("{type} {id}: the C and pure YAML loaders read the new text differently",
+                         type=wf.type, id=doc.get('id')))
     problems = Problems()
     check_record(plain, wf, session.ctx, problems, session.store.display(path), only_step=step)
     for check in wf.cross_checks:
@@ -284,8 +290,8 @@ def _committed_blob(session: Session, path: Path, raw: bytes) -> str:
     clone with core.autocrlf checks files out, are the same content.)"""
     committed = session.git.committed_blob(path)
     if committed is None or committed not in (blob_id(raw), blob_id(raw.replace(b"\r\n", b"\n"))):
-        raise Conflict(f"{session.store.display(path)} has uncommitted changes",
-                       "commit them (git commit) or discard them (git checkout -- FILE) first")
+        raise Conflict(_("{file} has uncommitted changes", file=session.store.display(path)),
+                       _('commit them (git commit) or discard them (git checkout -- FILE) first'))
     return committed
 
 

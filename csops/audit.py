@@ -22,6 +22,7 @@ from pathlib import Path
 from csops import yamlio
 from csops.engine import check_record
 from csops.errors import BadInput, CsopsError
+from csops.i18n import _
 from csops.money import stored_amount
 from csops.problems import Problem, Problems
 from csops.vocab import ALLOWED_SIGNERS, FOLDERS, PEOPLE, POLICY, ROSTER
@@ -46,10 +47,11 @@ def replay(session, since: str | None = None) -> list[Problem]:
         try:
             git.resolve(since)
         except CsopsError:
-            raise BadInput(f"--since {since}: not a known revision", "fetch it first, e.g. git fetch origin") from None
+            raise BadInput(_("--since {since}: not a known revision",
+                             since=since), _('fetch it first, e.g. git fetch origin')) from None
     if not since and git.run("rev-parse", "--is-shallow-repository").strip() == "true":
-        raise BadInput("this clone is shallow: replaying all history needs every commit",
-                       "run git fetch --unshallow, or limit the replay with --since REV")
+        raise BadInput(_('this clone is shallow: replaying all history needs every commit'),
+                       _('run git fetch --unshallow, or limit the replay with --since REV'))
     prefix = git.rel(store.root)
     prefix = "" if prefix == "." else prefix
     signers = store.root / ALLOWED_SIGNERS
@@ -67,7 +69,7 @@ def replay(session, since: str | None = None) -> list[Problem]:
     changes = []
     for commit, path, rel in wanted:
         new = next(blobs)
-        changes.append(_Change(commit, path, rel, new, tuple(next(blobs) for _ in commit.parents)))
+        changes.append(_Change(commit, path, rel, new, tuple(next(blobs) for _ignored in commit.parents)))
     auditor = _Auditor(session, prefix)
     out = Problems()
     for change in changes:
@@ -113,11 +115,12 @@ class _Auditor:
 
     def check_record(self, change: _Change, rtype: str, out: Problems) -> None:
         commit, path = change.commit, change.path
-        _, author = self.who(commit)
+        _ignored, author = self.who(commit)
         if change.new is None:
             if any(old is not None for old in change.old):
-                out.add(path, "RECORD_DELETED", f"{author} deletes a record; records are never deleted (close, void "
-                        "or revoke it instead)", commit=commit.sha)
+                out.add(path, "RECORD_DELETED", _("{author} deletes a record; records are never deleted (close, "
+                                                  "void or revoke it instead)",
+                                                  author=author), commit=commit.sha)
             return
         new_data = _parse(change.new)
         if new_data is None or not isinstance(new_data.get("history"), list):
@@ -141,23 +144,28 @@ class _Auditor:
     def check_kept(self, change, old_keys, new, new_keys, merge, parent, out) -> None:
         """Every entry of the parent is still there, in its order; inserted ones keep time order."""
         commit, path = change.commit, change.path
-        _, author = self.who(commit)
+        _ignored, author = self.who(commit)
         present = set(new_keys)
         missing = [i for i, k in enumerate(old_keys) if k not in present]
         if missing:
             if merge:
-                out.add(path, "HISTORY_DROPPED", f"the merge by {author} drops {len(missing)} history "
-                        f"entr{'y' if len(missing) == 1 else 'ies'} of parent {parent[:10]} (first: history[{missing[0]}])",
-                        "merge with the csops merge driver (git config merge.csops.driver …), never keep one side only",
+                out.add(path, "HISTORY_DROPPED", _("the merge by {author} drops {n_missing} history entr{plural} of "
+                                                   "parent {commit} (first: history[{missing}])",
+                                                   author=author, n_missing=len(missing),
+                                                   plural='y' if len(missing) == 1 else 'ies', commit=parent[:10],
+                                                   missing=missing[0]),
+                        _("merge with the csops merge driver (git config merge.csops.driver …), never keep one side "
+                          "only"),
                         commit=commit.sha)
             else:
-                out.add(path, "HISTORY_REWRITTEN", f"{author} rewrites or drops history entry {missing[0]} "
-                        "(history is append-only: add a new entry instead)", commit=commit.sha,
+                out.add(path, "HISTORY_REWRITTEN", _("{author} rewrites or drops history entry {missing} (history "
+                                                     "is append-only: add a new entry instead)",
+                                                     author=author, missing=missing[0]), commit=commit.sha,
                         key=("history", missing[0]))
             return
         positions = [new_keys.index(k) for k in old_keys]
         if positions != sorted(positions):
-            out.add(path, "HISTORY_REWRITTEN", f"{author} reorders history entries", commit=commit.sha)
+            out.add(path, "HISTORY_REWRITTEN", _("{author} reorders history entries", author=author), commit=commit.sha)
             return
         if merge:
             return
@@ -170,8 +178,9 @@ class _Auditor:
             before = next((times[j] for j in range(i - 1, -1, -1) if times[j] is not None), None)
             after = next((times[j] for j in range(i + 1, len(new)) if j in kept and times[j] is not None), None)
             if (before and times[i] < before) or (after and times[i] > after):
-                out.add(path, "HISTORY_REWRITTEN", f"{author} inserts history[{i}] out of time order",
-                        "entries are kept in the order they happened", commit=commit.sha, key=("history", i))
+                out.add(path, "HISTORY_REWRITTEN", _("{author} inserts history[{i}] out of time order",
+                                                     author=author, i=i),
+                        _('entries are kept in the order they happened'), commit=commit.sha, key=("history", i))
 
     def check_fields(self, change, rtype, old_data, new_data, added, parent, out) -> None:
         """A field changes only through an added entry whose row declares it."""
@@ -184,10 +193,10 @@ class _Auditor:
         # "items[].received": only that key of the list's elements (nothing added, removed or else changed)
         partial: dict[str, set] = {}
         for spec in [a for a in allowed if "[]." in a]:
-            field, _, key = spec.partition("[].")
+            field, _ignored, key = spec.partition("[].")
             partial.setdefault(field, set()).add(key)
         allowed -= {a for a in allowed if "[]." in a}
-        _, author = self.who(change.commit)
+        _ignored, author = self.who(change.commit)
         for name in sorted(set(old_data) | set(new_data), key=str):
             if name in ("history", "status") or name in allowed:
                 continue
@@ -198,9 +207,12 @@ class _Auditor:
                 continue
             against = f" (against parent {parent[:10]})" if parent else ""
             out.add(change.path, "FIELD_REWRITTEN",
-                    f"{author} changes {name} of {new_data.get('id')}: {_show(before)} → {_show(after)}{against}, "
-                    "with no history entry that may set it",
-                    f"a correction is an entry: csops {rtype} amend ID --set {name}=VALUE --reason R",
+                    _("{author} changes {name} of {id}: {before} → {after}{against}, with no history entry that may "
+                      "set it",
+                      author=author, name=name, id=new_data.get('id'), before=_show(before), after=_show(after),
+                      against=against),
+                    _("a correction is an entry: csops {rtype} amend ID --set {name}=VALUE --reason R",
+                      rtype=rtype, name=name),
                     commit=change.commit.sha, key=(name,))
 
     def check_entries(self, change, rtype, new_data, fresh, out) -> None:
@@ -208,7 +220,7 @@ class _Auditor:
         commit, path = change.commit, change.path
         person, author = self.who(commit)
         wf = WORKFLOWS[rtype]
-        makers = {str(e.get("by")) for _, e in fresh}      # str: a hand edit may put anything there
+        makers = {str(e.get("by")) for _ignored, e in fresh}      # str: a hand edit may put anything there
         squash = len(commit.parents) == 1 and len(makers) > 1
         skew = self.session.policy_file.section("audit").get("clock_skew_hours")
         for index, entry in fresh:
@@ -217,7 +229,8 @@ class _Auditor:
                 hint = ("several people's entries in one commit: a squash merge? merge without squashing "
                         "(git merge --no-ff) so each entry keeps its author's commit") if squash else \
                     "make the change as that person: csops --as PERSON …"
-                out.add(path, "BY_NOT_AUTHOR", f"history[{index}] is by {by} but the commit's author is {author}",
+                out.add(path, "BY_NOT_AUTHOR", _("history[{index}] is by {by} but the commit's author is {author}",
+                                                 index=index, by=by, author=author),
                         hint, commit=commit.sha, key=("history", index, "by"))
             step_problems = Problems()
             check_record(new_data, wf, self.ctx, step_problems, path, only_step=index)
@@ -234,9 +247,11 @@ class _Auditor:
         late = (committed - at).total_seconds() / 3600
         if at > committed + dt.timedelta(minutes=5) or late > skew:
             what = "after its commit" if at > committed else f"{late:.1f} h before its commit"
-            out.add(change.path, "CLOCK_SKEW", f"history[{index}] at {entry.get('at')} is {what} "
-                    f"({change.commit.committed}; audit.clock_skew_hours {skew:g})",
-                    "record late entries with --backfill REASON (supervisor and above)", commit=change.commit.sha,
+            out.add(change.path, "CLOCK_SKEW", _("history[{index}] at {at} is {what} ({committed}; "
+                                                 "audit.clock_skew_hours {skew:g})",
+                                                 index=index, at=entry.get('at'), what=what,
+                                                 committed=change.commit.committed, skew=skew),
+                    _('record late entries with --backfill REASON (supervisor and above)'), commit=change.commit.sha,
                     key=("history", index, "at"))
 
     # -- roster and policy -------------------------------------------------------------------------
@@ -253,21 +268,26 @@ class _Auditor:
         old, new = _parse(change.old[0]), _parse(change.new)
         subject = Path(change.rel).stem
         if change.new is None:
-            out.add(path, "PERSON_DELETED", f"{author} deletes {subject} from the roster; people are never deleted",
-                    f"make them inactive: csops person set {subject} --active false", commit=commit.sha)
+            out.add(path, "PERSON_DELETED", _("{author} deletes {subject} from the roster; people are never deleted",
+                                              author=author, subject=subject),
+                    _("make them inactive: csops person set {subject} --active false",
+                      subject=subject), commit=commit.sha)
         role = roster.get(person.id).role if person and roster.get(person.id) else None
         policy = self.policy_at(parent) or self.session.policy
         allowed = policy.permission("person_add" if change.old[0] is None else "person_edit")
         if role is None or not policy.role_matches(role, allowed):
-            out.add(path, "ROSTER_CHANGE_NOT_ALLOWED", f"{author} ({role or 'not in the roster'}) changes the roster "
-                    f"(allowed: {', '.join(map(str, allowed)) or 'nobody'} in the commit before)",
-                    "roster changes are made with csops person add/set by a supervisor or above", commit=commit.sha)
+            out.add(path, "ROSTER_CHANGE_NOT_ALLOWED", _("{author} ({role}) changes the roster (allowed: {names} in "
+                                                         "the commit before)",
+                                                         author=author, role=role or _('not in the roster'),
+                                                         names=', '.join(map(str, allowed)) or _('nobody')),
+                    _('roster changes are made with csops person add/set by a supervisor or above'), commit=commit.sha)
             return
         if person and subject == person.id and isinstance(old, dict) and isinstance(new, dict):
             own = [k for k in ("role", "reports_to", "active") if old.get(k) != new.get(k)]
             if own:
-                out.add(path, "ROSTER_CHANGE_NOT_ALLOWED", f"{author} changes their own {', '.join(own)}",
-                        "nobody changes their own role, chain or active", commit=commit.sha)
+                out.add(path, "ROSTER_CHANGE_NOT_ALLOWED", _("{author} changes their own {names}",
+                                                             author=author, names=', '.join(own)),
+                        _('nobody changes their own role, chain or active'), commit=commit.sha)
 
     def check_duty(self, change: _Change, out: Problems) -> None:
         """The duty roster 排班 is changed by whoever `permissions.roster_edit` names (SPEC §12)."""
@@ -281,9 +301,13 @@ class _Auditor:
         policy = self.policy_at(parent) or self.session.policy
         allowed = policy.permission("roster_edit")
         if role is None or not policy.role_matches(role, allowed):
-            out.add(change.path, "ROSTER_CHANGE_NOT_ALLOWED", f"{author} ({role or 'not in the roster'}) changes the "
-                    f"duty roster {change.rel} (allowed: {', '.join(map(str, allowed)) or 'nobody'} in the commit "
-                    "before)", "the duty roster is changed with csops roster set/lead; swaps go through csops swap",
+            out.add(change.path, "ROSTER_CHANGE_NOT_ALLOWED", _("{author} ({role}) changes the duty roster {rel} "
+                                                                "(allowed: {names} in the commit before)",
+                                                                author=author, role=role or _('not in the roster'),
+                                                                rel=change.rel,
+                                                                names=', '.join(map(str, allowed)) or _('nobody')),
+                                                              _("the duty roster is changed with csops roster "
+                                                                "set/lead; swaps go through csops swap"),
                     commit=commit.sha)
 
     def check_policy(self, change: _Change, out: Problems) -> None:
@@ -300,9 +324,12 @@ class _Auditor:
         role = roster.get(person.id).role if person and roster.get(person.id) else None
         allowed = policy.permission("policy_edit")
         if role is None or not policy.role_matches(role, allowed):
-            out.add(change.path, "POLICY_CHANGE_NOT_ALLOWED", f"{author} ({role or 'not in the roster'}) changes "
-                    f"{change.rel} (allowed: {', '.join(map(str, allowed)) or 'nobody'} in the commit before)",
-                    "permissions.policy_edit says who may change the policy", commit=commit.sha)
+            out.add(change.path, "POLICY_CHANGE_NOT_ALLOWED", _("{author} ({role}) changes {rel} (allowed: {names} "
+                                                                "in the commit before)",
+                                                                author=author, role=role or _('not in the roster'),
+                                                                rel=change.rel,
+                                                                names=', '.join(map(str, allowed)) or _('nobody')),
+                    _('permissions.policy_edit says who may change the policy'), commit=commit.sha)
 
     def check_effective(self, change: _Change, author: str, out: Problems) -> None:
         """A version's effective date never goes before the previous version's (SPEC §9)."""
@@ -314,10 +341,13 @@ class _Auditor:
             return
         mine, before = versions[index], versions[index - 1]
         if mine.effective < before.effective:
-            out.add(change.path, "EFFECTIVE_BACKWARDS", f"{author} makes the policy effective {mine.effective}, before "
-                    f"the version it replaces ({before.effective}, commit {str(before.commit)[:10]})",
-                    "a later version starts on or after the one before it; set effective: accordingly (a revert "
-                    f"of a version not yet in force: add effective: {before.effective})",
+            out.add(change.path, "EFFECTIVE_BACKWARDS", _("{author} makes the policy effective {effective}, before "
+                                                          "the version it replaces ({effective2}, commit {commit})",
+                                                          author=author, effective=mine.effective,
+                                                          effective2=before.effective, commit=str(before.commit)[:10]),
+                    _("a later version starts on or after the one before it; set effective: accordingly (a revert "
+                      "of a version not yet in force: add effective: {effective})",
+                      effective=before.effective),
                     commit=change.commit.sha, key=("effective",))
 
     @lru_cache(maxsize=256)
@@ -362,18 +392,22 @@ class _Auditor:
                 required[blob] = bool(policy and policy.section("audit").get("require_signed"))
             if not required[blob]:
                 continue
-            _, author = self.who(commit)
+            _ignored, author = self.who(commit)
             where = f"{self.prefix or '.'}"
             if commit.signature in ("N", ""):
-                out.add(where, "UNSIGNED_COMMIT", f"commit by {author} is not signed (audit.require_signed)",
-                        "configure signing: git config user.signingkey KEY; git config gpg.format ssh; "
-                        "git config commit.gpgsign true", commit=commit.sha)
+                out.add(where, "UNSIGNED_COMMIT", _("commit by {author} is not signed (audit.require_signed)",
+                                                    author=author),
+                        _("configure signing: git config user.signingkey KEY; git config gpg.format ssh; git config "
+                          "commit.gpgsign true"), commit=commit.sha)
             elif commit.signature not in ("G", "U") or not commit.signer:   # U without a signer: a key not allowed
-                out.add(where, "BAD_SIGNATURE", f"commit by {author} has a signature Git cannot verify "
-                        f"({commit.signature})", "is the signer in records/allowed_signers?", commit=commit.sha)
+                out.add(where, "BAD_SIGNATURE", _("commit by {author} has a signature Git cannot verify "
+                                                  "({signature})",
+                                                  author=author, signature=commit.signature),
+                        _("is the signer in records/allowed_signers?"), commit=commit.sha)
             elif commit.signer.lower() != commit.author.email.lower():
-                out.add(where, "SIGNER_NOT_AUTHOR", f"commit by {author} is signed by {commit.signer}",
-                        "each person signs their own commits", commit=commit.sha)
+                out.add(where, "SIGNER_NOT_AUTHOR", _("commit by {author} is signed by {signer}",
+                                                      author=author, signer=commit.signer),
+                        _('each person signs their own commits'), commit=commit.sha)
 
 
 def _parse(blob: bytes | None):

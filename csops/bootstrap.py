@@ -8,6 +8,7 @@ from pathlib import Path
 from csops import txn, yamlio
 from csops.errors import BadInput, NotFound, Refused
 from csops.gitlog import Author, Git, blob_id
+from csops.i18n import _
 from csops.templates import template_text
 from csops.vocab import POLICY
 
@@ -34,7 +35,7 @@ def holidays_for(country: str, year: int) -> tuple[dict[str, str], dict[str, str
         except (NotImplementedError, ValueError):
             calendar = holidays_lib.country_holidays(country, years=year)
     except (NotImplementedError, KeyError, AttributeError):
-        raise BadInput(f"--country {country}: the holidays package knows no such country") from None
+        raise BadInput(_("--country {country}: the holidays package knows no such country", country=country)) from None
     off = {d.isoformat(): str(name) for d, name in sorted(calendar.items()) if d.weekday() < 5 and d.year == year}
     worked = {d.isoformat(): "调休" for d in sorted(getattr(calendar, "weekend_workdays", ()) or ()) if d.year == year}
     return off, worked
@@ -44,10 +45,10 @@ def import_year(policy_text: str, country: str, year: int) -> tuple[str, int, in
     """policy.yaml's text with one year's holidays and make-up workdays added (keeping its
     comments), and how many of each."""
     if not 2000 <= year <= 2099:
-        raise BadInput(f"--year {year} is out of range (2000–2099)")
+        raise BadInput(_("--year {year} is out of range (2000–2099)", year=year))
     off, worked = holidays_for(country, year)
     if not off:
-        raise Refused(f"the holidays package has no {country} holidays for {year}")
+        raise Refused(_("the holidays package has no {country} holidays for {year}", country=country, year=year))
     doc = yamlio.rt_load(policy_text)
     from ruamel.yaml.comments import CommentedMap
 
@@ -77,7 +78,7 @@ def init_repo(directory: Path, today: dt.date, *, country: str = "CN", with_ci: 
     directory = Path(directory).resolve()
     records = directory / "records"
     if (records / POLICY).exists():
-        raise Refused(f"{records / POLICY} already exists", "this is already a records repository")
+        raise Refused(_("{file} already exists", file=records / POLICY), _('this is already a records repository'))
     made = not directory.exists()
     try:
         return _init(directory, records, today, country, with_ci, inside, when, started)
@@ -99,12 +100,13 @@ def _init(directory: Path, records: Path, today: dt.date, country: str, with_ci:
             raise
         git = Git.init(directory)
     if git.root != directory and not inside:
-        raise Refused(f"{directory} is inside the Git work tree {git.root}: its records would be committed there",
-                      "choose a folder outside it, or pass --inside if that is what you want")
+        raise Refused(_("{directory} is inside the Git work tree {root}: its records would be committed there",
+                        directory=directory, root=git.root),
+                      _('choose a folder outside it, or pass --inside if that is what you want'))
     policy = template_text("policy.yaml")
     for year in (today.year, today.year + 1):
         try:
-            policy, _, _ = import_year(policy, country, year)
+            policy, _ignored, _ignored = import_year(policy, country, year)
         except Refused:
             pass  # a year the package does not know yet: add it later with csops calendar import
     files = {records / POLICY: policy, records / "people" / ".gitkeep": ""}
@@ -177,7 +179,7 @@ def pre_commit_config(spec: str | None) -> str:
     at the installed commit when csops came from one (pre-commit then installs it), else local
     hooks that run the csops already installed."""
     if spec and spec.startswith("csops @ git+") and "@" in spec[len("csops @ git+"):]:
-        url, _, commit = spec[len("csops @ git+"):].rpartition("@")
+        url, _ignored, commit = spec[len("csops @ git+"):].rpartition("@")
         return ("# pre-commit (https://pre-commit.com) in a records repository, once per clone:\n"
                 "#   pre-commit install && pre-commit install --hook-type pre-push\n"
                 f"repos:\n- repo: {url}\n  rev: {commit}\n  hooks:\n  - id: csops-validate\n"

@@ -16,6 +16,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from csops.errors import CalendarError, CsopsError
+from csops.i18n import _
 from csops.timeutil import parse_clock, parse_date, zone
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -29,23 +30,25 @@ def _parse_intervals(spec, where: str) -> tuple[Interval, ...]:
     if spec is None:
         return ()
     if not isinstance(spec, list):
-        raise CalendarError(f"{where}: expected a list like [\"09:00-12:00\", \"13:00-18:00\"], got {spec!r}")
+        raise CalendarError(_('{where}: expected a list like ["09:00-12:00", "13:00-18:00"], got {spec!r}',
+                              where=where, spec=spec))
     out: list[Interval] = []
     for item in spec:
         if not isinstance(item, str) or item.count("-") != 1:
-            raise CalendarError(f"{where}: {item!r} is not an interval", 'write "HH:MM-HH:MM" in quotes')
+            raise CalendarError(_("{where}: {item!r} is not an interval",
+                                  where=where, item=item), _('write "HH:MM-HH:MM" in quotes'))
         start_text, end_text = item.split("-")
         try:
             start, end = parse_clock(start_text, what=where), parse_clock(end_text, what=where)
         except CsopsError as exc:
             raise CalendarError(exc.message, exc.hint) from None
         if start >= end:
-            raise CalendarError(f"{where}: interval {item!r} ends before it starts")
+            raise CalendarError(_("{where}: interval {item!r} ends before it starts", where=where, item=item))
         out.append((start, end))
     out.sort()
-    for (_, prev_end), (next_start, _) in zip(out, out[1:]):
+    for (_ignored, prev_end), (next_start, _ignored) in zip(out, out[1:]):
         if next_start < prev_end:
-            raise CalendarError(f"{where}: intervals {spec!r} overlap")
+            raise CalendarError(_("{where}: intervals {spec!r} overlap", where=where, spec=spec))
     return tuple(out)
 
 
@@ -58,13 +61,15 @@ def _parse_dates(spec, where: str) -> dict[dt.date, str]:
         return {}
     items = spec.items() if isinstance(spec, dict) else ((d, "") for d in spec) if isinstance(spec, list) else None
     if items is None:
-        raise CalendarError(f"{where}: expected a mapping of dates to names, got {type(spec).__name__}")
+        raise CalendarError(_("{where}: expected a mapping of dates to names, got {__name__}",
+                              where=where, __name__=type(spec).__name__))
     out = {}
     for key, name in items:
         try:
             out[parse_date(key, what=where)] = str(name or "")
         except CsopsError:
-            raise CalendarError(f"{where}: {key!r} is not a date", "write it as YYYY-MM-DD") from None
+            raise CalendarError(_("{where}: {key!r} is not a date",
+                                  where=where, key=key), _('write it as YYYY-MM-DD')) from None
     return out
 
 
@@ -80,25 +85,26 @@ class BusinessCalendar:
     def from_config(cls, config: dict, tz_name: str) -> "BusinessCalendar":
         """Build from the policy's `calendar` section; raises CalendarError naming the bad key."""
         if not isinstance(config, dict):
-            raise CalendarError("calendar: missing or not a mapping")
+            raise CalendarError(_('calendar: missing or not a mapping'))
         hours = config.get("working_hours")
         if not isinstance(hours, dict):
-            raise CalendarError("calendar.working_hours: missing or not a mapping of weekday to intervals")
+            raise CalendarError(_('calendar.working_hours: missing or not a mapping of weekday to intervals'))
         unknown = set(hours) - set(WEEKDAYS)
         if unknown:
-            raise CalendarError(f"calendar.working_hours: unknown weekday {sorted(map(str, unknown))[0]!r}",
-                                "use mon, tue, wed, thu, fri, sat, sun")
+            raise CalendarError(_("calendar.working_hours: unknown weekday {names!r}",
+                                  names=sorted(map(str, unknown))[0]),
+                                _('use mon, tue, wed, thu, fri, sat, sun'))
         weekly = tuple(_parse_intervals(hours.get(day), f"calendar.working_hours.{day}") for day in WEEKDAYS)
         makeup = _parse_intervals(config.get("makeup_workday_hours"), "calendar.makeup_workday_hours")
         holidays = _parse_dates(config.get("holidays"), "calendar.holidays")
         makeup_days = _parse_dates(config.get("makeup_workdays"), "calendar.makeup_workdays")
         both = sorted(set(holidays) & set(makeup_days))
         if both:
-            raise CalendarError(f"calendar: {both[0]} is both a holiday and a make-up workday")
+            raise CalendarError(_("calendar: {day} is both a holiday and a make-up workday", day=both[0]))
         if makeup_days and not makeup:
-            raise CalendarError("calendar.makeup_workday_hours: make-up workdays are listed but no hours are set")
+            raise CalendarError(_('calendar.makeup_workday_hours: make-up workdays are listed but no hours are set'))
         if not any(weekly) and not makeup_days:
-            raise CalendarError("calendar: no working hours on any day", "set calendar.working_hours")
+            raise CalendarError(_('calendar: no working hours on any day'), _('set calendar.working_hours'))
         return cls(zone(tz_name), weekly, makeup, holidays, makeup_days)
 
     # -- days ---------------------------------------------------------------------------------
@@ -138,12 +144,13 @@ class BusinessCalendar:
     def end_of_working_day(self, day: dt.date) -> dt.datetime:
         spans = self.intervals(day)
         if not spans:
-            raise CalendarError(f"{day} is not a working day")
+            raise CalendarError(_("{day} is not a working day", day=day))
         return spans[-1][1].astimezone(self.tz)
 
     def _no_working_time(self, start) -> CalendarError:
-        return CalendarError(f"no working time within {HORIZON_DAYS} days after {start}",
-                             "check calendar.working_hours and holidays in policy.yaml")
+        return CalendarError(_("no working time within {HORIZON_DAYS} days after {start}",
+                               HORIZON_DAYS=HORIZON_DAYS, start=start),
+                             _('check calendar.working_hours and holidays in policy.yaml'))
 
     # -- instants -----------------------------------------------------------------------------
 
@@ -161,7 +168,7 @@ class BusinessCalendar:
         the next opening; a span that ends at the close of an interval ends there."""
         remaining = _as_timedelta(hours)
         if remaining < dt.timedelta(0):
-            raise CalendarError(f"cannot add a negative number of working hours ({hours})")
+            raise CalendarError(_("cannot add a negative number of working hours ({hours})", hours=hours))
         cursor = start.astimezone(dt.timezone.utc)
         day = self.local_date(cursor)
         for offset in range(HORIZON_DAYS + 1):
@@ -224,16 +231,16 @@ class BusinessCalendar:
         when `start` falls within a working day; otherwise the close of the n-th working day,
         counting from the next opening (a parcel received on Saturday is due Monday evening)."""
         if days < 0:
-            raise CalendarError(f"cannot add a negative number of working days ({days})")
+            raise CalendarError(_("cannot add a negative number of working days ({days})", days=days))
         local = start.astimezone(self.tz)
         day = local.date()
         if self.within_working_day(start):
-            for _ in range(days):
+            for _ignored in range(days):
                 day = self.next_working_day(day)
             return dt.datetime.combine(day, local.time(), tzinfo=self.tz)
         opening = self.add_working_hours(start, 0)
         day = self.local_date(opening)
-        for _ in range(max(days - 1, 0)):
+        for _ignored in range(max(days - 1, 0)):
             day = self.next_working_day(day)
         return self.end_of_working_day(day) if days else opening
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from csops import yamlio
 from csops.engine import Context
+from csops.i18n import _
 from csops.people import PERSON_ID, Roster
 from csops.policy import check_policy, load_policy
 from csops.problems import Problem, Problems
@@ -68,36 +69,41 @@ def check_people(tree: Tree, out: Problems) -> None:
             out.add(where, error.code, error.message, error.hint, line=error.line)
             continue
         if not isinstance(data, dict):
-            out.add(where, "BAD_RECORD", "a person file must be a mapping (id, name, role, …)", line=1)
+            out.add(where, "BAD_RECORD", _('a person file must be a mapping (id, name, role, …)'), line=1)
             continue
         pid = data.get("id")
         if not isinstance(pid, str) or not PERSON_ID.match(pid):
-            out.add(where, "BAD_FIELD", f"id {pid!r} is not a valid person id", "lower-case letters, digits, _ . -",
+            out.add(where, "BAD_FIELD", _("id {pid!r} is not a valid person id", pid=pid),
+                                        _('lower-case letters, digits, _ . -'),
                     key=("id",))
         elif path.stem != pid:
-            out.add(where, "ID_MISMATCH", f"id {pid} does not match the file name {path.name}", key=("id",))
+            out.add(where, "ID_MISMATCH", _("id {pid} does not match the file name {name}", pid=pid, name=path.name),
+                                          key=("id",))
         if not data.get("name"):
-            out.add(where, "MISSING_FIELD", "name is required", key=("name",))
+            out.add(where, "MISSING_FIELD", _('name is required'), key=("name",))
         if data.get("role") not in policy.roles:
-            out.add(where, "BAD_FIELD", f"role {data.get('role')!r} is not one of {', '.join(policy.roles)}", key=("role",))
+            out.add(where, "BAD_FIELD", _("role {role!r} is not one of {names}",
+                                          role=data.get('role'), names=', '.join(policy.roles)), key=("role",))
         boss = data.get("reports_to")
         if boss and boss not in tree.roster:
-            out.add(where, "UNKNOWN_PERSON", f"reports_to {boss!r} is not in the roster", key=("reports_to",))
+            out.add(where, "UNKNOWN_PERSON", _("reports_to {boss!r} is not in the roster", boss=boss),
+                                             key=("reports_to",))
         if boss and boss == pid:
-            out.add(where, "BAD_FIELD", "a person cannot report to themselves", key=("reports_to",))
+            out.add(where, "BAD_FIELD", _('a person cannot report to themselves'), key=("reports_to",))
         email = str(data.get("email") or "").lower()
         if email:
             if email in emails:
-                out.add(where, "DUPLICATE_EMAIL", f"email {email} is also {emails[email]}'s", key=("email",))
+                out.add(where, "DUPLICATE_EMAIL", _("email {email} is also {other}'s", email=email, other=emails[email]),
+                                                  key=("email",))
             emails[email] = pid
         if "active" in data and not isinstance(data.get("active"), bool):
-            out.add(where, "BAD_FIELD", "active must be true or false", key=("active",))
+            out.add(where, "BAD_FIELD", _('active must be true or false'), key=("active",))
     for person in tree.roster:           # reported on each person inside a loop, not on everyone below it
         seen, current = {person.id}, person
         while current and current.reports_to:
             if current.reports_to == person.id:
                 out.add(tree.store.display(tree.store.people_dir / f"{person.id}.yaml"), "CHAIN_CYCLE",
-                        f"the reporting chain above {person.id} loops back to {person.id}", key=("reports_to",))
+                        _("the reporting chain above {id} loops back to {id}", id=person.id), key=("reports_to",))
                 break
             if current.reports_to in seen:
                 break
@@ -112,9 +118,12 @@ def check_policy_effective(tree: Tree, out: Problems) -> None:
     versions = tree.ctx.versions.all if tree.ctx is not None and tree.ctx.versions is not None else []
     if len(versions) >= 2 and versions[-1].commit is None and versions[-1].effective < versions[-2].effective:
         out.add(tree.store.display(tree.store.policy_path), "EFFECTIVE_BACKWARDS",
-                f"the edited policy is effective {versions[-1].effective}, before the version it replaces "
-                f"({versions[-2].effective}, commit {str(versions[-2].commit)[:10]})",
-                "a later version starts on or after the one before it; set effective: accordingly", key=("effective",))
+                _("the edited policy is effective {effective}, before the version it replaces ({effective2}, commit "
+                  "{commit})",
+                  effective=versions[-1].effective, effective2=versions[-2].effective,
+                  commit=str(versions[-2].commit)[:10]),
+                _("a later version starts on or after the one before it; set effective: accordingly"),
+                key=("effective",))
 
 
 @check
@@ -148,8 +157,8 @@ def check_symlinks(tree: Tree, out: Problems) -> None:
     for rtype in tree.store.types:
         for rel in tree.store.outside.get(rtype, []):
             out.add(tree.store.display(tree.store.root / rel), "SYMLINK_OUTSIDE",
-                    f"links outside the records folder ({os.path.realpath(tree.store.root / rel)})",
-                    "records live in the records folder; replace the link with the file", line=1)
+                    _("links outside the records folder ({target})", target=os.path.realpath(tree.store.root / rel)),
+                    _('records live in the records folder; replace the link with the file'), line=1)
 
 
 @check
@@ -161,7 +170,7 @@ def check_unique_ids(tree: Tree, out: Problems) -> None:
         if entry.id in seen:
             where = tree.store.display(tree.store.root / entry.rel)
             other = tree.store.display(tree.store.root / seen[entry.id])
-            out.add(where, "DUPLICATE_ID", f"id {entry.id} is also used by {other}", key=("id",))
+            out.add(where, "DUPLICATE_ID", _("id {id} is also used by {other}", id=entry.id, other=other), key=("id",))
         else:
             seen[entry.id] = entry.rel
 
@@ -173,7 +182,7 @@ def check_refs(tree: Tree, out: Problems) -> None:
         ref = entry.summary.ref if entry.type == "score" and entry.summary else None
         if ref and ref not in ids:
             out.add(tree.store.display(tree.store.root / entry.rel), "UNKNOWN_REF",
-                    f"ref {ref} is not a record in this repository", key=("ref",))
+                    _("ref {ref} is not a record in this repository", ref=ref), key=("ref",))
 
 
 @check
@@ -185,8 +194,9 @@ def check_leave_overlap(tree: Tree, out: Problems) -> None:
     spans = [(e.summary.id, e.summary.person, e.summary.start, e.summary.end) for e in live]
     for entry, other in overlapping(spans, tree.ctx.tz, payload=live):
         out.add(tree.store.display(tree.store.root / entry.rel), "LEAVE_OVERLAP",
-                f"{entry.summary.person} already has leave {other.summary.id} from {other.summary.start} to "
-                f"{other.summary.end}", "withdraw or cancel one of them", key=("start",))
+                _("{person} already has leave {id} from {start} to {end}",
+                  person=entry.summary.person, id=other.summary.id, start=other.summary.start, end=other.summary.end),
+                _('withdraw or cancel one of them'), key=("start",))
 
 
 @check
@@ -202,11 +212,11 @@ def check_interrupted_writes(tree: Tree, out: Problems) -> None:
     if journal is not None:
         files = ", ".join(f["path"] for f in journal.get("files", [])) or "unknown files"
         out.add(tree.store.display(tree.git.git_dir / txn.JOURNAL), "INTERRUPTED_WRITE",
-                f"a csops write was interrupted ({journal.get('message') or files})",
-                "run csops recover: it completes the commit if it had landed, otherwise undoes it")
+                _("a csops write was interrupted ({what})", what=journal.get('message') or files),
+                _('run csops recover: it completes the commit if it had landed, otherwise undoes it'))
     for temp in txn.stray_temps(tree.git, tree.store.root):
-        out.add(tree.store.display(temp), "INTERRUPTED_WRITE", "the temp file of an interrupted csops write",
-                "run csops recover")
+        out.add(tree.store.display(temp), "INTERRUPTED_WRITE", _('the temp file of an interrupted csops write'),
+                _('run csops recover'))
 
 
 @check
@@ -218,13 +228,15 @@ def check_merges(tree: Tree, out: Problems) -> None:
 
     prefix = tree.git.rel(tree.store.root)
     for path in tree.git.unmerged("" if prefix == "." else prefix):
-        out.add(tree.store.display(tree.git.root / path), "UNMERGED", "left conflicted by a merge, rebase or cherry-pick",
-                f"register the merge driver (git config merge.csops.driver '{merge_driver_command()}'), then "
-                "git checkout -m FILE and commit; or resolve it by hand and git add it", line=1)
+        out.add(tree.store.display(tree.git.root / path), "UNMERGED",
+                _("left conflicted by a merge, rebase or cherry-pick"),
+                _("register the merge driver (git config merge.csops.driver '{driver}'), then git checkout -m FILE "
+                  "and commit; or resolve it by hand and git add it",
+                  driver=merge_driver_command()), line=1)
     if not tree.git.config("merge.csops.driver"):
         out.add(tree.store.display(tree.git.root / ".git" / "config"), "NO_MERGE_DRIVER",
-                "this clone has no csops merge driver: a merge of two edits to one record will conflict",
-                f"git config merge.csops.driver '{merge_driver_command()}'")
+                _('this clone has no csops merge driver: a merge of two edits to one record will conflict'),
+                _("git config merge.csops.driver '{driver}'", driver=merge_driver_command()))
 
 
 def resolve_lines(problems: list[Problem]) -> list[Problem]:

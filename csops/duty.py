@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from csops.calendar import BusinessCalendar
+from csops.i18n import _
 
 OFF = "off"
 FILE_NAME = re.compile(r"^(\d{4})-(\d{2})\.yaml$")
@@ -79,7 +80,7 @@ class Duty:
         everyone with a schedule of their own that day."""
         if day not in self._cache:
             plan = dict(self.days.get(day, {}))
-            for a, b, dates, _ in self.swaps:
+            for a, b, dates, _ignored in self.swaps:
                 if day in dates:
                     plan[a], plan[b] = plan.get(b, _CALENDAR), plan.get(a, _CALENDAR)
             self._cache[day] = plan
@@ -89,7 +90,7 @@ class Duty:
         """The day's duty lead 值班长: as planned, or whoever took the planned lead's shift by an
         approved swap (the duties of a shift go with it)."""
         lead = self.leads.get(day)
-        for a, b, dates, _ in self.swaps:
+        for a, b, dates, _ignored in self.swaps:
             if lead is not None and day in dates and lead in (a, b):
                 lead = b if lead == a else a
         return lead
@@ -135,37 +136,44 @@ def check_roster_file(name: str, data, shifts: dict, people: set, display: str, 
     """What `validate` says about one roster file (problem codes BAD_ROSTER, UNKNOWN_PERSON)."""
     match = FILE_NAME.match(name)
     if not match:
-        problems.add(display, "BAD_ROSTER", f"{name}: a roster file is named YYYY-MM.yaml", line=1)
+        problems.add(display, "BAD_ROSTER", _("{name}: a roster file is named YYYY-MM.yaml", name=name), line=1)
         return
     if not isinstance(data, dict) or not isinstance(data.get("days"), dict):
-        problems.add(display, "BAD_ROSTER", "a roster file has `days:`, a mapping of dates", line=1)
+        problems.add(display, "BAD_ROSTER", _('a roster file has `days:`, a mapping of dates'), line=1)
         return
     for key, entry in data["days"].items():
         day = _date(key)
         if day is None or (day.year, day.month) != (int(match[1]), int(match[2])):
-            problems.add(display, "BAD_ROSTER", f"{key!r} is not a date of {match[1]}-{match[2]}", key=("days", key))
+            problems.add(display, "BAD_ROSTER", _("{key!r} is not a date of {start}-{end}",
+                                                  key=key, start=match[1], end=match[2]), key=("days", key))
             continue
         if not isinstance(entry, dict) or not set(entry) <= {"shifts", "duty_lead"}:
-            problems.add(display, "BAD_ROSTER", f"{key}: expected shifts and/or duty_lead", key=("days", key))
+            problems.add(display, "BAD_ROSTER", _("{key}: expected shifts and/or duty_lead",
+                                                  key=key), key=("days", key))
             continue
         plan = entry.get("shifts") or {}
         if not isinstance(plan, dict):
-            problems.add(display, "BAD_ROSTER", f"{key}: shifts maps people to a shift name or off",
+            problems.add(display, "BAD_ROSTER", _("{key}: shifts maps people to a shift name or off", key=key),
                          key=("days", key, "shifts"))
             continue
         for person, shift in plan.items():
             if str(person) not in people:
-                problems.add(display, "UNKNOWN_PERSON", f"{key}: {person!r} is not in the roster of people",
+                problems.add(display, "UNKNOWN_PERSON", _("{key}: {person!r} is not in the roster of people",
+                                                          key=key, person=person),
                              key=("days", key, "shifts", person))
             if shift != OFF and shift not in shifts:
-                problems.add(display, "BAD_ROSTER", f"{key}: {person}: {shift!r} is not a shift "
-                             f"({', '.join([*shifts, OFF])})", "write 'off' in quotes (YAML reads off as false)"
-                             if shift is False else "shifts are named in policy.yaml", key=("days", key, "shifts", person))
+                problems.add(display, "BAD_ROSTER", _("{key}: {person}: {shift!r} is not a shift ({names})",
+                                                      key=key, person=person, shift=shift,
+                                                      names=', '.join([*shifts, OFF])), _("write 'off' in quotes "
+                                                                                          "(YAML reads off as false)")
+                             if shift is False else _("shifts are named in policy.yaml"),
+                                                    key=("days", key, "shifts", person))
         lead = entry.get("duty_lead")
         if lead is not None:
             if str(lead) not in people:
-                problems.add(display, "UNKNOWN_PERSON", f"{key}: duty_lead {lead!r} is not in the roster of people",
+                problems.add(display, "UNKNOWN_PERSON", _("{key}: duty_lead {lead!r} is not in the roster of people",
+                                                          key=key, lead=lead),
                              key=("days", key, "duty_lead"))
             elif plan.get(lead) == OFF:
-                problems.add(display, "BAD_ROSTER", f"{key}: the duty lead {lead} is off that day",
+                problems.add(display, "BAD_ROSTER", _("{key}: the duty lead {lead} is off that day", key=key, lead=lead),
                              key=("days", key, "duty_lead"))

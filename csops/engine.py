@@ -17,6 +17,7 @@ from typing import Callable
 from pathlib import Path
 
 from csops import vocab
+from csops.i18n import _, translate
 from csops.problems import Problems
 from csops.schema import Enum, Instant, List, Map, PersonRef, Str, check_fields
 from csops.timeutil import try_instant
@@ -171,15 +172,16 @@ class Workflow:
     def explain(self, source: str | None, target: str, rec: dict, action: str | None = None) -> str:
         if (source, target) in self.notes:
             note = self.notes[(source, target)]
-            return note(rec) if callable(note) else note
+            return note(rec) if callable(note) else translate(note)
         for t in self.transitions:
             if t.leads(source, target) and t.when is not None and not t.when(rec) and t.why_not:
-                return t.why_not
+                return translate(t.why_not)
         if action and not any(t.action == action for t in self.transitions):
-            return f"{self.type} has no action {action!r}"
+            return _("{rtype} has no action {action!r}", rtype=self.type, action=action)
         nexts = sorted({x for t in self.transitions if t.leaves(source) and not t.stays
                         and (t.when is None or t.when(rec)) for x in t.targets})
-        return f"from {source} it can go to: {', '.join(nexts) if nexts else 'nothing (final state)'}"
+        return _("from {source} it can go to: {names}",
+                 source=source, names=', '.join(nexts) if nexts else _('nothing (final state)'))
 
     @functools.cached_property
     def common_fields(self) -> dict:
@@ -346,7 +348,6 @@ class Step:
         return self.ctx.roster.get(self.by)
 
 
-
 def schema_problems(rec: dict, wf: Workflow, ctx: Context, out: Problems, path: str) -> bool:
     """The fields every record has and the type's own, checked by their specs; True when well formed."""
     before = len(out)
@@ -395,21 +396,23 @@ def _check_history(rec, history, wf, ctx, out, path, only_step):
     source, previous_at = None, None
     first = history[0]
     if rec.get("created") is not None and first.get("at") != rec.get("created"):
-        out.add(path, "BAD_HISTORY", "created must equal the time of the first history entry", key=("created",))
+        out.add(path, "BAD_HISTORY", _('created must equal the time of the first history entry'), key=("created",))
     if rec.get("created_by") is not None and first.get("by") != rec.get("created_by"):
-        out.add(path, "BAD_HISTORY", "created_by must be who made the first history entry", key=("created_by",))
+        out.add(path, "BAD_HISTORY", _('created_by must be who made the first history entry'), key=("created_by",))
     for index, entry in enumerate(history):
         key = ("history", index)
         at = try_instant(entry.get("at"), tz)
         if at is not None and previous_at is not None and at < previous_at:
-            out.add(path, "TIME_BACKWARDS", f"history[{index}] at {entry.get('at')} is earlier than the entry before it",
-                    "history is append-only and in time order", key=key + ("at",))
+            out.add(path, "TIME_BACKWARDS", _("history[{index}] at {at} is earlier than the entry before it",
+                                              index=index, at=entry.get('at')),
+                    _('history is append-only and in time order'), key=key + ("at",))
         previous_at = at or previous_at
         target = entry.get("to")
         stated = entry.get("from")
         if index and stated is not None and stated != source:
-            out.add(path, "BAD_HISTORY", f"history[{index}] says from {stated} but the record was {source}",
-                    "two changes were merged on top of each other; fix the later entry", key=key + ("from",))
+            out.add(path, "BAD_HISTORY", _("history[{index}] says from {stated} but the record was {source}",
+                                           index=index, stated=stated, source=source),
+                    _('two changes were merged on top of each other; fix the later entry'), key=key + ("from",))
         transition = wf.find(source, target, entry.get("action"), rec)
         if transition is None:
             arrow = f"{source} → {target}" if source else f"created as {target}"
@@ -425,16 +428,19 @@ def _check_history(rec, history, wf, ctx, out, path, only_step):
                 out.add(path, "ROLE_NOT_ALLOWED", problem, key=key + ("by",))
             if entry.get("backfill") and step.person is not None and not then.policy.role_matches(
                     step.person.role, then.policy.permission("backfill")):
-                out.add(path, "ROLE_NOT_ALLOWED", f"{step.person.id} ({step.person.role}) may not backfill an entry "
-                        f"(allowed: {', '.join(map(str, then.policy.permission('backfill')))})", key=key + ("backfill",))
+                out.add(path, "ROLE_NOT_ALLOWED", _("{id} ({role}) may not backfill an entry (allowed: {names})",
+                                                    id=step.person.id, role=step.person.role,
+                                                    names=', '.join(map(str, then.policy.permission('backfill')))),
+                                                  key=key + ("backfill",))
             for guard in transition.guards:
                 reason = guard.check(step)
                 if reason:
                     out.add(path, guard.code, reason, key=key)
         source = target
     if rec.get("status") is not None and rec.get("status") != source:
-        out.add(path, "STATUS_MISMATCH", f"status is {rec.get('status')} but the last history entry goes to {source}",
-                "status must equal the `to` of the last history entry", key=("status",))
+        out.add(path, "STATUS_MISMATCH", _("status is {status} but the last history entry goes to {source}",
+                                           status=rec.get('status'), source=source),
+                _('status must equal the `to` of the last history entry'), key=("status",))
 
 
 def role_problem(step: Step, wf: Workflow) -> str | None:
@@ -446,5 +452,6 @@ def role_problem(step: Step, wf: Workflow) -> str | None:
         return None
     if step.transition.also_allowed is not None and step.transition.also_allowed(step):
         return None
-    return (f"{person.id} ({person.role}) may not {step.transition.action} a {wf.type} "
-            f"(allowed: {', '.join(map(str, allowed)) or 'nobody'})")
+    return (_("{id} ({role}) may not {action} a {type} (allowed: {names})",
+              id=person.id, role=person.role, action=step.transition.action, type=wf.type,
+              names=', '.join(map(str, allowed)) or _('nobody')))

@@ -24,7 +24,11 @@ class CsopsError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
-        return f"{self.message} ({self.hint})" if self.hint else self.message
+        if not self.hint:
+            return self.message
+        from csops.i18n import _
+
+        return _("{message} ({hint})", message=self.message, hint=self.hint)
 
 
 class BadInput(CsopsError):

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from csops.errors import Conflict, NotFound
+from csops.i18n import _
 
 # Variables that would point git at another repository, work tree or index than the one holding
 # the records root (a hook, an IDE or a wrapper script may have set them).
@@ -84,7 +85,7 @@ def _run(args: list[str], *, cwd, env: dict | None = None, stdin: bytes | None =
         return subprocess.run(["git", *args], cwd=cwd, env=env if env is not None else clean_env(), input=stdin,
                               capture_output=True, check=False, start_new_session=shielded and os.name != "nt")
     except FileNotFoundError:
-        raise NotFound("git is not installed (or not on PATH)", "install git 2.34 or newer") from None
+        raise NotFound(_('git is not installed (or not on PATH)'), _('install git 2.34 or newer')) from None
 
 
 MINIMUM = (2, 34)      # SSH signing (gpg.format ssh, verify-commit with allowed signers)
@@ -109,8 +110,9 @@ def require_version(git_dir: Path) -> None:
     done = _run(["--version"], cwd=git_dir)
     found = tuple(int(x) for x in re.findall(r"\d+", done.stdout.decode())[:2])
     if len(found) < 2 or found < MINIMUM:
-        raise NotFound(f"{done.stdout.decode().strip() or 'git'} is too old: csops needs git "
-                       f"{'.'.join(map(str, MINIMUM))} or newer", "install a newer git")
+        raise NotFound(_("{version} is too old: csops needs git {names} or newer",
+                         version=done.stdout.decode().strip() or 'git', names='.'.join(map(str, MINIMUM))), _("install a "
+                                                                                                         "newer git"))
     try:
         stamp.write_text(key + "\n", encoding="utf-8")
     except OSError:
@@ -166,7 +168,8 @@ class Git:
             path = path.parent
         done = _run(["rev-parse", "--show-toplevel", "--absolute-git-dir"], cwd=path)
         if done.returncode != 0:
-            raise NotFound(f"{path} is not inside a Git repository", "run csops init, or git init there")
+            raise NotFound(_("{path} is not inside a Git repository",
+                             path=path), _('run csops init, or git init there'))
         top, git_dir = done.stdout.decode().splitlines()[:2]
         self.root = Path(top).resolve()
         self.git_dir = Path(git_dir).resolve()
@@ -180,7 +183,7 @@ class Git:
         branch = [] if configured.returncode == 0 and configured.stdout.strip() else ["-b", "main"]
         done = _run(["init", "-q", *branch, str(path)], cwd=path)
         if done.returncode != 0:
-            raise Conflict(f"git init failed: {done.stderr.decode().strip()}")
+            raise Conflict(_("git init failed: {detail}", detail=done.stderr.decode().strip()))
         return Git(path)
 
     def run(self, *args, env: dict | None = None, stdin: bytes | None = None, raw: bool = False):
@@ -189,7 +192,7 @@ class Git:
         if done.returncode != 0:
             detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
             first = detail[0].removeprefix("fatal: ").removeprefix("error: ") if detail else done.returncode
-            raise Conflict(f"git {args[0]} failed: {first}")
+            raise Conflict(_("git {command} failed: {first}", command=args[0], first=first))
         return done.stdout if raw else done.stdout.decode("utf-8", "surrogateescape").rstrip("\n")
 
     def background(self, *args):
@@ -238,7 +241,7 @@ class Git:
         """The commit a ref points at; None for an unborn branch."""
         done = _run(["rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"], cwd=self.root, shielded=True)
         if done.returncode < 0:
-            raise Conflict(f"git rev-parse was interrupted (signal {-done.returncode})")
+            raise Conflict(_("git rev-parse was interrupted (signal {status})", status=-done.returncode))
         return done.stdout.decode().strip() or None if done.returncode == 0 else None
 
     def staged_blobs(self, index_file: Path | None, paths: list[str]) -> dict[str, str]:
@@ -246,7 +249,7 @@ class Git:
         env = clean_env({"GIT_INDEX_FILE": str(index_file)}) if index_file else None
         done = _run(["ls-files", "-s", "-z", "--", *paths], cwd=self.root, env=env)
         if done.returncode != 0:
-            raise Conflict(f"git ls-files failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+            raise Conflict(_("git ls-files failed: {detail}", detail=done.stderr.decode('utf-8', 'replace').strip()))
         out = {}
         for item in done.stdout.decode("utf-8", "surrogateescape").split("\0"):
             if "\t" in item:
@@ -279,7 +282,7 @@ class Git:
             done = _run(args, cwd=self.root, env=env, stdin=message.encode())
         if done.returncode != 0:
             last = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
-            raise Conflict(f"git commit-tree failed: {last[0] if last else done.returncode}")
+            raise Conflict(_("git commit-tree failed: {status}", status=last[0] if last else done.returncode))
         return done.stdout.decode().strip(), before
 
     def index_with(self, index_file: Path, blobs: dict[str, str]) -> None:
@@ -288,7 +291,8 @@ class Git:
         done = _run(["update-index", "--add", "--index-info"], cwd=self.root,
                     env=clean_env({"GIT_INDEX_FILE": str(index_file)}), stdin=info.encode("utf-8", "surrogateescape"))
         if done.returncode != 0:
-            raise Conflict(f"git update-index failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+            raise Conflict(_("git update-index failed: {detail}",
+                             detail=done.stderr.decode('utf-8', 'replace').strip()))
 
     def move_ref(self, ref: str, new: str, old: str | None, message: str) -> bool:
         """Compare-and-swap: point `ref` at `new` only if it still points at `old`."""
@@ -311,7 +315,7 @@ class Git:
                 old[folder] = _parse_tree(body) if body is not None else {}
         before = {}
         for rel in blobs:
-            folder, _, name = rel.rpartition("/")
+            folder, _ignored, name = rel.rpartition("/")
             entry = old.get(folder, {}).get(name.encode("utf-8", "surrogateescape"))
             before[rel] = entry[1].hex() if entry and entry[0] != b"40000" else None
         made, batch = {}, []
@@ -330,7 +334,7 @@ class Git:
                                  f"{name.decode('utf-8', 'surrogateescape')}\n" for name, (mode, sha) in entries.items()))
         written = self.run("mktree", "--batch", stdin="\n".join(batch).encode("utf-8", "surrogateescape")).split()
         if written != [made[f] for f in folders]:   # our tree hashing must agree with Git's
-            raise Conflict("git mktree wrote different trees than expected; nothing was committed")
+            raise Conflict(_('git mktree wrote different trees than expected; nothing was committed'))
         return made[""], before
 
     def log_file(self, path: Path, signers: Path | None = None) -> list[LogEntry]:
@@ -420,12 +424,13 @@ class Git:
             return []
         proc = _run(["cat-file", "--batch"], cwd=self.root, stdin="\n".join(specs).encode() + b"\n")
         if proc.returncode != 0:
-            raise Conflict(f"git cat-file failed ({proc.returncode}): {proc.stderr.decode('utf-8', 'replace').strip()}")
+            raise Conflict(_("git cat-file failed ({returncode}): {detail}",
+                             returncode=proc.returncode, detail=proc.stderr.decode('utf-8', 'replace').strip()))
         data, pos, out = proc.stdout, 0, []
-        for _ in specs:
+        for _ignored in specs:
             newline = data.find(b"\n", pos)
             if newline < 0:
-                raise Conflict("git cat-file stopped half-way (was it interrupted?)")
+                raise Conflict(_('git cat-file stopped half-way (was it interrupted?)'))
             line = data[pos:newline]
             pos = newline + 1
             if line.endswith((b" missing", b" ambiguous")):      # "<name> missing": the name may hold spaces

@@ -21,6 +21,7 @@ from pathlib import Path
 from csops import yamlio
 from csops.engine import Context, check_record
 from csops.gitlog import blob_id
+from csops.i18n import _
 from csops.problems import Problem, Problems
 from csops.store import ID_PATTERN, in_parallel
 from csops.workflows import WORKFLOWS
@@ -77,10 +78,12 @@ def _analyse(rtype: str, rel: str, data: bytes, ctx: Context, workflows) -> Entr
     if isinstance(record_id, str):
         match = ID_PATTERN.match(record_id)
         if stem != record_id:
-            out.add("", "ID_MISMATCH", f"id {record_id} does not match the file name {stem}.yaml",
-                    "rename the file or fix the id", key=("id",))
+            out.add("", "ID_MISMATCH", _("id {record_id} does not match the file name {stem}.yaml",
+                                         record_id=record_id, stem=stem),
+                    _('rename the file or fix the id'), key=("id",))
         if not match or match["prefix"] != wf.prefix:
-            out.add("", "BAD_ID", f"id {record_id} is not a {rtype} id ({wf.prefix}-YYYYMMDD-XXXXXX)", key=("id",))
+            out.add("", "BAD_ID", _("id {record_id} is not a {rtype} id ({prefix}-YYYYMMDD-XXXXXX)",
+                                    record_id=record_id, rtype=rtype, prefix=wf.prefix), key=("id",))
     well_formed = check_record(rec, wf, ctx, out, "")
     duties = tuple((d.what, d.due.isoformat(), d.owner, d.wall_clock) for d in wf.duties(rec, ctx)
                    if d.due is not None) if well_formed else ()
@@ -128,15 +131,18 @@ def _unpack(rel: str, packed: tuple) -> Entry:
 # -- the whole repository ----------------------------------------------------------------------
 
 def fingerprint(store, policy_bytes: bytes, swaps: list[str] = ()) -> str:
-    """What per-record results depend on besides the file: policy, roster, csops itself."""
-    digest = hashlib.sha1(b"csops-index %d\n" % CACHE_FORMAT)
+    """What per-record results depend on besides the file: policy, roster, csops itself (its
+    code and message catalogs) and the language its problems are written in."""
+    from csops import i18n
+
+    digest = hashlib.sha1(b"csops-index %d %s\n" % (CACHE_FORMAT, i18n.language().encode()))
     digest.update(policy_bytes)
     for path in store.person_files() + store.roster_files():
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for swap in swaps:                              # approved swaps change who is on duty (leave days)
         digest.update(swap.encode() + b"\0")
     package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
+    for path in sorted([*package.rglob("*.py"), *package.rglob("*.po")]):
         stat = path.stat()
         digest.update(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()
@@ -200,7 +206,7 @@ def _decode(rel: str, value) -> Entry:
 def _encode(value) -> str | None:
     if isinstance(value, str):
         return value
-    rtype, record_id, problems, summary, duties, _ = value
+    rtype, record_id, problems, summary, duties, _ignored = value
     if problems or duties or (rtype in SUMMARISED and summary is None):
         return None
     fields = [rtype, record_id or "", *((x or "") for x in (summary or (None,) * 6)[1:])]
@@ -257,16 +263,16 @@ class Index:
         self.rels, self.results = rels, results
 
     def entries(self) -> list[Entry]:
-        return [_decode(rel, self.results[rel]) for _, rel in self.rels]
+        return [_decode(rel, self.results[rel]) for _ignored, rel in self.rels]
 
     def owing(self) -> list[Entry]:
         """Only the entries with obligations (the overdue report's rows come from these)."""
-        return [_unpack(rel, value) for _, rel in self.rels
+        return [_unpack(rel, value) for _ignored, rel in self.rels
                 if isinstance(value := self.results[rel], tuple) and value[4]]
 
     def unusable(self) -> list[Entry]:
         """The files the rules could not read (a report names them instead of leaving them out)."""
-        return [_unpack(rel, value) for _, rel in self.rels
+        return [_unpack(rel, value) for _ignored, rel in self.rels
                 if isinstance(value := self.results[rel], tuple) and not value[5]]
 
 

@@ -7,6 +7,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from csops.errors import BadInput
+from csops.i18n import _
 
 MAXIMUM = Decimal("1000000.00")
 _TEXT = re.compile(r"^\d{1,7}(\.\d{1,2})?$")
@@ -17,12 +18,13 @@ def parse_money(value, *, what: str = "amount", positive: bool = True) -> Decima
     """An amount typed by a person: digits with at most two decimals, > 0 (or ≥ 0), ≤ 1,000,000.00."""
     text = str(value).strip().replace(",", "") if value is not None else ""
     if not _TEXT.match(text):
-        raise BadInput(f"{what} {value!r}: write an amount in yuan with at most two decimals, e.g. 199.90")
+        raise BadInput(_("{what} {value!r}: write an amount in yuan with at most two decimals, e.g. 199.90",
+                         what=what, value=value))
     amount = Decimal(text)
     if amount > MAXIMUM:
-        raise BadInput(f"{what} {value}: more than {money_text(MAXIMUM)} yuan")
+        raise BadInput(_("{what} {value}: more than {limit} yuan", what=what, value=value, limit=money_text(MAXIMUM)))
     if positive and amount <= 0:
-        raise BadInput(f"{what} {value}: must be more than 0")
+        raise BadInput(_("{what} {value}: must be more than 0", what=what, value=value))
     return amount
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from csops.errors import BadInput, NotFound
 from csops.gitlog import Author
+from csops.i18n import _
 
 PERSON_ID = re.compile(r"^[a-z][a-z0-9_.-]{0,39}$")
 
@@ -55,7 +56,7 @@ class Roster:
     def require(self, person_id: str) -> Person:
         person = self.people.get(person_id)
         if person is None:
-            raise NotFound(f"no person {person_id!r} in the roster", "see csops person list")
+            raise NotFound(_("no person {person_id!r} in the roster", person_id=person_id), _('see csops person list'))
         return person
 
     def chain_above(self, person_id: str) -> list[Person]:
@@ -93,13 +94,15 @@ def resolve_actor(roster: Roster, as_option: str | None, git_email: str | None) 
     if as_option:
         person = roster.get(as_option)
         if person is None:
-            raise NotFound(f"--as {as_option}: no such person in the roster", "see csops person list")
+            raise NotFound(_("--as {as_option}: no such person in the roster",
+                             as_option=as_option), _('see csops person list'))
         if not person.active:
-            raise BadInput(f"--as {as_option}: {person.name} is not active")
+            raise BadInput(_("--as {as_option}: {name} is not active", as_option=as_option, name=person.name))
         return person
     person = roster.by_email(git_email)
     if person is None:
-        raise BadInput("who is acting? no --as PERSON, no CSOPS_USER, and git user.email "
-                       f"{git_email or '(unset)'} matches nobody in the roster",
-                       "pass --as PERSON or set CSOPS_USER")
+        raise BadInput(_("who is acting? no --as PERSON, no CSOPS_USER, and git user.email {email} matches nobody "
+                         "in the roster",
+                         email=git_email or '(unset)'),
+                       _('pass --as PERSON or set CSOPS_USER'))
     return person

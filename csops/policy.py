@@ -15,6 +15,7 @@ from pathlib import Path
 from csops import yamlio
 from csops.calendar import BusinessCalendar
 from csops.errors import CsopsError, PolicyError
+from csops.i18n import _
 from csops.problems import Problem, Problems
 from csops.templates import template_text
 from csops.timeutil import parse_clock, zone
@@ -105,7 +106,9 @@ class Policy:
         if not self.role_matches(person.role, allowed):
             from csops.errors import Refused
 
-            raise Refused(f"{person.id} ({person.role}) may not {doing} (allowed: {', '.join(map(str, allowed)) or 'nobody'})")
+            raise Refused(_("{id} ({role}) may not {doing} (allowed: {names})",
+                            id=person.id, role=person.role, doing=doing,
+                            names=', '.join(map(str, allowed)) or _('nobody')))
 
     def role_label(self, role: str) -> str:
         return str((self.section("roles").get("labels") or {}).get(role, role))
@@ -134,7 +137,7 @@ def load_policy(path: Path, display: str | None = None) -> Policy:
     policy = _load(_read(path, display or str(path), problems), display or str(path), problems)
     if problems:
         first = problems.items[0]
-        raise PolicyError(first.format(), "csops validate lists every problem in the policy")
+        raise PolicyError(first.format(), _('csops validate lists every problem in the policy'))
     return policy
 
 
@@ -149,7 +152,7 @@ def check_text(text: str | bytes, display: str) -> Policy:
     problems = Problems()
     policy = _load(text, display, problems)
     if problems:
-        raise PolicyError(problems.items[0].format(), "the policy was not changed")
+        raise PolicyError(problems.items[0].format(), _('the policy was not changed'))
     return policy
 
 
@@ -157,7 +160,8 @@ def _read(path: Path, display: str, problems: Problems) -> bytes | None:
     try:
         return path.read_bytes()
     except OSError as exc:
-        problems.add(display, "NO_POLICY", f"cannot read policy: {exc.strerror}", "run csops init or pass --records")
+        problems.add(display, "NO_POLICY", _("cannot read policy: {strerror}", strerror=exc.strerror),
+                                           _('run csops init or pass --records'))
         return None
 
 
@@ -172,7 +176,7 @@ def _load(text: bytes | str | None, display: str, problems: Problems) -> Policy 
     if user is None:
         user = {}
     if not isinstance(user, dict):
-        problems.add(display, "BAD_POLICY", "policy.yaml must be a mapping of sections", line=1)
+        problems.add(display, "BAD_POLICY", _('policy.yaml must be a mapping of sections'), line=1)
         return None
     data = deep_merge(default_policy_data(), user)
     _check(data, display, problems)
@@ -198,8 +202,9 @@ def _check(data: dict, path: str, problems: Problems) -> None:
     """Sanity of everything a later computation relies on; each problem names its key."""
     for name in SECTIONS:
         if not isinstance(data.get(name), dict):
-            problems.add(path, "BAD_POLICY", f"{name} must be a mapping of settings, not {data.get(name)!r}",
-                         "see templates/policy.yaml for its shape", key=(name,))
+            problems.add(path, "BAD_POLICY", _("{name} must be a mapping of settings, not {value!r}",
+                                               name=name, value=data.get(name)),
+                         _('see templates/policy.yaml for its shape'), key=(name,))
     if problems:
         return
     try:
@@ -211,15 +216,18 @@ def _check(data: dict, path: str, problems: Problems) -> None:
             if not 2000 <= dt.date.fromisoformat(str(data["effective"])).year <= 2099:
                 raise ValueError
         except ValueError:
-            problems.add(path, "BAD_POLICY", f"effective must be a date YYYY-MM-DD in 2000–2099 (the first day "
-                         f"these rules apply), not {data['effective']!r}", key=("effective",))
+            problems.add(path, "BAD_POLICY", _("effective must be a date YYYY-MM-DD in 2000–2099 (the first day "
+                                               "these rules apply), not {effective!r}",
+                                               effective=data['effective']), key=("effective",))
     if data.get("language") not in ("zh", "en"):
-        problems.add(path, "BAD_POLICY", f"language must be zh or en, not {data.get('language')!r}", key=("language",))
+        problems.add(path, "BAD_POLICY", _("language must be zh or en, not {language!r}",
+                                           language=data.get('language')), key=("language",))
 
     def positive(section, key, allow_zero=False):
         value = (data.get(section) or {}).get(key)
         if not _is_number(value) or value < 0 or (value == 0 and not allow_zero):
-            problems.add(path, "BAD_POLICY", f"{section}.{key} must be a positive number, got {value!r}",
+            problems.add(path, "BAD_POLICY", _("{section}.{key} must be a positive number, got {value!r}",
+                                               section=section, key=key, value=value),
                          key=(section, key))
 
     def clock(section, key):
@@ -236,18 +244,18 @@ def _check(data: dict, path: str, problems: Problems) -> None:
     levels = (data.get("tickets") or {}).get("levels")
     hours = (data.get("tickets") or {}).get("complaint_hours")
     if not isinstance(levels, list) or not levels:
-        problems.add(path, "BAD_POLICY", "tickets.levels must be a non-empty list", key=("tickets", "levels"))
+        problems.add(path, "BAD_POLICY", _('tickets.levels must be a non-empty list'), key=("tickets", "levels"))
     elif not all(isinstance(lv, str) for lv in levels):
-        problems.add(path, "BAD_POLICY", "tickets.levels must list level names", key=("tickets", "levels"))
+        problems.add(path, "BAD_POLICY", _('tickets.levels must list level names'), key=("tickets", "levels"))
     elif not isinstance(hours, dict) or any(not _is_number(hours.get(lv)) or hours.get(lv) <= 0 for lv in levels):
-        problems.add(path, "BAD_POLICY", "tickets.complaint_hours needs a positive number of hours for every level",
+        problems.add(path, "BAD_POLICY", _('tickets.complaint_hours needs a positive number of hours for every level'),
                      key=("tickets", "complaint_hours"))
     for key in ("inspect_working_days", "refund_working_days", "exchange_working_days"):
         positive("returns", key)
     notice = (data.get("leave") or {}).get("notice_hours")
     if not isinstance(notice, dict) or any(not _is_number(notice.get(k)) or notice.get(k) < 0
                                            for k in ("personal", "sick", "special")):
-        problems.add(path, "BAD_POLICY", "leave.notice_hours needs personal, sick and special hours",
+        problems.add(path, "BAD_POLICY", _('leave.notice_hours needs personal, sick and special hours'),
                      key=("leave", "notice_hours"))
     positive("leave", "holiday_notice_hours", allow_zero=True)
     positive("leave", "certificate_min_days")
@@ -256,13 +264,15 @@ def _check(data: dict, path: str, problems: Problems) -> None:
     if audit.get("clock_skew_hours") is not None:
         positive("audit", "clock_skew_hours")
     if audit.get("require_signed") is not None and not isinstance(audit.get("require_signed"), bool):
-        problems.add(path, "BAD_POLICY", f"audit.require_signed must be true or false, not {audit['require_signed']!r}",
+        problems.add(path, "BAD_POLICY", _("audit.require_signed must be true or false, not {require_signed!r}",
+                                           require_signed=audit['require_signed']),
                      key=("audit", "require_signed"))
     from csops.calendar import CalendarError, parse_intervals
 
     for name, spec in (data.get("shifts") or {}).items() if isinstance(data.get("shifts"), dict) else ():
         if str(name) == "off":
-            problems.add(path, "BAD_POLICY", "shifts: `off` is not a shift name (it means a day off)", key=("shifts",))
+            problems.add(path, "BAD_POLICY", _("shifts: `off` is not a shift name (it means a day off)"),
+                                             key=("shifts",))
             continue
         try:
             parse_intervals(spec, f"shifts.{name}")
@@ -272,15 +282,17 @@ def _check(data: dict, path: str, problems: Problems) -> None:
     roles = data.get("roles") or {}
     chain, departments = roles.get("chain"), roles.get("departments") or []
     if not isinstance(chain, list) or not chain or not all(isinstance(r, str) for r in chain):
-        problems.add(path, "BAD_POLICY", "roles.chain must list the reporting chain, lowest first", key=("roles", "chain"))
+        problems.add(path, "BAD_POLICY", _("roles.chain must list the reporting chain, lowest first"),
+                                         key=("roles", "chain"))
         return
     if not isinstance(departments, list) or not all(isinstance(r, str) for r in departments):
-        problems.add(path, "BAD_POLICY", "roles.departments must list department role names", key=("roles", "departments"))
+        problems.add(path, "BAD_POLICY", _("roles.departments must list department role names"),
+                                         key=("roles", "departments"))
         return
     known = set(chain) | set(departments)
     for role in ((data.get("leave") or {}).get("approver_role"),):
         if role not in chain:
-            problems.add(path, "BAD_POLICY", f"leave.approver_role {role!r} is not in roles.chain",
+            problems.add(path, "BAD_POLICY", _("leave.approver_role {role!r} is not in roles.chain", role=role),
                          key=("leave", "approver_role"))
     _check_permissions(data.get("permissions") or {}, known, path, problems, ("permissions",))
     _check_catalog((data.get("scores") or {}).get("catalog"), chain, path, problems)
@@ -292,42 +304,47 @@ def _check_permissions(node, known, path, problems, key):
             _check_permissions(value, known, path, problems, key + (name,))
         return
     if not isinstance(node, list):
-        problems.add(path, "BAD_POLICY", f"{'.'.join(map(str, key))} must be a list of roles", key=key)
+        problems.add(path, "BAD_POLICY", _("{names} must be a list of roles", names='.'.join(map(str, key))), key=key)
         return
     for spec in node:
         role = str(spec).rstrip("+")
         if role not in known:
-            problems.add(path, "BAD_POLICY", f"{'.'.join(map(str, key))}: unknown role {spec!r}",
-                         f"roles are {', '.join(sorted(known))}", key=key)
+            problems.add(path, "BAD_POLICY", _("{names}: unknown role {spec!r}",
+                                               names='.'.join(map(str, key)), spec=spec),
+                         _("roles are {names}", names=', '.join(sorted(known))), key=key)
 
 
 def _check_catalog(catalog, chain, path, problems):
     if not isinstance(catalog, dict) or not catalog:
-        problems.add(path, "BAD_POLICY", "scores.catalog must map codes to rules", key=("scores", "catalog"))
+        problems.add(path, "BAD_POLICY", _('scores.catalog must map codes to rules'), key=("scores", "catalog"))
         return
     for code, rule in catalog.items():
         key = ("scores", "catalog", code)
         if not isinstance(rule, dict):
-            problems.add(path, "BAD_CATALOG", f"{code}: expected a mapping like {{points: 1}}", key=key)
+            problems.add(path, "BAD_CATALOG", _("{code}: expected a mapping like {{points: 1}}", code=code), key=key)
             continue
         points = rule.get("points")
         if not _is_number(points) or points < 0 or not _money_like(points):
-            problems.add(path, "BAD_CATALOG", f"{code}: points must be a number ≥ 0 with at most two decimals, got {points!r}", key=key)
+            problems.add(path, "BAD_CATALOG", _("{code}: points must be a number ≥ 0 with at most two decimals, got "
+                                                "{points!r}",
+                                                code=code, points=points), key=key)
         fine = rule.get("fine")
         if fine is not None and not (isinstance(fine, list) and len(fine) == 2 and all(_is_number(x) for x in fine)
                                      and 0 <= fine[0] <= fine[1]):
-            problems.add(path, "BAD_CATALOG", f"{code}: fine must be [min, max] with 0 ≤ min ≤ max, got {fine!r}", key=key)
+            problems.add(path, "BAD_CATALOG", _("{code}: fine must be [min, max] with 0 ≤ min ≤ max, got {fine!r}",
+                                                code=code, fine=fine), key=key)
         repeat = rule.get("repeat")
         if repeat is not None and not (isinstance(repeat, dict) and isinstance(repeat.get("from"), int)
                                        and repeat.get("from") >= 1 and _is_number(repeat.get("factor"))):
-            problems.add(path, "BAD_CATALOG", f"{code}: repeat must be {{from: N, factor: X}}", key=key)
+            problems.add(path, "BAD_CATALOG", _("{code}: repeat must be {{from: N, factor: X}}", code=code), key=key)
         also = rule.get("also") or []
         for extra in also if isinstance(also, list) else [also]:
             if not isinstance(extra, dict) or extra.get("role") not in chain or not _is_number(extra.get("points")):
-                problems.add(path, "BAD_CATALOG", f"{code}: also entries need a chain role and points", key=key)
+                problems.add(path, "BAD_CATALOG", _("{code}: also entries need a chain role and points", code=code),
+                                                  key=key)
         dismissal = rule.get("dismissal_at")
         if dismissal is not None and (not isinstance(dismissal, int) or dismissal < 1):
-            problems.add(path, "BAD_CATALOG", f"{code}: dismissal_at must be a whole number ≥ 1", key=key)
+            problems.add(path, "BAD_CATALOG", _("{code}: dismissal_at must be a whole number ≥ 1", code=code), key=key)
 
 
 def _money_like(value) -> bool:

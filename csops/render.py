@@ -36,7 +36,7 @@ LABELS = {
 
 STATE_LABELS = {
     "zh": {
-        "registered": "已登记", "routed": "已分派", "resolved": "已处理", "closed": "已关闭",
+        "registered": "已登记", "routed": "已分派", "resolved": "已处理", "closed": "已关闭", "voided": "已作废",
         "requested": "已申请", "approved": "已批准", "received": "已收货", "inspected": "已初检",
         "qc_checked": "已质检", "refunded": "已退款", "exchanged": "已换货", "reshipped": "已重发",
         "rejected": "已驳回", "withdrawn": "已撤回", "cancelled": "已取消", "recorded": "已记录",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from csops.i18n import _
 from csops.problems import Problems
 from csops.timeutil import try_instant
 
@@ -33,7 +34,8 @@ class Spec:
         raise NotImplementedError
 
     def type_error(self, value, key, out, path, expected):
-        out.add(path, "BAD_FIELD", f"{_dotted(key)}: expected {expected}, got {_show(value)}", key=key)
+        out.add(path, "BAD_FIELD", _("{field}: expected {expected}, got {value}",
+                                     field=_dotted(key), expected=expected, value=_show(value)), key=key)
 
 
 class Str(Spec):
@@ -43,7 +45,8 @@ class Str(Spec):
         if not isinstance(value, str) or not value.strip():
             return self.type_error(value, key, out, path, "text")
         if len(value) > self.max_len:
-            out.add(path, "BAD_FIELD", f"{_dotted(key)}: longer than {self.max_len} characters", key=key)
+            out.add(path, "BAD_FIELD", _("{field}: longer than {max_len} characters",
+                                         field=_dotted(key), max_len=self.max_len), key=key)
 
 
 class Enum(Spec):
@@ -51,7 +54,9 @@ class Enum(Spec):
 
     def check(self, value, key, ctx, out, path):
         if value not in self.values:
-            out.add(path, "BAD_FIELD", f"{_dotted(key)}: {_show(value)} is not one of {', '.join(map(str, self.values))}",
+            out.add(path, "BAD_FIELD", _("{field}: {value} is not one of {names}",
+                                         field=_dotted(key), value=_show(value),
+                                         names=', '.join(map(str, self.values))),
                     key=key)
 
 
@@ -61,7 +66,8 @@ class Instant(Spec):
             return self.type_error(value, key, out, path,
                                    "an ISO 8601 time like 2026-11-23T09:30:00+08:00 (years 2000–2099)")
         if not _OFFSET.search(value):
-            out.add(path, "BAD_FIELD", f"{_dotted(key)}: {value} has no UTC offset", "append +08:00", key=key)
+            out.add(path, "BAD_FIELD", _("{field}: {value} has no UTC offset",
+                                         field=_dotted(key), value=value), _('append +08:00'), key=key)
 
 
 class Date(Spec):
@@ -84,8 +90,9 @@ class PersonRef(Spec):
         if not isinstance(value, str):
             return self.type_error(value, key, out, path, "a person id")
         if value not in ctx.roster:
-            out.add(path, "UNKNOWN_PERSON", f"{_dotted(key)}: no person {value!r} in the roster",
-                    "add them with csops person add, or fix the id", key=key)
+            out.add(path, "UNKNOWN_PERSON", _("{field}: no person {value!r} in the roster",
+                                              field=_dotted(key), value=value),
+                    _('add them with csops person add, or fix the id'), key=key)
 
 
 class RecordRef(Spec):
@@ -110,13 +117,17 @@ class Number(Spec):
         if value != value or value in (float("inf"), float("-inf")):
             return self.type_error(value, key, out, path, "a finite number")
         if self.positive and value <= 0:
-            out.add(path, "BAD_FIELD", f"{_dotted(key)}: must be positive, got {value}", key=key)
+            out.add(path, "BAD_FIELD", _("{field}: must be positive, got {value}",
+                                         field=_dotted(key), value=value), key=key)
         if self.minimum is not None and value < self.minimum:
-            out.add(path, "BAD_FIELD", f"{_dotted(key)}: must be at least {self.minimum}, got {value}", key=key)
+            out.add(path, "BAD_FIELD", _("{field}: must be at least {minimum}, got {value}",
+                                         field=_dotted(key), minimum=self.minimum, value=value), key=key)
         if self.maximum is not None and value > self.maximum:
-            out.add(path, "BAD_FIELD", f"{_dotted(key)}: must be at most {self.maximum}, got {value}", key=key)
+            out.add(path, "BAD_FIELD", _("{field}: must be at most {maximum}, got {value}",
+                                         field=_dotted(key), maximum=self.maximum, value=value), key=key)
         if self.decimals is not None and decimals_of(value) > self.decimals:
-            out.add(path, "BAD_FIELD", f"{_dotted(key)}: at most {self.decimals} decimals, got {value}", key=key)
+            out.add(path, "BAD_FIELD", _("{field}: at most {decimals} decimals, got {value}",
+                                         field=_dotted(key), decimals=self.decimals, value=value), key=key)
 
 
 class Money(Spec):
@@ -131,12 +142,15 @@ class Money(Spec):
         if amount is None:
             return self.type_error(value, key, out, path, 'an amount like "199.90" (in quotes, two decimals)')
         if amount > MAXIMUM or amount < 0 or (self.positive and amount == 0):
-            out.add(path, "BAD_FIELD", f"{_dotted(key)}: {value} is not an amount from 0.01 to {MAXIMUM}", key=key)
+            out.add(path, "BAD_FIELD", _("{field}: {value} is not an amount from 0.01 to {MAXIMUM}",
+                                         field=_dotted(key), value=value, MAXIMUM=MAXIMUM), key=key)
         elif decimals_of(amount) > 2:
-            out.add(path, "BAD_FIELD", f"{_dotted(key)}: at most 2 decimals, got {value}", key=key)
+            out.add(path, "BAD_FIELD", _("{field}: at most 2 decimals, got {value}",
+                                         field=_dotted(key), value=value), key=key)
         elif is_legacy(value):
-            out.add(path, "LEGACY_AMOUNT", f"{_dotted(key)}: {value} is stored as a number",
-                    f'write it as "{amount.quantize(Decimal("0.01"))}"; the next csops write converts it', key=key)
+            out.add(path, "LEGACY_AMOUNT", _("{field}: {value} is stored as a number", field=_dotted(key), value=value),
+                    _('write it as "{amount}"; the next csops write converts it',
+                      amount=amount.quantize(Decimal("0.01"))), key=key)
 
 
 class Bool(Spec):
@@ -163,7 +177,8 @@ class List(Spec):
         if not isinstance(value, list):
             return self.type_error(value, key, out, path, "a list")
         if len(value) < self.min_len:
-            out.add(path, "BAD_FIELD", f"{_dotted(key)}: needs at least {self.min_len} entries", key=key)
+            out.add(path, "BAD_FIELD", _("{field}: needs at least {min_len} entries",
+                                         field=_dotted(key), min_len=self.min_len), key=key)
         for i, item in enumerate(value):
             self.item.check(item, key + (i,), ctx, out, path)
 
@@ -173,7 +188,8 @@ def check_fields(data: dict, fields: dict, key: tuple, ctx, out: Problems, path:
         value = data.get(name)
         if value is None:
             if spec.required:
-                out.add(path, "MISSING_FIELD", f"{_dotted(key + (name,))} is required", key=key or (name,))
+                out.add(path, "MISSING_FIELD", _("{field} is required",
+                                                 field=_dotted(key + (name,))), key=key or (name,))
             continue
         spec.check(value, key + (name,), ctx, out, path)
 

@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import Callable
 
 from csops.engine import Context
+from csops.i18n import _
 from csops.store import Store
 from csops.timeutil import format_instant
 from csops.workflows import WORKFLOWS
@@ -35,8 +36,13 @@ class Session:
 
     @cached_property
     def policy_file(self):
-        """The working tree's policy.yaml (what `calendar import` edits and `validate` checks)."""
-        return self.store.policy()
+        """The working tree's policy.yaml (what `calendar import` edits and `validate` checks).
+        Its `language` is the language of messages from here on, unless the reader chose one."""
+        from csops import i18n
+
+        policy = self.store.policy()
+        i18n.use_policy(policy.language)
+        return policy
 
     @cached_property
     def versions(self):
@@ -109,7 +115,7 @@ class Session:
         if backfill is not None and not backfill.strip():
             from csops.errors import BadInput
 
-            raise BadInput("--backfill needs the reason the entry is recorded late")
+            raise BadInput(_('--backfill needs the reason the entry is recorded late'))
         first = cls(store, real_clock(), None if now else real_clock, as_person, debug,
                     backfill.strip() if backfill else None, real_clock)
         return first.as_of(parse_input(now, first.tz, what="--now") if now else first.now.astimezone(first.tz))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from csops import yamlio
 from csops.errors import BadInput, Conflict, NotFound
+from csops.i18n import _
 from csops.vocab import PEOPLE, POLICY, PREFIXES, ROSTER, TYPES
 
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"   # Crockford base32: no I, L, O, U
@@ -45,15 +46,16 @@ def find_records_root(start: Path, override: str | None = None) -> Path:
             return root
         if (root / "records" / POLICY).is_file():
             return root / "records"
-        raise NotFound(f"{override}: no {POLICY} there", "pass the records folder (the one holding policy.yaml)")
+        raise NotFound(_("{override}: no {POLICY} there",
+                         override=override, POLICY=POLICY), _('pass the records folder (the one holding policy.yaml)'))
     here = start.resolve()
     for folder in (here, *here.parents):
         if folder.name == "records" and (folder / POLICY).is_file():
             return folder
         if (folder / "records" / POLICY).is_file():
             return folder / "records"
-    raise NotFound(f"no records/{POLICY} in {start} or above",
-                   "run csops init DIR, cd into a records repo, or pass --records PATH")
+    raise NotFound(_("no records/{POLICY} in {start} or above", POLICY=POLICY, start=start),
+                   _('run csops init DIR, cd into a records repo, or pass --records PATH'))
 
 
 class Store:
@@ -124,8 +126,8 @@ class Store:
     def inside(self, path: Path) -> Path:
         """`path` if it (or what it links to) is under the records root; else refused."""
         if not os.path.realpath(path).startswith(str(self.root) + os.sep):
-            raise BadInput(f"{self.display(path)}: SYMLINK_OUTSIDE it links outside the records folder",
-                           "records live in the records folder; replace the link with the file")
+            raise BadInput(_("{file}: SYMLINK_OUTSIDE it links outside the records folder", file=self.display(path)),
+                           _('records live in the records folder; replace the link with the file'))
         return path
 
     def person_files(self) -> list[Path]:
@@ -141,14 +143,15 @@ class Store:
     def current(self, ref: str, rtype: str) -> tuple[Path, dict]:
         """The record a command is about to act on, by id: (path, fields); a file that cannot be
         read as a record is refused with its place (a command never guesses at a broken file)."""
-        _, path = self.locate(ref, rtype)
+        _ignored, path = self.locate(ref, rtype)
         rec = self.read(rtype, path)
         if rec.error is not None:
             raise BadInput(f"{self.display(path)}:{rec.error.line or 1}: {rec.error.code} {rec.error.message}",
-                           "fix the file (csops validate shows every problem), then try again")
+                           _('fix the file (csops validate shows every problem), then try again'))
         if not isinstance(rec.data, dict):
-            raise BadInput(f"{self.display(path)}:1: BAD_RECORD a {rtype} file must be a mapping of fields",
-                           "fix the file (csops validate shows every problem), then try again")
+            raise BadInput(_("{file}:1: BAD_RECORD a {rtype} file must be a mapping of fields",
+                             file=self.display(path), rtype=rtype),
+                           _('fix the file (csops validate shows every problem), then try again'))
         return path, rec.data
 
     def load_type(self, rtype: str, *, jobs: int | None = None, parallel_from: int = 1000) -> list[Rec]:
@@ -205,22 +208,24 @@ class Store:
 
     def new_id(self, rtype: str, local_date) -> str:
         prefix = TYPES[rtype].prefix
-        for _ in range(20):
-            rand = "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_RANDOM_CHARS))
+        for _ignored in range(20):
+            rand = "".join(secrets.choice(ID_ALPHABET) for _ignored in range(ID_RANDOM_CHARS))
             record_id = f"{prefix}-{local_date:%Y%m%d}-{rand}"
             if not self.canonical_path(rtype, record_id).exists():
                 return record_id
-        raise Conflict("could not find a free record id")  # pragma: no cover - 32**6 choices
+        raise Conflict(_('could not find a free record id'))  # pragma: no cover - 32**6 choices
 
     def locate(self, ref: str, rtype: str | None = None) -> tuple[str, Path]:
         """(type, path) of a record by full id, or by a unique abbreviation (e.g. 7K3Q)."""
         ref = (ref or "").strip()
         if not ref:
-            raise BadInput("no record id given")
+            raise BadInput(_('no record id given'))
         full_type = self.type_of_id(ref.upper())
         if full_type:
             if rtype and full_type != rtype:
-                raise BadInput(f"{ref} is a {full_type}, not a {rtype}", f"use csops {full_type} …")
+                raise BadInput(_("{ref} is a {full_type}, not a {rtype}",
+                                 ref=ref, full_type=full_type, rtype=rtype), _("use csops {full_type} …",
+                                                                               full_type=full_type))
             path = self.canonical_path(full_type, ref.upper())
             if path.is_file():
                 return full_type, self.inside(path)
@@ -236,9 +241,10 @@ class Store:
             rtype_found, path = (exact or matches)[0]
             return rtype_found, self.inside(path)
         if not matches:
-            raise NotFound(f"no {rtype or 'record'} {ref}", f"see csops {rtype or 'ticket'} list")
-        names = ", ".join(sorted(p.stem for _, p in matches)[:5])
-        raise BadInput(f"{ref} is ambiguous: {names}", "give more of the id")
+            raise NotFound(_("no {rtype} {ref}", rtype=rtype or _("record"), ref=ref),
+                           _("see csops {command} list", command=rtype or "ticket"))
+        names = ", ".join(sorted(p.stem for _ignored, p in matches)[:5])
+        raise BadInput(_("{ref} is ambiguous: {names}", ref=ref, names=names), _('give more of the id'))
 
 def read_yaml(path, limit: int = yamlio.RECORD_BYTES) -> tuple[object, yamlio.YamlError | None]:
     """(data, None), or (None, the error naming the line) for a file that cannot be read or parsed."""

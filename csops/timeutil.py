@@ -12,6 +12,7 @@ import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from csops.errors import BadInput, PolicyError
+from csops.i18n import _
 
 _DATE_ONLY = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")          # 2026-11-23, or ISO basic 20261123
 FIRST_YEAR, LAST_YEAR = 2000, 2099      # every date csops accepts (SPEC §10): calendar walks stay bounded
@@ -23,7 +24,8 @@ def in_range(day: dt.date) -> bool:
 
 def zone(name) -> ZoneInfo:
     if not isinstance(name, str):
-        raise PolicyError(f"timezone: {name!r} is not a time zone name", "use an IANA name such as Asia/Shanghai")
+        raise PolicyError(_("timezone: {name!r} is not a time zone name",
+                            name=name), _('use an IANA name such as Asia/Shanghai'))
     return _zone(name)
 
 
@@ -32,7 +34,8 @@ def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise PolicyError(f"unknown time zone {name!r}", "use an IANA name such as Asia/Shanghai") from None
+        raise PolicyError(_("unknown time zone {name!r}",
+                            name=name), _('use an IANA name such as Asia/Shanghai')) from None
 
 
 @functools.lru_cache(maxsize=65536)
@@ -55,9 +58,11 @@ def parse_instant(value, tz: ZoneInfo, *, what: str = "time", end_of_day: bool =
         text = value.isoformat() if isinstance(value, dt.date) else str(value).strip()
         parsed = _parse_cached(text)
     if parsed is None:
-        raise BadInput(f"{what}: {text[:60]!r} is not an ISO 8601 time", "write e.g. 2026-11-23T09:30 or 2026-11-23T09:30:00+08:00")
+        raise BadInput(_("{what}: {text!r} is not an ISO 8601 time",
+                         what=what, text=text[:60]), _('write e.g. 2026-11-23T09:30 or 2026-11-23T09:30:00+08:00'))
     if not in_range(parsed.date()):
-        raise BadInput(f"{what}: {text[:60]!r} is outside the years {FIRST_YEAR}–{LAST_YEAR}", "check the year")
+        raise BadInput(_("{what}: {text!r} is outside the years {FIRST_YEAR}–{LAST_YEAR}",
+                         what=what, text=text[:60], FIRST_YEAR=FIRST_YEAR, LAST_YEAR=LAST_YEAR), _('check the year'))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     if end_of_day and _DATE_ONLY.match(text):
@@ -83,7 +88,8 @@ def parse_input(value, tz: ZoneInfo, *, what: str = "time", end_of_day: bool = F
                               dayfirst=False)
         iso = parsed.date().isoformat() if date_only else parsed.isoformat()
     except (ValueError, OverflowError):        # also an offset of a day or more (+25:00)
-        raise BadInput(f"{what}: {text[:60]!r} is not a time", "write e.g. 2026-11-23T09:30 or 2026/11/23 09:30") from None
+        raise BadInput(_("{what}: {text!r} is not a time",
+                         what=what, text=text[:60]), _('write e.g. 2026-11-23T09:30 or 2026/11/23 09:30')) from None
     return parse_instant(iso, tz, what=what, end_of_day=end_of_day)
 
 
@@ -112,9 +118,11 @@ def parse_date(value, *, what: str = "date") -> dt.date:
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
-        raise BadInput(f"{what}: {text[:60]!r} is not a date", "write it as YYYY-MM-DD") from None
+        raise BadInput(_("{what}: {text!r} is not a date",
+                         what=what, text=text[:60]), _('write it as YYYY-MM-DD')) from None
     if not in_range(day):
-        raise BadInput(f"{what}: {text!r} is outside the years {FIRST_YEAR}–{LAST_YEAR}", "check the year")
+        raise BadInput(_("{what}: {text!r} is outside the years {FIRST_YEAR}–{LAST_YEAR}",
+                         what=what, text=text, FIRST_YEAR=FIRST_YEAR, LAST_YEAR=LAST_YEAR), _('check the year'))
     return day
 
 
@@ -123,12 +131,14 @@ def parse_clock(value, *, what: str = "time of day") -> dt.time:
     if isinstance(value, dt.time):
         return value
     if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value.strip()):
-        raise PolicyError(f"{what}: {value!r} is not a time of day", 'write it in quotes as "HH:MM"')
+        raise PolicyError(_("{what}: {value!r} is not a time of day",
+                            what=what, value=value), _('write it in quotes as "HH:MM"'))
     hours, minutes = (int(p) for p in value.strip().split(":"))
     if hours == 24 and minutes == 0:
         return dt.time.max
     if not (0 <= hours < 24 and 0 <= minutes < 60):
-        raise PolicyError(f"{what}: {value!r} is not a time of day", 'write it in quotes as "HH:MM"')
+        raise PolicyError(_("{what}: {value!r} is not a time of day",
+                            what=what, value=value), _('write it in quotes as "HH:MM"'))
     return dt.time(hours, minutes)
 
 
@@ -161,8 +171,9 @@ def period_bounds(period: str, *, weeks: bool = True) -> tuple[dt.date, dt.date]
     except ValueError:
         pass
     if weeks:
-        raise BadInput(f"--period {period!r}: write a month as YYYY-MM or an ISO week as YYYY-Www (e.g. 2026-W48)")
-    raise BadInput(f"--period {period!r}: write a month as YYYY-MM")
+        raise BadInput(_("--period {period!r}: write a month as YYYY-MM or an ISO week as YYYY-Www (e.g. 2026-W48)",
+                         period=period))
+    raise BadInput(_("--period {period!r}: write a month as YYYY-MM", period=period))
 
 
 def month_bounds(period: str) -> tuple[dt.date, dt.date]:

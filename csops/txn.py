@@ -46,6 +46,7 @@ from pathlib import Path
 
 from csops.errors import BadInput, Conflict, CsopsError, Refused
 from csops.gitlog import Author, Git, blob_id
+from csops.i18n import _
 from csops.store import atomic_write, fsync_dir, write_file
 
 JOURNAL = "csops-journal.json"
@@ -65,9 +66,10 @@ def lock_timeout() -> float:
     try:
         value = float(text)
     except ValueError:
-        raise BadInput(f"CSOPS_LOCK_TIMEOUT={text!r} is not a number of seconds", "e.g. CSOPS_LOCK_TIMEOUT=10") from None
+        raise BadInput(_("CSOPS_LOCK_TIMEOUT={text!r} is not a number of seconds",
+                         text=text), _('e.g. CSOPS_LOCK_TIMEOUT=10')) from None
     if not 0 <= value <= 3600:
-        raise BadInput(f"CSOPS_LOCK_TIMEOUT={text!r}: give 0 to 3600 seconds")
+        raise BadInput(_("CSOPS_LOCK_TIMEOUT={text!r}: give 0 to 3600 seconds", text=text))
     return value
 
 
@@ -80,8 +82,8 @@ def repository_lock(git_dir: Path, timeout: float | None = None):
     try:
         lock.acquire(timeout=lock_timeout() if timeout is None else timeout, poll_interval=0.05)
     except Timeout:
-        raise Conflict("another csops command is writing to this repository",
-                       "wait for it to finish and try again") from None
+        raise Conflict(_('another csops command is writing to this repository'),
+                       _('wait for it to finish and try again')) from None
     try:
         yield
     finally:
@@ -113,8 +115,8 @@ def check_for_leftovers(records_root: Path) -> None:
 
 def refuse_leftovers(git_dir: Path) -> None:
     if leftover(git_dir) is not None:
-        raise Conflict("an interrupted csops write was left behind in this repository",
-                       "run csops recover (it finishes or undoes it), then try again")
+        raise Conflict(_('an interrupted csops write was left behind in this repository'),
+                       _('run csops recover (it finishes or undoes it), then try again'))
 
 
 def refuse_leftovers_locked(git: Git) -> None:
@@ -122,13 +124,14 @@ def refuse_leftovers_locked(git: Git) -> None:
     in progress), and so is an index lock csops left; a merge, rebase or cherry-pick under way
     must be finished first (a commit on top of it would lose the other side)."""
     if (git.git_dir / JOURNAL).exists() or _csops_lock(git.git_dir / "index.lock"):
-        raise Conflict("an interrupted csops write was left behind in this repository",
-                       "run csops recover (it finishes or undoes it), then try again")
+        raise Conflict(_('an interrupted csops write was left behind in this repository'),
+                       _('run csops recover (it finishes or undoes it), then try again'))
     for name, what in (("MERGE_HEAD", "a merge"), ("CHERRY_PICK_HEAD", "a cherry-pick"), ("REVERT_HEAD", "a revert"),
                        ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase or git am")):
         if (git.git_dir / name).exists():
-            raise Refused(f"{what} is in progress in this repository: a change made now would be tangled in it",
-                          "finish it (resolve, git add, git commit or git rebase --continue) or abort it first")
+            raise Refused(_("{what} is in progress in this repository: a change made now would be tangled in it",
+                            what=what),
+                          _('finish it (resolve, git add, git commit or git rebase --continue) or abort it first'))
 
 
 def _read_journal(path: Path) -> dict:
@@ -225,8 +228,8 @@ def _take_index_lock(git: Git, token: str, timeout: float) -> Path:
                 return lock
             except FileExistsError:
                 if time.monotonic() > deadline:
-                    raise Conflict("another Git process holds .git/index.lock",
-                                   "wait for it to finish; if none is running, remove .git/index.lock") from None
+                    raise Conflict(_('another Git process holds .git/index.lock'),
+                                   _('wait for it to finish; if none is running, remove .git/index.lock')) from None
                 time.sleep(0.05)
     finally:
         mine.unlink()
@@ -265,15 +268,15 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
     repository_lock and has called refuse_leftovers_locked. Returns the commit id."""
     branch = git.branch()
     if branch is None:
-        raise Refused("HEAD is detached: a change made here would be lost on the next checkout",
-                      "git switch BRANCH (e.g. git switch main), then try again")
+        raise Refused(_('HEAD is detached: a change made here would be lost on the next checkout'),
+                      _('git switch BRANCH (e.g. git switch main), then try again'))
     token = secrets.token_hex(8)
     entries = []
     for change in changes:
         temp = change.path.with_name(f".{change.path.name}.csops-{token}.tmp")
         entries.append({"path": git.rel(change.path), "temp": git.rel(temp), "base": change.base})
     if len({e["path"] for e in entries}) != len(entries):
-        raise BadInput("the same file twice in one change")
+        raise BadInput(_('the same file twice in one change'))
     journal = _Journal(git.git_dir / JOURNAL, {
         "format": FORMAT, "state": "begun", "token": token, "pid": os.getpid(), "host": _host(),
         "started": started.astimezone(dt.timezone.utc).isoformat(timespec="seconds"), "branch": branch,
@@ -283,7 +286,7 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
     index_copy = git.git_dir / f"csops-index-{token}"
     with _deferred_signals(received):
         if journal.path.exists():
-            raise Conflict("an interrupted csops write was left behind in this repository", "run csops recover")
+            raise Conflict(_('an interrupted csops write was left behind in this repository'), _('run csops recover'))
         journal.save()
         temps = [git.root / e["temp"] for e in entries]
         made = _missing_folders(temps, git.root)       # removed again if nothing lands
@@ -294,7 +297,7 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
             blobs = dict(zip((e["path"] for e in entries), git.hash_files(temps)))
             for entry in entries:
                 entry["new"] = blobs[entry["path"]]
-            for _ in range(10):                          # another committer may keep winning the race
+            for _ignored in range(10):                          # another committer may keep winning the race
                 head = git.ref(branch)
                 commit, before = git.make_commit(head, blobs, message, author, when)
                 _refuse_changed_meanwhile(git, entries, before)
@@ -309,9 +312,9 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
                     break
             else:
                 if git.ref(branch) == head:
-                    raise Conflict(f"git refused to move {branch} (a reference-transaction hook?)",
-                                   "see what .git/hooks/reference-transaction says, then try again")
-                raise Conflict(f"{branch} kept moving while csops was committing", "try again")
+                    raise Conflict(_("git refused to move {branch} (a reference-transaction hook?)", branch=branch),
+                                   _('see what .git/hooks/reference-transaction says, then try again'))
+                raise Conflict(_("{branch} kept moving while csops was committing", branch=branch), _('try again'))
         except BaseException as exc:
             if landed:        # pragma: no cover - nothing after the commit point is in this block
                 raise
@@ -353,11 +356,12 @@ def _refuse_changed_meanwhile(git: Git, entries: list[dict], before: dict) -> No
     for entry in entries:
         rel, base = entry["path"], entry["base"]
         if before.get(rel) != base:
-            raise Conflict(f"{rel} was changed in Git while csops was writing it", "try again")
+            raise Conflict(_("{rel} was changed in Git while csops was writing it", rel=rel), _('try again'))
         target = git.root / rel
         now = work_tree_blob(target)
         if now != base:
-            raise Conflict(f"{rel} was edited while csops was writing it", "save or discard that edit, then try again")
+            raise Conflict(_("{rel} was edited while csops was writing it",
+                             rel=rel), _('save or discard that edit, then try again'))
 
 
 def work_tree_blob(path: Path) -> str | None:
@@ -374,8 +378,8 @@ def _refuse_staged(git: Git, index_copy: Path, entries: list[dict]) -> None:
     staged = git.staged_blobs(index_copy if index_copy.exists() else None, [e["path"] for e in entries])
     for entry in entries:
         if staged.get(entry["path"]) != entry["base"]:
-            raise Conflict(f"{entry['path']} has staged changes (git add)",
-                           "commit them (git commit) or unstage them (git restore --staged FILE) first")
+            raise Conflict(_("{path} has staged changes (git add)", path=entry['path']),
+                           _('commit them (git commit) or unstage them (git restore --staged FILE) first'))
 
 
 def _roll_forward(git: Git, journal: dict, lock: Path | None, *, writer: bool = False) -> list[str]:
@@ -388,7 +392,8 @@ def _roll_forward(git: Git, journal: dict, lock: Path | None, *, writer: bool = 
     safe = lock is not None and _ours(lock, token) and on_branch
     left = []
     if not on_branch:
-        left.append(f"HEAD is no longer on {journal.get('branch')}: the commit is there; the work tree was not touched")
+        left.append(_("HEAD is no longer on {branch}: the commit is there; the work tree was not touched",
+                      branch=journal.get('branch')))
         _roll_back(git, journal, lock)
         return left
     index_copy = git.git_dir / f"csops-index-{token}"
@@ -406,13 +411,14 @@ def _roll_forward(git: Git, journal: dict, lock: Path | None, *, writer: bool = 
             temp.unlink(missing_ok=True)
             continue
         if not safe and current != entry.get("base"):
-            left.append(f"{entry['path']} was edited after the commit; left as it is (git diff shows how)")
+            left.append(_("{path} was edited after the commit; left as it is (git diff shows how)", path=entry['path']))
             temp.unlink(missing_ok=True)
             continue
         if not (temp.exists() and blob_id(temp.read_bytes()) == entry["new"]):
             data = git.blobs([entry["new"]])[0]
             if data is None:
-                raise Conflict(f"recover: blob {entry['new']} of {entry['path']} is missing from the repository")
+                raise Conflict(_("recover: blob {new} of {path} is missing from the repository",
+                                 new=entry['new'], path=entry['path']))
             write_file(temp, data)
         os.replace(temp, target)
         folders.add(target.parent)
@@ -443,7 +449,7 @@ def _roll_back(git: Git, journal: dict, lock: Path | None) -> None:
 def stray_temps(git: Git, records_root: Path) -> list[Path]:
     """Temp files of csops writes (this protocol's and round 1's) under the records root."""
     out = []
-    for folder, _, names in os.walk(records_root):
+    for folder, _ignored, names in os.walk(records_root):
         out.extend(Path(folder) / n for n in names if TEMP.match(n))
     return sorted(out)
 
@@ -463,21 +469,22 @@ def recover(git: Git, records_root: Path) -> list[str]:
             mine = lock if lock.exists() and _ours(lock, journal.get("token", "")) else None
             if landed:
                 left = _roll_forward(git, journal, mine)
-                done.append(f"completed the interrupted write: commit {commit[:10]} ({journal.get('message', '')})")
+                done.append(_("completed the interrupted write: commit {commit} ({what})", commit=commit[:10],
+                               what=journal.get('message', '')))
                 done.extend(left)
             else:
                 _roll_back(git, journal, mine)
-                done.append(f"undid the interrupted write ({journal.get('message', '') or 'unreadable journal'}): "
-                            "nothing of it had been committed")
+                done.append(_("undid the interrupted write ({what}): nothing of it had been committed",
+                               what=journal.get('message', '') or _('unreadable journal')))
             if lock.exists() and _ours(lock, journal.get("token", "")):
                 lock.unlink()
             _Journal(path, journal).remove()
         elif _csops_lock(lock):          # the write had finished; only its index lock was left
             lock.unlink()
-            done.append("removed the index lock an interrupted csops write left behind")
+            done.append(_("removed the index lock an interrupted csops write left behind"))
         for stale in git.git_dir.glob("csops-index-*"):
             stale.unlink()
         for temp in stray_temps(git, records_root):
             temp.unlink()
-            done.append(f"removed the temp file {git.rel(temp)}")
+            done.append(_("removed the temp file {file}", file=git.rel(temp)))
     return done

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from csops.cli import cli
 
 os.environ.setdefault("CSOPS_DEBUG", "1")   # a bug in a test run shows its traceback
+os.environ.setdefault("CSOPS_LANG", "en")   # messages asserted in English; tests/test_i18n.py checks the Chinese
 
 # The demo team used by the CLI tests: a reporting chain plus the departments returns pass through.
 TEAM = [

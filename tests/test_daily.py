@@ -68,11 +68,12 @@ def test_a_repeat_caller_is_flagged_and_the_archive_shows_every_contact(repo):
                      "--contact", "13812345678", "--summary", "电饭煲内胆划痕", "--order", "TB1", now="2026-11-20T10:00")
     repo.run("ticket", "route", first, "--to-dept", "售后", "--assignee", "lisi", now="2026-11-20T10:10")
     result = repo.run("ticket", "new", "--kind", "inquiry", "--channel", "phone", "--customer", "王女士",
-                      "--contact", "+86 138-1234-5678", "--summary", "问进度", "--link", first, now="2026-11-23T09:00")
+                      "--contact", "+86 138-1234-5678", "--summary", "问进度", "--link", first, now="2026-11-23T09:00",
+                      env={"CSOPS_LANG": None})
     second = result.stdout.strip()
     assert f"警告：该客户或订单还有未结记录：{first} (同一联系方式)" in result.stderr
     ret = repo.run("return", "new", "--kind", "self", "--order", "TB1", "--customer", "王女士", "--item", "RC-5L:1",
-                   now="2026-11-23T09:30")
+                   now="2026-11-23T09:30", env={"CSOPS_LANG": "zh"})
     assert f"{first} (同一订单)" in ret.stderr and ret.exit_code == 0
     assert repo.json("ticket", "show", second)["links"] == [first]
     data = repo.json("customer", "show", "138 1234 5678", now="2026-11-23T10:00")

@@ -125,7 +125,7 @@ def test_show_list_and_reports_of_an_odd_file_name_it_never_an_internal_error(re
     show = csops(repo, "ticket", "show", "T-20261123-ODD000")
     assert show.returncode == 2 and "T-20261123-ODD000.yaml:" in show.stderr and code in show.stderr
     for args in (("ticket", "list"), ("report", "stats", "--period", "2026-11")):
-        result = csops(repo, *args)
+        result = csops(repo, *args, env={"CSOPS_LANG": "zh"})
         assert result.returncode == 0 and "警告：跳过 1 条记录" in result.stderr and code in result.stderr
 
 
@@ -177,7 +177,7 @@ def test_a_record_with_a_yaml_error_is_named_by_every_listing_and_fails_fail_if_
                     now="2026-11-20T09:00")
     path = repo.path_of(late)
     path.write_text(path.read_text().replace("kind: complaint", "kind: [complaint"))
-    result = csops(repo, "report", "overdue", "--fail-if-any", now="2026-11-20T09:30")
+    result = csops(repo, "report", "overdue", "--fail-if-any", now="2026-11-20T09:30", env={"CSOPS_LANG": "zh"})
     assert result.returncode == 1                                   # nothing due yet, but one record unread
     assert f"{late}.yaml:" in result.stderr and "警告：跳过 1 条记录" in result.stderr
     english = csops(repo, "--records", str(repo.records), "ticket", "list", "--lang", "en")

@@ -9,6 +9,7 @@ import click
 
 from csops import __version__
 from csops.cli.common import Globals, complete_person
+from csops.i18n import _
 
 
 class CsopsGroup(click.Group):
@@ -20,35 +21,38 @@ class CsopsGroup(click.Group):
         try:
             result = super().invoke(ctx)
         except CsopsError as exc:
-            click.echo(f"csops: {exc}", err=True)
+            click.echo(_("csops: {exc}", exc=exc), err=True)
             ctx.exit(exc.exit_status)
         except KeyboardInterrupt:
             from csops.txn import committed
 
             if committed:
-                click.echo(f"csops: interrupted, but only after the change was committed ({committed[-1][:10]})",
+                click.echo(_("csops: interrupted, but only after the change was committed ({commit})",
+                             commit=committed[-1][:10]),
                            err=True)
             else:
-                click.echo("csops: interrupted; nothing was committed", err=True)
+                click.echo(_('csops: interrupted; nothing was committed'), err=True)
             ctx.exit(ExitStatus.INTERRUPTED)
         except OSError as exc:
             if isinstance(exc, BrokenPipeError):
                 raise
             where = f"{exc.filename}: " if exc.filename else ""
-            click.echo(f"csops: {where}{exc.strerror or exc} (nothing was committed)", err=True)
+            click.echo(_("csops: {where}{reason} (nothing was committed)",
+                         where=where, reason=exc.strerror or exc), err=True)
             ctx.exit(ExitStatus.BAD_INPUT)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:  # a bug: one line naming a saved traceback (CSOPS_DEBUG=1 raises it)
             if os.environ.get("CSOPS_DEBUG"):
                 raise
+            # English on purpose: it is pasted into a bug report, and it must not depend on the catalog
             click.echo(f"csops: internal error (a bug in csops): {type(exc).__name__}: {exc}; "
                        f"the traceback is saved in {_save_traceback()}; please report it", err=True)
             ctx.exit(ExitStatus.INTERNAL)
         txn = sys.modules.get("csops.txn")          # imported only by a command that writes
         if txn is not None and txn.interrupted_after_commit:
-            click.echo(f"csops: interrupted, but only after the change was committed "
-                       f"({txn.interrupted_after_commit[-1][:10]})", err=True)
+            click.echo(_("csops: interrupted, but only after the change was committed ({commit})",
+                         commit=txn.interrupted_after_commit[-1][:10]), err=True)
             ctx.exit(ExitStatus.INTERRUPTED)
         return result
 
@@ -100,6 +104,9 @@ def cli(ctx, records, as_person, now, backfill, version, verbose):
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
         ctx.exit(0)
+    from csops import i18n
+
+    i18n.reset()                        # each command decides its language afresh (--lang, CSOPS_LANG, policy)
     ctx.obj = Globals(records, as_person, now, backfill)
 
 

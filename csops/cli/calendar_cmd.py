@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
+
 from csops.cli.common import session
+from csops.i18n import _
 
 
 @click.group("calendar")
@@ -31,7 +33,7 @@ def import_(ctx, country, year):
     from csops.commands.policy import import_holidays
 
     off, worked = import_holidays(session(ctx), country, year)
-    click.echo(f"{year}: {off} holidays, {worked} make-up workdays")
+    click.echo(_("{year}: {off} holidays, {worked} make-up workdays", year=year, off=off, worked=worked))
 
 
 COMMANDS = [calendar]

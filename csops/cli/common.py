@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from csops.errors import BadInput
+from csops.i18n import _
 from csops.vocab import FORMATS, LANGUAGES
 
 
@@ -48,19 +49,25 @@ def _warn_skipped(sess) -> None:
     """Nothing vanishes: a record a listing or report could not read is named on stderr."""
     skipped = sess.ctx.skipped if "ctx" in sess.__dict__ else []
     if skipped:
-        if sess.policy_file.language == "zh":
-            click.echo(f"警告：跳过 {len(skipped)} 条记录（首条：{skipped[0]}；运行 csops validate 查看全部）", err=True)
-        else:
-            click.echo(f"warning: {len(skipped)} records skipped (first: {skipped[0]}; csops validate lists them all)",
-                       err=True)
+        click.echo(_("warning: {count} records skipped (first: {first}; csops validate lists them all)",
+                     count=len(skipped), first=skipped[0]), err=True)
+
+
+def choose_language(ctx, param, value):
+    """--lang: messages too are shown in this language (errors included)."""
+    from csops import i18n
+
+    i18n.use(value)
+    return value
 
 
 def output_options(fn):
     """--format, --lang and --output, defined once for every listing and report."""
     @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table",
                   show_default=True, help="Output format (xlsx: a spreadsheet, with --output).")
-    @click.option("--lang", type=click.Choice(list(LANGUAGES)), default=None,
-                  help="Labels for tables (default: policy language). JSON keys stay English.")
+    @click.option("--lang", type=click.Choice(list(LANGUAGES)), default=None, callback=choose_language,
+                  expose_value=True, is_eager=True,
+                  help="Labels and messages (default: CSOPS_LANG, else the policy language). JSON keys stay English.")
     @click.option("--output", type=click.Path(dir_okay=False), default=None, expose_value=False,
                   callback=lambda ctx, param, value: ctx.meta.__setitem__("csops_output", value),
                   help="Write to this file instead of the terminal (needed for xlsx).")
@@ -82,7 +89,7 @@ def echo_rows(sess, rows, columns, fmt, lang, title=None):
     language = lang_of(sess, lang)
     if fmt == "xlsx":
         if not target:
-            raise BadInput("--format xlsx writes a file: add --output FILE.xlsx")
+            raise BadInput(_('--format xlsx writes a file: add --output FILE.xlsx'))
         from csops.xlsx import write_xlsx
 
         _to_file(target, lambda path: write_xlsx(rows, columns, language, path, title=title, tz=sess.tz))
@@ -98,7 +105,7 @@ def echo_text(text: str, fmt: str) -> None:
     """Output that is one document, not rows (`show`, the statistics as JSON): the terminal or
     --output FILE; no spreadsheet."""
     if fmt == "xlsx":
-        raise BadInput("--format xlsx is for listings and reports", "use --format json or table here")
+        raise BadInput(_('--format xlsx is for listings and reports'), _('use --format json or table here'))
     target = click.get_current_context().meta.get("csops_output")
     if target:
         _to_file(target, lambda path: Path(path).write_text(text + "\n", encoding="utf-8", newline=""))
@@ -117,8 +124,8 @@ def _to_file(target: str, write) -> None:
         temp.unlink(missing_ok=True)
         from csops.render import safe_text
 
-        raise BadInput(f"{safe_text(target)}: cannot write ({exc.strerror or exc})",
-                       "choose a file in a folder you can write") from None
+        raise BadInput(_("{file}: cannot write ({reason})", file=safe_text(target), reason=exc.strerror or exc),
+                       _('choose a file in a folder you can write')) from None
     from csops.render import safe_text
 
     click.echo(safe_text(str(path)))
@@ -126,7 +133,7 @@ def _to_file(target: str, write) -> None:
 
 def require_reveal(sess) -> None:
     """Customers' contacts are personal data: only the roles in permissions.reveal see them."""
-    sess.policy.require(sess.actor, "reveal", doing="use --reveal (it shows customers' contacts)")
+    sess.policy.require(sess.actor, "reveal", doing=_("use --reveal (it shows customers' contacts)"))
 
 
 def use_color() -> bool:
@@ -150,12 +157,9 @@ def warn_related(sess, rtype: str, record_id: str, contact=None, order=None) -> 
     related = related_open(dataclasses.replace(sess), rtype, record_id)   # a fresh read: the new record included
     if not related:
         return
-    listed = ", ".join(f"{rid} ({why if sess.policy_file.language != 'zh' else _WHY[why]})" for rid, why in related)
-    click.echo(f"警告：该客户或订单还有未结记录：{listed}" if sess.policy_file.language == "zh"
-               else f"warning: the same customer or order has open records: {listed}", err=True)
-
-
-_WHY = {"same contact": "同一联系方式", "same order": "同一订单"}
+    reasons = {"same contact": _("same contact"), "same order": _("same order")}
+    listed = ", ".join(f"{rid} ({reasons[why]})" for rid, why in related)
+    click.echo(_("warning: the same customer or order has open records: {listed}", listed=listed), err=True)
 
 
 # -- shell completion: record ids, people, states (read from the records, never failing) ------------

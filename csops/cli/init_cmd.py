@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from csops.i18n import _
 
 
 @click.command("init")
@@ -42,9 +43,9 @@ def init(ctx, directory, country, inside, with_ci):
         from csops.bootstrap import install_spec
 
         if install_spec() is None:
-            click.echo("warning: this csops was installed from a local folder, so the workflow cannot install the "
-                       "same one: set the repository variable CSOPS_SPEC (a pip requirement, e.g. "
-                       "csops @ git+https://git.example.com/csops.git@COMMIT)", err=True)
+            click.echo(_("warning: this csops was installed from a local folder, so the workflow cannot install the "
+                         "same one: set the repository variable CSOPS_SPEC (a pip requirement, e.g. csops @ "
+                         "git+https://git.example.com/csops.git@COMMIT)"), err=True)
 
 
 COMMANDS = [init]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+
+from csops.i18n import _
 from csops.vocab import LEAVE_KINDS
 
 from csops.cli.common import complete_id, complete_person, note_option, session
@@ -80,7 +82,7 @@ def _reschedule(ctx, record_id, *, reason, sets, start, end):
     from csops.commands import leave as wf
 
     if sets:
-        raise click.UsageError("give either --set (a supervisor's correction) or --start/--end (your new dates)")
+        raise click.UsageError(_("give either --set (a supervisor's correction) or --start/--end (your new dates)"))
     click.echo(wf.reschedule(session(ctx), record_id, start=start, end=end, reason=reason))
 
 

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from csops.i18n import _
 
 
 @click.command("merge-file")
@@ -37,7 +38,8 @@ def merge_file(base, ours, theirs, name):
         sys.exit(0 if merge_file(ours, base, theirs) else 1)
     atomic_write(ours, result.text)
     if result.conflicts:
-        click.echo(f"csops merge-file: {name or ours}: both sides changed {', '.join(result.conflicts)}", err=True)
+        click.echo(_("csops merge-file: {name}: both sides changed {names}",
+                     name=name or ours, names=', '.join(result.conflicts)), err=True)
         sys.exit(1)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from csops.i18n import _
 
 
 @click.command("recover")
@@ -27,7 +28,7 @@ def recover(ctx):
     for line in done:
         click.echo(line)
     if not done:
-        click.echo("nothing to recover", err=True)
+        click.echo(_('nothing to recover'), err=True)
 
 
 COMMANDS = [recover]

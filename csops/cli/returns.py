@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from csops.i18n import _
 from csops.vocab import RESOLUTIONS, RETURN_KINDS
 
 from csops.cli.common import complete_id, complete_state, note_option, session, warn_related
@@ -90,8 +91,9 @@ def vendor(ctx, supplier, record_ids, note):
     for line in lines:
         click.echo(f"  {line['return']}  {line['sku']} × {line['qty']}")
     if unknown:
-        click.echo(f"warning: {unknown} defective item(s) with no known supplier were left out "
-                   "(name their returns, or map their SKUs in policy returns.suppliers)", err=True)
+        click.echo(_("warning: {unknown} defective item(s) with no known supplier were left out (name their "
+                     "returns, or map their SKUs in policy returns.suppliers)",
+                     unknown=unknown), err=True)
 
 
 COMMANDS = [returns]

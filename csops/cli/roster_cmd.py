@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from csops.cli.common import complete_person, echo_rows, output_options, session
+from csops.i18n import _
 
 COLUMNS = ["date", "person", "name", "shift", "on_duty", "on_leave", "duty_lead"]
 
@@ -37,7 +38,8 @@ def set_(ctx, dates, person, shift):
     from csops.commands.roster import set_shift
 
     days = set_shift(session(ctx), dates, person, shift)
-    click.echo(f"{person}: {shift} on {len(days)} day(s), {days[0]}" + (f"..{days[-1]}" if len(days) > 1 else ""))
+    span = f"{days[0]}..{days[-1]}" if len(days) > 1 else str(days[0])
+    click.echo(_("{person}: {shift} on {count} day(s), {span}", person=person, shift=shift, count=len(days), span=span))
 
 
 @roster.command("lead")
@@ -54,7 +56,7 @@ def lead(ctx, date, person):
     from csops.commands.roster import set_lead
 
     day = set_lead(session(ctx), date, person)
-    click.echo(f"{day}: duty lead {person}")
+    click.echo(_("{day}: duty lead {person}", day=day, person=person))
 
 
 @roster.command("show")
@@ -76,7 +78,7 @@ def show(ctx, day, week, fmt, lang):
 
     sess = session(ctx)
     if day and week:
-        raise BadInput("give --date or --week, not both")
+        raise BadInput(_('give --date or --week, not both'))
     days = week_days(week) if week else [parse_input_date(day, what="--date") if day
                                           else sess.now.astimezone(sess.tz).date()]
     echo_rows(sess, rows(sess, days), COLUMNS, fmt, lang)

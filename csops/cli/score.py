@@ -6,6 +6,7 @@ import click
 
 from csops.cli.common import complete_person, session
 from csops.cli.records import action_command, type_group
+from csops.i18n import _
 
 score = type_group("score", "Score events 考核: penalty points, fines and dismissal rules from the policy catalog.",
                    "  csops --as banzhang score add --person zhangsan --code PHONE_RINGS --date 2026-11-20")
@@ -54,8 +55,10 @@ def derive(ctx, period):
     ids, retracted = wf.derive(session(ctx), period)
     for record_id in ids:
         click.echo(record_id)
-    click.echo(f"{len(ids)} event{'s' if len(ids) != 1 else ''} derived for {period}"
-               + (f", {len(retracted)} retracted ({', '.join(retracted)})" if retracted else ""), err=True)
+    summary = _("{count} event(s) derived for {period}", count=len(ids), period=period)
+    if retracted:
+        summary += _(", {count} retracted ({ids})", count=len(retracted), ids=", ".join(retracted))
+    click.echo(summary, err=True)
 
 
 COMMANDS = [score]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from csops.cli.common import session
+from csops.i18n import _
 
 
 @click.command("validate")
@@ -55,11 +56,12 @@ def validate(ctx, history, since):
     errors = [p for p in problems if not p.is_warning]
     files = len({p.path for p in errors})
     if errors:
-        click.echo(f"csops: {len(errors)} problem{'s' if len(errors) != 1 else ''} in {files} "
-                   f"file{'s' if files != 1 else ''}", err=True)
+        click.echo(_("csops: {n_errors} problem{plural} in {files} file{plural2}",
+                     n_errors=len(errors), plural='s' if len(errors) != 1 else '', files=files,
+                     plural2='s' if files != 1 else ''), err=True)
         ctx.exit(ExitStatus.REFUSED)
-    warned = f" ({len(problems)} warning{'s' if len(problems) != 1 else ''})" if problems else ""
-    click.echo(f"csops: all records valid{warned}", err=True)
+    click.echo(_("csops: all records valid ({count} warning(s))", count=len(problems)) if problems
+               else _("csops: all records valid"), err=True)
 
 
 COMMANDS = [validate]

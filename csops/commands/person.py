@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from csops import actions, yamlio
 from csops.errors import BadInput, NotFound, Refused
+from csops.i18n import _
 from csops.people import PERSON_ID, Person, Roster
 
 
@@ -13,20 +14,21 @@ def add_person(session, person_id: str, *, name: str, role: str, reports_to: str
     above (policy permissions.person_add)."""
     policy, roster = session.policy, session.roster
     if not PERSON_ID.match(person_id or ""):
-        raise BadInput(f"person id {person_id!r}: use lower-case letters, digits, _ . - (e.g. zhangsan)")
+        raise BadInput(_("person id {person_id!r}: use lower-case letters, digits, _ . - (e.g. zhangsan)",
+                         person_id=person_id))
     if role not in policy.roles:
-        raise BadInput(f"--role {role!r} is not one of {', '.join(policy.roles)}")
+        raise BadInput(_("--role {role!r} is not one of {names}", role=role, names=', '.join(policy.roles)))
     if reports_to and reports_to not in roster:
-        raise NotFound(f"--reports-to {reports_to}: no such person in the roster")
+        raise NotFound(_("--reports-to {reports_to}: no such person in the roster", reports_to=reports_to))
     if email and roster.by_email(email):
-        raise Refused(f"--email {email} already belongs to {roster.by_email(email).id}")
+        raise Refused(_("--email {email} already belongs to {id}", email=email, id=roster.by_email(email).id))
     if person_id in roster:
-        raise Refused(f"person {person_id} already exists")
+        raise Refused(_("person {person_id} already exists", person_id=person_id))
     data = {"id": person_id, "name": name, "role": role, "reports_to": reports_to, "email": email, "active": True}
     new_person = Person.from_data(data)
     if len(roster):
         actor = session.actor
-        policy.require(actor, "person_add", doing="add people")
+        policy.require(actor, "person_add", doing=_("add people"))
         author, actor_id = actor.author, actor.id
     else:
         author, actor_id = new_person.author, None  # bootstrap: the first person adds themselves
@@ -44,16 +46,17 @@ def set_person(session, person_id: str, *, name=None, role=None, reports_to=None
     role, chain or active. People are made inactive, never deleted."""
     policy, roster, actor = session.policy, session.roster, session.actor
     person = roster.require(person_id)
-    policy.require(actor, "person_edit", doing="change people")
+    policy.require(actor, "person_edit", doing=_("change people"))
     changes = {k: v for k, v in (("name", name), ("role", role), ("reports_to", reports_to), ("email", email),
                                  ("active", active)) if v is not None}
     if not changes:
-        raise BadInput("nothing to change: give --name, --role, --reports-to, --email or --active")
+        raise BadInput(_('nothing to change: give --name, --role, --reports-to, --email or --active'))
     own = sorted(set(changes) & {"role", "reports_to", "active"})
     if person_id == actor.id and own:
-        raise Refused(f"{actor.id} may not change their own {', '.join(own)}", "ask someone above you")
+        raise Refused(_("{id} may not change their own {names}",
+                        id=actor.id, names=', '.join(own)), _('ask someone above you'))
     if role is not None and role not in policy.roles:
-        raise BadInput(f"--role {role!r} is not one of {', '.join(policy.roles)}")
+        raise BadInput(_("--role {role!r} is not one of {names}", role=role, names=', '.join(policy.roles)))
     if reports_to == "":
         changes["reports_to"] = None
     elif reports_to is not None:
@@ -61,9 +64,10 @@ def set_person(session, person_id: str, *, name=None, role=None, reports_to=None
         people = dict(roster.people)
         people[person_id] = Person.from_data({**_data(person), "reports_to": reports_to})
         if person_id in [p.id for p in Roster(people).chain_above(person_id)] or reports_to == person_id:
-            raise Refused(f"--reports-to {reports_to}: the chain above {person_id} would loop back to them")
+            raise Refused(_("--reports-to {reports_to}: the chain above {person_id} would loop back to them",
+                            reports_to=reports_to, person_id=person_id))
     if email and roster.by_email(email) and roster.by_email(email).id != person_id:
-        raise Refused(f"--email {email} already belongs to {roster.by_email(email).id}")
+        raise Refused(_("--email {email} already belongs to {id}", email=email, id=roster.by_email(email).id))
     path = session.store.people_dir / f"{person_id}.yaml"
     doc = yamlio.rt_load(path.read_text(encoding="utf-8"))
     for key, value in changes.items():

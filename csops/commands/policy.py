@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from csops import actions
 from csops.bootstrap import import_year
+from csops.i18n import _
 from csops.policy import check_text
 
 
 def import_holidays(session, country: str, year: int) -> tuple[int, int]:
     actor, policy = session.actor, session.policy
-    policy.require(actor, "policy_edit", doing="change the policy")
+    policy.require(actor, "policy_edit", doing=_("change the policy"))
     path = session.store.policy_path
     text, off, worked = import_year(path.read_text(encoding="utf-8"), country, year)
     check_text(text, session.store.display(path))

@@ -7,6 +7,7 @@ import secrets
 
 from csops import actions
 from csops.errors import BadInput, Refused
+from csops.i18n import _
 from csops.money import money_text, parse_money
 from csops.store import ID_ALPHABET
 from csops.workflows.returns import AFTER_QC, owed_to_vendor, supplier_of
@@ -20,14 +21,15 @@ def parse_items(values: list[str], policy=None) -> list[dict]:
     for value in values:
         match = _ITEM.match(value.strip())
         if not match:
-            raise BadInput(f"--item {value!r}: write SKU:QTY or SKU:QTY@SUPPLIER, e.g. --item A100:2")
+            raise BadInput(_("--item {value!r}: write SKU:QTY or SKU:QTY@SUPPLIER, e.g. --item A100:2", value=value))
         if match["supplier"] is not None and not match["supplier"].strip():
-            raise BadInput(f"--item {value!r}: name the supplier after @, or leave the @ out")
+            raise BadInput(_("--item {value!r}: name the supplier after @, or leave the @ out", value=value))
         qty = int(match["qty"])
         if not 0 < qty <= 100000:
-            raise BadInput(f"--item {value!r}: the quantity must be a positive whole number (at most 100000)")
+            raise BadInput(_("--item {value!r}: the quantity must be a positive whole number (at most 100000)",
+                             value=value))
         if match["sku"] in seen:
-            raise BadInput(f"--item {match['sku']} is given twice", "give each SKU once with its total")
+            raise BadInput(_("--item {sku} is given twice", sku=match['sku']), _('give each SKU once with its total'))
         seen.add(match["sku"])
         item = {"sku": match["sku"], "qty": qty}
         supplier = (match["supplier"] or "").strip() or (supplier_of(item, policy) if policy else None)
@@ -35,7 +37,7 @@ def parse_items(values: list[str], policy=None) -> list[dict]:
             item["supplier"] = supplier
         items.append(item)
     if not items:
-        raise BadInput("a return needs at least one --item SKU:QTY")
+        raise BadInput(_('a return needs at least one --item SKU:QTY'))
     return items
 
 
@@ -60,13 +62,16 @@ def parse_judgements(values: list[str]) -> dict[str, dict]:
     out = {}
     for value in values:
         if "=" not in value:
-            raise BadInput(f"--item {value!r}: at the QC check write SKU=good, SKU=defective or SKU=good:2,defective:1")
+            raise BadInput(_("--item {value!r}: at the QC check write SKU=good, SKU=defective or "
+                             "SKU=good:2,defective:1",
+                             value=value))
         sku, verdict = value.split("=", 1)
         counts = {}
         for part in verdict.split(","):
-            name, _, number = part.partition(":")
+            name, _ignored, number = part.partition(":")
             if name not in ("good", "defective") or (number and not number.isdigit()):
-                raise BadInput(f"--item {value!r}: the verdict must be good or defective (optionally with counts)")
+                raise BadInput(_("--item {value!r}: the verdict must be good or defective (optionally with counts)",
+                                 value=value))
             counts[name] = int(number) if number else None
         out[sku] = counts
     return out
@@ -76,11 +81,12 @@ def parse_counts(values: list[str]) -> dict[str, int]:
     """--item SKU=N at the receipt: how many arrived."""
     out = {}
     for value in values:
-        sku, _, number = value.partition("=")
+        sku, _ignored, number = value.partition("=")
         if not sku or not number.strip().isdigit() or int(number) > 100000:
-            raise BadInput(f"--item {value!r}: at the receipt write SKU=N, the number that arrived (e.g. A100=2)")
+            raise BadInput(_("--item {value!r}: at the receipt write SKU=N, the number that arrived (e.g. A100=2)",
+                             value=value))
         if sku in out:
-            raise BadInput(f"--item {sku} is given twice", "give each SKU once")
+            raise BadInput(_("--item {sku} is given twice", sku=sku), _('give each SKU once'))
         out[sku] = int(number)
     return out
 
@@ -96,7 +102,8 @@ def move(session, ref, state, *, items=(), amount=None, tracking=None, freight=N
     wf = session.workflow("return")
     rows = [t for t in wf.transitions if state in t.targets and t.sources]
     if not rows:
-        raise BadInput(f"{state!r} is not a state a return moves to", f"states: {', '.join(wf.states[1:])}")
+        raise BadInput(_("{state!r} is not a state a return moves to",
+                         state=state), _("states: {names}", names=', '.join(wf.states[1:])))
     params = {}
     if items:
         if any("counts" in row.takes for row in rows):
@@ -109,12 +116,13 @@ def move(session, ref, state, *, items=(), amount=None, tracking=None, freight=N
         params["freight"] = money_text(parse_money(freight, what="--freight"))
     if tracking is not None:
         if not tracking.strip():
-            raise BadInput("--tracking must not be empty")
+            raise BadInput(_('--tracking must not be empty'))
         params["tracking"] = tracking.strip()
     for name in params:
         if not any(name in row.takes for row in rows):
             owner = next(t for t in wf.transitions if name in t.takes)
-            raise BadInput(f"{_OPTIONS[name]} belongs to the {owner.action} step (return move ID {owner.targets[0]})")
+            raise BadInput(_("{option} belongs to the {action} step (return move ID {state})",
+                             option=_OPTIONS[name], action=owner.action, state=owner.targets[0]))
     return actions.transition(session, "return", ref, rows[0].action, params=params, note=note, target=state)
 
 
@@ -125,22 +133,23 @@ def vendor(session, *, supplier: str, refs: list[str], note=None) -> tuple[str, 
     items were left out because nobody knows their supplier."""
     supplier = supplier.strip()
     if not supplier:
-        raise BadInput("--supplier must not be empty")
+        raise BadInput(_('--supplier must not be empty'))
     if refs:
         candidates = [actions.current_record(session, "return", r)[1] for r in refs]
     else:
         candidates = [rec.data for rec in session.ctx.records("return")]
-    number = f"V-{session.now.astimezone(session.tz):%Y%m%d}-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(4))
+    number = f"V-{session.now.astimezone(session.tz):%Y%m%d}-" + "".join(secrets.choice(ID_ALPHABET) for _ignored in range(4))
     lines, steps, unknown, elsewhere = [], [], 0, set()
     for data in candidates:
         if data.get("status") not in AFTER_QC:
             if refs:
-                raise Refused(f"return {data.get('id')} is {data.get('status')}: only returns past the QC check "
-                              "have defective stock to send back")
+                raise Refused(_("return {id} is {status}: only returns past the QC check have defective stock to "
+                                "send back",
+                                id=data.get('id'), status=data.get('status')))
             continue
         outstanding = owed_to_vendor(data, session.policy)
         if refs and not outstanding:
-            raise Refused(f"return {data.get('id')} has no defective items waiting for a vendor note")
+            raise Refused(_("return {id} has no defective items waiting for a vendor note", id=data.get('id')))
         owed = []
         for line in outstanding:
             if line["supplier"] == supplier or (line["supplier"] is None and refs):
@@ -150,8 +159,10 @@ def vendor(session, *, supplier: str, refs: list[str], note=None) -> tuple[str, 
             else:
                 elsewhere.add(line["supplier"])
         if refs and not owed:
-            raise Refused(f"return {data.get('id')}: its defective items go back to {', '.join(sorted(elsewhere))}, "
-                          f"not {supplier}", "issue one note per supplier")
+            raise Refused(_("return {id}: its defective items go back to {names}, not {supplier}",
+                            id=data.get('id'), names=', '.join(sorted(elsewhere)), supplier=supplier), _("issue one "
+                                                                                                         "note per "
+                                                                                                         "supplier"))
         if not owed:
             continue
         lines.extend({"return": data["id"], **line} for line in owed)

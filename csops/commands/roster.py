@@ -9,6 +9,7 @@ from dateutil.rrule import DAILY, rrule
 from csops import actions, yamlio
 from csops.duty import OFF
 from csops.errors import BadInput, Refused
+from csops.i18n import _
 from csops.timeutil import parse_input_date
 from csops.vocab import ROSTER
 
@@ -18,14 +19,14 @@ MAX_DAYS = 366
 def parse_range(value: str) -> list[dt.date]:
     """DATE or DATE..DATE (inclusive), every day between (dateutil's rrule)."""
     if (value or "").count("..") > 1:
-        raise BadInput(f"{value}: write DATE or DATE..DATE")
+        raise BadInput(_("{value}: write DATE or DATE..DATE", value=value))
     first, dots, last = (value or "").partition("..")
     start = parse_input_date(first.strip(), what="DATE")
     end = parse_input_date(last.strip(), what="DATE") if dots else start
     if end < start:
-        raise BadInput(f"{value}: the range ends before it starts")
+        raise BadInput(_("{value}: the range ends before it starts", value=value))
     if (end - start).days >= MAX_DAYS:
-        raise BadInput(f"{value}: at most {MAX_DAYS} days at once")
+        raise BadInput(_("{value}: at most {MAX_DAYS} days at once", value=value, MAX_DAYS=MAX_DAYS))
     return [d.date() for d in rrule(DAILY, dtstart=dt.datetime.combine(start, dt.time(0)),
                                     until=dt.datetime.combine(end, dt.time(0)))]
 
@@ -42,7 +43,8 @@ def _editor(days: list[dt.date], change):
             doc = yamlio.rt_load(f"# 排班 duty roster {days[0]:%Y-%m} (csops roster set / lead; SPEC §12)\n"
                                  f"month: '{days[0]:%Y-%m}'\ndays: {{}}\n")
         if not isinstance(doc.get("days"), dict):
-            raise BadInput(f"roster {days[0]:%Y-%m}: `days` is not a mapping", "fix the file (csops validate), then try again")
+            raise BadInput(_("roster {day:%Y-%m}: `days` is not a mapping",
+                             day=days[0]), _('fix the file (csops validate), then try again'))
         plan = doc["days"]
         if hasattr(plan, "fa"):
             plan.fa.set_block_style()
@@ -71,14 +73,14 @@ def _refuse_past(session, day: dt.date) -> None:
     """A past day's roster says who worked: changing it changes leave days and scores already
     reported, so it takes --backfill REASON (supervisor and above), named in the commit."""
     if day < session.now.astimezone(session.tz).date() and not session.backfill:
-        raise Refused(f"{day} is in the past: its roster is the record of who worked",
-                      "to correct it, say why with --backfill REASON")
+        raise Refused(_("{day} is in the past: its roster is the record of who worked", day=day),
+                      _('to correct it, say why with --backfill REASON'))
 
 
 def _active(session, person: str):
     session.roster.require(person)
     if not session.roster.get(person).active:
-        raise BadInput(f"{person} is not active")
+        raise BadInput(_("{person} is not active", person=person))
 
 
 def _message(session, text: str) -> str:
@@ -86,11 +88,12 @@ def _message(session, text: str) -> str:
 
 
 def set_shift(session, dates: str, person: str, shift: str) -> list[dt.date]:
-    session.policy.require(session.actor, "roster_edit", doing="change the duty roster")
+    session.policy.require(session.actor, "roster_edit", doing=_("change the duty roster"))
     _active(session, person)
     shifts = session.policy.shifts()
     if shift != OFF and shift not in shifts:
-        raise BadInput(f"--shift {shift}: not a shift", f"shifts: {', '.join([*shifts, OFF])} (policy.yaml shifts)")
+        raise BadInput(_("--shift {shift}: not a shift",
+                         shift=shift), _("shifts: {names} (policy.yaml shifts)", names=', '.join([*shifts, OFF])))
     days = parse_range(dates)
     _refuse_past(session, days[0])
 
@@ -107,16 +110,16 @@ def set_shift(session, dates: str, person: str, shift: str) -> list[dt.date]:
 
 
 def set_lead(session, date: str, person: str) -> dt.date:
-    session.policy.require(session.actor, "roster_edit", doing="change the duty roster")
+    session.policy.require(session.actor, "roster_edit", doing=_("change the duty roster"))
     _active(session, person)
     day = parse_input_date(date, what="DATE")
     _refuse_past(session, day)
     then = session.ctx.on_day(day)
     if not then.duty.scheduled(person, day, then.calendar, then.policy.shifts()):
-        raise BadInput(f"{person} does not work on {day}: the duty lead works that day",
-                       f"csops roster set {day} --person {person} --shift SHIFT first")
+        raise BadInput(_("{person} does not work on {day}: the duty lead works that day", person=person, day=day),
+                       _("csops roster set {day} --person {person} --shift SHIFT first", day=day, person=person))
     if any(row["person"] == person and row["on_leave"] for row in show(session, [day])):
-        raise BadInput(f"{person} is on leave on {day}: the duty lead works that day")
+        raise BadInput(_("{person} is on leave on {day}: the duty lead works that day", person=person, day=day))
 
     def change(entry):
         entry["duty_lead"] = person
@@ -160,5 +163,5 @@ def week_days(value: str) -> list[dt.date]:
         year, week = value.split("-W")
         monday = dt.date.fromisocalendar(int(year), int(week), 1)
     except ValueError:
-        raise BadInput(f"--week {value!r}: write YYYY-Www, e.g. 2026-W48") from None
+        raise BadInput(_("--week {value!r}: write YYYY-Www, e.g. 2026-W48", value=value)) from None
     return [monday + dt.timedelta(days=n) for n in range(7)]

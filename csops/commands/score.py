@@ -6,6 +6,7 @@ import datetime as dt
 
 from csops import actions
 from csops.errors import BadInput, Refused
+from csops.i18n import _
 from csops.money import money_text, parse_money
 from csops.timeutil import month_bounds, parse_input_date, try_instant
 from csops.workflows import leave as leave_wf
@@ -21,21 +22,23 @@ def add(session, *, person=None, code, date=None, fine=None, minutes=None, ref=N
     code = (code or "").strip().upper()
     rule = catalog.get(code)
     if rule is None:
-        raise Refused(f"unknown score code {code!r}", f"codes: {', '.join(sorted(catalog))}")
+        raise Refused(_("unknown score code {code!r}",
+                        code=code), _("codes: {names}", names=', '.join(sorted(catalog))))
     if person:
         session.roster.require(person)
     if fine is not None:
         amount = parse_money(fine, what="--fine", positive=False)
         bounds = rule.get("fine")
         if not bounds:
-            raise Refused(f"{code} carries no fine in the catalog")
+            raise Refused(_("{code} carries no fine in the catalog", code=code))
         if not fine_in_range(amount, bounds):
-            raise Refused(f"{code} fine must be between {bounds[0]} and {bounds[1]} yuan, not {fine}")
+            raise Refused(_("{code} fine must be between {low} and {high} yuan, not {fine}",
+                            code=code, low=bounds[0], high=bounds[1], fine=fine))
         fine = money_text(amount)
     elif rule.get("fine"):
         fine = money_text(parse_money(rule["fine"][0], positive=False))   # omitted: the lower bound
     if minutes is not None and minutes < 0:
-        raise BadInput("--minutes must not be negative")
+        raise BadInput(_('--minutes must not be negative'))
     if ref:
         ref = session.store.locate(ref)[1].stem
     fields = {"code": code, "date": day.isoformat()}
@@ -49,7 +52,6 @@ def add(session, *, person=None, code, date=None, fine=None, minutes=None, ref=N
     return actions.create(session, "score", fields)
 
 
-
 def derive(session, period: str) -> list[str]:
     """Record the events the records already prove, for one month, in one commit: late complaint
     callbacks (FOLLOWUP_LATE), inquiries resolved late (MESSAGE_LATE), returns refunded /
@@ -58,7 +60,7 @@ def derive(session, period: str) -> list[str]:
     derived again."""
     first, last = month_bounds(period)
     ctx, tz = session.ctx, session.tz
-    session.policy.require(session.actor, "score", "record", doing="record score events")
+    session.policy.require(session.actor, "score", "record", doing=_("record score events"))
 
     def in_period(moment) -> str | None:
         day = moment.astimezone(tz).date()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from csops import actions
 from csops.errors import BadInput, Refused
+from csops.i18n import _
 from csops.timeutil import format_instant, parse_input, parse_instant
 from csops.vocab import OUTCOMES
 from csops.workflows.ticket import MAX_DUE
@@ -26,7 +27,7 @@ def link_ids(session, refs) -> list[str]:
     for ref in refs:
         rtype, path = session.store.locate(ref)
         if rtype not in ("ticket", "return"):
-            raise BadInput(f"--link {ref}: link a ticket or a return, not a {rtype}")
+            raise BadInput(_("--link {ref}: link a ticket or a return, not a {rtype}", ref=ref, rtype=rtype))
         if path.stem not in out:
             out.append(path.stem)
     return out
@@ -34,14 +35,15 @@ def link_ids(session, refs) -> list[str]:
 
 def route(session, ref, *, department, assignee=None, due=None, note=None) -> str:
     if not (department or "").strip():
-        raise BadInput("--to-dept must name the department that will handle it")
+        raise BadInput(_('--to-dept must name the department that will handle it'))
     if assignee:
         session.roster.require(assignee)
     due_text = format_instant(parse_input(due, session.tz, what="--due"), session.tz) if due else None
     if due_text and parse_instant(due_text, session.tz) <= session.now:
-        raise BadInput(f"--due {due} is not in the future", "give a deadline after --now")
+        raise BadInput(_("--due {due} is not in the future", due=due), _('give a deadline after --now'))
     if due_text and parse_instant(due_text, session.tz) > session.now + MAX_DUE:
-        raise BadInput(f"--due {due} is more than a year away", "a deadline is at most a year after registration")
+        raise BadInput(_("--due {due} is more than a year away",
+                         due=due), _('a deadline is at most a year after registration'))
     params = {"department": department, "assignee": assignee, "due": due_text}
     return actions.transition(session, "ticket", ref, "route", params=params, note=note)
 
@@ -52,13 +54,13 @@ def resolve(session, ref, *, note=None) -> str:
 
 def callback(session, ref, *, outcome, satisfaction=None, note=None) -> str:
     if outcome not in OUTCOMES:
-        raise BadInput(f"--outcome must be reached or unreachable, not {outcome!r}")
+        raise BadInput(_("--outcome must be reached or unreachable, not {outcome!r}", outcome=outcome))
     if outcome == "reached" and satisfaction is None:
-        raise BadInput("--outcome reached needs --satisfaction 1-5 (5 高度满意 … 1 极不满意)")
+        raise BadInput(_('--outcome reached needs --satisfaction 1-5 (5 高度满意 … 1 极不满意)'))
     if outcome == "unreachable" and satisfaction is not None:
-        raise BadInput("--satisfaction only applies to a reached callback")
+        raise BadInput(_('--satisfaction only applies to a reached callback'))
     if satisfaction is not None and not 1 <= satisfaction <= 5:
-        raise BadInput(f"--satisfaction must be 1 to 5, not {satisfaction}")
+        raise BadInput(_("--satisfaction must be 1 to 5, not {satisfaction}", satisfaction=satisfaction))
     params = {"outcome": outcome, "satisfaction": satisfaction, "note": note}
     return actions.transition(session, "ticket", ref, "callback", params=params, note=note)
 
@@ -72,21 +74,24 @@ def escalate(session, ref, *, emergency=False, to=None, note=None) -> str:
     path, current = actions.current_record(session, "ticket", ref)
     level = current.get("level") or levels[0]
     if level not in levels:
-        raise Refused(f"ticket {current.get('id')}: level {level!r} is not in the policy's tickets.levels")
+        raise Refused(_("ticket {id}: level {level!r} is not in the policy's tickets.levels",
+                        id=current.get('id'), level=level))
     top = levels.index(level) + 1 >= len(levels)
     previous = [e for e in current.get("escalations") or [] if isinstance(e, dict) and e.get("reported_to")]
     start = previous[-1]["reported_to"] if top and previous else actor.id
     chain = roster.chain_above(start)
     if not chain:
         who = "nobody is left above " + start if top and previous else f"{actor.id} has nobody to report to"
-        raise Refused(f"ticket {current.get('id')}: {who} in the reporting chain (it is already {level})")
+        raise Refused(_("ticket {id}: {who} in the reporting chain (it is already {level})",
+                        id=current.get('id'), who=who, level=level))
     target = roster.require(to) if to else (chain[1] if emergency and len(chain) > 1 else chain[0])
     if target.id not in [p.id for p in chain]:
-        raise Refused(f"{target.id} is not above {start} in the reporting chain")
+        raise Refused(_("{id} is not above {start} in the reporting chain", id=target.id, start=start))
     skipped = [p.id for p in chain[: [p.id for p in chain].index(target.id)]]
     if skipped and not emergency:
-        raise Refused(f"reporting to {target.id} skips {', '.join(skipped)}: 逐级上报 — use --emergency "
-                      "to skip a level (it is flagged for after-the-fact reporting)")
+        raise Refused(_("reporting to {id} skips {names}: 逐级上报 — use --emergency to skip a level (it is flagged for "
+                        "after-the-fact reporting)",
+                        id=target.id, names=', '.join(skipped)))
     new_level = level if top else levels[levels.index(level) + 1]
     summary = f"{level} → {new_level}, reported to {target.id}" + (
         f" (emergency: report to {chain[0].id} afterwards)" if skipped else "")
@@ -102,7 +107,7 @@ def close(session, ref, *, note=None) -> str:
 def void(session, ref, *, reason, duplicate_of=None) -> str:
     """A duplicate or mistaken ticket (team lead or above): it owes nothing from now on."""
     if not (reason or "").strip():
-        raise BadInput("--reason is required: say why the ticket is void")
+        raise BadInput(_('--reason is required: say why the ticket is void'))
     if duplicate_of:
         duplicate_of = session.store.locate(duplicate_of, "ticket")[1].stem
     return actions.transition(session, "ticket", ref, "void", params={"duplicate_of": duplicate_of},

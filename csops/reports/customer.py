@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from csops.i18n import _
 from csops.render import mask_contact, mask_text
 from csops.timeutil import try_instant
 
@@ -41,7 +42,7 @@ def related_open(session, rtype: str, record_id: str) -> list[tuple[str, str]]:
     mine = next((r.data for r in ctx.records(rtype) if r.data.get("id") == record_id), None)
     if mine is None:
         return []
-    _, contact, order = _identity(rtype, mine)
+    _ignored, contact, order = _identity(rtype, mine)
     key = customer_key(contact)
     out = []
     for other_type in ("ticket", "return"):
@@ -49,7 +50,7 @@ def related_open(session, rtype: str, record_id: str) -> list[tuple[str, str]]:
             data = rec.data
             if data.get("id") == record_id or data.get("status") in OPEN_END[other_type]:
                 continue
-            _, other_contact, other_order = _identity(other_type, data)
+            _ignored, other_contact, other_order = _identity(other_type, data)
             if key and customer_key(other_contact) == key:
                 out.append((data["id"], "same contact"))
             elif order and other_order and str(order).strip() == str(other_order).strip():
@@ -62,7 +63,7 @@ def archive(session, who: str, *, reveal: bool = False) -> dict:
     from csops.errors import BadInput
 
     if not (who or "").strip():
-        raise BadInput("name the customer: a phone number, an e-mail or their name")
+        raise BadInput(_('name the customer: a phone number, an e-mail or their name'))
     ctx = session.ctx
     key = customer_key(who) if ("@" in who or sum(c.isdigit() for c in who) >= 7) else None
     records, name, contact = [], None, None

@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from csops.errors import BadInput
+from csops.i18n import _
 from csops.money import stored_amount
 from csops.render import mask_contact, mask_text
 from csops.workflows.returns import received, supplier_of
@@ -95,7 +96,8 @@ def export_sqlite(session, target: Path, *, reveal: bool = False) -> dict[str, i
         os.replace(temp, target)
     except (sqlite3.Error, OSError) as exc:
         temp.unlink(missing_ok=True)
-        raise BadInput(f"{target}: cannot write the database ({exc})", "choose a file in a folder you can write") from None
+        raise BadInput(_("{target}: cannot write the database ({exc})",
+                         target=target, exc=exc), _('choose a file in a folder you can write')) from None
     except BaseException:
         temp.unlink(missing_ok=True)
         raise

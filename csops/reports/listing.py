@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from csops.i18n import _
 from csops.render import mask_contact, mask_record, mask_text
 from csops.timeutil import format_instant, parse_instant
 
@@ -20,12 +21,13 @@ def show_record(session, rtype: str, ref: str) -> dict:
     from csops.engine import unusable
     from csops.errors import BadInput
 
-    _, path = session.store.locate(ref, rtype)
+    _ignored, path = session.store.locate(ref, rtype)
     rec = session.store.read(rtype, path)
     wf = session.workflow(rtype)
     reason = unusable(rec, wf, session.ctx)
     if reason is not None:
-        raise BadInput(f"{session.store.display(path)}:{reason[0] or 1}: {reason[1]}", "csops validate lists every problem")
+        raise BadInput(f"{session.store.display(path)}:{reason[0] or 1}: {reason[1]}", _("csops validate lists "
+                                                                                         "every problem"))
     data = dict(rec.data)
     data.update(wf.extra(rec.data, session.ctx))
     return data
@@ -37,7 +39,8 @@ def list_records(session, rtype: str, status: str | None = None, *, reveal: bool
     if status and status not in wf.states:
         from csops.errors import BadInput
 
-        raise BadInput(f"--status {status}: a {rtype} is one of {', '.join(wf.states)}")
+        raise BadInput(_("--status {status}: a {rtype} is one of {names}",
+                         status=status, rtype=rtype, names=', '.join(wf.states)))
     rows = []
     for rec in session.ctx.records(rtype):
         if not isinstance(rec.data, dict):

@@ -11,6 +11,7 @@ from decimal import Decimal
 import datetime as dt
 
 from csops.errors import BadInput
+from csops.i18n import _
 from csops.vocab import CS_ROLES
 from csops.timeutil import month_bounds
 
@@ -200,7 +201,7 @@ def explain(session, period: str, person: str, lang: str = "en") -> list[dict]:
     session.roster.require(person)
     sheet = score_sheets(session, period).get(person)
     if sheet is None:
-        raise BadInput(f"{person} is not active: no score sheet")
+        raise BadInput(_("{person} is not active: no score sheet", person=person))
     return [{"date": l.date, "event": l.event, "code": l.code, "points": _num(l.points), "fine": _num(l.fine),
              "absence_days": _num(l.absence_days), "why": why_text(l.why, lang)} for l in sheet.lines]
 

@@ -4,23 +4,25 @@ names each field it changes with its old and new value, never a silent edit."""
 from __future__ import annotations
 
 from csops.engine import Guard, Transition
+from csops.i18n import _
 from csops.vocab import UNAMENDABLE
 
 
 def _amend_guard(step) -> str | None:
     changes = step.entry.get("changes")
     if not isinstance(changes, dict) or not changes:
-        return f"history[{step.index}] is a correction without changes: {{FIELD: {{from: OLD, to: NEW}}}}"
+        return _("history[{index}] is a correction without changes: {{FIELD: {{from: OLD, to: NEW}}}}",
+                 index=step.index)
     for name, change in changes.items():
         if name in UNAMENDABLE:
-            return f"{name} cannot be corrected (never: {', '.join(UNAMENDABLE)})"
+            return _("{name} cannot be corrected (never: {names})", name=name, names=', '.join(UNAMENDABLE))
         if not isinstance(change, dict) or "to" not in change:
-            return f"changes.{name} must say from: OLD and to: NEW"
+            return _("changes.{name} must say from: OLD and to: NEW", name=name)
     if step.entry.get("note") in (None, ""):
-        return "a correction needs its reason (--reason)"
+        return _('a correction needs its reason (--reason)')
     subject = step.rec.get("person")
     if subject and step.by == subject:
-        return f"{step.by} may not correct a record about themselves"
+        return _("{by} may not correct a record about themselves", by=step.by)
     return None
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from csops.engine import Deadline, Guard, Transition, Workflow
+from csops.i18n import N_, _
 from csops.schema import Enum, Instant, List, Map, PersonRef, Str
 from csops.timeutil import try_instant
 from csops.vocab import LEAVE_KINDS as KINDS
@@ -144,67 +145,73 @@ def _request_guard(step) -> str | None:
     rec, policy = step.rec, step.ctx.for_person(step.rec.get("person")).policy
     start, end = span(rec, policy.tz)
     if start is None or end is None:
-        return "a leave needs both start and end"
+        return _('a leave needs both start and end')
     if end <= start:
-        return f"the leave ends ({rec.get('end')}) before it starts ({rec.get('start')})"
+        return _("the leave ends ({end}) before it starts ({start})", end=rec.get('end'), start=rec.get('start'))
     if end - start > MAX_SPAN:
-        return f"a leave lasts at most {MAX_SPAN.days} days; this one runs from {rec.get('start')} to {rec.get('end')}"
+        return _("a leave lasts at most {days} days; this one runs from {start} to {end}",
+                 days=MAX_SPAN.days, start=rec.get('start'), end=rec.get('end'))
     holidays = holidays_touched(rec, policy)
     hours = notice_hours(rec, policy)
     needed = policy.section("leave").get("holiday_notice_hours")
     if holidays and (hours is None or hours < needed):
-        return (f"leave on or over the public holiday {holidays[0]} must be requested at least {needed} hours ahead "
-                f"(节假日不允许请假); this one gives {max(hours or 0, 0):.1f}")
+        return (_("leave on or over the public holiday {holiday} must be requested at least {needed} hours ahead "
+                  "(节假日不允许请假); this one gives {hours:.1f}",
+                  holiday=holidays[0], needed=needed, hours=max(hours or 0, 0)))
     person = step.ctx.roster.get(rec.get("person"))
     if person and step.by != person.id and step.by not in [p.id for p in step.ctx.roster.chain_above(person.id)]:
-        return f"{step.by} may not request leave for {person.id}: only they or someone above them may"
+        return _("{by} may not request leave for {id}: only they or someone above them may", by=step.by, id=person.id)
     if person and step.index == 0:
         order = approvers(rec, step.ctx.roster, policy)
         role = policy.section("leave").get("approver_role")
         if not order or (needs_manager(rec, policy) and not any(policy.at_least(p.role, role) for p in order)):
-            return (f"nobody could approve this leave of {person.id}: the reporting chain runs out above them; "
-                    "list who approves it in policy leave.top_approvers")
+            return (_("nobody could approve this leave of {id}: the reporting chain runs out above them; list who "
+                      "approves it in policy leave.top_approvers",
+                      id=person.id))
     return None
 
 
 def _approval_guard(step) -> str | None:
     rec, ctx, policy = step.rec, step.ctx, step.ctx.for_person(step.rec.get("person")).policy
     if step.by == rec.get("person"):
-        return f"{step.by} may not approve or reject their own leave"
+        return _("{by} may not approve or reject their own leave", by=step.by)
     given = current_approvals(rec, step.index)
     if step.transition.action == "approve":
         mine = [a for a in given if a.get("by") == step.by and a.get("at") == step.entry.get("at")]
         if not mine:
-            return f"history[{step.index}] approves but approvals has no entry by {step.by} at {step.entry.get('at')}"
+            return _("history[{index}] approves but approvals has no entry by {by} at {at}",
+                     index=step.index, by=step.by, at=step.entry.get('at'))
         before = [a for a in given if a is not mine[-1]]
     else:
         before = given
     expected = next_approver(rec, ctx.roster, before, policy)
     if expected is None:
-        return f"nobody is left in {rec.get('person')}'s reporting chain to act on this leave"
+        return _("nobody is left in {person}'s reporting chain to act on this leave", person=rec.get('person'))
     if step.by != expected.id:
-        return (f"{step.by} may not act on this leave now: approval goes level by level (逐级, 不允许越级) and the "
-                f"next approver is {expected.id}")
+        return (_("{by} may not act on this leave now: approval goes level by level (逐级, 不允许越级) and the next "
+                  "approver is {id}",
+                  by=step.by, id=expected.id))
     if step.transition.action == "approve":
         enough = approvals_enough(rec, before + [{"by": step.by}], ctx.roster, policy)
         if step.entry.get("to") == "approved" and not enough:
-            return (f"short notice or a holiday: the approval must go on up to a {policy.section('leave')['approver_role']}"
-                    " (如不能提前请假需经管理人员批准)")
+            return (_("short notice or a holiday: the approval must go on up to a {approver_role} (如不能提前请假需经管理人员批准)",
+                      approver_role=policy.section('leave')['approver_role']))
         if step.entry.get("to") == "requested" and enough:
-            return "this approval is enough: the leave must become approved"
+            return _('this approval is enough: the leave must become approved')
     return None
 
 
 def _own_guard(step) -> str | None:
     person = step.rec.get("person")
     if step.transition.action == "withdraw" and step.by not in (person, step.rec.get("created_by")):
-        return f"only {person} (who asked) may withdraw this leave"
+        return _("only {person} (who asked) may withdraw this leave", person=person)
     if step.transition.action in ("cancel", "certify"):
         above = [p.id for p in step.ctx.roster.chain_above(person)]
         if step.by != person and step.by not in above:
-            return f"only {person} or someone above them may {step.transition.action} this leave"
+            return _("only {person} or someone above them may {action} this leave",
+                     person=person, action=step.transition.action)
     if step.transition.action == "certify" and not step.rec.get("certificate"):
-        return "certify needs a certificate reference"
+        return _('certify needs a certificate reference')
     return None
 
 
@@ -235,12 +242,13 @@ def _reschedule(doc, entry, params) -> None:
 def _reschedule_guard(step) -> str | None:
     rec = step.rec
     if step.by not in (rec.get("person"), rec.get("created_by")):
-        return f"only {rec.get('person')} (who asked) may change the dates of this leave"
+        return _("only {person} (who asked) may change the dates of this leave", person=rec.get('person'))
     changes = step.entry.get("changes")
     if not isinstance(changes, dict) or not changes or set(changes) - {"start", "end"}:
-        return f"history[{step.index}] changes the dates but does not say how (changes: {{start|end: {{from, to}}}})"
+        return _("history[{index}] changes the dates but does not say how (changes: {{start|end: {{from, to}}}})",
+                 index=step.index)
     if not step.entry.get("note"):
-        return "changing the dates of a leave needs a reason (--reason)"
+        return _('changing the dates of a leave needs a reason (--reason)')
     return None
 
 
@@ -294,8 +302,9 @@ def _check_overlap(rec, ctx, out, path):
     for a, b in overlapping(spans + [mine], ctx.tz):
         if mine in (a, b):
             other = b if a == mine else a
-            out.add(path, "LEAVE_OVERLAP", f"{rec.get('person')} already has leave {other[0]} "
-                    f"from {other[2]} to {other[3]}", "withdraw or cancel one of them", key=("start",))
+            out.add(path, "LEAVE_OVERLAP", _("{person} already has leave {other} from {start} to {end}",
+                                             person=rec.get('person'), other=other[0], start=other[2], end=other[3]),
+                                           _("withdraw or cancel one of them"), key=("start",))
             return
 
 
@@ -373,7 +382,7 @@ def deadlines(rec: dict, ctx) -> list[Deadline]:
 WORKFLOW = Workflow(
     type="leave",
     transitions=TRANSITIONS,
-    notes={("rejected", "approved"): "a rejected leave is final; ask again with csops leave new"},
+    notes={("rejected", "approved"): N_("a rejected leave is final; ask again with csops leave new")},
     fields={
         "person": PersonRef(required=True),
         "kind": Enum(required=True, values=KINDS),

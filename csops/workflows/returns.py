@@ -11,6 +11,7 @@ from collections import Counter
 
 from csops.engine import Deadline, Guard, Transition, Workflow
 from csops.errors import BadInput, Refused
+from csops.i18n import N_, _
 from csops.schema import Enum, Instant, List, Map, Money, Number, PersonRef, RecordRef, Str
 from csops.timeutil import format_instant, try_instant
 from csops.vocab import ITEM_RESULTS as RESULTS, RESOLUTIONS, RETURN_KINDS as KINDS
@@ -57,7 +58,8 @@ def _self_all_good(rec: dict) -> bool:
 def _qc_guard(step) -> str | None:
     for i, item in enumerate(step.rec.get("items") or []):
         if isinstance(item, dict) and (item.get("good") is None or item.get("defective") is None):
-            return f"the QC check must judge every item: items[{i}] ({item.get('sku')}) has no good/defective count"
+            return _("the QC check must judge every item: items[{i}] ({sku}) has no good/defective count",
+                     i=i, sku=item.get('sku'))
     return None
 
 
@@ -70,29 +72,29 @@ def already_refunded(rec: dict, before: int | None = None) -> bool:
 def _refund_guard(step) -> str | None:
     refund = step.rec.get("refund")
     if not isinstance(refund, dict) or refund.get("amount") is None:
-        return "a refund needs an amount (--amount)"
+        return _('a refund needs an amount (--amount)')
     if already_refunded(step.rec, step.index):
-        return "a return is refunded at most once"
+        return _('a return is refunded at most once')
     return None
 
 
 def _reship_guard(step) -> str | None:
     if not step.rec.get("tracking"):
-        return "a re-ship needs the new tracking number (--tracking)"
+        return _('a re-ship needs the new tracking number (--tracking)')
     return None
 
 
 def _send_back_guard(step) -> str | None:
     back = step.rec.get("sent_back")
     if not isinstance(back, dict) or not back.get("tracking"):
-        return "sending goods back to the customer needs the tracking number (--tracking)"
+        return _('sending goods back to the customer needs the tracking number (--tracking)')
     return None
 
 
 def _vendor_guard(step) -> str | None:
     at = step.entry.get("at")
     if not any(isinstance(n, dict) and n.get("at") == at for n in step.rec.get("vendor_notes") or []):
-        return f"history[{step.index}] records a vendor note but vendor_notes has none at {at}"
+        return _("history[{index}] records a vendor note but vendor_notes has none at {at}", index=step.index, at=at)
     return None
 
 
@@ -106,8 +108,8 @@ def _items_of(record: dict, given, option: str) -> dict[str, dict]:
     known = {i.get("sku"): i for i in record.get("items") or [] if isinstance(i, dict)}
     unknown = sorted(set(given) - set(known))
     if unknown:
-        raise BadInput(f"{option} {unknown[0]}: not an item of return {record.get('id')} "
-                       f"(items: {', '.join(map(str, known))})")
+        raise BadInput(_("{option} {unknown}: not an item of return {id} (items: {names})",
+                         option=option, unknown=unknown[0], id=record.get('id'), names=', '.join(map(str, known))))
     return known
 
 
@@ -120,11 +122,13 @@ def count_received(record: dict, counts: dict[str, int]) -> dict[str, int]:
         qty = item.get("qty")
         n = counts.get(sku, qty)
         if n > qty:
-            raise Refused(f"return {record.get('id')}: {sku}: {n} received but only {qty} were returned",
-                          "count what arrived; a return never receives more than it lists")
+            raise Refused(_("return {id}: {sku}: {n} received but only {qty} were returned",
+                            id=record.get('id'), sku=sku, n=n, qty=qty),
+                          _('count what arrived; a return never receives more than it lists'))
         out[sku] = n
     if not any(out.values()):
-        raise Refused(f"return {record.get('id')}: nothing arrived", "receive the return when its parcel arrives")
+        raise Refused(_("return {id}: nothing arrived",
+                        id=record.get('id')), _('receive the return when its parcel arrives'))
     return out
 
 
@@ -134,22 +138,27 @@ def judge(record: dict, judgements: dict[str, dict]) -> dict[str, tuple[int, int
     known = _items_of(record, judgements, "--item")
     missing = sorted(sku for sku, item in known.items() if sku not in judgements and received(item))
     if missing:
-        raise Refused(f"return {record.get('id')}: the QC check must judge every item; missing {', '.join(map(str, missing))}")
+        raise Refused(_("return {id}: the QC check must judge every item; missing {names}",
+                        id=record.get('id'), names=', '.join(map(str, missing))))
     verdicts = {}
     for sku, item in known.items():
         counts, qty = dict(judgements.get(sku) or {"good": 0}), received(item)
         if not qty and sku in judgements:
-            raise Refused(f"return {record.get('id')}: {sku}: nothing of it was received, so there is nothing to judge")
+            raise Refused(_("return {id}: {sku}: nothing of it was received, so there is nothing to judge",
+                            id=record.get('id'), sku=sku))
         if len(counts) == 1:
             name = next(iter(counts))
             if counts[name] is not None and counts[name] != qty:     # a split names both halves
-                raise Refused(f"return {record.get('id')}: {sku}: {counts[name]} {name} of {qty} received — give "
-                              f"both counts (e.g. {sku}=good:{counts[name]},defective:{qty - counts[name]})")
+                raise Refused(_("return {id}: {sku}: {count} {name} of {qty} received — give both counts (e.g. "
+                                "{sku}=good:{count2},defective:{missing})",
+                                id=record.get('id'), sku=sku, count=counts[name], name=name, qty=qty,
+                                count2=counts[name], missing=qty - counts[name]))
             counts = {name: qty}
         good = counts.get("good", qty - (counts.get("defective") or 0))
         bad = counts.get("defective", qty - (counts.get("good") or 0))
         if good is None or bad is None or good < 0 or bad < 0 or good + bad != qty:
-            raise Refused(f"return {record.get('id')}: {sku}: good + defective must equal the {qty} received")
+            raise Refused(_("return {id}: {sku}: good + defective must equal the {qty} received",
+                            id=record.get('id'), sku=sku, qty=qty))
         verdicts[sku] = (good, bad)
     return verdicts
 
@@ -212,8 +221,8 @@ def _parcel_registrar(step) -> bool:
         step.person.role, step.ctx.policy.permission("return", "request_parcel"))
 
 
-_ALL_GOOD = ("every item passed the QC check: the goods go back to the customer at their cost "
-             "(return move ID sent_back --tracking T), nothing is refunded or exchanged")
+_ALL_GOOD = (N_("every item passed the QC check: the goods go back to the customer at their cost "
+             "(return move ID sent_back --tracking T), nothing is refunded or exchanged"))
 _RECEIVE = dict(sets=("items[].received",), effect=_receive, takes=("counts",),
                 complete=lambda rec, params, ctx: {**params, "received": count_received(rec, params["counts"])}
                 if params.get("counts") else params)
@@ -221,15 +230,15 @@ _RECEIVE = dict(sets=("items[].received",), effect=_receive, takes=("counts",),
 TRANSITIONS = (
     Transition("request", (), ("requested",), also_allowed=_parcel_registrar),
     Transition("approve", ("requested",), ("approved",), when=_kind("self"),
-               why_not="only a self-return is approved; in-transit and refused parcels go straight to the warehouse"),
+               why_not=N_("only a self-return is approved; in-transit and refused parcels go straight to the warehouse")),
     Transition("receive", ("approved",), ("received",), when=_kind("self"), **_RECEIVE),
     Transition("receive", ("requested",), ("received",), when=_kind("transit", "refused"),
-               why_not="a self-return must be approved by customer service before the warehouse receives it",
+               why_not=N_("a self-return must be approved by customer service before the warehouse receives it"),
                **_RECEIVE),
     Transition("inspect", ("received",), ("inspected",), when=_kind("self", "refused"),
-               why_not="an in-transit parcel is re-shipped, not inspected"),
+               why_not=N_("an in-transit parcel is re-shipped, not inspected")),
     Transition("qc_check", ("inspected",), ("qc_checked",), guards=(QC,), when=_kind("self"),
-               why_not="only self-returns go through the QC check",
+               why_not=N_("only self-returns go through the QC check"),
                sets=("items[].result", "items[].good", "items[].defective"), effect=_qc_check,
                needs=("verdicts",), takes=("judgements",), command="return move ID qc_checked --item SKU=good|defective",
                complete=lambda rec, params, ctx: {**params, "verdicts": judge(rec, params["judgements"])}
@@ -238,17 +247,17 @@ TRANSITIONS = (
                why_not=_ALL_GOOD, sets=("refund", "sent_back"), effect=_refund, needs=("amount",),
                takes=("amount", "tracking", "freight"), command="return move ID refunded --amount X"),
     Transition("refund", ("inspected",), ("refunded",), guards=(REFUND,), when=_kind("refused"),
-               why_not="a self-return is refunded only after the QC check", sets=("refund",), effect=_refund,
+               why_not=N_("a self-return is refunded only after the QC check"), sets=("refund",), effect=_refund,
                needs=("amount",), takes=("amount",), command="return move ID refunded --amount X"),
     Transition("exchange", ("qc_checked",), ("exchanged",), when=_self_with_defects, why_not=_ALL_GOOD,
                sets=("sent_back",), effect=_exchange, takes=("tracking", "freight")),
     Transition("send_back", ("qc_checked",), ("sent_back",), guards=(SEND_BACK,), when=_self_all_good,
-               why_not="only a self-return whose every item passed the QC check is sent back whole; "
-               "defective items are refunded or exchanged (the good ones go back on that step)",
+               why_not=N_("only a self-return whose every item passed the QC check is sent back whole; "
+               "defective items are refunded or exchanged (the good ones go back on that step)"),
                sets=("sent_back",), effect=_send_back_good, needs=("tracking",), takes=("tracking", "freight"),
                command="return move ID sent_back --tracking T"),
     Transition("reship", ("received",), ("reshipped",), guards=(RESHIP,), when=_kind("transit"),
-               why_not="only in-transit parcels are re-shipped", sets=("tracking",), effect=_reship,
+               why_not=N_("only in-transit parcels are re-shipped"), sets=("tracking",), effect=_reship,
                needs=("tracking",), takes=("tracking",), command="return move ID reshipped --tracking T"),
     Transition("close", ("refunded", "exchanged", "reshipped", "sent_back"), ("closed",)),
     Transition("vendor", AFTER_QC, (), stays=True, guards=(VENDOR,), sets=("vendor_notes",), effect=_vendor,
@@ -295,32 +304,38 @@ def _check_quantities(rec, ctx, out, path):
         skus[item.get("sku")] += 1
         good, bad, qty = item.get("good"), item.get("defective"), received(item)
         if isinstance(item.get("received"), int) and isinstance(item.get("qty"), int) and item["received"] > item["qty"]:
-            out.add(path, "QUANTITY", f"items[{i}] {item.get('sku')}: received {item['received']} but the return "
-                    f"lists {item['qty']}", key=("items", i, "received"))
+            out.add(path, "QUANTITY", _("items[{i}] {sku}: received {received} but the return lists {qty}",
+                                        i=i, sku=item.get('sku'), received=item['received'], qty=item['qty']),
+                                      key=("items", i, "received"))
         if (good is None) != (bad is None):
-            out.add(path, "QUANTITY", f"items[{i}]: give both good and defective counts", key=("items", i))
+            out.add(path, "QUANTITY", _("items[{i}]: give both good and defective counts", i=i), key=("items", i))
         elif good is not None and isinstance(qty, int) and all(isinstance(x, int) for x in (good, bad)):
             if good < 0 or bad < 0 or good + bad != qty:
-                out.add(path, "QUANTITY", f"items[{i}] {item.get('sku')}: good {good} + defective {bad} ≠ received {qty}",
+                out.add(path, "QUANTITY", _("items[{i}] {sku}: good {good} + defective {bad} ≠ received {qty}",
+                                            i=i, sku=item.get('sku'), good=good, bad=bad, qty=qty),
                         key=("items", i))
     for sku, count in skus.items():
         if count > 1:
-            out.add(path, "QUANTITY", f"item {sku} is listed {count} times", "list each SKU once with its total", key=("items",))
+            out.add(path, "QUANTITY", _("item {sku} is listed {count} times",
+                                        sku=sku, count=count), _('list each SKU once with its total'), key=("items",))
     have = defective(rec)
     for sku, qty in sent_to_vendor(rec).items():
         if qty > have.get(sku, 0):
-            out.add(path, "QUANTITY", f"vendor notes send back {qty} × {sku} but only {have.get(sku, 0)} are defective",
+            out.add(path, "QUANTITY", _("vendor notes send back {qty} × {sku} but only {have} are defective",
+                                        qty=qty, sku=sku, have=have.get(sku, 0)),
                     key=("vendor_notes",))
     suppliers = {i.get("sku"): i.get("supplier") for i in rec.get("items") or [] if isinstance(i, dict)}
     for n, note in enumerate(rec.get("vendor_notes") or []):
         for line in (note.get("items") or []) if isinstance(note, dict) else []:
             own = suppliers.get(line.get("sku")) if isinstance(line, dict) else None
             if isinstance(own, str) and own.strip() and own != note.get("supplier"):
-                out.add(path, "BAD_VENDOR_NOTE", f"vendor note {note.get('note')} sends {line.get('sku')} to "
-                        f"{note.get('supplier')}, but its supplier is {own}", key=("vendor_notes", n))
+                out.add(path, "BAD_VENDOR_NOTE", _("vendor note {note} sends {sku} to {supplier}, but its supplier "
+                                                   "is {own}",
+                                                   note=note.get('note'), sku=line.get('sku'),
+                                                   supplier=note.get('supplier'), own=own), key=("vendor_notes", n))
     refund = rec.get("refund")
     if isinstance(refund, dict) and rec.get("status") not in ("refunded", "closed") and not already_refunded(rec):
-        out.add(path, "BAD_REFUND", "refund is filled in but the return was never refunded", key=("refund",))
+        out.add(path, "BAD_REFUND", _('refund is filled in but the return was never refunded'), key=("refund",))
 
 
 def _same_working_day_close(moment: dt.datetime, cal) -> dt.datetime:
@@ -402,8 +417,8 @@ def computed(rec: dict, ctx) -> dict:
 WORKFLOW = Workflow(
     type="return",
     transitions=TRANSITIONS,
-    notes={("closed", "refunded"): "a return is refunded at most once; a closed return is final",
-           ("refunded", "refunded"): "a return is refunded at most once"},
+    notes={("closed", "refunded"): N_("a return is refunded at most once; a closed return is final"),
+           ("refunded", "refunded"): N_("a return is refunded at most once")},
     fields={
         "kind": Enum(required=True, values=KINDS),
         "order": Str(required=True),

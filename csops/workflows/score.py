@@ -5,6 +5,7 @@ a supervisor or above (报告客服主任). Points, fines and dismissal rules co
 from __future__ import annotations
 
 from csops.engine import Guard, Transition, Workflow
+from csops.i18n import N_, _
 from csops.money import stored_amount
 from csops.schema import Bool, Date, Money, Number, PersonRef, RecordRef, Str
 from csops.vocab import CS_ROLES
@@ -24,8 +25,10 @@ def _check_on_duty(rec, rule, ctx, out, path) -> None:
     if not rule.get("on_duty") or not isinstance(person, str) or not ctx.duty.uses_roster(day):
         return
     if not ctx.duty.scheduled(person, day, ctx.calendar, ctx.policy.shifts()):
-        out.add(path, "BAD_FIELD", f"{person} was not on duty on {day} (duty roster): {rec.get('code')} concerns "
-                "people on duty that day", "csops roster show --date " + day.isoformat(), key=("person",))
+        out.add(path, "BAD_FIELD", _("{person} was not on duty on {day} (duty roster): {code} concerns people on "
+                                     "duty that day",
+                                     person=person, day=day, code=rec.get('code')),
+                                   "csops roster show --date " + day.isoformat(), key=("person",))
 
 
 def _check_event(rec, ctx, out, path):
@@ -33,32 +36,34 @@ def _check_event(rec, ctx, out, path):
     code = rec.get("code")
     rule = catalog.get(code)
     if code is not None and rule is None:
-        out.add(path, "UNKNOWN_CODE", f"code {code!r} is not in the policy catalog",
-                "see scores.catalog in policy.yaml", key=("code",))
+        out.add(path, "UNKNOWN_CODE", _("code {code!r} is not in the policy catalog", code=code),
+                _('see scores.catalog in policy.yaml'), key=("code",))
         return
     if rule is None:
         return
     if rule.get("applies_to") == "all_active_agents":
         if rec.get("person"):
-            out.add(path, "BAD_FIELD", f"{code} is recorded without a person: it costs every active agent",
+            out.add(path, "BAD_FIELD", _("{code} is recorded without a person: it costs every active agent", code=code),
                     key=("person",))
     elif not rec.get("person"):
-        out.add(path, "MISSING_FIELD", f"{code} needs the person it is about (--person)", key=("code",))
+        out.add(path, "MISSING_FIELD", _("{code} needs the person it is about (--person)", code=code), key=("code",))
     else:
         person = ctx.roster.get(rec.get("person"))
         if person is not None and person.role not in CS_ROLES:
-            out.add(path, "BAD_FIELD", f"{person.id} is {person.role}: score events concern customer-service roles "
-                    f"({', '.join(CS_ROLES)}), 001 is customer service's list", key=("person",))
+            out.add(path, "BAD_FIELD", _("{id} is {role}: score events concern customer-service roles ({names}), "
+                                         "001 is customer service's list",
+                                         id=person.id, role=person.role, names=', '.join(CS_ROLES)), key=("person",))
     _check_on_duty(rec, rule, ctx, out, path)
     fine = stored_amount(rec.get("fine"))
     bounds = rule.get("fine")
     if rec.get("fine") is not None and not bounds:
-        out.add(path, "BAD_FINE", f"{code} carries no fine in the catalog", key=("fine",))
+        out.add(path, "BAD_FINE", _("{code} carries no fine in the catalog", code=code), key=("fine",))
     if fine is not None and bounds and not fine_in_range(fine, bounds):
-        out.add(path, "BAD_FINE", f"{code} fine must be {bounds[0]}–{bounds[1]} yuan, got {rec.get('fine')}",
+        out.add(path, "BAD_FINE", _("{code} fine must be {low}–{high} yuan, got {fine}",
+                                    code=code, low=bounds[0], high=bounds[1], fine=rec.get('fine')),
                 key=("fine",))
     if rule.get("lateness") and rec.get("minutes") is None:
-        out.add(path, "MISSING_FIELD", f"{code} needs the minutes late (--minutes)", key=("code",))
+        out.add(path, "MISSING_FIELD", _("{code} needs the minutes late (--minutes)", code=code), key=("code",))
 
 
 def fine_in_range(fine, bounds) -> bool:
@@ -70,7 +75,7 @@ def fine_in_range(fine, bounds) -> bool:
 def _not_about_themselves(step) -> str | None:
     """Nobody confirms or revokes a score event about themselves (conflict of interest, §9)."""
     if step.rec.get("person") and step.by == step.rec.get("person"):
-        return f"{step.by} may not {step.transition.action} a score event about themselves"
+        return _("{by} may not {action} a score event about themselves", by=step.by, action=step.transition.action)
     return None
 
 
@@ -78,9 +83,9 @@ OWN_EVENT = Guard("CONFLICT_OF_INTEREST", _not_about_themselves)
 
 def _only_derived(step) -> str | None:
     if not step.rec.get("derived"):
-        return "only an event `score derive` recorded is retracted by it; revoke this one (supervisor and above)"
+        return _('only an event `score derive` recorded is retracted by it; revoke this one (supervisor and above)')
     if not step.entry.get("note"):
-        return "a retraction says why (the records no longer prove it)"
+        return _('a retraction says why (the records no longer prove it)')
     return None
 
 
@@ -97,7 +102,7 @@ TRANSITIONS = (
 WORKFLOW = Workflow(
     type="score",
     transitions=TRANSITIONS,
-    notes={("revoked", "confirmed"): "a revoked event is final; record a new one"},
+    notes={("revoked", "confirmed"): N_("a revoked event is final; record a new one")},
     fields={
         "person": PersonRef(),
         "code": Str(required=True),

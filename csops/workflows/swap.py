@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from csops.engine import Deadline, Guard, Transition, Workflow
+from csops.i18n import N_, _
 from csops.schema import Date, PersonRef, Str
 from csops.timeutil import format_instant
 from csops.workflows.common import AMEND
@@ -39,17 +40,19 @@ def approvers(rec: dict, ctx) -> list:
 def _request_guard(step) -> str | None:
     rec = step.rec
     if step.by != rec.get("person"):
-        return f"{step.by} may not ask for a swap for {rec.get('person')}: each asks for their own (私自换班 is not allowed)"
+        return _("{by} may not ask for a swap for {person}: each asks for their own (私自换班 is not allowed)",
+                 by=step.by, person=rec.get('person'))
     if rec.get("with") == rec.get("person"):
-        return "a swap needs a colleague (--with someone else)"
+        return _('a swap needs a colleague (--with someone else)')
     if not approvers(rec, step.ctx):
-        return f"nobody could approve a swap of {rec.get('person')}: no team lead or above in their chain"
+        return _("nobody could approve a swap of {person}: no team lead or above in their chain",
+                 person=rec.get('person'))
     return None
 
 
 def _accept_guard(step) -> str | None:
     if step.by != step.rec.get("with"):
-        return f"only {step.rec.get('with')}, the colleague asked, accepts this swap"
+        return _("only {with_}, the colleague asked, accepts this swap", with_=step.rec.get('with'))
     return None
 
 
@@ -64,7 +67,7 @@ def unscheduled(rec: dict, ctx) -> str | None:
             continue
         then = ctx.on_day(day)
         if not then.duty.without(rec.get("id")).scheduled(who, day, then.calendar, then.policy.shifts()):
-            return f"{who} has no shift on {day} to exchange"
+            return _("{who} has no shift on {day} to exchange", who=who, day=day)
     return None
 
 
@@ -73,15 +76,15 @@ def _approve_guard(step) -> str | None:
     days = dates(rec)
     if step.transition.action == "approve" and days and step.at is not None and \
             step.at >= dt.datetime.combine(days[0], dt.time(0), tzinfo=step.ctx.tz):
-        return f"the swap's day {days[0]} has begun: a swap is approved before it"
+        return _("the swap's day {day} has begun: a swap is approved before it", day=days[0])
     if step.transition.action == "approve":
         problem = unscheduled(rec, step.ctx)
         if problem:
             return problem
     if step.by in (rec.get("person"), rec.get("with")):
-        return f"{step.by} is a party to this swap and may not approve it"
+        return _("{by} is a party to this swap and may not approve it", by=step.by)
     if step.by not in [p.id for p in approvers(rec, step.ctx)]:
-        return f"{step.by} is not a team lead or above in {rec.get('person')}'s chain"
+        return _("{by} is not a team lead or above in {person}'s chain", by=step.by, person=rec.get('person'))
     return None
 
 
@@ -94,7 +97,7 @@ def _reject_guard(step) -> str | None:
 
 def _withdraw_guard(step) -> str | None:
     if step.by != step.rec.get("person"):
-        return f"only {step.rec.get('person')}, who asked, withdraws this swap"
+        return _("only {person}, who asked, withdraws this swap", person=step.rec.get('person'))
     return None
 
 
@@ -122,8 +125,9 @@ def _check_agreement(rec, ctx, out, path) -> None:
         changes = entry.get("changes") if entry.get("action") == "amend" else None
         touched = sorted(set(changes or {}) & set(AGREED)) if isinstance(changes, dict) else []
         if accepted and touched:
-            out.add(path, "SWAP_REFUSED", f"history[{i}] corrects {', '.join(touched)} of a swap its colleague "
-                    "already accepted", "withdraw or reject it and ask again with csops swap new",
+            out.add(path, "SWAP_REFUSED", _("history[{i}] corrects {names} of a swap its colleague already accepted",
+                                            i=i, names=', '.join(touched)), _("withdraw or reject it and ask again "
+                                                                              "with csops swap new"),
                     key=("history", i))
 
 
@@ -149,8 +153,8 @@ def computed(rec: dict, ctx) -> dict:
 WORKFLOW = Workflow(
     type="swap",
     transitions=TRANSITIONS,
-    notes={("rejected", "approved"): "a rejected swap is final; ask again with csops swap new",
-           ("requested", "approved"): "the colleague accepts first (swap accept), then a team lead approves"},
+    notes={("rejected", "approved"): N_("a rejected swap is final; ask again with csops swap new"),
+           ("requested", "approved"): N_("the colleague accepts first (swap accept), then a team lead approves")},
     fields={
         "person": PersonRef(required=True),
         "with": PersonRef(required=True),

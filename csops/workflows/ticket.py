@@ -9,6 +9,7 @@ import datetime as dt
 
 from csops.calendar import HORIZON_DAYS
 from csops.engine import Deadline, Guard, Transition, Workflow
+from csops.i18n import N_, _
 from csops.schema import Bool, Enum, Instant, List, Map, Number, PersonRef, RecordRef, Spec, Str
 from csops.timeutil import format_instant, try_instant
 from csops.vocab import CHANNELS, CLOSURES, OUTCOMES, TICKET_KINDS as KINDS
@@ -21,7 +22,8 @@ class Level(Spec):
     def check(self, value, key, ctx, out, path):
         levels = ctx.policy.section("tickets").get("levels") or []
         if value not in levels:
-            out.add(path, "BAD_FIELD", f"level: {value!r} is not one of {', '.join(levels)}", key=key)
+            out.add(path, "BAD_FIELD", _("level: {value!r} is not one of {names}",
+                                         value=value, names=', '.join(levels)), key=key)
 
 
 def _is_complaint(rec: dict) -> bool:
@@ -66,10 +68,12 @@ def _close_guard(step) -> str | None:
     unreachable = counted_unreachable(attempts, step.ctx.tz, step.ctx.policy)
     if unreachable >= tickets["unreachable_attempts"]:
         return None
-    return (f"a complaint closes only after a reached callback (satisfaction ≥ {tickets['close_min_satisfaction']}) "
-            f"or {tickets['unreachable_attempts']} unreachable attempts at least "
-            f"{tickets.get('callback_retry_min_hours') or 0} h apart; it has {unreachable} such and no "
-            f"satisfied callback since its resolution")
+    return (_("a complaint closes only after a reached callback (satisfaction ≥ {close_min_satisfaction}) or "
+              "{unreachable_attempts} unreachable attempts at least {hours} h apart; it has {unreachable} such and "
+              "no satisfied callback since its resolution",
+              close_min_satisfaction=tickets['close_min_satisfaction'],
+              unreachable_attempts=tickets['unreachable_attempts'], hours=tickets.get('callback_retry_min_hours') or 0,
+              unreachable=unreachable))
 
 
 def assignee_at(step) -> str | None:
@@ -93,12 +97,14 @@ def _callback_guard(step) -> str | None:
     at = step.entry.get("at")
     made = [c for c in step.rec.get("callbacks") or [] if isinstance(c, dict) and c.get("at") == at]
     if not made:
-        return f"history[{step.index}] records a callback but callbacks has no attempt at {at}"
+        return _("history[{index}] records a callback but callbacks has no attempt at {at}", index=step.index, at=at)
     callback = made[-1]
     expected, target = callback_target(callback, step.ctx.policy), step.entry.get("to")
     if target != expected:
-        return (f"a callback with outcome {callback.get('outcome')} and satisfaction {callback.get('satisfaction')} "
-                f"leads to {expected}, not {target}")
+        return (_("a callback with outcome {outcome} and satisfaction {satisfaction} leads to {expected}, not "
+                  "{target}",
+                  outcome=callback.get('outcome'), satisfaction=callback.get('satisfaction'), expected=expected,
+                  target=target))
     if target == "closed":
         return _close_guard(step)
     return None
@@ -181,7 +187,7 @@ TRANSITIONS = (
     # 000: 相关部门需在规定时限内处理并反馈 — the department it was routed to handles it and reports back
     Transition("resolve", ("routed",), ("resolved",), also_allowed=lambda step: step.by == assignee_at(step)),
     Transition("resolve", ("registered",), ("resolved",), when=lambda r: not _is_complaint(r),
-               why_not="complaints must be routed before they are resolved (投诉分流)"),
+               why_not=N_("complaints must be routed before they are resolved (投诉分流)")),
     Transition("reopen", ("resolved",), ("routed",), sets=("due",), effect=_reopen),
     Transition("close", ("resolved",), ("closed",), guards=(CLOSE,), sets=("closure",), effect=_close,
                complete=lambda rec, params, ctx: {**params, "closure": closure_for(rec, ctx.policy)}),
@@ -196,11 +202,11 @@ TRANSITIONS = (
 )
 
 NOTES = {
-    ("registered", "closed"): lambda rec: ("complaints must be routed and called back first" if _is_complaint(rec)
-                                           else "a ticket must be resolved before it closes"),
-    ("routed", "closed"): "a ticket must be resolved before it closes",
-    ("closed", "routed"): "a closed ticket is final; register a new one",
-    ("voided", "routed"): "a voided ticket is final; register a new one",
+    ("registered", "closed"): lambda rec: (_("complaints must be routed and called back first") if _is_complaint(rec)
+                                           else _("a ticket must be resolved before it closes")),
+    ("routed", "closed"): N_("a ticket must be resolved before it closes"),
+    ("closed", "routed"): N_("a closed ticket is final; register a new one"),
+    ("voided", "routed"): N_("a voided ticket is final; register a new one"),
 }
 
 
@@ -210,10 +216,10 @@ def _check_callbacks(rec, ctx, out, path):
             continue
         reached = callback.get("outcome") == "reached"
         if reached and callback.get("satisfaction") is None:
-            out.add(path, "MISSING_FIELD", f"callbacks[{i}]: a reached callback needs satisfaction 1–5",
+            out.add(path, "MISSING_FIELD", _("callbacks[{i}]: a reached callback needs satisfaction 1–5", i=i),
                     key=("callbacks", i))
         if not reached and callback.get("satisfaction") is not None:
-            out.add(path, "BAD_FIELD", f"callbacks[{i}]: an unreachable callback has no satisfaction",
+            out.add(path, "BAD_FIELD", _("callbacks[{i}]: an unreachable callback has no satisfaction", i=i),
                     key=("callbacks", i, "satisfaction"))
 
 
@@ -223,7 +229,8 @@ MAX_DUE = dt.timedelta(days=366)      # SPEC §10: an explicit deadline ≤ a ye
 def _check_due(rec, ctx, out, path):
     due, created = try_instant(rec.get("due"), ctx.tz), try_instant(rec.get("created"), ctx.tz)
     if due and created and due - created > MAX_DUE:
-        out.add(path, "BAD_FIELD", f"due {rec.get('due')} is more than a year after registration", key=("due",))
+        out.add(path, "BAD_FIELD", _("due {due} is more than a year after registration",
+                                     due=rec.get('due')), key=("due",))
 
 
 def _check_escalations(rec, ctx, out, path):
@@ -237,8 +244,10 @@ def _check_escalations(rec, ctx, out, path):
         stays = esc.get("from_level") == esc.get("to_level") and previous
         above = ctx.roster.get(previous) if stays else person
         if not esc.get("emergency") and above and esc.get("reported_to") and esc.get("reported_to") != above.reports_to:
-            out.add(path, "SKIPPED_LEVEL", f"escalations[{i}]: reported to {esc.get('reported_to')}, not "
-                    f"{above.reports_to}, the next one up from {above.id} (越级上报 needs emergency: true)",
+            out.add(path, "SKIPPED_LEVEL", _("escalations[{i}]: reported to {reported_to}, not {reports_to}, the "
+                                             "next one up from {id} (越级上报 needs emergency: true)",
+                                             i=i, reported_to=esc.get('reported_to'), reports_to=above.reports_to,
+                                             id=above.id),
                     key=("escalations", i))
         previous = esc.get("reported_to") or previous
 
@@ -271,7 +280,7 @@ def callback_deadline(after: dt.datetime, hours, cal) -> dt.datetime:
     between the two adds 24 h (resolved Friday 17:00 → due Monday 17:00 on a Mon–Fri week, 002)."""
     due = after + dt.timedelta(hours=float(hours))
     day = cal.local_date(after) + dt.timedelta(days=1)
-    for _ in range(HORIZON_DAYS):
+    for _ignored in range(HORIZON_DAYS):
         if day > cal.local_date(due):
             break
         if not cal.is_working_day(day):

@@ -1,0 +1,140 @@
+"""Messages in the reader's language, through gettext catalogs.
+
+Every message a person reads (an error, a warning, a problem `validate` reports) is written in
+English in the code as `_("template {name}", name=value)`; the Chinese is in
+`csops/locale/zh/LC_MESSAGES/csops.po`, where a translator works without touching code. The
+catalog is read with polib and handed to the standard library's gettext, once per process and
+only when a message is shown in Chinese.
+
+The language is decided, strongest first, by a command's `--lang`, the environment variable
+`CSOPS_LANG` (a reader's own choice), the policy's `language`, and zh. Problem codes, JSON keys
+and stored values are never translated.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from pathlib import Path
+
+LOCALE = Path(__file__).parent / "locale"
+DOMAIN = "csops"
+DEFAULT = "zh"
+
+_state: dict[str, str | None] = {"chosen": None, "policy": None}
+_catalogs: dict[str, gettext.NullTranslations] = {}
+
+
+def language() -> str:
+    """The language messages are shown in now."""
+    env = os.environ.get("CSOPS_LANG", "").strip().lower()
+    return _state["chosen"] or (env if env in ("zh", "en") else None) or _state["policy"] or DEFAULT
+
+
+def use(lang: str | None) -> None:
+    """A command's `--lang`: messages in `lang` from now on."""
+    if lang in ("zh", "en"):
+        _state["chosen"] = lang
+
+
+def use_policy(lang: str | None) -> None:
+    """The policy's `language`: used unless the reader chose otherwise."""
+    if lang in ("zh", "en"):
+        _state["policy"] = lang
+
+
+def reset() -> None:
+    """Forget the choices (a new command in the same process: the test runner)."""
+    _state.update(chosen=None, policy=None)
+
+
+def _(template: str, /, **values) -> str:
+    """`template` in the current language, with `values` filled in (str.format). A value passed
+    as `rtype` is a record type and is shown by its name in that language (ticket: 工单)."""
+    lang = language()
+    if lang == "en":
+        return template.format(**values) if values else template
+    if "rtype" in values:
+        from csops.vocab import TYPES
+
+        kind = TYPES.get(values["rtype"]) if isinstance(values["rtype"], str) else None
+        values["rtype"] = kind.label if kind else values["rtype"]
+    text = catalog(lang).gettext(template)
+    return text.format(**values) if values else text
+
+
+def N_(template: str, /) -> str:
+    """Marks a message of a table built at import, before the language is known (a workflow's
+    notes): it is stored in English and shown through `translate`."""
+    return template
+
+
+translate = _      # for a message marked with N_ (its template is not a literal at the call)
+
+
+def catalog(lang: str) -> gettext.NullTranslations:
+    """The language's compiled catalog (an empty one when there is none)."""
+    found = _catalogs.get(lang)
+    if found is None:
+        path = LOCALE / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+        if path.exists():
+            import io
+
+            import polib
+
+            found = gettext.GNUTranslations(io.BytesIO(polib.pofile(str(path)).to_binary()))
+        else:
+            found = gettext.NullTranslations()
+        _catalogs[lang] = found
+    return found
+
+
+# -- for translators and the tests: what the code asks to translate -------------------------------
+
+def extract(root: Path | None = None) -> dict[str, list[str]]:
+    """Every template passed to `_()` or `N_()` in csops/, with where it is used (path:line)."""
+    import ast
+
+    root = root or Path(__file__).parent
+    found: dict[str, list[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "N_") \
+                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                found.setdefault(node.args[0].value, []).append(f"{path.relative_to(root.parent)}:{node.lineno}")
+    return found
+
+
+def update_catalog(lang: str = "zh") -> tuple[int, int]:
+    """Bring the .po in line with the code: new templates added untranslated, unused ones
+    dropped. Returns (added, dropped). `python -m csops.i18n` runs it."""
+    import polib
+
+    path = LOCALE / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    po = polib.pofile(str(path)) if path.exists() else polib.POFile()
+    po.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Language": lang,
+                   "Project-Id-Version": "csops"}
+    used = extract()
+    known = {entry.msgid: entry for entry in po}
+    added = 0
+    for msgid, where in used.items():
+        entry = known.get(msgid)
+        if entry is None:
+            entry = polib.POEntry(msgid=msgid, msgstr="")
+            po.append(entry)
+            added += 1
+        entry.occurrences = [tuple(w.rsplit(":", 1)) for w in where]
+    dropped = [entry for entry in po if entry.msgid not in used]
+    for entry in dropped:
+        po.remove(entry)
+    po.sort(key=lambda e: (e.occurrences[0][0], int(e.occurrences[0][1])) if e.occurrences else ("", 0))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    po.wrapwidth = 0
+    po.save(str(path))
+    return added, len(dropped)
+
+
+if __name__ == "__main__":
+    added, dropped = update_catalog()
+    print(f"csops.po: {added} added, {dropped} dropped")
