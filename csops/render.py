@@ -30,6 +30,7 @@ LABELS = {
         "with_date": "换回日期", "registered": "登记", "resolved": "处理", "on_time": "按时",
         "callbacks": "回访", "satisfaction_avg": "平均满意度", "owed": "待办",
         "satisfaction": "满意度", "returns_handled": "经手退货", "satisfaction_rate": "满意率",
+        "committer": "提交人", "signer": "签名人",
     },
     "en": {},
 }
@@ -47,6 +48,10 @@ STATE_LABELS = {
         "outstanding": "待退厂",
         "ticket": "工单", "return": "退货", "leave": "请假", "score": "考核", "swap": "调班",
         "accepted": "已接受",
+        "accept": "接受", "amend": "更正", "cancel": "取消", "certify": "补交证明", "close": "关闭", "confirm": "确认",
+        "escalate": "上报", "qc_check": "质检", "receive": "收货", "record": "登记", "register": "登记",
+        "reject": "驳回", "reopen": "重新打开", "request": "申请", "reschedule": "改期", "retract": "收回",
+        "revoke": "撤销", "route": "分派", "vendor": "退厂", "void": "作废", "withdraw": "撤回",
         "phone": "电话", "email": "邮件", "chat": "在线", "visit": "来访", "letter": "信函", "other": "其他",
         "normal": "普通", "urgent": "紧急", "major": "重大",
         "personal": "事假", "sick": "病假", "special": "特殊事假",
@@ -133,7 +138,17 @@ def cell(value, lang: str) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}={cell(v, lang)}" for k, v in value.items())
     text = str(value)
-    return _escaped(STATE_LABELS.get(lang, {}).get(text, text))
+    labels = STATE_LABELS.get(lang, {})
+    step = _STEP.match(text) if labels else None
+    if step:                        # a log's "routed → resolved (callback)": each word by its label
+        source, target, action = step.groups()
+        text = f"{labels.get(source, _NEW.get(lang, source) if source == 'new' else source)} → {labels.get(target, target)}"
+        return _escaped(text + (f"（{labels.get(action, action)}）" if action else ""))
+    return _escaped(labels.get(text, text))
+
+
+_STEP = re.compile(r"^([a-z_]+) → ([a-z_]+)(?: \(([a-z_]+)\))?$")
+_NEW = {"zh": "新建"}
 
 
 RED, BOLD, RESET = "\033[31m", "\033[1m", "\033[0m"

@@ -146,3 +146,23 @@ def test_a_missing_catalog_falls_back_to_the_english_text(lang, monkeypatch, tmp
     monkeypatch.setenv("CSOPS_LANG", lang)
     i18n.reset()
     assert i18n._("{n} records", n=3) == "3 records"
+
+
+def test_every_state_kind_and_action_has_a_chinese_label():
+    from csops.render import STATE_LABELS
+    from csops.workflows import WORKFLOWS
+
+    words = {w for wf in WORKFLOWS.values() for t in wf.transitions for w in (t.action, *t.targets, *t.sources) if w and w != "*"}
+    assert not sorted(w for w in words if w not in STATE_LABELS["zh"])
+
+
+def test_log_and_show_name_states_and_steps_in_chinese(repo):
+    record_id = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
+                         "--summary", "漏发")
+    repo.run("ticket", "route", record_id, "--to-dept", "售后", "--assignee", "lisi")
+    log = repo.out("log", record_id)
+    assert "新建 → 已登记" in log and "已登记 → 已分派" in log and "registered" not in log
+    assert "registered → routed" in repo.out("log", record_id, "--lang", "en")
+    assert json.loads(repo.run("log", record_id, "--format", "json").stdout)[-1]["transition"] == "registered → routed"
+    show = repo.out("ticket", "show", record_id)
+    assert "历史:" in show and "已登记 → 已分派" in show
