@@ -163,12 +163,10 @@ def generate(root: Path, count: int, seed: int = 7, commit: bool = True) -> None
     rng = random.Random(seed)
     records = root / "records"
     (records / "people").mkdir(parents=True, exist_ok=True)
-    (records / "policy.yaml").write_text(template_text("policy.yaml"), encoding="utf-8")
+    policy = template_text("policy.yaml")
     for year in range(2021, 2028):
-        try:
-            import_year(records / "policy.yaml", "CN", year)
-        except Exception:  # noqa: BLE001 - a year the holidays package does not know
-            pass
+        policy, _off, _worked = import_year(policy, "CN", year)
+    (records / "policy.yaml").write_text(policy, encoding="utf-8")
     from csops import yamlio
 
     holidays = {str(d) for d in (yamlio.load((records / "policy.yaml").read_text())["calendar"]["holidays"] or {})}

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from csops import txn, yamlio
-from csops.errors import BadInput, NotFound, Refused
+from csops.errors import BadInput, NotARepository, Refused
 from csops.gitlog import Author, Git, blob_id
 from csops.i18n import _
 from csops.templates import template_text
@@ -41,9 +41,16 @@ def holidays_for(country: str, year: int) -> tuple[dict[str, str], dict[str, str
     return off, worked
 
 
+def estimated_schedule(country: str, worked) -> bool:
+    """Whether a year's imported holidays are a guess: for CN, no make-up workday is known."""
+    return country.upper() == "CN" and not worked
+
+
 def import_year(policy_text: str, country: str, year: int) -> tuple[str, int, int]:
     """policy.yaml's text with one year's holidays and make-up workdays added (keeping its
-    comments), and how many of each."""
+    comments), and how many of each. A CN year without any 调休 make-up workday has no official
+    schedule yet (it is published late in the year before): it is listed in `calendar.estimated`
+    until it is imported again with one (SPEC §10)."""
     if not 2000 <= year <= 2099:
         raise BadInput(_("--year {year} is out of range (2000–2099)", year=year))
     off, worked = holidays_for(country, year)
@@ -64,6 +71,13 @@ def import_year(policy_text: str, country: str, year: int) -> tuple[str, int, in
             existing[day] = name
         ordered = CommentedMap(sorted(existing.items(), key=lambda kv: str(kv[0])))
         calendar[key] = ordered
+    listed = calendar.get("estimated")
+    years = {y for y in listed if isinstance(y, int)} if isinstance(listed, list) else set()
+    years = years | {year} if estimated_schedule(country, worked) else years - {year}
+    if years:
+        calendar["estimated"] = sorted(years)
+    elif "estimated" in calendar:
+        del calendar["estimated"]
     text = yamlio.rt_dump(doc)
     yamlio.load(text)
     return text, len(off), len(worked)
@@ -95,9 +109,7 @@ def _init(directory: Path, records: Path, today: dt.date, country: str, with_ci:
     directory.mkdir(parents=True, exist_ok=True)
     try:
         git = Git(directory)
-    except NotFound as exc:  # not a repository yet (or no usable git: then this says so)
-        if "not inside a Git repository" not in exc.message:
-            raise
+    except NotARepository:   # not a repository yet (no usable git is another NotFound, and says so)
         git = Git.init(directory)
     if git.root != directory and not inside:
         raise Refused(_("{directory} is inside the Git work tree {root}: its records would be committed there",

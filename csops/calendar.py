@@ -73,6 +73,21 @@ def _parse_dates(spec, where: str) -> dict[dt.date, str]:
     return out
 
 
+# Years a command computed with that the policy only estimates or does not cover: year → state.
+# The CLI names each once on stderr when the command ends (SPEC §10).
+UNCERTAIN: dict[int, str] = {}
+
+
+def _parse_years(spec) -> frozenset[int]:
+    if spec is None:
+        return frozenset()
+    if not isinstance(spec, list) or not all(isinstance(y, int) and not isinstance(y, bool) and 2000 <= y <= 2099
+                                             for y in spec):
+        raise CalendarError(_("calendar.estimated: expected a list of years (2000–2099), got {value!r}",
+                              value=spec))
+    return frozenset(spec)
+
+
 @dataclass(frozen=True, eq=False)
 class BusinessCalendar:
     tz: ZoneInfo
@@ -80,6 +95,7 @@ class BusinessCalendar:
     makeup_hours: tuple[Interval, ...]                  # hours worked on a make-up workday
     holidays: dict[dt.date, str] = field(default_factory=dict)
     makeup_days: dict[dt.date, str] = field(default_factory=dict)
+    estimated: frozenset[int] = frozenset()            # years imported before their official schedule
 
     @classmethod
     def from_config(cls, config: dict, tz_name: str) -> "BusinessCalendar":
@@ -105,16 +121,50 @@ class BusinessCalendar:
             raise CalendarError(_('calendar.makeup_workday_hours: make-up workdays are listed but no hours are set'))
         if not any(weekly) and not makeup_days:
             raise CalendarError(_('calendar: no working hours on any day'), _('set calendar.working_hours'))
-        return cls(zone(tz_name), weekly, makeup, holidays, makeup_days)
+        return cls(zone(tz_name), weekly, makeup, holidays, makeup_days, _parse_years(config.get("estimated")))
 
     # -- days ---------------------------------------------------------------------------------
 
     def day_hours(self, day: dt.date) -> tuple[Interval, ...]:
+        if day.year not in self._years_seen:
+            self._see(day.year)
         if day in self.makeup_days:
             return self.makeup_hours
         if day in self.holidays:
             return ()
         return self.weekly[day.weekday()]
+
+    # -- coverage (SPEC §10): a year estimated, or with no holiday data ----------------------
+
+    @functools.cached_property
+    def _years_seen(self) -> set[int]:
+        return set()
+
+    @functools.cached_property
+    def covered_years(self) -> frozenset[int]:
+        """The years the policy has holiday data for (official or estimated)."""
+        return frozenset(d.year for d in (*self.holidays, *self.makeup_days)) | self.estimated
+
+    def coverage(self, year: int) -> str | None:
+        """"estimated", "missing" (the policy lists holidays, but none for this year) or None.
+        A calendar without any holiday data is a team that keeps none: nothing is missing."""
+        if year in self.estimated:
+            return "estimated"
+        if self.covered_years and year not in self.covered_years:
+            return "missing"
+        return None
+
+    def _see(self, year: int) -> None:
+        self._years_seen.add(year)
+        state = self.coverage(year)
+        if state:
+            UNCERTAIN.setdefault(year, state)
+
+    def note_dates(self, days) -> None:
+        """Dates computed earlier (a cached deadline) count as computed with now."""
+        for day in days:
+            if day.year not in self._years_seen:
+                self._see(day.year)
 
     def is_working_day(self, day: dt.date) -> bool:
         return bool(self.day_hours(day))

@@ -152,6 +152,26 @@ def check_records(tree: Tree, out: Problems) -> None:
 
 
 @check
+def check_calendar_coverage(tree: Tree, out: Problems) -> None:
+    """An open record whose deadline falls in a year the policy only estimates (no official 调休
+    schedule yet) or has no holidays for (SPEC §10): a warning, once per record."""
+    calendar = tree.policy.calendar
+    for entry in tree.entries:
+        for what, due_text, _owner, _wall in entry.duties:
+            year = int(due_text[:4])
+            state = calendar.coverage(year)
+            if state:
+                out.add(tree.store.display(tree.store.root / entry.rel), "ESTIMATED_CALENDAR",
+                        _("{what} is due {due}, in {year}, whose holidays are estimated", what=what, due=due_text,
+                          year=year) if state == "estimated" else
+                        _("{what} is due {due}, in {year}, for which the policy has no holidays", what=what,
+                          due=due_text, year=year),
+                        _("run csops calendar import --year {year} once the official schedule is published",
+                          year=year), key=("status",))
+                break
+
+
+@check
 def check_symlinks(tree: Tree, out: Problems) -> None:
     """A record file or folder linking outside the records root is never read (SPEC §10)."""
     for rtype in tree.store.types:

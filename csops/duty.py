@@ -122,7 +122,7 @@ class Duty:
         if not self.involves(person):
             return calendar
         return PersonalCalendar(calendar.tz, calendar.weekly, calendar.makeup_hours, calendar.holidays,
-                                calendar.makeup_days, own=lambda day: self.hours(person, day, shifts))
+                                calendar.makeup_days, calendar.estimated, own=lambda day: self.hours(person, day, shifts))
 
 
 def _date(value) -> dt.date | None:

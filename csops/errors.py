@@ -47,6 +47,10 @@ class NotFound(BadInput):
     """A record, person or repository that does not exist."""
 
 
+class NotARepository(NotFound):
+    """The folder is not inside a Git work tree (init makes one; everything else refuses)."""
+
+
 class Refused(CsopsError):
     """A rule refused the action: illegal transition, wrong role, failed guard."""
 

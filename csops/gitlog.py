@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from csops.errors import Conflict, NotFound
+from csops.errors import Conflict, NotARepository, NotFound
 from csops.i18n import _
 
 # Variables that would point git at another repository, work tree or index than the one holding
@@ -168,7 +168,7 @@ class Git:
             path = path.parent
         done = _run(["rev-parse", "--show-toplevel", "--absolute-git-dir"], cwd=path)
         if done.returncode != 0:
-            raise NotFound(_("{path} is not inside a Git repository",
+            raise NotARepository(_("{path} is not inside a Git repository",
                              path=path), _('run csops init, or git init there'))
         top, git_dir = done.stdout.decode().splitlines()[:2]
         self.root = Path(top).resolve()
@@ -334,7 +334,7 @@ class Git:
                                  f"{name.decode('utf-8', 'surrogateescape')}\n" for name, (mode, sha) in entries.items()))
         written = self.run("mktree", "--batch", stdin="\n".join(batch).encode("utf-8", "surrogateescape")).split()
         if written != [made[f] for f in folders]:   # our tree hashing must agree with Git's
-            raise Conflict(_('git mktree wrote different trees than expected; nothing was committed'))
+            raise Conflict(_('git mktree wrote different trees than expected'))
         return made[""], before
 
     def log_file(self, path: Path, signers: Path | None = None) -> list[LogEntry]:

@@ -29,7 +29,11 @@ class Problem:
         text = f"{where}: {code} {self.message}"
         if self.commit:
             text = f"{where}: {code} commit {self.commit[:10]}: {self.message}"
-        return f"{text} ({self.hint})" if self.hint else text
+        if not self.hint:
+            return text
+        from csops.i18n import _
+
+        return _("{message} ({hint})", message=text, hint=self.hint)
 
 
 @dataclass

@@ -247,3 +247,55 @@ def test_version_and_help_load_no_heavy_modules():
     code = ("import sys; from csops.cli import cli; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('git', 'ruamel', 'tabulate', 'yaml')))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
+
+
+# -- calendar coverage (SPEC §10): a year without its official 调休 schedule is marked estimated ----
+
+def test_init_marks_a_year_without_an_official_schedule_estimated(repo):
+    from csops import yamlio
+
+    calendar = yamlio.load((repo.records / "policy.yaml").read_text(encoding="utf-8"))["calendar"]
+    assert calendar["estimated"] == [2027]                   # the holidays package knows no 2027 调休 yet
+    assert any(str(day).startswith("2027-") for day in calendar["holidays"])
+
+
+def test_a_deadline_in_an_estimated_year_is_named_once_and_validate_warns(repo):
+    result = repo.run("ticket", "new", "--kind", "inquiry", "--channel", "phone", "--customer", "李先生",
+                      "--summary", "年底咨询", now="2026-12-31T18:30")
+    record_id = result.stdout.strip()
+    overdue = repo.run("report", "overdue", now="2027-01-06T09:00")
+    assert record_id in overdue.stdout
+    assert overdue.stderr.count("warning: the holidays of 2027 are estimated") == 1
+    assert "csops calendar import --year 2027" in overdue.stderr
+    check = repo.run("validate", now="2027-01-06T09:00")          # a warning: validate still passes
+    assert f"{record_id}.yaml" in check.stdout and "warning: ESTIMATED_CALENDAR" in check.stdout
+    quiet = repo.run("ticket", "new", "--kind", "inquiry", "--channel", "phone", "--customer", "李先生",
+                     "--summary", "年中咨询", now="2026-06-01T10:00")
+    assert "estimated" not in quiet.stderr
+
+
+def test_a_year_the_policy_has_no_holidays_for_is_named(repo):
+    repo.run("ticket", "new", "--kind", "inquiry", "--channel", "phone", "--customer", "李先生",
+             "--summary", "很久以后", now="2028-03-01T10:00")
+    result = repo.run("report", "overdue", now="2028-03-06T10:00")
+    assert "warning: the policy has no holidays for 2028" in result.stderr
+
+
+def test_importing_a_year_again_with_its_schedule_clears_the_mark(repo, monkeypatch):
+    from csops import bootstrap, yamlio
+
+    policy = repo.records / "policy.yaml"
+    text, _off, _worked = bootstrap.import_year(policy.read_text(encoding="utf-8"), "CN", 2026)
+    assert yamlio.load(text)["calendar"]["estimated"] == [2027]
+    monkeypatch.setattr(bootstrap, "holidays_for", lambda country, year: ({"2027-10-01": "国庆节"},
+                                                                           {"2027-09-26": "调休"}))
+    text, _off, worked = bootstrap.import_year(policy.read_text(encoding="utf-8"), "CN", 2027)
+    assert worked == 1 and "estimated" not in yamlio.load(text)["calendar"]
+
+
+def test_the_estimated_years_must_be_years(repo):
+    policy = repo.records / "policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace("estimated:\n  - 2027", "estimated: [soon]"),
+                      encoding="utf-8")
+    out = repo.run("validate", code=1).stdout
+    assert "BAD_CALENDAR" in out and "calendar.estimated" in out

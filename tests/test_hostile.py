@@ -351,7 +351,7 @@ def test_a_repository_configured_for_gbk_commit_messages_still_logs_cleanly(repo
     repo.git("config", "i18n.commitEncoding", "GBK")
     record_id = inquiry(repo)
     out = csops(repo, "log", record_id, "--lang", "zh")
-    assert out.returncode == 0 and "new → registered" in out.stdout and "\\udc" not in out.stdout
+    assert out.returncode == 0 and "新建 → 已登记" in out.stdout and "\\udc" not in out.stdout
     path = repo.path_of(record_id)
     path.write_text(path.read_text().replace("summary: 问发货", "summary: 问发货了吗"))
     subprocess.run(["git", "-C", str(repo.root), "-c", "user.name=赵主管", "-c", "user.email=zhaozg@example.com",

@@ -32,8 +32,13 @@ def import_(ctx, country, year):
     """
     from csops.commands.policy import import_holidays
 
+    from csops.bootstrap import estimated_schedule
+
     off, worked = import_holidays(session(ctx), country, year)
     click.echo(_("{year}: {off} holidays, {worked} make-up workdays", year=year, off=off, worked=worked))
+    if estimated_schedule(country, worked):
+        click.echo(_("warning: {year} has no official 调休 schedule yet: the year is marked estimated in the policy; "
+                     "import it again once the schedule is published", year=year), err=True)
 
 
 COMMANDS = [calendar]

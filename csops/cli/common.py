@@ -41,12 +41,17 @@ def session(ctx: click.Context):
     check_for_leftovers(store.root)
     sess = Session.open(store, now=g.now, real_clock=real_clock, as_person=g.as_person,
                         debug=bool(os.environ.get("CSOPS_DEBUG")), backfill=g.backfill)
+    from csops import calendar
+
+    calendar.UNCERTAIN.clear()
     ctx.call_on_close(lambda: _warn_skipped(sess))
     return sess
 
 
 def _warn_skipped(sess) -> None:
-    """Nothing vanishes: a record a listing or report could not read is named on stderr."""
+    """Nothing vanishes: a record a listing or report could not read is named on stderr. And a
+    year the command computed with that the policy only estimates or lacks is named once."""
+    _warn_uncertain()
     skipped = sess.ctx.skipped if "ctx" in sess.__dict__ else []
     if skipped:
         click.echo(_("warning: {count} records skipped (first: {first}; csops validate lists them all)",
@@ -59,6 +64,20 @@ def choose_language(ctx, param, value):
 
     i18n.use(value)
     return value
+
+
+def _warn_uncertain() -> None:
+    from csops.calendar import UNCERTAIN
+
+    for year, state in sorted(UNCERTAIN.items()):
+        if state == "estimated":
+            click.echo(_("warning: the holidays of {year} are estimated (no official 调休 schedule yet): deadlines in "
+                         "{year} may move; run csops calendar import --year {year} once it is published", year=year),
+                       err=True)
+        else:
+            click.echo(_("warning: the policy has no holidays for {year}: deadlines in {year} count every weekday "
+                         "as working; run csops calendar import --year {year}", year=year), err=True)
+    UNCERTAIN.clear()
 
 
 def output_options(fn):
