@@ -120,9 +120,9 @@ class Maker:
             t += dt.timedelta(hours=2)
             if state == "qc_checked":
                 item = rec["items"][0]
-                item.update({"result": "good", "good": item["qty"], "defective": 0})
+                item.update({"result": "defective", "good": 0, "defective": item["qty"]})   # refunded next
             if state == "refunded":
-                rec["refund"] = {"amount": round(rng.uniform(10, 900), 2), "at": stamp(t)}
+                rec["refund"] = {"amount": f"{rng.uniform(10, 900):.2f}", "at": stamp(t)}
             if state == "reshipped":
                 rec["tracking"] = f"SF{rng.randint(10**9, 10**10 - 1)}"
             self.step(rec, t, by, state)

@@ -126,8 +126,6 @@ class BusinessCalendar:
     # -- days ---------------------------------------------------------------------------------
 
     def day_hours(self, day: dt.date) -> tuple[Interval, ...]:
-        if day.year not in self._years_seen:
-            self._see(day.year)
         if day in self.makeup_days:
             return self.makeup_hours
         if day in self.holidays:
@@ -160,11 +158,16 @@ class BusinessCalendar:
         if state:
             UNCERTAIN.setdefault(year, state)
 
+    def _note(self, day: dt.date) -> None:
+        """A date a computation answered with (a deadline, the ends of a span): the walks in
+        between look further ahead, and do not count."""
+        if day.year not in self._years_seen:
+            self._see(day.year)
+
     def note_dates(self, days) -> None:
         """Dates computed earlier (a cached deadline) count as computed with now."""
         for day in days:
-            if day.year not in self._years_seen:
-                self._see(day.year)
+            self._note(day)
 
     def is_working_day(self, day: dt.date) -> bool:
         return bool(self.day_hours(day))
@@ -188,6 +191,7 @@ class BusinessCalendar:
         for offset in range(1, HORIZON_DAYS + 1):
             candidate = day + dt.timedelta(days=offset)
             if self.is_working_day(candidate):
+                self._note(candidate)
                 return candidate
         raise self._no_working_time(day)
 
@@ -228,6 +232,7 @@ class BusinessCalendar:
                 begin = max(a, cursor)
                 available = b - begin
                 if remaining <= available:
+                    self._note(day + dt.timedelta(days=offset))
                     return (begin + remaining).astimezone(self.tz)
                 remaining -= available
         raise self._no_working_time(start)
@@ -240,6 +245,8 @@ class BusinessCalendar:
         if end <= start:
             return total
         first, last = self.local_date(start), self.local_date(end)
+        self._note(first)
+        self._note(last)
         for day in {first, last}:
             for a, b in self.intervals(day):
                 overlap = min(b, end) - max(a, start)

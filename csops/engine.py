@@ -297,6 +297,13 @@ class Context:
     def records(self, rtype: str) -> list:
         """Every usable record of a type (loaded once per command); the others go to `skipped`."""
         if rtype not in self._cache:
+            loader = self._cache.get("loader")
+            if loader is not None and not self._cache.get("indexing"):
+                usable, skipped = loader(rtype)          # the record index and its data cache
+                for item in skipped:
+                    self.skip(item)
+                self._cache[rtype] = usable
+                return usable
             usable = []
             for rec in self.store.load_type(rtype) if self.store else []:
                 reason = unusable(rec, self.workflows[rtype], self)

@@ -12,6 +12,8 @@ by as many processes as there are cores; a corrupt cache is rebuilt, never trust
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import marshal
 import os
@@ -49,6 +51,19 @@ class Entry(NamedTuple):
     summary: Summary | None  # leave, score: for the checks across records
     duties: tuple            # ((what, due ISO, owner, wall_clock), …)
     usable: bool = True      # well formed: the rules could read it (otherwise its first problem says why)
+
+
+@contextlib.contextmanager
+def no_gc():
+    """Loading a cache makes millions of containers and no cycles: the cyclic collector would
+    walk them over and over (it quadruples the load time at 100,000 records)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 # -- one file ----------------------------------------------------------------------------------
@@ -185,7 +200,11 @@ def _known_blobs(asked) -> dict[str, str]:
 
 
 def _cache_path(git) -> Path | None:
-    return (git.git_dir / "csops-cache" / "index.marshal") if git is not None else None
+    """One cache per message language: a teammate reading English does not throw away the
+    Chinese one (its problems are stored as they are shown)."""
+    from csops import i18n
+
+    return (git.git_dir / "csops-cache" / f"index-{i18n.language()}.marshal") if git is not None else None
 
 
 # On disk, the common entry — no problems, nothing owed — is kept as text: the keys in one string
@@ -219,8 +238,8 @@ def _load_cache(path: Path | None, stamp: str) -> dict:
     if path is None:
         return {}
     try:
-        with open(path, "rb") as handle:
-            data = marshal.load(handle)
+        with open(path, "rb") as handle, no_gc():
+            data = marshal.loads(handle.read())      # load(file) reads piecemeal: 2.5× slower
         if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("fingerprint") != stamp:
             return {}
         keys, values = data["keys"], data["values"]
@@ -259,8 +278,23 @@ def _save_cache(path: Path | None, stamp: str, entries: dict) -> None:
 class Index:
     """The record files in listing order, each with its (possibly still encoded) entry."""
 
-    def __init__(self, rels: list[tuple[str, str]], results: dict):
+    def __init__(self, rels: list[tuple[str, str]], results: dict, known: dict | None = None):
         self.rels, self.results = rels, results
+        self.known = known or {}          # rel → blob id of the files Git says are unchanged
+
+    def of_type(self, rtype: str) -> tuple[list[str], list[Entry]]:
+        """The files of a type the rules can read (rels, listing order), and the entries of
+        those they cannot (a listing names them instead of leaving them out)."""
+        usable, unusable = [], []
+        for kind, rel in self.rels:
+            if kind != rtype:
+                continue
+            value = self.results[rel]
+            if isinstance(value, tuple) and not value[5]:
+                unusable.append(_unpack(rel, value))
+            else:
+                usable.append(rel)
+        return usable, unusable
 
     def entries(self) -> list[Entry]:
         return [_decode(rel, self.results[rel]) for _ignored, rel in self.rels]
@@ -276,8 +310,14 @@ class Index:
                 if isinstance(value := self.results[rel], tuple) and not value[5]]
 
 
+def caching() -> bool:
+    """CSOPS_CACHE=off reads and checks every file afresh (to compare, or to rule the caches out)."""
+    return os.environ.get("CSOPS_CACHE", "").strip().lower() not in ("off", "0", "no", "false")
+
+
 def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache: bool = True) -> Index:
     """Every record file's Entry, from the cache where the content is known, else computed."""
+    use_cache = use_cache and caching()
     root = store.root
     asked = _ask_git(git, root) if use_cache else None
     rels = [(rtype, rel) for rtype in store.types for rel in store.rel_files(rtype)]
@@ -308,7 +348,7 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
             if blob and f"{blob}:{rel}" not in entries:
                 entries[f"{blob}:{rel}"] = results[rel]
         _save_cache(cache_path, stamp, entries)
-    return Index(rels, results)
+    return Index(rels, results, known)
 
 
 def _compute(todo: list, root: Path, ctx: Context, workflows, jobs: int | None) -> list[tuple]:
@@ -325,3 +365,66 @@ def problems_of(entries: list[Entry], store) -> list[Problem]:
         for code, message, hint, key, line in entry.problems:
             out.append(Problem(where, code, message, hint, tuple(key or ()), line))
     return out
+
+
+# -- the records themselves, parsed once per content -------------------------------------------
+# Listings and reports read whole records. Parsing is the cost (YAML at some 3,000 files a
+# second per core), so each file's parsed data is kept by its blob id, one cache file per type:
+# content-addressed, it depends on nothing but the bytes and the loader, and survives policy
+# and roster changes. A file Git does not know as unchanged (an uncommitted edit) is parsed.
+
+DATA_FORMAT = 1
+
+
+def _data_stamp() -> str:
+    loader = Path(yamlio.__file__)
+    stat = loader.stat()
+    return f"{DATA_FORMAT}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def load_data(store, git, index: Index, rtype: str, rels: list[str]) -> list[tuple[str, object, object]]:
+    """(rel, data, read error) for `rels` of one type, from the data cache where the blob is
+    known, else read and parsed (and kept for next time)."""
+    from csops.store import _READER, _read_chunk
+
+    path = git.git_dir / "csops-cache" / f"data-{rtype}.marshal" if git is not None else None
+    stamp = _data_stamp()
+    cached = {}
+    if path is not None:
+        try:
+            with open(path, "rb") as handle, no_gc():
+                saved = marshal.loads(handle.read())
+            if isinstance(saved, dict) and saved.get("stamp") == stamp and isinstance(saved.get("data"), dict):
+                cached = saved["data"]
+        except (OSError, EOFError, ValueError, TypeError):
+            cached = {}                     # missing or corrupt: parsed again, never trusted
+    out: dict[str, tuple] = {}
+    misses = []
+    for rel in rels:
+        blob = index.known.get(rel)
+        data = cached.get(blob) if blob else None
+        if data is None:
+            misses.append(rel)
+        else:
+            out[rel] = (rel, data, None)
+    fresh = {}
+    if misses:
+        _READER["root"] = str(store.root)
+        for rel, data, message, line, code in in_parallel(_read_chunk, misses):
+            out[rel] = (rel, data, yamlio.YamlError(message, line, code) if message else None)
+            blob = index.known.get(rel)
+            if blob and not message and data is not None:
+                fresh[blob] = data
+    wanted = {index.known.get(rel) for rel in rels}
+    if path is not None and (fresh or len(cached) > len(wanted) * 1.25 + 100):
+        kept = {blob: data for blob, data in cached.items() if blob in wanted}
+        kept.update(fresh)
+        try:
+            path.parent.mkdir(exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            with open(tmp, "wb") as handle:
+                marshal.dump({"stamp": stamp, "data": kept}, handle)
+            os.replace(tmp, path)
+        except (OSError, ValueError):
+            pass                            # a cache that cannot be written only costs speed
+    return [out[rel] for rel in rels]

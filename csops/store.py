@@ -29,7 +29,7 @@ ID_PATTERN = re.compile(r"^(?P<prefix>[A-Z])-(?P<date>\d{8})-(?P<rand>[0-9A-Z]{4
 class Rec:
     """One record file as read by the bulk loader."""
     type: str
-    path: Path
+    path: Path | str
     data: dict | None
     error: yamlio.YamlError | None = None
 

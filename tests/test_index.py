@@ -6,7 +6,7 @@ def inquiry(repo, now="2026-11-23T10:00"):
 
 
 def cache_file(repo):
-    return repo.root / ".git" / "csops-cache" / "index.marshal"
+    return repo.root / ".git" / "csops-cache" / "index-en.marshal"       # the suite reads English (conftest)
 
 
 def test_validate_writes_the_cache_and_sees_an_uncommitted_change(repo):

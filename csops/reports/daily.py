@@ -8,7 +8,7 @@ import datetime as dt
 
 from csops.timeutil import parse_input_date, period_bounds, try_instant
 from csops.vocab import CS_ROLES
-from csops.workflows.ticket import business_day, deadlines
+from csops.workflows.ticket import active_between, business_day, deadlines
 
 COLUMNS = ["person", "name", "registered", "resolved", "on_time", "callbacks", "satisfaction_avg",
            "returns_handled"]
@@ -45,6 +45,8 @@ def activity(session, first: dt.date, last: dt.date) -> list[dict]:
 
     for rec in ctx.records("ticket"):
         data = rec.data
+        if not active_between(data, first, last):
+            continue
         history = [e for e in data.get("history") or [] if isinstance(e, dict)]
         registered = try_instant(history[0].get("at"), tz) if history else None
         if registered is not None and first <= business_day(registered, ctx.in_force(registered).policy) <= last:

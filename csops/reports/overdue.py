@@ -16,15 +16,8 @@ COLUMNS = ["id", "type", "what", "due", "owner", "overdue_hours"]
 
 
 def overdue_rows(session, *, rtype: str | None = None, owner: str | None = None) -> list[dict]:
-    from csops.errors import NotFound
-    from csops.index import build_index
-
     now, cal = session.now, session.policy.calendar
-    try:
-        git = session.git
-    except NotFound:
-        git = None
-    index = build_index(session.store, session.ctx, git)
+    index = session.index
     for kind in session.store.types:
         for rel in session.store.outside.get(kind, []):
             session.ctx.skip(Skipped(session.store.display(session.store.root / rel), 1,

@@ -376,6 +376,24 @@ def _callback_deadlines(rec: dict, resolutions: list, ctx) -> list[Deadline]:
     return rows
 
 
+def active_between(rec: dict, first: dt.date, last: dt.date) -> bool:
+    """Whether a ticket may count in a report on the days first..last: some step or callback of
+    it falls in them, or shortly before (a registration counts on its business day, at most a
+    holiday week later). A cheap text test on the ISO times that lets a report over one month
+    skip years of tickets; anything it cannot read counts as active."""
+    low, high = (first - dt.timedelta(days=31)).isoformat(), (last + dt.timedelta(days=1)).isoformat()
+    for listed in (rec.get("history"), rec.get("callbacks")):
+        if listed is None:
+            continue
+        if not isinstance(listed, list):
+            return True
+        for item in listed:
+            at = item.get("at") if isinstance(item, dict) else None
+            if not isinstance(at, str) or low <= at[:10] <= high:
+                return True
+    return False
+
+
 def business_day(moment: dt.datetime, policy) -> dt.date:
     """The day a ticket counts on in statistics and daily reports: registered after the cut-off or
     on a day that is not a working day, it counts on the next working day
