@@ -48,7 +48,7 @@ READS = [
     ("report scores --period (a month)", ["report", "scores", "--period", "2026-10"]),
     ("report daily --date", ["report", "daily", "--date", "2026-11-19"]),
     ("report agents --period (a month)", ["report", "agents", "--period", "2026-10"]),
-    ("report returns", ["report", "returns"]),
+    ("report returns --date", ["report", "returns", "--date", "2026-11-19"]),
     ("customer show (one customer)", ["customer", "show", "13800138000"]),
     ("ticket show ID", None),                 # filled in with a real id
     ("log ID", None),
@@ -137,8 +137,8 @@ def main(argv=None) -> None:
     git(work, "config", "user.email", "bench@bench.example")
     git(work, "config", "user.name", "bench")
     sample_id = next((records / "tickets").rglob("*.yaml")).stem
-    for i, (name, args) in enumerate(READS):
-        if args is None:
+    for i, (name, read) in enumerate(READS):
+        if read is None:
             READS[i] = (name, [*name.split()[:-1], sample_id])
     cache = work / ".git" / "csops-cache"
     drop_cache = lambda: shutil.rmtree(cache, ignore_errors=True)  # noqa: E731
@@ -160,8 +160,8 @@ def main(argv=None) -> None:
     warm = timed([csops, "--records", str(records), "validate"], work, repeat=5)
     add("validate, warm", warm, "s", absolute=1.0)
     now = ["--now", "2026-11-23T09:00"]
-    for name, args in READS:                     # every listing and report, warm (the first run fills the caches)
-        command = [csops, "--records", str(records), *now, *args]
+    for name, read in READS:                     # every listing and report, warm (the first run fills the caches)
+        command = [csops, "--records", str(records), *now, *read]
         subprocess.run(command, cwd=work, capture_output=True)
         add(f"{name}, warm", timed(command, work, repeat=3), "s", absolute=0.5)
 

@@ -117,7 +117,10 @@ class Policy:
         """Shift name → working intervals (policy `shifts`)."""
         from csops.calendar import parse_intervals
 
-        return {str(name): parse_intervals(spec, f"shifts.{name}") for name, spec in self.section("shifts").items()}
+        if "_shifts" not in self.__dict__:     # read once: the score sheet asks per event and person
+            self.__dict__["_shifts"] = {str(name): parse_intervals(spec, f"shifts.{name}")
+                                        for name, spec in self.section("shifts").items()}
+        return self.__dict__["_shifts"]
 
     def personal(self, calendar) -> "Policy":
         """The same rules with one person's own calendar (their duty roster)."""

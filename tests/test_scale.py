@@ -28,7 +28,7 @@ READS = [
     ("report", "scores", "--period", "2026-11", "--format", "json"),
     ("report", "daily", "--date", "2026-11-19", "--format", "json"),
     ("report", "agents", "--period", "2026-10", "--format", "json"),
-    ("report", "returns", "--format", "json"),
+    ("report", "returns", "--date", "2026-11-19", "--format", "json"),
 ]
 
 

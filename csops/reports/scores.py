@@ -89,7 +89,9 @@ def score_sheets(session, period: str) -> dict[str, Sheet]:
     duty = ctx.duty
     for event in events:             # each event's points by the rules in force on its date (SPEC §9)
         policy = ctx.on_day(event["date"]).policy
-        off = {p for p in sheets if duty.hours(p, dt.date.fromisoformat(event["date"]), policy.shifts()) == ()}
+        day = dt.date.fromisoformat(event["date"])
+        plan = duty.assignment(day)       # who has a schedule of their own that day (usually nobody)
+        off = {p for p in plan if p in sheets and duty.hours(p, day, policy.shifts()) == ()} if plan else set()
         _count(event, sheets, policy.catalog(), first, last, in_month, ever, policy, roster, on_leave | {
             (p, event["date"]) for p in off})     # rostered off that day: not on duty
     return sheets
