@@ -41,9 +41,13 @@ def holidays_for(country: str, year: int) -> tuple[dict[str, str], dict[str, str
     return off, worked
 
 
-def estimated_schedule(country: str, worked) -> bool:
-    """Whether a year's imported holidays are a guess: for CN, no make-up workday is known."""
-    return country.upper() == "CN" and not worked
+def estimated_schedule(country: str, worked, year: int) -> bool:
+    """Whether a year's imported holidays are a guess: for CN, no make-up workday is known for it
+    nor for the year after — the newest years, whose schedule is not out yet (an old year the
+    package simply has no make-up days for is not waiting for anything)."""
+    if country.upper() != "CN" or worked:
+        return False
+    return not holidays_for(country, year + 1)[1] if year < 2099 else True
 
 
 def import_year(policy_text: str, country: str, year: int) -> tuple[str, int, int]:
@@ -73,7 +77,7 @@ def import_year(policy_text: str, country: str, year: int) -> tuple[str, int, in
         calendar[key] = ordered
     listed = calendar.get("estimated")
     years = {y for y in listed if isinstance(y, int)} if isinstance(listed, list) else set()
-    years = years | {year} if estimated_schedule(country, worked) else years - {year}
+    years = years | {year} if estimated_schedule(country, worked, year) else years - {year}
     if years:
         calendar["estimated"] = sorted(years)
     elif "estimated" in calendar:

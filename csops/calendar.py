@@ -135,10 +135,6 @@ class BusinessCalendar:
     # -- coverage (SPEC §10): a year estimated, or with no holiday data ----------------------
 
     @functools.cached_property
-    def _years_seen(self) -> set[int]:
-        return set()
-
-    @functools.cached_property
     def covered_years(self) -> frozenset[int]:
         """The years the policy has holiday data for (official or estimated)."""
         return frozenset(d.year for d in (*self.holidays, *self.makeup_days)) | self.estimated
@@ -152,17 +148,13 @@ class BusinessCalendar:
             return "missing"
         return None
 
-    def _see(self, year: int) -> None:
-        self._years_seen.add(year)
-        state = self.coverage(year)
-        if state:
-            UNCERTAIN.setdefault(year, state)
-
     def _note(self, day: dt.date) -> None:
         """A date a computation answered with (a deadline, the ends of a span): the walks in
         between look further ahead, and do not count."""
-        if day.year not in self._years_seen:
-            self._see(day.year)
+        if day.year not in UNCERTAIN:
+            state = self.coverage(day.year)
+            if state:
+                UNCERTAIN[day.year] = state
 
     def note_dates(self, days) -> None:
         """Dates computed earlier (a cached deadline) count as computed with now."""
@@ -310,6 +302,8 @@ class BusinessCalendar:
             return 0.0
         total = 0.0
         day, last = self.local_date(start), self.local_date(end - dt.timedelta(microseconds=1))
+        self._note(day)
+        self._note(last)
         while day <= last:
             noon = dt.datetime.combine(day, split, tzinfo=self.tz).astimezone(dt.timezone.utc)
             morning = afternoon = False
@@ -324,6 +318,8 @@ class BusinessCalendar:
 
     def holidays_between(self, start: dt.datetime, end: dt.datetime) -> list[dt.date]:
         first, last = self.local_date(start), self.local_date(end - dt.timedelta(microseconds=1))
+        self._note(first)
+        self._note(last)
         return sorted(d for d in self.holidays if first <= d <= last)
 
 

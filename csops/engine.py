@@ -313,7 +313,7 @@ class Context:
                     self.skip(Skipped(self.store.display(rec.path), *reason))
             for rel in self.store.outside.get(rtype, []) if self.store else []:
                 self.skip(Skipped(self.store.display(self.store.root / rel), 1,
-                                  "SYMLINK_OUTSIDE it links outside the records folder"))
+                                  "SYMLINK_OUTSIDE " + _("it links outside the records folder")))
             self._cache[rtype] = usable
         return self._cache[rtype]
 
@@ -368,7 +368,7 @@ def unusable(rec, wf: Workflow, ctx: Context) -> tuple[int | None, str] | None:
     if rec.error is not None:
         return rec.error.line, f"{rec.error.code} {rec.error.message}"
     if not isinstance(rec.data, dict):
-        return 1, f"BAD_RECORD a {wf.type} file must be a mapping of fields"
+        return 1, "BAD_RECORD " + _("a {rtype} file must be a mapping of fields", rtype=wf.type)
     out = Problems()
     if schema_problems(rec.data, wf, ctx, out, ""):
         return None

@@ -80,14 +80,14 @@ def _analyse(rtype: str, rel: str, data: bytes, ctx: Context, workflows) -> Entr
         marker = next((i + 1 for i, line in enumerate(data.splitlines()) if line.startswith((b"<<<<<<< ", b">>>>>>> "))),
                       None)
         if marker:
-            return Entry(rtype, rel, None, (("CONFLICT_MARKERS", "the file still has merge conflict markers",
-                                             "register the merge driver (see NO_MERGE_DRIVER / csops validate) and "
-                                             "git checkout -m FILE, or edit the file to one version", (), marker),),
+            return Entry(rtype, rel, None, (("CONFLICT_MARKERS", _("the file still has merge conflict markers"),
+                                             _("register the merge driver (see NO_MERGE_DRIVER / csops validate) and "
+                                               "git checkout -m FILE, or edit the file to one version"), (), marker),),
                          None, (), False)
         return Entry(rtype, rel, None, ((exc.code, exc.message, exc.hint, (), exc.line or 1),), None, (), False)
     if not isinstance(rec, dict):
-        return Entry(rtype, rel, None, (("BAD_RECORD", f"a {rtype} file must be a mapping of fields", None, (), 1),),
-                     None, (), False)
+        return Entry(rtype, rel, None, (("BAD_RECORD", _("a {rtype} file must be a mapping of fields", rtype=rtype),
+                                         None, (), 1),), None, (), False)
     record_id = rec.get("id")
     stem = Path(rel).stem
     if isinstance(record_id, str):
@@ -120,12 +120,16 @@ def _work(chunk: list[tuple[str, str, str]]) -> list[tuple]:
     ctx, workflows, root = _WORKER["ctx"], _WORKER["workflows"], _WORKER["root"]
     out = []
     for rtype, rel, blob in chunk:
+        path = os.path.join(root, rel)
         try:
-            with open(os.path.join(root, rel), "rb") as handle:
+            if not os.path.isfile(path):
+                raise OSError(0, _("not a regular file"))
+            with open(path, "rb") as handle:
                 data = handle.read()
         except OSError as exc:
-            entry = Entry(rtype, rel, None, (("YAML", f"cannot read file: {exc.strerror}", None, (), 1),), None, (),
-                          False)
+            entry = Entry(rtype, rel, None, (("YAML", _("cannot read file: {reason}", reason=exc.strerror), None,
+                                              (), 1),), None, (), False)
+            blob = None                      # a failed read is never cached: the next run tries again
         else:
             entry = _analyse(rtype, rel, data, ctx, workflows)
             blob = blob or blob_id(data)
@@ -193,10 +197,21 @@ def _known_blobs(asked) -> dict[str, str]:
         if not item:
             continue
         meta, path = item.split("\t", 1)
-        if path in changed or not path.startswith(prefix):
-            continue
+        if path in changed or not path.startswith(prefix) or meta.startswith("120000"):
+            continue          # a symlink's blob is the link's text, not the record it leads to
         blobs[path[len(prefix):]] = meta.split()[1]
     return blobs
+
+
+def _content_id(path: Path) -> str:
+    """The blob id of a file's bytes; a file that cannot be read (a dangling link, a FIFO, no
+    permission) is named by that — the rules report it, the fingerprint must not stop on it."""
+    if not os.path.isfile(path):
+        return "not-a-file"
+    try:
+        return blob_id(path.read_bytes())
+    except OSError as exc:
+        return f"unreadable-{exc.errno}"
 
 
 def _cache_path(git) -> Path | None:
@@ -275,6 +290,16 @@ def _save_cache(path: Path | None, stamp: str, entries: dict) -> None:
         pass               # a cache that cannot be written only costs speed
 
 
+# What makes a record unreadable by the rules: a read or parse error or a malformed field; an id
+# that does not match its file name is reported too, but is not why the record is left out.
+_NOT_WHY = frozenset({"ID_MISMATCH", "BAD_ID", "LEGACY_AMOUNT"})
+
+
+def why_unusable(entry: Entry) -> tuple:
+    """The problem (code, message, hint, key, line) a listing names for a skipped record."""
+    return next((p for p in entry.problems if p[0] not in _NOT_WHY), entry.problems[0])
+
+
 class Index:
     """The record files in listing order, each with its (possibly still encoded) entry."""
 
@@ -323,7 +348,7 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
     rels = [(rtype, rel) for rtype in store.types for rel in store.rel_files(rtype)]
     known = _known_blobs(asked)
     versions = ctx.versions.key.encode() if ctx.versions is not None else b""
-    swaps = [f"{rel}:{known.get(rel) or blob_id((root / rel).read_bytes())}" for rtype, rel in rels if rtype == "swap"]
+    swaps = [f"{rel}:{known.get(rel) or _content_id(root / rel)}" for rtype, rel in rels if rtype == "swap"]
     stamp = fingerprint(store, store.policy_path.read_bytes() + b"\0" + versions, swaps)
     cache_path = _cache_path(git) if use_cache else None
     cached = _load_cache(cache_path, stamp) if use_cache else {}
@@ -338,7 +363,12 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
                 hits += 1
                 continue
         todo.append((rtype, rel, blob))
+    from csops import calendar
+
+    noted = dict(calendar.UNCERTAIN)
     fresh = _compute(todo, root, ctx, WORKFLOWS, jobs)
+    calendar.UNCERTAIN.clear()           # in-process or forked alike: what a command warns of is
+    calendar.UNCERTAIN.update(noted)     # what it computes itself (overdue notes its deadlines)
     for key, values in fresh:
         results[key.split(":", 1)[1]] = values
     if use_cache and (todo or hits != len(cached)):

@@ -114,7 +114,7 @@ class Session:
         """Every usable record of a type and what was skipped (in listing order): the index says
         which files the rules can read, the data cache gives their parsed content."""
         from csops.engine import Skipped
-        from csops.index import load_data
+        from csops.index import load_data, why_unusable
         from csops.store import Rec
         from csops.yamlio import line_of
 
@@ -126,12 +126,12 @@ class Session:
         for rel, data, error in load_data(store, self._index_git, index, rtype, usable):
             path = os.path.join(root, rel)           # a str: 60,000 Path objects cost a second
             if error is not None or not isinstance(data, dict):     # changed since the index saw it
-                reason = f"{error.code} {error.message}" if error else "BAD_RECORD not a mapping of fields"
+                reason = f"{error.code} {error.message}" if error else "BAD_RECORD " + _("a {rtype} file must be a mapping of fields", rtype=rtype)
                 skipped.append((order[rel], Skipped(store.display(path), error.line if error else 1, reason)))
             else:
                 recs.append(Rec(rtype, path, data))
         for entry in unusable:
-            code, message, _hint, key, line = entry.problems[0]
+            code, message, _hint, key, line = why_unusable(entry)
             path = store.root / entry.rel
             if line is None and key:
                 try:
@@ -141,7 +141,7 @@ class Session:
             skipped.append((order[entry.rel], Skipped(store.display(path), line, f"{code} {message}")))
         for rel in store.outside.get(rtype, []):
             skipped.append((len(order), Skipped(store.display(store.root / rel), 1,
-                                                "SYMLINK_OUTSIDE it links outside the records folder")))
+                                                "SYMLINK_OUTSIDE " + _("it links outside the records folder"))))
         return recs, [item for _n, item in sorted(skipped, key=lambda pair: pair[0])]
 
     @property
@@ -184,3 +184,4 @@ class Session:
 
     def workflow(self, rtype: str):
         return WORKFLOWS[rtype]
+

@@ -249,12 +249,14 @@ class Store:
 def read_yaml(path, limit: int = yamlio.RECORD_BYTES) -> tuple[object, yamlio.YamlError | None]:
     """(data, None), or (None, the error naming the line) for a file that cannot be read or parsed."""
     try:
+        if not os.path.isfile(path):           # a FIFO would block, a dangling link has nothing
+            raise OSError(0, _("not a regular file"))
         with open(path, "rb") as handle:       # never more than the limit read into memory
             return yamlio.load(handle.read(limit + 1), limit=limit, size=os.fstat(handle.fileno()).st_size), None
     except yamlio.YamlError as exc:
         return None, exc
     except OSError as exc:
-        return None, yamlio.YamlError(f"cannot read file: {exc.strerror}", None)
+        return None, yamlio.YamlError(_("cannot read file: {reason}", reason=exc.strerror), None)
 
 
 def in_parallel(work, items: list, *, jobs: int | None = None, chunk: int = 500, parallel_from: int = 1000) -> list:

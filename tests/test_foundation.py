@@ -299,3 +299,22 @@ def test_the_estimated_years_must_be_years(repo):
                       encoding="utf-8")
     out = repo.run("validate", code=1).stdout
     assert "BAD_CALENDAR" in out and "calendar.estimated" in out
+
+
+def test_an_old_year_without_make_up_days_is_not_estimated():
+    from csops.bootstrap import estimated_schedule, holidays_for
+
+    assert not estimated_schedule("CN", holidays_for("CN", 2000)[1], 2000)      # nothing will be published
+    assert estimated_schedule("CN", holidays_for("CN", 2027)[1], 2027)
+
+
+def test_leave_in_an_estimated_year_warns_and_rebuilding_the_index_does_not(repo):
+    import shutil
+
+    repo.run("ticket", "new", "--kind", "inquiry", "--channel", "phone", "--customer", "李先生",
+             "--summary", "年底咨询", now="2026-12-31T18:30")              # due in 2027
+    shutil.rmtree(repo.root / ".git" / "csops-cache", ignore_errors=True)
+    assert "estimated" not in repo.run("score", "list", now="2026-12-31T19:00").stderr   # computes no 2027 date
+    leave = repo.run("leave", "new", "--person", "zhangsan", "--kind", "personal", "--start", "2027-02-08",
+                     "--end", "2027-02-12", "--reason", "探亲", now="2026-12-01T10:00")
+    assert "warning: the holidays of 2027 are estimated" in leave.stderr

@@ -102,3 +102,85 @@ def test_cached_reads_equal_fresh_reads_through_edits_merges_and_policy_changes(
     broken.write_text("kind: [unterminated\n", encoding="utf-8")
     _compare(repo)
     assert subprocess.run(["git", "status", "--porcelain"], cwd=repo.root, capture_output=True, text=True).stdout
+
+
+# -- what an adversarial pass found in the caches ---------------------------------------------------
+
+def _inquiry(repo, now="2026-11-20T10:00"):
+    return repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李", "--summary", "原文",
+                    now=now)
+
+
+def test_a_record_file_that_is_a_link_inside_the_records_is_read_through_the_link(repo):
+    import os
+
+    record_id = _inquiry(repo)
+    path = repo.path_of(record_id)
+    held = repo.records / "hold" / path.name
+    held.parent.mkdir()
+    repo.git("mv", str(path), str(held))
+    os.symlink(os.path.relpath(held, path.parent), path)
+    repo.git("add", "-A")
+    repo.git("commit", "-qm", "kept elsewhere, linked")
+    assert "原文" in repo.out("ticket", "list")                    # fills the caches
+    held.write_text(held.read_text(encoding="utf-8").replace("summary: 原文", "summary: 改过"), encoding="utf-8")
+    repo.git("commit", "-qam", "edited through the link")
+    listed = repo.out("ticket", "list")
+    assert "改过" in listed and "原文" not in listed                 # the link's own blob never changes
+
+
+def test_a_swap_file_that_is_no_file_names_itself_and_stops_nothing(repo):
+    import os
+
+    folder = repo.records / "swaps" / "2026"
+    folder.mkdir(parents=True)
+    os.symlink("../../nowhere.yaml", folder / "W-20261120-AAAAAA.yaml")
+    os.mkfifo(folder / "W-20261120-BBBBBB.yaml")                   # reading it would block for ever
+    _inquiry(repo)
+    assert repo.run("ticket", "list").exit_code == 0
+    out = repo.run("validate", code=1).stdout
+    assert "W-20261120-AAAAAA.yaml" in out and "W-20261120-BBBBBB.yaml" in out and "not a regular file" in out
+
+
+def test_a_failed_read_is_not_cached():
+    from csops import index
+
+    index._WORKER.update(ctx=None, workflows={}, root="/")
+    [(key, packed)] = index._work([("ticket", "dev/null", "0" * 40)])   # not a regular file
+    assert key.startswith("None:") and packed[2][0][0] == "YAML" and not packed[5]
+
+
+def test_a_skipped_record_is_named_by_what_makes_it_unreadable(repo):
+    record_id = _inquiry(repo)
+    path = repo.path_of(record_id)
+    path.write_text(path.read_text(encoding="utf-8").replace(f"id: {record_id}", "id: T-20261120-OTHER0")
+                    .replace("kind: inquiry", "kind: bogus"), encoding="utf-8")
+    for cache in ("on", "off"):
+        err = repo.run("ticket", "list", env={"CSOPS_CACHE": cache}).stderr
+        assert "BAD_FIELD" in err and "ID_MISMATCH" not in err, cache
+
+
+def test_a_month_report_counts_tickets_written_in_basic_iso_form():
+    from csops.workflows.ticket import active_between
+
+    window = ("2026-09-30", "2026-11-01")
+    assert active_between({"history": [{"at": "20261012T114100+0800"}]}, window)
+    assert active_between({"history": [{"at": "2026-10-12T11:41:00+08:00"}]}, window)
+    assert not active_between({"history": [{"at": "2025-10-12T11:41:00+08:00"}]}, window)
+
+
+def test_the_window_reaches_back_over_any_holiday_before_the_period():
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from csops.policy import Policy, default_policy_data
+    from csops.workflows.ticket import activity_window
+
+    import copy
+
+    data = copy.deepcopy(default_policy_data())       # the default is shared: never edit it in place
+    first = dt.date(2026, 8, 25)
+    data["calendar"]["holidays"] = {(first + dt.timedelta(days=n)).isoformat(): "长假" for n in range(52)}
+    ctx = SimpleNamespace(versions=None, policy=Policy(data))
+    low, high = activity_window(ctx, dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+    assert low <= "2026-08-23" and high == "2026-11-01"      # registered 08-24 after the cut-off counts on 10-16

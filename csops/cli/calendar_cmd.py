@@ -36,7 +36,7 @@ def import_(ctx, country, year):
 
     off, worked = import_holidays(session(ctx), country, year)
     click.echo(_("{year}: {off} holidays, {worked} make-up workdays", year=year, off=off, worked=worked))
-    if estimated_schedule(country, worked):
+    if estimated_schedule(country, worked, year):
         click.echo(_("warning: {year} has no official 调休 schedule yet: the year is marked estimated in the policy; "
                      "import it again once the schedule is published", year=year), err=True)
 

@@ -8,7 +8,7 @@ import datetime as dt
 
 from csops.timeutil import parse_input_date, period_bounds, try_instant
 from csops.vocab import CS_ROLES
-from csops.workflows.ticket import active_between, business_day, deadlines
+from csops.workflows.ticket import active_between, activity_window, business_day, deadlines
 
 COLUMNS = ["person", "name", "registered", "resolved", "on_time", "callbacks", "satisfaction_avg",
            "returns_handled"]
@@ -34,6 +34,7 @@ def agents(session, period: str) -> list[dict]:
 
 def activity(session, first: dt.date, last: dt.date) -> list[dict]:
     ctx, tz = session.ctx, session.tz
+    window = activity_window(ctx, first, last)
     counts: dict[str, dict] = {}
 
     def of(person) -> dict:
@@ -45,7 +46,7 @@ def activity(session, first: dt.date, last: dt.date) -> list[dict]:
 
     for rec in ctx.records("ticket"):
         data = rec.data
-        if not active_between(data, first, last):
+        if not active_between(data, window):
             continue
         history = [e for e in data.get("history") or [] if isinstance(e, dict)]
         registered = try_instant(history[0].get("at"), tz) if history else None

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 from csops.engine import Skipped
+from csops.i18n import _
+from csops.index import why_unusable
 from csops.timeutil import format_instant
 
 COLUMNS = ["id", "type", "what", "due", "owner", "overdue_hours"]
@@ -21,9 +23,9 @@ def overdue_rows(session, *, rtype: str | None = None, owner: str | None = None)
     for kind in session.store.types:
         for rel in session.store.outside.get(kind, []):
             session.ctx.skip(Skipped(session.store.display(session.store.root / rel), 1,
-                                     "SYMLINK_OUTSIDE it links outside the records folder"))
+                                     "SYMLINK_OUTSIDE " + _("it links outside the records folder")))
     for entry in index.unusable():
-        code, message, _, _, line = entry.problems[0]
+        code, message, _hint, _key, line = why_unusable(entry)
         session.ctx.skip(Skipped(session.store.display(session.store.root / entry.rel), line, f"{code} {message}"))
     rows = []
     for entry in index.owing():

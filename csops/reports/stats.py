@@ -8,7 +8,7 @@ import datetime as dt
 
 from csops.timeutil import period_bounds, try_instant
 from csops.vocab import SATISFACTION
-from csops.workflows.ticket import KINDS, active_between, business_day, deadlines
+from csops.workflows.ticket import KINDS, active_between, activity_window, business_day, deadlines
 
 METRICS = ["registered", "resolved", "closed", "callbacks", "callback_rate", "on_time_rate", "satisfaction_rate",
            "avg_resolve_hours"]
@@ -49,6 +49,7 @@ def _satisfaction_rate(counts: dict) -> float | None:
 def ticket_stats(session, period: str) -> dict:
     first, last = period_bounds(period)
     ctx, tz = session.ctx, session.tz
+    window = activity_window(ctx, first, last)
 
     def inside(value) -> bool:
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
@@ -59,7 +60,7 @@ def ticket_stats(session, period: str) -> dict:
     total, by_kind = _empty(), {kind: _empty() for kind in KINDS}
     for rec in ctx.records("ticket"):
         data = rec.data if isinstance(rec.data, dict) else None
-        if data is None or data.get("kind") not in KINDS or not active_between(data, first, last):
+        if data is None or data.get("kind") not in KINDS or not active_between(data, window):
             continue
         _count(data, inside, (total, by_kind[data["kind"]]), ctx)
     return {"period": period, "from": first.isoformat(), "to": last.isoformat(), "total": _finish(total),

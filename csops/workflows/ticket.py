@@ -6,6 +6,7 @@ customer is not satisfied; escalated level by level (逐级上报).
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from csops.calendar import HORIZON_DAYS
 from csops.engine import Deadline, Guard, Transition, Workflow
@@ -376,12 +377,31 @@ def _callback_deadlines(rec: dict, resolutions: list, ctx) -> list[Deadline]:
     return rows
 
 
-def active_between(rec: dict, first: dt.date, last: dt.date) -> bool:
-    """Whether a ticket may count in a report on the days first..last: some step or callback of
-    it falls in them, or shortly before (a registration counts on its business day, at most a
-    holiday week later). A cheap text test on the ISO times that lets a report over one month
-    skip years of tickets; anything it cannot read counts as active."""
-    low, high = (first - dt.timedelta(days=31)).isoformat(), (last + dt.timedelta(days=1)).isoformat()
+def activity_window(ctx, first: dt.date, last: dt.date) -> tuple[str, str]:
+    """The dates (ISO text) a ticket's steps must touch to count in a report on first..last. A
+    registration counts on its business day (the next working day after a cut-off, a weekend or
+    a holiday): one registered after the last working day before `first` may count, whatever the
+    length of the holiday in between. A day of slack each side covers any UTC offset."""
+    policies = [v.policy for v in ctx.versions.all if v.policy is not None] if ctx.versions is not None else []
+    earliest = first
+    for policy in policies or [ctx.policy]:
+        day = first - dt.timedelta(days=1)
+        for _ignored in range(HORIZON_DAYS):
+            if policy.calendar.is_working_day(day):
+                break
+            day -= dt.timedelta(days=1)
+        earliest = min(earliest, day)
+    return (earliest - dt.timedelta(days=1)).isoformat(), (last + dt.timedelta(days=1)).isoformat()
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]|$)")
+
+
+def active_between(rec: dict, window: tuple[str, str]) -> bool:
+    """Whether a ticket may count in a report on a window from `activity_window`: some step or
+    callback of it falls in it — a cheap text test on the ISO times that lets a report over one
+    month skip years of tickets. A time it cannot read this way counts as active."""
+    low, high = window
     for listed in (rec.get("history"), rec.get("callbacks")):
         if listed is None:
             continue
@@ -389,7 +409,7 @@ def active_between(rec: dict, first: dt.date, last: dt.date) -> bool:
             return True
         for item in listed:
             at = item.get("at") if isinstance(item, dict) else None
-            if not isinstance(at, str) or low <= at[:10] <= high:
+            if not isinstance(at, str) or not _ISO_DAY.match(at) or low <= at[:10] <= high:
                 return True
     return False
 
