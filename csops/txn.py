@@ -12,10 +12,12 @@ everything after that step is a rename that recovery can redo:
   3. The new contents go to temp files beside their records (.NAME.csops-TOKEN.tmp, fsynced),
      are hashed into Git objects, and a commit is made on the branch's head (not yet visible);
      the new index is built in .git/csops-index-TOKEN (a copy of the index with the new blobs).
-     The journal records the old head, the commit and the new blobs ("prepared").
+     The journal records the old head, the commit and the new blobs ("prepared"); the new index
+     is renamed over .git/index, the old one kept as .git/csops-index-TOKEN.before.
   4. The branch is moved with compare-and-swap (`git update-ref REF NEW OLD`): the commit point.
-  5. The temp files are renamed over the records, the new index over .git/index; the index
-     lock and the journal are removed.
+     If it lost the race, the old index goes back and the commit is rebuilt on the new head.
+  5. The temp files are renamed over the records; the kept index, the index lock and the
+     journal are removed.
 
 Crash table — what `csops recover` does with a journal it finds (the lock's holder is gone):
   - before step 4 (the branch is not at the journal's commit): roll back — delete the temp
@@ -297,19 +299,29 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
             blobs = dict(zip((e["path"] for e in entries), git.hash_files(temps)))
             for entry in entries:
                 entry["new"] = blobs[entry["path"]]
+            index, saved = git.git_dir / "index", git.git_dir / f"csops-index-{token}.before"
+            if index.exists():
+                shutil.copyfile(index, saved)            # the index as it was: put back if nothing lands
             for _ignored in range(10):                          # another committer may keep winning the race
                 head = git.ref(branch)
                 commit, before = git.make_commit(head, blobs, message, author, when)
                 _refuse_changed_meanwhile(git, entries, before)
-                if (git.git_dir / "index").exists():
-                    shutil.copyfile(git.git_dir / "index", index_copy)
+                if saved.exists():
+                    shutil.copyfile(saved, index_copy)
                 _refuse_staged(git, index_copy, entries)
                 git.index_with(index_copy, blobs)
-                journal.save(state="prepared", head=head, commit=commit, index=blob_id(index_copy.read_bytes()))
+                journal.save(state="prepared", head=head, commit=commit, index=blob_id(index_copy.read_bytes()),
+                             saved=saved.exists())
+                # The index goes in *before* HEAD moves: a plain `git commit` reads the index before
+                # it takes index.lock (which csops holds), then builds its tree from what it read. One
+                # that read the old index also read the old HEAD, and its ref update fails once HEAD
+                # has moved; one that read the new index carries csops' file as it is committed.
+                os.replace(index_copy, index)
                 if git.move_ref(branch, commit, head, "csops: " + message.splitlines()[0]) or git.ref(branch) == commit:
                     landed = True                        # ← the commit point
                     committed.append(commit)
                     break
+                _put_index_back(git, journal.data)
             else:
                 if git.ref(branch) == head:
                     raise Conflict(_("git refused to move {branch} (a reference-transaction hook?)", branch=branch),
@@ -398,11 +410,14 @@ def _roll_forward(git: Git, journal: dict, lock: Path | None, *, writer: bool = 
         return left
     index_copy = git.git_dir / f"csops-index-{token}"
     index_done = False
+    index = git.git_dir / "index"
     if safe and index_copy.exists() and blob_id(index_copy.read_bytes()) == journal.get("index"):
-        # the index first, right after the commit point: a plain `git commit` reads the index before
-        # it takes index.lock, so the index must catch up with HEAD as soon as HEAD has moved
-        os.replace(index_copy, git.git_dir / "index")
+        os.replace(index_copy, index)          # a journal of an older csops: its index went in after
         index_done = True
+    elif safe and index.exists() and blob_id(index.read_bytes()) == journal.get("index"):
+        index_done = True                      # installed before the commit point, as it should be
+    with contextlib.suppress(OSError):
+        (git.git_dir / f"csops-index-{token}.before").unlink()
     folders = set()
     for entry in journal["files"]:
         target, temp = git.root / entry["path"], git.root / entry["temp"]
@@ -432,13 +447,33 @@ def _roll_forward(git: Git, journal: dict, lock: Path | None, *, writer: bool = 
     return left
 
 
+def _put_index_back(git: Git, journal: dict) -> None:
+    """Nothing landed: the index as it was before this write, if csops' prepared one is still in
+    place (the index lock was held all along, so nothing else can have written it)."""
+    token = journal.get("token", "")
+    saved, index = git.git_dir / f"csops-index-{token}.before", git.git_dir / "index"
+    if not journal.get("index") or not index.exists() or blob_id(index.read_bytes()) != journal["index"]:
+        return
+    if saved.exists():
+        back = git.git_dir / f"csops-index-{token}.back"
+        shutil.copyfile(saved, back)
+        os.replace(back, index)
+    elif journal.get("saved") is False:
+        index.unlink()                         # there was no index before
+
+
 def _roll_back(git: Git, journal: dict, lock: Path | None) -> None:
-    """Before the commit point: only temp files and the index copy exist; remove them."""
+    """Before the commit point: temp files, the index copy, and perhaps csops' prepared index in
+    place of the old one; put the old one back and remove the rest."""
     for entry in journal.get("files", []):
         with contextlib.suppress(OSError):
             (git.root / entry["temp"]).unlink()
     with contextlib.suppress(OSError, KeyError):
+        _put_index_back(git, journal)
+    with contextlib.suppress(OSError, KeyError):
         (git.git_dir / f"csops-index-{journal['token']}").unlink()
+    with contextlib.suppress(OSError, KeyError):
+        (git.git_dir / f"csops-index-{journal['token']}.before").unlink()
     if lock is not None and _ours(lock, journal.get("token", "")):
         with contextlib.suppress(OSError):
             lock.unlink()

@@ -107,9 +107,12 @@ DIE_AT = textwrap.dedent("""
                 os._exit(137)
             return False
         csops.gitlog.Git.move_ref = move_then_die
-    elif point == "after-records-renamed":       # dies as the new index is put in place
+    elif point == "as-index-installed":          # dies as the new index is put in place (before HEAD moves)
         replace = os.replace
         os.replace = lambda src, dst: die() if str(dst).endswith(os.sep + "index") else replace(src, dst)
+    elif point == "as-records-renamed":          # dies as the record file is put in place (after HEAD moved)
+        replace = os.replace
+        os.replace = lambda src, dst: die() if str(dst).endswith(".yaml") else replace(src, dst)
     from csops.cli import main
     main(sys.argv[2:])
 """)
@@ -126,8 +129,8 @@ def routed(repo, record_id) -> bool:
 
 
 @pytest.mark.parametrize("point, lands", [("after-journal", False), ("after-temps", False),
-                                          ("before-commit-point", False), ("after-commit-point", True),
-                                          ("after-records-renamed", True)])
+                                          ("as-index-installed", False), ("before-commit-point", False),
+                                          ("after-commit-point", True), ("as-records-renamed", True)])
 def test_a_write_killed_at_any_point_is_finished_or_undone_by_recover(repo, point, lands):
     record_id = repo.out(*NEW, now="2026-11-23T10:00")
     head = repo.head()
