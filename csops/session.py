@@ -120,14 +120,14 @@ class Session:
 
         index, store = self.index, self.store
         usable, unusable = index.of_type(rtype)
-        order = {rel: n for n, (_kind, rel) in enumerate(index.rels)}
         recs, skipped = [], []
         root = str(store.root)
         for rel, data, error in load_data(store, self._index_git, index, rtype, usable):
             path = os.path.join(root, rel)           # a str: 60,000 Path objects cost a second
             if error is not None or not isinstance(data, dict):     # changed since the index saw it
-                reason = f"{error.code} {error.message}" if error else "BAD_RECORD " + _("a {rtype} file must be a mapping of fields", rtype=rtype)
-                skipped.append((order[rel], Skipped(store.display(path), error.line if error else 1, reason)))
+                reason = f"{error.code} {error.message}" if error else \
+                    "BAD_RECORD " + _("a {rtype} file must be a mapping of fields", rtype=rtype)
+                skipped.append(((0, rel), Skipped(store.display(path), error.line if error else 1, reason)))
             else:
                 recs.append(Rec(rtype, path, data))
         for entry in unusable:
@@ -138,11 +138,11 @@ class Session:
                     line = line_of(path.read_bytes(), key)
                 except OSError:
                     line = None
-            skipped.append((order[entry.rel], Skipped(store.display(path), line, f"{code} {message}")))
+            skipped.append(((0, entry.rel), Skipped(store.display(path), line, f"{code} {message}")))
         for rel in store.outside.get(rtype, []):
-            skipped.append((len(order), Skipped(store.display(store.root / rel), 1,
-                                                "SYMLINK_OUTSIDE " + _("it links outside the records folder"))))
-        return recs, [item for _n, item in sorted(skipped, key=lambda pair: pair[0])]
+            skipped.append(((1, rel), Skipped(store.display(store.root / rel), 1,
+                                              "SYMLINK_OUTSIDE " + _("it links outside the records folder"))))
+        return recs, [item for _key, item in sorted(skipped, key=lambda pair: pair[0])]   # listing order
 
     @property
     def tz(self):
