@@ -1,6 +1,6 @@
 """Generate a realistic, valid records repository of N records for benchmarks.
 
-Five years of a team of 30: tickets (60%), returns (15%), leave (10%) and score events (15%) in
+Five years of a team of 30 per 100,000 records: tickets (60%), returns (15%), leave (10%) and score events (15%) in
 every state, each with a legal history made by people with the right roles, written as csops
 writes them, then committed in one commit. Usage:
 
@@ -25,9 +25,10 @@ TZ = dt.timezone(dt.timedelta(hours=8))
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-def team() -> list[dict]:
+def team(groups: int = 2) -> list[dict]:
+    """A manager, `groups` supervisors with two team leads of five agents each, and the back office."""
     people = [{"id": "mgr", "name": "经理", "role": "manager", "email": "mgr@bench.example"}]
-    for s in range(2):
+    for s in range(groups):
         people.append({"id": f"sup{s}", "name": f"主管{s}", "role": "supervisor", "reports_to": "mgr"})
         for t in range(2):
             lead = f"lead{s}{t}"
@@ -130,7 +131,7 @@ class Maker:
 
     def leave(self, moment: dt.datetime) -> dict:
         rng, person = self.rng, self.rng.choice(self.agents)
-        day = max(self.leave_day.get(person, moment.date()), moment.date()) + dt.timedelta(days=rng.randint(5, 9))
+        day = max(self.leave_day.get(person, moment.date()), moment.date() + dt.timedelta(days=rng.randint(5, 9)))
         while day.weekday() >= 5 or day.isoformat() in self.holidays:
             day += dt.timedelta(days=1)
         self.leave_day[person] = day + dt.timedelta(days=1)
@@ -151,7 +152,7 @@ class Maker:
         rec = self.base("S", moment, lead, "recorded")
         rec.update({"person": rng.choice(self.agents), "code": rng.choice(["PHONE_RINGS", "AUTO_REPLY", "REPORT_LATE"]),
                     "date": moment.date().isoformat()})
-        if rng.random() < 0.7:
+        if rng.random() < 0.7 or not self.recent(moment):
             self.step(rec, moment + dt.timedelta(hours=1), rng.choice(self.sups), "confirmed")
         return rec
 
@@ -170,7 +171,7 @@ def generate(root: Path, count: int, seed: int = 7, commit: bool = True) -> None
     from csops import yamlio
 
     holidays = {str(d) for d in (yamlio.load((records / "policy.yaml").read_text())["calendar"]["holidays"] or {})}
-    people = team()
+    people = team(groups=max(2, 2 * count // 100_000))    # a team grows with its work: 30 people per 100,000 records
     for person in people:
         (records / "people" / f"{person['id']}.yaml").write_text(
             yaml.dump(person, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False), encoding="utf-8")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from csops import yamlio
@@ -22,10 +23,18 @@ from csops.versions import load_versions
 from csops.store import Store
 
 CHECKS = []
+ACROSS = []          # the checks that read nothing but the record index (and what it is keyed by)
 
 
 def check(fn):
     CHECKS.append(fn)
+    return fn
+
+
+def across(fn):
+    """A check whose problems depend only on the record index: an index that did not change
+    since the last run gives the problems that run found (csops.index.Index.token)."""
+    ACROSS.append(fn)
     return fn
 
 
@@ -34,15 +43,20 @@ class Tree:
     store: Store
     policy: object
     roster: Roster
-    entries: list = field(default_factory=list)          # csops.index.Entry per record file
+    index: object = None                                 # csops.index.Index
     people: list[tuple[Path, dict | None, object]] = field(default_factory=list)
     ctx: Context | None = None
     git: object = None
 
+    @cached_property
+    def entries(self) -> list:
+        """csops.index.Entry per record file (decoding them all is what a large tree costs)."""
+        return self.index.entries()
+
 
 def validate_tree(store: Store, git=None, *, use_cache: bool = True, now: dt.datetime | None = None) -> list[Problem]:
     """Every working-tree check of SPEC §8; the problems sorted by file and line."""
-    from csops.index import build_index
+    from csops.index import build_index, keep, recall
 
     out = Problems()
     policy_problems = check_policy(store.policy_path, store.display(store.policy_path))
@@ -53,10 +67,19 @@ def validate_tree(store: Store, git=None, *, use_cache: bool = True, now: dt.dat
     roster = store.roster(people, strict=False)
     versions = load_versions(store, git, policy, now) if now is not None else None   # the CLI passes its clock
     ctx = Context(versions.at(now) if versions else policy, roster, store, versions=versions)
-    entries = build_index(store, ctx, git, use_cache=use_cache).entries()
-    tree = Tree(store, policy, roster, entries, people, ctx, git)
+    index = build_index(store, ctx, git, use_cache=use_cache)
+    tree = Tree(store, policy, roster, index, people, ctx, git)
     for fn in CHECKS:
         fn(tree, out)
+    key = "validate " + store.display(store.root)           # paths are shown relative to where csops runs
+    kept = recall(git, index, key)
+    if kept is None:
+        found = Problems()
+        for fn in ACROSS:
+            fn(tree, found)
+        kept = [(p.path, p.code, p.message, p.hint, tuple(p.key or ()), p.line, p.commit) for p in found.items]
+        keep(git, index, key, kept)
+    out.items.extend(Problem(*problem) for problem in kept)
     return resolve_lines(out.items)
 
 
@@ -143,7 +166,7 @@ def check_duty_roster(tree: Tree, out: Problems) -> None:
         check_roster_file(path.name, data, shifts, people, display, out)
 
 
-@check
+@across
 def check_records(tree: Tree, out: Problems) -> None:
     """Everything that depends on one record file alone (computed, or cached, by csops.index)."""
     from csops.index import problems_of
@@ -151,7 +174,7 @@ def check_records(tree: Tree, out: Problems) -> None:
     out.items.extend(problems_of(tree.entries, tree.store))
 
 
-@check
+@across
 def check_calendar_coverage(tree: Tree, out: Problems) -> None:
     """An open record whose deadline falls in a year the policy only estimates (no official 调休
     schedule yet) or has no holidays for (SPEC §10): a warning, once per record."""
@@ -181,7 +204,7 @@ def check_symlinks(tree: Tree, out: Problems) -> None:
                     _('records live in the records folder; replace the link with the file'), line=1)
 
 
-@check
+@across
 def check_unique_ids(tree: Tree, out: Problems) -> None:
     seen: dict[str, str] = {}
     for entry in tree.entries:
@@ -195,7 +218,7 @@ def check_unique_ids(tree: Tree, out: Problems) -> None:
             seen[entry.id] = entry.rel
 
 
-@check
+@across
 def check_refs(tree: Tree, out: Problems) -> None:
     ids = {entry.id for entry in tree.entries if entry.id}
     for entry in tree.entries:
@@ -205,7 +228,7 @@ def check_refs(tree: Tree, out: Problems) -> None:
                     _("ref {ref} is not a record in this repository", ref=ref), key=("ref",))
 
 
-@check
+@across
 def check_leave_overlap(tree: Tree, out: Problems) -> None:
     from csops.workflows.leave import overlapping
 

@@ -294,16 +294,22 @@ class Context:
     def tz(self):
         return self.policy.tz
 
-    def records(self, rtype: str) -> list:
-        """Every usable record of a type (loaded once per command); the others go to `skipped`."""
+    def records(self, rtype: str, *, status: str | None = None, days: tuple[str, str] | None = None) -> list:
+        """Every usable record of a type (loaded once per command); the others go to `skipped`.
+
+        `status` and `days` (ISO dates, inclusive) are a hint, not a filter: the record index may
+        leave out records not in that state, or with no step or callback on those days
+        (csops.index.brief); the caller still tests each record it gets."""
         if rtype not in self._cache:
             loader = self._cache.get("loader")
             if loader is not None and not self._cache.get("indexing"):
-                usable, skipped = loader(rtype)          # the record index and its data cache
-                for item in skipped:
-                    self.skip(item)
-                self._cache[rtype] = usable
-                return usable
+                key = (rtype, status, days)
+                if key not in self._cache:
+                    usable, skipped = loader(rtype, status, days)     # the record index and its data cache
+                    for item in skipped:
+                        self.skip(item)
+                    self._cache[key] = usable
+                return self._cache[key]
             usable = []
             for rec in self.store.load_type(rtype) if self.store else []:
                 reason = unusable(rec, self.workflows[rtype], self)

@@ -17,6 +17,8 @@ import gc
 import hashlib
 import marshal
 import os
+import re
+import secrets
 from typing import NamedTuple
 from pathlib import Path
 
@@ -27,8 +29,9 @@ from csops.i18n import _
 from csops.problems import Problem, Problems
 from csops.store import ID_PATTERN, in_parallel
 from csops.workflows import WORKFLOWS
+from csops.workflows.ticket import ISO_DAY
 
-CACHE_FORMAT = 7
+CACHE_FORMAT = 8
 SUMMARISED = ("leave", "score")      # the types the checks across records read more than the id of
 CHUNK = 400
 
@@ -167,40 +170,50 @@ def fingerprint(store, policy_bytes: bytes, swaps: list[str] = ()) -> str:
     return digest.hexdigest()
 
 
-def _ask_git(git, root: Path):
-    """Start the two Git queries the cache needs (they run while the files are listed)."""
+def _ask_git(git, root: Path, *, staged: bool):
+    """Start the Git queries the index needs (they run while the folders are listed): what
+    differs from Git's index in the work tree, and — unless Git's index is the one the cache
+    was saved with — each staged file's blob id."""
     if git is None:
         return None
     prefix = git.rel(root)
     prefix = "" if prefix == "." else prefix + "/"
-    staged = git.background("ls-files", "-s", "-z", "--", prefix or ".")
+    listed = git.background("ls-files", "-s", "-z", "--", prefix or ".") if staged else None
     # --no-optional-locks: status must not rewrite the index (and leave index.lock behind when
     # csops stops before it has finished)
     dirty = git.background("--no-optional-locks", "status", "--porcelain", "-z", "--untracked-files=no", "--no-renames", "--", prefix or ".")
-    return prefix, staged, dirty
+    return prefix, listed, dirty
 
 
-def _known_blobs(asked) -> dict[str, str]:
-    """rel path → blob id for every record file Git says is unchanged in the work tree."""
-    if asked is None:
-        return {}
-    prefix, staged, dirty = asked
-    staged, dirty = staged(), dirty()
-    if staged is None or dirty is None:
-        return {}             # no usable Git: everything is read from disk
-    changed = set()
-    for item in dirty.split("\0"):
-        if len(item) > 3:
-            changed.add(item[3:])
-    blobs = {}
-    for item in staged.split("\0"):
-        if not item:
-            continue
-        meta, path = item.split("\t", 1)
-        if path in changed or not path.startswith(prefix) or meta.startswith("120000"):
-            continue          # a symlink's blob is the link's text, not the record it leads to
-        blobs[path[len(prefix):]] = meta.split()[1]
-    return blobs
+_STAGED = re.compile(r"(?:100644|100755) ([0-9a-f]{40,64}) \d\t([^\0]*)\0")
+
+
+def _staged_blobs(prefix: str, listed: str) -> dict[str, str]:
+    """rel path → blob id of every regular file in Git's index under the records root (a
+    symlink's blob is the link's text, not the record it leads to: mode 120000 is left out)."""
+    if prefix:
+        return {path[len(prefix):]: blob for blob, path in _STAGED.findall(listed) if path.startswith(prefix)}
+    return {path: blob for blob, path in _STAGED.findall(listed)}
+
+
+def _changed(dirty: str) -> set[str]:
+    """The paths `git status --porcelain -z` names (relative to the work tree's top)."""
+    return {item[3:] for item in dirty.split("\0") if len(item) > 3}
+
+
+def _git_index_id(git) -> bytes | None:
+    """The checksum Git ends its index file with: the same bytes, the same staged blobs. None
+    when there is none to trust (index.skipHash, another GIT_INDEX_FILE, no index)."""
+    if git is None or os.environ.get("GIT_INDEX_FILE"):
+        return None
+    try:
+        with open(git.git_dir / "index", "rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - 32))
+            tail = handle.read()
+    except OSError:
+        return None
+    return None if len(tail) < 20 or not tail.strip(b"\0") else tail + size.to_bytes(8, "little")
 
 
 def _content_id(path: Path) -> str:
@@ -222,9 +235,9 @@ def _cache_path(git) -> Path | None:
     return (git.git_dir / "csops-cache" / f"index-{i18n.language()}.marshal") if git is not None else None
 
 
-# On disk, the common entry — no problems, nothing owed — is kept as text: the keys in one string
-# and "type, id, summary" lines in another, split and zipped into a dict in C at load time and
-# decoded only when asked for. A hundred thousand tuples would take several times longer to load.
+# On disk, the common entry — no problems, nothing owed — is kept as text: "type, id, summary"
+# lines in one string, split and zipped with the paths into a dict in C at load time and decoded
+# only when asked for. A hundred thousand tuples would take several times longer to load.
 _FIELDS = 7
 
 
@@ -249,45 +262,79 @@ def _encode(value) -> str | None:
     return "\t".join(fields)
 
 
-def _load_cache(path: Path | None, stamp: str) -> dict:
+class _Saved(NamedTuple):
+    """What the last command left in the cache (see build_index)."""
+    fingerprint: str | None
+    git_index: bytes | None
+    rels: dict                   # type → [rel] in listing order
+    blobs: dict                  # rel → the blob id its entry was computed for
+    results: dict                # rel → entry (encoded text or packed tuple)
+    unknown: frozenset           # rels Git did not know as clean then (changed or untracked)
+    folders: dict                # folder listings (Store.rel_files)
+    rich: tuple = ()             # rels whose entry is not plain (problems, duties): the few reports read
+    token: str = ""              # names this state (answers derived from it are kept under it)
+
+
+_NOTHING = _Saved(None, None, {}, {}, {}, frozenset(), {})
+
+
+def _split(text: str) -> list[str]:
+    return text.split("\n") if text else []
+
+
+def _load_cache(path: Path | None) -> _Saved:
     if path is None:
-        return {}
+        return _NOTHING
     try:
         with open(path, "rb") as handle, no_gc():
             data = marshal.loads(handle.read())      # load(file) reads piecemeal: 2.5× slower
-        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("fingerprint") != stamp:
-            return {}
-        keys, values = data["keys"], data["values"]
-        entries = dict(zip(keys.split("\n"), values.split("\n"))) if keys else {}
-        if len(entries) != (keys.count("\n") + 1 if keys else 0) or any(
-                v.count("\t") != _FIELDS - 1 for v in values.split("\n", 3)[:3] if values):
-            return {}
-        entries.update(data["rich"])
-        return entries
+            if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
+                return _NOTHING
+            rels = {rtype: _split(text) for rtype, text in data["rels"].items()}
+            every = [rel for listed in rels.values() for rel in listed]
+            values, blobs = _split(data["values"]), _split(data["blobs"])
+            if not (len(every) == len(values) == len(blobs)) or any(
+                    v.count("\t") != _FIELDS - 1 for v in values[:3] if v):
+                return _NOTHING
+            results = dict(zip(every, values))
+            results.update(data["rich"])
+            return _Saved(data["fingerprint"], data["git_index"], rels, dict(zip(every, blobs)), results,
+                          frozenset(data["unknown"]), data["folders"], tuple(data["rich"]), data["token"])
     except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError):
-        return {}          # missing or corrupt: rebuilt, never trusted
+        return _NOTHING          # missing or corrupt: rebuilt, never trusted
 
 
-def _save_cache(path: Path | None, stamp: str, entries: dict) -> None:
+def _save_cache(path: Path | None, saved: _Saved) -> bool:
+    """Only files with a blob id are kept (a file that could not be read is tried again)."""
     if path is None:
-        return
-    keys, values, rich = [], [], {}
-    for key, value in entries.items():
-        text = _encode(value)
-        if text is None:
-            rich[key] = value
-        else:
-            keys.append(key)
+        return False
+    rels, values, blobs, rich = {}, [], [], {}
+    for rtype, listed in saved.rels.items():
+        kept = rels[rtype] = []
+        for rel in listed:
+            blob = saved.blobs.get(rel)
+            if not blob:
+                continue
+            value = saved.results[rel]
+            text = _encode(value)
+            if text is None:
+                rich[rel] = value
+                text = ""
+            kept.append(rel)
             values.append(text)
+            blobs.append(blob)
     try:
         path.parent.mkdir(exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with open(tmp, "wb") as handle:
-            marshal.dump({"format": CACHE_FORMAT, "fingerprint": stamp, "keys": "\n".join(keys),
-                          "values": "\n".join(values), "rich": rich}, handle)
+            marshal.dump({"format": CACHE_FORMAT, "fingerprint": saved.fingerprint, "git_index": saved.git_index,
+                          "rels": {rtype: "\n".join(listed) for rtype, listed in rels.items()},
+                          "values": "\n".join(values), "blobs": "\n".join(blobs), "rich": rich,
+                          "unknown": sorted(saved.unknown), "folders": saved.folders, "token": saved.token}, handle)
         os.replace(tmp, path)
+        return True
     except OSError:
-        pass               # a cache that cannot be written only costs speed
+        return False       # a cache that cannot be written only costs speed
 
 
 # What makes a record unreadable by the rules: a read or parse error or a malformed field; an id
@@ -301,38 +348,55 @@ def why_unusable(entry: Entry) -> tuple:
 
 
 class Index:
-    """The record files in listing order, each with its (possibly still encoded) entry."""
+    """The record files of each type in listing order, each with its (possibly still encoded)
+    entry and the blob id of its content when Git knows it unchanged."""
 
-    def __init__(self, rels: list[tuple[str, str]], results: dict, known: dict | None = None):
+    def __init__(self, rels: dict[str, list[str]], results: dict, blobs: dict | None = None,
+                 unknown: frozenset | set = frozenset(), rich=None, token: str = ""):
         self.rels, self.results = rels, results
-        self.known = known or {}          # rel → blob id of the files Git says are unchanged
+        self.token = token                # the saved state this is (empty: not saved, nothing kept)
+        self._blobs, self._unknown = blobs or {}, unknown
+        self._rich = rich                 # rels that may have a packed entry (None: any)
+
+    def blob(self, rel: str) -> str | None:
+        """The blob id of a file Git says is unchanged (a key the parsed-data cache can trust)."""
+        return None if rel in self._unknown else self._blobs.get(rel)
+
+    def _all(self):
+        for listed in self.rels.values():
+            yield from listed
+
+    def _packed(self):
+        """(rel, packed entry) of every file with problems, duties or no usable content, in
+        listing order (the rest are plain: only validate reads them)."""
+        for rel in self._all() if self._rich is None else self._rich:
+            value = self.results.get(rel)
+            if value.__class__ is tuple:
+                yield rel, value
 
     def of_type(self, rtype: str) -> tuple[list[str], list[Entry]]:
         """The files of a type the rules can read (rels, listing order), and the entries of
         those they cannot (a listing names them instead of leaving them out)."""
         usable, unusable = [], []
-        for kind, rel in self.rels:
-            if kind != rtype:
-                continue
-            value = self.results[rel]
-            if isinstance(value, tuple) and not value[5]:
+        results = self.results
+        for rel in self.rels.get(rtype, ()):
+            value = results[rel]
+            if value.__class__ is tuple and not value[5]:
                 unusable.append(_unpack(rel, value))
             else:
                 usable.append(rel)
         return usable, unusable
 
     def entries(self) -> list[Entry]:
-        return [_decode(rel, self.results[rel]) for _ignored, rel in self.rels]
+        return [_decode(rel, self.results[rel]) for rel in self._all()]
 
     def owing(self) -> list[Entry]:
         """Only the entries with obligations (the overdue report's rows come from these)."""
-        return [_unpack(rel, value) for _ignored, rel in self.rels
-                if isinstance(value := self.results[rel], tuple) and value[4]]
+        return [_unpack(rel, value) for rel, value in self._packed() if value[4]]
 
     def unusable(self) -> list[Entry]:
         """The files the rules could not read (a report names them instead of leaving them out)."""
-        return [_unpack(rel, value) for _ignored, rel in self.rels
-                if isinstance(value := self.results[rel], tuple) and not value[5]]
+        return [_unpack(rel, value) for rel, value in self._packed() if not value[5]]
 
 
 def caching() -> bool:
@@ -341,28 +405,73 @@ def caching() -> bool:
 
 
 def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache: bool = True) -> Index:
-    """Every record file's Entry, from the cache where the content is known, else computed."""
+    """Every record file's Entry, from the cache where the content is known, else computed.
+
+    What a warm run costs is kept to what changed: folders are listed again only where an entry
+    was added, removed or renamed (Store.rel_files); Git's index is read again only when its
+    checksum changed; when neither changed, only the files `git status` names now or named last
+    time are looked at — every other file has the blob its cached entry was computed for."""
     use_cache = use_cache and caching()
     root = store.root
-    asked = _ask_git(git, root) if use_cache else None
-    rels = [(rtype, rel) for rtype in store.types for rel in store.rel_files(rtype)]
-    known = _known_blobs(asked)
-    versions = ctx.versions.key.encode() if ctx.versions is not None else b""
-    swaps = [f"{rel}:{known.get(rel) or _content_id(root / rel)}" for rtype, rel in rels if rtype == "swap"]
-    stamp = fingerprint(store, store.policy_path.read_bytes() + b"\0" + versions, swaps)
     cache_path = _cache_path(git) if use_cache else None
-    cached = _load_cache(cache_path, stamp) if use_cache else {}
+    saved = _load_cache(cache_path) if use_cache else _NOTHING
+    git_index = _git_index_id(git) if use_cache else None
+    same_index = git_index is not None and saved.git_index == git_index
+    asked = _ask_git(git, root, staged=not same_index) if use_cache else None
+    folders: dict | None = {} if use_cache else None
+    rels = {rtype: store.rel_files(rtype, saved.folders, folders) for rtype in store.types}
+    staged, dirty = None, set()
+    if asked is not None:
+        prefix, listed, status = asked
+        changed = status()
+        if listed is not None:
+            listed = listed()
+            staged = _staged_blobs(prefix, listed) if listed is not None else {}
+        if changed is None:
+            staged, same_index = {}, False          # no usable Git: everything is read from disk
+        else:
+            dirty = {path[len(prefix):] for path in _changed(changed) if path.startswith(prefix)}
+    versions = ctx.versions.key.encode() if ctx.versions is not None else b""
+    swaps = [f"{rel}:{_content_id(root / rel)}" for rel in rels.get("swap", ())]
+    stamp = fingerprint(store, store.policy_path.read_bytes() + b"\0" + versions, swaps)
+    if saved.fingerprint != stamp:
+        saved = saved._replace(blobs={}, results={}, rich=())
     results: dict[str, object] = {}
-    todo, hits = [], 0
-    for rtype, rel in rels:
-        blob = known.get(rel)
-        if blob:
-            hit = cached.get(blob + ":" + rel)
-            if hit is not None and (hit[0] == rtype if isinstance(hit, tuple) else hit.startswith(rtype + "\t")):
-                results[rel] = hit
-                hits += 1
-                continue
-        todo.append((rtype, rel, blob))
+    blobs: dict[str, str] = {}
+    todo = []
+    if same_index and saved.results and rels == saved.rels:
+        # Git's index and the folders are as they were: a file git status does not name and Git
+        # knew as clean last time has the blob its cached entry was computed for.
+        results, blobs = saved.results, saved.blobs
+        unknown = dirty | saved.unknown
+        for rel in sorted(unknown):
+            value = results.get(rel)
+            if value is None:
+                continue                 # gone, or not a record file: nothing cached for it
+            if blobs.get(rel) != _content_id(root / rel):
+                todo.append((_kind(value), rel, None))
+        if todo:
+            results, blobs = dict(results), dict(blobs)
+        rich = [*saved.rich, *(rel for _type, rel, _blob in todo)]
+    else:
+        rich = None
+        unknown = set()
+        if staged is None and asked is not None and same_index:      # the cache is no use after all
+            listed = git.background("ls-files", "-s", "-z", "--", asked[0] or ".")()
+            staged = _staged_blobs(asked[0], listed) if listed is not None else {}
+        staged = staged or {}
+        for rtype, listed in rels.items():
+            for rel in listed:
+                blob = staged.get(rel)
+                if blob is None or rel in dirty:
+                    unknown.add(rel)
+                    blob = _content_id(root / rel)
+                hit = saved.results.get(rel) if saved.blobs.get(rel) == blob else None
+                if hit is not None and (hit[0] == rtype if isinstance(hit, tuple) else hit.startswith(rtype + "\t")):
+                    results[rel] = hit
+                    blobs[rel] = blob
+                    continue
+                todo.append((rtype, rel, None if rel in unknown else blob))
     from csops import calendar
 
     noted = dict(calendar.UNCERTAIN)
@@ -370,15 +479,70 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
     calendar.UNCERTAIN.clear()           # in-process or forked alike: what a command warns of is
     calendar.UNCERTAIN.update(noted)     # what it computes itself (overdue notes its deadlines)
     for key, values in fresh:
-        results[key.split(":", 1)[1]] = values
-    if use_cache and (todo or hits != len(cached)):
-        entries = {key: values for key, values in fresh if not key.startswith("None:")}
-        for rtype, rel in rels:
-            blob = known.get(rel)
-            if blob and f"{blob}:{rel}" not in entries:
-                entries[f"{blob}:{rel}"] = results[rel]
-        _save_cache(cache_path, stamp, entries)
-    return Index(rels, results, known)
+        blob, rel = key.split(":", 1)
+        results[rel] = values
+        if blob == "None":
+            blobs.pop(rel, None)         # a failed read is never cached: the next run tries again
+        else:
+            blobs[rel] = blob
+    now = _Saved(stamp, git_index, rels, blobs, results, frozenset(unknown), folders or {}, (), saved.token)
+    if use_cache and (todo or now.fingerprint != saved.fingerprint or git_index != saved.git_index
+                      or rels != saved.rels or now.unknown != saved.unknown or folders != saved.folders):
+        same = not todo and now.fingerprint == saved.fingerprint and rels == saved.rels and all(
+            blobs.get(rel) == saved.blobs.get(rel) for rel in now.unknown | saved.unknown) and same_index
+        now = now._replace(token=saved.token if same and saved.token else secrets.token_hex(8))
+        if not _save_cache(cache_path, now):
+            now = now._replace(token="")
+    if rich is not None and todo:
+        order = {rtype: i for i, rtype in enumerate(rels)}
+        rich = sorted(set(rich), key=lambda rel: (order[_kind(results[rel])], rel))
+    return Index(rels, results, blobs, now.unknown, rich, now.token if use_cache else "")
+
+
+def _kind(value) -> str:
+    return value[0] if isinstance(value, tuple) else value.split("\t", 1)[0]
+
+
+# -- what is derived from the whole index ------------------------------------------------------
+# Each saved index state has a token; an answer computed from the index alone (the checks across
+# records) is kept under it and given again while the index is unchanged.
+
+def _derived_path(git) -> Path:
+    from csops import i18n
+
+    return git.git_dir / "csops-cache" / f"derived-{i18n.language()}.marshal"
+
+
+def _derived(git, token: str) -> dict:
+    try:
+        with open(_derived_path(git), "rb") as handle:
+            data = marshal.loads(handle.read())
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    return data.get("values", {}) if isinstance(data, dict) and data.get("token") == token else {}
+
+
+def recall(git, index: "Index", key: str):
+    """What `keep` kept under `key` for this very index state, or None."""
+    if git is None or not index.token:
+        return None
+    value = _derived(git, index.token).get(key)
+    return value if isinstance(value, list) else None
+
+
+def keep(git, index: "Index", key: str, value: list) -> None:
+    if git is None or not index.token:
+        return
+    values = _derived(git, index.token)
+    values[key] = value
+    path = _derived_path(git)
+    try:
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as handle:
+            marshal.dump({"token": index.token, "values": values}, handle)
+        os.replace(tmp, path)
+    except (OSError, ValueError):
+        pass                            # only costs speed
 
 
 def _compute(todo: list, root: Path, ctx: Context, workflows, jobs: int | None) -> list[tuple]:
@@ -403,7 +567,7 @@ def problems_of(entries: list[Entry], store) -> list[Problem]:
 # content-addressed, it depends on nothing but the bytes and the loader, and survives policy
 # and roster changes. A file Git does not know as unchanged (an uncommitted edit) is parsed.
 
-DATA_FORMAT = 1
+DATA_FORMAT = 2
 
 
 def _data_stamp() -> str:
@@ -412,9 +576,43 @@ def _data_stamp() -> str:
     return f"{DATA_FORMAT}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def load_data(store, git, index: Index, rtype: str, rels: list[str]) -> list[tuple[str, object, object]]:
-    """(rel, data, read error) for `rels` of one type, from the data cache where the blob is
-    known, else read and parsed (and kept for next time)."""
+def brief(data) -> tuple | None:
+    """What a report may skip a record by without reading it: its status and the first and last
+    day (ISO text) of its steps and callbacks. None: not a mapping (always read, to be named);
+    ("", "\uffff") as the days when a time is not ISO text (it may fall on any day)."""
+    if not isinstance(data, dict):
+        return None
+    status = data.get("status") if isinstance(data.get("status"), str) else None
+    days = []
+    for listed in (data.get("history"), data.get("callbacks")):
+        if listed is None:
+            continue
+        if not isinstance(listed, list):
+            return status, "", "\uffff"
+        for item in listed:
+            at = item.get("at") if isinstance(item, dict) else None
+            if not isinstance(at, str) or not ISO_DAY.match(at):
+                return status, "", "\uffff"
+            days.append(at[:10])
+    return (status, min(days), max(days)) if days else (status, "", "")
+
+
+def fits(summary: tuple | None, status: str | None, days: tuple[str, str] | None) -> bool:
+    """Whether a record with this brief may be in state `status` and have a step or callback
+    between days[0] and days[1] (ISO text, inclusive)."""
+    if summary is None:
+        return True
+    if status is not None and summary[0] != status:
+        return False
+    return days is None or (summary[1] <= days[1] and summary[2] >= days[0])
+
+
+def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str | None = None,
+              days: tuple[str, str] | None = None) -> list[tuple[str, object, object]]:
+    """(rel, data, read error) for those of `rels` (one type) whose brief fits `status` and
+    `days`, from the data cache where the blob is known, else read and parsed (and kept for next
+    time). Each record is kept marshalled on its own: only the records a report asks for are
+    built (a month's report no longer builds five years of records)."""
     from csops.store import _READER, _read_chunk
 
     path = git.git_dir / "csops-cache" / f"data-{rtype}.marshal" if git is not None else None
@@ -430,22 +628,31 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str]) -> list[tup
             cached = {}                     # missing or corrupt: parsed again, never trusted
     out: dict[str, tuple] = {}
     misses = []
+    loads = marshal.loads
     for rel in rels:
-        blob = index.known.get(rel)
-        data = cached.get(blob) if blob else None
-        if data is None:
+        blob = index.blob(rel)
+        hit = cached.get(blob) if blob else None
+        if hit is None:
             misses.append(rel)
-        else:
-            out[rel] = (rel, data, None)
+        elif fits(hit[0], status, days):
+            try:
+                out[rel] = (rel, loads(hit[1]), None)
+            except (EOFError, ValueError, TypeError, IndexError):
+                misses.append(rel)          # a damaged entry: read the file
     fresh = {}
     if misses:
         _READER["root"] = str(store.root)
         for rel, data, message, line, code in in_parallel(_read_chunk, misses):
-            out[rel] = (rel, data, yamlio.YamlError(message, line, code) if message else None)
-            blob = index.known.get(rel)
+            summary = None if message else brief(data)
+            if message or fits(summary, status, days):
+                out[rel] = (rel, data, yamlio.YamlError(message, line, code) if message else None)
+            blob = index.blob(rel)
             if blob and not message and data is not None:
-                fresh[blob] = data
-    wanted = {index.known.get(rel) for rel in rels}
+                try:
+                    fresh[blob] = (summary, marshal.dumps(data))
+                except ValueError:
+                    pass                    # a value marshal cannot keep: read from the file each time
+    wanted = {index.blob(rel) for rel in rels}
     if path is not None and (fresh or len(cached) > len(wanted) * 1.25 + 100):
         kept = {blob: data for blob, data in cached.items() if blob in wanted}
         kept.update(fresh)
@@ -457,4 +664,4 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str]) -> list[tup
             os.replace(tmp, path)
         except (OSError, ValueError):
             pass                            # a cache that cannot be written only costs speed
-    return [out[rel] for rel in rels]
+    return [out[rel] for rel in rels if rel in out]

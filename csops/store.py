@@ -12,6 +12,7 @@ import contextlib
 import os
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from csops.vocab import PEOPLE, POLICY, PREFIXES, ROSTER, TYPES
 
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"   # Crockford base32: no I, L, O, U
 ID_RANDOM_CHARS = 6
+RACY_NS = 2_000_000_000       # a folder changed this recently may change again within its timestamp
 ID_PATTERN = re.compile(r"^(?P<prefix>[A-Z])-(?P<date>\d{8})-(?P<rand>[0-9A-Z]{4,16})$")
 
 
@@ -89,24 +91,44 @@ class Store:
     def files(self, rtype: str) -> list[Path]:
         return [self.root / rel for rel in self.rel_files(rtype)]
 
-    def rel_files(self, rtype: str) -> list[str]:
+    def rel_files(self, rtype: str, before: dict | None = None, after: dict | None = None) -> list[str]:
         """Record files of a type as paths relative to the records root (plain strings: this runs
-        over every file of a large repository)."""
+        over every file of a large repository).
+
+        `before`/`after` remember folders between runs (the record index keeps them): a folder
+        whose modification time, change time and inode are what they were is not listed again
+        (adding, removing or renaming an entry changes them). A folder with a link in it, or
+        changed in the last seconds (the same clock tick as a listing), is always listed."""
         folder = TYPES[rtype].folder
         out, outside, seen = [], [], set()
         stack = [folder]
         root = str(self.root)
+        settled = time.time_ns() - RACY_NS
         while stack:
             rel = stack.pop()
+            key = None
+            if after is not None:
+                try:
+                    st = os.stat(os.path.join(root, rel))
+                except OSError:
+                    continue
+                key = (st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+                known = before.get(rel) if before else None
+                if known is not None and known[0] == key:
+                    out.extend(known[1])
+                    stack.extend(known[2])
+                    after[rel] = known
+                    continue
             try:
                 entries = list(os.scandir(os.path.join(root, rel)))
             except (FileNotFoundError, NotADirectoryError):
                 continue
-            subdirs = []
+            subdirs, files, linked = [], [], False
             for entry in entries:
                 if entry.name.startswith("."):
                     continue
                 if entry.is_symlink():
+                    linked = True
                     target = os.path.realpath(entry.path)
                     if not target.startswith(root + os.sep):
                         outside.append(f"{rel}/{entry.name}")      # SYMLINK_OUTSIDE: never read
@@ -117,8 +139,11 @@ class Store:
                 if entry.is_dir():
                     subdirs.append(f"{rel}/{entry.name}")
                 elif entry.name.endswith(".yaml"):
-                    out.append(f"{rel}/{entry.name}")
+                    files.append(f"{rel}/{entry.name}")
+            out.extend(files)
             stack.extend(subdirs)
+            if key is not None and not linked and max(key[0], key[1]) < settled:
+                after[rel] = (key, files, subdirs)
         out.sort()
         self.outside[rtype] = sorted(outside)
         return out

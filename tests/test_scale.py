@@ -184,3 +184,63 @@ def test_the_window_reaches_back_over_any_holiday_before_the_period():
     ctx = SimpleNamespace(versions=None, policy=Policy(data))
     low, high = activity_window(ctx, dt.date(2026, 10, 1), dt.date(2026, 10, 31))
     assert low <= "2026-08-23" and high == "2026-11-01"      # registered 08-24 after the cut-off counts on 10-16
+
+
+# -- the warm path: only what Git's index, git status and the folders say may have changed is read --
+
+def _listing(repo, cache="on"):
+    return repo.out("ticket", "list", "--format", "json", env={"CSOPS_CACHE": cache})
+
+
+def test_the_warm_path_sees_every_edit_that_leaves_gits_index_alone(repo):
+    import os
+    import time
+
+    record_id = _inquiry(repo)
+    path = repo.path_of(record_id)
+    committed = path.read_text(encoding="utf-8")
+    assert "原文" in _listing(repo) and "原文" in _listing(repo)       # the second run is the warm one
+    for word in ("改一", "改二"):                                       # a tracked file, edited twice, unstaged
+        path.write_text(committed.replace("summary: 原文", f"summary: {word}"), encoding="utf-8")
+        assert word in _listing(repo)
+    repo.git("checkout", "--", str(path))                              # and back as committed
+    assert "改二" not in _listing(repo) and "原文" in _listing(repo)
+    other = path.with_name(record_id[:-6] + "ZZZZZZ.yaml")             # a record Git does not know
+    other.write_text(committed.replace(record_id, other.stem).replace("summary: 原文", "summary: 新一"),
+                     encoding="utf-8")
+    assert "新一" in _listing(repo) and "新一" in _listing(repo)
+    other.write_text(other.read_text(encoding="utf-8").replace("新一", "新二"), encoding="utf-8")
+    assert "新二" in _listing(repo) and "新一" not in _listing(repo)
+    # folders listed long ago are remembered; a file added to one is seen, even when the folder's
+    # modification time is put back (its change time moves)
+    for folder in [p for p in repo.records.rglob("*") if p.is_dir()]:
+        os.utime(folder, (1_600_000_000, 1_600_000_000))
+    time.sleep(2.1)                     # a folder changed in the last seconds is never remembered
+    assert "新二" in _listing(repo) and "新二" in _listing(repo)
+    third = path.with_name(record_id[:-6] + "YYYYYY.yaml")
+    third.write_text(committed.replace(record_id, third.stem).replace("summary: 原文", "summary: 新三"),
+                     encoding="utf-8")
+    os.utime(path.parent, (1_600_000_000, 1_600_000_000))
+    assert "新三" in _listing(repo)
+    third.unlink()
+    os.utime(path.parent, (1_600_000_000, 1_600_000_000))
+    assert "新三" not in _listing(repo)
+    assert _listing(repo) == _listing(repo, "off")
+    assert repo.out("validate", env={"CSOPS_CACHE": "on"}) == repo.out("validate", env={"CSOPS_CACHE": "off"})
+
+
+def test_problems_across_records_are_found_again_when_one_file_changes(repo):
+    """validate keeps what it found across records (duplicate ids, refs, overlapping leave) for
+    an unchanged index only."""
+    record_id = _inquiry(repo)
+    path = repo.path_of(record_id)
+    twin = path.parent.parent / "twin" / path.name
+    validate = lambda: repo.run("validate", code=None, env={"CSOPS_CACHE": "on"})  # noqa: E731
+    assert "DUPLICATE_ID" not in validate().stdout + validate().stdout
+    twin.parent.mkdir()
+    twin.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert "DUPLICATE_ID" in validate().stdout and "DUPLICATE_ID" in validate().stdout
+    twin.write_text(path.read_text(encoding="utf-8").replace(record_id, record_id[:-6] + "ZZZZZZ"), encoding="utf-8")
+    first, second = validate(), validate()
+    assert "DUPLICATE_ID" not in first.stdout + second.stdout and "ID_MISMATCH" in first.stdout + second.stdout
+    assert second.stdout == repo.run("validate", code=None, env={"CSOPS_CACHE": "off"}).stdout

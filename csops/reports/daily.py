@@ -44,7 +44,7 @@ def activity(session, first: dt.date, last: dt.date) -> list[dict]:
     def inside(moment) -> bool:
         return moment is not None and first <= moment.astimezone(tz).date() <= last
 
-    for rec in ctx.records("ticket"):
+    for rec in ctx.records("ticket", days=window):
         data = rec.data
         if not active_between(data, window):
             continue
@@ -66,7 +66,7 @@ def activity(session, first: dt.date, last: dt.date) -> list[dict]:
                 mine["callbacks"] += 1
                 if callback.get("outcome") == "reached" and isinstance(callback.get("satisfaction"), int):
                     mine["_satisfaction"].append(callback["satisfaction"])
-    for rec in ctx.records("return"):
+    for rec in ctx.records("return", days=window):
         for entry in rec.data.get("history") or []:
             if isinstance(entry, dict) and inside(try_instant(entry.get("at"), tz)):
                 of(entry.get("by"))["_returns"].add(rec.data.get("id"))

@@ -42,7 +42,7 @@ def list_records(session, rtype: str, status: str | None = None, *, reveal: bool
         raise BadInput(_("--status {status}: a {rtype} is one of {names}",
                          status=status, rtype=rtype, names=', '.join(wf.states)))
     rows = []
-    for rec in session.ctx.records(rtype):
+    for rec in session.ctx.records(rtype, status=status or None):
         if not isinstance(rec.data, dict):
             continue
         if status and rec.data.get("status") != status:

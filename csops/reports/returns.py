@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from csops.timeutil import parse_input_date, try_instant
 from csops.workflows.returns import awaiting_vendor
 
@@ -14,7 +16,8 @@ def return_sheet(session, day) -> list[dict]:
     day = parse_input_date(day, what="--date")
     tz = session.tz
     rows = []
-    for rec in session.ctx.records("return"):
+    near = ((day - dt.timedelta(days=1)).isoformat(), (day + dt.timedelta(days=1)).isoformat())   # any UTC offset
+    for rec in session.ctx.records("return", days=near):
         data = rec.data if isinstance(rec.data, dict) else None
         if data is None:
             continue

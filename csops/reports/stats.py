@@ -58,7 +58,7 @@ def ticket_stats(session, period: str) -> dict:
         return moment is not None and first <= moment.astimezone(tz).date() <= last
 
     total, by_kind = _empty(), {kind: _empty() for kind in KINDS}
-    for rec in ctx.records("ticket"):
+    for rec in ctx.records("ticket", days=window):
         data = rec.data if isinstance(rec.data, dict) else None
         if data is None or data.get("kind") not in KINDS or not active_between(data, window):
             continue

@@ -394,13 +394,14 @@ def activity_window(ctx, first: dt.date, last: dt.date) -> tuple[str, str]:
     return (earliest - dt.timedelta(days=1)).isoformat(), (last + dt.timedelta(days=1)).isoformat()
 
 
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]|$)")
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]|$)")
 
 
 def active_between(rec: dict, window: tuple[str, str]) -> bool:
     """Whether a ticket may count in a report on a window from `activity_window`: some step or
     callback of it falls in it — a cheap text test on the ISO times that lets a report over one
-    month skip years of tickets. A time it cannot read this way counts as active."""
+    month skip years of tickets. A time it cannot read this way counts as active. (The record
+    index keeps the first and last of these days per record: csops.index.brief.)"""
     low, high = window
     for listed in (rec.get("history"), rec.get("callbacks")):
         if listed is None:
@@ -409,7 +410,7 @@ def active_between(rec: dict, window: tuple[str, str]) -> bool:
             return True
         for item in listed:
             at = item.get("at") if isinstance(item, dict) else None
-            if not isinstance(at, str) or not _ISO_DAY.match(at) or low <= at[:10] <= high:
+            if not isinstance(at, str) or not ISO_DAY.match(at) or low <= at[:10] <= high:
                 return True
     return False
 
