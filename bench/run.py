@@ -19,6 +19,8 @@ import threading
 import time
 from pathlib import Path
 
+import yaml
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
@@ -50,7 +52,7 @@ READS = [
     ("report daily --date", ["report", "daily", "--date", "2026-11-19"]),
     ("report agents --period (a month)", ["report", "agents", "--period", "2026-10"]),
     ("report returns --date", ["report", "returns", "--date", "2026-11-19"]),
-    ("customer show (one customer)", ["customer", "show", "13800138000"]),
+    ("customer show (one customer)", None),    # filled in with a real customer's contact
     ("ticket show ID", None),                 # filled in with a real id
     ("log ID", None),
 ]
@@ -139,10 +141,13 @@ def main(argv=None) -> None:
     count = sum(1 for folder in ("tickets", "returns", "leave", "scores") for _ in (records / folder).rglob("*.yaml"))
     git(work, "config", "user.email", "bench@bench.example")
     git(work, "config", "user.name", "bench")
-    sample_id = next((records / "tickets").rglob("*.yaml")).stem
+    sample = next((records / "tickets").rglob("*.yaml"))
+    sample_id = sample.stem
+    contact = yaml.safe_load(sample.read_text(encoding="utf-8"))["customer"]["contact"]
     for i, (name, read) in enumerate(READS):
         if read is None:
-            READS[i] = (name, [*name.split()[:-1], sample_id])
+            READS[i] = (name, ["customer", "show", contact] if name.startswith("customer") else
+                        [*name.split()[:-1], sample_id])
     cache = work / ".git" / "csops-cache"
     drop_cache = lambda: shutil.rmtree(cache, ignore_errors=True)  # noqa: E731
     py = sys.executable

@@ -294,18 +294,20 @@ class Context:
     def tz(self):
         return self.policy.tz
 
-    def records(self, rtype: str, *, status: str | None = None, days: tuple[str, str] | None = None) -> list:
+    def records(self, rtype: str, *, status: str | None = None, days: tuple[str, str] | None = None,
+                who: str | None = None) -> list:
         """Every usable record of a type (loaded once per command); the others go to `skipped`.
 
-        `status` and `days` (ISO dates, inclusive) are a hint, not a filter: the record index may
-        leave out records not in that state, or with no step or callback on those days
-        (csops.index.brief); the caller still tests each record it gets."""
+        `status`, `days` (ISO dates, inclusive) and `who` (workflows.customers.who) are a hint,
+        not a filter: the record index may leave out records not in that state, with no step or
+        callback on those days, or of another customer (csops.index.brief); the caller still
+        tests each record it gets."""
         if rtype not in self._cache:
             loader = self._cache.get("loader")
             if loader is not None and not self._cache.get("indexing"):
-                key = (rtype, status, days)
+                key = (rtype, status, days, who)
                 if key not in self._cache:
-                    usable, skipped = loader(rtype, status, days)     # the record index and its data cache
+                    usable, skipped = loader(rtype, status, days, who)     # the record index and its data cache
                     for item in skipped:
                         self.skip(item)
                     self._cache[key] = usable

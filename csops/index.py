@@ -29,6 +29,7 @@ from csops.i18n import _
 from csops.problems import Problem, Problems
 from csops.store import ID_PATTERN, in_parallel
 from csops.workflows import WORKFLOWS
+from csops.workflows.customers import who
 from csops.workflows.ticket import ISO_DAY
 
 CACHE_FORMAT = 8
@@ -170,19 +171,22 @@ def fingerprint(store, policy_bytes: bytes, swaps: list[str] = ()) -> str:
     return digest.hexdigest()
 
 
-def _ask_git(git, root: Path, *, staged: bool):
-    """Start the Git queries the index needs (they run while the folders are listed): what
-    differs from Git's index in the work tree, and — unless Git's index is the one the cache
-    was saved with — each staged file's blob id."""
+def _ask_git(git, root: Path):
+    """Start asking Git what differs from its index in the work tree (it runs while the cache
+    is loaded and the folders are listed); None without Git."""
     if git is None:
         return None
     prefix = git.rel(root)
     prefix = "" if prefix == "." else prefix + "/"
-    listed = git.background("ls-files", "-s", "-z", "--", prefix or ".") if staged else None
     # --no-optional-locks: status must not rewrite the index (and leave index.lock behind when
     # csops stops before it has finished)
-    dirty = git.background("--no-optional-locks", "status", "--porcelain", "-z", "--untracked-files=no", "--no-renames", "--", prefix or ".")
-    return prefix, listed, dirty
+    return prefix, git.background("--no-optional-locks", "status", "--porcelain", "-z", "--untracked-files=no",
+                                  "--no-renames", "--", prefix or ".")
+
+
+def _ask_staged(git, prefix: str):
+    """Start asking Git for each staged file's blob id."""
+    return git.background("ls-files", "-s", "-z", "--", prefix or ".")
 
 
 _STAGED = re.compile(r"(?:100644|100755) ([0-9a-f]{40,64}) \d\t([^\0]*)\0")
@@ -413,16 +417,17 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
     time are looked at — every other file has the blob its cached entry was computed for."""
     use_cache = use_cache and caching()
     root = store.root
+    asked = _ask_git(git, root) if use_cache else None
     cache_path = _cache_path(git) if use_cache else None
-    saved = _load_cache(cache_path) if use_cache else _NOTHING
     git_index = _git_index_id(git) if use_cache else None
+    saved = _load_cache(cache_path) if use_cache else _NOTHING
     same_index = git_index is not None and saved.git_index == git_index
-    asked = _ask_git(git, root, staged=not same_index) if use_cache else None
+    listed = _ask_staged(git, asked[0]) if asked is not None and not same_index else None
     folders: dict | None = {} if use_cache else None
     rels = {rtype: store.rel_files(rtype, saved.folders, folders) for rtype in store.types}
     staged, dirty = None, set()
     if asked is not None:
-        prefix, listed, status = asked
+        prefix, status = asked
         changed = status()
         if listed is not None:
             listed = listed()
@@ -457,7 +462,7 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
         rich = None
         unknown = set()
         if staged is None and asked is not None and same_index:      # the cache is no use after all
-            listed = git.background("ls-files", "-s", "-z", "--", asked[0] or ".")()
+            listed = _ask_staged(git, asked[0])()
             staged = _staged_blobs(asked[0], listed) if listed is not None else {}
         staged = staged or {}
         for rtype, listed in rels.items():
@@ -567,7 +572,7 @@ def problems_of(entries: list[Entry], store) -> list[Problem]:
 # content-addressed, it depends on nothing but the bytes and the loader, and survives policy
 # and roster changes. A file Git does not know as unchanged (an uncommitted edit) is parsed.
 
-DATA_FORMAT = 2
+DATA_FORMAT = 3
 
 
 def _data_stamp() -> str:
@@ -576,92 +581,148 @@ def _data_stamp() -> str:
     return f"{DATA_FORMAT}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def brief(data) -> tuple | None:
-    """What a report may skip a record by without reading it: its status and the first and last
-    day (ISO text) of its steps and callbacks. None: not a mapping (always read, to be named);
-    ("", "\uffff") as the days when a time is not ISO text (it may fall on any day)."""
+def brief(rtype: str, data) -> tuple | None:
+    """What a report may skip a record by without reading it: its status, the first and last
+    day (ISO text) of its steps and callbacks, and how the customer archive finds it
+    (workflows.customers.who). None: not a mapping (always read, to be named); ("", "\uffff") as
+    the days when a time is not ISO text (it may fall on any day)."""
     if not isinstance(data, dict):
         return None
     status = data.get("status") if isinstance(data.get("status"), str) else None
+    found = who(rtype, data)
     days = []
     for listed in (data.get("history"), data.get("callbacks")):
         if listed is None:
             continue
         if not isinstance(listed, list):
-            return status, "", "\uffff"
+            return status, "", "\uffff", found
         for item in listed:
             at = item.get("at") if isinstance(item, dict) else None
             if not isinstance(at, str) or not ISO_DAY.match(at):
-                return status, "", "\uffff"
+                return status, "", "\uffff", found
             days.append(at[:10])
-    return (status, min(days), max(days)) if days else (status, "", "")
+    return (status, min(days), max(days), found) if days else (status, "", "", found)
 
 
-def fits(summary: tuple | None, status: str | None, days: tuple[str, str] | None) -> bool:
-    """Whether a record with this brief may be in state `status` and have a step or callback
-    between days[0] and days[1] (ISO text, inclusive)."""
+def fits(summary: tuple | None, status: str | None, days: tuple[str, str] | None, found: str | None) -> bool:
+    """Whether a record with this brief may be in state `status`, have a step or callback
+    between days[0] and days[1] (ISO text, inclusive) and be found by `found` (None: any)."""
     if summary is None:
         return True
     if status is not None and summary[0] != status:
         return False
+    if found is not None and found not in summary[3]:
+        return False
     return days is None or (summary[1] <= days[1] and summary[2] >= days[0])
 
 
+_HEAD = 8           # a data cache file: the length of its table, the table, then the records
+
+
+def _read_data_cache(path: Path | None, stamp: str):
+    """(table blob → (brief, offset, length), the file open where the records start) of a type's
+    data cache; ({}, None) when missing, stale or damaged — the records are parsed again."""
+    if path is None:
+        return {}, None
+    handle = None
+    try:
+        handle = open(path, "rb")
+        size = int.from_bytes(handle.read(_HEAD), "little")
+        with no_gc():
+            saved = marshal.loads(handle.read(size))
+        if isinstance(saved, dict) and saved.get("stamp") == stamp and isinstance(saved.get("table"), dict):
+            return saved["table"], handle
+    except (OSError, EOFError, ValueError, TypeError, OverflowError):
+        pass
+    if handle is not None:
+        handle.close()
+    return {}, None
+
+
+def _write_data_cache(path: Path, stamp: str, records: dict) -> None:
+    """records: blob → (brief, marshalled record)."""
+    table, offset = {}, 0
+    for blob, (summary, payload) in records.items():
+        table[blob] = (summary, offset, len(payload))
+        offset += len(payload)
+    head = marshal.dumps({"stamp": stamp, "table": table})
+    path.parent.mkdir(exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(len(head).to_bytes(_HEAD, "little"))
+        handle.write(head)
+        for _summary, payload in records.values():
+            handle.write(payload)
+    os.replace(tmp, path)
+
+
 def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str | None = None,
-              days: tuple[str, str] | None = None) -> list[tuple[str, object, object]]:
-    """(rel, data, read error) for those of `rels` (one type) whose brief fits `status` and
-    `days`, from the data cache where the blob is known, else read and parsed (and kept for next
-    time). Each record is kept marshalled on its own: only the records a report asks for are
-    built (a month's report no longer builds five years of records)."""
+              days: tuple[str, str] | None = None, found: str | None = None) -> list[tuple[str, object, object]]:
+    """(rel, data, read error) for those of `rels` (one type) whose brief fits `status`, `days`
+    and `found`, from the data cache where the blob is known, else read and parsed (and kept for next
+    time). The cache file is a table (blob → brief, where) and the records, each marshalled on its
+    own: only the records a report asks for are read and built (a month's report no longer builds
+    five years of records)."""
     from csops.store import _READER, _read_chunk
 
-    path = git.git_dir / "csops-cache" / f"data-{rtype}.marshal" if git is not None else None
+    path = git.git_dir / "csops-cache" / f"data-{rtype}.bin" if git is not None else None
     stamp = _data_stamp()
-    cached = {}
-    if path is not None:
-        try:
-            with open(path, "rb") as handle, no_gc():
-                saved = marshal.loads(handle.read())
-            if isinstance(saved, dict) and saved.get("stamp") == stamp and isinstance(saved.get("data"), dict):
-                cached = saved["data"]
-        except (OSError, EOFError, ValueError, TypeError):
-            cached = {}                     # missing or corrupt: parsed again, never trusted
+    table, handle = _read_data_cache(path, stamp)
     out: dict[str, tuple] = {}
-    misses = []
-    loads = marshal.loads
-    for rel in rels:
-        blob = index.blob(rel)
-        hit = cached.get(blob) if blob else None
-        if hit is None:
-            misses.append(rel)
-        elif fits(hit[0], status, days):
-            try:
-                out[rel] = (rel, loads(hit[1]), None)
-            except (EOFError, ValueError, TypeError, IndexError):
-                misses.append(rel)          # a damaged entry: read the file
+    misses, wanted = [], []
+    blob_of = index.blob
+    try:
+        for rel in rels:
+            blob = blob_of(rel)
+            hit = table.get(blob) if blob else None
+            if hit is None:
+                misses.append(rel)
+            elif fits(hit[0], status, days, found):
+                wanted.append((hit[1], hit[2], rel))
+        if wanted:
+            body, loads = handle.tell(), marshal.loads       # the records start where the table ends
+            for where, length, rel in sorted(wanted):          # in file order: one pass over the disk
+                handle.seek(body + where)
+                try:
+                    out[rel] = (rel, loads(handle.read(length)), None)
+                except (EOFError, ValueError, TypeError):
+                    misses.append(rel)                        # a damaged record: read the file
+    finally:
+        if handle is not None:
+            handle.close()
     fresh = {}
     if misses:
         _READER["root"] = str(store.root)
         for rel, data, message, line, code in in_parallel(_read_chunk, misses):
-            summary = None if message else brief(data)
-            if message or fits(summary, status, days):
+            summary = None if message else brief(rtype, data)
+            if message or fits(summary, status, days, found):
                 out[rel] = (rel, data, yamlio.YamlError(message, line, code) if message else None)
-            blob = index.blob(rel)
+            blob = blob_of(rel)
             if blob and not message and data is not None:
                 try:
                     fresh[blob] = (summary, marshal.dumps(data))
                 except ValueError:
                     pass                    # a value marshal cannot keep: read from the file each time
-    wanted = {index.blob(rel) for rel in rels}
-    if path is not None and (fresh or len(cached) > len(wanted) * 1.25 + 100):
-        kept = {blob: data for blob, data in cached.items() if blob in wanted}
-        kept.update(fresh)
-        try:
-            path.parent.mkdir(exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            with open(tmp, "wb") as handle:
-                marshal.dump({"stamp": stamp, "data": kept}, handle)
-            os.replace(tmp, path)
-        except (OSError, ValueError):
-            pass                            # a cache that cannot be written only costs speed
+    if path is not None and (fresh or len(table) > len(rels) * 1.25 + 100):
+        _keep_data(path, stamp, table, fresh, {blob_of(rel) for rel in rels})
     return [out[rel] for rel in rels if rel in out]
+
+
+def _keep_data(path: Path, stamp: str, table: dict, fresh: dict, wanted: set) -> None:
+    """Rewrite a type's data cache: what it had that is still wanted, and the fresh records."""
+    records = {}
+    try:
+        if table:
+            table_now, handle = _read_data_cache(path, stamp)
+            if handle is not None:
+                with handle:
+                    body = handle.tell()
+                    for blob, (summary, where, length) in sorted(table_now.items(), key=lambda item: item[1][1]):
+                        if blob in wanted and blob not in fresh:
+                            handle.seek(body + where)
+                            records[blob] = (summary, handle.read(length))
+        records.update(fresh)
+        _write_data_cache(path, stamp, records)
+        path.with_suffix(".marshal").unlink(missing_ok=True)      # the format before this one
+    except (OSError, ValueError):
+        pass                                # a cache that cannot be written only costs speed

@@ -110,10 +110,11 @@ class Session:
         finally:
             ctx._cache.pop("indexing", None)
 
-    def _indexed_records(self, rtype: str, status: str | None = None, days: tuple[str, str] | None = None):
+    def _indexed_records(self, rtype: str, status: str | None = None, days: tuple[str, str] | None = None,
+                         who: str | None = None):
         """Every usable record of a type and what was skipped (in listing order): the index says
         which files the rules can read, the data cache gives their parsed content (only of the
-        records that may fit `status` and `days`: Context.records)."""
+        records that may fit `status`, `days` and `who`: Context.records)."""
         from csops.engine import Skipped
         from csops.index import load_data, why_unusable
         from csops.store import Rec
@@ -123,7 +124,7 @@ class Session:
         usable, unusable = index.of_type(rtype)
         recs, skipped = [], []
         root = str(store.root)
-        for rel, data, error in load_data(store, self._index_git, index, rtype, usable, status, days):
+        for rel, data, error in load_data(store, self._index_git, index, rtype, usable, status, days, who):
             path = os.path.join(root, rel)           # a str: 60,000 Path objects cost a second
             if error is not None or not isinstance(data, dict):     # changed since the index saw it
                 reason = f"{error.code} {error.message}" if error else \

@@ -45,9 +45,20 @@ def generated(tmp_path_factory) -> Repo:
     return repo
 
 
+def _customers(repo: Repo) -> list[tuple]:
+    """The customer archive of the first ticket's customer (by contact) and the first return's
+    (by name)."""
+    import yaml
+
+    ticket = yaml.safe_load(min(repo.records.rglob("T-*.yaml")).read_text(encoding="utf-8"))
+    ret = yaml.safe_load(min(repo.records.rglob("R-*.yaml")).read_text(encoding="utf-8"))
+    return [("customer", "show", ticket["customer"]["contact"], "--format", "json"),
+            ("customer", "show", ret["customer"], "--format", "json")]
+
+
 def _answers(repo: Repo, cache: str) -> list[tuple[int, str, str]]:
     out = []
-    for args in READS:
+    for args in READS + _customers(repo):
         result = repo.run(*args, as_=None, now=NOW, code=None, env={"CSOPS_CACHE": cache})
         out.append((result.exit_code, result.stdout, result.stderr))
     return out
@@ -57,7 +68,7 @@ def _compare(repo: Repo) -> None:
     fresh = _answers(repo, "off")
     cold = _answers(repo, "on")                 # fills the caches
     warm = _answers(repo, "on")                 # served from them
-    for args, want, got_cold, got_warm in zip(READS, fresh, cold, warm):
+    for args, want, got_cold, got_warm in zip(READS + _customers(repo), fresh, cold, warm):
         assert got_cold == want, f"{' '.join(args)}: the caching run differs from reading every file"
         assert got_warm == want, f"{' '.join(args)}: the cached answer differs from reading every file"
 
@@ -65,7 +76,7 @@ def _compare(repo: Repo) -> None:
 def test_cached_reads_equal_fresh_reads_through_edits_merges_and_policy_changes(generated):
     repo = generated
     _compare(repo)
-    assert (repo.root / ".git" / "csops-cache" / "data-ticket.marshal").exists()
+    assert (repo.root / ".git" / "csops-cache" / "data-ticket.bin").exists()
     tickets = sorted(repo.records.rglob("T-2026*.yaml"))
     # csops changes
     new = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
@@ -244,3 +255,18 @@ def test_problems_across_records_are_found_again_when_one_file_changes(repo):
     first, second = validate(), validate()
     assert "DUPLICATE_ID" not in first.stdout + second.stdout and "ID_MISMATCH" in first.stdout + second.stdout
     assert second.stdout == repo.run("validate", code=None, env={"CSOPS_CACHE": "off"}).stdout
+
+
+def test_a_damaged_data_cache_is_read_past_never_believed(repo):
+    for summary in ("一", "二", "三"):
+        repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李", "--summary", summary)
+    want = _listing(repo, "off")
+    assert _listing(repo) == want                                   # fills the caches
+    cache = repo.root / ".git" / "csops-cache" / "data-ticket.bin"
+    whole = cache.read_bytes()
+    cache.write_bytes(whole[:-40])                                  # the last records cut short
+    assert _listing(repo) == want
+    cache.write_bytes(b"\xff" * 8 + whole[8:])                      # a table length past the end
+    assert _listing(repo) == want
+    cache.write_bytes(b"")
+    assert _listing(repo) == want

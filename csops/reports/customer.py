@@ -4,35 +4,12 @@ the same customer or about the same order should know of."""
 
 from __future__ import annotations
 
-import re
-
 from csops.i18n import _
 from csops.render import mask_contact, mask_text
 from csops.timeutil import try_instant
+from csops.workflows.customers import customer_key, identity
 
 OPEN_END = {"ticket": ("closed", "voided"), "return": ("closed",)}
-
-
-def customer_key(contact) -> str | None:
-    """A phone: its digits, a leading 86 / +86 dropped; an e-mail: lower case; else None."""
-    if not isinstance(contact, str) or not contact.strip():
-        return None
-    text = contact.strip()
-    if "@" in text:
-        return text.lower()
-    digits = re.sub(r"\D", "", text)
-    if digits.startswith("86") and len(digits) > 11:
-        digits = digits[2:]
-    return digits if len(digits) >= 5 else None
-
-
-def _identity(rtype: str, data: dict) -> tuple[str | None, str | None, str | None]:
-    """(name, contact, order) of a ticket or a return."""
-    customer = data.get("customer")
-    if rtype == "ticket":
-        customer = customer if isinstance(customer, dict) else {}
-        return customer.get("name"), customer.get("contact"), data.get("order")
-    return customer if isinstance(customer, str) else None, data.get("contact"), data.get("order")
 
 
 def related_open(session, rtype: str, record_id: str) -> list[tuple[str, str]]:
@@ -42,7 +19,7 @@ def related_open(session, rtype: str, record_id: str) -> list[tuple[str, str]]:
     mine = next((r.data for r in ctx.records(rtype) if r.data.get("id") == record_id), None)
     if mine is None:
         return []
-    _ignored, contact, order = _identity(rtype, mine)
+    _ignored, contact, order = identity(rtype, mine)
     key = customer_key(contact)
     out = []
     for other_type in ("ticket", "return"):
@@ -50,7 +27,7 @@ def related_open(session, rtype: str, record_id: str) -> list[tuple[str, str]]:
             data = rec.data
             if data.get("id") == record_id or data.get("status") in OPEN_END[other_type]:
                 continue
-            _ignored, other_contact, other_order = _identity(other_type, data)
+            _ignored, other_contact, other_order = identity(other_type, data)
             if key and customer_key(other_contact) == key:
                 out.append((data["id"], "same contact"))
             elif order and other_order and str(order).strip() == str(other_order).strip():
@@ -67,11 +44,12 @@ def archive(session, who: str, *, reveal: bool = False) -> dict:
     ctx = session.ctx
     key = customer_key(who) if ("@" in who or sum(c.isdigit() for c in who) >= 7) else None
     records, name, contact = [], None, None
+    hint = f"k:{key}" if key else f"n:{who.strip()}"
     for rtype in ("ticket", "return"):
         wf = session.workflow(rtype)
-        for rec in ctx.records(rtype):
+        for rec in ctx.records(rtype, who=hint):
             data = rec.data
-            their_name, their_contact, order = _identity(rtype, data)
+            their_name, their_contact, order = identity(rtype, data)
             if not (key and customer_key(their_contact) == key) and not (key is None and their_name == who.strip()):
                 continue
             name, contact = name or their_name, contact or their_contact

@@ -92,8 +92,8 @@ def score_sheets(session, period: str) -> dict[str, Sheet]:
         day = dt.date.fromisoformat(event["date"])
         plan = duty.assignment(day)       # who has a schedule of their own that day (usually nobody)
         off = {p for p in plan if p in sheets and duty.hours(p, day, policy.shifts()) == ()} if plan else set()
-        _count(event, sheets, policy.catalog(), first, last, in_month, ever, policy, roster, on_leave | {
-            (p, event["date"]) for p in off})     # rostered off that day: not on duty
+        away = on_leave | {(p, event["date"]) for p in off} if off else on_leave    # rostered off: not on duty
+        _count(event, sheets, policy.catalog(), first, last, in_month, ever, policy, roster, away)
     return sheets
 
 
@@ -102,7 +102,7 @@ def _approved_leave_days(ctx) -> set[tuple[str, str]]:
     from csops.workflows.leave import span
 
     out = set()
-    for rec in ctx.records("leave"):
+    for rec in ctx.records("leave", status="approved"):
         data = rec.data
         if data.get("status") not in ("approved", "cancelled"):
             continue
