@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 from csops import yamlio
@@ -43,15 +42,10 @@ class Tree:
     store: Store
     policy: object
     roster: Roster
-    index: object = None                                 # csops.index.Index
+    index: object = None                                 # csops.index.Index: read by what it holds, never whole
     people: list[tuple[Path, dict | None, object]] = field(default_factory=list)
     ctx: Context | None = None
     git: object = None
-
-    @cached_property
-    def entries(self) -> list:
-        """csops.index.Entry per record file (decoding them all is what a large tree costs)."""
-        return self.index.entries()
 
 
 def validate_tree(store: Store, git=None, *, use_cache: bool = True, now: dt.datetime | None = None) -> list[Problem]:
@@ -171,7 +165,7 @@ def check_records(tree: Tree, out: Problems) -> None:
     """Everything that depends on one record file alone (computed, or cached, by csops.index)."""
     from csops.index import problems_of
 
-    out.items.extend(problems_of(tree.entries, tree.store))
+    out.items.extend(problems_of(tree.index.packed(), tree.store))
 
 
 @across
@@ -179,7 +173,7 @@ def check_calendar_coverage(tree: Tree, out: Problems) -> None:
     """An open record whose deadline falls in a year the policy only estimates (no official 调休
     schedule yet) or has no holidays for (SPEC §10): a warning, once per record."""
     calendar = tree.policy.calendar
-    for entry in tree.entries:
+    for entry in tree.index.packed():
         for what, due_text, _owner, _wall in entry.duties:
             year = int(due_text[:4])
             state = calendar.coverage(year)
@@ -206,24 +200,18 @@ def check_symlinks(tree: Tree, out: Problems) -> None:
 
 @across
 def check_unique_ids(tree: Tree, out: Problems) -> None:
+    """DUPLICATE_ID, and UNKNOWN_REF: a score event's ref that is no record's id."""
     seen: dict[str, str] = {}
-    for entry in tree.entries:
-        if not entry.id:
-            continue
-        if entry.id in seen:
-            where = tree.store.display(tree.store.root / entry.rel)
-            other = tree.store.display(tree.store.root / seen[entry.id])
-            out.add(where, "DUPLICATE_ID", _("id {id} is also used by {other}", id=entry.id, other=other), key=("id",))
+    for record_id, rel in tree.index.ids():
+        if record_id in seen:
+            where = tree.store.display(tree.store.root / rel)
+            other = tree.store.display(tree.store.root / seen[record_id])
+            out.add(where, "DUPLICATE_ID", _("id {id} is also used by {other}", id=record_id, other=other), key=("id",))
         else:
-            seen[entry.id] = entry.rel
-
-
-@across
-def check_refs(tree: Tree, out: Problems) -> None:
-    ids = {entry.id for entry in tree.entries if entry.id}
-    for entry in tree.entries:
-        ref = entry.summary.ref if entry.type == "score" and entry.summary else None
-        if ref and ref not in ids:
+            seen[record_id] = rel
+    for entry in tree.index.entries_of("score"):
+        ref = entry.summary.ref if entry.summary else None
+        if ref and ref not in seen:
             out.add(tree.store.display(tree.store.root / entry.rel), "UNKNOWN_REF",
                     _("ref {ref} is not a record in this repository", ref=ref), key=("ref",))
 
@@ -232,7 +220,7 @@ def check_refs(tree: Tree, out: Problems) -> None:
 def check_leave_overlap(tree: Tree, out: Problems) -> None:
     from csops.workflows.leave import overlapping
 
-    live = [e for e in tree.entries if e.type == "leave" and e.summary and e.summary.person
+    live = [e for e in tree.index.entries_of("leave") if e.summary and e.summary.person
             and e.summary.status in ("requested", "approved")]
     spans = [(e.summary.id, e.summary.person, e.summary.start, e.summary.end) for e in live]
     for entry, other in overlapping(spans, tree.ctx.tz, payload=live):

@@ -12,6 +12,7 @@ by as many processes as there are cores; a corrupt cache is rebuilt, never trust
 
 from __future__ import annotations
 
+import array
 import contextlib
 import gc
 import hashlib
@@ -19,6 +20,7 @@ import marshal
 import os
 import re
 import secrets
+from collections.abc import Mapping
 from typing import NamedTuple
 from pathlib import Path
 
@@ -137,7 +139,8 @@ def _work(chunk: list[tuple[str, str, str]]) -> list[tuple]:
         else:
             entry = _analyse(rtype, rel, data, ctx, workflows)
             blob = blob or blob_id(data)
-        out.append((f"{blob}:{rel}", _pack(entry)))
+        packed = _pack(entry)
+        out.append((f"{blob}:{rel}", _encode(packed) or packed))      # plain entries travel as text
     return out
 
 
@@ -286,6 +289,43 @@ def _split(text: str) -> list[str]:
     return text.split("\n") if text else []
 
 
+class _Table(Mapping):
+    """rel → value, from the two parallel lists the cache keeps, made into a dict only when a
+    value is looked up (a warm `validate` or `report overdue` at a million records never needs
+    it); the few `rich` values are served without it."""
+
+    def __init__(self, rels: list[str], values: list, rich: dict | None = None):
+        self._rels, self._values, self._rich = rels, values, rich or {}
+        self._dict = None
+
+    def _all(self) -> dict:
+        if self._dict is None:
+            with no_gc():
+                self._dict = dict(zip(self._rels, self._values))
+                self._dict.update(self._rich)
+        return self._dict
+
+    def get(self, rel, default=None):
+        value = self._rich.get(rel)
+        return value if value is not None else self._all().get(rel, default)
+
+    def __getitem__(self, rel):
+        value = self._rich.get(rel)
+        return value if value is not None else self._all()[rel]
+
+    def __contains__(self, rel) -> bool:
+        return rel in self._rich or rel in self._all()
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._rels)
+
+    def __bool__(self) -> bool:
+        return bool(self._rels)
+
+
 def _load_cache(path: Path | None) -> _Saved:
     if path is None:
         return _NOTHING
@@ -300,9 +340,8 @@ def _load_cache(path: Path | None) -> _Saved:
             if not (len(every) == len(values) == len(blobs)) or any(
                     v.count("\t") != _FIELDS - 1 for v in values[:3] if v):
                 return _NOTHING
-            results = dict(zip(every, values))
-            results.update(data["rich"])
-            return _Saved(data["fingerprint"], data["git_index"], rels, dict(zip(every, blobs)), results,
+            results = _Table(every, values, data["rich"])
+            return _Saved(data["fingerprint"], data["git_index"], rels, _Table(every, blobs), results,
                           frozenset(data["unknown"]), data["folders"], tuple(data["rich"]), data["token"])
     except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError):
         return _NOTHING          # missing or corrupt: rebuilt, never trusted
@@ -366,6 +405,12 @@ class Index:
         """The blob id of a file Git says is unchanged (a key the parsed-data cache can trust)."""
         return None if rel in self._unknown else self._blobs.get(rel)
 
+    def blobs_of(self, rels: list[str]) -> list[str | None]:
+        """blob(rel) of each of `rels`."""
+        blobs = self._blobs._all() if isinstance(self._blobs, _Table) else self._blobs
+        unknown = self._unknown
+        return [None if rel in unknown else blobs.get(rel) for rel in rels]
+
     def _all(self):
         for listed in self.rels.values():
             yield from listed
@@ -382,7 +427,7 @@ class Index:
         """The files of a type the rules can read (rels, listing order), and the entries of
         those they cannot (a listing names them instead of leaving them out)."""
         usable, unusable = [], []
-        results = self.results
+        results = self.results._all() if isinstance(self.results, _Table) else self.results
         for rel in self.rels.get(rtype, ()):
             value = results[rel]
             if value.__class__ is tuple and not value[5]:
@@ -393,6 +438,23 @@ class Index:
 
     def entries(self) -> list[Entry]:
         return [_decode(rel, self.results[rel]) for rel in self._all()]
+
+    def entries_of(self, rtype: str) -> list[Entry]:
+        return [_decode(rel, self.results[rel]) for rel in self.rels.get(rtype, ())]
+
+    def packed(self) -> list[Entry]:
+        """The entries with problems, obligations or no usable content (the few; the rest are
+        plain)."""
+        return [_unpack(rel, value) for rel, value in self._packed()]
+
+    def ids(self):
+        """(id, rel) of every record with an id, in listing order, without building its entry."""
+        results = self.results
+        for rel in self._all():
+            value = results[rel]
+            record_id = value[1] if value.__class__ is tuple else value.split("\t", 2)[1]
+            if record_id:
+                yield record_id, rel
 
     def owing(self) -> list[Entry]:
         """Only the entries with obligations (the overdue report's rows come from these)."""
@@ -572,7 +634,7 @@ def problems_of(entries: list[Entry], store) -> list[Problem]:
 # content-addressed, it depends on nothing but the bytes and the loader, and survives policy
 # and roster changes. A file Git does not know as unchanged (an uncommitted edit) is parsed.
 
-DATA_FORMAT = 3
+DATA_FORMAT = 5
 
 
 def _data_stamp() -> str:
@@ -581,77 +643,100 @@ def _data_stamp() -> str:
     return f"{DATA_FORMAT}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def brief(rtype: str, data) -> tuple | None:
-    """What a report may skip a record by without reading it: its status, the first and last
-    day (ISO text) of its steps and callbacks, and how the customer archive finds it
-    (workflows.customers.who). None: not a mapping (always read, to be named); ("", "\uffff") as
-    the days when a time is not ISO text (it may fall on any day)."""
+_ANY_DAY = ("0000-00-00", "9999-99-99")      # a time that is not ISO text may fall on any day
+_NO_DAY = ("9999-99-99", "0000-00-00")       # no steps at all: on no day
+
+
+def brief(rtype: str, data) -> str:
+    """What a report may skip a record by without reading it, as one line of text: the first and
+    last day (ISO) of its steps and callbacks (ten characters each), its status, then how the
+    customer archive finds it (workflows.customers.who), tab-separated. Empty: always read (not a
+    mapping — it is named — or a value with a tab or line break in it)."""
     if not isinstance(data, dict):
-        return None
-    status = data.get("status") if isinstance(data.get("status"), str) else None
-    found = who(rtype, data)
-    days = []
+        return ""
+    status = data.get("status") if isinstance(data.get("status"), str) else ""
+    days: list | None = []
     for listed in (data.get("history"), data.get("callbacks")):
         if listed is None:
             continue
         if not isinstance(listed, list):
-            return status, "", "\uffff", found
+            days = None
+            break
         for item in listed:
             at = item.get("at") if isinstance(item, dict) else None
             if not isinstance(at, str) or not ISO_DAY.match(at):
-                return status, "", "\uffff", found
+                days = None
+                break
             days.append(at[:10])
-    return (status, min(days), max(days), found) if days else (status, "", "", found)
+        if days is None:
+            break
+    low, high = _ANY_DAY if days is None else (min(days), max(days)) if days else _NO_DAY
+    fields = (status, *who(rtype, data))
+    if any("\t" in f or "\n" in f for f in fields):
+        return ""
+    return low + high + "\t".join(fields)
 
 
-def fits(summary: tuple | None, status: str | None, days: tuple[str, str] | None, found: str | None) -> bool:
+def fits(line: str, status: str | None, days: tuple[str, str] | None, found: str | None) -> bool:
     """Whether a record with this brief may be in state `status`, have a step or callback
     between days[0] and days[1] (ISO text, inclusive) and be found by `found` (None: any)."""
-    if summary is None:
+    if not line:
         return True
-    if status is not None and summary[0] != status:
+    if days is not None and not (line[:10] <= days[1] and line[10:20] >= days[0]):
         return False
-    if found is not None and found not in summary[3]:
+    if status is not None and not line.startswith(status + "\t", 20) and line[20:] != status:
         return False
-    return days is None or (summary[1] <= days[1] and summary[2] >= days[0])
+    return found is None or f"\t{found}\t" in line + "\t"
 
 
 _HEAD = 8           # a data cache file: the length of its table, the table, then the records
 
 
+class _Records(NamedTuple):
+    """A type's data cache: blob → position; per position its brief and where its record is."""
+    where: dict
+    briefs: list
+    offsets: list            # len(briefs) + 1 offsets into the records
+
+
 def _read_data_cache(path: Path | None, stamp: str):
-    """(table blob → (brief, offset, length), the file open where the records start) of a type's
-    data cache; ({}, None) when missing, stale or damaged — the records are parsed again."""
+    """(_Records, the file open where the records start) of a type's data cache; (None, None)
+    when missing, stale or damaged — the records are parsed again, never trusted."""
     if path is None:
-        return {}, None
+        return None, None
     handle = None
     try:
         handle = open(path, "rb")
         size = int.from_bytes(handle.read(_HEAD), "little")
         with no_gc():
             saved = marshal.loads(handle.read(size))
-        if isinstance(saved, dict) and saved.get("stamp") == stamp and isinstance(saved.get("table"), dict):
-            return saved["table"], handle
-    except (OSError, EOFError, ValueError, TypeError, OverflowError):
+            if isinstance(saved, dict) and saved.get("stamp") == stamp:
+                blobs, briefs = _split(saved["blobs"]), saved["briefs"].split("\n")
+                offsets = array.array("q")
+                offsets.frombytes(saved["offsets"])
+                if len(blobs) == len(offsets) - 1 and (len(briefs) == len(blobs) or not blobs):
+                    return _Records(dict(zip(blobs, range(len(blobs)))), briefs, offsets), handle
+    except (OSError, EOFError, ValueError, TypeError, KeyError, OverflowError, AttributeError):
         pass
     if handle is not None:
         handle.close()
-    return {}, None
+    return None, None
 
 
 def _write_data_cache(path: Path, stamp: str, records: dict) -> None:
     """records: blob → (brief, marshalled record)."""
-    table, offset = {}, 0
-    for blob, (summary, payload) in records.items():
-        table[blob] = (summary, offset, len(payload))
-        offset += len(payload)
-    head = marshal.dumps({"stamp": stamp, "table": table})
+    offsets = array.array("q", [0])
+    for _brief, payload in records.values():
+        offsets.append(offsets[-1] + len(payload))
+    head = marshal.dumps({"stamp": stamp, "blobs": "\n".join(records),
+                          "briefs": "\n".join(line for line, _payload in records.values()),
+                          "offsets": offsets.tobytes()})
     path.parent.mkdir(exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as handle:
         handle.write(len(head).to_bytes(_HEAD, "little"))
         handle.write(head)
-        for _summary, payload in records.values():
+        for _brief, payload in records.values():
             handle.write(payload)
     os.replace(tmp, path)
 
@@ -659,10 +744,10 @@ def _write_data_cache(path: Path, stamp: str, records: dict) -> None:
 def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str | None = None,
               days: tuple[str, str] | None = None, found: str | None = None) -> list[tuple[str, object, object]]:
     """(rel, data, read error) for those of `rels` (one type) whose brief fits `status`, `days`
-    and `found`, from the data cache where the blob is known, else read and parsed (and kept for next
-    time). The cache file is a table (blob → brief, where) and the records, each marshalled on its
-    own: only the records a report asks for are read and built (a month's report no longer builds
-    five years of records)."""
+    and `found`, from the data cache where the blob is known, else read and parsed (and kept for
+    next time). The cache file is a table (blob → brief, where) and the records, each marshalled
+    on its own: only the records a report asks for are read and built (a month's report no longer
+    builds five years of records)."""
     from csops.store import _READER, _read_chunk
 
     path = git.git_dir / "csops-cache" / f"data-{rtype}.bin" if git is not None else None
@@ -672,19 +757,22 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
     misses, wanted = [], []
     blob_of = index.blob
     try:
-        for rel in rels:
-            blob = blob_of(rel)
-            hit = table.get(blob) if blob else None
-            if hit is None:
-                misses.append(rel)
-            elif fits(hit[0], status, days, found):
-                wanted.append((hit[1], hit[2], rel))
+        if table is None:
+            misses = list(rels)
+        else:
+            where, briefs, offsets = table
+            for rel, blob in zip(rels, index.blobs_of(rels)):
+                at = where.get(blob) if blob else None
+                if at is None:
+                    misses.append(rel)
+                elif fits(briefs[at], status, days, found):
+                    wanted.append((at, rel))
         if wanted:
             body, loads = handle.tell(), marshal.loads       # the records start where the table ends
-            for where, length, rel in sorted(wanted):          # in file order: one pass over the disk
-                handle.seek(body + where)
+            for at, rel in sorted(wanted):                     # in file order: one pass over the disk
+                handle.seek(body + offsets[at])
                 try:
-                    out[rel] = (rel, loads(handle.read(length)), None)
+                    out[rel] = (rel, loads(handle.read(offsets[at + 1] - offsets[at])), None)
                 except (EOFError, ValueError, TypeError):
                     misses.append(rel)                        # a damaged record: read the file
     finally:
@@ -694,33 +782,33 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
     if misses:
         _READER["root"] = str(store.root)
         for rel, data, message, line, code in in_parallel(_read_chunk, misses):
-            summary = None if message else brief(rtype, data)
-            if message or fits(summary, status, days, found):
+            line_of_brief = "" if message else brief(rtype, data)
+            if message or fits(line_of_brief, status, days, found):
                 out[rel] = (rel, data, yamlio.YamlError(message, line, code) if message else None)
             blob = blob_of(rel)
             if blob and not message and data is not None:
                 try:
-                    fresh[blob] = (summary, marshal.dumps(data))
+                    fresh[blob] = (line_of_brief, marshal.dumps(data))
                 except ValueError:
                     pass                    # a value marshal cannot keep: read from the file each time
-    if path is not None and (fresh or len(table) > len(rels) * 1.25 + 100):
-        _keep_data(path, stamp, table, fresh, {blob_of(rel) for rel in rels})
+    known = len(table.briefs) if table is not None else 0
+    if path is not None and (fresh or known > len(rels) * 1.25 + 100):
+        _keep_data(path, stamp, fresh, {blob_of(rel) for rel in rels})
     return [out[rel] for rel in rels if rel in out]
 
 
-def _keep_data(path: Path, stamp: str, table: dict, fresh: dict, wanted: set) -> None:
+def _keep_data(path: Path, stamp: str, fresh: dict, wanted: set) -> None:
     """Rewrite a type's data cache: what it had that is still wanted, and the fresh records."""
     records = {}
     try:
-        if table:
-            table_now, handle = _read_data_cache(path, stamp)
-            if handle is not None:
-                with handle:
-                    body = handle.tell()
-                    for blob, (summary, where, length) in sorted(table_now.items(), key=lambda item: item[1][1]):
-                        if blob in wanted and blob not in fresh:
-                            handle.seek(body + where)
-                            records[blob] = (summary, handle.read(length))
+        table, handle = _read_data_cache(path, stamp)
+        if handle is not None:
+            with handle:
+                body = handle.tell()
+                for blob, at in sorted(table.where.items(), key=lambda item: item[1]):
+                    if blob in wanted and blob not in fresh:
+                        handle.seek(body + table.offsets[at])
+                        records[blob] = (table.briefs[at], handle.read(table.offsets[at + 1] - table.offsets[at]))
         records.update(fresh)
         _write_data_cache(path, stamp, records)
         path.with_suffix(".marshal").unlink(missing_ok=True)      # the format before this one

@@ -99,7 +99,7 @@ class RecordRef(Spec):
     def check(self, value, key, ctx, out, path):
         if not isinstance(value, str) or not value.strip():
             self.type_error(value, key, out, path, "a record id")
-        # existence is a cross-record check (checks.check_refs)
+        # existence is a cross-record check (checks.check_unique_ids)
 
 
 class Number(Spec):
