@@ -405,6 +405,11 @@ class Index:
         """The blob id of a file Git says is unchanged (a key the parsed-data cache can trust)."""
         return None if rel in self._unknown else self._blobs.get(rel)
 
+    def id_of(self, rel: str) -> str | None:
+        """The record id of a file, without building its entry."""
+        value = self.results[rel]
+        return (value[1] if value.__class__ is tuple else value.split("\t", 2)[1]) or None
+
     def blobs_of(self, rels: list[str]) -> list[str | None]:
         """blob(rel) of each of `rels`."""
         blobs = self._blobs._all() if isinstance(self._blobs, _Table) else self._blobs
@@ -742,12 +747,14 @@ def _write_data_cache(path: Path, stamp: str, records: dict) -> None:
 
 
 def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str | None = None,
-              days: tuple[str, str] | None = None, found: str | None = None) -> list[tuple[str, object, object]]:
+              days: tuple[str, str] | None = None, found: str | None = None, *,
+              prune: bool = True) -> list[tuple[str, object, object]]:
     """(rel, data, read error) for those of `rels` (one type) whose brief fits `status`, `days`
     and `found`, from the data cache where the blob is known, else read and parsed (and kept for
     next time). The cache file is a table (blob → brief, where) and the records, each marshalled
     on its own: only the records a report asks for are read and built (a month's report no longer
-    builds five years of records)."""
+    builds five years of records). `prune`: `rels` are all the type's records (what the cache
+    holds beyond them is dropped); otherwise only fresh records are added."""
     from csops.store import _READER, _read_chunk
 
     path = git.git_dir / "csops-cache" / f"data-{rtype}.bin" if git is not None else None
@@ -792,13 +799,14 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
                 except ValueError:
                     pass                    # a value marshal cannot keep: read from the file each time
     known = len(table.briefs) if table is not None else 0
-    if path is not None and (fresh or known > len(rels) * 1.25 + 100):
-        _keep_data(path, stamp, fresh, {blob_of(rel) for rel in rels})
+    if path is not None and (fresh or (prune and known > len(rels) * 1.25 + 100)):
+        _keep_data(path, stamp, fresh, {blob_of(rel) for rel in rels} if prune else None)
     return [out[rel] for rel in rels if rel in out]
 
 
-def _keep_data(path: Path, stamp: str, fresh: dict, wanted: set) -> None:
-    """Rewrite a type's data cache: what it had that is still wanted, and the fresh records."""
+def _keep_data(path: Path, stamp: str, fresh: dict, wanted: set | None) -> None:
+    """Rewrite a type's data cache: what it had that is still wanted (None: all), and the fresh
+    records."""
     records = {}
     try:
         table, handle = _read_data_cache(path, stamp)
@@ -806,7 +814,7 @@ def _keep_data(path: Path, stamp: str, fresh: dict, wanted: set) -> None:
             with handle:
                 body = handle.tell()
                 for blob, at in sorted(table.where.items(), key=lambda item: item[1]):
-                    if blob in wanted and blob not in fresh:
+                    if (wanted is None or blob in wanted) and blob not in fresh:
                         handle.seek(body + table.offsets[at])
                         records[blob] = (table.briefs[at], handle.read(table.offsets[at + 1] - table.offsets[at]))
         records.update(fresh)

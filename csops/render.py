@@ -154,6 +154,17 @@ _NEW = {"zh": "新建"}
 RED, BOLD, RESET = "\033[31m", "\033[1m", "\033[0m"
 
 
+def json_chunks(rows):
+    """render(rows, …, "json"), a row at a time (JSON escapes line breaks inside strings, so every
+    line break in a row's text is its layout, indented one level more inside the list)."""
+    first = True
+    for row in rows:
+        yield ("[\n  " if first else ",\n  ") + json.dumps(row, ensure_ascii=False, indent=2,
+                                                           default=str).replace("\n", "\n  ")
+        first = False
+    yield "[]" if first else "\n]"
+
+
 def render(rows: list[dict], columns: list[str], fmt: str, lang: str = "zh", *, title: str | None = None,
            color: bool = False, alert: tuple = ("overdue_hours",)) -> str:
     """One listing in one of FORMATS. JSON is the rows as they are (English keys, raw values)."""

@@ -111,7 +111,7 @@ class Session:
             ctx._cache.pop("indexing", None)
 
     def _indexed_records(self, rtype: str, status: str | None = None, days: tuple[str, str] | None = None,
-                         who: str | None = None):
+                         who: str | None = None, *, only: list[str] | None = None, unusable_too: bool = True):
         """Every usable record of a type and what was skipped (in listing order): the index says
         which files the rules can read, the data cache gives their parsed content (only of the
         records that may fit `status`, `days` and `who`: Context.records)."""
@@ -122,9 +122,14 @@ class Session:
 
         index, store = self.index, self.store
         usable, unusable = index.of_type(rtype)
+        if only is not None:
+            usable = only
+        if not unusable_too:
+            unusable = []
         recs, skipped = [], []
         root = str(store.root)
-        for rel, data, error in load_data(store, self._index_git, index, rtype, usable, status, days, who):
+        for rel, data, error in load_data(store, self._index_git, index, rtype, usable, status, days, who,
+                                          prune=only is None):
             path = os.path.join(root, rel)           # a str: 60,000 Path objects cost a second
             if error is not None or not isinstance(data, dict):     # changed since the index saw it
                 reason = f"{error.code} {error.message}" if error else \
@@ -141,10 +146,31 @@ class Session:
                 except OSError:
                     line = None
             skipped.append(((0, entry.rel), Skipped(store.display(path), line, f"{code} {message}")))
-        for rel in store.outside.get(rtype, []):
+        for rel in store.outside.get(rtype, []) if unusable_too else ():
             skipped.append(((1, rel), Skipped(store.display(store.root / rel), 1,
                                               "SYMLINK_OUTSIDE " + _("it links outside the records folder"))))
         return recs, [item for _key, item in sorted(skipped, key=lambda pair: pair[0])]   # listing order
+
+    def batches(self, rtype: str, status: str | None = None, size: int = 20_000):
+        """The usable records of a type in id order, a batch at a time (a dump of every record
+        need not hold them all at once); what is skipped goes to ctx.skipped as with
+        Context.records. None without the record index (CSOPS_CACHE=off): read them all."""
+        from csops.index import caching
+
+        if not caching():
+            return None
+        index = self.index
+        usable, _unusable = index.of_type(rtype)
+        order = sorted(usable, key=lambda rel: str(index.id_of(rel)))
+
+        def run():
+            for start in range(0, max(len(order), 1), size):
+                recs, skipped = self._indexed_records(rtype, status, only=order[start:start + size],
+                                                      unusable_too=start == 0)
+                for item in skipped:
+                    self.ctx.skip(item)
+                yield recs
+        return run()
 
     @property
     def tz(self):

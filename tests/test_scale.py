@@ -270,3 +270,19 @@ def test_a_damaged_data_cache_is_read_past_never_believed(repo):
     assert _listing(repo) == want
     cache.write_bytes(b"")
     assert _listing(repo) == want
+
+
+def test_a_json_listing_is_streamed_as_the_same_document(repo, tmp_path):
+    import json
+
+    assert repo.out("ticket", "list", "--format", "json") == "[]"
+    for summary in ("一", "二\n第二行", "三"):
+        repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李", "--summary", summary)
+    streamed = repo.out("ticket", "list", "--format", "json", env={"CSOPS_CACHE": "on"})
+    assert streamed == repo.out("ticket", "list", "--format", "json", env={"CSOPS_CACHE": "off"})
+    rows = json.loads(streamed)
+    assert len(rows) == 3 and [row["id"] for row in rows] == sorted(row["id"] for row in rows)
+    target = tmp_path / "all.json"
+    repo.out("ticket", "list", "--format", "json", "--output", str(target))
+    assert target.read_text(encoding="utf-8") == streamed + "\n"
+    assert "--status closing" in repo.run("ticket", "list", "--status", "closing", "--format", "json", code=2).output

@@ -132,6 +132,25 @@ def echo_text(text: str, fmt: str) -> None:
         click.echo(text)
 
 
+def echo_chunks(rows) -> None:
+    """A JSON listing written as its rows come (csops.render.json_chunks): on the terminal, or
+    into --output FILE (through a temporary file, as always)."""
+    from csops.render import json_chunks
+
+    target = click.get_current_context().meta.get("csops_output")
+    if target:
+        def write(path):
+            with open(path, "w", encoding="utf-8", newline="") as handle:
+                for chunk in json_chunks(rows):
+                    handle.write(chunk)
+                handle.write("\n")
+        _to_file(target, write)
+        return
+    for chunk in json_chunks(rows):
+        click.echo(chunk, nl=False)
+    click.echo()
+
+
 def _to_file(target: str, write) -> None:
     """Write through a temporary file beside the target, then rename: never a half-written file."""
     path = Path(target)

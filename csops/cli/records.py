@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from csops.cli.common import complete_id, complete_state, echo_rows, echo_text, lang_of, note_option, output_options, require_reveal, session
+from csops.cli.common import (complete_id, complete_state, echo_chunks, echo_rows, echo_text, lang_of, note_option,
+                              output_options, require_reveal, session)
 
 
 def type_group(rtype: str, summary: str, example: str) -> click.Group:
@@ -42,7 +43,12 @@ def type_group(rtype: str, summary: str, example: str) -> click.Group:
         sess = session(ctx)
         if reveal:
             require_reveal(sess)
-        rows, columns = list_records(sess, rtype, status, reveal=reveal, table=fmt != "json")
+        if fmt == "json":                  # every record of a type may be asked for: streamed
+            from csops.reports.listing import stream_records
+
+            echo_chunks(stream_records(sess, rtype, status, reveal=reveal))
+            return
+        rows, columns = list_records(sess, rtype, status, reveal=reveal, table=True)
         echo_rows(sess, rows, columns, fmt, lang)
 
     if rtype != "leave":   # `leave amend` also takes --start/--end (cli/leave.py)

@@ -35,14 +35,36 @@ def show_record(session, rtype: str, ref: str) -> dict:
 
 def list_records(session, rtype: str, status: str | None = None, *, reveal: bool = False,
                  table: bool = True) -> tuple[list[dict], list[str]]:
+    _check_status(session, rtype, status)
+    rows = list(_rows(session, rtype, session.ctx.records(rtype, status=status or None), status, reveal, table))
+    rows.sort(key=lambda r: str(r.get("id")))
+    return rows, COLUMNS[rtype]
+
+
+def stream_records(session, rtype: str, status: str | None = None, *, reveal: bool = False):
+    """The rows of list_records(table=False), in the same order, one at a time: the records are
+    read a batch at a time (a dump of every record need not hold them all)."""
+    _check_status(session, rtype, status)
+    batches = session.batches(rtype, status or None)
+    if batches is None:
+        yield from list_records(session, rtype, status, reveal=reveal, table=False)[0]
+        return
+    for recs in batches:
+        yield from _rows(session, rtype, recs, status, reveal, False)
+
+
+def _check_status(session, rtype: str, status: str | None) -> None:
     wf = session.workflow(rtype)
     if status and status not in wf.states:
         from csops.errors import BadInput
 
         raise BadInput(_("--status {status}: a {rtype} is one of {names}",
                          status=status, rtype=rtype, names=', '.join(wf.states)))
-    rows = []
-    for rec in session.ctx.records(rtype, status=status or None):
+
+
+def _rows(session, rtype: str, recs, status: str | None, reveal: bool, table: bool):
+    wf = session.workflow(rtype)
+    for rec in recs:
         if not isinstance(rec.data, dict):
             continue
         if status and rec.data.get("status") != status:
@@ -54,9 +76,7 @@ def list_records(session, rtype: str, status: str | None = None, *, reveal: bool
             row = _table_row(rtype, row, reveal)
         elif not reveal:
             row = mask_record(row)
-        rows.append(row)
-    rows.sort(key=lambda r: str(r.get("id")))
-    return rows, COLUMNS[rtype]
+        yield row
 
 
 def _table_row(rtype: str, row: dict, reveal: bool) -> dict:
