@@ -245,7 +245,7 @@ def check_interrupted_writes(tree: Tree, out: Problems) -> None:
         out.add(tree.store.display(tree.git.git_dir / txn.JOURNAL), "INTERRUPTED_WRITE",
                 _("a csops write was interrupted ({what})", what=journal.get('message') or files),
                 _('run csops recover: it completes the commit if it had landed, otherwise undoes it'))
-    for temp in txn.stray_temps(tree.git, tree.store.root):
+    for temp in txn.stray_temps(tree.git, tree.store.root, tree.store.dot_files()):
         out.add(tree.store.display(temp), "INTERRUPTED_WRITE", _('the temp file of an interrupted csops write'),
                 _('run csops recover'))
 

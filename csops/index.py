@@ -34,7 +34,7 @@ from csops.workflows import WORKFLOWS
 from csops.workflows.customers import who
 from csops.workflows.ticket import ISO_DAY
 
-CACHE_FORMAT = 8
+CACHE_FORMAT = 10
 SUMMARISED = ("leave", "score")      # the types the checks across records read more than the id of
 CHUNK = 400
 
@@ -289,19 +289,41 @@ def _split(text: str) -> list[str]:
     return text.split("\n") if text else []
 
 
+class _Rels(Mapping):
+    """type → [rel], each list split from the cache's text only when asked for."""
+
+    def __init__(self, texts: dict[str, str]):
+        self._texts, self._lists = texts, {}
+
+    def __getitem__(self, rtype):
+        if rtype not in self._lists:
+            self._lists[rtype] = _split(self._texts[rtype])
+        return self._lists[rtype]
+
+    def __iter__(self):
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def count(self) -> int:
+        return sum(text.count("\n") + 1 for text in self._texts.values() if text)
+
+
 class _Table(Mapping):
     """rel → value, from the two parallel lists the cache keeps, made into a dict only when a
     value is looked up (a warm `validate` or `report overdue` at a million records never needs
     it); the few `rich` values are served without it."""
 
-    def __init__(self, rels: list[str], values: list, rich: dict | None = None):
+    def __init__(self, rels: _Rels, values: str, rich: dict | None = None):
         self._rels, self._values, self._rich = rels, values, rich or {}
         self._dict = None
 
     def _all(self) -> dict:
         if self._dict is None:
             with no_gc():
-                self._dict = dict(zip(self._rels, self._values))
+                every = [rel for rtype in self._rels for rel in self._rels[rtype]]
+                self._dict = dict(zip(every, _split(self._values)))
                 self._dict.update(self._rich)
         return self._dict
 
@@ -320,10 +342,10 @@ class _Table(Mapping):
         return iter(self._all())
 
     def __len__(self) -> int:
-        return len(self._rels)
+        return self._rels.count()
 
     def __bool__(self) -> bool:
-        return bool(self._rels)
+        return any(self._rels._texts.values())
 
 
 def _load_cache(path: Path | None) -> _Saved:
@@ -334,15 +356,15 @@ def _load_cache(path: Path | None) -> _Saved:
             data = marshal.loads(handle.read())      # load(file) reads piecemeal: 2.5× slower
             if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
                 return _NOTHING
-            rels = {rtype: _split(text) for rtype, text in data["rels"].items()}
-            every = [rel for listed in rels.values() for rel in listed]
-            values, blobs = _split(data["values"]), _split(data["blobs"])
-            if not (len(every) == len(values) == len(blobs)) or any(
-                    v.count("\t") != _FIELDS - 1 for v in values[:3] if v):
+            rels = _Rels(data["rels"])
+            count = rels.count()
+            values, blobs = data["values"], data["blobs"]
+            if not all((text.count("\n") + 1 if text else 0) == count for text in (values, blobs)) or any(
+                    v.count("\t") != _FIELDS - 1 for v in values.split("\n", 3)[:3] if v):
                 return _NOTHING
-            results = _Table(every, values, data["rich"])
-            return _Saved(data["fingerprint"], data["git_index"], rels, _Table(every, blobs), results,
-                          frozenset(data["unknown"]), data["folders"], tuple(data["rich"]), data["token"])
+            return _Saved(data["fingerprint"], data["git_index"], rels, _Table(rels, blobs),
+                          _Table(rels, values, data["rich"]), frozenset(data["unknown"]), data["folders"],
+                          tuple(data["rich"]), data["token"])
     except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError):
         return _NOTHING          # missing or corrupt: rebuilt, never trusted
 
@@ -491,7 +513,10 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
     same_index = git_index is not None and saved.git_index == git_index
     listed = _ask_staged(git, asked[0]) if asked is not None and not same_index else None
     folders: dict | None = {} if use_cache else None
-    rels = {rtype: store.rel_files(rtype, saved.folders, folders) for rtype in store.types}
+    if use_cache and saved.folders and store.folders_unchanged(saved.folders):
+        rels, folders = saved.rels, saved.folders      # not one file added, removed or renamed
+    else:
+        rels = {rtype: store.rel_files(rtype, saved.folders, folders) for rtype in store.types}
     staged, dirty = None, set()
     if asked is not None:
         prefix, status = asked
@@ -511,7 +536,7 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
     results: dict[str, object] = {}
     blobs: dict[str, str] = {}
     todo = []
-    if same_index and saved.results and rels == saved.rels:
+    if same_index and saved.results and (rels is saved.rels or rels == saved.rels):
         # Git's index and the folders are as they were: a file git status does not name and Git
         # knew as clean last time has the blob its cached entry was computed for.
         results, blobs = saved.results, saved.blobs
@@ -559,8 +584,9 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
             blobs[rel] = blob
     now = _Saved(stamp, git_index, rels, blobs, results, frozenset(unknown), folders or {}, (), saved.token)
     if use_cache and (todo or now.fingerprint != saved.fingerprint or git_index != saved.git_index
-                      or rels != saved.rels or now.unknown != saved.unknown or folders != saved.folders):
-        same = not todo and now.fingerprint == saved.fingerprint and rels == saved.rels and all(
+                      or not (rels is saved.rels or rels == saved.rels) or now.unknown != saved.unknown
+                      or not (folders is saved.folders or folders == saved.folders)):
+        same = not todo and now.fingerprint == saved.fingerprint and (rels is saved.rels or rels == saved.rels) and all(
             blobs.get(rel) == saved.blobs.get(rel) for rel in now.unknown | saved.unknown) and same_index
         now = now._replace(token=saved.token if same and saved.token else secrets.token_hex(8))
         if not _save_cache(cache_path, now):
@@ -639,7 +665,7 @@ def problems_of(entries: list[Entry], store) -> list[Problem]:
 # content-addressed, it depends on nothing but the bytes and the loader, and survives policy
 # and roster changes. A file Git does not know as unchanged (an uncommitted edit) is parsed.
 
-DATA_FORMAT = 5
+DATA_FORMAT = 6
 
 
 def _data_stamp() -> str:
@@ -694,32 +720,36 @@ def fits(line: str, status: str | None, days: tuple[str, str] | None, found: str
     return found is None or f"\t{found}\t" in line + "\t"
 
 
-_HEAD = 8           # a data cache file: the length of its table, the table, then the records
+_TAIL = 8           # a data cache file: the records, their table, the table's length (8 bytes)
 
 
 class _Records(NamedTuple):
     """A type's data cache: blob → position; per position its brief and where its record is."""
     where: dict
     briefs: list
-    offsets: list            # len(briefs) + 1 offsets into the records
+    offsets: array.array     # len(briefs) + 1 offsets into the records
 
 
 def _read_data_cache(path: Path | None, stamp: str):
-    """(_Records, the file open where the records start) of a type's data cache; (None, None)
-    when missing, stale or damaged — the records are parsed again, never trusted."""
+    """(_Records, the open file) of a type's data cache; (None, None) when missing, stale or
+    damaged — the records are parsed again, never trusted."""
     if path is None:
         return None, None
     handle = None
     try:
         handle = open(path, "rb")
-        size = int.from_bytes(handle.read(_HEAD), "little")
+        end = handle.seek(0, os.SEEK_END)
+        handle.seek(end - _TAIL)
+        size = int.from_bytes(handle.read(_TAIL), "little")
+        handle.seek(end - _TAIL - size)
         with no_gc():
             saved = marshal.loads(handle.read(size))
             if isinstance(saved, dict) and saved.get("stamp") == stamp:
                 blobs, briefs = _split(saved["blobs"]), saved["briefs"].split("\n")
                 offsets = array.array("q")
                 offsets.frombytes(saved["offsets"])
-                if len(blobs) == len(offsets) - 1 and (len(briefs) == len(blobs) or not blobs):
+                if len(blobs) == len(offsets) - 1 and (len(briefs) == len(blobs) or not blobs) \
+                        and offsets[-1] <= end - _TAIL - size:
                     return _Records(dict(zip(blobs, range(len(blobs)))), briefs, offsets), handle
     except (OSError, EOFError, ValueError, TypeError, KeyError, OverflowError, AttributeError):
         pass
@@ -728,22 +758,45 @@ def _read_data_cache(path: Path | None, stamp: str):
     return None, None
 
 
-def _write_data_cache(path: Path, stamp: str, records: dict) -> None:
-    """records: blob → (brief, marshalled record)."""
-    offsets = array.array("q", [0])
-    for _brief, payload in records.values():
-        offsets.append(offsets[-1] + len(payload))
-    head = marshal.dumps({"stamp": stamp, "blobs": "\n".join(records),
-                          "briefs": "\n".join(line for line, _payload in records.values()),
-                          "offsets": offsets.tobytes()})
-    path.parent.mkdir(exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(len(head).to_bytes(_HEAD, "little"))
-        handle.write(head)
-        for _brief, payload in records.values():
-            handle.write(payload)
-    os.replace(tmp, path)
+class _DataWriter:
+    """A type's data cache written as records come (a million need not be held at once): into a
+    temporary file, put in place by `close` only."""
+
+    def __init__(self, path: Path, stamp: str):
+        self.path, self.stamp = path, stamp
+        path.parent.mkdir(exist_ok=True)
+        self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        self.handle = open(self.tmp, "wb")
+        self.blobs, self.briefs, self.offsets, self.seen = [], [], array.array("q", [0]), set()
+
+    def add(self, blob: str, line: str, payload: bytes) -> None:
+        if blob in self.seen:
+            return
+        self.seen.add(blob)
+        self.handle.write(payload)
+        self.blobs.append(blob)
+        self.briefs.append(line)
+        self.offsets.append(self.offsets[-1] + len(payload))
+
+    def copy(self, table: _Records, handle, wanted: set | None) -> None:
+        """What the old cache holds that is still wanted (None: all)."""
+        for blob, at in sorted(table.where.items(), key=lambda item: item[1]):
+            if (wanted is None or blob in wanted) and blob not in self.seen:
+                handle.seek(table.offsets[at])
+                self.add(blob, table.briefs[at], handle.read(table.offsets[at + 1] - table.offsets[at]))
+
+    def close(self) -> None:
+        head = marshal.dumps({"stamp": self.stamp, "blobs": "\n".join(self.blobs), "briefs": "\n".join(self.briefs),
+                              "offsets": self.offsets.tobytes()})
+        self.handle.write(head)
+        self.handle.write(len(head).to_bytes(_TAIL, "little"))
+        self.handle.close()
+        os.replace(self.tmp, self.path)
+        self.path.with_suffix(".marshal").unlink(missing_ok=True)      # the format before this one
+
+    def abort(self) -> None:
+        self.handle.close()
+        self.tmp.unlink(missing_ok=True)
 
 
 def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str | None = None,
@@ -751,74 +804,64 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
               prune: bool = True) -> list[tuple[str, object, object]]:
     """(rel, data, read error) for those of `rels` (one type) whose brief fits `status`, `days`
     and `found`, from the data cache where the blob is known, else read and parsed (and kept for
-    next time). The cache file is a table (blob → brief, where) and the records, each marshalled
-    on its own: only the records a report asks for are read and built (a month's report no longer
+    next time). The cache file holds each record marshalled on its own and a table (blob → brief,
+    where): only the records a report asks for are read and built (a month's report no longer
     builds five years of records). `prune`: `rels` are all the type's records (what the cache
     holds beyond them is dropped); otherwise only fresh records are added."""
-    from csops.store import _READER, _read_chunk
+    from csops.store import _READER, _read_chunk, each_in_parallel
 
     path = git.git_dir / "csops-cache" / f"data-{rtype}.bin" if git is not None else None
     stamp = _data_stamp()
     table, handle = _read_data_cache(path, stamp)
     out: dict[str, tuple] = {}
     misses, wanted = [], []
-    blob_of = index.blob
+    writer = None
+    blobs = index.blobs_of(rels)
     try:
         if table is None:
             misses = list(rels)
         else:
             where, briefs, offsets = table
-            for rel, blob in zip(rels, index.blobs_of(rels)):
+            for rel, blob in zip(rels, blobs):
                 at = where.get(blob) if blob else None
                 if at is None:
                     misses.append(rel)
                 elif fits(briefs[at], status, days, found):
                     wanted.append((at, rel))
-        if wanted:
-            body, loads = handle.tell(), marshal.loads       # the records start where the table ends
-            for at, rel in sorted(wanted):                     # in file order: one pass over the disk
-                handle.seek(body + offsets[at])
-                try:
-                    out[rel] = (rel, loads(handle.read(offsets[at + 1] - offsets[at])), None)
-                except (EOFError, ValueError, TypeError):
-                    misses.append(rel)                        # a damaged record: read the file
+        loads = marshal.loads
+        for at, rel in sorted(wanted):                         # in file order: one pass over the disk
+            handle.seek(offsets[at])
+            try:
+                out[rel] = (rel, loads(handle.read(offsets[at + 1] - offsets[at])), None)
+            except (EOFError, ValueError, TypeError):
+                misses.append(rel)                            # a damaged record: read the file
+        if misses:
+            _READER["root"] = str(store.root)
+            blob_of = index.blob
+            for rel, data, message, line, code in each_in_parallel(_read_chunk, misses):
+                line_of_brief = "" if message else brief(rtype, data)
+                if message or fits(line_of_brief, status, days, found):
+                    out[rel] = (rel, data, yamlio.YamlError(message, line, code) if message else None)
+                blob = blob_of(rel)
+                if blob and not message and data is not None and path is not None:
+                    try:
+                        payload = marshal.dumps(data)
+                    except ValueError:
+                        continue            # a value marshal cannot keep: read from the file each time
+                    writer = writer or _DataWriter(path, stamp)
+                    writer.add(blob, line_of_brief, payload)
+        known = len(table.briefs) if table is not None else 0
+        if path is not None and (writer is not None or (prune and known > len(rels) * 1.25 + 100)):
+            writer = writer or _DataWriter(path, stamp)
+            if table is not None:
+                writer.copy(table, handle, set(blobs) if prune else None)
+            writer.close()
+            writer = None
+    except OSError:
+        pass                                # a cache that cannot be written only costs speed
     finally:
+        if writer is not None:
+            writer.abort()
         if handle is not None:
             handle.close()
-    fresh = {}
-    if misses:
-        _READER["root"] = str(store.root)
-        for rel, data, message, line, code in in_parallel(_read_chunk, misses):
-            line_of_brief = "" if message else brief(rtype, data)
-            if message or fits(line_of_brief, status, days, found):
-                out[rel] = (rel, data, yamlio.YamlError(message, line, code) if message else None)
-            blob = blob_of(rel)
-            if blob and not message and data is not None:
-                try:
-                    fresh[blob] = (line_of_brief, marshal.dumps(data))
-                except ValueError:
-                    pass                    # a value marshal cannot keep: read from the file each time
-    known = len(table.briefs) if table is not None else 0
-    if path is not None and (fresh or (prune and known > len(rels) * 1.25 + 100)):
-        _keep_data(path, stamp, fresh, {blob_of(rel) for rel in rels} if prune else None)
     return [out[rel] for rel in rels if rel in out]
-
-
-def _keep_data(path: Path, stamp: str, fresh: dict, wanted: set | None) -> None:
-    """Rewrite a type's data cache: what it had that is still wanted (None: all), and the fresh
-    records."""
-    records = {}
-    try:
-        table, handle = _read_data_cache(path, stamp)
-        if handle is not None:
-            with handle:
-                body = handle.tell()
-                for blob, at in sorted(table.where.items(), key=lambda item: item[1]):
-                    if (wanted is None or blob in wanted) and blob not in fresh:
-                        handle.seek(body + table.offsets[at])
-                        records[blob] = (table.briefs[at], handle.read(table.offsets[at + 1] - table.offsets[at]))
-        records.update(fresh)
-        _write_data_cache(path, stamp, records)
-        path.with_suffix(".marshal").unlink(missing_ok=True)      # the format before this one
-    except (OSError, ValueError):
-        pass                                # a cache that cannot be written only costs speed

@@ -65,6 +65,7 @@ class Store:
         self.root = Path(root).resolve()
         self.types = tuple(TYPES)
         self.outside: dict[str, list[str]] = {}     # type → symlinks found pointing outside the root (never read)
+        self.hidden: dict[str, list[str]] = {}      # type → dot files in its folders (an interrupted write's temps)
 
     # -- paths --------------------------------------------------------------------------------
 
@@ -100,7 +101,7 @@ class Store:
         (adding, removing or renaming an entry changes them). A folder with a link in it, or
         changed in the last seconds (the same clock tick as a listing), is always listed."""
         folder = TYPES[rtype].folder
-        out, outside, seen = [], [], set()
+        out, outside, seen, hidden = [], [], set(), []
         stack = [folder]
         root = str(self.root)
         settled = time.time_ns() - RACY_NS
@@ -115,17 +116,20 @@ class Store:
                 key = (st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
                 known = before.get(rel) if before else None
                 if known is not None and known[0] == key:
-                    out.extend(known[1])
+                    out.extend(known[1].split("\n") if known[1] else ())
                     stack.extend(known[2])
+                    hidden.extend(known[3])
                     after[rel] = known
                     continue
             try:
                 entries = list(os.scandir(os.path.join(root, rel)))
             except (FileNotFoundError, NotADirectoryError):
                 continue
-            subdirs, files, linked = [], [], False
+            subdirs, files, linked, dotted = [], [], False, []
             for entry in entries:
                 if entry.name.startswith("."):
+                    if not entry.is_dir():
+                        dotted.append(f"{rel}/{entry.name}")
                     continue
                 if entry.is_symlink():
                     linked = True
@@ -142,10 +146,50 @@ class Store:
                     files.append(f"{rel}/{entry.name}")
             out.extend(files)
             stack.extend(subdirs)
+            hidden.extend(dotted)
             if key is not None and not linked and max(key[0], key[1]) < settled:
-                after[rel] = (key, files, subdirs)
+                after[rel] = (key, "\n".join(files), subdirs, dotted)
         out.sort()
         self.outside[rtype] = sorted(outside)
+        self.hidden[rtype] = sorted(hidden)
+        return out
+
+    def folders_unchanged(self, before: dict) -> bool:
+        """Whether every folder of every record type is as `before` remembers it (rel_files
+        would list the same files), by one stat per folder."""
+        stack = [(rtype, TYPES[rtype].folder) for rtype in self.types]
+        root = str(self.root)
+        hidden: dict[str, list[str]] = {rtype: [] for rtype in self.types}
+        while stack:
+            rtype, rel = stack.pop()
+            known = before.get(rel)
+            try:
+                st = os.stat(os.path.join(root, rel))
+            except OSError:
+                if known is None:
+                    continue                # absent then and now
+                return False
+            if known is None or known[0] != (st.st_mtime_ns, st.st_ctime_ns, st.st_ino):
+                return False
+            stack.extend((rtype, sub) for sub in known[2])
+            hidden[rtype].extend(known[3])
+        for rtype in self.types:
+            self.outside[rtype] = []        # a folder with a link in it is never remembered
+            self.hidden[rtype] = sorted(hidden[rtype])
+        return True
+
+    def dot_files(self) -> list[Path] | None:
+        """Every dot file under the records root, from what the last listing of every type's
+        folders saw (None when some type was not listed): an interrupted write's temps are
+        found without walking a large tree again."""
+        if any(rtype not in self.hidden for rtype in self.types):
+            return None
+        folders = {TYPES[rtype].folder.split("/")[0] for rtype in self.types}
+        out = [self.root / rel for rtype in self.types for rel in self.hidden[rtype]]
+        for folder, dirs, names in os.walk(self.root):
+            if Path(folder) == self.root:
+                dirs[:] = [d for d in dirs if d not in folders]
+            out.extend(Path(folder) / name for name in names if name.startswith("."))
         return out
 
     def inside(self, path: Path) -> Path:
@@ -288,14 +332,22 @@ def in_parallel(work, items: list, *, jobs: int | None = None, chunk: int = 500,
     """`work(chunk) -> list` over `items` cut into chunks, by one forked process per core when
     there are at least `parallel_from` items; the results in the order of `items`. `work` is a
     module-level function; state it needs is set in a module global before the fork."""
+    return list(each_in_parallel(work, items, jobs=jobs, chunk=chunk, parallel_from=parallel_from))
+
+
+def each_in_parallel(work, items: list, *, jobs: int | None = None, chunk: int = 500, parallel_from: int = 1000):
+    """in_parallel, each result as it comes (a caller that keeps little need not hold them all)."""
     chunks = [items[i:i + chunk] for i in range(0, len(items), chunk)]
     jobs = jobs or os.cpu_count() or 1
     if jobs < 2 or len(items) < parallel_from or len(chunks) < 2:
-        return [result for part in chunks for result in work(part)]
+        for part in chunks:
+            yield from work(part)
+        return
     import multiprocessing
 
     with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        return [result for part in pool.imap(work, chunks) for result in part]
+        for part in pool.imap(work, chunks):
+            yield from part
 
 
 _READER: dict = {}

@@ -514,8 +514,11 @@ def _roll_back(git: Git, journal: dict, lock: Path | None) -> None:
 
 # -- recover -------------------------------------------------------------------------------------
 
-def stray_temps(git: Git, records_root: Path) -> list[Path]:
-    """Temp files of csops writes (this protocol's and round 1's) under the records root."""
+def stray_temps(git: Git, records_root: Path, seen: list[Path] | None = None) -> list[Path]:
+    """Temp files of csops writes (this protocol's and round 1's) under the records root; `seen`:
+    the dot files a listing of the folders just found (Store.dot_files), instead of a walk."""
+    if seen is not None:
+        return sorted(path for path in seen if TEMP.match(path.name))
     out = []
     for folder, _ignored, names in os.walk(records_root):
         out.extend(Path(folder) / n for n in names if TEMP.match(n))

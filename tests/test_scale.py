@@ -286,3 +286,18 @@ def test_a_json_listing_is_streamed_as_the_same_document(repo, tmp_path):
     repo.out("ticket", "list", "--format", "json", "--output", str(target))
     assert target.read_text(encoding="utf-8") == streamed + "\n"
     assert "--status closing" in repo.run("ticket", "list", "--status", "closing", "--format", "json", code=2).output
+
+
+def test_a_temp_file_in_a_remembered_folder_is_still_found(repo):
+    import time
+
+    record_id = _inquiry(repo)
+    path = repo.path_of(record_id)
+    temp = path.with_name(f".{path.name}.csops-0123456789abcdef.tmp")
+    temp.write_text("half", encoding="utf-8")
+    time.sleep(2.1)                     # the folder settles: its listing is remembered from now on
+    for _ in range(3):                  # listed, then served from what was remembered
+        out = repo.run("validate", code=None, env={"CSOPS_CACHE": "on"}).stdout
+        assert "INTERRUPTED_WRITE" in out and temp.name in out
+    temp.unlink()
+    assert "INTERRUPTED_WRITE" not in repo.run("validate", code=None, env={"CSOPS_CACHE": "on"}).stdout
