@@ -550,25 +550,33 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
         if todo:
             results, blobs = dict(results), dict(blobs)
         rich = [*saved.rich, *(rel for _type, rel, _blob in todo)]
+        if todo:                         # the fresh ones go in listing order among the others
+            order = {rtype: i for i, rtype in enumerate(rels)}
+            rich = sorted(set(rich), key=lambda rel: (order[_kind(results[rel])], rel))
     else:
-        rich = None
         unknown = set()
         if staged is None and asked is not None and same_index:      # the cache is no use after all
             listed = _ask_staged(git, asked[0])()
             staged = _staged_blobs(asked[0], listed) if listed is not None else {}
         staged = staged or {}
+        before = saved.results._all() if isinstance(saved.results, _Table) else saved.results
+        before_blobs = saved.blobs._all() if isinstance(saved.blobs, _Table) else saved.blobs
+        rich = []                        # in listing order, as the loop goes
         for rtype, listed in rels.items():
             for rel in listed:
                 blob = staged.get(rel)
                 if blob is None or rel in dirty:
                     unknown.add(rel)
                     blob = _content_id(root / rel)
-                hit = saved.results.get(rel) if saved.blobs.get(rel) == blob else None
-                if hit is not None and (hit[0] == rtype if isinstance(hit, tuple) else hit.startswith(rtype + "\t")):
+                hit = before.get(rel) if before_blobs.get(rel) == blob else None
+                if hit is not None and (hit[0] == rtype if hit.__class__ is tuple else hit.startswith(rtype + "\t")):
                     results[rel] = hit
                     blobs[rel] = blob
+                    if hit.__class__ is tuple:
+                        rich.append(rel)
                     continue
                 todo.append((rtype, rel, None if rel in unknown else blob))
+                rich.append(rel)         # may turn out plain: _packed looks
     from csops import calendar
 
     noted = dict(calendar.UNCERTAIN)
@@ -591,9 +599,6 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
         now = now._replace(token=saved.token if same and saved.token else secrets.token_hex(8))
         if not _save_cache(cache_path, now):
             now = now._replace(token="")
-    if rich is not None and todo:
-        order = {rtype: i for i, rtype in enumerate(rels)}
-        rich = sorted(set(rich), key=lambda rel: (order[_kind(results[rel])], rel))
     return Index(rels, results, blobs, now.unknown, rich, now.token if use_cache else "")
 
 
