@@ -56,6 +56,20 @@ def blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
+def index_checksum(path) -> str | None:
+    """The checksum Git ends an index file with, as text (with the file's size): the same
+    checksum, the same content, without reading it. None when there is no file or Git wrote no
+    checksum (index.skipHash)."""
+    try:
+        with open(path, "rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - 20))
+            tail = handle.read()
+    except OSError:
+        return None
+    return f"trailer:{tail.hex()}:{size}" if len(tail) == 20 and tail.strip(b"\0") else None
+
+
 _KINDS = {b"40000": "040000 tree", b"160000": "160000 commit"}
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from csops import yamlio
 from csops.engine import Context, check_record
-from csops.gitlog import blob_id
+from csops.gitlog import blob_id, index_checksum
 from csops.i18n import _
 from csops.problems import Problem, Problems
 from csops.store import ID_PATTERN, in_parallel
@@ -208,19 +208,12 @@ def _changed(dirty: str) -> set[str]:
     return {item[3:] for item in dirty.split("\0") if len(item) > 3}
 
 
-def _git_index_id(git) -> bytes | None:
-    """The checksum Git ends its index file with: the same bytes, the same staged blobs. None
-    when there is none to trust (index.skipHash, another GIT_INDEX_FILE, no index)."""
+def _git_index_id(git) -> str | None:
+    """Git's index checksum: the same checksum, the same staged blobs. None when there is none
+    to trust (index.skipHash, another GIT_INDEX_FILE, no index)."""
     if git is None or os.environ.get("GIT_INDEX_FILE"):
         return None
-    try:
-        with open(git.git_dir / "index", "rb") as handle:
-            size = handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, size - 32))
-            tail = handle.read()
-    except OSError:
-        return None
-    return None if len(tail) < 20 or not tail.strip(b"\0") else tail + size.to_bytes(8, "little")
+    return index_checksum(git.git_dir / "index")
 
 
 def _content_id(path: Path) -> str:
@@ -272,7 +265,7 @@ def _encode(value) -> str | None:
 class _Saved(NamedTuple):
     """What the last command left in the cache (see build_index)."""
     fingerprint: str | None
-    git_index: bytes | None
+    git_index: str | None
     rels: dict                   # type → [rel] in listing order
     blobs: dict                  # rel → the blob id its entry was computed for
     results: dict                # rel → entry (encoded text or packed tuple)
@@ -309,6 +302,12 @@ class _Rels(Mapping):
     def count(self) -> int:
         return sum(text.count("\n") + 1 for text in self._texts.values() if text)
 
+    def every(self) -> list[str]:
+        """All rels in listing order (the cache's values and blobs are kept in this order)."""
+        if "*" not in self._lists:
+            self._lists["*"] = [rel for rtype in self._texts for rel in self[rtype]]
+        return self._lists["*"]
+
 
 class _Table(Mapping):
     """rel → value, from the two parallel lists the cache keeps, made into a dict only when a
@@ -322,8 +321,7 @@ class _Table(Mapping):
     def _all(self) -> dict:
         if self._dict is None:
             with no_gc():
-                every = [rel for rtype in self._rels for rel in self._rels[rtype]]
-                self._dict = dict(zip(every, _split(self._values)))
+                self._dict = dict(zip(self._rels.every(), _split(self._values)))
                 self._dict.update(self._rich)
         return self._dict
 
@@ -345,7 +343,12 @@ class _Table(Mapping):
         return self._rels.count()
 
     def __bool__(self) -> bool:
-        return any(self._rels._texts.values())
+        return self._rels.count() > 0
+
+
+def _dict(mapping) -> dict:
+    """A mapping as a plain dict (a cached _Table's, built once), for loops over many keys."""
+    return mapping._all() if isinstance(mapping, _Table) else mapping
 
 
 def _load_cache(path: Path | None) -> _Saved:
@@ -429,12 +432,11 @@ class Index:
 
     def id_of(self, rel: str) -> str | None:
         """The record id of a file, without building its entry."""
-        value = self.results[rel]
-        return (value[1] if value.__class__ is tuple else value.split("\t", 2)[1]) or None
+        return _id(self.results[rel])
 
     def blobs_of(self, rels: list[str]) -> list[str | None]:
         """blob(rel) of each of `rels`."""
-        blobs = self._blobs._all() if isinstance(self._blobs, _Table) else self._blobs
+        blobs = _dict(self._blobs)
         unknown = self._unknown
         return [None if rel in unknown else blobs.get(rel) for rel in rels]
 
@@ -454,7 +456,7 @@ class Index:
         """The files of a type the rules can read (rels, listing order), and the entries of
         those they cannot (a listing names them instead of leaving them out)."""
         usable, unusable = [], []
-        results = self.results._all() if isinstance(self.results, _Table) else self.results
+        results = _dict(self.results)
         for rel in self.rels.get(rtype, ()):
             value = results[rel]
             if value.__class__ is tuple and not value[5]:
@@ -462,9 +464,6 @@ class Index:
             else:
                 usable.append(rel)
         return usable, unusable
-
-    def entries(self) -> list[Entry]:
-        return [_decode(rel, self.results[rel]) for rel in self._all()]
 
     def entries_of(self, rtype: str) -> list[Entry]:
         return [_decode(rel, self.results[rel]) for rel in self.rels.get(rtype, ())]
@@ -476,10 +475,9 @@ class Index:
 
     def ids(self):
         """(id, rel) of every record with an id, in listing order, without building its entry."""
-        results = self.results
+        results = _dict(self.results)
         for rel in self._all():
-            value = results[rel]
-            record_id = value[1] if value.__class__ is tuple else value.split("\t", 2)[1]
+            record_id = _id(results[rel])
             if record_id:
                 yield record_id, rel
 
@@ -536,7 +534,8 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
     results: dict[str, object] = {}
     blobs: dict[str, str] = {}
     todo = []
-    if same_index and saved.results and (rels is saved.rels or rels == saved.rels):
+    same_rels = rels is saved.rels or rels == saved.rels
+    if same_index and saved.results and same_rels:
         # Git's index and the folders are as they were: a file git status does not name and Git
         # knew as clean last time has the blob its cached entry was computed for.
         results, blobs = saved.results, saved.blobs
@@ -559,8 +558,7 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
             listed = _ask_staged(git, asked[0])()
             staged = _staged_blobs(asked[0], listed) if listed is not None else {}
         staged = staged or {}
-        before = saved.results._all() if isinstance(saved.results, _Table) else saved.results
-        before_blobs = saved.blobs._all() if isinstance(saved.blobs, _Table) else saved.blobs
+        before, before_blobs = _dict(saved.results), _dict(saved.blobs)
         rich = []                        # in listing order, as the loop goes
         for rtype, listed in rels.items():
             for rel in listed:
@@ -569,7 +567,7 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
                     unknown.add(rel)
                     blob = _content_id(root / rel)
                 hit = before.get(rel) if before_blobs.get(rel) == blob else None
-                if hit is not None and (hit[0] == rtype if hit.__class__ is tuple else hit.startswith(rtype + "\t")):
+                if hit is not None and _kind(hit) == rtype:
                     results[rel] = hit
                     blobs[rel] = blob
                     if hit.__class__ is tuple:
@@ -591,19 +589,23 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
         else:
             blobs[rel] = blob
     now = _Saved(stamp, git_index, rels, blobs, results, frozenset(unknown), folders or {}, (), saved.token)
-    if use_cache and (todo or now.fingerprint != saved.fingerprint or git_index != saved.git_index
-                      or not (rels is saved.rels or rels == saved.rels) or now.unknown != saved.unknown
-                      or not (folders is saved.folders or folders == saved.folders)):
-        same = not todo and now.fingerprint == saved.fingerprint and (rels is saved.rels or rels == saved.rels) and all(
-            blobs.get(rel) == saved.blobs.get(rel) for rel in now.unknown | saved.unknown) and same_index
-        now = now._replace(token=saved.token if same and saved.token else secrets.token_hex(8))
+    same_entries = same_rels and not todo and stamp == saved.fingerprint    # every entry as saved (all hits)
+    if use_cache and not (same_entries and git_index == saved.git_index and now.unknown == saved.unknown
+                          and (folders is saved.folders or folders == saved.folders)):
+        now = now._replace(token=saved.token if same_entries and saved.token else secrets.token_hex(8))
         if not _save_cache(cache_path, now):
             now = now._replace(token="")
     return Index(rels, results, blobs, now.unknown, rich, now.token if use_cache else "")
 
 
 def _kind(value) -> str:
-    return value[0] if isinstance(value, tuple) else value.split("\t", 1)[0]
+    """The record type of a cached entry (packed tuple or encoded text)."""
+    return value[0] if value.__class__ is tuple else value.split("\t", 1)[0]
+
+
+def _id(value) -> str | None:
+    """The record id of a cached entry (packed tuple or encoded text)."""
+    return (value[1] if value.__class__ is tuple else value.split("\t", 2)[1]) or None
 
 
 # -- what is derived from the whole index ------------------------------------------------------

@@ -169,7 +169,7 @@ def render(rows: list[dict], columns: list[str], fmt: str, lang: str = "zh", *, 
            color: bool = False, alert: tuple = ("overdue_hours",)) -> str:
     """One listing in one of FORMATS. JSON is the rows as they are (English keys, raw values)."""
     if fmt == "json":
-        return json.dumps(rows, ensure_ascii=False, indent=2, default=str)
+        return "".join(json_chunks(rows))
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")   # RFC 4180; and a CR inside a cell is then quoted

@@ -109,11 +109,9 @@ class Store:
             rel = stack.pop()
             key = None
             if after is not None:
-                try:
-                    st = os.stat(os.path.join(root, rel))
-                except OSError:
+                key = _folder_key(os.path.join(root, rel))
+                if key is None:
                     continue
-                key = (st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
                 known = before.get(rel) if before else None
                 if known is not None and known[0] == key:
                     out.extend(known[1].split("\n") if known[1] else ())
@@ -162,14 +160,10 @@ class Store:
         hidden: dict[str, list[str]] = {rtype: [] for rtype in self.types}
         while stack:
             rtype, rel = stack.pop()
-            known = before.get(rel)
-            try:
-                st = os.stat(os.path.join(root, rel))
-            except OSError:
-                if known is None:
-                    continue                # absent then and now
-                return False
-            if known is None or known[0] != (st.st_mtime_ns, st.st_ctime_ns, st.st_ino):
+            known, key = before.get(rel), _folder_key(os.path.join(root, rel))
+            if key is None and known is None:
+                continue                    # absent then and now
+            if known is None or known[0] != key:
                 return False
             stack.extend((rtype, sub) for sub in known[2])
             hidden[rtype].extend(known[3])
@@ -314,6 +308,16 @@ class Store:
                            _("see csops {command} list", command=rtype or "ticket"))
         names = ", ".join(sorted(p.stem for _ignored, p in matches)[:5])
         raise BadInput(_("{ref} is ambiguous: {names}", ref=ref, names=names), _('give more of the id'))
+
+def _folder_key(path: str) -> tuple | None:
+    """What changes when a folder gains, loses or renames an entry: its modification and change
+    times and its inode (None: no such folder)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
 
 def read_yaml(path, limit: int = yamlio.RECORD_BYTES) -> tuple[object, yamlio.YamlError | None]:
     """(data, None), or (None, the error naming the line) for a file that cannot be read or parsed."""

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from csops.errors import BadInput, Conflict, CsopsError, Refused
-from csops.gitlog import Author, Git, blob_id
+from csops.gitlog import Author, Git, blob_id, index_checksum
 from csops.i18n import _
 from csops.store import atomic_write, fsync_dir, write_file
 
@@ -451,13 +451,7 @@ def index_id(path: Path) -> str:
     """What names an index file's content: the checksum Git ends it with (reading 11 MB to hash
     them again costs a mutation 25 ms at 100,000 records), or its blob id where Git writes no
     checksum (index.skipHash)."""
-    with open(path, "rb") as handle:
-        size = handle.seek(0, os.SEEK_END)
-        handle.seek(max(0, size - 20))
-        tail = handle.read()
-    if len(tail) == 20 and tail.strip(b"\0"):
-        return f"trailer:{tail.hex()}:{size}"
-    return blob_id(path.read_bytes())
+    return index_checksum(path) or blob_id(path.read_bytes())
 
 
 def is_index(path: Path, recorded: str | None) -> bool:
