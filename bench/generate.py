@@ -150,8 +150,14 @@ class Maker:
         rng = self.rng
         lead = rng.choice(self.leads)
         rec = self.base("S", moment, lead, "recorded")
-        rec.update({"person": rng.choice(self.agents), "code": rng.choice(["PHONE_RINGS", "AUTO_REPLY", "REPORT_LATE"]),
-                    "date": moment.date().isoformat()})
+        kind = rng.random()
+        if kind < 0.02:                 # costs every active agent on duty: recorded without a person
+            rec.update({"code": "LUNCH_OFF_POST", "date": moment.date().isoformat()})
+        else:
+            rec.update({"person": rng.choice(self.agents), "date": moment.date().isoformat(),
+                        "code": rng.choice(["PHONE_RINGS", "AUTO_REPLY", "REPORT_LATE"])})
+            if kind < 0.03:             # a fine, and dismissal at the third over a whole record
+                rec.update({"code": "CUSTOMER_CONFLICT", "fine": rng.choice(["20.00", "30.00", "50.00"])})
         if rng.random() < 0.7 or not self.recent(moment):
             self.step(rec, moment + dt.timedelta(hours=1), rng.choice(self.sups), "confirmed")
         return rec

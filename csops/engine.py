@@ -299,9 +299,9 @@ class Context:
         """Every usable record of a type (loaded once per command); the others go to `skipped`.
 
         `status`, `days` (ISO dates, inclusive) and `who` (workflows.customers.who) are a hint,
-        not a filter: the record index may leave out records not in that state, with no step or
-        callback on those days, or of another customer (csops.index.brief); the caller still
-        tests each record it gets."""
+        not a filter: the record index may leave out records not in that state, touching none of
+        those days, or not found by `who` (csops.index.brief); the caller still tests each record
+        it gets."""
         if rtype not in self._cache:
             loader = self._cache.get("loader")
             if loader is not None and not self._cache.get("indexing"):

@@ -316,7 +316,7 @@ class _Table(Mapping):
 
     def __init__(self, rels: _Rels, values: str, rich: dict | None = None):
         self._rels, self._values, self._rich = rels, values, rich or {}
-        self._dict = None
+        self._dict = self._list = None
 
     def _all(self) -> dict:
         if self._dict is None:
@@ -324,6 +324,22 @@ class _Table(Mapping):
                 self._dict = dict(zip(self._rels.every(), _split(self._values)))
                 self._dict.update(self._rich)
         return self._dict
+
+    def column(self, rtype: str) -> list:
+        """The values of one type's rels, in their order."""
+        if self._list is None:
+            self._list = _split(self._values)
+        start = 0
+        for other in self._rels:
+            if other == rtype:
+                break
+            start += len(self._rels[other])
+        rels = self._rels.get(rtype, [])
+        values = self._list[start:start + len(rels)]
+        if self._rich:
+            rich = self._rich
+            values = [rich.get(rel, value) for rel, value in zip(rels, values)]
+        return values
 
     def get(self, rel, default=None):
         value = self._rich.get(rel)
@@ -425,6 +441,7 @@ class Index:
         self.token = token                # the saved state this is (empty: not saved, nothing kept)
         self._blobs, self._unknown = blobs or {}, unknown
         self._rich = rich                 # rels that may have a packed entry (None: any)
+        self.memo = {}                    # what one command reads more than once (of_type, load_data)
 
     def blob(self, rel: str) -> str | None:
         """The blob id of a file Git says is unchanged (a key the parsed-data cache can trust)."""
@@ -455,15 +472,25 @@ class Index:
     def of_type(self, rtype: str) -> tuple[list[str], list[Entry]]:
         """The files of a type the rules can read (rels, listing order), and the entries of
         those they cannot (a listing names them instead of leaving them out)."""
-        usable, unusable = [], []
-        results = _dict(self.results)
-        for rel in self.rels.get(rtype, ()):
-            value = results[rel]
-            if value.__class__ is tuple and not value[5]:
-                unusable.append(_unpack(rel, value))
-            else:
-                usable.append(rel)
-        return usable, unusable
+        if ("type", rtype) not in self.memo:
+            bad = {rel: value for rel, value in self._packed() if not value[5] and value[0] == rtype}
+            listed = self.rels.get(rtype, [])
+            usable = [rel for rel in listed if rel not in bad] if bad else listed
+            self.memo[("type", rtype)] = usable, [_unpack(rel, bad[rel]) for rel in listed if rel in bad]
+        return self.memo[("type", rtype)]
+
+    def blobs_of_type(self, rtype: str) -> list[str | None]:
+        """blob(rel) of each file of_type gives as usable, in its order (no table of every type's
+        files is built for it)."""
+        listed = self.rels.get(rtype, [])
+        usable = self.of_type(rtype)[0]
+        column = self._blobs.column(rtype) if isinstance(self._blobs, _Table) else \
+            [self._blobs.get(rel) for rel in listed]
+        unknown = self._unknown
+        if len(usable) != len(listed):
+            keep = set(usable)
+            column = [blob for rel, blob in zip(listed, column) if rel in keep]
+        return [None if rel in unknown else blob for rel, blob in zip(usable, column)] if unknown else column
 
     def entries_of(self, rtype: str) -> list[Entry]:
         return [_decode(rel, self.results[rel]) for rel in self.rels.get(rtype, ())]
@@ -672,7 +699,7 @@ def problems_of(entries: list[Entry], store) -> list[Problem]:
 # content-addressed, it depends on nothing but the bytes and the loader, and survives policy
 # and roster changes. A file Git does not know as unchanged (an uncommitted edit) is parsed.
 
-DATA_FORMAT = 6
+DATA_FORMAT = 7
 
 
 def _data_stamp() -> str:
@@ -685,11 +712,16 @@ _ANY_DAY = ("0000-00-00", "9999-99-99")      # a time that is not ISO text may f
 _NO_DAY = ("9999-99-99", "0000-00-00")       # no steps at all: on no day
 
 
+# The days a record touches besides its steps and callbacks: a leave's span, a score event's date.
+_DAY_FIELDS = {"leave": ("start", "end"), "score": ("date",)}
+
+
 def brief(rtype: str, data) -> str:
     """What a report may skip a record by without reading it, as one line of text: the first and
-    last day (ISO) of its steps and callbacks (ten characters each), its status, then how the
-    customer archive finds it (workflows.customers.who), tab-separated. Empty: always read (not a
-    mapping — it is named — or a value with a tab or line break in it)."""
+    last day (ISO) it touches — its steps and callbacks, a leave's start and end, a score event's
+    date (ten characters each) — its status, then its keys, tab-separated: how the customer
+    archive finds it (workflows.customers.who), a score event's code ("c:" + code). Empty:
+    always read (not a mapping — it is named — or a value with a tab or line break in it)."""
     if not isinstance(data, dict):
         return ""
     status = data.get("status") if isinstance(data.get("status"), str) else ""
@@ -708,16 +740,29 @@ def brief(rtype: str, data) -> str:
             days.append(at[:10])
         if days is None:
             break
+    for field in _DAY_FIELDS.get(rtype, ()) if days is not None else ():
+        value = data.get(field)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not ISO_DAY.match(value):
+            days = None                 # a day it cannot read as text: any day
+            break
+        days.append(value[:10])
     low, high = _ANY_DAY if days is None else (min(days), max(days)) if days else _NO_DAY
-    fields = (status, *who(rtype, data))
+    fields = (status, *who(rtype, data), *_keys(rtype, data))
     if any("\t" in f or "\n" in f for f in fields):
         return ""
     return low + high + "\t".join(fields)
 
 
+def _keys(rtype: str, data: dict) -> tuple[str, ...]:
+    code = data.get("code") if rtype == "score" else None
+    return (f"c:{code}",) if isinstance(code, str) else ()
+
+
 def fits(line: str, status: str | None, days: tuple[str, str] | None, found: str | None) -> bool:
-    """Whether a record with this brief may be in state `status`, have a step or callback
-    between days[0] and days[1] (ISO text, inclusive) and be found by `found` (None: any)."""
+    """Whether a record with this brief may be in state `status`, touch a day between days[0]
+    and days[1] (ISO text, inclusive; see brief) and be found by `found` (None: any)."""
     if not line:
         return True
     if days is not None and not (line[:10] <= days[1] and line[10:20] >= days[0]):
@@ -819,18 +864,23 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
 
     path = git.git_dir / "csops-cache" / f"data-{rtype}.bin" if git is not None else None
     stamp = _data_stamp()
-    table, handle = _read_data_cache(path, stamp)
+    memo = index.memo
+    if ("data", rtype) not in memo:         # kept open for the command's later reads of the type
+        memo[("data", rtype)] = _read_data_cache(path, stamp)
+    table, handle = memo[("data", rtype)]
     out: dict[str, tuple] = {}
     misses, wanted = [], []
     writer = None
-    blobs = index.blobs_of(rels)
     try:
         if table is None:
             misses = list(rels)
         else:
             where, briefs, offsets = table
-            for rel, blob in zip(rels, blobs):
-                at = where.get(blob) if blob else None
+            known = memo.get(("at", rtype))
+            if known is None or known[0] is not rels:       # where each record is in the cache
+                blobs = _blobs(index, rtype, rels)
+                known = memo[("at", rtype)] = rels, [where.get(blob) if blob else None for blob in blobs]
+            for rel, at in zip(rels, known[1]):
                 if at is None:
                     misses.append(rel)
                 elif fits(briefs[at], status, days, found):
@@ -857,18 +907,29 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
                         continue            # a value marshal cannot keep: read from the file each time
                     writer = writer or _DataWriter(path, stamp)
                     writer.add(blob, line_of_brief, payload)
-        known = len(table.briefs) if table is not None else 0
-        if path is not None and (writer is not None or (prune and known > len(rels) * 1.25 + 100)):
+        held = len(table.briefs) if table is not None else 0
+        if path is not None and (writer is not None or (prune and held > len(rels) * 1.25 + 100)):
             writer = writer or _DataWriter(path, stamp)
             if table is not None:
-                writer.copy(table, handle, set(blobs) if prune else None)
+                writer.copy(table, handle, set(_blobs(index, rtype, rels)) if prune else None)
             writer.close()
             writer = None
+            forget_data(index, rtype)       # the next read of the type opens the new cache
     except OSError:
         pass                                # a cache that cannot be written only costs speed
     finally:
         if writer is not None:
             writer.abort()
-        if handle is not None:
-            handle.close()
     return [out[rel] for rel in rels if rel in out]
+
+
+def _blobs(index: Index, rtype: str, rels: list[str]) -> list[str | None]:
+    return index.blobs_of_type(rtype) if rels is index.of_type(rtype)[0] else index.blobs_of(rels)
+
+
+def forget_data(index: Index, rtype: str | None = None) -> None:
+    """Close what load_data kept of a type's data cache (None: of every type)."""
+    for key in [key for key in index.memo if key[0] in ("data", "at") and rtype in (None, key[1])]:
+        value = index.memo.pop(key)
+        if key[0] == "data" and value[1] is not None:
+            value[1].close()

@@ -110,6 +110,13 @@ class Session:
         finally:
             ctx._cache.pop("indexing", None)
 
+    def close(self) -> None:
+        """Let go of the files the record index kept open for this command."""
+        from csops.index import forget_data
+
+        if "index" in self.__dict__:
+            forget_data(self.index)
+
     def _indexed_records(self, rtype: str, status: str | None = None, days: tuple[str, str] | None = None,
                          who: str | None = None, *, only: list[str] | None = None, unusable_too: bool = True):
         """Every usable record of a type and what was skipped (in listing order): the index says

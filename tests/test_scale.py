@@ -25,7 +25,9 @@ READS = [
     ("report", "overdue", "--format", "json"),
     ("report", "stats", "--period", "2026-10", "--format", "json"),
     ("report", "stats", "--period", "2024-10", "--format", "json"),
+    ("report", "stats", "--period", "2026-11"),                      # with the month before it
     ("report", "scores", "--period", "2026-11", "--format", "json"),
+    ("report", "scores", "--period", "2026-09", "--format", "json"),
     ("report", "daily", "--date", "2026-11-19", "--format", "json"),
     ("report", "agents", "--period", "2026-10", "--format", "json"),
     ("report", "returns", "--date", "2026-11-19", "--format", "json"),
@@ -83,6 +85,23 @@ def test_cached_reads_equal_fresh_reads_through_edits_merges_and_policy_changes(
                    "--summary", "漏发", as_="agent001", now="2026-11-20T09:30")
     repo.run("ticket", "route", new, "--to-dept", "售后", "--assignee", "agent000", as_="agent001",
              now="2026-11-20T10:00")
+    # score events read from years back (the third conflict means dismissal), one that costs
+    # every agent on duty, and a leave across the month's edge that spares one of them
+    def sheets():
+        return {row["person"]: row for row in repo.json("report", "scores", "--period", "2026-11", as_=None, now=NOW)}
+
+    before = sheets()
+    for day in ("2025-03-10", "2026-07-15", "2026-09-10"):
+        repo.run("score", "add", "--person", "agent000", "--code", "CUSTOMER_CONFLICT", "--fine", "30",
+                 "--date", day, as_="lead00", now="2026-11-20T11:00")
+    repo.run("score", "add", "--code", "LUNCH_OFF_POST", "--date", "2026-11-02", as_="lead00", now="2026-11-20T11:00")
+    leave = repo.out("leave", "new", "--person", "agent001", "--kind", "personal", "--start", "2026-10-30T09:00",
+                     "--end", "2026-11-02T18:00", as_="agent001", now="2026-10-20T09:00")
+    repo.run("leave", "approve", leave, as_="lead00", now="2026-10-20T10:00")
+    after = sheets()
+    assert "dismissal" in after["agent000"]["flags"] and "dismissal" not in before["agent000"]["flags"]
+    docked = {person for person in after if after[person]["deductions"] > before[person]["deductions"]}
+    assert "agent001" not in docked and len(docked) >= 5
     # a hand edit, committed
     edited = tickets[-5]
     edited.write_text(edited.read_text(encoding="utf-8").replace("summary:", "summary: 改过 ", 1), encoding="utf-8")

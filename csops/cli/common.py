@@ -45,6 +45,7 @@ def session(ctx: click.Context):
 
     calendar.UNCERTAIN.clear()
     ctx.call_on_close(lambda: _warn_skipped(sess))
+    ctx.call_on_close(sess.close)
     return sess
 
 

@@ -170,13 +170,12 @@ def stats(ctx, period, fmt, lang):
     from csops.reports.stats import comparison_rows, previous_period, ticket_stats
 
     sess = session(ctx)
-    current = ticket_stats(sess, period)
     if fmt == "json":
-        echo_text(json.dumps(current, ensure_ascii=False, indent=2), fmt)
+        echo_text(json.dumps(ticket_stats(sess, period)[0], ensure_ascii=False, indent=2), fmt)
         return
     before = previous_period(period)
     language = lang_of(sess, lang)
-    rows = comparison_rows(current, ticket_stats(sess, before), language)
+    rows = comparison_rows(*ticket_stats(sess, period, before), language)
     title = f"{period}（上期 {before}）" if language == "zh" else f"{period} (previous: {before})"
     echo_rows(sess, rows, ["scope", "metric", "value", "previous", "change"], fmt, lang, title=title)
 

@@ -113,9 +113,8 @@ def monthly_html(session, period: str, lang: str) -> str:
 
     first, last = month_bounds(period)
     t = TEXT[lang]
-    stats = ticket_stats(session, period)
-    total = stats["total"]
-    before = ticket_stats(session, previous_period(period))["total"]
+    stats, before = ticket_stats(session, period, previous_period(period))
+    total, before = stats["total"], before["total"]
     end_of_month = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=session.tz)
     as_of = min(session.now, end_of_month)
     names = {p.id: p.name for p in session.roster}

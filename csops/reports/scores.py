@@ -56,13 +56,24 @@ def _dec(value) -> Decimal:
     return Decimal(str(value)) if value is not None else Decimal(0)
 
 
-def _events(ctx):
-    out = []
-    for rec in ctx.records("score"):
-        data = rec.data if isinstance(rec.data, dict) else None
-        if data and isinstance(data.get("date"), str):
-            out.append(data)
-    return sorted(out, key=lambda e: (e["date"], str(e.get("id"))))
+def _events(ctx, first: dt.date, last: dt.date) -> list[dict]:
+    """The events that can bear on the sheets of first..last, in date order: the month's own,
+    and from before it those of a code that means dismissal at its n-th time over a person's
+    whole record (any other earlier event changes nothing on this month's sheets). The record
+    index serves each set without reading five years of events (csops.index.brief)."""
+    versions = ctx.versions.all if ctx.versions is not None else []
+    policies = [v.policy for v in versions if v.policy is not None] or [ctx.policy]
+    lasting = sorted({code for policy in policies for code, rule in policy.catalog().items()
+                      if isinstance(rule, dict) and rule.get("dismissal_at")})
+    month = (first.isoformat(), last.isoformat())
+    found = {}
+    for recs in [ctx.records("score", days=month)] + [ctx.records("score", who=f"c:{code}") for code in lasting]:
+        for rec in recs:
+            data = rec.data if isinstance(rec.data, dict) else None
+            if data and isinstance(data.get("date"), str) and data["date"] <= month[1] and \
+                    (data["date"] >= month[0] or data.get("code") in lasting):
+                found[rec.path] = data
+    return sorted(found.values(), key=lambda e: (e["date"], str(e.get("id"))))
 
 
 def lateness_days(minutes, policy) -> Decimal:
@@ -82,8 +93,8 @@ def score_sheets(session, period: str) -> dict[str, Sheet]:
     opening = ctx.in_force(dt.datetime.combine(first, dt.time(0), tzinfo=ctx.tz)).policy   # the month's base
     base = _dec(opening.section("scores").get("base"))
     sheets = {p.id: Sheet(p.id, p.name, base) for p in roster if p.active and p.role in CS_ROLES}
-    on_leave = _approved_leave_days(ctx)
-    events = _events(ctx)
+    on_leave = _approved_leave_days(ctx, first, last)
+    events = _events(ctx, first, last)
     in_month = defaultdict(int)       # (person, code) → counted events so far this month
     ever = defaultdict(int)           # (person, code) → counted events so far, whole record
     duty = ctx.duty
@@ -97,20 +108,22 @@ def score_sheets(session, period: str) -> dict[str, Sheet]:
     return sheets
 
 
-def _approved_leave_days(ctx) -> set[tuple[str, str]]:
-    """(person, date) of every working day someone was on approved leave."""
+def _approved_leave_days(ctx, first: dt.date, last: dt.date) -> set[tuple[str, str]]:
+    """(person, date) of every day of first..last someone was on approved leave."""
     from csops.workflows.leave import span
 
     out = set()
-    for rec in ctx.records("leave", status="approved"):
+    slack = dt.timedelta(days=1)             # a leave's text day and its local day may differ by one
+    for rec in ctx.records("leave", status="approved", days=((first - slack).isoformat(),
+                                                             (last + slack).isoformat())):
         data = rec.data
-        if data.get("status") not in ("approved", "cancelled"):
+        if data.get("status") != "approved":
             continue
         start, end = span(data, ctx.tz)
-        if data.get("status") == "cancelled" or start is None or end is None:
+        if start is None or end is None:
             continue
-        day = start.astimezone(ctx.tz).date()
-        while day <= (end - dt.timedelta(microseconds=1)).astimezone(ctx.tz).date():
+        day = max(start.astimezone(ctx.tz).date(), first)
+        while day <= min((end - dt.timedelta(microseconds=1)).astimezone(ctx.tz).date(), last):
             out.add((data.get("person"), day.isoformat()))
             day += dt.timedelta(days=1)
     return out

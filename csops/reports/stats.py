@@ -46,35 +46,58 @@ def _satisfaction_rate(counts: dict) -> float | None:
     return round(sum(n for level, n in counts.items() if int(level) >= SATISFIED) / reached, 4) if reached else None
 
 
-def ticket_stats(session, period: str) -> dict:
-    first, last = period_bounds(period)
+def ticket_stats(session, *periods: str) -> list[dict]:
+    """The figures of each period, from one reading of the tickets (a table sets two side by
+    side: each ticket's deadlines are worked out once for both)."""
     ctx, tz = session.ctx, session.tz
-    window = activity_window(ctx, first, last)
+    spans = []
+    for period in periods:
+        first, last = period_bounds(period)
+        spans.append((period, first, last, activity_window(ctx, first, last), _inside(first, last, tz),
+                      _empty(), {kind: _empty() for kind in KINDS}))
+    window = (min(span[3][0] for span in spans), max(span[3][1] for span in spans))
+    for rec in ctx.records("ticket", days=window):
+        data = rec.data if isinstance(rec.data, dict) else None
+        if data is None or data.get("kind") not in KINDS:
+            continue
+        facts = None
+        for _period, _first, _last, own, inside, total, by_kind in spans:
+            if active_between(data, own):
+                facts = facts or _facts(data, ctx)
+                _count(data, facts, inside, (total, by_kind[data["kind"]]), ctx)
+    return [{"period": period, "from": first.isoformat(), "to": last.isoformat(), "total": _finish(total),
+             "by_kind": {kind: _finish(acc) for kind, acc in by_kind.items()}}
+            for period, first, last, _own, _inside_it, total, by_kind in spans]
 
+
+def _inside(first: dt.date, last: dt.date, tz):
+    """Whether a date, a moment or an ISO time falls on a day of first..last (local)."""
     def inside(value) -> bool:
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return first <= value <= last
         moment = try_instant(value, tz) if not isinstance(value, dt.datetime) else value
         return moment is not None and first <= moment.astimezone(tz).date() <= last
-
-    total, by_kind = _empty(), {kind: _empty() for kind in KINDS}
-    for rec in ctx.records("ticket", days=window):
-        data = rec.data if isinstance(rec.data, dict) else None
-        if data is None or data.get("kind") not in KINDS or not active_between(data, window):
-            continue
-        _count(data, inside, (total, by_kind[data["kind"]]), ctx)
-    return {"period": period, "from": first.isoformat(), "to": last.isoformat(), "total": _finish(total),
-            "by_kind": {kind: _finish(acc) for kind, acc in by_kind.items()}}
+    return inside
 
 
-def _count(data: dict, inside, accs, ctx) -> None:
+def _facts(data: dict, ctx) -> tuple:
+    """What counting a ticket in any period needs: its callback attempts in time order, its
+    registration's business day, its resolve deadlines that were met or missed."""
     history = data.get("history") or []
     attempts = sorted((try_instant(c.get("at"), ctx.tz), c) for c in data.get("callbacks") or []
                       if isinstance(c, dict) and try_instant(c.get("at"), ctx.tz))
     registered = try_instant(history[0].get("at"), ctx.tz) if history else None
-    resolved = [d for d in deadlines(data, ctx) if d.what == "resolve" and d.done is not None and inside(d.done)]
+    registered_day = business_day(registered, ctx.in_force(registered).policy) if registered is not None else None
+    resolved = [d for d in deadlines(data, ctx) if d.what == "resolve" and d.done is not None]
+    return attempts, registered_day, resolved
+
+
+def _count(data: dict, facts: tuple, inside, accs, ctx) -> None:
+    history = data.get("history") or []
+    attempts, registered_day, resolved = facts
+    resolved = [d for d in resolved if inside(d.done)]
     for acc in accs:
-        if registered is not None and inside(business_day(registered, ctx.in_force(registered).policy)):
+        if registered_day is not None and inside(registered_day):
             acc["registered"] += 1
         acc["closed"] += sum(1 for e in history if e.get("to") == "closed" and e.get("from") != "closed"
                              and inside(e.get("at")))
