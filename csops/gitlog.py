@@ -102,6 +102,49 @@ def _run(args: list[str], *, cwd, env: dict | None = None, stdin: bytes | None =
         raise NotFound(_('git is not installed (or not on PATH)'), _('install git 2.34 or newer')) from None
 
 
+def _background(args: list[str], cwd):
+    """Start `git ARGS` on a thread now; the returned function waits and gives its stdout (None
+    when git failed)."""
+    import threading
+
+    box = {}
+    thread = threading.Thread(target=lambda: box.update(out=_run(args, cwd=cwd)), daemon=True)
+    thread.start()
+
+    def result() -> str | None:
+        thread.join()
+        done = box.get("out")
+        return done.stdout.decode("utf-8", "surrogateescape") if done and done.returncode == 0 else None
+
+    return result
+
+
+# What differs from Git's index in the work tree, without untracked files or rename detection.
+# --no-optional-locks: status must not rewrite the index (and leave index.lock behind when csops
+# stops before it has finished). Porcelain paths are relative to the top of the work tree.
+STATUS = ["--no-optional-locks", "status", "--porcelain", "-z", "--untracked-files=no", "--no-renames"]
+_EARLY: dict[str, object] = {}
+
+
+def ask_status_early(root: Path) -> None:
+    """Start `git status` on the records folder now, for a command that reads through the record
+    index: it runs while csops imports and loads its cache (at 100,000 files it takes about as
+    long). The index takes it once (take_status); a command that never does leaves it unused."""
+    _EARLY.clear()
+    if find_git_dir(root) is not None:
+        _EARLY[str(root)] = _background([*STATUS, "--", "."], root)
+
+
+def take_status(root: Path):
+    """The status ask_status_early started for `root` in this command, once; else None."""
+    return _EARLY.pop(str(root), None)
+
+
+def forget_early() -> None:
+    """At the end of a command: a status asked for it says nothing to the next one."""
+    _EARLY.clear()
+
+
 MINIMUM = (2, 34)      # SSH signing (gpg.format ssh, verify-commit with allowed signers)
 
 
@@ -211,18 +254,7 @@ class Git:
 
     def background(self, *args):
         """Start `git ARGS` on a thread now; the returned function waits and gives its stdout."""
-        import threading
-
-        box = {}
-        thread = threading.Thread(target=lambda: box.update(out=_run(list(args), cwd=self.root)), daemon=True)
-        thread.start()
-
-        def result() -> str | None:
-            thread.join()
-            done = box.get("out")
-            return done.stdout.decode("utf-8", "surrogateescape") if done and done.returncode == 0 else None
-
-        return result
+        return _background(list(args), self.root)
 
     def rel(self, path: Path) -> str:
         return Path(os.path.relpath(Path(path).resolve(), self.root)).as_posix()

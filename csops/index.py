@@ -26,7 +26,7 @@ from pathlib import Path
 
 from csops import yamlio
 from csops.engine import Context, check_record
-from csops.gitlog import blob_id, index_checksum
+from csops.gitlog import STATUS, blob_id, index_checksum, take_status
 from csops.i18n import _
 from csops.problems import Problem, Problems
 from csops.store import ID_PATTERN, in_parallel
@@ -181,10 +181,7 @@ def _ask_git(git, root: Path):
         return None
     prefix = git.rel(root)
     prefix = "" if prefix == "." else prefix + "/"
-    # --no-optional-locks: status must not rewrite the index (and leave index.lock behind when
-    # csops stops before it has finished)
-    return prefix, git.background("--no-optional-locks", "status", "--porcelain", "-z", "--untracked-files=no",
-                                  "--no-renames", "--", prefix or ".")
+    return prefix, take_status(root) or git.background(*STATUS, "--", prefix or ".")
 
 
 def _ask_staged(git, prefix: str):

@@ -320,3 +320,22 @@ def test_a_temp_file_in_a_remembered_folder_is_still_found(repo):
         assert "INTERRUPTED_WRITE" in out and temp.name in out
     temp.unlink()
     assert "INTERRUPTED_WRITE" not in repo.run("validate", code=None, env={"CSOPS_CACHE": "on"}).stdout
+
+
+def test_a_status_asked_early_for_one_command_is_not_used_by_the_next(repo):
+    """A listing asks Git what changed before it loads (csops.gitlog.ask_status_early); a command
+    that stops before reading leaves that answer unused, and it must not stand in for a later
+    command's question in the same process: an edit made in between would be missed (here, the
+    leave a new request overlaps)."""
+    import time
+
+    first = repo.out("leave", "new", "--person", "zhangsan", "--kind", "personal", "--start", "2026-12-01T09:00",
+                     "--end", "2026-12-01T18:00")
+    assert first in repo.out("leave", "list")                        # fills the caches
+    assert repo.run("leave", "list", "--reveal", code=None).exit_code != 0   # refused before reading
+    time.sleep(0.5)                                                # its git status has long finished
+    path = repo.path_of(first)
+    path.write_text(path.read_text(encoding="utf-8").replace("2026-12-01T", "2026-12-02T"), encoding="utf-8")
+    refused = repo.run("leave", "new", "--person", "zhangsan", "--kind", "personal", "--start", "2026-12-02T09:00",
+                       "--end", "2026-12-02T18:00", code=None)
+    assert refused.exit_code == 1 and "LEAVE_OVERLAP" in refused.output + refused.stderr

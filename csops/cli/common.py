@@ -29,15 +29,19 @@ def real_clock() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def session(ctx: click.Context):
+def session(ctx: click.Context, *, reads: bool = False):
     """The library Session for this command. An interrupted write left behind stops every
-    command here (csops recover finishes or undoes it)."""
-    from csops.session import Session
+    command here (csops recover finishes or undoes it). `reads`: the command reads through the
+    record index (a listing, a report): Git is asked what changed while csops loads."""
     from csops.store import Store, find_records_root
-    from csops.txn import check_for_leftovers
 
     g: Globals = ctx.find_object(Globals)
     store = Store(find_records_root(Path.cwd(), g.records))
+    if reads:
+        early_status(store.root)
+    from csops.session import Session
+    from csops.txn import check_for_leftovers
+
     check_for_leftovers(store.root)
     sess = Session.open(store, now=g.now, real_clock=real_clock, as_person=g.as_person,
                         debug=bool(os.environ.get("CSOPS_DEBUG")), backfill=g.backfill)
@@ -47,6 +51,16 @@ def session(ctx: click.Context):
     ctx.call_on_close(lambda: _warn_skipped(sess))
     ctx.call_on_close(sess.close)
     return sess
+
+
+def early_status(root: Path) -> None:
+    """Start `git status` now for a command that reads through the record index (not with the
+    caches off: nothing would take it)."""
+    from csops.gitlog import ask_status_early
+    from csops.index import caching
+
+    if caching():
+        ask_status_early(root)
 
 
 def _warn_skipped(sess) -> None:

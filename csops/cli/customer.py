@@ -38,7 +38,7 @@ def show(ctx, who, reveal, fmt, lang):
     """
     from csops.reports.customer import archive
 
-    sess = session(ctx)
+    sess = session(ctx, reads=True)
     if reveal:
         require_reveal(sess)
     data = archive(sess, who, reveal=reveal)

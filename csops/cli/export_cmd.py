@@ -36,7 +36,7 @@ def sqlite(ctx, file, reveal):
     """
     from csops.reports.export import export_sqlite
 
-    sess = session(ctx)
+    sess = session(ctx, reads=True)
     if reveal:
         require_reveal(sess)
     counts = export_sqlite(sess, file, reveal=reveal)

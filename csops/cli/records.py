@@ -40,7 +40,7 @@ def type_group(rtype: str, summary: str, example: str) -> click.Group:
     def list_(ctx, status, reveal, fmt, lang):
         from csops.reports.listing import list_records
 
-        sess = session(ctx)
+        sess = session(ctx, reads=True)
         if reveal:
             require_reveal(sess)
         if fmt == "json":                  # every record of a type may be asked for: streamed

@@ -36,7 +36,7 @@ def overdue(ctx, rtype, owner, fail_if_any, fmt, lang):
     from csops.reports.overdue import COLUMNS, overdue_rows
     from csops.timeutil import format_short
 
-    sess = session(ctx)
+    sess = session(ctx, reads=True)
     rows = overdue_rows(sess, rtype=rtype, owner=owner)
     language = lang_of(sess, lang)
     title = (f"逾期事项（截至 {format_short(sess.now, sess.tz)}，逾期小时按工作时间计，回访按自然时间计）"
@@ -61,7 +61,7 @@ def returns(ctx, day, fmt, lang):
     """
     from csops.reports.returns import COLUMNS, return_sheet, table_rows
 
-    sess = session(ctx)
+    sess = session(ctx, reads=True)
     rows = return_sheet(sess, day)
     echo_rows(sess, rows if fmt == "json" else table_rows(rows), COLUMNS, fmt, lang)
 
@@ -80,7 +80,7 @@ def vendor(ctx, supplier, fmt, lang):
     """
     from csops.reports.vendor import COLUMNS, vendor_rows
 
-    sess = session(ctx)
+    sess = session(ctx, reads=True)
     echo_rows(sess, vendor_rows(sess, supplier), COLUMNS, fmt, lang)
 
 
@@ -99,7 +99,7 @@ def daily(ctx, day, fmt, lang):
     """
     from csops.reports.daily import DAILY_COLUMNS, daily as rows_of
 
-    sess = session(ctx)
+    sess = session(ctx, reads=True)
     rows, lead = rows_of(sess, day)
     language = lang_of(sess, lang)
     name = sess.roster.get(lead).name if lead and sess.roster.get(lead) else lead
@@ -121,7 +121,7 @@ def agents(ctx, period, fmt, lang):
     """
     from csops.reports.daily import COLUMNS, agents as rows_of
 
-    sess = session(ctx)
+    sess = session(ctx, reads=True)
     echo_rows(sess, rows_of(sess, period), COLUMNS, fmt, lang)
 
 
@@ -142,7 +142,7 @@ def scores(ctx, period, person, fmt, lang):
     """
     from csops.reports.scores import COLUMNS, explain, score_rows
 
-    sess = session(ctx)
+    sess = session(ctx, reads=True)
     if person:
         wording = "en" if fmt == "json" else lang_of(sess, lang)          # JSON stays English
         echo_rows(sess, explain(sess, period, person, wording), ["date", "event", "code", "points", "fine", "why"],
@@ -169,7 +169,7 @@ def stats(ctx, period, fmt, lang):
 
     from csops.reports.stats import comparison_rows, previous_period, ticket_stats
 
-    sess = session(ctx)
+    sess = session(ctx, reads=True)
     if fmt == "json":
         echo_text(json.dumps(ticket_stats(sess, period)[0], ensure_ascii=False, indent=2), fmt)
         return
@@ -200,7 +200,7 @@ def monthly(ctx, period, html_file, lang):
     from csops.reports.monthly import monthly_html
     from csops.store import atomic_write
 
-    sess = session(ctx)
+    sess = session(ctx, reads=True)
     page = monthly_html(sess, period, lang_of(sess, lang))
     atomic_write(Path(html_file), page)
     click.echo(safe_text(html_file))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from csops.cli.common import session
+from csops.cli.common import early_status, session
 from csops.i18n import _
 
 
@@ -31,6 +31,7 @@ def validate(ctx, history, since):
     from csops.errors import NotFound
 
     store = Store(find_records_root(Path.cwd(), ctx.obj.records))
+    early_status(store.root)
     try:
         git = Git(store.root)
     except NotFound:
