@@ -48,7 +48,8 @@ class Tree:
     git: object = None
 
 
-def validate_tree(store: Store, git=None, *, use_cache: bool = True, now: dt.datetime | None = None) -> list[Problem]:
+def validate_tree(store: Store, git=None, *, use_cache: bool = True, now: dt.datetime | None = None,
+                  status=None) -> list[Problem]:
     """Every working-tree check of SPEC §8; the problems sorted by file and line."""
     from csops.index import build_index, keep, recall
 
@@ -61,7 +62,7 @@ def validate_tree(store: Store, git=None, *, use_cache: bool = True, now: dt.dat
     roster = store.roster(people, strict=False)
     versions = load_versions(store, git, policy, now) if now is not None else None   # the CLI passes its clock
     ctx = Context(versions.at(now) if versions else policy, roster, store, versions=versions)
-    index = build_index(store, ctx, git, use_cache=use_cache)
+    index = build_index(store, ctx, git, use_cache=use_cache, status=status)
     tree = Tree(store, policy, roster, index, people, ctx, git)
     for fn in CHECKS:
         fn(tree, out)

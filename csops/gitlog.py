@@ -108,7 +108,14 @@ def _background(args: list[str], cwd):
     import threading
 
     box = {}
-    thread = threading.Thread(target=lambda: box.update(out=_run(args, cwd=cwd)), daemon=True)
+
+    def run() -> None:
+        try:
+            box["out"] = _run(args, cwd=cwd)
+        except NotFound:                 # no git on PATH: the caller reads as if Git knew nothing
+            pass
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
 
     def result() -> str | None:
@@ -123,26 +130,15 @@ def _background(args: list[str], cwd):
 # --no-optional-locks: status must not rewrite the index (and leave index.lock behind when csops
 # stops before it has finished). Porcelain paths are relative to the top of the work tree.
 STATUS = ["--no-optional-locks", "status", "--porcelain", "-z", "--untracked-files=no", "--no-renames"]
-_EARLY: dict[str, object] = {}
 
 
-def ask_status_early(root: Path) -> None:
+def ask_status(root: Path):
     """Start `git status` on the records folder now, for a command that reads through the record
-    index: it runs while csops imports and loads its cache (at 100,000 files it takes about as
-    long). The index takes it once (take_status); a command that never does leaves it unused."""
-    _EARLY.clear()
-    if find_git_dir(root) is not None:
-        _EARLY[str(root)] = _background([*STATUS, "--", "."], root)
-
-
-def take_status(root: Path):
-    """The status ask_status_early started for `root` in this command, once; else None."""
-    return _EARLY.pop(str(root), None)
-
-
-def forget_early() -> None:
-    """At the end of a command: a status asked for it says nothing to the next one."""
-    _EARLY.clear()
+    index: it runs while csops loads (at 100,000 files it takes about as long). Returns what
+    `Git.background` returns, for csops.index.build_index to take; None outside Git."""
+    if find_git_dir(root) is None:
+        return None
+    return _background([*STATUS, "--", "."], root)
 
 
 MINIMUM = (2, 34)      # SSH signing (gpg.format ssh, verify-commit with allowed signers)

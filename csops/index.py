@@ -26,7 +26,7 @@ from pathlib import Path
 
 from csops import yamlio
 from csops.engine import Context, check_record
-from csops.gitlog import STATUS, blob_id, index_checksum, take_status
+from csops.gitlog import STATUS, blob_id, index_checksum
 from csops.i18n import _
 from csops.problems import Problem, Problems
 from csops.store import ID_PATTERN, in_parallel
@@ -174,14 +174,15 @@ def fingerprint(store, policy_bytes: bytes, swaps: list[str] = ()) -> str:
     return digest.hexdigest()
 
 
-def _ask_git(git, root: Path):
+def _ask_git(git, root: Path, status=None):
     """Start asking Git what differs from its index in the work tree (it runs while the cache
-    is loaded and the folders are listed); None without Git."""
+    is loaded and the folders are listed), unless the command already did (`status`: from
+    gitlog.ask_status on this root); None without Git."""
     if git is None:
         return None
     prefix = git.rel(root)
     prefix = "" if prefix == "." else prefix + "/"
-    return prefix, take_status(root) or git.background(*STATUS, "--", prefix or ".")
+    return prefix, status or git.background(*STATUS, "--", prefix or ".")
 
 
 def _ask_staged(git, prefix: str):
@@ -390,11 +391,13 @@ def _save_cache(path: Path | None, saved: _Saved) -> bool:
     if path is None:
         return False
     rels, values, blobs, rich = {}, [], [], {}
+    dropped = False
     for rtype, listed in saved.rels.items():
         kept = rels[rtype] = []
         for rel in listed:
             blob = saved.blobs.get(rel)
             if not blob:
+                dropped = True
                 continue
             value = saved.results[rel]
             text = _encode(value)
@@ -411,7 +414,9 @@ def _save_cache(path: Path | None, saved: _Saved) -> bool:
             marshal.dump({"format": CACHE_FORMAT, "fingerprint": saved.fingerprint, "git_index": saved.git_index,
                           "rels": {rtype: "\n".join(listed) for rtype, listed in rels.items()},
                           "values": "\n".join(values), "blobs": "\n".join(blobs), "rich": rich,
-                          "unknown": sorted(saved.unknown), "folders": saved.folders, "token": saved.token}, handle)
+                          "unknown": sorted(saved.unknown), "token": saved.token,
+                          # a file left out is still in its folder: list the folders again next time
+                          "folders": {} if dropped else saved.folders}, handle)
         os.replace(tmp, path)
         return True
     except OSError:
@@ -519,8 +524,10 @@ def caching() -> bool:
     return os.environ.get("CSOPS_CACHE", "").strip().lower() not in ("off", "0", "no", "false")
 
 
-def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache: bool = True) -> Index:
+def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache: bool = True,
+                status=None) -> Index:
     """Every record file's Entry, from the cache where the content is known, else computed.
+    `status`: the `git status` the command started early (gitlog.ask_status), if it did.
 
     What a warm run costs is kept to what changed: folders are listed again only where an entry
     was added, removed or renamed (Store.rel_files); Git's index is read again only when its
@@ -528,7 +535,7 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
     time are looked at — every other file has the blob its cached entry was computed for."""
     use_cache = use_cache and caching()
     root = store.root
-    asked = _ask_git(git, root) if use_cache else None
+    asked = _ask_git(git, root, status) if use_cache else None
     cache_path = _cache_path(git) if use_cache else None
     git_index = _git_index_id(git) if use_cache else None
     saved = _load_cache(cache_path) if use_cache else _NOTHING
@@ -921,6 +928,8 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
 
 
 def _blobs(index: Index, rtype: str, rels: list[str]) -> list[str | None]:
+    """blob(rel) of each of `rels`: from the type's column when they are the very list of_type
+    gave (the usual read of a whole type), else looked up one by one (a batch of a dump)."""
     return index.blobs_of_type(rtype) if rels is index.of_type(rtype)[0] else index.blobs_of(rels)
 
 

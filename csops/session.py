@@ -34,6 +34,8 @@ class Session:
     debug: bool = False
     backfill: str | None = None          # entries of this change were recorded late, and why
     real_clock: Callable[[], dt.datetime] | None = None   # the machine's clock, also under --now
+    # "status": a git status the CLI started for this command; the record index takes it once
+    early: dict = dataclasses.field(default_factory=dict, compare=False)
 
     @cached_property
     def policy_file(self):
@@ -106,7 +108,7 @@ class Session:
         ctx = self.ctx
         ctx._cache["indexing"] = True
         try:
-            return build_index(self.store, ctx, self._index_git)
+            return build_index(self.store, ctx, self._index_git, status=self.early.pop("status", None))
         finally:
             ctx._cache.pop("indexing", None)
 
@@ -204,9 +206,12 @@ class Session:
 
     @classmethod
     def open(cls, store: Store, *, now: str | None, real_clock: Callable[[], dt.datetime],
-             as_person: str | None = None, debug: bool = False, backfill: str | None = None) -> "Session":
+             as_person: str | None = None, debug: bool = False, backfill: str | None = None,
+             status=None) -> "Session":
         """A session whose `now` is the --now text (read in the policy's time zone), or the real
-        clock; mutations read `real_clock` again after taking the lock unless --now was given."""
+        clock; mutations read `real_clock` again after taking the lock unless --now was given.
+        `status`: a `git status` already started on the records (gitlog.ask_status), which the
+        record index takes once."""
         from csops.timeutil import parse_input
 
         if backfill is not None and not backfill.strip():
@@ -214,7 +219,7 @@ class Session:
 
             raise BadInput(_('--backfill needs the reason the entry is recorded late'))
         first = cls(store, real_clock(), None if now else real_clock, as_person, debug,
-                    backfill.strip() if backfill else None, real_clock)
+                    backfill.strip() if backfill else None, real_clock, {"status": status} if status else {})
         return first.as_of(parse_input(now, first.tz, what="--now") if now else first.now.astimezone(first.tz))
 
     def workflow(self, rtype: str):

@@ -264,3 +264,16 @@ def test_shell_completion_knows_record_ids_people_and_states(repo):
     assert complete("csops ticket move X ") == ["registered", "routed", "resolved", "closed", "voided"]
     legal = complete(f"csops ticket move {record_id} ")                                # from registered
     assert "routed" in legal and "closed" not in legal and "registered" not in legal
+
+
+def test_reading_a_repository_when_git_is_gone_says_nothing_of_threads(tmp_path):
+    """A listing or validate starts `git status` early, on a thread; with no git on PATH that
+    thread must fail quietly (the command reads every file instead), not print a traceback."""
+    assert init(tmp_path, tmp_path / "team").returncode == 0
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    for args in (["validate"], ["ticket", "list"], ["report", "overdue"]):
+        run = subprocess.run([sys.executable, "-m", "csops", "--records", str(tmp_path / "team" / "records"), *args],
+                             capture_output=True, text=True, env={**ENV, "PATH": str(empty)})
+        assert "Traceback" not in run.stderr and "Exception in thread" not in run.stderr, (args, run.stderr)
+        assert run.returncode in (0, 1, 2), (args, run.returncode)

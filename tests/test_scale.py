@@ -180,6 +180,24 @@ def test_a_failed_read_is_not_cached():
     assert key.startswith("None:") and packed[2][0][0] == "YAML" and not packed[5]
 
 
+def test_a_record_file_that_cannot_be_read_is_named_by_every_run(tmp_path):
+    """A file whose read failed is not cached (it is tried again), and the folder listing that
+    holds it is not trusted either: the second run must not lose it."""
+    import os
+    import time
+
+    from generate import generate
+
+    generate(tmp_path, 60)
+    repo = Repo(tmp_path)
+    folder = next(repo.records.glob("tickets/*/*"))
+    os.mkfifo(folder / "T-20261120-AAAAAA.yaml")
+    time.sleep(2.2)                  # a folder changed in the last 2 s is listed again anyway (store.RACY_NS)
+    for run in (1, 2, 3):
+        assert "T-20261120-AAAAAA.yaml" in repo.run("ticket", "list", as_=None, now=NOW).stderr, f"run {run}"
+    assert "T-20261120-AAAAAA.yaml" in repo.run("validate", as_=None, now=NOW, code=1).stdout
+
+
 def test_a_skipped_record_is_named_by_what_makes_it_unreadable(repo):
     record_id = _inquiry(repo)
     path = repo.path_of(record_id)
@@ -323,8 +341,8 @@ def test_a_temp_file_in_a_remembered_folder_is_still_found(repo):
 
 
 def test_a_status_asked_early_for_one_command_is_not_used_by_the_next(repo):
-    """A listing asks Git what changed before it loads (csops.gitlog.ask_status_early); a command
-    that stops before reading leaves that answer unused, and it must not stand in for a later
+    """A listing asks Git what changed before it loads (csops.gitlog.ask_status); a command that
+    stops before reading leaves that answer unused, and it must not stand in for a later
     command's question in the same process: an edit made in between would be missed (here, the
     leave a new request overlaps)."""
     import time

@@ -50,10 +50,6 @@ class CsopsGroup(click.Group):
             click.echo(f"csops: internal error (a bug in csops): {type(exc).__name__}: {exc}; "
                        f"the traceback is saved in {_save_traceback()}; please report it", err=True)
             ctx.exit(ExitStatus.INTERNAL)
-        finally:
-            gitlog = sys.modules.get("csops.gitlog")
-            if gitlog is not None:
-                gitlog.forget_early()
         txn = sys.modules.get("csops.txn")          # imported only by a command that writes
         if txn is not None and txn.interrupted_after_commit:
             click.echo(_("csops: interrupted, but only after the change was committed ({commit})",

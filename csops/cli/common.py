@@ -33,34 +33,24 @@ def session(ctx: click.Context, *, reads: bool = False):
     """The library Session for this command. An interrupted write left behind stops every
     command here (csops recover finishes or undoes it). `reads`: the command reads through the
     record index (a listing, a report): Git is asked what changed while csops loads."""
+    from csops.gitlog import ask_status
     from csops.store import Store, find_records_root
 
     g: Globals = ctx.find_object(Globals)
     store = Store(find_records_root(Path.cwd(), g.records))
-    if reads:
-        early_status(store.root)
+    status = ask_status(store.root) if reads else None
     from csops.session import Session
     from csops.txn import check_for_leftovers
 
     check_for_leftovers(store.root)
     sess = Session.open(store, now=g.now, real_clock=real_clock, as_person=g.as_person,
-                        debug=bool(os.environ.get("CSOPS_DEBUG")), backfill=g.backfill)
+                        debug=bool(os.environ.get("CSOPS_DEBUG")), backfill=g.backfill, status=status)
     from csops import calendar
 
     calendar.UNCERTAIN.clear()
     ctx.call_on_close(lambda: _warn_skipped(sess))
     ctx.call_on_close(sess.close)
     return sess
-
-
-def early_status(root: Path) -> None:
-    """Start `git status` now for a command that reads through the record index (not with the
-    caches off: nothing would take it)."""
-    from csops.gitlog import ask_status_early
-    from csops.index import caching
-
-    if caching():
-        ask_status_early(root)
 
 
 def _warn_skipped(sess) -> None:

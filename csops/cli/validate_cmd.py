@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from csops.cli.common import early_status, session
+from csops.cli.common import session
 from csops.i18n import _
 
 
@@ -27,11 +27,11 @@ def validate(ctx, history, since):
     from csops.errors import ExitStatus
     from csops.store import Store, find_records_root
 
-    from csops.gitlog import Git
+    from csops.gitlog import Git, ask_status
     from csops.errors import NotFound
 
     store = Store(find_records_root(Path.cwd(), ctx.obj.records))
-    early_status(store.root)
+    status = ask_status(store.root)         # runs while the rest loads
     try:
         git = Git(store.root)
     except NotFound:
@@ -46,7 +46,7 @@ def validate(ctx, history, since):
     except CsopsError:          # a broken policy is what validate is about to report
         tz = zone("Asia/Shanghai")
     now = parse_input(g.now, tz, what="--now") if g and g.now else real_clock()
-    problems = validate_tree(store, git, now=now)
+    problems = validate_tree(store, git, now=now, status=status if git is not None else None)
     policy_broken = any(p.path == store.display(store.policy_path) for p in problems)
     if (history or since) and not policy_broken:
         from csops.audit import merge_problems, replay

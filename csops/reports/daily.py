@@ -52,15 +52,15 @@ def activity(session, first: dt.date, last: dt.date) -> list[dict]:
         registered = try_instant(history[0].get("at"), tz) if history else None
         if registered is not None and first <= business_day(registered, ctx.in_force(registered).policy) <= last:
             of(history[0].get("by"))["registered"] += 1
-        rows = None                     # its resolve deadlines, worked out only if it was resolved then
+        resolves = None                 # its resolve deadlines, worked out only if it was resolved then
         for entry in history:
             at = try_instant(entry.get("at"), tz)
             if entry.get("to") == "resolved" and entry.get("from") not in (None, "resolved") and inside(at):
-                if rows is None:
-                    rows = {d.done: d for d in deadlines(data, ctx) if d.what == "resolve" and d.done is not None}
+                if resolves is None:
+                    resolves = {d.done: d for d in deadlines(data, ctx) if d.what == "resolve" and d.done is not None}
                 mine = of(entry.get("by"))
                 mine["resolved"] += 1
-                mine["on_time"] += at in rows and not rows[at].late
+                mine["on_time"] += at in resolves and not resolves[at].late
         for callback in data.get("callbacks") or []:
             at = try_instant(callback.get("at"), tz) if isinstance(callback, dict) else None
             if inside(at):

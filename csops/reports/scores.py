@@ -113,7 +113,7 @@ def _approved_leave_days(ctx, first: dt.date, last: dt.date) -> set[tuple[str, s
     from csops.workflows.leave import span
 
     out = set()
-    slack = dt.timedelta(days=1)             # a leave's text day and its local day may differ by one
+    slack = dt.timedelta(days=2)             # a text day and its local day differ by up to two (±23:59)
     for rec in ctx.records("leave", status="approved", days=((first - slack).isoformat(),
                                                              (last + slack).isoformat())):
         data = rec.data

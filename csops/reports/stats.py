@@ -5,6 +5,7 @@ satisfaction counts and average working hours to resolve — in total and by kin
 from __future__ import annotations
 
 import datetime as dt
+from typing import Callable, NamedTuple
 
 from csops.timeutil import period_bounds, try_instant
 from csops.vocab import SATISFACTION
@@ -46,6 +47,17 @@ def _satisfaction_rate(counts: dict) -> float | None:
     return round(sum(n for level, n in counts.items() if int(level) >= SATISFIED) / reached, 4) if reached else None
 
 
+class _Span(NamedTuple):
+    """One period being counted."""
+    period: str
+    first: dt.date
+    last: dt.date
+    window: tuple[str, str]          # activity_window: the days a ticket must touch to count
+    inside: Callable                 # whether a date or time falls on first..last
+    total: dict
+    by_kind: dict
+
+
 def ticket_stats(session, *periods: str) -> list[dict]:
     """The figures of each period, from one reading of the tickets (a table sets two side by
     side: each ticket's deadlines are worked out once for both)."""
@@ -53,21 +65,21 @@ def ticket_stats(session, *periods: str) -> list[dict]:
     spans = []
     for period in periods:
         first, last = period_bounds(period)
-        spans.append((period, first, last, activity_window(ctx, first, last), _inside(first, last, tz),
-                      _empty(), {kind: _empty() for kind in KINDS}))
-    window = (min(span[3][0] for span in spans), max(span[3][1] for span in spans))
+        spans.append(_Span(period, first, last, activity_window(ctx, first, last), _inside(first, last, tz),
+                           _empty(), {kind: _empty() for kind in KINDS}))
+    window = (min(span.window[0] for span in spans), max(span.window[1] for span in spans))
     for rec in ctx.records("ticket", days=window):
         data = rec.data if isinstance(rec.data, dict) else None
         if data is None or data.get("kind") not in KINDS:
             continue
         facts = None
-        for _period, _first, _last, own, inside, total, by_kind in spans:
-            if active_between(data, own):
+        for span in spans:
+            if active_between(data, span.window):
                 facts = facts or _facts(data, ctx)
-                _count(data, facts, inside, (total, by_kind[data["kind"]]), ctx)
-    return [{"period": period, "from": first.isoformat(), "to": last.isoformat(), "total": _finish(total),
-             "by_kind": {kind: _finish(acc) for kind, acc in by_kind.items()}}
-            for period, first, last, _own, _inside_it, total, by_kind in spans]
+                _count(data, facts, span.inside, (span.total, span.by_kind[data["kind"]]), ctx)
+    return [{"period": span.period, "from": span.first.isoformat(), "to": span.last.isoformat(),
+             "total": _finish(span.total), "by_kind": {kind: _finish(acc) for kind, acc in span.by_kind.items()}}
+            for span in spans]
 
 
 def _inside(first: dt.date, last: dt.date, tz):
