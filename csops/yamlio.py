@@ -123,6 +123,10 @@ def _suspicious(data: bytes) -> bool:
             or _INDENT.search(data) is not None)
 
 
+def _too_deep(line: int | None) -> YamlError:
+    return YamlError(f"nested more than {MAX_DEPTH} levels deep", line, "TOO_DEEP", "records are flat: a few levels at most")
+
+
 def _check_tokens(data: bytes, aliases: bool) -> None:
     """The scanner is not recursive (libyaml's parser is): measure nesting and find anchors on
     the token stream first."""
@@ -135,8 +139,7 @@ def _check_tokens(data: bytes, aliases: bool) -> None:
             if isinstance(token, opening):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise YamlError(f"nested more than {MAX_DEPTH} levels deep", token.start_mark.line + 1,
-                                    "TOO_DEEP", "records are flat: a few levels at most")
+                    raise _too_deep(token.start_mark.line + 1)
             elif isinstance(token, closing):
                 depth -= 1
             elif not aliases and isinstance(token, (yaml.AnchorToken, yaml.AliasToken)):
@@ -144,7 +147,10 @@ def _check_tokens(data: bytes, aliases: bool) -> None:
                                 token.start_mark.line + 1, "ALIAS_NOT_ALLOWED", "write the values out")
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise YamlError(f"YAML error: {exc.problem or exc.context}", mark.line + 1 if mark else None) from None
+        line = mark.line + 1 if mark else None
+        if "maximum nesting depth" in str(exc.problem):    # newer libyaml stops deep input itself
+            raise _too_deep(line) from None
+        raise YamlError(f"YAML error: {exc.problem or exc.context}", line) from None
     except yaml.YAMLError as exc:          # e.g. a control character (ReaderError)
         position = getattr(exc, "position", None)
         line = data[:position].count(b"\n") + 1 if isinstance(position, int) else None
