@@ -246,6 +246,11 @@ class Context:
             self._views[id(policy)] = view
         return view
 
+    def policies(self) -> list:
+        """Every policy some moment may be under: each version's (SPEC §9), or this one alone."""
+        versions = [v.policy for v in self.versions.all if v.policy is not None] if self.versions is not None else []
+        return versions or [self.policy]
+
     @property
     def duty(self):
         """The duty roster with the approved swaps applied (csops.duty), read once per command."""

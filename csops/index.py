@@ -453,9 +453,15 @@ class Index:
         """The record id of a file, without building its entry."""
         return _id(self.results[rel])
 
-    def blobs_of(self, rels: list[str]) -> list[str | None]:
-        """blob(rel) of each of `rels`."""
-        blobs = _dict(self._blobs)
+    def blobs_of(self, rtype: str, rels: list[str]) -> list[str | None]:
+        """blob(rel) of each of `rels` (files of type `rtype`), from a table of that type's files
+        only (built once per command, from the type's slice of the cached column)."""
+        blobs = self.memo.get(("blobs", rtype))
+        if blobs is None:
+            listed = self.rels.get(rtype, [])
+            column = self._blobs.column(rtype) if isinstance(self._blobs, _Table) else \
+                [self._blobs.get(rel) for rel in listed]
+            blobs = self.memo[("blobs", rtype)] = dict(zip(listed, column))
         unknown = self._unknown
         return [None if rel in unknown else blobs.get(rel) for rel in rels]
 
@@ -480,19 +486,6 @@ class Index:
             usable = [rel for rel in listed if rel not in bad] if bad else listed
             self.memo[("type", rtype)] = usable, [_unpack(rel, bad[rel]) for rel in listed if rel in bad]
         return self.memo[("type", rtype)]
-
-    def blobs_of_type(self, rtype: str) -> list[str | None]:
-        """blob(rel) of each file of_type gives as usable, in its order (no table of every type's
-        files is built for it)."""
-        listed = self.rels.get(rtype, [])
-        usable = self.of_type(rtype)[0]
-        column = self._blobs.column(rtype) if isinstance(self._blobs, _Table) else \
-            [self._blobs.get(rel) for rel in listed]
-        unknown = self._unknown
-        if len(usable) != len(listed):
-            keep = set(usable)
-            column = [blob for rel, blob in zip(listed, column) if rel in keep]
-        return [None if rel in unknown else blob for rel, blob in zip(usable, column)] if unknown else column
 
     def entries_of(self, rtype: str) -> list[Entry]:
         return [_decode(rel, self.results[rel]) for rel in self.rels.get(rtype, ())]
@@ -880,11 +873,8 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
             misses = list(rels)
         else:
             where, briefs, offsets = table
-            known = memo.get(("at", rtype))
-            if known is None or known[0] is not rels:       # where each record is in the cache
-                blobs = _blobs(index, rtype, rels)
-                known = memo[("at", rtype)] = rels, [where.get(blob) if blob else None for blob in blobs]
-            for rel, at in zip(rels, known[1]):
+            for rel, blob in zip(rels, index.blobs_of(rtype, rels)):
+                at = where.get(blob) if blob else None
                 if at is None:
                     misses.append(rel)
                 elif fits(briefs[at], status, days, found):
@@ -915,7 +905,7 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
         if path is not None and (writer is not None or (prune and held > len(rels) * 1.25 + 100)):
             writer = writer or _DataWriter(path, stamp)
             if table is not None:
-                writer.copy(table, handle, set(_blobs(index, rtype, rels)) if prune else None)
+                writer.copy(table, handle, set(index.blobs_of(rtype, rels)) if prune else None)
             writer.close()
             writer = None
             forget_data(index, rtype)       # the next read of the type opens the new cache
@@ -927,15 +917,9 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
     return [out[rel] for rel in rels if rel in out]
 
 
-def _blobs(index: Index, rtype: str, rels: list[str]) -> list[str | None]:
-    """blob(rel) of each of `rels`: from the type's column when they are the very list of_type
-    gave (the usual read of a whole type), else looked up one by one (a batch of a dump)."""
-    return index.blobs_of_type(rtype) if rels is index.of_type(rtype)[0] else index.blobs_of(rels)
-
-
 def forget_data(index: Index, rtype: str | None = None) -> None:
     """Close what load_data kept of a type's data cache (None: of every type)."""
-    for key in [key for key in index.memo if key[0] in ("data", "at") and rtype in (None, key[1])]:
+    for key in [key for key in index.memo if key[0] == "data" and rtype in (None, key[1])]:
         value = index.memo.pop(key)
         if key[0] == "data" and value[1] is not None:
             value[1].close()

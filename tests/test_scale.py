@@ -219,8 +219,8 @@ def test_a_month_report_counts_tickets_written_in_basic_iso_form():
 
 def test_the_window_reaches_back_over_any_holiday_before_the_period():
     import datetime as dt
-    from types import SimpleNamespace
 
+    from csops.engine import Context
     from csops.policy import Policy, default_policy_data
     from csops.workflows.ticket import activity_window
 
@@ -229,7 +229,7 @@ def test_the_window_reaches_back_over_any_holiday_before_the_period():
     data = copy.deepcopy(default_policy_data())       # the default is shared: never edit it in place
     first = dt.date(2026, 8, 25)
     data["calendar"]["holidays"] = {(first + dt.timedelta(days=n)).isoformat(): "长假" for n in range(52)}
-    ctx = SimpleNamespace(versions=None, policy=Policy(data))
+    ctx = Context(Policy(data), None)
     low, high = activity_window(ctx, dt.date(2026, 10, 1), dt.date(2026, 10, 31))
     assert low <= "2026-08-23" and high == "2026-11-01"      # registered 08-24 after the cut-off counts on 10-16
 

@@ -61,9 +61,7 @@ def _events(ctx, first: dt.date, last: dt.date) -> list[dict]:
     and from before it those of a code that means dismissal at its n-th time over a person's
     whole record (any other earlier event changes nothing on this month's sheets). The record
     index serves each set without reading five years of events (csops.index.brief)."""
-    versions = ctx.versions.all if ctx.versions is not None else []
-    policies = [v.policy for v in versions if v.policy is not None] or [ctx.policy]
-    lasting = sorted({code for policy in policies for code, rule in policy.catalog().items()
+    lasting = sorted({code for policy in ctx.policies() for code, rule in policy.catalog().items()
                       if isinstance(rule, dict) and rule.get("dismissal_at")})
     month = (first.isoformat(), last.isoformat())
     found = {}

@@ -382,9 +382,8 @@ def activity_window(ctx, first: dt.date, last: dt.date) -> tuple[str, str]:
     registration counts on its business day (the next working day after a cut-off, a weekend or
     a holiday): one registered after the last working day before `first` may count, whatever the
     length of the holiday in between. A day of slack each side covers any UTC offset."""
-    policies = [v.policy for v in ctx.versions.all if v.policy is not None] if ctx.versions is not None else []
     earliest = first
-    for policy in policies or [ctx.policy]:
+    for policy in ctx.policies():
         day = first - dt.timedelta(days=1)
         for _ignored in range(HORIZON_DAYS):
             if policy.calendar.is_working_day(day):
