@@ -22,6 +22,7 @@ from csops.session import Session
 from csops.store import Rec
 from csops.templates import template_text
 from csops.timeutil import format_instant
+from csops.versions import advance
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,8 @@ def _writing(session: Session, build):
         _refuse_skew(session, now)
         changes, message, author, result = build(now)
         started = session.real_clock() if session.real_clock is not None else now
-        txn.commit_files(git, changes, message, author, now, started=started)
+        landed = txn.commit_files(git, changes, message, author, now, started=started)
+    advance(git, landed, [git.rel(change.path) for change in changes])
     return result
 
 

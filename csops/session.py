@@ -160,7 +160,7 @@ class Session:
                                               "SYMLINK_OUTSIDE " + _("it links outside the records folder"))))
         return recs, [item for _key, item in sorted(skipped, key=lambda pair: pair[0])]   # listing order
 
-    def batches(self, rtype: str, status: str | None = None, size: int = 20_000):
+    def batches(self, rtype: str, status: str | None = None, size: int = 5_000):
         """The usable records of a type in id order, a batch at a time (a dump of every record
         need not hold them all at once); what is skipped goes to ctx.skipped as with
         Context.records. None without the record index (CSOPS_CACHE=off): read them all."""

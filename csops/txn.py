@@ -45,6 +45,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from csops.errors import BadInput, Conflict, CsopsError, Refused
 from csops.gitlog import Author, Git, blob_id, index_checksum
@@ -263,11 +264,17 @@ class Change:
     base: str | None
 
 
+class Landed(NamedTuple):
+    """A write that landed: the commit it made, on top of `parent` (None on an unborn branch)."""
+    parent: str | None
+    commit: str
+
+
 def commit_files(git: Git, changes: list[Change], message: str, author: Author, when: dt.datetime | None, *,
-                 started: dt.datetime) -> str:
+                 started: dt.datetime) -> Landed:
     """Commit exactly `changes` on the current branch, whatever else is staged or changed, as one
     commit authored by `author`; update the work tree and the index. The caller holds
-    repository_lock and has called refuse_leftovers_locked. Returns the commit id."""
+    repository_lock and has called refuse_leftovers_locked."""
     branch = git.branch()
     if branch is None:
         raise Refused(_('HEAD is detached: a change made here would be lost on the next checkout'),
@@ -348,7 +355,7 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
             interrupted_after_commit.append(commit)
     if received:
         interrupted_after_commit.append(commit)
-    return commit
+    return Landed(head, commit)
 
 
 def _missing_folders(paths: list[Path], root: Path) -> list[Path]:

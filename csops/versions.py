@@ -7,7 +7,8 @@ latest one — in commit order — that applies by then; before the first one's 
 
 Reading the history costs one `git rev-parse` per command: the commits, their blobs and texts
 are cached in .git/csops-cache/policy-versions.json under the HEAD they were read at, and a
-newer HEAD that descends from it only reads the commits in between.
+newer HEAD that descends from it only reads the commits in between. A csops write that leaves
+the policy alone moves the cache to its own commit (`advance`): the next command reads no log.
 """
 
 from __future__ import annotations
@@ -166,6 +167,22 @@ def _history(git, rel: str, tz) -> tuple[list[list[str]], dict[str, str], dict[s
     _save(path, {"format": CACHE_FORMAT, "path": rel, "zone": str(tz), "head": head, "commits": commits,
                  "texts": texts, "effective": effective})
     return commits, texts, effective
+
+
+def advance(git, landed, paths: list[str]) -> None:
+    """After csops' own commit (a txn.Landed; `paths` as Git names them): a commit that leaves
+    the policy alone, made on top of the HEAD the cache was read at, adds no version — the cache
+    is moved to it, and the next command asks Git for no history. Best effort: anything else
+    leaves the cache for _history to bring up to date."""
+    path = _cache_file(git)
+    try:
+        cached = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(cached, dict) or cached.get("format") != CACHE_FORMAT or landed.parent is None \
+            or cached.get("head") != landed.parent or cached.get("path") in paths:
+        return
+    _save(path, {**cached, "head": landed.commit})
 
 
 def _log(git, rel: str, revs: str) -> list[list[str]]:

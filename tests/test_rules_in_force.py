@@ -112,3 +112,21 @@ def test_a_bad_effective_date_is_a_bad_policy(repo):
     change_policy(repo, "complaint_hours: {normal: 16,", "complaint_hours: {normal: 16,", "2026-02-30", commit=False)
     out = repo.run("validate", code=1).stdout
     assert "BAD_POLICY effective must be a date YYYY-MM-DD" in out
+
+
+def test_csops_writes_keep_the_policy_history_cache_current(repo, tmp_path):
+    import json
+
+    cache = repo.root / ".git" / "csops-cache" / "policy-versions.json"
+    versions = len(repo.json("policy", "history"))
+    complaint(repo, "2026-11-09T09:00")                 # two csops commits that leave the policy alone
+    head = repo.git("rev-parse", "HEAD").strip()
+    assert json.loads(cache.read_text())["head"] == head
+    trace = tmp_path / "trace"
+    repo.run("report", "overdue", env={"GIT_TRACE": str(trace)})
+    assert "git log" not in trace.read_text()           # the next command asks Git for no history
+    repo.run("calendar", "import", "--country", "CN", "--year", "2025", as_="zhaozg")
+    assert json.loads(cache.read_text())["head"] != repo.git("rev-parse", "HEAD").strip()
+    assert len(repo.json("policy", "history")) == versions + 1     # csops' own policy commit is a version
+    change_policy(repo, "complaint_hours: {normal: 16,", "complaint_hours: {normal: 2,")   # by plain git
+    assert len(repo.json("policy", "history")) == versions + 2

@@ -57,7 +57,7 @@ def activity(session, first: dt.date, last: dt.date) -> list[dict]:
             at = try_instant(entry.get("at"), tz)
             if entry.get("to") == "resolved" and entry.get("from") not in (None, "resolved") and inside(at):
                 if resolves is None:
-                    resolves = {d.done: d for d in deadlines(data, ctx) if d.what == "resolve" and d.done is not None}
+                    resolves = {d.done: d for d in deadlines(data, ctx, callbacks=False) if d.done is not None}
                 mine = of(entry.get("by"))
                 mine["resolved"] += 1
                 mine["on_time"] += at in resolves and not resolves[at].late

@@ -100,32 +100,38 @@ def _facts(data: dict, ctx) -> tuple:
                       if isinstance(c, dict) and try_instant(c.get("at"), ctx.tz))
     registered = try_instant(history[0].get("at"), ctx.tz) if history else None
     registered_day = business_day(registered, ctx.in_force(registered).policy) if registered is not None else None
-    resolved = [d for d in deadlines(data, ctx) if d.what == "resolve" and d.done is not None]
+    resolved = [d for d in deadlines(data, ctx, callbacks=False) if d.done is not None]
     return attempts, registered_day, resolved
 
 
 def _count(data: dict, facts: tuple, inside, accs, ctx) -> None:
+    """Add a ticket's figures in one period to each of `accs` (the total and its kind's),
+    worked out once."""
     history = data.get("history") or []
     attempts, registered_day, resolved = facts
     resolved = [d for d in resolved if inside(d.done)]
+    registered = registered_day is not None and inside(registered_day)
+    closed = sum(1 for e in history if e.get("to") == "closed" and e.get("from") != "closed" and inside(e.get("at")))
+    called = [callback for at, callback in attempts if inside(at)]
+    on_time = sum(not row.late for row in resolved)
+    hours = [ctx.in_force(row.start).calendar.working_hours_between(row.start, row.done) for row in resolved]
+    complaint = data.get("kind") == "complaint"
+    answered = sum(any(a >= row.done for a, _ in attempts) for row in resolved) if complaint else 0
     for acc in accs:
-        if registered_day is not None and inside(registered_day):
-            acc["registered"] += 1
-        acc["closed"] += sum(1 for e in history if e.get("to") == "closed" and e.get("from") != "closed"
-                             and inside(e.get("at")))
-        for at, callback in attempts:
-            if inside(at):
-                acc["callbacks"] += 1
-                if callback.get("outcome") == "reached" and str(callback.get("satisfaction")) in acc["satisfaction"]:
-                    acc["satisfaction"][str(callback["satisfaction"])] += 1
-        for row in resolved:
-            acc["resolved"] += 1
-            acc["_with_due"] += 1
-            acc["_on_time"] += not row.late
-            acc["_hours"] += ctx.in_force(row.start).calendar.working_hours_between(row.start, row.done)
-            if data.get("kind") == "complaint":
-                acc["_callback_due"] += 1
-                acc["_called"] += any(a >= row.done for a, _ in attempts)
+        acc["registered"] += registered
+        acc["closed"] += closed
+        acc["callbacks"] += len(called)
+        for callback in called:
+            if callback.get("outcome") == "reached" and str(callback.get("satisfaction")) in acc["satisfaction"]:
+                acc["satisfaction"][str(callback["satisfaction"])] += 1
+        acc["resolved"] += len(resolved)
+        acc["_with_due"] += len(resolved)
+        acc["_on_time"] += on_time
+        for spent in hours:               # one by one, as ever: the same float sum to the last digit
+            acc["_hours"] += spent
+        if complaint:
+            acc["_callback_due"] += len(resolved)
+            acc["_called"] += answered
 
 
 def _levels(counts: dict, lang: str) -> str:

@@ -309,10 +309,11 @@ def _starts_clock(entry: dict) -> bool:
     return entry.get("from") is None or (entry.get("from") == "resolved" and entry.get("to") == "routed")
 
 
-def deadlines(rec: dict, ctx) -> list[Deadline]:
+def deadlines(rec: dict, ctx, *, callbacks: bool = True) -> list[Deadline]:
     """Every deadline the ticket has had: each resolve (from registration or a reopening; an
     explicit `due` wins; an escalation brings it forward, never past) and each callback after a
-    complaint's resolution, with when it was met — or `owed` while the ticket still waits."""
+    complaint's resolution, with when it was met — or `owed` while the ticket still waits.
+    `callbacks=False`: the resolve deadlines only (what the statistics count)."""
     tz, history = ctx.tz, rec.get("history") or []
     escalated = {e.get("at"): e for e in rec.get("escalations") or [] if isinstance(e, dict)}
     first = next(iter(escalated.values()), None)
@@ -342,7 +343,7 @@ def deadlines(rec: dict, ctx) -> list[Deadline]:
             start = None
     if start is not None and due is not None and rec.get("status") in ("registered", "routed"):
         rows.append(Deadline("resolve", due, owner, start, owed=True))
-    if _is_complaint(rec):
+    if callbacks and _is_complaint(rec):
         rows.extend(_callback_deadlines(rec, spans, ctx))
     return rows
 
