@@ -9,6 +9,7 @@ durations; days are the policy time zone's days.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
@@ -76,6 +77,29 @@ def _parse_dates(spec, where: str) -> dict[dt.date, str]:
 # Years a command computed with that the policy only estimates or does not cover: year → state.
 # The CLI names each once on stderr when the command ends (SPEC §10).
 UNCERTAIN: dict[int, str] = {}
+
+
+@contextlib.contextmanager
+def noting():
+    """The uncertain years a computation notes — (year, state) pairs in a list filled when it
+    ends, also those noted before it — to keep with a result that is cached and note again
+    (note_years) whenever the result is used."""
+    before = dict(UNCERTAIN)
+    UNCERTAIN.clear()
+    noted: list = []
+    try:
+        yield noted
+    finally:
+        noted.extend(sorted(UNCERTAIN.items()))
+        UNCERTAIN.clear()
+        UNCERTAIN.update(before)
+        note_years(noted)
+
+
+def note_years(noted) -> None:
+    """(year, state) pairs from `noting`, noted as if computed now (the first state noted wins)."""
+    for year, state in noted:
+        UNCERTAIN.setdefault(year, state)
 
 
 def _parse_years(spec) -> frozenset[int]:

@@ -116,6 +116,7 @@ class Workflow:
     notes: dict = field(default_factory=dict)   # (from, to) → why it is not allowed (text, or rec → text)
     computed: Callable | None = None            # (rec, ctx) → extra keys for show
     deadlines: Callable | None = None           # (rec, ctx) → [Deadline]
+    facts: Callable | None = None               # (rec, ctx, deadlines, noted) → text reports count (the index keeps it)
     record_checks: tuple = ()                    # (rec, ctx, out, path) → None
     cross_checks: tuple = ()                     # like record_checks, but reading other records
 
@@ -135,11 +136,13 @@ class Workflow:
     def states(self) -> tuple[str, ...]:
         return vocab.TYPES[self.type].states
 
-    def duties(self, rec: dict, ctx: "Context") -> list[Obligation]:
-        """What a well-formed record owes now (its owed deadlines)."""
+    def duties(self, rec: dict, ctx: "Context", rows: list | None = None) -> list[Obligation]:
+        """What a well-formed record owes now (its owed deadlines; `rows`: its deadlines, if
+        already worked out)."""
         if self.deadlines is None:
             return []
-        return [Obligation(d.what, d.due, d.owner, d.wall_clock) for d in self.deadlines(rec, ctx) if d.owed]
+        rows = self.deadlines(rec, ctx) if rows is None else rows
+        return [Obligation(d.what, d.due, d.owner, d.wall_clock) for d in rows if d.owed]
 
     def extra(self, rec: dict, ctx: "Context") -> dict:
         """The computed keys of `show` (due, overdue, days, …) of a well-formed record."""

@@ -24,8 +24,9 @@ from collections.abc import Mapping
 from typing import NamedTuple
 from pathlib import Path
 
-from csops import yamlio
+from csops import calendar, yamlio
 from csops.engine import Context, check_record
+from csops.errors import CsopsError
 from csops.gitlog import STATUS, blob_id, index_checksum
 from csops.i18n import _
 from csops.problems import Problem, Problems
@@ -34,7 +35,7 @@ from csops.workflows import WORKFLOWS
 from csops.workflows.customers import who
 from csops.workflows.ticket import ISO_DAY
 
-CACHE_FORMAT = 10
+CACHE_FORMAT = 11
 SUMMARISED = ("leave", "score")      # the types the checks across records read more than the id of
 CHUNK = 400
 
@@ -57,6 +58,7 @@ class Entry(NamedTuple):
     summary: Summary | None  # leave, score: for the checks across records
     duties: tuple            # ((what, due ISO, owner, wall_clock), …)
     usable: bool = True      # well formed: the rules could read it (otherwise its first problem says why)
+    facts: str | None = None  # what reports count of it (Workflow.facts), kept in a column of its own
 
 
 @contextlib.contextmanager
@@ -106,15 +108,24 @@ def _analyse(rtype: str, rel: str, data: bytes, ctx: Context, workflows) -> Entr
             out.add("", "BAD_ID", _("id {record_id} is not a {rtype} id ({prefix}-YYYYMMDD-XXXXXX)",
                                     record_id=record_id, rtype=rtype, prefix=wf.prefix), key=("id",))
     well_formed = check_record(rec, wf, ctx, out, "")
-    duties = tuple((d.what, d.due.isoformat(), d.owner, d.wall_clock) for d in wf.duties(rec, ctx)
-                   if d.due is not None) if well_formed else ()
+    duties, facts = (), None
+    if well_formed:
+        with calendar.noting() as noted:
+            rows = wf.deadlines(rec, ctx) if wf.deadlines is not None else []
+        duties = tuple((d.what, d.due.isoformat(), d.owner, d.wall_clock) for d in wf.duties(rec, ctx, rows)
+                       if d.due is not None)
+        if wf.facts is not None:
+            try:
+                facts = wf.facts(rec, ctx, rows, noted)
+            except CsopsError:
+                facts = None             # a report working it out says why
     record_id = record_id if isinstance(record_id, str) else None
     summary = None
     if rtype in SUMMARISED and well_formed:
         summary = Summary(record_id, rec.get("status"), _text(rec.get("person")), _text(rec.get("start")),
                           _text(rec.get("end")), _text(rec.get("ref")))
     problems = tuple((p.code, p.message, p.hint, p.key, p.line) for p in out)
-    return Entry(rtype, rel, record_id, problems, summary, duties, well_formed)
+    return Entry(rtype, rel, record_id, problems, summary, duties, well_formed, facts)
 
 
 def _text(value):
@@ -122,7 +133,7 @@ def _text(value):
 
 
 def _work(chunk: list[tuple[str, str, str]]) -> list[tuple]:
-    """In a worker: read, parse and check a chunk of files → (key, Entry fields)."""
+    """In a worker: read, parse and check a chunk of files → (key, Entry fields, facts)."""
     ctx, workflows, root = _WORKER["ctx"], _WORKER["workflows"], _WORKER["root"]
     out = []
     for rtype, rel, blob in chunk:
@@ -140,7 +151,7 @@ def _work(chunk: list[tuple[str, str, str]]) -> list[tuple]:
             entry = _analyse(rtype, rel, data, ctx, workflows)
             blob = blob or blob_id(data)
         packed = _pack(entry)
-        out.append((f"{blob}:{rel}", _encode(packed) or packed))      # plain entries travel as text
+        out.append((f"{blob}:{rel}", _encode(packed) or packed, entry.facts))      # plain entries travel as text
     return out
 
 
@@ -271,6 +282,7 @@ class _Saved(NamedTuple):
     folders: dict                # folder listings (Store.rel_files)
     rich: tuple = ()             # rels whose entry is not plain (problems, duties): the few reports read
     token: str = ""              # names this state (answers derived from it are kept under it)
+    facts: Mapping = {}          # rel → what reports count of the record (Workflow.facts), if anything
 
 
 _NOTHING = _Saved(None, None, {}, {}, {}, frozenset(), {})
@@ -375,13 +387,13 @@ def _load_cache(path: Path | None) -> _Saved:
                 return _NOTHING
             rels = _Rels(data["rels"])
             count = rels.count()
-            values, blobs = data["values"], data["blobs"]
-            if not all((text.count("\n") + 1 if text else 0) == count for text in (values, blobs)) or any(
+            values, blobs, facts = data["values"], data["blobs"], data["facts"]
+            if not all(text.count("\n") + (1 if count else 0) == count for text in (values, blobs, facts)) or any(
                     v.count("\t") != _FIELDS - 1 for v in values.split("\n", 3)[:3] if v):
                 return _NOTHING
             return _Saved(data["fingerprint"], data["git_index"], rels, _Table(rels, blobs),
                           _Table(rels, values, data["rich"]), frozenset(data["unknown"]), data["folders"],
-                          tuple(data["rich"]), data["token"])
+                          tuple(data["rich"]), data["token"], _Table(rels, facts))
     except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError):
         return _NOTHING          # missing or corrupt: rebuilt, never trusted
 
@@ -390,7 +402,7 @@ def _save_cache(path: Path | None, saved: _Saved) -> bool:
     """Only files with a blob id are kept (a file that could not be read is tried again)."""
     if path is None:
         return False
-    rels, values, blobs, rich = {}, [], [], {}
+    rels, values, blobs, rich, facts = {}, [], [], {}, []
     dropped = False
     for rtype, listed in saved.rels.items():
         kept = rels[rtype] = []
@@ -407,6 +419,7 @@ def _save_cache(path: Path | None, saved: _Saved) -> bool:
             kept.append(rel)
             values.append(text)
             blobs.append(blob)
+            facts.append(saved.facts.get(rel) or "")
     try:
         path.parent.mkdir(exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -414,6 +427,7 @@ def _save_cache(path: Path | None, saved: _Saved) -> bool:
             marshal.dump({"format": CACHE_FORMAT, "fingerprint": saved.fingerprint, "git_index": saved.git_index,
                           "rels": {rtype: "\n".join(listed) for rtype, listed in rels.items()},
                           "values": "\n".join(values), "blobs": "\n".join(blobs), "rich": rich,
+                          "facts": "\n".join(facts),
                           "unknown": sorted(saved.unknown), "token": saved.token,
                           # a file left out is still in its folder: list the folders again next time
                           "folders": {} if dropped else saved.folders}, handle)
@@ -438,8 +452,9 @@ class Index:
     entry and the blob id of its content when Git knows it unchanged."""
 
     def __init__(self, rels: dict[str, list[str]], results: dict, blobs: dict | None = None,
-                 unknown: frozenset | set = frozenset(), rich=None, token: str = ""):
+                 unknown: frozenset | set = frozenset(), rich=None, token: str = "", facts: Mapping | None = None):
         self.rels, self.results = rels, results
+        self._facts = facts if facts is not None else {}
         self.token = token                # the saved state this is (empty: not saved, nothing kept)
         self._blobs, self._unknown = blobs or {}, unknown
         self._rich = rich                 # rels that may have a packed entry (None: any)
@@ -464,6 +479,17 @@ class Index:
             blobs = self.memo[("blobs", rtype)] = dict(zip(listed, column))
         unknown = self._unknown
         return [None if rel in unknown else blobs.get(rel) for rel in rels]
+
+    def facts_of(self, rtype: str) -> dict:
+        """rel → what reports count of each record of a type that has it (Workflow.facts),
+        computed for the content the entry was (built once per command)."""
+        kept = self.memo.get(("facts", rtype))
+        if kept is None:
+            listed = self.rels.get(rtype, [])
+            column = self._facts.column(rtype) if isinstance(self._facts, _Table) else \
+                [self._facts.get(rel) for rel in listed]
+            kept = self.memo[("facts", rtype)] = {rel: text for rel, text in zip(listed, column) if text}
+        return kept
 
     def _all(self):
         for listed in self.rels.values():
@@ -557,12 +583,13 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
         saved = saved._replace(blobs={}, results={}, rich=())
     results: dict[str, object] = {}
     blobs: dict[str, str] = {}
+    facts: Mapping = {}
     todo = []
     same_rels = rels is saved.rels or rels == saved.rels
     if same_index and saved.results and same_rels:
         # Git's index and the folders are as they were: a file git status does not name and Git
         # knew as clean last time has the blob its cached entry was computed for.
-        results, blobs = saved.results, saved.blobs
+        results, blobs, facts = saved.results, saved.blobs, saved.facts
         unknown = dirty | saved.unknown
         for rel in sorted(unknown):
             value = results.get(rel)
@@ -571,7 +598,7 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
             if blobs.get(rel) != _content_id(root / rel):
                 todo.append((_kind(value), rel, None))
         if todo:
-            results, blobs = dict(results), dict(blobs)
+            results, blobs, facts = dict(results), dict(blobs), dict(facts)
         rich = [*saved.rich, *(rel for _type, rel, _blob in todo)]
         if todo:                         # the fresh ones go in listing order among the others
             order = {rtype: i for i, rtype in enumerate(rels)}
@@ -582,7 +609,8 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
             listed = _ask_staged(git, asked[0])()
             staged = _staged_blobs(asked[0], listed) if listed is not None else {}
         staged = staged or {}
-        before, before_blobs = _dict(saved.results), _dict(saved.blobs)
+        before, before_blobs, before_facts = _dict(saved.results), _dict(saved.blobs), _dict(saved.facts)
+        facts = {}
         rich = []                        # in listing order, as the loop goes
         for rtype, listed in rels.items():
             for rel in listed:
@@ -594,6 +622,8 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
                 if hit is not None and _kind(hit) == rtype:
                     results[rel] = hit
                     blobs[rel] = blob
+                    if before_facts.get(rel):
+                        facts[rel] = before_facts[rel]
                     if hit.__class__ is tuple:
                         rich.append(rel)
                     continue
@@ -605,21 +635,25 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
     fresh = _compute(todo, root, ctx, WORKFLOWS, jobs)
     calendar.UNCERTAIN.clear()           # in-process or forked alike: what a command warns of is
     calendar.UNCERTAIN.update(noted)     # what it computes itself (overdue notes its deadlines)
-    for key, values in fresh:
+    for key, values, kept in fresh:
         blob, rel = key.split(":", 1)
         results[rel] = values
+        if kept:
+            facts[rel] = kept
+        else:
+            facts.pop(rel, None)
         if blob == "None":
             blobs.pop(rel, None)         # a failed read is never cached: the next run tries again
         else:
             blobs[rel] = blob
-    now = _Saved(stamp, git_index, rels, blobs, results, frozenset(unknown), folders or {}, (), saved.token)
+    now = _Saved(stamp, git_index, rels, blobs, results, frozenset(unknown), folders or {}, (), saved.token, facts)
     same_entries = same_rels and not todo and stamp == saved.fingerprint    # every entry as saved (all hits)
     if use_cache and not (same_entries and git_index == saved.git_index and now.unknown == saved.unknown
                           and (folders is saved.folders or folders == saved.folders)):
         now = now._replace(token=saved.token if same_entries and saved.token else secrets.token_hex(8))
         if not _save_cache(cache_path, now):
             now = now._replace(token="")
-    return Index(rels, results, blobs, now.unknown, rich, now.token if use_cache else "")
+    return Index(rels, results, blobs, now.unknown, rich, now.token if use_cache else "", facts)
 
 
 def _kind(value) -> str:

@@ -137,6 +137,7 @@ class Session:
             unusable = []
         recs, skipped = [], []
         root = str(store.root)
+        facts = index.facts_of(rtype) if self.ctx.workflows[rtype].facts is not None else {}
         for rel, data, error in load_data(store, self._index_git, index, rtype, usable, status, days, who,
                                           prune=only is None):
             path = os.path.join(root, rel)           # a str: 60,000 Path objects cost a second
@@ -145,7 +146,7 @@ class Session:
                     "BAD_RECORD " + _("a {rtype} file must be a mapping of fields", rtype=rtype)
                 skipped.append(((0, rel), Skipped(store.display(path), error.line if error else 1, reason)))
             else:
-                recs.append(Rec(rtype, path, data))
+                recs.append(Rec(rtype, path, data, facts=facts.get(rel)))
         for entry in unusable:
             code, message, _hint, key, line = why_unusable(entry)
             path = store.root / entry.rel

@@ -1,5 +1,6 @@
 """The foundation through the CLI: one commit per change, identity, refusals, validate, log."""
 
+import json
 import subprocess
 
 import yaml
@@ -272,6 +273,19 @@ def test_a_deadline_in_an_estimated_year_is_named_once_and_validate_warns(repo):
     quiet = repo.run("ticket", "new", "--kind", "inquiry", "--channel", "phone", "--customer", "李先生",
                      "--summary", "年中咨询", now="2026-06-01T10:00")
     assert "estimated" not in quiet.stderr
+
+
+def test_statistics_over_an_estimated_year_say_so_whether_or_not_the_index_kept_the_figures(repo):
+    record_id = repo.out("ticket", "new", "--kind", "inquiry", "--channel", "phone", "--customer", "李先生",
+                         "--summary", "年底咨询", now="2026-12-31T18:30")     # counts on the 4th: 2027
+    repo.run("ticket", "route", record_id, "--to-dept", "售后", "--assignee", "lisi", now="2027-01-04T09:00")
+    repo.run("ticket", "resolve", record_id, as_="lisi", now="2027-01-04T10:00")
+    runs = [repo.run("report", "stats", "--period", "2027-01", "--format", "json", now="2027-02-01T09:00",
+                     env={"CSOPS_CACHE": cache}) for cache in ("off", "on", "on")]   # worked out, kept, read back
+    assert [json.loads(r.stdout)["total"]["resolved"] for r in runs] == [1, 1, 1]
+    assert [r.stderr.count("warning: the holidays of 2027 are estimated") for r in runs] == [1, 1, 1]
+    daily = repo.run("report", "daily", "--date", "2027-01-04", now="2027-02-01T09:00")
+    assert daily.stderr.count("warning: the holidays of 2027 are estimated") == 1
 
 
 def test_a_year_the_policy_has_no_holidays_for_is_named(repo):

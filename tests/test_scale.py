@@ -176,8 +176,8 @@ def test_a_failed_read_is_not_cached():
     from csops import index
 
     index._WORKER.update(ctx=None, workflows={}, root="/")
-    [(key, packed)] = index._work([("ticket", "dev/null", "0" * 40)])   # not a regular file
-    assert key.startswith("None:") and packed[2][0][0] == "YAML" and not packed[5]
+    [(key, packed, facts)] = index._work([("ticket", "dev/null", "0" * 40)])   # not a regular file
+    assert key.startswith("None:") and packed[2][0][0] == "YAML" and not packed[5] and facts is None
 
 
 def test_a_record_file_that_cannot_be_read_is_named_by_every_run(tmp_path):

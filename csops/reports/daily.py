@@ -8,7 +8,7 @@ import datetime as dt
 
 from csops.timeutil import parse_input_date, period_bounds, try_instant
 from csops.vocab import CS_ROLES
-from csops.workflows.ticket import active_between, activity_window, business_day, deadlines
+from csops.workflows.ticket import active_between, activity_window, counted
 
 COLUMNS = ["person", "name", "registered", "resolved", "on_time", "callbacks", "satisfaction_avg",
            "returns_handled"]
@@ -49,18 +49,16 @@ def activity(session, first: dt.date, last: dt.date) -> list[dict]:
         if not active_between(data, window):
             continue
         history = [e for e in data.get("history") or [] if isinstance(e, dict)]
-        registered = try_instant(history[0].get("at"), tz) if history else None
-        if registered is not None and first <= business_day(registered, ctx.in_force(registered).policy) <= last:
+        facts = counted(rec, ctx)       # kept by the record index
+        if facts.registered_day is not None and first <= facts.registered_day <= last:
             of(history[0].get("by"))["registered"] += 1
-        resolves = None                 # its resolve deadlines, worked out only if it was resolved then
+        late = {done: was_late for done, was_late, _hours in facts.resolutions}
         for entry in history:
             at = try_instant(entry.get("at"), tz)
             if entry.get("to") == "resolved" and entry.get("from") not in (None, "resolved") and inside(at):
-                if resolves is None:
-                    resolves = {d.done: d for d in deadlines(data, ctx, callbacks=False) if d.done is not None}
                 mine = of(entry.get("by"))
                 mine["resolved"] += 1
-                mine["on_time"] += at in resolves and not resolves[at].late
+                mine["on_time"] += at in late and not late[at]
         for callback in data.get("callbacks") or []:
             at = try_instant(callback.get("at"), tz) if isinstance(callback, dict) else None
             if inside(at):

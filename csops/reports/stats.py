@@ -9,7 +9,7 @@ from typing import Callable, NamedTuple
 
 from csops.timeutil import period_bounds, try_instant
 from csops.vocab import SATISFACTION
-from csops.workflows.ticket import KINDS, active_between, activity_window, business_day, deadlines
+from csops.workflows.ticket import KINDS, active_between, activity_window, counted
 
 METRICS = ["registered", "resolved", "closed", "callbacks", "callback_rate", "on_time_rate", "satisfaction_rate",
            "avg_resolve_hours"]
@@ -60,7 +60,7 @@ class _Span(NamedTuple):
 
 def ticket_stats(session, *periods: str) -> list[dict]:
     """The figures of each period, from one reading of the tickets (a table sets two side by
-    side: each ticket's deadlines are worked out once for both)."""
+    side: each ticket is counted from facts read once for both)."""
     ctx, tz = session.ctx, session.tz
     spans = []
     for period in periods:
@@ -75,8 +75,8 @@ def ticket_stats(session, *periods: str) -> list[dict]:
         facts = None
         for span in spans:
             if active_between(data, span.window):
-                facts = facts or _facts(data, ctx)
-                _count(data, facts, span.inside, (span.total, span.by_kind[data["kind"]]), ctx)
+                facts = facts or _facts(rec, ctx)
+                _count(data, facts, span.inside, (span.total, span.by_kind[data["kind"]]))
     return [{"period": span.period, "from": span.first.isoformat(), "to": span.last.isoformat(),
              "total": _finish(span.total), "by_kind": {kind: _finish(acc) for kind, acc in span.by_kind.items()}}
             for span in spans]
@@ -92,31 +92,27 @@ def _inside(first: dt.date, last: dt.date, tz):
     return inside
 
 
-def _facts(data: dict, ctx) -> tuple:
+def _facts(rec, ctx) -> tuple:
     """What counting a ticket in any period needs: its callback attempts in time order, its
-    registration's business day, its resolve deadlines that were met or missed."""
-    history = data.get("history") or []
-    attempts = sorted((try_instant(c.get("at"), ctx.tz), c) for c in data.get("callbacks") or []
+    registration's business day, its resolutions that had a deadline (the record index keeps
+    these two: workflows.ticket.counted)."""
+    attempts = sorted((try_instant(c.get("at"), ctx.tz), c) for c in rec.data.get("callbacks") or []
                       if isinstance(c, dict) and try_instant(c.get("at"), ctx.tz))
-    registered = try_instant(history[0].get("at"), ctx.tz) if history else None
-    registered_day = business_day(registered, ctx.in_force(registered).policy) if registered is not None else None
-    resolved = [d for d in deadlines(data, ctx, callbacks=False) if d.done is not None]
-    return attempts, registered_day, resolved
+    return attempts, *counted(rec, ctx)
 
 
-def _count(data: dict, facts: tuple, inside, accs, ctx) -> None:
+def _count(data: dict, facts: tuple, inside, accs) -> None:
     """Add a ticket's figures in one period to each of `accs` (the total and its kind's),
     worked out once."""
     history = data.get("history") or []
     attempts, registered_day, resolved = facts
-    resolved = [d for d in resolved if inside(d.done)]
+    resolved = [row for row in resolved if inside(row[0])]     # (resolved at, late, working hours)
     registered = registered_day is not None and inside(registered_day)
     closed = sum(1 for e in history if e.get("to") == "closed" and e.get("from") != "closed" and inside(e.get("at")))
     called = [callback for at, callback in attempts if inside(at)]
-    on_time = sum(not row.late for row in resolved)
-    hours = [ctx.in_force(row.start).calendar.working_hours_between(row.start, row.done) for row in resolved]
+    on_time = sum(not late for _done, late, _hours in resolved)
     complaint = data.get("kind") == "complaint"
-    answered = sum(any(a >= row.done for a, _ in attempts) for row in resolved) if complaint else 0
+    answered = sum(any(a >= done for a, _ in attempts) for done, _late, _hours in resolved) if complaint else 0
     for acc in accs:
         acc["registered"] += registered
         acc["closed"] += closed
@@ -127,7 +123,7 @@ def _count(data: dict, facts: tuple, inside, accs, ctx) -> None:
         acc["resolved"] += len(resolved)
         acc["_with_due"] += len(resolved)
         acc["_on_time"] += on_time
-        for spent in hours:               # one by one, as ever: the same float sum to the last digit
+        for _done, _late, spent in resolved:      # one by one: the same float sum to the last digit
             acc["_hours"] += spent
         if complaint:
             acc["_callback_due"] += len(resolved)

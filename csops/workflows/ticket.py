@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import NamedTuple
 
+from csops import calendar
 from csops.calendar import HORIZON_DAYS
 from csops.engine import Deadline, Guard, Transition, Workflow
 from csops.i18n import N_, _
@@ -309,11 +311,10 @@ def _starts_clock(entry: dict) -> bool:
     return entry.get("from") is None or (entry.get("from") == "resolved" and entry.get("to") == "routed")
 
 
-def deadlines(rec: dict, ctx, *, callbacks: bool = True) -> list[Deadline]:
+def deadlines(rec: dict, ctx) -> list[Deadline]:
     """Every deadline the ticket has had: each resolve (from registration or a reopening; an
     explicit `due` wins; an escalation brings it forward, never past) and each callback after a
-    complaint's resolution, with when it was met — or `owed` while the ticket still waits.
-    `callbacks=False`: the resolve deadlines only (what the statistics count)."""
+    complaint's resolution, with when it was met — or `owed` while the ticket still waits."""
     tz, history = ctx.tz, rec.get("history") or []
     escalated = {e.get("at"): e for e in rec.get("escalations") or [] if isinstance(e, dict)}
     first = next(iter(escalated.values()), None)
@@ -343,7 +344,7 @@ def deadlines(rec: dict, ctx, *, callbacks: bool = True) -> list[Deadline]:
             start = None
     if start is not None and due is not None and rec.get("status") in ("registered", "routed"):
         rows.append(Deadline("resolve", due, owner, start, owed=True))
-    if callbacks and _is_complaint(rec):
+    if _is_complaint(rec):
         rows.extend(_callback_deadlines(rec, spans, ctx))
     return rows
 
@@ -376,6 +377,48 @@ def _callback_deadlines(rec: dict, resolutions: list, ctx) -> list[Deadline]:
         if not done and following is None and rec.get("status") == "resolved":
             rows.append(Deadline("callback", due, owner, resolved, owed=True, wall_clock=True, retry=bool(mine)))
     return rows
+
+
+def facts(rec: dict, ctx, rows: list | None = None, noted=()) -> str:
+    """What the statistics and the daily and agents reports count of a ticket, worked out once
+    per file content (the record index keeps it beside the entry): its registration's business
+    day, and for each resolution that had a deadline when it was, whether it was late and the
+    working hours since the clock started — with the uncertain calendar years all this was
+    worked out with, as text read back by counted(). `rows`: its deadlines if already worked
+    out, and `noted` the years (calendar.noting) that noted."""
+    with calendar.noting() as more:
+        rows = deadlines(rec, ctx) if rows is None else rows
+        history = rec.get("history") or []
+        first = history[0] if history and isinstance(history[0], dict) else {}
+        registered = try_instant(first.get("at"), ctx.tz)
+        day = business_day(registered, ctx.in_force(registered).policy).isoformat() if registered is not None else ""
+        resolutions = [f"{d.done.isoformat()},{int(d.late)},"
+                       f"{ctx.in_force(d.start).calendar.working_hours_between(d.start, d.done)!r}"
+                       for d in rows if d.what == "resolve" and d.done is not None]
+    years = dict(noted)
+    for year, state in more:
+        years.setdefault(year, state)
+    return ";".join([day, ",".join(f"{year}={state}" for year, state in sorted(years.items())), *resolutions])
+
+
+class Counted(NamedTuple):
+    """A ticket's facts (see facts): its registration's business day (None without one), and
+    (resolved at, late, working hours taken) for each resolution that had a deadline."""
+    registered_day: dt.date | None
+    resolutions: list
+
+
+def counted(rec, ctx) -> Counted:
+    """A ticket's facts as the record index kept them (rec.facts), else worked out now; the
+    uncertain calendar years they were computed with are noted as if computed now."""
+    text = rec.facts if rec.facts is not None else facts(rec.data, ctx)
+    day, noted, *rows = text.split(";")
+    calendar.note_years((int(year), state) for year, state in (item.split("=") for item in noted.split(",") if item))
+    resolutions = []
+    for row in rows:
+        done, late, hours = row.split(",")
+        resolutions.append((dt.datetime.fromisoformat(done), late == "1", float(hours)))
+    return Counted(dt.date.fromisoformat(day) if day else None, resolutions)
 
 
 def activity_window(ctx, first: dt.date, last: dt.date) -> tuple[str, str]:
@@ -464,5 +507,6 @@ WORKFLOW = Workflow(
     },
     computed=computed,
     deadlines=deadlines,
+    facts=facts,
     record_checks=(_check_callbacks, _check_escalations, _check_due),
 )
