@@ -249,6 +249,12 @@ class Context:
             self._views[id(policy)] = view
         return view
 
+    def kept(self, rec) -> str | None:
+        """What the record index kept of a record it served, for reports (Workflow.facts); None
+        when it did not (the caller works it out)."""
+        lookup = self._cache.get("kept")
+        return lookup(rec) if lookup is not None else None
+
     def policies(self) -> list:
         """Every policy some moment may be under: each version's (SPEC §9), or this one alone."""
         versions = [v.policy for v in self.versions.all if v.policy is not None] if self.versions is not None else []

@@ -372,9 +372,35 @@ class _Table(Mapping):
         return self._rels.count() > 0
 
 
+class _ByType(Mapping):
+    """rel → value of a column the cache keeps per type (`texts`: type → its values in the
+    order of its rels; a type without any is left out), split only for the type asked for."""
+
+    def __init__(self, rels: _Rels, texts: dict[str, str]):
+        self._rels, self._texts, self._dict = rels, texts, None
+
+    def column(self, rtype: str) -> list:
+        return _split(self._texts[rtype]) if rtype in self._texts else []
+
+    def _all(self) -> dict:
+        if self._dict is None:
+            self._dict = {rel: value for rtype in self._texts
+                          for rel, value in zip(self._rels[rtype], self.column(rtype)) if value}
+        return self._dict
+
+    def __getitem__(self, rel):
+        return self._all()[rel]
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
 def _dict(mapping) -> dict:
     """A mapping as a plain dict (a cached _Table's, built once), for loops over many keys."""
-    return mapping._all() if isinstance(mapping, _Table) else mapping
+    return mapping._all() if isinstance(mapping, (_Table, _ByType)) else mapping
 
 
 def _load_cache(path: Path | None) -> _Saved:
@@ -388,12 +414,13 @@ def _load_cache(path: Path | None) -> _Saved:
             rels = _Rels(data["rels"])
             count = rels.count()
             values, blobs, facts = data["values"], data["blobs"], data["facts"]
-            if not all(text.count("\n") + (1 if count else 0) == count for text in (values, blobs, facts)) or any(
-                    v.count("\t") != _FIELDS - 1 for v in values.split("\n", 3)[:3] if v):
+            if not all(text.count("\n") + (1 if count else 0) == count for text in (values, blobs)) or any(
+                    v.count("\t") != _FIELDS - 1 for v in values.split("\n", 3)[:3] if v) or any(
+                    rtype not in rels or text.count("\n") + 1 != len(rels[rtype]) for rtype, text in facts.items()):
                 return _NOTHING
             return _Saved(data["fingerprint"], data["git_index"], rels, _Table(rels, blobs),
                           _Table(rels, values, data["rich"]), frozenset(data["unknown"]), data["folders"],
-                          tuple(data["rich"]), data["token"], _Table(rels, facts))
+                          tuple(data["rich"]), data["token"], _ByType(rels, facts))
     except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError):
         return _NOTHING          # missing or corrupt: rebuilt, never trusted
 
@@ -402,10 +429,11 @@ def _save_cache(path: Path | None, saved: _Saved) -> bool:
     """Only files with a blob id are kept (a file that could not be read is tried again)."""
     if path is None:
         return False
-    rels, values, blobs, rich, facts = {}, [], [], {}, []
+    rels, values, blobs, rich, facts = {}, [], [], {}, {}
     dropped = False
     for rtype, listed in saved.rels.items():
         kept = rels[rtype] = []
+        kept_facts = facts[rtype] = []
         for rel in listed:
             blob = saved.blobs.get(rel)
             if not blob:
@@ -419,7 +447,7 @@ def _save_cache(path: Path | None, saved: _Saved) -> bool:
             kept.append(rel)
             values.append(text)
             blobs.append(blob)
-            facts.append(saved.facts.get(rel) or "")
+            kept_facts.append(saved.facts.get(rel) or "")
     try:
         path.parent.mkdir(exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -427,7 +455,7 @@ def _save_cache(path: Path | None, saved: _Saved) -> bool:
             marshal.dump({"format": CACHE_FORMAT, "fingerprint": saved.fingerprint, "git_index": saved.git_index,
                           "rels": {rtype: "\n".join(listed) for rtype, listed in rels.items()},
                           "values": "\n".join(values), "blobs": "\n".join(blobs), "rich": rich,
-                          "facts": "\n".join(facts),
+                          "facts": {rtype: "\n".join(texts) for rtype, texts in facts.items() if any(texts)},
                           "unknown": sorted(saved.unknown), "token": saved.token,
                           # a file left out is still in its folder: list the folders again next time
                           "folders": {} if dropped else saved.folders}, handle)
@@ -468,27 +496,32 @@ class Index:
         """The record id of a file, without building its entry."""
         return _id(self.results[rel])
 
+    def blob_column(self, rtype: str) -> tuple[list[str], list]:
+        """(the type's rels in listing order, each one's blob as cached — whether or not Git
+        vouches for it now: see blob)."""
+        listed = self.rels.get(rtype, [])
+        column = self._blobs.column(rtype) if isinstance(self._blobs, _Table) else \
+            [self._blobs.get(rel) for rel in listed]
+        return listed, column
+
     def blobs_of(self, rtype: str, rels: list[str]) -> list[str | None]:
         """blob(rel) of each of `rels` (files of type `rtype`), from a table of that type's files
         only (built once per command, from the type's slice of the cached column)."""
         blobs = self.memo.get(("blobs", rtype))
         if blobs is None:
-            listed = self.rels.get(rtype, [])
-            column = self._blobs.column(rtype) if isinstance(self._blobs, _Table) else \
-                [self._blobs.get(rel) for rel in listed]
-            blobs = self.memo[("blobs", rtype)] = dict(zip(listed, column))
+            blobs = self.memo[("blobs", rtype)] = dict(zip(*self.blob_column(rtype)))
         unknown = self._unknown
         return [None if rel in unknown else blobs.get(rel) for rel in rels]
 
     def facts_of(self, rtype: str) -> dict:
-        """rel → what reports count of each record of a type that has it (Workflow.facts),
-        computed for the content the entry was (built once per command)."""
+        """rel → what reports count of each record of a type (Workflow.facts; empty or missing
+        when it has none), computed for the content the entry was (built once per command)."""
         kept = self.memo.get(("facts", rtype))
         if kept is None:
             listed = self.rels.get(rtype, [])
-            column = self._facts.column(rtype) if isinstance(self._facts, _Table) else \
+            column = self._facts.column(rtype) if isinstance(self._facts, _ByType) else \
                 [self._facts.get(rel) for rel in listed]
-            kept = self.memo[("facts", rtype)] = {rel: text for rel, text in zip(listed, column) if text}
+            kept = self.memo[("facts", rtype)] = dict(zip(listed, column))
         return kept
 
     def _all(self):
@@ -811,6 +844,7 @@ class _Records(NamedTuple):
     where: dict
     briefs: list
     offsets: array.array     # len(briefs) + 1 offsets into the records
+    blobs: list              # per position its blob
 
 
 def _read_data_cache(path: Path | None, stamp: str):
@@ -833,7 +867,7 @@ def _read_data_cache(path: Path | None, stamp: str):
                 offsets.frombytes(saved["offsets"])
                 if len(blobs) == len(offsets) - 1 and (len(briefs) == len(blobs) or not blobs) \
                         and offsets[-1] <= end - _TAIL - size:
-                    return _Records(dict(zip(blobs, range(len(blobs)))), briefs, offsets), handle
+                    return _Records(dict(zip(blobs, range(len(blobs)))), briefs, offsets, blobs), handle
     except (OSError, EOFError, ValueError, TypeError, KeyError, OverflowError, AttributeError):
         pass
     if handle is not None:
@@ -899,34 +933,30 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
     if ("data", rtype) not in memo:         # kept open for the command's later reads of the type
         memo[("data", rtype)] = _read_data_cache(path, stamp)
     table, handle = memo[("data", rtype)]
-    out: dict[str, tuple] = {}
-    misses, wanted = [], []
+    out: dict[int, tuple] = {}               # by listing position
     writer = None
     try:
         if table is None:
-            misses = list(rels)
+            wanted, misses = [], list(enumerate(rels))
         else:
-            where, briefs, offsets = table
-            for rel, blob in zip(rels, index.blobs_of(rtype, rels)):
-                at = where.get(blob) if blob else None
-                if at is None:
-                    misses.append(rel)
-                elif fits(briefs[at], status, days, found):
-                    wanted.append((at, rel))
+            wanted, misses = _from_cache(index, rtype, rels, table, status, days, found)
         loads = marshal.loads
-        for at, rel in sorted(wanted):                         # in file order: one pass over the disk
+        offsets = table.offsets if table is not None else None
+        for at, place, rel in sorted(wanted):                  # in file order: one pass over the disk
             handle.seek(offsets[at])
             try:
-                out[rel] = (rel, loads(handle.read(offsets[at + 1] - offsets[at])), None)
+                out[place] = (rel, loads(handle.read(offsets[at + 1] - offsets[at])), None)
             except (EOFError, ValueError, TypeError):
-                misses.append(rel)                            # a damaged record: read the file
+                misses.append((place, rel))                   # a damaged record: read the file
         if misses:
             _READER["root"] = str(store.root)
             blob_of = index.blob
-            for rel, data, message, line, code in each_in_parallel(_read_chunk, misses):
+            places = [place for place, _rel in misses]
+            read = each_in_parallel(_read_chunk, [rel for _place, rel in misses])
+            for place, (rel, data, message, line, code) in zip(places, read):
                 line_of_brief = "" if message else brief(rtype, data)
                 if message or fits(line_of_brief, status, days, found):
-                    out[rel] = (rel, data, yamlio.YamlError(message, line, code) if message else None)
+                    out[place] = (rel, data, yamlio.YamlError(message, line, code) if message else None)
                 blob = blob_of(rel)
                 if blob and not message and data is not None and path is not None:
                     try:
@@ -948,7 +978,60 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
     finally:
         if writer is not None:
             writer.abort()
-    return [out[rel] for rel in rels if rel in out]
+    return [out[place] for place in sorted(out)]
+
+
+def _from_cache(index: Index, rtype: str, rels: list[str], table: _Records, status, days, found):
+    """Which of `rels` the data cache holds and fit — [(cache position, listing position, rel)]
+    — and which it does not hold, or holds for content Git does not vouch for: [(listing
+    position, rel)]. From the cache's side: the briefs are tested in one pass, and only the few
+    that fit are looked up among the type's files (rather than each file looked up and tested)."""
+    if ("places", rtype) not in index.memo:                   # once per command (a dump reads in batches)
+        listed, column = index.blob_column(rtype)
+        index.memo[("places", rtype)] = listed, column, dict(zip(column, range(len(column))))
+    listed, column, place_of = index.memo[("places", rtype)]  # place_of: blob → listing position
+    if None in place_of or len(place_of) != len(column):      # a file without a blob, or two alike
+        return _from_cache_by_file(index, rtype, rels, table, status, days, found)
+    keep = None if rels is listed else set(rels)
+    unknown = index._unknown
+    doubtful = {place for place, rel in enumerate(listed) if rel in unknown} if unknown else ()
+    blobs, wanted = table.blobs, []
+    for at in _fitting(table.briefs, status, days, found):
+        place = place_of.get(blobs[at])
+        if place is not None and place not in doubtful and (keep is None or listed[place] in keep):
+            wanted.append((at, place, listed[place]))
+    where = table.where
+    misses = [(place, listed[place]) for place, blob in enumerate(column)
+              if (blob not in where or place in doubtful) and (keep is None or listed[place] in keep)]
+    return wanted, misses
+
+
+def _from_cache_by_file(index: Index, rtype: str, rels: list[str], table: _Records, status, days, found):
+    """_from_cache, looking each file up (listing positions are those in `rels`)."""
+    wanted, misses = [], []
+    where, briefs = table.where, table.briefs
+    for place, (rel, blob) in enumerate(zip(rels, index.blobs_of(rtype, rels))):
+        at = where.get(blob) if blob else None
+        if at is None:
+            misses.append((place, rel))
+        elif fits(briefs[at], status, days, found):
+            wanted.append((at, place, rel))
+    return wanted, misses
+
+
+def _fitting(briefs: list[str], status: str | None, days: tuple[str, str] | None, found: str | None) -> list[int]:
+    """The positions of the briefs that fit (`fits`, written out as comprehensions: a listing
+    or report tests every record of its type)."""
+    picks = range(len(briefs))
+    if days is not None:
+        low, high = days
+        picks = [at for at, line in enumerate(briefs) if not line or (line[:10] <= high and line[10:20] >= low)]
+    if status is not None:
+        tail = status + "\t"
+        picks = [at for at in picks if not briefs[at] or briefs[at].startswith(tail, 20) or briefs[at][20:] == status]
+    if found is not None:
+        picks = [at for at in picks if fits(briefs[at], None, None, found)]
+    return list(picks)
 
 
 def forget_data(index: Index, rtype: str | None = None) -> None:

@@ -88,6 +88,7 @@ class Session:
         ctx = Context(self.policy, self.roster, self.store, self.now, WORKFLOWS, versions=self.versions)
         if caching():
             ctx._cache["loader"] = self._indexed_records
+            ctx._cache["kept"] = self._kept_facts
         return ctx
 
     @cached_property
@@ -111,6 +112,14 @@ class Session:
             return build_index(self.store, ctx, self._index_git, status=self.early.pop("status", None))
         finally:
             ctx._cache.pop("indexing", None)
+
+    def _kept_facts(self, rec) -> str | None:
+        """What the record index kept of a record it served for reports (Workflow.facts)."""
+        root = str(self.store.root)
+        path = str(rec.path)
+        if not path.startswith(root + os.sep):
+            return None
+        return self.index.facts_of(rec.type).get(path[len(root) + 1:]) or None
 
     def close(self) -> None:
         """Let go of the files the record index kept open for this command."""
@@ -137,7 +146,6 @@ class Session:
             unusable = []
         recs, skipped = [], []
         root = str(store.root)
-        facts = index.facts_of(rtype) if self.ctx.workflows[rtype].facts is not None else {}
         for rel, data, error in load_data(store, self._index_git, index, rtype, usable, status, days, who,
                                           prune=only is None):
             path = os.path.join(root, rel)           # a str: 60,000 Path objects cost a second
@@ -146,7 +154,7 @@ class Session:
                     "BAD_RECORD " + _("a {rtype} file must be a mapping of fields", rtype=rtype)
                 skipped.append(((0, rel), Skipped(store.display(path), error.line if error else 1, reason)))
             else:
-                recs.append(Rec(rtype, path, data, facts=facts.get(rel)))
+                recs.append(Rec(rtype, path, data))
         for entry in unusable:
             code, message, _hint, key, line = why_unusable(entry)
             path = store.root / entry.rel

@@ -34,7 +34,6 @@ class Rec:
     path: Path | str
     data: dict | None
     error: yamlio.YamlError | None = None
-    facts: str | None = None        # what reports count of it, kept by the record index (Workflow.facts)
 
     @property
     def id(self):

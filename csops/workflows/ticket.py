@@ -409,9 +409,11 @@ class Counted(NamedTuple):
 
 
 def counted(rec, ctx) -> Counted:
-    """A ticket's facts as the record index kept them (rec.facts), else worked out now; the
+    """A ticket's facts as the record index kept them (Context.kept), else worked out now; the
     uncertain calendar years they were computed with are noted as if computed now."""
-    text = rec.facts if rec.facts is not None else facts(rec.data, ctx)
+    text = ctx.kept(rec)
+    if text is None:
+        text = facts(rec.data, ctx)
     day, noted, *rows = text.split(";")
     calendar.note_years((int(year), state) for year, state in (item.split("=") for item in noted.split(",") if item))
     resolutions = []
