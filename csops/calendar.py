@@ -82,18 +82,17 @@ UNCERTAIN: dict[int, str] = {}
 @contextlib.contextmanager
 def noting():
     """The uncertain years a computation notes — (year, state) pairs in a list filled when it
-    ends, also those noted before it — to keep with a result that is cached and note again
-    (note_years) whenever the result is used."""
+    ends, also those noted before it — set aside rather than noted: to keep with a result and
+    note (note_years) when the result is used."""
     before = dict(UNCERTAIN)
     UNCERTAIN.clear()
     noted: list = []
     try:
         yield noted
     finally:
-        noted.extend(sorted(UNCERTAIN.items()))
+        noted.extend(UNCERTAIN.items())
         UNCERTAIN.clear()
         UNCERTAIN.update(before)
-        note_years(noted)
 
 
 def note_years(noted) -> None:

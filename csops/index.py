@@ -30,7 +30,7 @@ from csops.errors import CsopsError
 from csops.gitlog import STATUS, blob_id, index_checksum
 from csops.i18n import _
 from csops.problems import Problem, Problems
-from csops.store import ID_PATTERN, in_parallel
+from csops.store import ID_PATTERN, each_in_parallel
 from csops.workflows import WORKFLOWS
 from csops.workflows.customers import who
 from csops.workflows.ticket import ISO_DAY
@@ -133,7 +133,8 @@ def _text(value):
 
 
 def _work(chunk: list[tuple[str, str, str]]) -> list[tuple]:
-    """In a worker: read, parse and check a chunk of files → (key, Entry fields, facts)."""
+    """In a worker: read, parse and check a chunk of files → (blob id, Entry fields, facts)
+    for each, in order."""
     ctx, workflows, root = _WORKER["ctx"], _WORKER["workflows"], _WORKER["root"]
     out = []
     for rtype, rel, blob in chunk:
@@ -151,7 +152,7 @@ def _work(chunk: list[tuple[str, str, str]]) -> list[tuple]:
             entry = _analyse(rtype, rel, data, ctx, workflows)
             blob = blob or blob_id(data)
         packed = _pack(entry)
-        out.append((f"{blob}:{rel}", _encode(packed) or packed, entry.facts))      # plain entries travel as text
+        out.append((blob, _encode(packed) or packed, entry.facts))      # plain entries travel as text
     return out
 
 
@@ -416,7 +417,8 @@ def _load_cache(path: Path | None) -> _Saved:
             values, blobs, facts = data["values"], data["blobs"], data["facts"]
             if not all(text.count("\n") + (1 if count else 0) == count for text in (values, blobs)) or any(
                     v.count("\t") != _FIELDS - 1 for v in values.split("\n", 3)[:3] if v) or any(
-                    rtype not in rels or text.count("\n") + 1 != len(rels[rtype]) for rtype, text in facts.items()):
+                    rtype not in rels or not isinstance(text, str) or text.count("\n") + 1 != len(rels[rtype])
+                    for rtype, text in facts.items()):
                 return _NOTHING
             return _Saved(data["fingerprint"], data["git_index"], rels, _Table(rels, blobs),
                           _Table(rels, values, data["rich"]), frozenset(data["unknown"]), data["folders"],
@@ -662,23 +664,21 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
                     continue
                 todo.append((rtype, rel, None if rel in unknown else blob))
                 rich.append(rel)         # may turn out plain: _packed looks
-    from csops import calendar
-
+        staged = before = before_blobs = before_facts = None    # a million entries: let go before the checks
     noted = dict(calendar.UNCERTAIN)
-    fresh = _compute(todo, root, ctx, WORKFLOWS, jobs)
-    calendar.UNCERTAIN.clear()           # in-process or forked alike: what a command warns of is
-    calendar.UNCERTAIN.update(noted)     # what it computes itself (overdue notes its deadlines)
-    for key, values, kept in fresh:
-        blob, rel = key.split(":", 1)
+    # taken as the workers send them (a million results need not be held at once), in todo's order
+    for (_rtype, rel, _known), (blob, values, kept) in zip(todo, _compute(todo, root, ctx, WORKFLOWS, jobs)):
         results[rel] = values
         if kept:
             facts[rel] = kept
         else:
             facts.pop(rel, None)
-        if blob == "None":
+        if blob is None:
             blobs.pop(rel, None)         # a failed read is never cached: the next run tries again
         else:
             blobs[rel] = blob
+    calendar.UNCERTAIN.clear()           # in-process or forked alike: what a command warns of is
+    calendar.UNCERTAIN.update(noted)     # what it computes itself (overdue notes its deadlines)
     now = _Saved(stamp, git_index, rels, blobs, results, frozenset(unknown), folders or {}, (), saved.token, facts)
     same_entries = same_rels and not todo and stamp == saved.fingerprint    # every entry as saved (all hits)
     if use_cache and not (same_entries and git_index == saved.git_index and now.unknown == saved.unknown
@@ -741,9 +741,10 @@ def keep(git, index: "Index", key: str, value: list) -> None:
         pass                            # only costs speed
 
 
-def _compute(todo: list, root: Path, ctx: Context, workflows, jobs: int | None) -> list[tuple]:
+def _compute(todo: list, root: Path, ctx: Context, workflows, jobs: int | None):
+    """_work's results for `todo`, one at a time, in order."""
     _WORKER.update(ctx=ctx, workflows=workflows, root=root)
-    return in_parallel(_work, todo, jobs=jobs, chunk=CHUNK, parallel_from=CHUNK + 1)
+    return each_in_parallel(_work, todo, jobs=jobs, chunk=CHUNK, parallel_from=CHUNK + 1)
 
 
 def problems_of(entries: list[Entry], store) -> list[Problem]:
@@ -862,10 +863,11 @@ def _read_data_cache(path: Path | None, stamp: str):
         with no_gc():
             saved = marshal.loads(handle.read(size))
             if isinstance(saved, dict) and saved.get("stamp") == stamp:
-                blobs, briefs = _split(saved["blobs"]), saved["briefs"].split("\n")
+                blobs = _split(saved["blobs"])
+                briefs = saved["briefs"].split("\n") if blobs else []     # a brief may be empty
                 offsets = array.array("q")
                 offsets.frombytes(saved["offsets"])
-                if len(blobs) == len(offsets) - 1 and (len(briefs) == len(blobs) or not blobs) \
+                if len(blobs) == len(offsets) - 1 and len(briefs) == len(blobs) \
                         and offsets[-1] <= end - _TAIL - size:
                     return _Records(dict(zip(blobs, range(len(blobs)))), briefs, offsets, blobs), handle
     except (OSError, EOFError, ValueError, TypeError, KeyError, OverflowError, AttributeError):
@@ -933,7 +935,7 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
     if ("data", rtype) not in memo:         # kept open for the command's later reads of the type
         memo[("data", rtype)] = _read_data_cache(path, stamp)
     table, handle = memo[("data", rtype)]
-    out: dict[int, tuple] = {}               # by listing position
+    out: dict[int, tuple] = {}               # by position in rels
     writer = None
     try:
         if table is None:
@@ -982,27 +984,33 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
 
 
 def _from_cache(index: Index, rtype: str, rels: list[str], table: _Records, status, days, found):
-    """Which of `rels` the data cache holds and fit — [(cache position, listing position, rel)]
-    — and which it does not hold, or holds for content Git does not vouch for: [(listing
-    position, rel)]. From the cache's side: the briefs are tested in one pass, and only the few
-    that fit are looked up among the type's files (rather than each file looked up and tested)."""
+    """Which of `rels` the data cache holds and fit — [(cache position, position in rels, rel)]
+    — and which it does not hold, or holds for content Git does not vouch for: [(position in
+    rels, rel)]. From the cache's side: the briefs are tested in one pass, and only the few that
+    fit are looked up among the type's files (rather than each file looked up and tested)."""
     if ("places", rtype) not in index.memo:                   # once per command (a dump reads in batches)
         listed, column = index.blob_column(rtype)
         index.memo[("places", rtype)] = listed, column, dict(zip(column, range(len(column))))
     listed, column, place_of = index.memo[("places", rtype)]  # place_of: blob → listing position
     if None in place_of or len(place_of) != len(column):      # a file without a blob, or two alike
         return _from_cache_by_file(index, rtype, rels, table, status, days, found)
-    keep = None if rels is listed else set(rels)
+    # a position in the type's listing is one in `rels` when they are that listing; otherwise
+    # (the usable ones, a batch in id order) the position in `rels` is looked up
+    order = None if rels is listed else dict(zip(rels, range(len(rels))))
     unknown = index._unknown
     doubtful = {place for place, rel in enumerate(listed) if rel in unknown} if unknown else ()
     blobs, wanted = table.blobs, []
     for at in _fitting(table.briefs, status, days, found):
         place = place_of.get(blobs[at])
-        if place is not None and place not in doubtful and (keep is None or listed[place] in keep):
-            wanted.append((at, place, listed[place]))
+        if place is not None and place not in doubtful:
+            rel = listed[place]
+            place = place if order is None else order.get(rel)
+            if place is not None:
+                wanted.append((at, place, rel))
     where = table.where
-    misses = [(place, listed[place]) for place, blob in enumerate(column)
-              if (blob not in where or place in doubtful) and (keep is None or listed[place] in keep)]
+    misses = [(place, listed[place]) for place, blob in enumerate(column) if blob not in where or place in doubtful]
+    if order is not None:
+        misses = [(order[rel], rel) for _place, rel in misses if rel in order]
     return wanted, misses
 
 

@@ -56,10 +56,13 @@ class Policy:
         return value if isinstance(value, dict) else {}
 
     def clock(self, section: str, key: str) -> dt.time:
-        try:
-            return parse_clock(self.section(section).get(key), what=f"{section}.{key}")
-        except CsopsError as exc:
-            raise PolicyError(f"{self.path}: {exc.message}", exc.hint) from None
+        clocks = self.__dict__.setdefault("_clocks", {})      # read once: asked for per ticket
+        if (section, key) not in clocks:
+            try:
+                clocks[section, key] = parse_clock(self.section(section).get(key), what=f"{section}.{key}")
+            except CsopsError as exc:
+                raise PolicyError(f"{self.path}: {exc.message}", exc.hint) from None
+        return clocks[section, key]
 
     # -- roles --------------------------------------------------------------------------------
 

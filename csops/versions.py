@@ -71,6 +71,9 @@ class Versions:
         date, the first. A version that does not load is passed over."""
         if moment is None or not self.all:
             return self.current
+        last = self.all[-1]                  # most moments are under the newest version: no search
+        if last.since <= moment and last.policy is not None:
+            return last.policy
         chosen = next((v for v in reversed(self.all) if v.since <= moment and v.policy is not None), None)
         if chosen is None:
             chosen = next((v for v in self.all if v.policy is not None), None)

@@ -176,8 +176,8 @@ def test_a_failed_read_is_not_cached():
     from csops import index
 
     index._WORKER.update(ctx=None, workflows={}, root="/")
-    [(key, packed, facts)] = index._work([("ticket", "dev/null", "0" * 40)])   # not a regular file
-    assert key.startswith("None:") and packed[2][0][0] == "YAML" and not packed[5] and facts is None
+    [(blob, packed, facts)] = index._work([("ticket", "dev/null", "0" * 40)])   # not a regular file
+    assert blob is None and packed[2][0][0] == "YAML" and not packed[5] and facts is None
 
 
 def test_a_record_file_that_cannot_be_read_is_named_by_every_run(tmp_path):
@@ -309,6 +309,22 @@ def test_a_damaged_data_cache_is_read_past_never_believed(repo):
     assert _listing(repo) == want
 
 
+def test_a_type_whose_records_are_all_gone_lists_nothing(tmp_path):
+    """A record cache left with no records at all (every return removed) reads as empty."""
+    from generate import generate
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    generate(root, 1000)                                  # 150 returns: more than a cache keeps unasked
+    repo = Repo(root)
+    assert len(repo.json("return", "list", as_=None)) > 100       # fills the cache
+    repo.git("rm", "-rq", "records/returns")
+    repo.git("-c", "user.name=经理", "-c", "user.email=mgr@bench.example", "commit", "-qm", "no returns")
+    for _run in range(2):                                 # the cache is rewritten empty, then read back
+        assert repo.json("return", "list", as_=None) == []
+        assert repo.run("report", "returns", "--date", "2026-11-19", as_=None).exit_code == 0
+
+
 def test_a_json_listing_is_streamed_as_the_same_document(repo, tmp_path):
     import json
 
@@ -319,6 +335,15 @@ def test_a_json_listing_is_streamed_as_the_same_document(repo, tmp_path):
     assert streamed == repo.out("ticket", "list", "--format", "json", env={"CSOPS_CACHE": "off"})
     rows = json.loads(streamed)
     assert len(rows) == 3 and [row["id"] for row in rows] == sorted(row["id"] for row in rows)
+    first = next(repo.records.glob("tickets/2026/11/*.yaml"))       # a file whose folder sorts last, id first
+    moved = repo.records / "tickets" / "2026" / "12" / "T-20261120-000000.yaml"
+    moved.parent.mkdir()
+    moved.write_text(first.read_text(encoding="utf-8").replace(first.stem, moved.stem), encoding="utf-8")
+    repo.git("add", "-A")
+    repo.git("commit", "-qm", "a ticket filed out of order")
+    streamed = repo.out("ticket", "list", "--format", "json", env={"CSOPS_CACHE": "on"})
+    assert streamed == repo.out("ticket", "list", "--format", "json", env={"CSOPS_CACHE": "off"})
+    assert [row["id"] for row in json.loads(streamed)][0] == moved.stem
     target = tmp_path / "all.json"
     repo.out("ticket", "list", "--format", "json", "--output", str(target))
     assert target.read_text(encoding="utf-8") == streamed + "\n"

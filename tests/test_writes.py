@@ -437,3 +437,28 @@ def test_a_hook_that_refuses_the_branch_move_is_named_and_leaves_no_folder_behin
     assert "git refused to move refs/heads/main (a reference-transaction hook?)" in out
     assert "nothing was committed" in out
     assert not (repo.records / "scores" / "2026" / "12").exists()
+
+
+def test_a_ctrl_c_while_csops_is_still_loading_is_one_line(monkeypatch, capsys):
+    """Before the CLI's error boundary exists: an interrupt while csops imports, and one Python
+    would report as ignored in a module lock's callback."""
+    import types
+
+    from csops import __main__ as entry
+
+    class Interrupting(types.ModuleType):
+        def __getattr__(self, name):
+            raise KeyboardInterrupt
+
+    monkeypatch.setitem(sys.modules, "csops.cli", Interrupting("csops.cli"))
+    monkeypatch.setattr(sys, "unraisablehook", sys.unraisablehook)
+    with pytest.raises(SystemExit) as stop:
+        entry.run()
+    assert stop.value.code == 130 and "nothing was committed" in capsys.readouterr().err
+    seen = []
+    info = types.SimpleNamespace(exc_type=KeyboardInterrupt)
+    entry._quiet_interrupt(info, default=seen.append)
+    assert seen == []                                      # said nothing
+    other = types.SimpleNamespace(exc_type=ValueError)
+    entry._quiet_interrupt(other, default=seen.append)
+    assert seen == [other]                                 # anything else as Python would

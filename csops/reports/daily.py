@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from csops.calendar import note_years
 from csops.timeutil import parse_input_date, period_bounds, try_instant
 from csops.vocab import CS_ROLES
 from csops.workflows.ticket import active_between, activity_window, counted
@@ -50,15 +51,17 @@ def activity(session, first: dt.date, last: dt.date) -> list[dict]:
             continue
         history = [e for e in data.get("history") or [] if isinstance(e, dict)]
         facts = counted(rec, ctx)       # kept by the record index
+        note_years(facts.day_years)
         if facts.registered_day is not None and first <= facts.registered_day <= last:
             of(history[0].get("by"))["registered"] += 1
-        late = {done: was_late for done, was_late, _hours in facts.resolutions}
+        late = {done.timestamp(): was_late for done, was_late, _hours, _years in facts.resolutions}
         for entry in history:
             at = try_instant(entry.get("at"), tz)
             if entry.get("to") == "resolved" and entry.get("from") not in (None, "resolved") and inside(at):
+                note_years(facts.deadline_years)      # named as when its deadlines are looked at
                 mine = of(entry.get("by"))
                 mine["resolved"] += 1
-                mine["on_time"] += at in late and not late[at]
+                mine["on_time"] += at.timestamp() in late and not late[at.timestamp()]
         for callback in data.get("callbacks") or []:
             at = try_instant(callback.get("at"), tz) if isinstance(callback, dict) else None
             if inside(at):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Callable, NamedTuple
 
+from csops.calendar import note_years
 from csops.timeutil import period_bounds, try_instant
 from csops.vocab import SATISFACTION
 from csops.workflows.ticket import KINDS, active_between, activity_window, counted
@@ -95,10 +96,13 @@ def _inside(first: dt.date, last: dt.date, tz):
 def _facts(rec, ctx) -> tuple:
     """What counting a ticket in any period needs: its callback attempts in time order, its
     registration's business day, its resolutions that had a deadline (the record index keeps
-    these two: workflows.ticket.counted)."""
+    these two: workflows.ticket.counted; their uncertain calendar years are named)."""
     attempts = sorted((try_instant(c.get("at"), ctx.tz), c) for c in rec.data.get("callbacks") or []
                       if isinstance(c, dict) and try_instant(c.get("at"), ctx.tz))
-    return attempts, *counted(rec, ctx)
+    facts = counted(rec, ctx)
+    note_years(facts.day_years)
+    note_years(facts.deadline_years)
+    return attempts, facts.registered_day, facts.resolutions
 
 
 def _count(data: dict, facts: tuple, inside, accs) -> None:
@@ -106,13 +110,15 @@ def _count(data: dict, facts: tuple, inside, accs) -> None:
     worked out once."""
     history = data.get("history") or []
     attempts, registered_day, resolved = facts
-    resolved = [row for row in resolved if inside(row[0])]     # (resolved at, late, working hours)
+    resolved = [row for row in resolved if inside(row[0])]     # (resolved at, late, working hours, their years)
+    for row in resolved:
+        note_years(row[3])
     registered = registered_day is not None and inside(registered_day)
     closed = sum(1 for e in history if e.get("to") == "closed" and e.get("from") != "closed" and inside(e.get("at")))
     called = [callback for at, callback in attempts if inside(at)]
-    on_time = sum(not late for _done, late, _hours in resolved)
+    on_time = sum(not late for _done, late, _hours, _years in resolved)
     complaint = data.get("kind") == "complaint"
-    answered = sum(any(a >= done for a, _ in attempts) for done, _late, _hours in resolved) if complaint else 0
+    answered = sum(any(a >= done for a, _ in attempts) for done, *_ignored in resolved) if complaint else 0
     for acc in accs:
         acc["registered"] += registered
         acc["closed"] += closed
@@ -123,7 +129,7 @@ def _count(data: dict, facts: tuple, inside, accs) -> None:
         acc["resolved"] += len(resolved)
         acc["_with_due"] += len(resolved)
         acc["_on_time"] += on_time
-        for _done, _late, spent in resolved:      # one by one: the same float sum to the last digit
+        for _done, _late, spent, _years in resolved:      # one by one: the same float sum to the last digit
             acc["_hours"] += spent
         if complaint:
             acc["_callback_due"] += len(resolved)

@@ -383,44 +383,61 @@ def facts(rec: dict, ctx, rows: list | None = None, noted=()) -> str:
     """What the statistics and the daily and agents reports count of a ticket, worked out once
     per file content (the record index keeps it beside the entry): its registration's business
     day, and for each resolution that had a deadline when it was, whether it was late and the
-    working hours since the clock started — with the uncertain calendar years all this was
-    worked out with, as text read back by counted(). `rows`: its deadlines if already worked
-    out, and `noted` the years (calendar.noting) that noted."""
-    with calendar.noting() as more:
-        rows = deadlines(rec, ctx) if rows is None else rows
+    working hours since the clock started — each with the uncertain calendar years it was worked
+    out with (a report names those it uses). Text, read back by counted(). `rows`: the
+    ticket's deadlines if already worked out, and `noted` the years (calendar.noting) that noted."""
+    if rows is None:
+        with calendar.noting() as noted:
+            rows = deadlines(rec, ctx)
+    with calendar.noting() as day_years:
         history = rec.get("history") or []
         first = history[0] if history and isinstance(history[0], dict) else {}
         registered = try_instant(first.get("at"), ctx.tz)
         day = business_day(registered, ctx.in_force(registered).policy).isoformat() if registered is not None else ""
-        resolutions = [f"{d.done.isoformat()},{int(d.late)},"
-                       f"{ctx.in_force(d.start).calendar.working_hours_between(d.start, d.done)!r}"
-                       for d in rows if d.what == "resolve" and d.done is not None]
-    years = dict(noted)
-    for year, state in more:
-        years.setdefault(year, state)
-    return ";".join([day, ",".join(f"{year}={state}" for year, state in sorted(years.items())), *resolutions])
+    resolutions = []
+    for d in rows:
+        if d.what == "resolve" and d.done is not None:
+            with calendar.noting() as hour_years:
+                hours = ctx.in_force(d.start).calendar.working_hours_between(d.start, d.done)
+            resolutions.append(f"{d.done.isoformat()},{int(d.late)},{hours!r},{_years_text(hour_years)}")
+    return ";".join([day, _years_text(day_years), _years_text(noted), *resolutions])
+
+
+def _years_text(noted) -> str:
+    return " ".join(f"{year}={state}" for year, state in noted)
+
+
+def _years(text: str) -> tuple:
+    return tuple((int(year), state) for year, state in (item.split("=") for item in text.split()))
 
 
 class Counted(NamedTuple):
-    """A ticket's facts (see facts): its registration's business day (None without one), and
-    (resolved at, late, working hours taken) for each resolution that had a deadline."""
-    registered_day: dt.date | None
-    resolutions: list
+    """A ticket's facts (see facts)."""
+    registered_day: dt.date | None      # its registration's business day
+    resolutions: list                   # (resolved at, late, working hours taken, uncertain years of those)
+    day_years: tuple                    # the uncertain years its business day was worked out with
+    deadline_years: tuple               # … and its deadlines
 
 
 def counted(rec, ctx) -> Counted:
-    """A ticket's facts as the record index kept them (Context.kept), else worked out now; the
-    uncertain calendar years they were computed with are noted as if computed now."""
+    """A ticket's facts as the record index kept them (Context.kept), else worked out now (also
+    when what was kept does not read back: it is never trusted)."""
     text = ctx.kept(rec)
-    if text is None:
-        text = facts(rec.data, ctx)
-    day, noted, *rows = text.split(";")
-    calendar.note_years((int(year), state) for year, state in (item.split("=") for item in noted.split(",") if item))
+    if text is not None:
+        try:
+            return _read_facts(text)
+        except (ValueError, IndexError):
+            pass
+    return _read_facts(facts(rec.data, ctx))
+
+
+def _read_facts(text: str) -> Counted:
+    day, day_years, deadline_years, *rows = text.split(";")
     resolutions = []
     for row in rows:
-        done, late, hours = row.split(",")
-        resolutions.append((dt.datetime.fromisoformat(done), late == "1", float(hours)))
-    return Counted(dt.date.fromisoformat(day) if day else None, resolutions)
+        done, late, hours, years = row.split(",")
+        resolutions.append((dt.datetime.fromisoformat(done), late == "1", float(hours), _years(years)))
+    return Counted(dt.date.fromisoformat(day) if day else None, resolutions, _years(day_years), _years(deadline_years))
 
 
 def activity_window(ctx, first: dt.date, last: dt.date) -> tuple[str, str]:
