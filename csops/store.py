@@ -347,11 +347,18 @@ def each_in_parallel(work, items: list, *, jobs: int | None = None, chunk: int =
         for part in chunks:
             yield from work(part)
         return
+    import gc
     import multiprocessing
 
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        for part in pool.imap(work, chunks):
-            yield from part
+    # What the workers inherit (at a million files: the listing, the work list) is left out of
+    # their collector's walks, so its pages stay shared rather than copied into each worker.
+    gc.freeze()
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            for part in pool.imap(work, chunks):
+                yield from part
+    finally:
+        gc.unfreeze()
 
 
 _READER: dict = {}
