@@ -404,6 +404,12 @@ def _dict(mapping) -> dict:
     return mapping._all() if isinstance(mapping, (_Table, _ByType)) else mapping
 
 
+def _column(mapping, rtype: str, listed: list[str]) -> list:
+    """A per-file mapping's values for one type's files (`listed`), in listing order: a cached
+    column is split for that type only."""
+    return mapping.column(rtype) if isinstance(mapping, (_Table, _ByType)) else [mapping.get(rel) for rel in listed]
+
+
 def _load_cache(path: Path | None) -> _Saved:
     if path is None:
         return _NOTHING
@@ -502,9 +508,7 @@ class Index:
         """(the type's rels in listing order, each one's blob as cached — whether or not Git
         vouches for it now: see blob)."""
         listed = self.rels.get(rtype, [])
-        column = self._blobs.column(rtype) if isinstance(self._blobs, _Table) else \
-            [self._blobs.get(rel) for rel in listed]
-        return listed, column
+        return listed, _column(self._blobs, rtype, listed)
 
     def blobs_of(self, rtype: str, rels: list[str]) -> list[str | None]:
         """blob(rel) of each of `rels` (files of type `rtype`), from a table of that type's files
@@ -521,9 +525,7 @@ class Index:
         kept = self.memo.get(("facts", rtype))
         if kept is None:
             listed = self.rels.get(rtype, [])
-            column = self._facts.column(rtype) if isinstance(self._facts, _ByType) else \
-                [self._facts.get(rel) for rel in listed]
-            kept = self.memo[("facts", rtype)] = dict(zip(listed, column))
+            kept = self.memo[("facts", rtype)] = dict(zip(listed, _column(self._facts, rtype, listed)))
         return kept
 
     def _all(self):
@@ -665,20 +667,20 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
                 todo.append((rtype, rel, None if rel in unknown else blob))
                 rich.append(rel)         # may turn out plain: _packed looks
         staged = before = before_blobs = before_facts = None    # a million entries: let go before the checks
-    noted = dict(calendar.UNCERTAIN)
-    # taken as the workers send them (a million results need not be held at once), in todo's order
-    for (_rtype, rel, _known), (blob, values, kept) in zip(todo, _compute(todo, root, ctx, WORKFLOWS, jobs)):
-        results[rel] = values
-        if kept:
-            facts[rel] = kept
-        else:
-            facts.pop(rel, None)
-        if blob is None:
-            blobs.pop(rel, None)         # a failed read is never cached: the next run tries again
-        else:
-            blobs[rel] = blob
-    calendar.UNCERTAIN.clear()           # in-process or forked alike: what a command warns of is
-    calendar.UNCERTAIN.update(noted)     # what it computes itself (overdue notes its deadlines)
+    # In-process or forked alike, what the checks note of uncertain years is set aside: what a
+    # command warns of is what it computes itself (overdue notes its deadlines).
+    with calendar.noting():
+        # taken as the workers send them (a million results need not be held at once), in order
+        for (_rtype, rel, _known), (blob, values, kept) in zip(todo, _compute(todo, root, ctx, WORKFLOWS, jobs)):
+            results[rel] = values
+            if kept:
+                facts[rel] = kept
+            else:
+                facts.pop(rel, None)
+            if blob is None:
+                blobs.pop(rel, None)     # a failed read is never cached: the next run tries again
+            else:
+                blobs[rel] = blob
     now = _Saved(stamp, git_index, rels, blobs, results, frozenset(unknown), folders or {}, (), saved.token, facts)
     same_entries = same_rels and not todo and stamp == saved.fingerprint    # every entry as saved (all hits)
     if use_cache and not (same_entries and git_index == saved.git_index and now.unknown == saved.unknown
@@ -828,13 +830,23 @@ def _keys(rtype: str, data: dict) -> tuple[str, ...]:
 def fits(line: str, status: str | None, days: tuple[str, str] | None, found: str | None) -> bool:
     """Whether a record with this brief may be in state `status`, touch a day between days[0]
     and days[1] (ISO text, inclusive; see brief) and be found by `found` (None: any)."""
-    if not line:
-        return True
-    if days is not None and not (line[:10] <= days[1] and line[10:20] >= days[0]):
-        return False
-    if status is not None and not line.startswith(status + "\t", 20) and line[20:] != status:
-        return False
-    return found is None or f"\t{found}\t" in line + "\t"
+    return bool(_fitting([line], status, days, found))
+
+
+def _fitting(briefs: list[str], status: str | None, days: tuple[str, str] | None, found: str | None) -> list[int]:
+    """The positions of the briefs that fit (see fits; an empty brief fits anything), one
+    comprehension per condition: a listing or report tests every record of its type."""
+    picks = range(len(briefs))
+    if days is not None:
+        low, high = days
+        picks = [at for at, line in enumerate(briefs) if not line or (line[:10] <= high and line[10:20] >= low)]
+    if status is not None:
+        tail = status + "\t"
+        picks = [at for at in picks if not briefs[at] or briefs[at].startswith(tail, 20) or briefs[at][20:] == status]
+    if found is not None:
+        key = f"\t{found}\t"
+        picks = [at for at in picks if not briefs[at] or key in briefs[at] + "\t"]
+    return list(picks)
 
 
 _TAIL = 8           # a data cache file: the records, their table, the table's length (8 bytes)
@@ -990,15 +1002,15 @@ def _from_cache(index: Index, rtype: str, rels: list[str], table: _Records, stat
     fit are looked up among the type's files (rather than each file looked up and tested)."""
     if ("places", rtype) not in index.memo:                   # once per command (a dump reads in batches)
         listed, column = index.blob_column(rtype)
-        index.memo[("places", rtype)] = listed, column, dict(zip(column, range(len(column))))
-    listed, column, place_of = index.memo[("places", rtype)]  # place_of: blob → listing position
+        unknown = index._unknown                              # files Git does not vouch for
+        index.memo[("places", rtype)] = listed, column, dict(zip(column, range(len(column)))), \
+            {place for place, rel in enumerate(listed) if rel in unknown} if unknown else ()
+    listed, column, place_of, doubtful = index.memo[("places", rtype)]   # place_of: blob → listing position
     if None in place_of or len(place_of) != len(column):      # a file without a blob, or two alike
         return _from_cache_by_file(index, rtype, rels, table, status, days, found)
     # a position in the type's listing is one in `rels` when they are that listing; otherwise
     # (the usable ones, a batch in id order) the position in `rels` is looked up
     order = None if rels is listed else dict(zip(rels, range(len(rels))))
-    unknown = index._unknown
-    doubtful = {place for place, rel in enumerate(listed) if rel in unknown} if unknown else ()
     blobs, wanted = table.blobs, []
     for at in _fitting(table.briefs, status, days, found):
         place = place_of.get(blobs[at])
@@ -1026,20 +1038,6 @@ def _from_cache_by_file(index: Index, rtype: str, rels: list[str], table: _Recor
             wanted.append((at, place, rel))
     return wanted, misses
 
-
-def _fitting(briefs: list[str], status: str | None, days: tuple[str, str] | None, found: str | None) -> list[int]:
-    """The positions of the briefs that fit (`fits`, written out as comprehensions: a listing
-    or report tests every record of its type)."""
-    picks = range(len(briefs))
-    if days is not None:
-        low, high = days
-        picks = [at for at, line in enumerate(briefs) if not line or (line[:10] <= high and line[10:20] >= low)]
-    if status is not None:
-        tail = status + "\t"
-        picks = [at for at in picks if not briefs[at] or briefs[at].startswith(tail, 20) or briefs[at][20:] == status]
-    if found is not None:
-        picks = [at for at in picks if fits(briefs[at], None, None, found)]
-    return list(picks)
 
 
 def forget_data(index: Index, rtype: str | None = None) -> None:
