@@ -1187,8 +1187,9 @@ class Worker:
 
         def walk(cmd, path):
             if isinstance(cmd, click.Group):
-                for name in sorted(cmd.commands):
-                    walk(cmd.commands[name], path + [name])
+                ctx = click.Context(cmd)
+                for name in cmd.list_commands(ctx):
+                    walk(cmd.get_command(ctx, name), path + [name])
                 return
             params = []
             for p in cmd.params:

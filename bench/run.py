@@ -137,7 +137,15 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     py = sys.executable
     csops = [py, "-m", "csops"]          # the csops this Python imports (PYTHONPATH may name a checkout)
-    script = shutil.which("csops") or sys.exit("csops is not installed (pip install -e .)")   # start-up figures
+    # start-up figures: the script installed beside this Python (a shim on PATH, pyenv's say, would
+    # add its own start-up), with csops compiled to bytecode as pip installs it (PYTHONDONTWRITEBYTECODE
+    # in the environment would otherwise time Python compiling csops on every run)
+    script = next((str(p) for p in (Path(sys.executable).parent / "csops",) if p.exists()), None) \
+        or shutil.which("csops") or sys.exit("csops is not installed (pip install -e .)")
+    import compileall
+    import importlib.util
+
+    compileall.compile_dir(str(Path(importlib.util.find_spec("csops").origin).parent), quiet=1)
     work = args.repo
     temp = None
     started = time.perf_counter()

@@ -30,8 +30,16 @@ def deep_merge(base, override):
 
 
 @functools.lru_cache(maxsize=1)
-def default_policy_data() -> dict:
-    return yamlio.load(template_text("policy.yaml"), limit=yamlio.POLICY_BYTES)
+def _defaults_text() -> str:
+    return template_text("policy.yaml")
+
+
+_IN_PROCESS = yamlio.Remembered()        # where no cache file is given: each text parsed once per process
+
+
+def default_policy_data(parsed: yamlio.Remembered | None = None) -> dict:
+    """The shipped defaults (`parsed`: through this cache of files parsed before)."""
+    return (parsed or _IN_PROCESS).load(_defaults_text(), limit=yamlio.POLICY_BYTES)
 
 
 @dataclass
@@ -137,26 +145,27 @@ class Policy:
         return self.section("scores").get("catalog") or {}
 
 
-def load_policy(path: Path, display: str | None = None) -> Policy:
-    """Load and check; raises PolicyError naming the first problem."""
+def load_policy(path: Path, display: str | None = None, parsed: yamlio.Remembered | None = None) -> Policy:
+    """Load and check; raises PolicyError naming the first problem. `parsed`: the cache of files
+    parsed before (Store.parsed)."""
     problems = Problems()
-    policy = _load(_read(path, display or str(path), problems), display or str(path), problems)
+    policy = _load(_read(path, display or str(path), problems), display or str(path), problems, parsed)
     if problems:
         first = problems.items[0]
         raise PolicyError(first.format(), _('csops validate lists every problem in the policy'))
     return policy
 
 
-def check_policy(path: Path, display: str) -> list[Problem]:
+def check_policy(path: Path, display: str, parsed: yamlio.Remembered | None = None) -> list[Problem]:
     problems = Problems()
-    _load(_read(path, display, problems), display, problems)
+    _load(_read(path, display, problems), display, problems, parsed)
     return problems.items
 
 
-def check_text(text: str | bytes, display: str) -> Policy:
+def check_text(text: str | bytes, display: str, parsed: yamlio.Remembered | None = None) -> Policy:
     """A policy about to be written: refused (PolicyError) when it would not load."""
     problems = Problems()
-    policy = _load(text, display, problems)
+    policy = _load(text, display, problems, parsed)
     if problems:
         raise PolicyError(problems.items[0].format(), _('the policy was not changed'))
     return policy
@@ -171,11 +180,12 @@ def _read(path: Path, display: str, problems: Problems) -> bytes | None:
         return None
 
 
-def _load(text: bytes | str | None, display: str, problems: Problems) -> Policy | None:
+def _load(text: bytes | str | None, display: str, problems: Problems,
+          parsed: yamlio.Remembered | None = None) -> Policy | None:
     if text is None:
         return None
     try:
-        user = yamlio.load(text, limit=yamlio.POLICY_BYTES, aliases=True)
+        user = (parsed or _IN_PROCESS).load(text, limit=yamlio.POLICY_BYTES, aliases=True)
     except yamlio.YamlError as exc:
         problems.add(display, exc.code, exc.message, exc.hint, line=exc.line)
         return None
@@ -184,7 +194,7 @@ def _load(text: bytes | str | None, display: str, problems: Problems) -> Policy 
     if not isinstance(user, dict):
         problems.add(display, "BAD_POLICY", _('policy.yaml must be a mapping of sections'), line=1)
         return None
-    data = deep_merge(default_policy_data(), user)
+    data = deep_merge(default_policy_data(parsed), user)
     _check(data, display, problems)
     if problems:
         return None

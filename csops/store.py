@@ -66,6 +66,7 @@ class Store:
         self.types = tuple(TYPES)
         self.outside: dict[str, list[str]] = {}     # type → symlinks found pointing outside the root (never read)
         self.hidden: dict[str, list[str]] = {}      # type → dot files in its folders (an interrupted write's temps)
+        self.parsed = yamlio.Remembered()          # the policy and the people, parsed once per content
 
     # -- paths --------------------------------------------------------------------------------
 
@@ -233,11 +234,11 @@ class Store:
 
     def roster_docs(self) -> list[tuple[Path, object, yamlio.YamlError | None]]:
         """(path, parsed YAML or None, the error) of every roster file."""
-        return [(path, *read_yaml(path, yamlio.POLICY_BYTES)) for path in self.roster_files()]
+        return [(path, *read_yaml(path, yamlio.POLICY_BYTES, self.parsed)) for path in self.roster_files()]
 
     def person_docs(self) -> list[tuple[Path, object, yamlio.YamlError | None]]:
         """Every roster file as (path, data, error)."""
-        return [(path, *read_yaml(path, yamlio.POLICY_BYTES)) for path in self.person_files()]
+        return [(path, *read_yaml(path, yamlio.POLICY_BYTES, self.parsed)) for path in self.person_files()]
 
     def roster(self, docs=None, *, strict: bool = True):
         """The roster; `strict` refuses a roster file that does not parse (validate reports it
@@ -255,7 +256,7 @@ class Store:
     def policy(self):
         from csops.policy import load_policy
 
-        return load_policy(self.policy_path, self.display(self.policy_path))
+        return load_policy(self.policy_path, self.display(self.policy_path), self.parsed)
 
     # -- ids ----------------------------------------------------------------------------------
 
@@ -319,13 +320,16 @@ def _folder_key(path: str) -> tuple | None:
     return st.st_mtime_ns, st.st_ctime_ns, st.st_ino
 
 
-def read_yaml(path, limit: int = yamlio.RECORD_BYTES) -> tuple[object, yamlio.YamlError | None]:
-    """(data, None), or (None, the error naming the line) for a file that cannot be read or parsed."""
+def read_yaml(path, limit: int = yamlio.RECORD_BYTES, parsed: yamlio.Remembered | None = None
+              ) -> tuple[object, yamlio.YamlError | None]:
+    """(data, None), or (None, the error naming the line) for a file that cannot be read or parsed
+    (`parsed`: through this cache of files parsed before)."""
     try:
         if not os.path.isfile(path):           # a FIFO would block, a dangling link has nothing
             raise OSError(0, _("not a regular file"))
         with open(path, "rb") as handle:       # never more than the limit read into memory
-            return yamlio.load(handle.read(limit + 1), limit=limit, size=os.fstat(handle.fileno()).st_size), None
+            return (parsed or yamlio).load(handle.read(limit + 1), limit=limit,
+                                           size=os.fstat(handle.fileno()).st_size), None
     except yamlio.YamlError as exc:
         return None, exc
     except OSError as exc:

@@ -9,21 +9,17 @@ before it lands.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
+import hashlib
 import io
+import marshal
+import os
 import re
-
-import yaml
+from pathlib import Path
 
 from csops.errors import BadInput
-
-try:  # libyaml, when PyYAML was built with it (the manylinux wheels are)
-    from yaml import CSafeLoader as _FastBase
-    FAST_LOADER = "PyYAML CSafeLoader (libyaml)"
-except ImportError:  # pragma: no cover - depends on the installed wheel
-    from yaml import SafeLoader as _FastBase
-    FAST_LOADER = "PyYAML SafeLoader (pure Python; install PyYAML with libyaml for speed)"
-
 
 MAX_DEPTH = 32                      # nesting of mappings and lists (SPEC §10)
 RECORD_BYTES = 256 * 1024           # a record file; policy.yaml and a person file may be 1 MB
@@ -31,38 +27,62 @@ POLICY_BYTES = 1024 * 1024
 MAX_EXPANDED = 100_000              # nodes an anchored policy may expand to (an alias bomb is far more)
 
 
-class _Duplicate(yaml.MarkedYAMLError):
-    pass
+_PYYAML: dict = {}
 
 
-class _NoDuplicateKeys:
-    """A mapping that says a key twice is an error (the second would silently win)."""
+def _yaml():
+    """PyYAML, with csops' loaders built on it, imported when something is first parsed: a
+    command that finds everything it reads in its caches never imports it (≈ 10 ms)."""
+    if _PYYAML:
+        return _PYYAML["yaml"]
+    import yaml
 
-    def construct_mapping(self, node, deep=False):
-        if isinstance(node, yaml.MappingNode):
-            seen = set()
-            for key_node, _ in node.value:
-                if isinstance(key_node, yaml.ScalarNode):
-                    if key_node.value in seen:
-                        raise _Duplicate(None, None, f"the key {key_node.value!r} is given twice", key_node.start_mark)
-                    seen.add(key_node.value)
-        return super().construct_mapping(node, deep)
+    try:  # libyaml, when PyYAML was built with it (the manylinux wheels are)
+        from yaml import CSafeLoader as fast_base
+        fast_name = "PyYAML CSafeLoader (libyaml)"
+    except ImportError:  # pragma: no cover - depends on the installed wheel
+        from yaml import SafeLoader as fast_base
+        fast_name = "PyYAML SafeLoader (pure Python; install PyYAML with libyaml for speed)"
+
+    class Duplicate(yaml.MarkedYAMLError):
+        pass
+
+    class NoDuplicateKeys:
+        """A mapping that says a key twice is an error (the second would silently win)."""
+
+        def construct_mapping(self, node, deep=False):
+            if isinstance(node, yaml.MappingNode):
+                seen = set()
+                for key_node, _ in node.value:
+                    if isinstance(key_node, yaml.ScalarNode):
+                        if key_node.value in seen:
+                            raise Duplicate(None, None, f"the key {key_node.value!r} is given twice",
+                                            key_node.start_mark)
+                        seen.add(key_node.value)
+            return super().construct_mapping(node, deep)
+
+    class FastLoader(NoDuplicateKeys, fast_base):
+        """The bulk loader: safe, C-accelerated, timestamps kept as text, duplicate keys refused."""
+
+    class PureLoader(NoDuplicateKeys, yaml.SafeLoader):
+        """The same reading in pure Python (used to prove written files load with both)."""
+
+    def timestamp_as_text(loader, node):
+        return loader.construct_scalar(node)
+
+    for loader in (FastLoader, PureLoader):
+        loader.add_constructor("tag:yaml.org,2002:timestamp", timestamp_as_text)
+    _PYYAML.update(FastLoader=FastLoader, PureLoader=PureLoader, FAST_LOADER=fast_name, Duplicate=Duplicate,
+                   resolver=yaml.resolver.Resolver(), yaml=yaml)
+    return yaml
 
 
-class FastLoader(_NoDuplicateKeys, _FastBase):
-    """The bulk loader: safe, C-accelerated, timestamps kept as text, duplicate keys refused."""
-
-
-class PureLoader(_NoDuplicateKeys, yaml.SafeLoader):
-    """The same reading in pure Python (used to prove written files load with both)."""
-
-
-def _timestamp_as_text(loader, node):
-    return loader.construct_scalar(node)
-
-
-for _loader in (FastLoader, PureLoader):
-    _loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+def __getattr__(name: str):
+    """FastLoader, PureLoader and FAST_LOADER (its name), built on first use."""
+    if name in ("FastLoader", "PureLoader", "FAST_LOADER"):
+        _yaml()
+        return _PYYAML[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class YamlError(BadInput):
@@ -72,7 +92,7 @@ class YamlError(BadInput):
         self.code = code
 
 
-def load(text: str | bytes, loader=FastLoader, *, limit: int = RECORD_BYTES, aliases: bool = False,
+def load(text: str | bytes, loader=None, *, limit: int = RECORD_BYTES, aliases: bool = False,
          size: int | None = None):
     """Parse one document; raises YamlError carrying the 1-based line and a problem code. Before
     the parser sees it, a file is held to the limits of SPEC §10 — size, UTF-8, nesting, and (for
@@ -83,13 +103,15 @@ def load(text: str | bytes, loader=FastLoader, *, limit: int = RECORD_BYTES, ali
                         "TOO_LARGE",
                         "split it, or remove what does not belong in it")
     _check_encoding(data)
+    yaml = _yaml()
+    loader = loader or _PYYAML["FastLoader"]
     if _suspicious(data):
         _check_tokens(data, aliases)
     try:
         if aliases:
             return _load_bounded(data, loader)
         return yaml.load(data, Loader=loader)  # noqa: S506 - FastLoader is a SafeLoader
-    except _Duplicate as exc:
+    except _PYYAML["Duplicate"] as exc:
         raise YamlError(f"duplicate key: {exc.problem}", exc.problem_mark.line + 1, "DUPLICATE_KEY",
                         "keep one of them") from None
     except yaml.MarkedYAMLError as exc:
@@ -101,6 +123,93 @@ def load(text: str | bytes, loader=FastLoader, *, limit: int = RECORD_BYTES, ali
     except (UnicodeDecodeError, ValueError, RecursionError, KeyError, TypeError) as exc:
         # e.g. a mapping used as a key, or a merge key (<<) onto something that is no mapping
         raise YamlError(f"cannot read file: {type(exc).__name__} {exc}"[:200], None) from None
+
+
+class Remembered:
+    """The small files every command parses — the policy, its shipped defaults, the people, the
+    duty roster — parsed once per content: kept in a file (.git/csops-cache/parsed.marshal) by
+    the SHA-1 of their bytes and the limits they were read under. Only a file that parsed is
+    kept (an error is found again each time, with its line); each answer is a fresh copy (a
+    caller may change what it gets). A damaged or foreign cache file is ignored and rewritten.
+    Without a path, files are parsed once per process."""
+
+    KEEP = 2_000                     # entries kept besides those this command used
+
+    def __init__(self, path: Path | None = None):
+        self.path = path
+        self._table: dict | None = None
+        self._used: dict[str, bytes] = {}
+        self._fresh = False
+
+    def load(self, text: str | bytes, *, limit: int = RECORD_BYTES, aliases: bool = False, size: int | None = None):
+        """What `load(text, limit=…, aliases=…, size=…)` gives, from the cache when these bytes
+        parsed before under the same limits."""
+        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        if size is not None and size > limit:
+            return load(data, limit=limit, aliases=aliases, size=size)          # TOO_LARGE, never kept
+        key = hashlib.sha1(b"%d %d %s\0" % (limit, aliases, _stamp().encode()) + data).hexdigest()
+        kept = self._used.get(key) or self._saved().get(key)
+        if kept is not None:
+            try:
+                self._used[key] = kept
+                return marshal.loads(kept)
+            except (EOFError, ValueError, TypeError):
+                pass
+        value = load(data, limit=limit, aliases=aliases, size=size)
+        try:
+            self._used[key] = marshal.dumps(value)
+            self._fresh = True
+        except ValueError:              # not marshal-able: not kept
+            pass
+        return value
+
+    def _saved(self) -> dict:
+        if self._table is None:
+            self._table = {}
+            if self.path is not None:
+                try:
+                    with open(self.path, "rb") as handle:
+                        table = marshal.loads(handle.read())
+                    if isinstance(table, dict) and all(type(v) is bytes for v in table.values()):
+                        self._table = table
+                except (OSError, EOFError, ValueError, TypeError):
+                    pass
+        return self._table
+
+    def save(self) -> None:
+        """Best effort, when this command parsed something new: what it used, newest last, after
+        at most KEEP older entries."""
+        if not self._fresh or self.path is None:
+            return
+        older = [(k, v) for k, v in self._saved().items() if k not in self._used][-self.KEEP:]
+        table = dict([*older, *self._used.items()])
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(exist_ok=True)
+            with open(tmp, "wb") as handle:
+                marshal.dump(table, handle)
+            os.replace(tmp, self.path)
+            self._table, self._fresh = table, False
+        except (OSError, ValueError):
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+@functools.lru_cache(maxsize=1)
+def _stamp() -> str:
+    """How files are read (a change to this module or to PyYAML parses every kept file again),
+    found without importing PyYAML."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("yaml")
+    stamp = []
+    for path in (__file__, spec.origin if spec is not None else None):
+        try:
+            stat = os.stat(path)
+            stamp.append(f"{stat.st_size}:{stat.st_mtime_ns}")
+        except (OSError, TypeError):
+            stamp.append("-")
+    return "/".join(stamp)
 
 
 def _check_encoding(data: bytes) -> None:
@@ -130,12 +239,13 @@ def _too_deep(line: int | None) -> YamlError:
 def _check_tokens(data: bytes, aliases: bool) -> None:
     """The scanner is not recursive (libyaml's parser is): measure nesting and find anchors on
     the token stream first."""
+    yaml = _yaml()
     depth = 0
     opening = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.FlowMappingStartToken,
                yaml.FlowSequenceStartToken)
     closing = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
     try:
-        for token in yaml.scan(data, Loader=FastLoader):
+        for token in yaml.scan(data, Loader=_PYYAML["FastLoader"]):
             if isinstance(token, opening):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -160,6 +270,7 @@ def _check_tokens(data: bytes, aliases: bool) -> None:
 def _load_bounded(data: bytes, loader):
     """Compose, refuse a document whose aliases expand it beyond MAX_EXPANDED nodes (an alias
     bomb), then construct."""
+    yaml = _yaml()
     reader = loader(data)
     try:
         node = reader.get_single_node()
@@ -194,8 +305,9 @@ _UNPARSED = object()
 def compose(text: str | bytes):
     """The node tree of a document for line look-ups (line_of), or a marker when it cannot be
     parsed; compose once per file when looking up many keys."""
+    yaml = _yaml()
     try:
-        return yaml.compose(text, Loader=FastLoader)
+        return yaml.compose(text, Loader=_PYYAML["FastLoader"])
     except (yaml.YAMLError, ValueError):
         return _UNPARSED
 
@@ -204,6 +316,7 @@ def line_of(text, key: tuple) -> int | None:
     """The 1-based line where the node at `key` (e.g. ("history", 2, "to")) starts, or the
     nearest enclosing node that exists. `text` is the document, or its compose() tree."""
     node = compose(text) if isinstance(text, (str, bytes)) else text
+    yaml = _yaml()
     if node is _UNPARSED:
         return None
     if node is None:
@@ -233,7 +346,6 @@ def line_of(text, key: tuple) -> int | None:
 # -- round-trip writing --------------------------------------------------------------------------
 
 _RT = None
-_PY_RESOLVER = yaml.resolver.Resolver()
 
 
 def _round_trip():
@@ -244,13 +356,15 @@ def _round_trip():
         from ruamel.yaml import YAML
         from ruamel.yaml.representer import RoundTripRepresenter
 
+        yaml, resolver = _yaml(), _PYYAML["resolver"]
+
         class Representer(RoundTripRepresenter):
             pass
 
         def represent_str(self, value):
             # ruamel speaks YAML 1.2; the bulk loader speaks 1.1. Quote any string that 1.1
             # would read as something else ("no", "13:00", "0x1F", "2026-11-23", "~").
-            tag = _PY_RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
+            tag = resolver.resolve(yaml.ScalarNode, value, (True, False))
             if tag == "tag:yaml.org,2002:timestamp" and _is_iso(value):
                 # our loaders read timestamps back as their text: write them plain, as people do
                 return self.represent_scalar(tag, value)
@@ -312,13 +426,14 @@ def dump_plain(data) -> str:
 def loaders_in_use() -> dict:
     import ruamel.yaml
 
+    yaml = _yaml()
     try:
         from ruamel.yaml import CParser  # noqa: F401
         ruamel_c = "C extension available (ruamel.yaml.clib)"
     except ImportError:
         ruamel_c = "pure Python"
     return {
-        "bulk reads": FAST_LOADER,
+        "bulk reads": _PYYAML["FAST_LOADER"],
         "round-trip writes": f"ruamel.yaml {ruamel.yaml.__version__} round-trip; {ruamel_c}",
         "PyYAML": yaml.__version__,
     }

@@ -8,7 +8,9 @@ from csops.cli import cli
 
 
 def all_commands(group=cli, path=()):
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):          # csops imports a command's module when it is named
+        command = group.get_command(ctx, name)
         yield path + (name,), command
         if isinstance(command, click.Group):
             yield from all_commands(command, path + (name,))

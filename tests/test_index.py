@@ -87,3 +87,74 @@ def test_parallel_bulk_load_reads_the_same_as_serial(repo):
     assert {r.id for r in parallel if r.data} == ids
     broken = [r for r in parallel if r.error]
     assert len(broken) == 1 and broken[0].error.line == 2 and broken[0].path == bad
+
+
+# -- the small files every command parses (policy, defaults, people): parsed once per content ----
+
+def parsed_file(repo):
+    return repo.root / ".git" / "csops-cache" / "parsed.marshal"
+
+
+def counting_parses(monkeypatch):
+    """Every real parse of a policy-sized file (the cache's misses), as the texts parsed."""
+    from csops import yamlio
+
+    texts = []
+    real = yamlio.load
+
+    def load(text, *args, **kwargs):
+        if kwargs.get("limit") == yamlio.POLICY_BYTES:
+            texts.append(text)
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(yamlio, "load", load)
+    return texts
+
+
+def test_the_policy_and_the_people_are_parsed_once_per_content(repo, monkeypatch):
+    record_id = inquiry(repo)
+    repo.run("validate")
+    assert parsed_file(repo).exists()
+    parses = counting_parses(monkeypatch)
+    assert [r["id"] for r in repo.json("report", "overdue", now="2026-11-30T10:00")] == [record_id]
+    assert repo.run("validate").exit_code == 0
+    assert parses == []                                  # nothing parsed again: same bytes, same data
+    # an edit, committed or not, is new bytes: parsed again, and what it says is what counts
+    policy = repo.records / "policy.yaml"
+    policy.write_text(policy.read_text().replace('same_day_due: "18:00"', 'same_day_due: "20:00"')
+                      + "effective: 2026-11-01\n")
+    assert repo.json("report", "overdue", now="2026-11-23T19:00") == []
+    assert len(parses) == 1
+    person = repo.records / "people" / "zhangsan.yaml"
+    person.write_text(person.read_text().replace("role: agent", "role: agnet"))
+    assert "zhangsan" in repo.run("validate", code=1).stdout
+    assert len(parses) == 2
+
+
+def test_a_file_that_does_not_parse_is_never_kept(repo):
+    policy = repo.records / "policy.yaml"
+    good = policy.read_text()
+    policy.write_text(good + "timezone: [unclosed\n")
+    for _ in range(2):                                    # the same error, with its line, every time
+        result = repo.run("validate", code=1)
+        assert "policy.yaml:" in result.stdout and "YAML" in result.stdout
+    policy.write_text(good)
+    assert repo.run("validate").exit_code == 0
+
+
+def test_a_damaged_parse_cache_is_ignored_and_rewritten(repo):
+    import marshal
+
+    record_id = inquiry(repo)
+    repo.run("validate")
+    kept = marshal.loads(parsed_file(repo).read_bytes())
+    wrong = {key: marshal.dumps({"timezone": "Mars/Olympus"}) for key in kept}     # well formed, not ours
+    for garbage in (b"", b"\x00\x01garbage", parsed_file(repo).read_bytes()[:50], marshal.dumps([1, 2]),
+                    marshal.dumps({key: b"\xff" for key in kept})):
+        parsed_file(repo).write_bytes(garbage)
+        assert [r["id"] for r in repo.json("report", "overdue", now="2026-11-30T10:00")] == [record_id]
+        assert repo.run("validate").exit_code == 0
+        assert marshal.loads(parsed_file(repo).read_bytes()).keys() == kept.keys()
+    # entries under the right keys with other data would be believed: the key is the SHA-1 of
+    # the bytes (and of how they were read), so only someone writing into .git can put them there
+    assert wrong.keys() == kept.keys()

@@ -15,6 +15,16 @@ from csops.i18n import _
 class CsopsGroup(click.Group):
     """The one error boundary: a domain error becomes one line on stderr and its exit code."""
 
+    def list_commands(self, ctx) -> list[str]:
+        return sorted({*self.commands, *COMMAND_MODULES})
+
+    def get_command(self, ctx, name):
+        if name not in self.commands and name in COMMAND_MODULES:
+            import importlib
+
+            self.add_command(importlib.import_module(f"csops.cli.{COMMAND_MODULES[name]}").COMMAND, name)
+        return self.commands.get(name)
+
     def invoke(self, ctx):
         from csops.errors import CsopsError, ExitStatus
 
@@ -111,17 +121,14 @@ def cli(ctx, records, as_person, now, backfill, version, verbose):
     ctx.obj = Globals(records, as_person, now, backfill)
 
 
-def _register():
-    from csops.cli import calendar_cmd, customer, export_cmd, init_cmd, leave, log_cmd, merge_cmd, person, \
-        policy_cmd, recover_cmd, report, returns, roster_cmd, score, swap, ticket, validate_cmd
-
-    for module in (init_cmd, person, ticket, returns, customer, leave, score, swap, roster_cmd, log_cmd, report,
-                   validate_cmd, calendar_cmd, policy_cmd, export_cmd, merge_cmd, recover_cmd):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
+# Each command lives in its own module under csops.cli (as COMMAND), imported only when the
+# command line names it (`csops --help` lists them all): a command pays for its own imports only.
+COMMAND_MODULES = {
+    "calendar": "calendar_cmd", "customer": "customer", "export": "export_cmd", "init": "init_cmd",
+    "leave": "leave", "log": "log_cmd", "merge-file": "merge_cmd", "person": "person", "policy": "policy_cmd",
+    "recover": "recover_cmd", "report": "report", "return": "returns", "roster": "roster_cmd", "score": "score",
+    "swap": "swap", "ticket": "ticket", "validate": "validate_cmd",
+}
 
 
 def main(argv=None) -> None:

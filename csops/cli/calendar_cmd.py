@@ -41,4 +41,4 @@ def import_(ctx, country, year):
                      "import it again once the schedule is published", year=year), err=True)
 
 
-COMMANDS = [calendar]
+COMMAND = calendar

@@ -34,10 +34,9 @@ def session(ctx: click.Context, *, reads: bool = False):
     command here (csops recover finishes or undoes it). `reads`: the command reads through the
     record index (a listing, a report): Git is asked what changed while csops loads."""
     from csops.gitlog import ask_status
-    from csops.store import Store, find_records_root
 
     g: Globals = ctx.find_object(Globals)
-    store = Store(find_records_root(Path.cwd(), g.records))
+    store = open_store(ctx, g.records)
     status = ask_status(store.root) if reads else None
     from csops.session import Session
     from csops.txn import check_for_leftovers
@@ -51,6 +50,21 @@ def session(ctx: click.Context, *, reads: bool = False):
     ctx.call_on_close(lambda: _warn_skipped(sess))
     ctx.call_on_close(sess.close)
     return sess
+
+
+def open_store(ctx: click.Context, records: str | None):
+    """The records this command works on (--records, or found walking up from here). The
+    policy and the people it parses are kept in the repository's cache (Store.parsed) when the
+    command ends."""
+    from csops.gitlog import find_git_dir
+    from csops.store import Store, find_records_root
+
+    store = Store(find_records_root(Path.cwd(), records))
+    git_dir = find_git_dir(store.root)
+    if git_dir is not None:
+        store.parsed.path = git_dir / "csops-cache" / "parsed.marshal"
+        ctx.call_on_close(store.parsed.save)
+    return store
 
 
 def _warn_skipped(sess) -> None:

@@ -52,4 +52,4 @@ def show(ctx, who, reveal, fmt, lang):
     echo_rows(sess, data["records"], COLUMNS, fmt, lang, title=title)
 
 
-COMMANDS = [customer]
+COMMAND = customer

@@ -45,4 +45,4 @@ def sqlite(ctx, file, reveal):
     click.echo(f"{safe_text(str(file))}: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
 
 
-COMMANDS = [export]
+COMMAND = export

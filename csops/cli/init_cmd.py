@@ -48,4 +48,4 @@ def init(ctx, directory, country, inside, with_ci):
                          "git+https://git.example.com/csops.git@COMMIT)"), err=True)
 
 
-COMMANDS = [init]
+COMMAND = init

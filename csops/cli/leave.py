@@ -92,4 +92,4 @@ _amend.help = ("Change a leave's dates (the requester: --start/--end; shortened 
                "Example:\n  csops --as zhangsan leave amend L-20261120-2M8XQA --end 2026-11-25T12:00 --reason 提前返岗")
 leave.add_command(_amend)
 
-COMMANDS = [leave]
+COMMAND = leave

@@ -26,4 +26,4 @@ def log(ctx, record_id, fmt, lang):
     echo_rows(sess, rows, columns, fmt, lang)
 
 
-COMMANDS = [log]
+COMMAND = log

@@ -43,4 +43,4 @@ def merge_file(base, ours, theirs, name):
         sys.exit(1)
 
 
-COMMANDS = [merge_file]
+COMMAND = merge_file

@@ -98,4 +98,4 @@ def set_(ctx, person_id, name, role, reports_to, email, active):
                           active=active))
 
 
-COMMANDS = [person]
+COMMAND = person

@@ -36,4 +36,4 @@ def history(ctx, fmt, lang):
     echo_rows(sess, versions(sess), COLUMNS, fmt, lang)
 
 
-COMMANDS = [policy]
+COMMAND = policy

@@ -31,4 +31,4 @@ def recover(ctx):
         click.echo(_('nothing to recover'), err=True)
 
 
-COMMANDS = [recover]
+COMMAND = recover

@@ -206,4 +206,4 @@ def monthly(ctx, period, html_file, lang):
     click.echo(safe_text(html_file))
 
 
-COMMANDS = [report]
+COMMAND = report

@@ -96,4 +96,4 @@ def vendor(ctx, supplier, record_ids, note):
                      unknown=unknown), err=True)
 
 
-COMMANDS = [returns]
+COMMAND = returns

@@ -84,4 +84,4 @@ def show(ctx, day, week, fmt, lang):
     echo_rows(sess, rows(sess, days), COLUMNS, fmt, lang)
 
 
-COMMANDS = [roster]
+COMMAND = roster

@@ -61,4 +61,4 @@ def derive(ctx, period):
     click.echo(summary, err=True)
 
 
-COMMANDS = [score]
+COMMAND = score

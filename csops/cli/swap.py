@@ -39,4 +39,4 @@ for _action, _doc in (
         ("withdraw", "Withdraw your own swap before it is decided.")):
     swap.add_command(action_command("swap", _action, f"{_doc}\n\n\b\nExample:\n  csops swap {_action} W-20261120-2M8XQA"))
 
-COMMANDS = [swap]
+COMMAND = swap

@@ -146,4 +146,4 @@ def void(ctx, record_id, reason, duplicate_of):
     click.echo(wf.void(session(ctx), record_id, reason=reason, duplicate_of=duplicate_of))
 
 
-COMMANDS = [ticket]
+COMMAND = ticket

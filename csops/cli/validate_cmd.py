@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from csops.cli.common import session
+from csops.cli.common import open_store, session
 from csops.i18n import _
 
 
@@ -21,16 +21,11 @@ def validate(ctx, history, since):
     Example:
       csops validate --history --since origin/main
     """
-    from pathlib import Path
-
     from csops.checks import validate_tree
-    from csops.errors import ExitStatus
-    from csops.store import Store, find_records_root
-
+    from csops.errors import ExitStatus, NotFound
     from csops.gitlog import Git, ask_status
-    from csops.errors import NotFound
 
-    store = Store(find_records_root(Path.cwd(), ctx.obj.records))
+    store = open_store(ctx, ctx.obj.records)
     status = ask_status(store.root)         # runs while the rest loads
     try:
         git = Git(store.root)
@@ -65,4 +60,4 @@ def validate(ctx, history, since):
                else _("csops: all records valid"), err=True)
 
 
-COMMANDS = [validate]
+COMMAND = validate
