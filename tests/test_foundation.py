@@ -3,6 +3,7 @@
 import json
 import subprocess
 
+import pytest
 import yaml
 
 from csops import yamlio
@@ -103,10 +104,13 @@ def test_a_git_process_holding_the_index_lock_is_waited_for_then_nothing_changes
 
 
 def test_the_lock_keeps_two_writers_apart(repo):
+    """csops takes .git/csops.lock as the filelock package does: either keeps the other out."""
     import os
     import sys
 
     from filelock import FileLock
+
+    from csops import txn
 
     with FileLock(str(repo.root / ".git" / "csops.lock")):
         result = subprocess.run([sys.executable, "-m", "csops", "--records", str(repo.records), "--as", "zhangsan",
@@ -115,6 +119,11 @@ def test_the_lock_keeps_two_writers_apart(repo):
                                 env={**os.environ, "CSOPS_LOCK_TIMEOUT": "0.5"})
     assert result.returncode == 1
     assert "another csops command is writing" in result.stderr
+    with txn.repository_lock(repo.root / ".git"):
+        with pytest.raises(TimeoutError):
+            FileLock(str(repo.root / ".git" / "csops.lock")).acquire(timeout=0.2)
+    with txn.repository_lock(repo.root / ".git", timeout=0):       # let go when the block ends
+        pass
 
 
 def test_identity_from_as_env_and_git_email(repo):

@@ -16,18 +16,18 @@ def all_commands(group=cli, path=()):
             yield from all_commands(command, path + (name,))
 
 
-COMMANDS = list(all_commands())
+TREE = list(all_commands())
 
 
 def test_the_command_tree_is_complete():
-    names = {" ".join(p) for p, _ in COMMANDS}
+    names = {" ".join(p) for p, _ in TREE}
     for expected in ("ticket new", "ticket callback", "return vendor", "leave certify", "score derive",
                      "report overdue", "report stats", "report monthly", "report scores", "report returns",
                      "validate", "log", "merge-file", "calendar import", "person add", "init"):
         assert expected in names
 
 
-@pytest.mark.parametrize("path, command", COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
+@pytest.mark.parametrize("path, command", TREE, ids=[" ".join(p) for p, _ in TREE])
 def test_every_command_has_a_summary_and_an_example(path, command):
     summary = command.get_short_help_str(limit=200)
     assert summary and not summary.startswith("Show this"), f"csops {' '.join(path)} has no summary"
@@ -38,6 +38,35 @@ def test_every_command_has_a_summary_and_an_example(path, command):
     assert "csops" in example and path[-1] in example, f"csops {' '.join(path)}: the example does not show it"
 
 
+def test_the_command_list_shows_each_commands_own_summary():
+    """csops --help lists the commands from a table (it imports none of them): the table says
+    what each command's own help says, at every width."""
+    from csops.cli import COMMANDS
+
+    for (name,), command in [(p, c) for p, c in TREE if len(p) == 1]:
+        listed = click.Command(name, help=COMMANDS[name][1])
+        for width in (30, 45, 80, 10_000):
+            assert listed.get_short_help_str(width) == command.get_short_help_str(width), name
+    output = CliRunner().invoke(cli, ["--help"]).output
+    assert "validate    Check every record, the roster and the policy" in output
+
+
 def test_shell_completion_is_available():
     result = CliRunner().invoke(cli, [], env={"_CSOPS_COMPLETE": "bash_source"}, prog_name="csops")
     assert "_csops_completion" in result.output
+
+
+def test_a_command_imports_only_its_own_module():
+    import subprocess
+    import sys
+
+    def loaded(*argv):
+        script = ("import sys\nfrom csops.cli import cli\ntry:\n    cli.main(sys.argv[1:], prog_name='csops')\n"
+                  "except SystemExit:\n    pass\nsys.stdout.write('\\n@' + ' '.join(sorted(m for m in sys.modules "
+                  "if m.startswith('csops.cli.'))))")
+        result = subprocess.run([sys.executable, "-c", script, *argv], capture_output=True, text=True, check=True)
+        return set(result.stdout.rsplit("\n@", 1)[1].split())
+
+    assert loaded("--help") == {"csops.cli.common"}
+    assert loaded("--version") == {"csops.cli.common"}
+    assert loaded("ticket", "--help") == {"csops.cli.common", "csops.cli.ticket", "csops.cli.records"}

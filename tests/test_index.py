@@ -158,3 +158,19 @@ def test_a_damaged_parse_cache_is_ignored_and_rewritten(repo):
     # entries under the right keys with other data would be believed: the key is the SHA-1 of
     # the bytes (and of how they were read), so only someone writing into .git can put them there
     assert wrong.keys() == kept.keys()
+
+
+def test_a_read_served_from_the_caches_parses_nothing(repo):
+    """Once the caches are warm, a listing or report imports no YAML parser at all."""
+    import subprocess
+    import sys
+
+    inquiry(repo)
+    script = ("import sys\nfrom csops.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+              "sys.stdout.write('\\n@' + ' '.join(sorted(m for m in ('yaml', 'ruamel.yaml') if m in sys.modules)))")
+    for command in (["report", "overdue"], ["ticket", "list", "--status", "registered"], ["validate"]):
+        argv = [sys.executable, "-c", script, "--records", str(repo.records), "--now", "2026-11-30T10:00", *command]
+        first = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+        again = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+        assert again.rsplit("\n@", 1)[0] == first.rsplit("\n@", 1)[0]
+        assert again.rsplit("\n@", 1)[1] == "", command

@@ -16,14 +16,20 @@ class CsopsGroup(click.Group):
     """The one error boundary: a domain error becomes one line on stderr and its exit code."""
 
     def list_commands(self, ctx) -> list[str]:
-        return sorted({*self.commands, *COMMAND_MODULES})
+        return sorted({*self.commands, *COMMANDS})
 
     def get_command(self, ctx, name):
-        if name not in self.commands and name in COMMAND_MODULES:
+        if name not in self.commands and name in COMMANDS:
             import importlib
 
-            self.add_command(importlib.import_module(f"csops.cli.{COMMAND_MODULES[name]}").COMMAND, name)
+            self.add_command(importlib.import_module(f"csops.cli.{COMMANDS[name][0]}").COMMAND, name)
         return self.commands.get(name)
+
+    def format_commands(self, ctx, formatter) -> None:
+        """The list `csops --help` shows, as click lays it out, without importing the commands."""
+        listed = [self.commands.get(name) or click.Command(name, help=COMMANDS[name][1])
+                  for name in self.list_commands(ctx)]
+        click.Group.format_commands(click.Group(commands=listed), ctx, formatter)
 
     def invoke(self, ctx):
         from csops.errors import CsopsError, ExitStatus
@@ -122,12 +128,35 @@ def cli(ctx, records, as_person, now, backfill, version, verbose):
 
 
 # Each command lives in its own module under csops.cli (as COMMAND), imported only when the
-# command line names it (`csops --help` lists them all): a command pays for its own imports only.
-COMMAND_MODULES = {
-    "calendar": "calendar_cmd", "customer": "customer", "export": "export_cmd", "init": "init_cmd",
-    "leave": "leave", "log": "log_cmd", "merge-file": "merge_cmd", "person": "person", "policy": "policy_cmd",
-    "recover": "recover_cmd", "report": "report", "return": "returns", "roster": "roster_cmd", "score": "score",
-    "swap": "swap", "ticket": "ticket", "validate": "validate_cmd",
+# command line names it: a command pays for its own imports only. `csops --help` lists them by
+# the summary here (its help's first sentence, which a test holds equal to the command's own).
+COMMANDS = {
+    "calendar": ("calendar_cmd", "The business calendar: public holidays and make-up workdays (调休) in "
+                                 "policy.yaml."),
+    "customer": ("customer", "The customer archive 客户档案 (004): one customer's tickets and returns."),
+    "export": ("export_cmd", "Export the records for analysts."),
+    "init": ("init_cmd", "Create a records repository: git init, records/policy.yaml (with this and next year's "
+                         "public holidays and make-up workdays), an empty roster, the merge driver for record "
+                         "files; one commit."),
+    "leave": ("leave", "Leave 请假: personal 事假, sick 病假, special 特殊事假; approved level by level."),
+    "log": ("log_cmd", "A record's audit trail from Git: when, who, which transition, which commit."),
+    "merge-file": ("merge_cmd", "Git merge driver for record files: unites history entries (by time) and "
+                                "re-derives status; a field both sides changed differently is left as a normal "
+                                "conflict."),
+    "person": ("person", "The roster: people, roles and who reports to whom."),
+    "policy": ("policy_cmd", "The policy: which version of the rules was in force when (SPEC §9)."),
+    "recover": ("recover_cmd", "Finish or undo a write that was interrupted (Ctrl-C, kill, power cut, full disk): "
+                               "a commit that had landed is completed in the work tree, anything earlier is "
+                               "undone."),
+    "report": ("report", "Reports: overdue work, scores, statistics, the daily return sheet."),
+    "return": ("returns", "Returns 退货: self-returns 自退件, in-transit 在途退件, refusals 拒收件."),
+    "roster": ("roster_cmd", "The duty roster 排班 (SPEC §12): who works which shift, who leads the day."),
+    "score": ("score", "Score events 考核: penalty points, fines and dismissal rules from the policy catalog."),
+    "swap": ("swap", "Swaps 调班: exchange shifts with a colleague — they accept, a team lead approves "
+                     "(不得私自换班)."),
+    "ticket": ("ticket", "Tickets 工单: complaints 投诉, inquiries 咨询, feedback 建议."),
+    "validate": ("validate_cmd", "Check every record, the roster and the policy; print problems as path:line: "
+                                 "CODE message."),
 }
 
 
