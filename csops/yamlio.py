@@ -64,6 +64,19 @@ def _yaml():
     class FastLoader(NoDuplicateKeys, fast_base):
         """The bulk loader: safe, C-accelerated, timestamps kept as text, duplicate keys refused."""
 
+        resolved: dict = {}            # plain scalar → its tag (the same values recur in every record)
+
+        def resolve(self, kind, value, implicit):
+            # A plain scalar's tag depends on its text alone (no path resolvers are registered).
+            if kind is not yaml.ScalarNode or not implicit[0] or self.yaml_path_resolvers:
+                return super().resolve(kind, value, implicit)
+            tag = self.resolved.get(value)
+            if tag is None:
+                if len(self.resolved) > 20_000:
+                    self.resolved.clear()
+                tag = self.resolved[value] = super().resolve(kind, value, implicit)
+            return tag
+
     class PureLoader(NoDuplicateKeys, yaml.SafeLoader):
         """The same reading in pure Python (used to prove written files load with both)."""
 
@@ -73,8 +86,55 @@ def _yaml():
     for loader in (FastLoader, PureLoader):
         loader.add_constructor("tag:yaml.org,2002:timestamp", timestamp_as_text)
     _PYYAML.update(FastLoader=FastLoader, PureLoader=PureLoader, FAST_LOADER=fast_name, Duplicate=Duplicate,
-                   resolver=yaml.resolver.Resolver(), yaml=yaml)
+                   resolver=yaml.resolver.Resolver(), yaml=yaml, construct=_constructor(yaml, Duplicate))
     return yaml
+
+
+def _constructor(yaml, duplicate):
+    """What FastLoader's constructor builds from a node tree without anchors, for the shapes
+    records are made of — strings, timestamps (as text), null, booleans, plain mappings and
+    lists — built directly (PyYAML's constructor spends half of a record's parse on per-node
+    bookkeeping); integers and anything else (floats, merge keys, explicit tags, a key that is
+    no scalar) go to PyYAML's own constructor, node by node. The pure loader stays the
+    reference: every text csops writes is read with both and must come out equal."""
+    scalar, mapping, sequence = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
+    text_tags = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"}
+    null, boolean, map_tag, seq_tag = ("tag:yaml.org,2002:" + t for t in ("null", "bool", "map", "seq"))
+    special_keys = {"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"}
+
+    def construct(loader, node):
+        kind, tag = node.__class__, node.tag
+        if kind is scalar:
+            if tag in text_tags:
+                return node.value
+            if tag == null:
+                return None
+            if tag == boolean:
+                return loader.bool_values[node.value.lower()]
+        elif kind is mapping and tag == map_tag:
+            seen = set()
+            for key_node, _value in node.value:
+                if key_node.__class__ is not scalar or key_node.tag in special_keys:
+                    return loader.construct_object(node, deep=True)
+                if key_node.value in seen:
+                    raise duplicate(None, None, f"the key {key_node.value!r} is given twice", key_node.start_mark)
+                seen.add(key_node.value)
+            return {construct(loader, key): construct(loader, value) for key, value in node.value}
+        elif kind is sequence and tag == seq_tag:
+            return [construct(loader, item) for item in node.value]
+        return loader.construct_object(node, deep=True)
+
+    return construct
+
+
+def _load_plain(data: bytes, loader):
+    """One document without anchors or aliases, through the direct constructor (_constructor)."""
+    reader = loader(data)
+    try:
+        node = reader.get_single_node()
+        return None if node is None else _PYYAML["construct"](reader, node)
+    finally:
+        reader.dispose()
 
 
 def __getattr__(name: str):
@@ -110,7 +170,9 @@ def load(text: str | bytes, loader=None, *, limit: int = RECORD_BYTES, aliases: 
     try:
         if aliases:
             return _load_bounded(data, loader)
-        return yaml.load(data, Loader=loader)  # noqa: S506 - FastLoader is a SafeLoader
+        if loader is _PYYAML["FastLoader"]:      # no anchors (_check_tokens refused them)
+            return _load_plain(data, loader)
+        return yaml.load(data, Loader=loader)  # noqa: S506 - PureLoader is a SafeLoader
     except _PYYAML["Duplicate"] as exc:
         raise YamlError(f"duplicate key: {exc.problem}", exc.problem_mark.line + 1, "DUPLICATE_KEY",
                         "keep one of them") from None
