@@ -207,7 +207,7 @@ def main(argv=None) -> None:
     # one mutating command against the same change made with git add + git commit
     env = {**os.environ, "CSOPS_RECORDS": str(records)}
     mutate = timed([*csops, "--as", "agent000", "--now", "2026-11-23T10:00", "ticket", "new", "--kind", "inquiry",
-                    "--channel", "chat", "--customer", "基准", "--summary", "基准测试"], work, repeat=3, env=env)
+                    "--channel", "chat", "--customer", "基准", "--summary", "基准测试"], work, repeat=5, env=env)
     sample = next((records / "tickets" / "2026" / "11").rglob("*.yaml"))
     text = sample.read_text(encoding="utf-8")
 

@@ -681,8 +681,9 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
                 blobs.pop(rel, None)     # a failed read is never cached: the next run tries again
             else:
                 blobs[rel] = blob
+    fresh, todo = bool(todo), None       # a million work items: let go before the cache is written
     now = _Saved(stamp, git_index, rels, blobs, results, frozenset(unknown), folders or {}, (), saved.token, facts)
-    same_entries = same_rels and not todo and stamp == saved.fingerprint    # every entry as saved (all hits)
+    same_entries = same_rels and not fresh and stamp == saved.fingerprint    # every entry as saved (all hits)
     if use_cache and not (same_entries and git_index == saved.git_index and now.unknown == saved.unknown
                           and (folders is saved.folders or folders == saved.folders)):
         now = now._replace(token=saved.token if same_entries and saved.token else secrets.token_hex(8))
