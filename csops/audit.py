@@ -372,7 +372,7 @@ class _Auditor:
         if blob is None:
             return None
         try:
-            return check_text(blob, path)
+            return check_text(blob, path, self.session.store.parse_cache)
         except CsopsError:
             return None
 

@@ -54,10 +54,10 @@ def validate_tree(store: Store, git=None, *, use_cache: bool = True, now: dt.dat
     from csops.index import build_index, keep, recall
 
     out = Problems()
-    policy_problems = check_policy(store.policy_path, store.display(store.policy_path), store.parsed)
+    policy_problems = check_policy(store.policy_path, store.display(store.policy_path), store.parse_cache)
     if policy_problems:
         return resolve_lines(policy_problems)
-    policy = load_policy(store.policy_path, store.display(store.policy_path), store.parsed)
+    policy = load_policy(store.policy_path, store.display(store.policy_path), store.parse_cache)
     people = store.person_docs()
     roster = store.roster(people, strict=False)
     versions = load_versions(store, git, policy, now) if now is not None else None   # the CLI passes its clock
@@ -153,7 +153,7 @@ def check_duty_roster(tree: Tree, out: Problems) -> None:
     people = {p.id for p in tree.roster}
     shifts = tree.policy.shifts()
     for path in tree.store.roster_files():
-        data, error = read_yaml(path, yamlio.POLICY_BYTES, tree.store.parsed)
+        data, error = read_yaml(path, yamlio.POLICY_BYTES, tree.store.parse_cache)
         display = tree.store.display(path)
         if error is not None:
             out.add(display, error.code, error.message, error.hint, line=error.line)

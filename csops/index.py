@@ -429,7 +429,7 @@ def _load_cache(path: Path | None) -> _Saved:
             return _Saved(data["fingerprint"], data["git_index"], rels, _Table(rels, blobs),
                           _Table(rels, values, data["rich"]), frozenset(data["unknown"]), data["folders"],
                           tuple(data["rich"]), data["token"], _ByType(rels, facts))
-    except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError):
+    except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError, MemoryError):
         return _NOTHING          # missing or corrupt: rebuilt, never trusted
 
 
@@ -716,7 +716,7 @@ def _derived(git, token: str) -> dict:
     try:
         with open(_derived_path(git), "rb") as handle:
             data = marshal.loads(handle.read())
-    except (OSError, EOFError, ValueError, TypeError):
+    except (OSError, EOFError, ValueError, TypeError, MemoryError):
         return {}
     return data.get("values", {}) if isinstance(data, dict) and data.get("token") == token else {}
 
@@ -771,9 +771,8 @@ DATA_FORMAT = 7
 
 
 def _data_stamp() -> str:
-    loader = Path(yamlio.__file__)
-    stat = loader.stat()
-    return f"{DATA_FORMAT}:{stat.st_size}:{stat.st_mtime_ns}"
+    """How the record cache's records were read: a new loader (csops' or PyYAML's) reads them again."""
+    return f"{DATA_FORMAT}:{yamlio.loader_stamp()}"
 
 
 _ANY_DAY = ("0000-00-00", "9999-99-99")      # a time that is not ISO text may fall on any day
@@ -883,7 +882,7 @@ def _read_data_cache(path: Path | None, stamp: str):
                 if len(blobs) == len(offsets) - 1 and len(briefs) == len(blobs) \
                         and offsets[-1] <= end - _TAIL - size:
                     return _Records(dict(zip(blobs, range(len(blobs)))), briefs, offsets, blobs), handle
-    except (OSError, EOFError, ValueError, TypeError, KeyError, OverflowError, AttributeError):
+    except (OSError, EOFError, ValueError, TypeError, KeyError, OverflowError, AttributeError, MemoryError):
         pass
     if handle is not None:
         handle.close()
@@ -961,7 +960,7 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
             handle.seek(offsets[at])
             try:
                 out[place] = (rel, loads(handle.read(offsets[at + 1] - offsets[at])), None)
-            except (EOFError, ValueError, TypeError):
+            except (EOFError, ValueError, TypeError, MemoryError):
                 misses.append((place, rel))                   # a damaged record: read the file
         if misses:
             _READER["root"] = str(store.root)

@@ -34,12 +34,17 @@ def _defaults_text() -> str:
     return template_text("policy.yaml")
 
 
-_IN_PROCESS = yamlio.Remembered()        # where no cache file is given: each text parsed once per process
+@functools.lru_cache(maxsize=1)
+def _shipped_defaults() -> dict:
+    return yamlio.load(_defaults_text(), limit=yamlio.POLICY_BYTES)
 
 
-def default_policy_data(parsed: yamlio.Remembered | None = None) -> dict:
-    """The shipped defaults (`parsed`: through this cache of files parsed before)."""
-    return (parsed or _IN_PROCESS).load(_defaults_text(), limit=yamlio.POLICY_BYTES)
+def default_policy_data(parse_cache: yamlio.ParseCache | None = None) -> dict:
+    """The shipped defaults: a fresh copy from `parse_cache`, else one parse per process shared
+    by every caller (never edit it in place)."""
+    if parse_cache is None:
+        return _shipped_defaults()
+    return parse_cache.load(_defaults_text(), limit=yamlio.POLICY_BYTES)
 
 
 @dataclass
@@ -145,27 +150,27 @@ class Policy:
         return self.section("scores").get("catalog") or {}
 
 
-def load_policy(path: Path, display: str | None = None, parsed: yamlio.Remembered | None = None) -> Policy:
-    """Load and check; raises PolicyError naming the first problem. `parsed`: the cache of files
-    parsed before (Store.parsed)."""
+def load_policy(path: Path, display: str | None = None, parse_cache: yamlio.ParseCache | None = None) -> Policy:
+    """Load and check; raises PolicyError naming the first problem. `parse_cache`: the files
+    parsed before (Store.parse_cache)."""
     problems = Problems()
-    policy = _load(_read(path, display or str(path), problems), display or str(path), problems, parsed)
+    policy = _load(_read(path, display or str(path), problems), display or str(path), problems, parse_cache)
     if problems:
         first = problems.items[0]
         raise PolicyError(first.format(), _('csops validate lists every problem in the policy'))
     return policy
 
 
-def check_policy(path: Path, display: str, parsed: yamlio.Remembered | None = None) -> list[Problem]:
+def check_policy(path: Path, display: str, parse_cache: yamlio.ParseCache | None = None) -> list[Problem]:
     problems = Problems()
-    _load(_read(path, display, problems), display, problems, parsed)
+    _load(_read(path, display, problems), display, problems, parse_cache)
     return problems.items
 
 
-def check_text(text: str | bytes, display: str, parsed: yamlio.Remembered | None = None) -> Policy:
+def check_text(text: str | bytes, display: str, parse_cache: yamlio.ParseCache | None = None) -> Policy:
     """A policy about to be written: refused (PolicyError) when it would not load."""
     problems = Problems()
-    policy = _load(text, display, problems, parsed)
+    policy = _load(text, display, problems, parse_cache)
     if problems:
         raise PolicyError(problems.items[0].format(), _('the policy was not changed'))
     return policy
@@ -181,11 +186,11 @@ def _read(path: Path, display: str, problems: Problems) -> bytes | None:
 
 
 def _load(text: bytes | str | None, display: str, problems: Problems,
-          parsed: yamlio.Remembered | None = None) -> Policy | None:
+          parse_cache: yamlio.ParseCache | None = None) -> Policy | None:
     if text is None:
         return None
     try:
-        user = (parsed or _IN_PROCESS).load(text, limit=yamlio.POLICY_BYTES, aliases=True)
+        user = (parse_cache or yamlio).load(text, limit=yamlio.POLICY_BYTES, aliases=True)
     except yamlio.YamlError as exc:
         problems.add(display, exc.code, exc.message, exc.hint, line=exc.line)
         return None
@@ -194,7 +199,7 @@ def _load(text: bytes | str | None, display: str, problems: Problems,
     if not isinstance(user, dict):
         problems.add(display, "BAD_POLICY", _('policy.yaml must be a mapping of sections'), line=1)
         return None
-    data = deep_merge(default_policy_data(parsed), user)
+    data = deep_merge(default_policy_data(parse_cache), user)
     _check(data, display, problems)
     if problems:
         return None

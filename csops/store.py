@@ -66,7 +66,7 @@ class Store:
         self.types = tuple(TYPES)
         self.outside: dict[str, list[str]] = {}     # type → symlinks found pointing outside the root (never read)
         self.hidden: dict[str, list[str]] = {}      # type → dot files in its folders (an interrupted write's temps)
-        self.parsed = yamlio.Remembered()          # the policy and the people, parsed once per content
+        self.parse_cache = yamlio.ParseCache()     # the policy and the people, parsed once per content
 
     # -- paths --------------------------------------------------------------------------------
 
@@ -234,11 +234,11 @@ class Store:
 
     def roster_docs(self) -> list[tuple[Path, object, yamlio.YamlError | None]]:
         """(path, parsed YAML or None, the error) of every roster file."""
-        return [(path, *read_yaml(path, yamlio.POLICY_BYTES, self.parsed)) for path in self.roster_files()]
+        return [(path, *read_yaml(path, yamlio.POLICY_BYTES, self.parse_cache)) for path in self.roster_files()]
 
     def person_docs(self) -> list[tuple[Path, object, yamlio.YamlError | None]]:
         """Every roster file as (path, data, error)."""
-        return [(path, *read_yaml(path, yamlio.POLICY_BYTES, self.parsed)) for path in self.person_files()]
+        return [(path, *read_yaml(path, yamlio.POLICY_BYTES, self.parse_cache)) for path in self.person_files()]
 
     def roster(self, docs=None, *, strict: bool = True):
         """The roster; `strict` refuses a roster file that does not parse (validate reports it
@@ -253,10 +253,15 @@ class Store:
                 people[str(data["id"])] = Person.from_data(data)
         return Roster(people)
 
+    def keep_parses_in(self, git_dir: Path) -> None:
+        """Keep what this store parses (the policy, the people) in the repository's cache, for
+        the next command: `parse_cache.save()` writes it."""
+        self.parse_cache = yamlio.ParseCache(Path(git_dir) / "csops-cache" / "parsed.marshal")
+
     def policy(self):
         from csops.policy import load_policy
 
-        return load_policy(self.policy_path, self.display(self.policy_path), self.parsed)
+        return load_policy(self.policy_path, self.display(self.policy_path), self.parse_cache)
 
     # -- ids ----------------------------------------------------------------------------------
 
@@ -320,15 +325,15 @@ def _folder_key(path: str) -> tuple | None:
     return st.st_mtime_ns, st.st_ctime_ns, st.st_ino
 
 
-def read_yaml(path, limit: int = yamlio.RECORD_BYTES, parsed: yamlio.Remembered | None = None
+def read_yaml(path, limit: int = yamlio.RECORD_BYTES, parse_cache: yamlio.ParseCache | None = None
               ) -> tuple[object, yamlio.YamlError | None]:
     """(data, None), or (None, the error naming the line) for a file that cannot be read or parsed
-    (`parsed`: through this cache of files parsed before)."""
+    (through `parse_cache` when given: Store.parse_cache, for the policy and the people)."""
     try:
         if not os.path.isfile(path):           # a FIFO would block, a dangling link has nothing
             raise OSError(0, _("not a regular file"))
         with open(path, "rb") as handle:       # never more than the limit read into memory
-            return (parsed or yamlio).load(handle.read(limit + 1), limit=limit,
+            return (parse_cache or yamlio).load(handle.read(limit + 1), limit=limit,
                                            size=os.fstat(handle.fileno()).st_size), None
     except yamlio.YamlError as exc:
         return None, exc

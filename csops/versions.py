@@ -33,18 +33,18 @@ class Version:
 
     def __init__(self, text: bytes | None, display: str, since: dt.datetime, explicit: bool, commit: str | None,
                  author: str, date: str, blob: str, policy: Policy | None = None, problem: str | None = None,
-                 parsed=None):
+                 parse_cache=None):
         self.text, self.display, self.since, self.explicit = text, display, since, explicit
         self.commit, self.author, self.date, self.blob = commit, author, date, blob
         self._policy, self.problem = policy, problem
-        self.parsed = parsed             # the store's cache of files parsed before
+        self.parse_cache = parse_cache    # the store's (yamlio.ParseCache)
 
     @property
     def policy(self) -> Policy | None:
         """Its rules, or None when this version does not load (`problem` then says why)."""
         if self._policy is None and self.problem is None:
             try:
-                self._policy = check_text(self.text, self.display, self.parsed)
+                self._policy = check_text(self.text, self.display, self.parse_cache)
             except CsopsError as exc:
                 self.problem = exc.message
         return self._policy
@@ -52,7 +52,7 @@ class Version:
     @property
     def data(self) -> dict:
         """The file's own settings (what changed between versions)."""
-        return _quiet_load(self.text, self.parsed) or {} if self.text is not None else {}
+        return _quiet_load(self.text, self.parse_cache) or {} if self.text is not None else {}
 
     @property
     def effective(self) -> dt.date:
@@ -82,9 +82,9 @@ class Versions:
         return chosen.policy if chosen is not None else self.current
 
 
-def _effective(text: bytes | None, tz, parsed=None) -> tuple[dt.datetime | None, str | None]:
+def _effective(text: bytes | None, tz, parse_cache=None) -> tuple[dt.datetime | None, str | None]:
     """A version's own `effective:` date as the moment it starts (00:00 in the team's zone)."""
-    data = _quiet_load(text, parsed) if text is not None else None
+    data = _quiet_load(text, parse_cache) if text is not None else None
     value = data.get("effective") if isinstance(data, dict) else None
     if value is None:
         return None, None
@@ -115,20 +115,20 @@ def load_versions(store, git, current: Policy, now: dt.datetime) -> Versions:
         text = texts[blob].encode("utf-8", "surrogateescape")
         reuse = current if blob == working_blob else None          # today's rules: already loaded
         versions.append(Version(text, f"{rel}@{sha[:10]}", since, bool(explicit), sha, f"{name} <{email}>", date,
-                                blob, reuse, parsed=store.parsed))
+                                blob, reuse, parse_cache=store.parse_cache))
     if working is not None and (not commits or working_blob != commits[-1][4]):
-        since, _ = _effective(working, tz, store.parsed)    # a bad date is the working policy's BAD_POLICY
+        since, _ = _effective(working, tz, store.parse_cache)    # a bad date is the working policy's BAD_POLICY
         versions.append(Version(working, store.display(store.policy_path), since or now.astimezone(tz),
                                 since is not None, None,
-                                "(working tree)", "", working_blob, current, parsed=store.parsed))
+                                "(working tree)", "", working_blob, current, parse_cache=store.parse_cache))
     return Versions(versions, current)
 
 
-def _quiet_load(text: bytes, parsed=None):
+def _quiet_load(text: bytes, parse_cache=None):
     from csops import yamlio
 
     try:
-        data = (parsed or yamlio).load(text, limit=yamlio.POLICY_BYTES, aliases=True)
+        data = (parse_cache or yamlio).load(text, limit=yamlio.POLICY_BYTES, aliases=True)
     except yamlio.YamlError:
         return None
     return data if isinstance(data, dict) else None

@@ -3,8 +3,8 @@
 
 Timestamps and dates are read as their ISO text, never as datetime objects, so that both
 loaders agree and nothing is silently converted; `csops.timeutil` parses them where needed.
-The bulk loader is the reference reading of a file: whatever the CLI writes is re-read with it
-before it lands.
+The bulk loader is how csops reads a file; whatever the CLI writes is re-read with it and with
+PyYAML's pure-Python loader, and must read the same, before it lands.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import marshal
 import os
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 from csops.errors import BadInput
 
@@ -27,14 +28,10 @@ POLICY_BYTES = 1024 * 1024
 MAX_EXPANDED = 100_000              # nodes an anchored policy may expand to (an alias bomb is far more)
 
 
-_PYYAML: dict = {}
-
-
-def _yaml():
-    """PyYAML, with csops' loaders built on it, imported when something is first parsed: a
-    command that finds everything it reads in its caches never imports it (≈ 10 ms)."""
-    if _PYYAML:
-        return _PYYAML["yaml"]
+@functools.lru_cache(maxsize=1)
+def _pyyaml() -> SimpleNamespace:
+    """PyYAML and csops' loaders on it, imported when something is first parsed: a command that
+    finds everything it reads in its caches never imports it (≈ 10 ms)."""
     import yaml
 
     try:  # libyaml, when PyYAML was built with it (the manylinux wheels are)
@@ -64,17 +61,17 @@ def _yaml():
     class FastLoader(NoDuplicateKeys, fast_base):
         """The bulk loader: safe, C-accelerated, timestamps kept as text, duplicate keys refused."""
 
-        resolved: dict = {}            # plain scalar → its tag (the same values recur in every record)
-
         def resolve(self, kind, value, implicit):
-            # A plain scalar's tag depends on its text alone (no path resolvers are registered).
-            if kind is not yaml.ScalarNode or not implicit[0] or self.yaml_path_resolvers:
+            # A short plain scalar's tag depends on its text alone (no path resolvers are
+            # registered), and the same few recur in every record: each is resolved once.
+            if (kind is not yaml.ScalarNode or not implicit[0] or len(value) > 64 or self.yaml_path_resolvers
+                    or self.__class__ is not FastLoader):
                 return super().resolve(kind, value, implicit)
-            tag = self.resolved.get(value)
+            tag = resolved.get(value)
             if tag is None:
-                if len(self.resolved) > 20_000:
-                    self.resolved.clear()
-                tag = self.resolved[value] = super().resolve(kind, value, implicit)
+                if len(resolved) > 20_000:
+                    resolved.clear()
+                tag = resolved[value] = super().resolve(kind, value, implicit)
             return tag
 
     class PureLoader(NoDuplicateKeys, yaml.SafeLoader):
@@ -83,11 +80,12 @@ def _yaml():
     def timestamp_as_text(loader, node):
         return loader.construct_scalar(node)
 
+    resolved: dict = {}
     for loader in (FastLoader, PureLoader):
         loader.add_constructor("tag:yaml.org,2002:timestamp", timestamp_as_text)
-    _PYYAML.update(FastLoader=FastLoader, PureLoader=PureLoader, FAST_LOADER=fast_name, Duplicate=Duplicate,
-                   resolver=yaml.resolver.Resolver(), yaml=yaml, construct=_constructor(yaml, Duplicate))
-    return yaml
+    return SimpleNamespace(yaml=yaml, FastLoader=FastLoader, PureLoader=PureLoader, fast_name=fast_name,
+                           Duplicate=Duplicate, resolver=yaml.resolver.Resolver(),
+                           construct=_constructor(yaml, Duplicate))
 
 
 def _constructor(yaml, duplicate):
@@ -95,8 +93,9 @@ def _constructor(yaml, duplicate):
     records are made of — strings, timestamps (as text), null, booleans, plain mappings and
     lists — built directly (PyYAML's constructor spends half of a record's parse on per-node
     bookkeeping); integers and anything else (floats, merge keys, explicit tags, a key that is
-    no scalar) go to PyYAML's own constructor, node by node. The pure loader stays the
-    reference: every text csops writes is read with both and must come out equal."""
+    no scalar) go to PyYAML's own constructor, node by node. A document it refuses is read
+    again by PyYAML's constructor, whose first complaint is the one reported (it builds in
+    another order)."""
     scalar, mapping, sequence = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
     text_tags = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"}
     null, boolean, map_tag, seq_tag = ("tag:yaml.org,2002:" + t for t in ("null", "bool", "map", "seq"))
@@ -129,19 +128,22 @@ def _constructor(yaml, duplicate):
 
 def _load_plain(data: bytes, loader):
     """One document without anchors or aliases, through the direct constructor (_constructor)."""
+    py = _pyyaml()
     reader = loader(data)
     try:
         node = reader.get_single_node()
-        return None if node is None else _PYYAML["construct"](reader, node)
+        return None if node is None else py.construct(reader, node)
+    except (py.yaml.YAMLError, ValueError, KeyError, TypeError):
+        pass                              # the reference reading says what is wrong, and where
     finally:
         reader.dispose()
+    return py.yaml.load(data, Loader=loader)  # noqa: S506 - FastLoader is a SafeLoader
 
 
 def __getattr__(name: str):
-    """FastLoader, PureLoader and FAST_LOADER (its name), built on first use."""
-    if name in ("FastLoader", "PureLoader", "FAST_LOADER"):
-        _yaml()
-        return _PYYAML[name]
+    """FastLoader and PureLoader, built on first use."""
+    if name in ("FastLoader", "PureLoader"):
+        return getattr(_pyyaml(), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -163,17 +165,17 @@ def load(text: str | bytes, loader=None, *, limit: int = RECORD_BYTES, aliases: 
                         "TOO_LARGE",
                         "split it, or remove what does not belong in it")
     _check_encoding(data)
-    yaml = _yaml()
-    loader = loader or _PYYAML["FastLoader"]
+    py = _pyyaml()
+    yaml, loader = py.yaml, loader or py.FastLoader
     if _suspicious(data):
         _check_tokens(data, aliases)
     try:
         if aliases:
             return _load_bounded(data, loader)
-        if loader is _PYYAML["FastLoader"]:      # no anchors (_check_tokens refused them)
+        if loader is py.FastLoader:          # no anchors (_check_tokens refused them)
             return _load_plain(data, loader)
         return yaml.load(data, Loader=loader)  # noqa: S506 - PureLoader is a SafeLoader
-    except _PYYAML["Duplicate"] as exc:
+    except py.Duplicate as exc:
         raise YamlError(f"duplicate key: {exc.problem}", exc.problem_mark.line + 1, "DUPLICATE_KEY",
                         "keep one of them") from None
     except yaml.MarkedYAMLError as exc:
@@ -187,15 +189,15 @@ def load(text: str | bytes, loader=None, *, limit: int = RECORD_BYTES, aliases: 
         raise YamlError(f"cannot read file: {type(exc).__name__} {exc}"[:200], None) from None
 
 
-class Remembered:
+class ParseCache:
     """The small files every command parses — the policy, its shipped defaults, the people, the
-    duty roster — parsed once per content: kept in a file (.git/csops-cache/parsed.marshal) by
-    the SHA-1 of their bytes and the limits they were read under. Only a file that parsed is
-    kept (an error is found again each time, with its line); each answer is a fresh copy (a
-    caller may change what it gets). A damaged or foreign cache file is ignored and rewritten.
-    Without a path, files are parsed once per process."""
+    duty roster — parsed once per content, kept in a file (Store.keep_parses_in) by the SHA-1
+    of their bytes, the limits they were read under and how this csops and this PyYAML read
+    (loader_stamp). Only a file that parsed is kept (an error is found again each time, with its
+    line); each answer is a fresh copy (a caller may change what it gets). A damaged or foreign
+    cache file is ignored and rewritten. Without a file, each text is parsed once per process."""
 
-    KEEP = 2_000                     # entries kept besides those this command used
+    BUDGET = 4 * 1024 * 1024         # bytes kept: what this command used, then the most recent others
 
     def __init__(self, path: Path | None = None):
         self.path = path
@@ -209,20 +211,23 @@ class Remembered:
         data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
         if size is not None and size > limit:
             return load(data, limit=limit, aliases=aliases, size=size)          # TOO_LARGE, never kept
-        key = hashlib.sha1(b"%d %d %s\0" % (limit, aliases, _stamp().encode()) + data).hexdigest()
+        key = hashlib.sha1(b"%d %d %s\0" % (limit, aliases, loader_stamp().encode()) + data).hexdigest()
         kept = self._used.get(key) or self._saved().get(key)
         if kept is not None:
             try:
+                value = marshal.loads(kept)
                 self._used[key] = kept
-                return marshal.loads(kept)
-            except (EOFError, ValueError, TypeError):
+                return value
+            except (EOFError, ValueError, TypeError, MemoryError):
                 pass
         value = load(data, limit=limit, aliases=aliases, size=size)
         try:
             self._used[key] = marshal.dumps(value)
             self._fresh = True
         except ValueError:              # not marshal-able: not kept
-            pass
+            return value
+        if self.path is None:           # only in memory: the budget holds here
+            self._used = self._within_budget(self._used.items())
         return value
 
     def _saved(self) -> dict:
@@ -231,20 +236,30 @@ class Remembered:
             if self.path is not None:
                 try:
                     with open(self.path, "rb") as handle:
-                        table = marshal.loads(handle.read())
+                        table = marshal.loads(handle.read(self.BUDGET * 2))
                     if isinstance(table, dict) and all(type(v) is bytes for v in table.values()):
                         self._table = table
-                except (OSError, EOFError, ValueError, TypeError):
-                    pass
+                except (OSError, EOFError, ValueError, TypeError, MemoryError):
+                    pass                 # damaged or foreign: parsed again, and rewritten
         return self._table
+
+    def _within_budget(self, items) -> dict:
+        """The newest entries (the last ones) that fit the budget together."""
+        kept, room = [], self.BUDGET
+        for key, blob in reversed(list(items)):
+            room -= len(blob) + len(key)
+            if room < 0:
+                break
+            kept.append((key, blob))
+        return dict(reversed(kept))
 
     def save(self) -> None:
         """Best effort, when this command parsed something new: what it used, newest last, after
-        at most KEEP older entries."""
+        the most recent older entries the budget leaves room for."""
         if not self._fresh or self.path is None:
             return
-        older = [(k, v) for k, v in self._saved().items() if k not in self._used][-self.KEEP:]
-        table = dict([*older, *self._used.items()])
+        older = [(k, v) for k, v in self._saved().items() if k not in self._used]
+        table = self._within_budget([*older, *self._used.items()])
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(exist_ok=True)
@@ -258,20 +273,22 @@ class Remembered:
 
 
 @functools.lru_cache(maxsize=1)
-def _stamp() -> str:
-    """How files are read (a change to this module or to PyYAML parses every kept file again),
-    found without importing PyYAML."""
+def loader_stamp() -> str:
+    """How this csops and this PyYAML read a file (a digest of this module's and PyYAML's
+    source, and the Python version), found without importing PyYAML: what a parse cache keys
+    its entries by, so an upgrade of either reads every file again."""
     import importlib.util
+    import sys
 
     spec = importlib.util.find_spec("yaml")
-    stamp = []
+    digest = hashlib.sha1(sys.version.encode())
     for path in (__file__, spec.origin if spec is not None else None):
         try:
-            stat = os.stat(path)
-            stamp.append(f"{stat.st_size}:{stat.st_mtime_ns}")
+            with open(path, "rb") as handle:
+                digest.update(f"{path}\0".encode() + handle.read() + b"\0")
         except (OSError, TypeError):
-            stamp.append("-")
-    return "/".join(stamp)
+            digest.update(b"-\0")
+    return digest.hexdigest()
 
 
 def _check_encoding(data: bytes) -> None:
@@ -285,7 +302,9 @@ def _check_encoding(data: bytes) -> None:
                         "save the file as UTF-8") from None
 
 
-_INDENT = re.compile(rb"\n( {%d,})" % (2 * MAX_DEPTH))
+# A line that starts with MAX_DEPTH spaces, dashes, question marks or colons may open that many
+# levels (block mappings indented one space a level, compact lists "- - - x").
+_INDENT = re.compile(rb"(?m)^[ ?:-]{%d,}" % MAX_DEPTH)
 
 
 def _suspicious(data: bytes) -> bool:
@@ -301,13 +320,13 @@ def _too_deep(line: int | None) -> YamlError:
 def _check_tokens(data: bytes, aliases: bool) -> None:
     """The scanner is not recursive (libyaml's parser is): measure nesting and find anchors on
     the token stream first."""
-    yaml = _yaml()
+    yaml = _pyyaml().yaml
     depth = 0
     opening = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.FlowMappingStartToken,
                yaml.FlowSequenceStartToken)
     closing = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
     try:
-        for token in yaml.scan(data, Loader=_PYYAML["FastLoader"]):
+        for token in yaml.scan(data, Loader=_pyyaml().FastLoader):
             if isinstance(token, opening):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -332,7 +351,7 @@ def _check_tokens(data: bytes, aliases: bool) -> None:
 def _load_bounded(data: bytes, loader):
     """Compose, refuse a document whose aliases expand it beyond MAX_EXPANDED nodes (an alias
     bomb), then construct."""
-    yaml = _yaml()
+    yaml = _pyyaml().yaml
     reader = loader(data)
     try:
         node = reader.get_single_node()
@@ -367,9 +386,9 @@ _UNPARSED = object()
 def compose(text: str | bytes):
     """The node tree of a document for line look-ups (line_of), or a marker when it cannot be
     parsed; compose once per file when looking up many keys."""
-    yaml = _yaml()
+    yaml = _pyyaml().yaml
     try:
-        return yaml.compose(text, Loader=_PYYAML["FastLoader"])
+        return yaml.compose(text, Loader=_pyyaml().FastLoader)
     except (yaml.YAMLError, ValueError):
         return _UNPARSED
 
@@ -378,7 +397,7 @@ def line_of(text, key: tuple) -> int | None:
     """The 1-based line where the node at `key` (e.g. ("history", 2, "to")) starts, or the
     nearest enclosing node that exists. `text` is the document, or its compose() tree."""
     node = compose(text) if isinstance(text, (str, bytes)) else text
-    yaml = _yaml()
+    yaml = _pyyaml().yaml
     if node is _UNPARSED:
         return None
     if node is None:
@@ -418,7 +437,7 @@ def _round_trip():
         from ruamel.yaml import YAML
         from ruamel.yaml.representer import RoundTripRepresenter
 
-        yaml, resolver = _yaml(), _PYYAML["resolver"]
+        yaml, resolver = _pyyaml().yaml, _pyyaml().resolver
 
         class Representer(RoundTripRepresenter):
             pass
@@ -488,14 +507,14 @@ def dump_plain(data) -> str:
 def loaders_in_use() -> dict:
     import ruamel.yaml
 
-    yaml = _yaml()
+    yaml = _pyyaml().yaml
     try:
         from ruamel.yaml import CParser  # noqa: F401
         ruamel_c = "C extension available (ruamel.yaml.clib)"
     except ImportError:
         ruamel_c = "pure Python"
     return {
-        "bulk reads": _PYYAML["FAST_LOADER"],
+        "bulk reads": _pyyaml().fast_name,
         "round-trip writes": f"ruamel.yaml {ruamel.yaml.__version__} round-trip; {ruamel_c}",
         "PyYAML": yaml.__version__,
     }

@@ -393,16 +393,18 @@ _SCALARS = ["yes", "No", "on", "OFF", "y", "true", "~", "null", "Null", "", "0x1
             "2026-11-23T10:00:00+08:00", "2026-11-23 10:00", "2002-12-14t21:59:43.10-05:00", "=", "<<", "agent001",
             "张三", "已安排换货", "a: b", "'quoted'", '"dq\\u00e9"', "!!str 12", "!!int '7'", "!!float 1",
             "!!binary aGVsbG8=", "!!set {a, b}", "!!omap [a: 1]", "!!null ''", "[1, [2, [3]]]", "{a: 1, b: [x, y]}",
-            "{}", "[]", "? [k]\n  : v", "- x"]
+            "{}", "[]", "? [k]\n  : v", "- x", "!!map {a: 1}", "!!seq [1]", "'" + "9" * 400 + "'", "9" * 400]
 
 
-@pytest.mark.parametrize("value", _SCALARS)
-def test_the_bulk_loader_reads_each_kind_of_value_as_pyyaml_does(value):
+def _as_before(text):
+    """The reading before the direct constructor: the same checks and libyaml parser, then
+    PyYAML's own constructor (a subclass of the bulk loader is built the old way)."""
     from csops import yamlio
 
-    for text in (f"k: {value}\n", f"- {value}\n- other\n", f"a:\n  k: {value}\n  j: [{value}]\n" if "\n" not in value
-                 else "x: 1\n", f"{value}\n", f"k: {value}\nk2: {value}\n"):
-        assert _read(text, yamlio.load) == _read(text, lambda t: yamlio.load(t, loader=yamlio.PureLoader)), text
+    class Before(yamlio.FastLoader):
+        pass
+
+    return yamlio.load(text, loader=Before)
 
 
 def _read(text, load):
@@ -411,20 +413,31 @@ def _read(text, load):
     try:
         value = load(text)
     except yamlio.YamlError as exc:
-        return ("error", exc.code, exc.line)
+        return ("error", exc.code, exc.line, exc.message)
     return (repr(value), value)
 
 
-def test_the_bulk_loader_refuses_what_pyyaml_refuses_the_same_way():
+@pytest.mark.parametrize("value", _SCALARS)
+def test_the_bulk_loader_reads_each_kind_of_value_as_before(value):
+    from csops import yamlio
+
+    for text in (f"k: {value}\n", f"- {value}\n- other\n", f"a:\n  k: {value}\n  j: [{value}]\n" if "\n" not in value
+                 else "x: 1\n", f"{value}\n", f"k: {value}\nk2: {value}\n", f"{value}: 1\n"):
+        assert _read(text, yamlio.load) == _read(text, _as_before), text
+
+
+def test_the_bulk_loader_refuses_what_it_refused_the_same_way():
+    """The same first complaint, at the same line, also when a file has several."""
     from csops import yamlio
 
     for text in ("a: 1\na: 2\n", "a:\n  b: 1\n  b: 1\n", "- {x: 1, x: 2}\n", "? [a]\n: 1\n", "<<: [1]\n",
                  "<<: {a: 1}\nb: 2\n", "a: !!int x\n", "a: !!binary '%'\n", "{[1]: 2}\n", "a: b: c\n", "--- 1\n--- 2\n",
-                 "a: !!python/object:os.system x\n", "1: a\n0x1: b\n", "yes: 1\ntrue: 2\n"):
-        assert _read(text, yamlio.load) == _read(text, lambda t: yamlio.load(t, loader=yamlio.PureLoader)), text
+                 "a: !!python/object:os.system x\n", "1: a\n0x1: b\n", "yes: 1\ntrue: 2\n",
+                 "a:\n  b: 1\n  b: 2\nc: !foo y\n", "a:\n  - x: 1\n    x: 2\nb: {y: 1, y: 2}\n", "? !!set a\n: 1\n"):
+        assert _read(text, yamlio.load) == _read(text, _as_before), text
 
 
-def test_the_bulk_loader_reads_every_demo_record_as_pyyaml_does():
+def test_the_bulk_loader_reads_every_demo_record_as_before_and_as_pure_python_does():
     from pathlib import Path
 
     from csops import yamlio
@@ -435,4 +448,15 @@ def test_the_bulk_loader_reads_every_demo_record_as_pyyaml_does():
         text = path.read_bytes()
         if b"&" in text or b"*" in text:
             continue                     # anchors: refused in records, read by the policy's own path
+        assert _read(text, yamlio.load) == _read(text, _as_before), path
         assert _read(text, yamlio.load) == _read(text, lambda t: yamlio.load(t, loader=yamlio.PureLoader)), path
+
+
+@pytest.mark.parametrize("text", ["k:\n" + "- " * 40 + "x\n", "k:\n" + "- " * 600 + "x\n",
+                                  "".join(" " * i + f"k{i}:\n" for i in range(40)) + " " * 40 + "v\n"])
+def test_deep_nesting_of_any_spelling_is_too_deep_with_its_line(text):
+    from csops import yamlio
+
+    with pytest.raises(yamlio.YamlError) as caught:
+        yamlio.load(text)
+    assert caught.value.code == "TOO_DEEP" and caught.value.line is not None

@@ -148,16 +148,25 @@ def test_a_damaged_parse_cache_is_ignored_and_rewritten(repo):
     record_id = inquiry(repo)
     repo.run("validate")
     kept = marshal.loads(parsed_file(repo).read_bytes())
-    wrong = {key: marshal.dumps({"timezone": "Mars/Olympus"}) for key in kept}     # well formed, not ours
     for garbage in (b"", b"\x00\x01garbage", parsed_file(repo).read_bytes()[:50], marshal.dumps([1, 2]),
-                    marshal.dumps({key: b"\xff" for key in kept})):
+                    marshal.dumps({key: b"\xff" for key in kept}),
+                    b"[\xff\xff\xff\x7f"):          # a list of 2**31 items: no memory for it
         parsed_file(repo).write_bytes(garbage)
         assert [r["id"] for r in repo.json("report", "overdue", now="2026-11-30T10:00")] == [record_id]
         assert repo.run("validate").exit_code == 0
         assert marshal.loads(parsed_file(repo).read_bytes()).keys() == kept.keys()
-    # entries under the right keys with other data would be believed: the key is the SHA-1 of
-    # the bytes (and of how they were read), so only someone writing into .git can put them there
-    assert wrong.keys() == kept.keys()
+
+
+def test_the_parse_cache_keeps_to_its_budget():
+    from csops import yamlio
+
+    cache = yamlio.ParseCache()                   # in memory only
+    cache.BUDGET = 2_000
+    texts = [f"n: {i}\nnote: {'x' * 300}\n" for i in range(20)]
+    for text in texts:
+        assert cache.load(text) == {"n": int(text[3:text.index("\n")]), "note": "x" * 300}
+    assert 0 < len(cache._used) < 6                 # the newest that fit, not all twenty
+    assert cache.load(texts[-1])["n"] == 19
 
 
 def test_a_read_served_from_the_caches_parses_nothing(repo):

@@ -54,16 +54,15 @@ def session(ctx: click.Context, *, reads: bool = False):
 
 def open_store(ctx: click.Context, records: str | None):
     """The records this command works on (--records, or found walking up from here). The
-    policy and the people it parses are kept in the repository's cache (Store.parsed) when the
-    command ends."""
+    policy and the people it parses are kept in the repository's cache when the command ends."""
     from csops.gitlog import find_git_dir
     from csops.store import Store, find_records_root
 
     store = Store(find_records_root(Path.cwd(), records))
     git_dir = find_git_dir(store.root)
     if git_dir is not None:
-        store.parsed.path = git_dir / "csops-cache" / "parsed.marshal"
-        ctx.call_on_close(store.parsed.save)
+        store.keep_parses_in(git_dir)
+        ctx.call_on_close(store.parse_cache.save)
     return store
 
 
