@@ -16,7 +16,7 @@ from csops import yamlio
 from csops.engine import Context
 from csops.i18n import _
 from csops.people import PERSON_ID, Roster
-from csops.policy import check_policy, load_policy
+from csops.policy import read_policy
 from csops.problems import Problem, Problems
 from csops.versions import load_versions
 from csops.store import Store
@@ -54,10 +54,9 @@ def validate_tree(store: Store, git=None, *, use_cache: bool = True, now: dt.dat
     from csops.index import build_index, keep, recall
 
     out = Problems()
-    policy_problems = check_policy(store.policy_path, store.display(store.policy_path), store.parse_cache)
+    policy, policy_problems = read_policy(store.policy_path, store.display(store.policy_path), store.parse_cache)
     if policy_problems:
         return resolve_lines(policy_problems)
-    policy = load_policy(store.policy_path, store.display(store.policy_path), store.parse_cache)
     people = store.person_docs()
     roster = store.roster(people, strict=False)
     versions = load_versions(store, git, policy, now) if now is not None else None   # the CLI passes its clock

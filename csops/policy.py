@@ -161,10 +161,12 @@ def load_policy(path: Path, display: str | None = None, parse_cache: yamlio.Pars
     return policy
 
 
-def check_policy(path: Path, display: str, parse_cache: yamlio.ParseCache | None = None) -> list[Problem]:
+def read_policy(path: Path, display: str, parse_cache: yamlio.ParseCache | None = None
+                ) -> tuple[Policy | None, list[Problem]]:
+    """(the policy, or None; every problem in it): what validate reports, from one reading."""
     problems = Problems()
-    _load(_read(path, display, problems), display, problems, parse_cache)
-    return problems.items
+    policy = _load(_read(path, display, problems), display, problems, parse_cache)
+    return (None if problems else policy), problems.items
 
 
 def check_text(text: str | bytes, display: str, parse_cache: yamlio.ParseCache | None = None) -> Policy:

@@ -44,18 +44,19 @@ def _pyyaml() -> SimpleNamespace:
     class Duplicate(yaml.MarkedYAMLError):
         pass
 
-    class NoDuplicateKeys:
+    def refuse_duplicate_keys(node) -> None:
         """A mapping that says a key twice is an error (the second would silently win)."""
+        seen = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                if key_node.value in seen:
+                    raise Duplicate(None, None, f"the key {key_node.value!r} is given twice", key_node.start_mark)
+                seen.add(key_node.value)
 
+    class NoDuplicateKeys:
         def construct_mapping(self, node, deep=False):
             if isinstance(node, yaml.MappingNode):
-                seen = set()
-                for key_node, _ in node.value:
-                    if isinstance(key_node, yaml.ScalarNode):
-                        if key_node.value in seen:
-                            raise Duplicate(None, None, f"the key {key_node.value!r} is given twice",
-                                            key_node.start_mark)
-                        seen.add(key_node.value)
+                refuse_duplicate_keys(node)
             return super().construct_mapping(node, deep)
 
     class FastLoader(NoDuplicateKeys, fast_base):
@@ -85,10 +86,10 @@ def _pyyaml() -> SimpleNamespace:
         loader.add_constructor("tag:yaml.org,2002:timestamp", timestamp_as_text)
     return SimpleNamespace(yaml=yaml, FastLoader=FastLoader, PureLoader=PureLoader, fast_name=fast_name,
                            Duplicate=Duplicate, resolver=yaml.resolver.Resolver(),
-                           construct=_constructor(yaml, Duplicate))
+                           construct=_constructor(yaml, refuse_duplicate_keys))
 
 
-def _constructor(yaml, duplicate):
+def _constructor(yaml, refuse_duplicate_keys):
     """What FastLoader's constructor builds from a node tree without anchors, for the shapes
     records are made of — strings, timestamps (as text), null, booleans, plain mappings and
     lists — built directly (PyYAML's constructor spends half of a record's parse on per-node
@@ -111,13 +112,9 @@ def _constructor(yaml, duplicate):
             if tag == boolean:
                 return loader.bool_values[node.value.lower()]
         elif kind is mapping and tag == map_tag:
-            seen = set()
-            for key_node, _value in node.value:
-                if key_node.__class__ is not scalar or key_node.tag in special_keys:
-                    return loader.construct_object(node, deep=True)
-                if key_node.value in seen:
-                    raise duplicate(None, None, f"the key {key_node.value!r} is given twice", key_node.start_mark)
-                seen.add(key_node.value)
+            if any(key.__class__ is not scalar or key.tag in special_keys for key, _value in node.value):
+                return loader.construct_object(node, deep=True)
+            refuse_duplicate_keys(node)
             return {construct(loader, key): construct(loader, value) for key, value in node.value}
         elif kind is sequence and tag == seq_tag:
             return [construct(loader, item) for item in node.value]
@@ -209,8 +206,6 @@ class ParseCache:
         """What `load(text, limit=…, aliases=…, size=…)` gives, from the cache when these bytes
         parsed before under the same limits."""
         data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
-        if size is not None and size > limit:
-            return load(data, limit=limit, aliases=aliases, size=size)          # TOO_LARGE, never kept
         key = hashlib.sha1(b"%d %d %s\0" % (limit, aliases, loader_stamp().encode()) + data).hexdigest()
         kept = self._used.get(key) or self._saved().get(key)
         if kept is not None:
@@ -320,13 +315,14 @@ def _too_deep(line: int | None) -> YamlError:
 def _check_tokens(data: bytes, aliases: bool) -> None:
     """The scanner is not recursive (libyaml's parser is): measure nesting and find anchors on
     the token stream first."""
-    yaml = _pyyaml().yaml
+    py = _pyyaml()
+    yaml = py.yaml
     depth = 0
     opening = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.FlowMappingStartToken,
                yaml.FlowSequenceStartToken)
     closing = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
     try:
-        for token in yaml.scan(data, Loader=_pyyaml().FastLoader):
+        for token in yaml.scan(data, Loader=py.FastLoader):
             if isinstance(token, opening):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -386,10 +382,10 @@ _UNPARSED = object()
 def compose(text: str | bytes):
     """The node tree of a document for line look-ups (line_of), or a marker when it cannot be
     parsed; compose once per file when looking up many keys."""
-    yaml = _pyyaml().yaml
+    py = _pyyaml()
     try:
-        return yaml.compose(text, Loader=_pyyaml().FastLoader)
-    except (yaml.YAMLError, ValueError):
+        return py.yaml.compose(text, Loader=py.FastLoader)
+    except (py.yaml.YAMLError, ValueError):
         return _UNPARSED
 
 
@@ -437,7 +433,8 @@ def _round_trip():
         from ruamel.yaml import YAML
         from ruamel.yaml.representer import RoundTripRepresenter
 
-        yaml, resolver = _pyyaml().yaml, _pyyaml().resolver
+        py = _pyyaml()
+        yaml, resolver = py.yaml, py.resolver
 
         class Representer(RoundTripRepresenter):
             pass
@@ -507,14 +504,14 @@ def dump_plain(data) -> str:
 def loaders_in_use() -> dict:
     import ruamel.yaml
 
-    yaml = _pyyaml().yaml
+    py = _pyyaml()
     try:
         from ruamel.yaml import CParser  # noqa: F401
         ruamel_c = "C extension available (ruamel.yaml.clib)"
     except ImportError:
         ruamel_c = "pure Python"
     return {
-        "bulk reads": _pyyaml().fast_name,
+        "bulk reads": py.fast_name,
         "round-trip writes": f"ruamel.yaml {ruamel.yaml.__version__} round-trip; {ruamel_c}",
-        "PyYAML": yaml.__version__,
+        "PyYAML": py.yaml.__version__,
     }
