@@ -40,6 +40,7 @@ def _writing(session: Session, build):
     """Under the repository lock, with the clock read after taking it: `build(now)` returns
     (changes, message, author, result); the changes are committed as one commit."""
     git = session.git
+    git.ask_signing()                  # answered while the change is built
     with txn.repository_lock(git.git_dir):
         txn.refuse_leftovers_locked(git)
         now = session.read_clock()

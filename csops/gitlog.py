@@ -219,13 +219,16 @@ class Git:
         path = Path(path)
         while not path.exists() and path != path.parent:
             path = path.parent
-        done = _run(["rev-parse", "--show-toplevel", "--absolute-git-dir"], cwd=path)
-        if done.returncode != 0:
+        # one process for where the repository is and which commit HEAD was at the start (1:
+        # HEAD names no commit yet — an unborn branch — after printing the first two)
+        done = _run(["rev-parse", "--show-toplevel", "--absolute-git-dir", "--verify", "--quiet", "HEAD"], cwd=path)
+        lines = done.stdout.decode().splitlines()
+        if done.returncode not in (0, 1) or len(lines) < 2:
             raise NotARepository(_("{path} is not inside a Git repository",
                              path=path), _('run csops init, or git init there'))
-        top, git_dir = done.stdout.decode().splitlines()[:2]
-        self.root = Path(top).resolve()
-        self.git_dir = Path(git_dir).resolve()
+        self.root = Path(lines[0]).resolve()
+        self.git_dir = Path(lines[1]).resolve()
+        self._started_at = lines[2] if done.returncode == 0 and len(lines) > 2 else None
         require_version(self.git_dir)
 
     @staticmethod
@@ -259,12 +262,27 @@ class Git:
         done = _run(["rev-parse", "--verify", "--quiet", "HEAD"], cwd=self.root)
         return done.stdout.decode().strip() or None if done.returncode == 0 else None
 
+    def head_at_start(self) -> str | None:
+        """HEAD's commit when this Git was made (what a command reads its history up to; a
+        write asks head() again under the lock)."""
+        return self._started_at or self.head()
+
     def has_commits(self) -> bool:
         return self.head() is not None
 
     def config(self, key: str, kind: str | None = None) -> str | None:
         done = _run(["config", *([f"--type={kind}"] if kind else []), "--get", key], cwd=self.root)
         return done.stdout.decode().strip() or None if done.returncode == 0 else None
+
+    def ask_signing(self) -> None:
+        """Start asking git whether commits are signed (commit.gpgsign) now, on the side: a write
+        does this before it builds its change, and make_commit takes the answer."""
+        self._signing = _background(["config", "--type=bool", "--get", "commit.gpgsign"], self.root)
+
+    def signs_commits(self) -> bool:
+        asked = self.__dict__.pop("_signing", None)
+        answer = asked() if asked is not None else self.config("commit.gpgsign", kind="bool")
+        return (answer or "").strip() == "true"
 
     def committed_blob(self, path: Path, head: str | None = None) -> str | None:
         """The blob id of `path` in HEAD (None when HEAD has no such file)."""
@@ -276,6 +294,16 @@ class Git:
 
     def branch(self) -> str | None:
         """The ref HEAD points at (refs/heads/main), or None on a detached HEAD."""
+        try:        # the HEAD file says it (git writes it whole, by rename): no process needed
+            text = (self.git_dir / "HEAD").read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        name = text.removeprefix("ref: ").strip() if text.startswith("ref: ") and text.endswith("\n") else ""
+        if name.startswith("refs/heads/") and name != "refs/heads/.invalid" and "\n" not in name:
+            return name
+        if re.fullmatch(r"[0-9a-f]{40}(?:[0-9a-f]{24})?\n", text):
+            return None                          # detached
+        # anything else (a reftable repository's placeholder, a symlink, …): as git says
         done = _run(["symbolic-ref", "-q", "HEAD"], cwd=self.root)
         return done.stdout.decode().strip() or None if done.returncode == 0 else None
 
@@ -315,7 +343,7 @@ class Git:
             env["GIT_AUTHOR_DATE"] = when.isoformat(timespec="seconds")
         # the message is UTF-8 whatever i18n.commitEncoding says (else the header would mislabel it)
         args = ["-c", "i18n.commitEncoding=UTF-8", "commit-tree", tree, "-F", "-"] + (["-p", head] if head else [])
-        if self.config("commit.gpgsign", kind="bool") == "true":   # sign as `git commit` would (SSH or GPG)
+        if self.signs_commits():                 # sign as `git commit` would (SSH or GPG)
             args.append("-S")
         done = _run(args, cwd=self.root, env=env, stdin=message.encode())
         if done.returncode != 0 and b"tell me who you are" in done.stderr.lower():

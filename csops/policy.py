@@ -93,8 +93,13 @@ class Policy:
 
     def rank(self, role: str) -> int | None:
         """Position in the reporting chain (agent 0 … manager 3); None for departments."""
-        chain = self.chain
-        return chain.index(role) if role in chain else None
+        ranks = self.__dict__.get("_ranks")
+        if ranks is None:                    # asked for every history entry: the chain read once
+            ranks = self.__dict__["_ranks"] = {}
+            for position, name in enumerate(self.chain):
+                if isinstance(name, str):    # a role is a name (the policy check says so of any other)
+                    ranks.setdefault(name, position)
+        return ranks.get(role) if isinstance(role, str) else None
 
     def at_least(self, role: str, minimum: str) -> bool:
         rank, floor = self.rank(role), self.rank(minimum)
@@ -110,10 +115,13 @@ class Policy:
         return False
 
     def permission(self, *keys: str) -> list:
-        node = self.data.get("permissions") or {}
-        for key in keys:
-            node = node.get(key) if isinstance(node, dict) else None
-        return list(node or [])
+        known = self.__dict__.setdefault("_permissions", {})      # asked for every history entry
+        if keys not in known:
+            node = self.data.get("permissions") or {}
+            for key in keys:
+                node = node.get(key) if isinstance(node, dict) else None
+            known[keys] = tuple(node or ())
+        return list(known[keys])
 
     def require(self, person, *keys: str, doing: str) -> None:
         """Refused unless `person`'s role is allowed by permissions.<keys> (the one permission check

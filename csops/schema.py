@@ -60,14 +60,22 @@ class Enum(Spec):
                     key=key)
 
 
+_GOOD_INSTANTS: set = set()     # texts already found well formed (a record's times recur: created, history)
+
+
 class Instant(Spec):
     def check(self, value, key, ctx, out, path):
+        if value.__class__ is str and value in _GOOD_INSTANTS:
+            return
         if not isinstance(value, str) or try_instant(value, ctx.policy.tz) is None or len(value) < 16:
             return self.type_error(value, key, out, path,
                                    "an ISO 8601 time like 2026-11-23T09:30:00+08:00 (years 2000–2099)")
         if not _OFFSET.search(value):
-            out.add(path, "BAD_FIELD", _("{field}: {value} has no UTC offset",
-                                         field=_dotted(key), value=value), _('append +08:00'), key=key)
+            return out.add(path, "BAD_FIELD", _("{field}: {value} has no UTC offset",
+                                                field=_dotted(key), value=value), _('append +08:00'), key=key)
+        if len(_GOOD_INSTANTS) >= 16384:
+            _GOOD_INSTANTS.clear()
+        _GOOD_INSTANTS.add(value)     # with its offset, its reading does not depend on the zone
 
 
 class Date(Spec):

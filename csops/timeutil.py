@@ -119,8 +119,23 @@ def try_instant(value, tz: ZoneInfo) -> dt.datetime | None:
     """Like parse_instant but None for anything unparseable (used by checks that report it)."""
     if value is None:
         return None
-    parsed, _text = _instant(value, tz)
-    return None if parsed is _OUT_OF_RANGE else parsed
+    if value.__class__ is not str:
+        parsed, _text = _instant(value, tz)
+        return None if parsed is _OUT_OF_RANGE else parsed
+    # a record's times are read several times over (its fields' check, the history replay, its
+    # deadlines): the answer for a text is remembered (a bounded dict: datetimes are immutable)
+    key = (value, tz)
+    found = _TRIED.get(key, _OUT_OF_RANGE)
+    if found is _OUT_OF_RANGE:
+        parsed, _text = _instant(value, tz)
+        found = None if parsed is _OUT_OF_RANGE else parsed
+        if len(_TRIED) >= 16384:
+            _TRIED.clear()
+        _TRIED[key] = found
+    return found
+
+
+_TRIED: dict = {}
 
 
 def parse_date(value, *, what: str = "date") -> dt.date:

@@ -65,6 +65,7 @@ class Versions:
     def __init__(self, versions: list[Version], current: Policy):
         self.all = versions
         self.current = current
+        self._asked: dict = {}
         # what results computed under these rules depend on (the record index's fingerprint)
         self.key = hashlib.sha1("\n".join(f"{v.blob}:{v.since.isoformat()}" for v in versions).encode()).hexdigest()
 
@@ -76,10 +77,16 @@ class Versions:
         last = self.all[-1]                  # most moments are under the newest version: no search
         if last.since <= moment and last.policy is not None:
             return last.policy
-        chosen = next((v for v in reversed(self.all) if v.since <= moment and v.policy is not None), None)
-        if chosen is None:
-            chosen = next((v for v in self.all if v.policy is not None), None)
-        return chosen.policy if chosen is not None else self.current
+        found = self._asked.get(moment)      # a record's entries are judged one by one: remembered
+        if found is None:
+            chosen = next((v for v in reversed(self.all) if v.since <= moment and v.policy is not None), None)
+            if chosen is None:
+                chosen = next((v for v in self.all if v.policy is not None), None)
+            found = chosen.policy if chosen is not None else self.current
+            if len(self._asked) >= 16384:
+                self._asked.clear()
+            self._asked[moment] = found
+        return found
 
 
 def _effective(text: bytes | None, tz, parse_cache=None) -> tuple[dt.datetime | None, str | None]:
@@ -143,7 +150,7 @@ def _cache_file(git) -> Path:
 def _history(git, rel: str, tz) -> tuple[list[list[str]], dict[str, str], dict[str, str | None]]:
     """(commits [sha, author name, e-mail, author date, blob] oldest first, blob → text,
     blob → its explicit effective moment or None)."""
-    head = git.head()
+    head = git.head_at_start()
     if head is None:
         return [], {}, {}
     path = _cache_file(git)

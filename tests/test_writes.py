@@ -235,6 +235,26 @@ def test_a_detached_head_is_refused_with_the_way_out(repo):
     assert "HEAD is detached" in out and "git switch" in out
 
 
+def test_the_branch_read_from_the_head_file_is_what_git_says(repo):
+    """Git.branch reads .git/HEAD itself; whatever that file holds, the answer is git symbolic-ref's."""
+    from csops.gitlog import Git
+
+    head = repo.root / ".git" / "HEAD"
+
+    def says() -> str | None:
+        done = subprocess.run(["git", "symbolic-ref", "-q", "HEAD"], cwd=repo.root, capture_output=True, text=True)
+        return done.stdout.strip() or None
+
+    commit, original = repo.git("rev-parse", "HEAD").strip(), head.read_text(encoding="utf-8")
+    for text in (None, f"{commit}\n", "ref: refs/heads/other\n", "ref: refs/heads/main", "ref: refs/heads/.invalid\n"):
+        if text is not None:
+            head.write_text(text, encoding="utf-8")
+        assert Git(repo.root).branch() == says(), text
+    head.write_text(original, encoding="utf-8")
+    repo.git("checkout", "-q", "--detach")
+    assert Git(repo.root).branch() is None and says() is None
+
+
 def test_git_dir_in_the_environment_cannot_send_the_commit_elsewhere(repo, tmp_path):
     other = tmp_path / "other"
     subprocess.run(["git", "init", "-q", str(other)], check=True)
