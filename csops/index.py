@@ -35,7 +35,7 @@ from csops.workflows import WORKFLOWS
 from csops.workflows.customers import who
 from csops.workflows.ticket import ISO_DAY
 
-CACHE_FORMAT = 11
+CACHE_FORMAT = 12
 SUMMARISED = ("leave", "score")      # the types the checks across records read more than the id of
 CHUNK = 400
 
@@ -74,15 +74,29 @@ def no_gc():
             gc.enable()
 
 
-def _unmarshal(handle, start: int = 0, size: int | None = None):
-    """marshal.loads of (part of) an open file, read through a read-only map: the file is not
-    first copied into a buffer of its own (at 100,000 records that copy — 19 MB, every page of
-    it faulted in anew — cost as much as building the values)."""
+@contextlib.contextmanager
+def _mapped(handle):
+    """The bytes of an open file as a read-only memoryview of a map of it: a cache is read
+    without a copy of the file in memory first (at 100,000 records that copy — 19 MB, every page
+    faulted in anew — cost as much as building the values)."""
     import mmap
 
-    with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped, memoryview(mapped) as view, \
-            view[start:None if size is None else start + size] as part:
+    with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped, memoryview(mapped) as view:
+        yield view
+
+
+def _unmarshal(view, start: int, size: int):
+    if not 0 <= start <= start + size <= len(view):
+        raise ValueError("a part outside the file")
+    with view[start:start + size] as part:
         return marshal.loads(part)
+
+
+def _column_text(view, start: int, size: int) -> str:
+    if not 0 <= start <= start + size <= len(view):
+        raise ValueError("a part outside the file")
+    with view[start:start + size] as part:
+        return str(part, "utf-8", "surrogatepass")
 
 
 # -- one file ----------------------------------------------------------------------------------
@@ -425,27 +439,34 @@ def _load_cache(path: Path | None) -> _Saved:
     if path is None:
         return _NOTHING
     try:
-        with open(path, "rb") as handle, no_gc():
-            data = _unmarshal(handle)                # load(file) reads piecemeal: 2.5× slower
-            if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
+        with open(path, "rb") as handle, _mapped(handle) as view, no_gc():
+            end = len(view) - _TAIL
+            size = int.from_bytes(view[end:], "little") if end >= 0 else -1
+            head = _unmarshal(view, end - size, size)
+            if not isinstance(head, dict) or head.get("format") != CACHE_FORMAT:
                 return _NOTHING
-            rels = _Rels(data["rels"])
-            count = rels.count()
-            values, blobs, facts = data["values"], data["blobs"], data["facts"]
-            if not all(text.count("\n") + (1 if count else 0) == count for text in (values, blobs)) or any(
-                    v.count("\t") != _FIELDS - 1 for v in values.split("\n", 3)[:3] if v) or any(
-                    rtype not in rels or not isinstance(text, str) or text.count("\n") + 1 != len(rels[rtype])
-                    for rtype, text in facts.items()):
-                return _NOTHING
-            return _Saved(data["fingerprint"], data["git_index"], rels, _Table(rels, blobs),
-                          _Table(rels, values, data["rich"]), frozenset(data["unknown"]), data["folders"],
-                          tuple(data["rich"]), data["token"], _ByType(rels, facts))
-    except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError, MemoryError):
+            columns = head["columns"]
+            rels = _Rels({rtype: _column_text(view, *at) for rtype, at in columns["rels"].items()})
+            values, blobs = _column_text(view, *columns["values"]), _column_text(view, *columns["blobs"])
+            facts = {rtype: _column_text(view, *at) for rtype, at in columns["facts"].items()}
+        count = rels.count()
+        if not all(text.count("\n") + (1 if count else 0) == count for text in (values, blobs)) or any(
+                v.count("\t") != _FIELDS - 1 for v in values.split("\n", 3)[:3] if v) or any(
+                rtype not in rels or text.count("\n") + 1 != len(rels[rtype]) for rtype, text in facts.items()):
+            return _NOTHING
+        return _Saved(head["fingerprint"], head["git_index"], rels, _Table(rels, blobs),
+                      _Table(rels, values, head["rich"]), frozenset(head["unknown"]), head["folders"],
+                      tuple(head["rich"]), head["token"], _ByType(rels, facts))
+    except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError, MemoryError, BufferError):
         return _NOTHING          # missing or corrupt: rebuilt, never trusted
 
 
 def _save_cache(path: Path | None, saved: _Saved) -> bool:
-    """Only files with a blob id are kept (a file that could not be read is tried again)."""
+    """Only files with a blob id are kept (a file that could not be read is tried again). The
+    long columns (paths, values, blobs, facts: lines of text) are written as they are joined, a
+    few thousand lines at a time, and the rest after them — at a million records, joining and
+    marshalling them all in memory at once had the cache's writing take as much again as the
+    index itself."""
     if path is None:
         return False
     rels, values, blobs, rich, facts = {}, [], [], {}, {}
@@ -471,13 +492,23 @@ def _save_cache(path: Path | None, saved: _Saved) -> bool:
         path.parent.mkdir(exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with open(tmp, "wb") as handle:
-            marshal.dump({"format": CACHE_FORMAT, "fingerprint": saved.fingerprint, "git_index": saved.git_index,
-                          "rels": {rtype: "\n".join(listed) for rtype, listed in rels.items()},
-                          "values": "\n".join(values), "blobs": "\n".join(blobs), "rich": rich,
-                          "facts": {rtype: "\n".join(texts) for rtype, texts in facts.items() if any(texts)},
-                          "unknown": sorted(saved.unknown), "token": saved.token,
-                          # a file left out is still in its folder: list the folders again next time
-                          "folders": {} if dropped else saved.folders}, handle)
+            def column(lines: list[str]) -> tuple[int, int]:
+                start = handle.tell()
+                for at in range(0, len(lines), 8192):
+                    handle.write((b"\n" if at else b"") +
+                                 "\n".join(lines[at:at + 8192]).encode("utf-8", "surrogatepass"))
+                return start, handle.tell() - start
+
+            columns = {"rels": {rtype: column(listed) for rtype, listed in rels.items()},
+                       "values": column(values), "blobs": column(blobs),
+                       "facts": {rtype: column(texts) for rtype, texts in facts.items() if any(texts)}}
+            head = marshal.dumps({"format": CACHE_FORMAT, "fingerprint": saved.fingerprint,
+                                  "git_index": saved.git_index, "columns": columns, "rich": rich,
+                                  "unknown": sorted(saved.unknown), "token": saved.token,
+                                  # a file left out is still in its folder: list the folders again next time
+                                  "folders": {} if dropped else saved.folders})
+            handle.write(head)
+            handle.write(len(head).to_bytes(_TAIL, "little"))
         os.replace(tmp, path)
         return True
     except OSError:
@@ -860,7 +891,7 @@ def _fitting(briefs: list[str], status: str | None, days: tuple[str, str] | None
     return list(picks)
 
 
-_TAIL = 8           # a data cache file: the records, their table, the table's length (8 bytes)
+_TAIL = 8           # a cache file ends with the length of its table (8 bytes), the table before it
 
 
 class _Records(NamedTuple):
@@ -884,8 +915,8 @@ def _read_data_cache(path: Path | None, stamp: str):
         size = int.from_bytes(handle.read(_TAIL), "little")
         if size > end - _TAIL:
             raise ValueError("damaged table size")
-        with no_gc():
-            saved = _unmarshal(handle, end - _TAIL - size, size)
+        with no_gc(), _mapped(handle) as view:
+            saved = _unmarshal(view, end - _TAIL - size, size)
             if isinstance(saved, dict) and saved.get("stamp") == stamp:
                 blobs = _split(saved["blobs"])
                 briefs = saved["briefs"].split("\n") if blobs else []     # a brief may be empty
