@@ -212,6 +212,13 @@ class CommitInfo:
     signer: str = ""                   # the signer's principal (%GS) when asked for
 
 
+_SIGNING = ["config", "--type=bool", "--get", "commit.gpgsign"]
+
+# A branch name git itself would accept (git check-ref-format), in the plainest spelling: anything
+# else in .git/HEAD is left to git symbolic-ref to read.
+_BRANCH = re.compile(r"refs/heads/(?!.*(?:\.\.|//|@\{|\.lock/|/\.))(?!\.)[^\x00-\x20\x7f~^:?*\[\\]+(?<![./])(?<!\.lock)")
+
+
 class Git:
     """A Git work tree. Construction fails with NotFound outside a repository."""
 
@@ -275,14 +282,41 @@ class Git:
         return done.stdout.decode().strip() or None if done.returncode == 0 else None
 
     def ask_signing(self) -> None:
-        """Start asking git whether commits are signed (commit.gpgsign) now, on the side: a write
-        does this before it builds its change, and make_commit takes the answer."""
-        self._signing = _background(["config", "--type=bool", "--get", "commit.gpgsign"], self.root)
+        """Start asking git whether commits are signed (commit.gpgsign) now, on a thread: a
+        write does this before it builds its change, and make_commit takes the answer."""
+        import threading
+
+        box: dict = {}
+
+        def run() -> None:
+            try:
+                box["done"] = _run(_SIGNING, cwd=self.root)
+            except Exception:  # noqa: BLE001 - asked again in the foreground, where it is reported
+                pass
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        self._signing = (thread, box)
 
     def signs_commits(self) -> bool:
+        """Whether commit.gpgsign asks for signed commits; refused when git cannot say (a value
+        that is no boolean: `git commit` would refuse too)."""
         asked = self.__dict__.pop("_signing", None)
-        answer = asked() if asked is not None else self.config("commit.gpgsign", kind="bool")
-        return (answer or "").strip() == "true"
+        done = None
+        if asked is not None:
+            thread, box = asked
+            thread.join()
+            done = box.get("done")
+        if done is None:
+            done = _run(_SIGNING, cwd=self.root)
+        if done.returncode == 1:                 # not set
+            return False
+        if done.returncode != 0:
+            detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise Conflict(_("git config commit.gpgsign: {detail}",
+                             detail=detail[0].removeprefix("fatal: ") if detail else done.returncode),
+                           _('fix the setting (git config commit.gpgsign true|false), then try again'))
+        return done.stdout.decode().strip() == "true"
 
     def committed_blob(self, path: Path, head: str | None = None) -> str | None:
         """The blob id of `path` in HEAD (None when HEAD has no such file)."""
@@ -294,12 +328,13 @@ class Git:
 
     def branch(self) -> str | None:
         """The ref HEAD points at (refs/heads/main), or None on a detached HEAD."""
+        head = self.git_dir / "HEAD"
         try:        # the HEAD file says it (git writes it whole, by rename): no process needed
-            text = (self.git_dir / "HEAD").read_bytes().decode("utf-8")
+            text = "" if head.is_symlink() else head.read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError):
             text = ""
-        name = text.removeprefix("ref: ").strip() if text.startswith("ref: ") and text.endswith("\n") else ""
-        if name.startswith("refs/heads/") and name != "refs/heads/.invalid" and "\n" not in name:
+        name = text[5:-1] if text.startswith("ref: ") and text.endswith("\n") else ""
+        if _BRANCH.fullmatch(name) and name != "refs/heads/.invalid":
             return name
         if re.fullmatch(r"[0-9a-f]{40}(?:[0-9a-f]{24})?\n", text):
             return None                          # detached

@@ -81,7 +81,14 @@ def _mapped(handle):
     faulted in anew — cost as much as building the values)."""
     import mmap
 
-    with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped, memoryview(mapped) as view:
+    try:
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):            # a file system that cannot map it, an empty file
+        handle.seek(0)
+        with memoryview(handle.read()) as view:
+            yield view
+        return
+    with mapped, memoryview(mapped) as view:
         yield view
 
 
@@ -441,7 +448,8 @@ def _load_cache(path: Path | None) -> _Saved:
     try:
         with open(path, "rb") as handle, _mapped(handle) as view, no_gc():
             end = len(view) - _TAIL
-            size = int.from_bytes(view[end:], "little") if end >= 0 else -1
+            with view[max(end, 0):] as tail:
+                size = int.from_bytes(tail, "little") if end >= 0 else -1
             head = _unmarshal(view, end - size, size)
             if not isinstance(head, dict) or head.get("format") != CACHE_FORMAT:
                 return _NOTHING
@@ -925,7 +933,8 @@ def _read_data_cache(path: Path | None, stamp: str):
                 if len(blobs) == len(offsets) - 1 and len(briefs) == len(blobs) \
                         and offsets[-1] <= end - _TAIL - size:
                     return _Records(dict(zip(blobs, range(len(blobs)))), briefs, offsets, blobs), handle
-    except (OSError, EOFError, ValueError, TypeError, KeyError, OverflowError, AttributeError, MemoryError):
+    except (OSError, EOFError, ValueError, TypeError, KeyError, OverflowError, AttributeError, MemoryError,
+            BufferError):
         pass
     if handle is not None:
         handle.close()
@@ -991,7 +1000,18 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
         memo[("data", rtype)] = _read_data_cache(path, stamp)
     table, handle = memo[("data", rtype)]
     out: dict[int, tuple] = {}               # by position in rels
-    writer = None
+    writer, broken = None, False
+
+    def keep(blob: str, line: str, payload: bytes) -> None:
+        nonlocal writer, broken
+        if broken:
+            return
+        try:
+            writer = writer or _DataWriter(path, stamp)
+            writer.add(blob, line, payload)
+        except OSError:
+            broken = True                    # a cache that cannot be written only costs speed
+
     try:
         if table is None:
             wanted, misses = [], list(enumerate(rels))
@@ -1000,11 +1020,11 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
         loads = marshal.loads
         offsets = table.offsets if table is not None else None
         for at, place, rel in sorted(wanted):                  # in file order: one pass over the disk
-            handle.seek(offsets[at])
             try:
+                handle.seek(offsets[at])
                 out[place] = (rel, loads(handle.read(offsets[at + 1] - offsets[at])), None)
-            except (EOFError, ValueError, TypeError, MemoryError):
-                misses.append((place, rel))                   # a damaged record: read the file
+            except (OSError, EOFError, ValueError, TypeError, MemoryError):
+                misses.append((place, rel))   # a damaged record, or a cache that cannot be read: the file
         if misses:
             _READER["root"] = str(store.root)
             blob_of = index.blob
@@ -1020,21 +1040,22 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
                         payload = marshal.dumps(data)
                     except ValueError:
                         continue            # a value marshal cannot keep: read from the file each time
-                    writer = writer or _DataWriter(path, stamp)
-                    writer.add(blob, line_of_brief, payload)
+                    keep(blob, line_of_brief, payload)
         held = len(table.briefs) if table is not None else 0
-        if path is not None and (writer is not None or (prune and held > len(rels) * 1.25 + 100)):
-            writer = writer or _DataWriter(path, stamp)
-            if table is not None:
-                writer.copy(table, handle, set(index.blobs_of(rtype, rels)) if prune else None)
-            writer.close()
-            writer = None
-            forget_data(index, rtype)       # the next read of the type opens the new cache
-    except OSError:
-        pass                                # a cache that cannot be written only costs speed
+        if path is not None and not broken and (writer is not None or (prune and held > len(rels) * 1.25 + 100)):
+            try:
+                writer = writer or _DataWriter(path, stamp)
+                if table is not None:
+                    writer.copy(table, handle, set(index.blobs_of(rtype, rels)) if prune else None)
+                writer.close()
+                writer = None
+                forget_data(index, rtype)   # the next read of the type opens the new cache
+            except OSError:
+                pass                        # only costs speed
     finally:
         if writer is not None:
-            writer.abort()
+            with contextlib.suppress(OSError):
+                writer.abort()
     return [out[place] for place in sorted(out)]
 
 

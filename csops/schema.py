@@ -73,9 +73,10 @@ class Instant(Spec):
         if not _OFFSET.search(value):
             return out.add(path, "BAD_FIELD", _("{field}: {value} has no UTC offset",
                                                 field=_dotted(key), value=value), _('append +08:00'), key=key)
-        if len(_GOOD_INSTANTS) >= 16384:
-            _GOOD_INSTANTS.clear()
-        _GOOD_INSTANTS.add(value)     # with its offset, its reading does not depend on the zone
+        if value.__class__ is str:    # with its offset, its reading does not depend on the zone
+            if len(_GOOD_INSTANTS) >= 16384:
+                _GOOD_INSTANTS.clear()
+            _GOOD_INSTANTS.add(value)
 
 
 class Date(Spec):

@@ -77,7 +77,8 @@ class Versions:
         last = self.all[-1]                  # most moments are under the newest version: no search
         if last.since <= moment and last.policy is not None:
             return last.policy
-        found = self._asked.get(moment)      # a record's entries are judged one by one: remembered
+        key = (moment, moment.fold)          # equal moments of one zone differ by fold in a repeated hour
+        found = self._asked.get(key)         # a record's entries are judged one by one: remembered
         if found is None:
             chosen = next((v for v in reversed(self.all) if v.since <= moment and v.policy is not None), None)
             if chosen is None:
@@ -85,7 +86,7 @@ class Versions:
             found = chosen.policy if chosen is not None else self.current
             if len(self._asked) >= 16384:
                 self._asked.clear()
-            self._asked[moment] = found
+            self._asked[key] = found
         return found
 
 

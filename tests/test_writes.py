@@ -246,13 +246,27 @@ def test_the_branch_read_from_the_head_file_is_what_git_says(repo):
         return done.stdout.strip() or None
 
     commit, original = repo.git("rev-parse", "HEAD").strip(), head.read_text(encoding="utf-8")
-    for text in (None, f"{commit}\n", "ref: refs/heads/other\n", "ref: refs/heads/main", "ref: refs/heads/.invalid\n"):
+    for text in (None, f"{commit}\n", "ref: refs/heads/other\n", "ref: refs/heads/main", "ref: refs/heads/.invalid\n",
+                 "ref: refs/heads/工单\n", "ref: refs/heads/x~1\n", "ref: refs/heads/a..b\n", "ref: refs/heads/x.lock\n",
+                 "ref: refs/heads/a b\n", "ref: refs/heads/\n", "ref: refs/heads/../../config\n"):
         if text is not None:
             head.write_text(text, encoding="utf-8")
         assert Git(repo.root).branch() == says(), text
     head.write_text(original, encoding="utf-8")
+    repo.git("-c", "core.preferSymlinkRefs=true", "checkout", "-q", "-b", "feat")      # HEAD as a symbolic link
+    assert head.is_symlink() and Git(repo.root).branch() == says() == "refs/heads/feat"
     repo.git("checkout", "-q", "--detach")
     assert Git(repo.root).branch() is None and says() is None
+
+
+def test_a_commit_gpgsign_git_cannot_read_refuses_the_write(repo):
+    """Asked on the side while the change is built; a value git cannot read (as `git commit`
+    would) refuses the write rather than committing unsigned."""
+    repo.git("config", "commit.gpgsign", "maybe")
+    out = repo.refused(*NEW)
+    assert "commit.gpgsign" in out and "bad boolean" in out and "nothing was committed" in out
+    repo.git("config", "commit.gpgsign", "false")
+    repo.run(*NEW)
 
 
 def test_git_dir_in_the_environment_cannot_send_the_commit_elsewhere(repo, tmp_path):
