@@ -30,7 +30,7 @@ from csops.errors import CsopsError
 from csops.gitlog import STATUS, blob_id, index_checksum
 from csops.i18n import _
 from csops.problems import Problem, Problems
-from csops.store import ID_PATTERN, each_in_parallel
+from csops.store import ID_PATTERN, Workers, each_in_parallel
 from csops.workflows import WORKFLOWS
 from csops.workflows.customers import who
 from csops.workflows.ticket import ISO_DAY
@@ -639,6 +639,15 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
     was added, removed or renamed (Store.rel_files); Git's index is read again only when its
     checksum changed; when neither changed, only the files `git status` names now or named last
     time are looked at — every other file has the blob its cached entry was computed for."""
+    workers: list[Workers] = []          # started by _build when every file is read again
+    try:
+        return _build(store, ctx, git, jobs, use_cache, status, workers)
+    finally:
+        for pool in workers:
+            pool.close()
+
+
+def _build(store, ctx: Context, git, jobs: int | None, use_cache: bool, status, workers: list) -> Index:
     use_cache = use_cache and caching()
     root = store.root
     asked = _ask_git(git, root, status) if use_cache else None
@@ -657,8 +666,8 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
         prefix, status = asked
         changed = status()
         if listed is not None:
-            listed = listed()
-            staged = _staged_blobs(prefix, listed) if listed is not None else {}
+            listed = listed()                       # Git's index as text: made a table when needed
+            staged = "" if listed is None else listed
         if changed is None:
             staged, same_index = {}, False          # no usable Git: everything is read from disk
         else:
@@ -693,9 +702,14 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
     else:
         unknown = set()
         if staged is None and asked is not None and same_index:      # the cache is no use after all
-            listed = _ask_staged(git, asked[0])()
-            staged = _staged_blobs(asked[0], listed) if listed is not None else {}
-        staged = staged or {}
+            staged = _ask_staged(git, asked[0])() or ""
+        if not saved.results and sum(len(listed) for listed in rels.values()) > CHUNK:
+            # every file is read again: the workers are started now, before the tables of a
+            # million files are built here — forked later, they would share those pages and,
+            # filling the holes the tables leave, copy them (at a million records, hundreds of MB)
+            _WORKER.update(ctx=ctx, workflows=WORKFLOWS, root=root)
+            workers.append(Workers(jobs))
+        staged = _staged_blobs(asked[0], staged) if isinstance(staged, str) and asked is not None else staged or {}
         before, before_blobs, before_facts = _dict(saved.results), _dict(saved.blobs), _dict(saved.facts)
         facts = {}
         rich = []                        # in listing order, as the loop goes
@@ -721,7 +735,8 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
     # command warns of is what it computes itself (overdue notes its deadlines).
     with calendar.noting():
         # taken as the workers send them (a million results need not be held at once), in order
-        for (_rtype, rel, _known), (blob, values, kept) in zip(todo, _compute(todo, root, ctx, WORKFLOWS, jobs)):
+        for (_rtype, rel, _known), (blob, values, kept) in zip(todo, _compute(todo, root, ctx, WORKFLOWS, jobs,
+                                                                              workers[0] if workers else None)):
             results[rel] = values
             if kept:
                 facts[rel] = kept
@@ -794,10 +809,10 @@ def keep(git, index: "Index", key: str, value: list) -> None:
         pass                            # only costs speed
 
 
-def _compute(todo: list, root: Path, ctx: Context, workflows, jobs: int | None):
-    """_work's results for `todo`, one at a time, in order."""
+def _compute(todo: list, root: Path, ctx: Context, workflows, jobs: int | None, workers: Workers | None = None):
+    """_work's results for `todo`, one at a time, in order (by `workers` when started)."""
     _WORKER.update(ctx=ctx, workflows=workflows, root=root)
-    return each_in_parallel(_work, todo, jobs=jobs, chunk=CHUNK, parallel_from=CHUNK + 1)
+    return each_in_parallel(_work, todo, jobs=jobs, chunk=CHUNK, parallel_from=CHUNK + 1, workers=workers)
 
 
 def problems_of(entries: list[Entry], store) -> list[Problem]:

@@ -348,26 +348,56 @@ def in_parallel(work, items: list, *, jobs: int | None = None, chunk: int = 500,
     return list(each_in_parallel(work, items, jobs=jobs, chunk=chunk, parallel_from=parallel_from))
 
 
-def each_in_parallel(work, items: list, *, jobs: int | None = None, chunk: int = 500, parallel_from: int = 1000):
-    """in_parallel, each result as it comes (a caller that keeps little need not hold them all)."""
+class Workers:
+    """Forked worker processes, started when the caller chooses (before it builds what they
+    need not share); what they inherit is left out of their collector's walks."""
+
+    def __init__(self, jobs: int | None = None):
+        import gc
+        import multiprocessing
+
+        self.jobs, self.pool = jobs or os.cpu_count() or 1, None
+        if self.jobs < 2:
+            return
+        gc.freeze()
+        try:
+            self.pool = multiprocessing.get_context("fork").Pool(self.jobs)
+        except BaseException:
+            gc.unfreeze()
+            raise
+
+    def close(self) -> None:
+        import gc
+
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+            gc.unfreeze()
+
+
+def each_in_parallel(work, items: list, *, jobs: int | None = None, chunk: int = 500, parallel_from: int = 1000,
+                     workers: Workers | None = None):
+    """in_parallel, each result as it comes (a caller that keeps little need not hold them all);
+    by `workers` when given."""
     chunks = [items[i:i + chunk] for i in range(0, len(items), chunk)]
+    if workers is not None and workers.pool is not None and len(chunks) >= 2:
+        for part in workers.pool.imap(work, chunks):
+            yield from part
+        return
     jobs = jobs or os.cpu_count() or 1
     if jobs < 2 or len(items) < parallel_from or len(chunks) < 2:
         for part in chunks:
             yield from work(part)
         return
-    import gc
-    import multiprocessing
-
     # What the workers inherit (at a million files: the listing, the work list) is left out of
     # their collector's walks, so its pages stay shared rather than copied into each worker.
-    gc.freeze()
+    pool = Workers(jobs)
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for part in pool.imap(work, chunks):
-                yield from part
+        for part in pool.pool.imap(work, chunks):
+            yield from part
     finally:
-        gc.unfreeze()
+        pool.close()
 
 
 _READER: dict = {}
