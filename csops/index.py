@@ -92,17 +92,20 @@ def _mapped(handle):
         yield view
 
 
-def _unmarshal(view, start: int, size: int):
+def _part(view, start: int, size: int) -> memoryview:
+    """Bytes start..start+size of a mapped file, refused when they lie outside it."""
     if not 0 <= start <= start + size <= len(view):
         raise ValueError("a part outside the file")
-    with view[start:start + size] as part:
+    return view[start:start + size]
+
+
+def _unmarshal(view, start: int, size: int):
+    with _part(view, start, size) as part:
         return marshal.loads(part)
 
 
 def _column_text(view, start: int, size: int) -> str:
-    if not 0 <= start <= start + size <= len(view):
-        raise ValueError("a part outside the file")
-    with view[start:start + size] as part:
+    with _part(view, start, size) as part:
         return str(part, "utf-8", "surrogatepass")
 
 
