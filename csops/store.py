@@ -40,7 +40,7 @@ class Rec:
         return self.data.get("id") if isinstance(self.data, dict) else None
 
 
-def find_records_root(start: Path, override: str | None = None) -> Path:
+def find_records_root(start: Path | str, override: str | None = None) -> Path:
     """--records / CSOPS_RECORDS, else the first `records/` with a policy.yaml walking up."""
     if override:
         root = Path(override).expanduser().resolve()
@@ -50,7 +50,7 @@ def find_records_root(start: Path, override: str | None = None) -> Path:
             return root / "records"
         raise NotFound(_("{override}: no {POLICY} there",
                          override=override, POLICY=POLICY), _('pass the records folder (the one holding policy.yaml)'))
-    here = start.resolve()
+    here = Path(start).resolve()
     for folder in (here, *here.parents):
         if folder.name == "records" and (folder / POLICY).is_file():
             return folder

@@ -148,6 +148,43 @@ def test_a_missing_catalog_falls_back_to_the_english_text(lang, monkeypatch, tmp
     assert i18n._("{n} records", n=3) == "3 records"
 
 
+def test_the_compiled_catalog_is_the_catalog_compiled():
+    """csops.mo is what is read at run time: it holds every translation of csops.po (a forgotten
+    `python -m csops.i18n` after editing the .po fails here, not only slowly in use)."""
+    import gettext
+
+    with open(CATALOG.with_suffix(".mo"), "rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    assert compiled.info().get(i18n.STAMP.lower()) == i18n._stamp(CATALOG.read_bytes()), \
+        "csops.mo was not compiled from this csops.po (run python -m csops.i18n)"
+    entries = [entry for entry in polib.pofile(str(CATALOG)) if entry.msgstr]
+    assert entries and all(compiled.gettext(entry.msgid) == entry.msgstr for entry in entries)
+
+
+@pytest.mark.parametrize("damage", ["edited .po", "damaged .mo", "no .mo"])
+def test_a_compiled_catalog_not_made_from_this_po_is_not_read(damage, monkeypatch, tmp_path):
+    import shutil
+
+    folder = tmp_path / "zh" / "LC_MESSAGES"
+    shutil.copytree(CATALOG.parent, folder)
+    po, mo = folder / "csops.po", folder / "csops.mo"
+    template = "csops: {exc}"
+    if damage == "edited .po":
+        catalog = polib.pofile(str(po))
+        catalog.find(template).msgstr = "改过的：{exc}"
+        catalog.save(str(po))
+    elif damage == "damaged .mo":
+        mo.write_bytes(mo.read_bytes()[:200])
+    else:
+        mo.unlink()
+    monkeypatch.setattr(i18n, "LOCALE", str(tmp_path))
+    monkeypatch.setattr(i18n, "_catalogs", {})
+    monkeypatch.setenv("CSOPS_LANG", "zh")
+    i18n.reset()
+    expected = "改过的：x" if damage == "edited .po" else polib.pofile(str(CATALOG)).find(template).msgstr.format(exc="x")
+    assert i18n._(template, exc="x") == expected
+
+
 def test_every_state_kind_and_action_has_a_chinese_label():
     from csops.render import STATE_LABELS
     from csops.workflows import WORKFLOWS

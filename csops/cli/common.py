@@ -6,8 +6,7 @@ import datetime as dt
 import functools
 import os
 import sys
-from dataclasses import dataclass
-from pathlib import Path
+from typing import NamedTuple
 
 import click
 
@@ -16,8 +15,8 @@ from csops.i18n import _
 from csops.vocab import FORMATS, LANGUAGES
 
 
-@dataclass
-class Globals:
+class Globals(NamedTuple):
+    """The options given before the command (kept light: `csops --help` loads this module)."""
     records: str | None
     as_person: str | None
     now: str | None
@@ -58,7 +57,7 @@ def open_store(ctx: click.Context, records: str | None):
     from csops.gitlog import find_git_dir
     from csops.store import Store, find_records_root
 
-    store = Store(find_records_root(Path.cwd(), records))
+    store = Store(find_records_root(os.getcwd(), records))
     git_dir = find_git_dir(store.root)
     if git_dir is not None:
         store.keep_parses_in(git_dir)
@@ -133,7 +132,7 @@ def echo_rows(sess, rows, columns, fmt, lang, title=None):
         return
     text = render(rows, columns, fmt, language, title=title, color=use_color() and not target)
     if target:
-        _to_file(target, lambda path: Path(path).write_text(text + "\n", encoding="utf-8", newline=""))
+        _to_file(target, lambda path: _write_text(path, text + "\n"))
         return
     click.echo(text)
 
@@ -145,7 +144,7 @@ def echo_text(text: str, fmt: str) -> None:
         raise BadInput(_('--format xlsx is for listings and reports'), _('use --format json or table here'))
     target = click.get_current_context().meta.get("csops_output")
     if target:
-        _to_file(target, lambda path: Path(path).write_text(text + "\n", encoding="utf-8", newline=""))
+        _to_file(target, lambda path: _write_text(path, text + "\n"))
     else:
         click.echo(text)
 
@@ -169,8 +168,15 @@ def echo_chunks(rows) -> None:
     click.echo()
 
 
+def _write_text(path, text: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+
+
 def _to_file(target: str, write) -> None:
     """Write through a temporary file beside the target, then rename: never a half-written file."""
+    from pathlib import Path
+
     path = Path(target)
     temp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
@@ -226,7 +232,7 @@ def _completion_store(ctx):
     root = ctx.find_root()
     given = root.params.get("records") or os.environ.get("CSOPS_RECORDS")
     try:
-        return Store(find_records_root(Path.cwd(), given))
+        return Store(find_records_root(os.getcwd(), given))
     except Exception:   # noqa: BLE001 - completion offers nothing rather than a traceback in the shell
         return None
 
@@ -253,7 +259,7 @@ def complete_id(ctx, param, incomplete):
     wanted, out = incomplete.upper(), []
     for rtype in [_type_of(ctx)] if _type_of(ctx) else list(TYPES):
         for rel in store.rel_files(rtype):
-            stem = Path(rel).stem
+            stem = os.path.splitext(os.path.basename(rel))[0]
             if stem.upper().startswith(wanted):
                 out.append(CompletionItem(stem))
     return sorted(out, key=lambda item: item.value, reverse=True)[:200]       # newest first
