@@ -12,9 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
-from typing import Callable
-
 from pathlib import Path
+from typing import Callable, NamedTuple
 
 from csops import vocab
 from csops.i18n import _, translate
@@ -23,8 +22,7 @@ from csops.schema import Enum, Instant, List, Map, PersonRef, Str, check_fields
 from csops.timeutil import try_instant
 
 
-@dataclass(frozen=True)
-class Guard:
+class Guard(NamedTuple):
     code: str
     check: Callable[["Step"], str | None]   # returns why the step is refused, or None
 
@@ -35,8 +33,7 @@ class Guard:
 Effect = Callable[[dict, dict, dict], None]
 
 
-@dataclass(frozen=True)
-class Transition:
+class Transition(NamedTuple):
     action: str                      # the verb; also the key of its roles in policy.permissions
     sources: tuple[str, ...]         # states it may leave from; () creates the record
     targets: tuple[str, ...]         # states it may lead to (several: `choose` picks one)
@@ -79,8 +76,7 @@ class Transition:
         return self.sets
 
 
-@dataclass(frozen=True)
-class Deadline:
+class Deadline(NamedTuple):
     """One deadline a record has had: what, by when, whose, since when — and when it was met
     (`done`), or `owed` while the record still waits for it. One list answers both "what is owed
     now" (the overdue report, show) and "what was late" (stats, score derive)."""
@@ -99,8 +95,7 @@ class Deadline:
         return self.done is not None and self.done > self.due
 
 
-@dataclass(frozen=True)
-class Obligation:
+class Obligation(NamedTuple):
     """Something owed on a record by a deadline: what the overdue report lists."""
     what: str
     due: dt.datetime
@@ -207,8 +202,7 @@ class Workflow:
         }
 
 
-@dataclass(frozen=True)
-class Skipped:
+class Skipped(NamedTuple):
     """A record a listing or report could not use: where, and why (never silently left out)."""
     path: str
     line: int | None

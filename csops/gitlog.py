@@ -15,8 +15,8 @@ import datetime as dt
 import hashlib
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from csops.errors import Conflict, NotARepository, NotFound
 from csops.i18n import _
@@ -102,28 +102,42 @@ def _run(args: list[str], *, cwd, env: dict | None = None, stdin: bytes | None =
         raise NotFound(_('git is not installed (or not on PATH)'), _('install git 2.34 or newer')) from None
 
 
-def _background(args: list[str], cwd):
-    """Start `git ARGS` on a thread now; the returned function waits and gives its stdout (None
-    when git failed)."""
+def on_the_side(work, /, *args, **kwargs):
+    """Start `work(*args, **kwargs)` on a thread now (a git process runs while csops goes on);
+    the returned function waits for it and returns what it returned, or raises what it raised."""
     import threading
 
-    box = {}
+    box: dict = {}
 
     def run() -> None:
         try:
-            box["out"] = _run(args, cwd=cwd)
-        except NotFound:                 # no git on PATH: the caller reads as if Git knew nothing
-            pass
+            box["value"] = work(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for the answer
+            box["error"] = exc
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
 
-    def result() -> str | None:
+    def wait():
         thread.join()
-        done = box.get("out")
-        return done.stdout.decode("utf-8", "surrogateescape") if done and done.returncode == 0 else None
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
 
-    return result
+    return wait
+
+
+def _background(args: list[str], cwd):
+    """Start `git ARGS` on a thread now; the returned function waits and gives its stdout (None
+    when git failed)."""
+    def ask() -> str | None:
+        try:
+            done = _run(args, cwd=cwd)
+        except NotFound:                 # no git on PATH: the caller reads as if Git knew nothing
+            return None
+        return done.stdout.decode("utf-8", "surrogateescape") if done.returncode == 0 else None
+
+    return on_the_side(ask)
 
 
 # What differs from Git's index in the work tree, without untracked files or rename detection.
@@ -179,14 +193,12 @@ def merge_file(ours: Path, base: Path, theirs: Path) -> bool:
     return done.returncode == 0
 
 
-@dataclass(frozen=True)
-class Author:
+class Author(NamedTuple):
     name: str
     email: str
 
 
-@dataclass(frozen=True)
-class LogEntry:
+class LogEntry(NamedTuple):
     commit: str
     author: Author
     date: str
@@ -195,14 +207,12 @@ class LogEntry:
     signer: str | None = None     # the verified signer's principal, when signed and verifiable
 
 
-@dataclass(frozen=True)
-class FileChange:
+class FileChange(NamedTuple):
     status: str          # A, M, D
     path: str            # relative to the work tree
 
 
-@dataclass(frozen=True)
-class CommitInfo:
+class CommitInfo(NamedTuple):
     sha: str
     parents: tuple[str, ...]
     author: Author
@@ -284,19 +294,7 @@ class Git:
     def ask_signing(self) -> None:
         """Start asking git whether commits are signed (commit.gpgsign) now, on a thread: a
         write does this before it builds its change, and make_commit takes the answer."""
-        import threading
-
-        box: dict = {}
-
-        def run() -> None:
-            try:
-                box["done"] = _run(_SIGNING, cwd=self.root)
-            except Exception:  # noqa: BLE001 - asked again in the foreground, where it is reported
-                pass
-
-        thread = threading.Thread(target=run, daemon=True)
-        thread.start()
-        self._signing = (thread, box)
+        self._signing = on_the_side(_run, _SIGNING, cwd=self.root)
 
     def signs_commits(self) -> bool:
         """Whether commit.gpgsign asks for signed commits; refused when git cannot say (a value
@@ -304,9 +302,10 @@ class Git:
         asked = self.__dict__.pop("_signing", None)
         done = None
         if asked is not None:
-            thread, box = asked
-            thread.join()
-            done = box.get("done")
+            try:
+                done = asked()
+            except Exception:  # noqa: BLE001 - asked again in the foreground, where it is reported
+                done = None
         if done is None:
             done = _run(_SIGNING, cwd=self.root)
         if done.returncode == 1:                 # not set

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from csops.errors import BadInput, NotFound
 from csops.gitlog import Author
@@ -12,8 +12,7 @@ from csops.i18n import _
 PERSON_ID = re.compile(r"^[a-z][a-z0-9_.-]{0,39}$")
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(NamedTuple):
     id: str
     name: str
     role: str

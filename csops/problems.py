@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 # Codes that are reported but do not fail validate (exit 0): something to tidy, not a broken rule.
 WARNINGS = frozenset({"LEGACY_AMOUNT", "NO_MERGE_DRIVER", "ESTIMATED_CALENDAR"})
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     path: str                  # file, relative to the repo root where possible
     code: str                  # e.g. ILLEGAL_TRANSITION, BAD_FIELD
     message: str

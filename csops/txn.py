@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from csops.errors import BadInput, Conflict, CsopsError, Refused
-from csops.gitlog import Author, Git, blob_id, index_checksum
+from csops.gitlog import Author, Git, blob_id, index_checksum, on_the_side
 from csops.i18n import _
 from csops.store import atomic_write, fsync_dir, write_file
 
@@ -290,8 +290,7 @@ def _csops_lock(lock: Path) -> bool:
 
 # -- the protocol --------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One file of a write: its new text, and the blob its old content had when it was read
     (None for a new file) — the write is refused if the branch no longer has that blob."""
     path: Path
@@ -336,6 +335,7 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
         made = _missing_folders(temps, git.root)       # removed again if nothing lands
         try:
             lock = _take_index_lock(git, token, lock_timeout())
+            head_soon = on_the_side(git.ref, branch)     # git answers while the files are written
             for temp, change in zip(temps, changes):
                 write_file(temp, change.text.encode("utf-8"))
             blobs = dict(zip((e["path"] for e in entries), git.hash_files(temps)))
@@ -344,13 +344,16 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
             index, saved = git.git_dir / "index", git.git_dir / f"csops-index-{token}.before"
             if index.exists():
                 _link_or_copy(index, saved)              # the index as it was: put back if nothing lands
-            for _ignored in range(10):                          # another committer may keep winning the race
-                head = git.ref(branch)
+            # what is staged for these files, asked of the index as it was (each try starts from a
+            # copy of it; csops holds index.lock, so no git writes it meanwhile) while the commit is made
+            staged_soon = on_the_side(git.staged_blobs, saved if saved.exists() else None, list(blobs))
+            for attempt in range(10):                    # another committer may keep winning the race
+                head = head_soon() if attempt == 0 else git.ref(branch)
                 commit, before = git.make_commit(head, blobs, message, author, when)
                 _refuse_changed_meanwhile(git, entries, before)
                 if saved.exists():
                     _link_or_copy(saved, index_copy)
-                _refuse_staged(git, index_copy, entries)
+                _refuse_staged(entries, staged_soon())
                 git.index_with(index_copy, blobs)
                 journal.save(state="prepared", head=head, commit=commit, index=index_id(index_copy),
                              saved=saved.exists())
@@ -427,9 +430,8 @@ def work_tree_blob(path: Path) -> str | None:
     return blob_id(data.replace(b"\r\n", b"\n")) if b"\r\n" in data else blob_id(data)
 
 
-def _refuse_staged(git: Git, index_copy: Path, entries: list[dict]) -> None:
+def _refuse_staged(entries: list[dict], staged: dict[str, str]) -> None:
     """A change someone staged for these files (git add) would be overwritten: refuse."""
-    staged = git.staged_blobs(index_copy if index_copy.exists() else None, [e["path"] for e in entries])
     for entry in entries:
         if staged.get(entry["path"]) != entry["base"]:
             raise Conflict(_("{path} has staged changes (git add)", path=entry['path']),
