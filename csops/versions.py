@@ -66,6 +66,9 @@ class Versions:
         self.all = versions
         self.current = current
         self._asked: dict = {}
+        # each version's start as a UTC timestamp, newest commit first: a moment is placed with
+        # one utcoffset of its own, not one per version it is compared with
+        self._starts = [(v.since.timestamp(), v) for v in reversed(versions)]
         # what results computed under these rules depend on (the record index's fingerprint)
         self.key = hashlib.sha1("\n".join(f"{v.blob}:{v.since.isoformat()}" for v in versions).encode()).hexdigest()
 
@@ -80,7 +83,8 @@ class Versions:
         key = (moment, moment.fold)          # equal moments of one zone differ by fold in a repeated hour
         found = self._asked.get(key)         # a record's entries are judged one by one: remembered
         if found is None:
-            chosen = next((v for v in reversed(self.all) if v.since <= moment and v.policy is not None), None)
+            when = moment.timestamp()
+            chosen = next((v for since, v in self._starts if since <= when and v.policy is not None), None)
             if chosen is None:
                 chosen = next((v for v in self.all if v.policy is not None), None)
             found = chosen.policy if chosen is not None else self.current
