@@ -9,8 +9,10 @@ acting person. Anything failing before the commit point leaves no file changed a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
+from typing import NamedTuple
 
 from csops import txn, yamlio
 from csops.engine import Workflow, check_record, unusable
@@ -25,12 +27,11 @@ from csops.timeutil import format_instant
 from csops.versions import advance
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One transition asked for: on which record, which action, with what."""
     ref: str
     action: str
-    params: dict = field(default_factory=dict)
+    params: Mapping = MappingProxyType({})      # read only: a step's parameters are never changed
     note: str | None = None
     backfill: str | None = None
     target: str | None = None        # the state asked for (return move ID STATE)

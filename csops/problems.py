@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 # Codes that are reported but do not fail validate (exit 0): something to tidy, not a broken rule.
@@ -36,11 +35,11 @@ class Problem(NamedTuple):
         return _("{message} ({hint})", message=text, hint=self.hint)
 
 
-@dataclass
 class Problems:
     """A collector that checks append to."""
 
-    items: list[Problem] = field(default_factory=list)
+    def __init__(self, items: list[Problem] | None = None):
+        self.items: list[Problem] = items if items is not None else []
 
     def add(self, path, code, message, hint=None, key=(), line=None, commit=None):
         self.items.append(Problem(str(path), code, message, hint, tuple(key), line, commit))

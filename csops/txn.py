@@ -43,7 +43,6 @@ import shutil
 import signal
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -200,10 +199,9 @@ def _safe_rel(value) -> bool:
     return ".." not in value.replace("\\", "/").split("/")
 
 
-@dataclass
 class _Journal:
-    path: Path
-    data: dict
+    def __init__(self, path: Path, data: dict):
+        self.path, self.data = path, data
 
     def save(self, **changes) -> None:
         self.data.update(changes)
