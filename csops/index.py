@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import array
 import contextlib
+import functools
 import gc
 import hashlib
 import marshal
@@ -346,7 +347,12 @@ class _Rels(Mapping):
         return len(self._texts)
 
     def count(self) -> int:
-        return sum(text.count("\n") + 1 for text in self._texts.values() if text)
+        return sum(self.size(rtype) for rtype in self._texts)
+
+    def size(self, rtype: str) -> int:
+        """How many rels a type has (its list is not split for it)."""
+        text = self._texts.get(rtype)
+        return text.count("\n") + 1 if text else 0
 
     def every(self) -> list[str]:
         """All rels in listing order (the cache's values and blobs are kept in this order)."""
@@ -387,6 +393,25 @@ class _Table(Mapping):
             values = [rich.get(rel, value) for rel, value in zip(rels, values)]
         return values
 
+    def holds(self, rtype: str, text: str) -> bool:
+        """Whether the values of the type's rels, one per line, are `text`: told without splitting
+        the column when the lines before the type's are all of one width (blob ids are) — the
+        place its first line would then have is checked to be the start of that line."""
+        count = self._rels.size(rtype)
+        if not count or self._rich or text.count("\n") + 1 != count:
+            return not self._rich and not count and not text
+        before = 0
+        for other in self._rels:
+            if other == rtype:
+                break
+            before += self._rels.size(other)
+        values = self._values
+        at = before * (values.find("\n") + 1)
+        if before and (values[at - 1:at] != "\n" or values.count("\n", 0, at) != before):
+            return "\n".join(self.column(rtype)) == text          # lines of several widths: split
+        end = at + len(text)
+        return values.startswith(text, at) and (end == len(values) or values[end] == "\n")
+
     def get(self, rel, default=None):
         value = self._rich.get(rel)
         return value if value is not None else self._all().get(rel, default)
@@ -417,6 +442,10 @@ class _ByType(Mapping):
 
     def column(self, rtype: str) -> list:
         return _split(self._texts[rtype]) if rtype in self._texts else []
+
+    def holds(self, rtype: str, text: str) -> bool:
+        """Whether the values of the type's rels, one per line, are `text`."""
+        return self._texts.get(rtype, "") == text
 
     def _all(self) -> dict:
         if self._dict is None:
@@ -562,6 +591,13 @@ class Index:
         vouches for it now: see blob)."""
         listed = self.rels.get(rtype, [])
         return listed, _column(self._blobs, rtype, listed)
+
+    def blobs_are(self, rtype: str, text: str) -> bool:
+        """Whether blob_column's blobs, one per line, are `text` (a cached column is not split
+        to tell)."""
+        if isinstance(self._blobs, (_Table, _ByType)):
+            return self._blobs.holds(rtype, text)
+        return "\n".join(blob or "" for blob in self.blob_column(rtype)[1]) == text
 
     def blobs_of(self, rtype: str, rels: list[str]) -> list[str | None]:
         """blob(rel) of each of `rels` (files of type `rtype`), from a table of that type's files
@@ -920,12 +956,21 @@ def _fitting(briefs: list[str], status: str | None, days: tuple[str, str] | None
 _TAIL = 8           # a cache file ends with the length of its table (8 bytes), the table before it
 
 
-class _Records(NamedTuple):
-    """A type's data cache: blob → position; per position its brief and where its record is."""
-    where: dict
-    briefs: list
-    offsets: array.array     # len(briefs) + 1 offsets into the records
-    blobs: list              # per position its blob
+class _Records:
+    """A type's data cache: per position its brief and where its record is; its blobs as the
+    file keeps them (one per line), split and made a table (blob → position) only when a read
+    cannot match the cache to the type's listing position by position (see _from_cache)."""
+
+    def __init__(self, blob_text: str, briefs: list, offsets: array.array):
+        self.blob_text, self.briefs, self.offsets = blob_text, briefs, offsets   # offsets: one more than briefs
+
+    @functools.cached_property
+    def blobs(self) -> list:
+        return _split(self.blob_text)
+
+    @functools.cached_property
+    def where(self) -> dict:
+        return dict(zip(self.blobs, range(len(self.blobs))))
 
 
 def _read_data_cache(path: Path | None, stamp: str):
@@ -944,19 +989,28 @@ def _read_data_cache(path: Path | None, stamp: str):
         with no_gc(), _mapped(handle) as view:
             saved = _unmarshal(view, end - _TAIL - size, size)
             if isinstance(saved, dict) and saved.get("stamp") == stamp:
-                blobs = _split(saved["blobs"])
-                briefs = saved["briefs"].split("\n") if blobs else []     # a brief may be empty
+                blob_text = saved["blobs"]
+                count = blob_text.count("\n") + 1 if blob_text else 0
+                briefs = saved["briefs"].split("\n") if count else []     # a brief may be empty
                 offsets = array.array("q")
                 offsets.frombytes(saved["offsets"])
-                if len(blobs) == len(offsets) - 1 and len(briefs) == len(blobs) \
-                        and offsets[-1] <= end - _TAIL - size:
-                    return _Records(dict(zip(blobs, range(len(blobs)))), briefs, offsets, blobs), handle
+                if count == len(offsets) - 1 and len(briefs) == count and offsets[-1] <= end - _TAIL - size:
+                    return _Records(blob_text, briefs, offsets), handle
     except (OSError, EOFError, ValueError, TypeError, KeyError, OverflowError, AttributeError, MemoryError,
             BufferError):
         pass
     if handle is not None:
         handle.close()
     return None, None
+
+
+def _finish_data(handle, stamp: str, blobs: list, briefs: list, offsets: array.array) -> None:
+    """A data cache's table after its records, then the table's length; the file is closed."""
+    head = marshal.dumps({"stamp": stamp, "blobs": "\n".join(blobs), "briefs": "\n".join(briefs),
+                          "offsets": offsets.tobytes()})
+    handle.write(head)
+    handle.write(len(head).to_bytes(_TAIL, "little"))
+    handle.close()
 
 
 class _DataWriter:
@@ -979,20 +1033,47 @@ class _DataWriter:
         self.briefs.append(line)
         self.offsets.append(self.offsets[-1] + len(payload))
 
-    def copy(self, table: _Records, handle, wanted: set | None) -> None:
-        """What the old cache holds that is still wanted (None: all)."""
-        for blob, at in sorted(table.where.items(), key=lambda item: item[1]):
-            if (wanted is None or blob in wanted) and blob not in self.seen:
-                handle.seek(table.offsets[at])
-                self.add(blob, table.briefs[at], handle.read(table.offsets[at + 1] - table.offsets[at]))
-
-    def close(self) -> None:
-        head = marshal.dumps({"stamp": self.stamp, "blobs": "\n".join(self.blobs), "briefs": "\n".join(self.briefs),
-                              "offsets": self.offsets.tobytes()})
-        self.handle.write(head)
-        self.handle.write(len(head).to_bytes(_TAIL, "little"))
-        self.handle.close()
-        os.replace(self.tmp, self.path)
+    def close(self, order: list | None = None, old: _Records | None = None, old_handle=None,
+              wanted: set | None = None) -> None:
+        """Put the cache in place: the records added, and those of the `old` cache (read through
+        `old_handle`) still `wanted` (None: all) — those of `order` (the type's blobs in listing
+        order) first and in that order, so that the next read can match the cache to the
+        listing position by position; the rest after them."""
+        sources = {blob: (None, at) for at, blob in enumerate(self.blobs)}      # None: this writer's file
+        if old is not None:
+            for at, blob in enumerate(old.blobs):
+                if (wanted is None or blob in wanted) and blob not in sources:
+                    sources[blob] = (old, at)
+        placed, sequence = set(), []
+        for blob in order or ():
+            if blob in sources and blob not in placed:
+                placed.add(blob)
+                sequence.append(blob)
+        sequence += [blob for blob in sources if blob not in placed]
+        if sequence == self.blobs:              # what was added is the whole cache, in its order
+            _finish_data(self.handle, self.stamp, self.blobs, self.briefs, self.offsets)
+            os.replace(self.tmp, self.path)
+        else:
+            self.handle.flush()
+            final = self.tmp.with_name(self.tmp.name + ".sorted")
+            try:
+                with open(self.tmp, "rb") as own, open(final, "wb") as out:
+                    briefs, offsets = [], array.array("q", [0])
+                    for blob in sequence:
+                        table, at = sources[blob]
+                        source, table = (own, self) if table is None else (old_handle, table)
+                        source.seek(table.offsets[at])
+                        payload = source.read(table.offsets[at + 1] - table.offsets[at])
+                        out.write(payload)
+                        briefs.append(table.briefs[at])
+                        offsets.append(offsets[-1] + len(payload))
+                    _finish_data(out, self.stamp, sequence, briefs, offsets)
+                os.replace(final, self.path)
+            except BaseException:
+                final.unlink(missing_ok=True)
+                raise
+            self.handle.close()
+            self.tmp.unlink(missing_ok=True)
         self.path.with_suffix(".marshal").unlink(missing_ok=True)      # the format before this one
 
     def abort(self) -> None:
@@ -1063,9 +1144,8 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
         if path is not None and not broken and (writer is not None or (prune and held > len(rels) * 1.25 + 100)):
             try:
                 writer = writer or _DataWriter(path, stamp)
-                if table is not None:
-                    writer.copy(table, handle, set(index.blobs_of(rtype, rels)) if prune else None)
-                writer.close()
+                writer.close(index.blob_column(rtype)[1], table, handle,
+                             set(index.blobs_of(rtype, rels)) if prune else None)
                 writer = None
                 forget_data(index, rtype)   # the next read of the type opens the new cache
             except OSError:
@@ -1082,6 +1162,9 @@ def _from_cache(index: Index, rtype: str, rels: list[str], table: _Records, stat
     — and which it does not hold, or holds for content Git does not vouch for: [(position in
     rels, rel)]. From the cache's side: the briefs are tested in one pass, and only the few that
     fit are looked up among the type's files (rather than each file looked up and tested)."""
+    head = _first_lines(table.blob_text, len(index.rels.get(rtype, ())))
+    if head is not None and index.blobs_are(rtype, head):
+        return _from_cache_in_order(index, rtype, rels, table, status, days, found)
     if ("places", rtype) not in index.memo:                   # once per command (a dump reads in batches)
         listed, column = index.blob_column(rtype)
         unknown = index._unknown                              # files Git does not vouch for
@@ -1103,6 +1186,41 @@ def _from_cache(index: Index, rtype: str, rels: list[str], table: _Records, stat
                 wanted.append((at, place, rel))
     where = table.where
     misses = [(place, listed[place]) for place, blob in enumerate(column) if blob not in where or place in doubtful]
+    if order is not None:
+        misses = [(order[rel], rel) for _place, rel in misses if rel in order]
+    return wanted, misses
+
+
+def _first_lines(text: str, count: int) -> str | None:
+    """The first `count` lines of `text` when its lines are of one width up to there (blob ids
+    are) — told without splitting it; None otherwise."""
+    width = text.find("\n") + 1 if count > 0 else 0
+    if width == 0:
+        return text if count == 1 and text else None
+    cut = count * width - 1
+    if cut > len(text) or (cut < len(text) and text[cut] != "\n") or text.count("\n", 0, cut) != count - 1:
+        return None
+    return text[:cut]
+
+
+def _from_cache_in_order(index: Index, rtype: str, rels: list[str], table: _Records, status, days, found):
+    """_from_cache when the data cache begins with the type's listing, blob for blob, in its
+    order (as a read that rewrote it left it; what follows is kept for no file now): a cache
+    position is a listing position, and only the files Git does not vouch for are read again."""
+    listed = index.rels.get(rtype, [])
+    unknown = index._unknown
+    if len(unknown) > 64:
+        doubtful = {place for place, rel in enumerate(listed) if rel in unknown}
+    else:                                       # the usual few: each found in the list (in C)
+        doubtful = {listed.index(rel) for rel in unknown if rel in listed}
+    order = None if rels is listed else dict(zip(rels, range(len(rels))))
+    wanted = []
+    for at in _fitting(table.briefs, status, days, found):
+        if at < len(listed) and at not in doubtful:
+            place = at if order is None else order.get(listed[at])
+            if place is not None:
+                wanted.append((at, place, listed[at]))
+    misses = [(place, listed[place]) for place in sorted(doubtful)]
     if order is not None:
         misses = [(order[rel], rel) for _place, rel in misses if rel in order]
     return wanted, misses

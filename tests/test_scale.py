@@ -309,6 +309,52 @@ def test_a_damaged_data_cache_is_read_past_never_believed(repo):
     assert _listing(repo) == want
 
 
+def _cached_blobs(repo, rtype: str = "ticket") -> list[str]:
+    from csops.index import _data_stamp, _read_data_cache
+
+    table, handle = _read_data_cache(repo.root / ".git" / "csops-cache" / f"data-{rtype}.bin", _data_stamp())
+    handle.close()
+    return table.blobs
+
+
+def _file_blobs(repo, folder: str = "tickets") -> list[str]:
+    """The blobs of a type's files in the order csops lists them (by path)."""
+    from csops.gitlog import blob_id
+
+    return [blob_id(path.read_bytes()) for path in sorted((repo.records / folder).rglob("*.yaml"),
+                                                          key=lambda p: p.relative_to(repo.root).as_posix())]
+
+
+def test_the_data_cache_keeps_the_records_in_the_order_of_their_files(repo, monkeypatch):
+    """A read that rewrites a type's data cache writes it in listing order — new records among
+    the old, a changed one in its place, a removed one gone (a listing in batches keeps the old
+    ones after them) — so that the next read matches cache and listing position by position;
+    in either order, and with an uncommitted edit, the answer is the uncached one."""
+    made = [repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李", "--summary", s,
+                     now=f"2026-11-{day}T10:00") for s, day in (("一", 20), ("二", 18), ("三", 19))]
+    want = _listing(repo, "off")
+    assert _listing(repo) == want and _cached_blobs(repo) == _file_blobs(repo)
+    repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "王", "--summary", "四",
+             now="2026-11-17T10:00")                                  # sorts first among them
+    repo.run("ticket", "close", made[1], now="2026-11-20T11:00", code=None)
+    changed = next(repo.records.rglob(f"{made[2]}.yaml"))
+    changed.write_text(changed.read_text(encoding="utf-8").replace("summary: 三", "summary: 叁"), encoding="utf-8")
+    next(repo.records.rglob(f"{made[0]}.yaml")).unlink()
+    repo.git("-c", "user.name=经理", "-c", "user.email=mgr@bench.example", "commit", "-qam", "by hand")
+    from csops import index
+
+    real, in_order = index._from_cache_in_order, []
+    monkeypatch.setattr(index, "_from_cache_in_order", lambda *a: in_order.append(a[1]) or real(*a))
+    for command in (("ticket", "list", "--format", "json"), ("ticket", "list", "--status", "closed")):
+        fresh = repo.out(*command, env={"CSOPS_CACHE": "off"})
+        assert repo.out(*command) == fresh                              # rewrites the cache
+        assert _cached_blobs(repo)[:len(_file_blobs(repo))] == _file_blobs(repo)
+        in_order.clear()
+        assert repo.out(*command) == fresh and in_order == ["ticket"]   # read position by position
+    changed.write_text(changed.read_text(encoding="utf-8").replace("summary: 叁", "summary: 三"), encoding="utf-8")
+    assert _listing(repo) == _listing(repo, "off")                    # an edit Git does not know yet
+
+
 def test_a_type_whose_records_are_all_gone_lists_nothing(tmp_path):
     """A record cache left with no records at all (every return removed) reads as empty."""
     from generate import generate
