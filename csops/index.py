@@ -592,12 +592,16 @@ class Index:
         listed = self.rels.get(rtype, [])
         return listed, _column(self._blobs, rtype, listed)
 
+    def vouched(self, rtype: str) -> list[str | None]:
+        """The blob of each of the type's files in listing order: blob(rel) of each."""
+        return self.blobs_of(rtype, self.rels.get(rtype, []))
+
     def blobs_are(self, rtype: str, text: str) -> bool:
-        """Whether blob_column's blobs, one per line, are `text` (a cached column is not split
-        to tell)."""
-        if isinstance(self._blobs, (_Table, _ByType)):
+        """Whether vouched(rtype), one per line ("" for None), is `text` — a cached column is
+        not split to tell when Git vouches for every file."""
+        if not self._unknown and isinstance(self._blobs, (_Table, _ByType)):
             return self._blobs.holds(rtype, text)
-        return "\n".join(blob or "" for blob in self.blob_column(rtype)[1]) == text
+        return "\n".join(blob or "" for blob in self.vouched(rtype)) == text
 
     def blobs_of(self, rtype: str, rels: list[str]) -> list[str | None]:
         """blob(rel) of each of `rels` (files of type `rtype`), from a table of that type's files
@@ -871,7 +875,7 @@ def problems_of(entries: list[Entry], store) -> list[Problem]:
 # content-addressed, it depends on nothing but the bytes and the loader, and survives policy
 # and roster changes. A file Git does not know as unchanged (an uncommitted edit) is parsed.
 
-DATA_FORMAT = 7
+DATA_FORMAT = 8
 
 
 def _data_stamp() -> str:
@@ -959,10 +963,17 @@ _TAIL = 8           # a cache file ends with the length of its table (8 bytes), 
 class _Records:
     """A type's data cache: per position its brief and where its record is; its blobs as the
     file keeps them (one per line), split and made a table (blob → position) only when a read
-    cannot match the cache to the type's listing position by position (see _from_cache)."""
+    cannot match the cache to the type's listing (see _from_cache). `listing`: the blob of each
+    of the type's files, one per line, when the cache was written ("" where Git did not vouch
+    for the file: an edit it goes on making leaves the listing as it was); `places`: per position the
+    listing position of its file (-1: no file had it then); `gaps`: the listing positions it
+    holds no record for (a file Git did not vouch for, one the rules cannot read, a second file
+    with the same content)."""
 
-    def __init__(self, blob_text: str, briefs: list, offsets: array.array):
+    def __init__(self, blob_text: str, briefs: list, offsets: array.array, listing: str = "",
+                 places: array.array | None = None, gaps: array.array | None = None):
         self.blob_text, self.briefs, self.offsets = blob_text, briefs, offsets   # offsets: one more than briefs
+        self.listing, self.places, self.gaps = listing, places, gaps
 
     @functools.cached_property
     def blobs(self) -> list:
@@ -994,8 +1005,12 @@ def _read_data_cache(path: Path | None, stamp: str):
                 briefs = saved["briefs"].split("\n") if count else []     # a brief may be empty
                 offsets = array.array("q")
                 offsets.frombytes(saved["offsets"])
-                if count == len(offsets) - 1 and len(briefs) == count and offsets[-1] <= end - _TAIL - size:
-                    return _Records(blob_text, briefs, offsets), handle
+                places, gaps = array.array("q"), array.array("q")
+                places.frombytes(saved["places"])
+                gaps.frombytes(saved["gaps"])
+                if count == len(offsets) - 1 and len(briefs) == count and offsets[-1] <= end - _TAIL - size \
+                        and len(places) == count:
+                    return _Records(blob_text, briefs, offsets, saved["listing"], places, gaps), handle
     except (OSError, EOFError, ValueError, TypeError, KeyError, OverflowError, AttributeError, MemoryError,
             BufferError):
         pass
@@ -1004,10 +1019,16 @@ def _read_data_cache(path: Path | None, stamp: str):
     return None, None
 
 
-def _finish_data(handle, stamp: str, blobs: list, briefs: list, offsets: array.array) -> None:
-    """A data cache's table after its records, then the table's length; the file is closed."""
+def _finish_data(handle, stamp: str, blobs: list, briefs: list, offsets: array.array, places: list,
+                 order: list) -> None:
+    """A data cache's table after its records, then the table's length; the file is closed.
+    `places`: per record its position in `order` (-1: after them); `order`: the type's blobs in
+    listing order (Index.vouched: None for a file Git does not vouch for), as _Records keeps it."""
+    held = set(places)
     head = marshal.dumps({"stamp": stamp, "blobs": "\n".join(blobs), "briefs": "\n".join(briefs),
-                          "offsets": offsets.tobytes()})
+                          "offsets": offsets.tobytes(), "places": array.array("q", places).tobytes(),
+                          "gaps": array.array("q", [at for at in range(len(order)) if at not in held]).tobytes(),
+                          "listing": "\n".join(blob or "" for blob in order)})
     handle.write(head)
     handle.write(len(head).to_bytes(_TAIL, "little"))
     handle.close()
@@ -1033,25 +1054,22 @@ class _DataWriter:
         self.briefs.append(line)
         self.offsets.append(self.offsets[-1] + len(payload))
 
-    def close(self, order: list | None = None, old: _Records | None = None, old_handle=None,
-              wanted: set | None = None) -> None:
+    def close(self, order: list, old: _Records | None = None, old_handle=None, wanted: set | None = None) -> None:
         """Put the cache in place: the records added, and those of the `old` cache (read through
-        `old_handle`) still `wanted` (None: all) — those of `order` (the type's blobs in listing
-        order) first and in that order, so that the next read can match the cache to the
-        listing position by position; the rest after them."""
+        `old_handle`) still `wanted` (None: all) — one for each file of `order` (the type's blobs
+        in listing order; two files alike, two copies) first and in that order, so that the next
+        read finds each record's file by its position; the rest after them."""
         sources = {blob: (None, at) for at, blob in enumerate(self.blobs)}      # None: this writer's file
         if old is not None:
             for at, blob in enumerate(old.blobs):
                 if (wanted is None or blob in wanted) and blob not in sources:
                     sources[blob] = (old, at)
-        placed, sequence = set(), []
-        for blob in order or ():
-            if blob in sources and blob not in placed:
-                placed.add(blob)
-                sequence.append(blob)
-        sequence += [blob for blob in sources if blob not in placed]
-        if sequence == self.blobs:              # what was added is the whole cache, in its order
-            _finish_data(self.handle, self.stamp, self.blobs, self.briefs, self.offsets)
+        sequence = [(blob, place) for place, blob in enumerate(order) if blob in sources]
+        placed = {blob for blob, _place in sequence}
+        sequence += [(blob, -1) for blob in sources if blob not in placed]
+        blobs, places = [blob for blob, _place in sequence], [place for _blob, place in sequence]
+        if blobs == self.blobs:                 # what was added is the whole cache, in its order
+            _finish_data(self.handle, self.stamp, self.blobs, self.briefs, self.offsets, places, order)
             os.replace(self.tmp, self.path)
         else:
             self.handle.flush()
@@ -1059,7 +1077,7 @@ class _DataWriter:
             try:
                 with open(self.tmp, "rb") as own, open(final, "wb") as out:
                     briefs, offsets = [], array.array("q", [0])
-                    for blob in sequence:
+                    for blob in blobs:
                         table, at = sources[blob]
                         source, table = (own, self) if table is None else (old_handle, table)
                         source.seek(table.offsets[at])
@@ -1067,7 +1085,7 @@ class _DataWriter:
                         out.write(payload)
                         briefs.append(table.briefs[at])
                         offsets.append(offsets[-1] + len(payload))
-                    _finish_data(out, self.stamp, sequence, briefs, offsets)
+                    _finish_data(out, self.stamp, blobs, briefs, offsets, places, order)
                 os.replace(final, self.path)
             except BaseException:
                 final.unlink(missing_ok=True)
@@ -1113,9 +1131,9 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
 
     try:
         if table is None:
-            wanted, misses = [], list(enumerate(rels))
+            wanted, misses, by_position = [], list(enumerate(rels)), False
         else:
-            wanted, misses = _from_cache(index, rtype, rels, table, status, days, found)
+            wanted, misses, by_position = _from_cache(index, rtype, rels, table, status, days, found)
         loads = marshal.loads
         offsets = table.offsets if table is not None else None
         for at, place, rel in sorted(wanted):                  # in file order: one pass over the disk
@@ -1141,11 +1159,14 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
                         continue            # a value marshal cannot keep: read from the file each time
                     keep(blob, line_of_brief, payload)
         held = len(table.briefs) if table is not None else 0
-        if path is not None and not broken and (writer is not None or (prune and held > len(rels) * 1.25 + 100)):
+        # rewritten: with records added; to be read by position next time (once: then it is);
+        # holding many records no file has any more
+        rewrite = writer is not None or (table is not None and not by_position) or \
+            (prune and held > len(rels) * 1.25 + 100)
+        if path is not None and not broken and rewrite:
             try:
                 writer = writer or _DataWriter(path, stamp)
-                writer.close(index.blob_column(rtype)[1], table, handle,
-                             set(index.blobs_of(rtype, rels)) if prune else None)
+                writer.close(index.vouched(rtype), table, handle, set(index.blobs_of(rtype, rels)) if prune else None)
                 writer = None
                 forget_data(index, rtype)   # the next read of the type opens the new cache
             except OSError:
@@ -1160,11 +1181,13 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
 def _from_cache(index: Index, rtype: str, rels: list[str], table: _Records, status, days, found):
     """Which of `rels` the data cache holds and fit — [(cache position, position in rels, rel)]
     — and which it does not hold, or holds for content Git does not vouch for: [(position in
-    rels, rel)]. From the cache's side: the briefs are tested in one pass, and only the few that
+    rels, rel)] — and whether the cache was read by position (else a rewrite puts it in order
+    for the next read). From the cache's side: the briefs are tested in one pass, and only the few that
     fit are looked up among the type's files (rather than each file looked up and tested)."""
-    head = _first_lines(table.blob_text, len(index.rels.get(rtype, ())))
-    if head is not None and index.blobs_are(rtype, head):
-        return _from_cache_in_order(index, rtype, rels, table, status, days, found)
+    if index.blobs_are(rtype, table.listing):
+        in_order = _from_cache_in_order(index, rtype, rels, table, status, days, found)
+        if in_order is not None:
+            return (*in_order, True)
     if ("places", rtype) not in index.memo:                   # once per command (a dump reads in batches)
         listed, column = index.blob_column(rtype)
         unknown = index._unknown                              # files Git does not vouch for
@@ -1172,7 +1195,7 @@ def _from_cache(index: Index, rtype: str, rels: list[str], table: _Records, stat
             {place for place, rel in enumerate(listed) if rel in unknown} if unknown else ()
     listed, column, place_of, doubtful = index.memo[("places", rtype)]   # place_of: blob → listing position
     if None in place_of or len(place_of) != len(column):      # a file without a blob, or two alike
-        return _from_cache_by_file(index, rtype, rels, table, status, days, found)
+        return (*_from_cache_by_file(index, rtype, rels, table, status, days, found), False)
     # a position in the type's listing is one in `rels` when they are that listing; otherwise
     # (the usable ones, a batch in id order) the position in `rels` is looked up
     order = None if rels is listed else dict(zip(rels, range(len(rels))))
@@ -1188,39 +1211,35 @@ def _from_cache(index: Index, rtype: str, rels: list[str], table: _Records, stat
     misses = [(place, listed[place]) for place, blob in enumerate(column) if blob not in where or place in doubtful]
     if order is not None:
         misses = [(order[rel], rel) for _place, rel in misses if rel in order]
-    return wanted, misses
-
-
-def _first_lines(text: str, count: int) -> str | None:
-    """The first `count` lines of `text` when its lines are of one width up to there (blob ids
-    are) — told without splitting it; None otherwise."""
-    width = text.find("\n") + 1 if count > 0 else 0
-    if width == 0:
-        return text if count == 1 and text else None
-    cut = count * width - 1
-    if cut > len(text) or (cut < len(text) and text[cut] != "\n") or text.count("\n", 0, cut) != count - 1:
-        return None
-    return text[:cut]
+    return wanted, misses, False
 
 
 def _from_cache_in_order(index: Index, rtype: str, rels: list[str], table: _Records, status, days, found):
-    """_from_cache when the data cache begins with the type's listing, blob for blob, in its
-    order (as a read that rewrote it left it; what follows is kept for no file now): a cache
-    position is a listing position, and only the files Git does not vouch for are read again."""
+    """_from_cache when every file of the type has the blob it had when the cache was written
+    (its `listing`): each cached record's file is known by position (`places`), and only the
+    files it holds nothing for (`gaps`) and those Git does not vouch for are read again. None
+    when the table names a position the listing does not have (a damaged cache)."""
     listed = index.rels.get(rtype, [])
+    gaps = table.gaps
+    if gaps and (min(gaps) < 0 or max(gaps) >= len(listed)):
+        return None
     unknown = index._unknown
     if len(unknown) > 64:
         doubtful = {place for place, rel in enumerate(listed) if rel in unknown}
     else:                                       # the usual few: each found in the list (in C)
         doubtful = {listed.index(rel) for rel in unknown if rel in listed}
     order = None if rels is listed else dict(zip(rels, range(len(rels))))
-    wanted = []
+    places, wanted = table.places, []
     for at in _fitting(table.briefs, status, days, found):
-        if at < len(listed) and at not in doubtful:
-            place = at if order is None else order.get(listed[at])
+        place = places[at]
+        if place < -1 or place >= len(listed):
+            return None
+        if place >= 0 and place not in doubtful:
+            rel = listed[place]
+            place = place if order is None else order.get(rel)
             if place is not None:
-                wanted.append((at, place, listed[at]))
-    misses = [(place, listed[place]) for place in sorted(doubtful)]
+                wanted.append((at, place, rel))
+    misses = [(place, listed[place]) for place in sorted(doubtful.union(gaps))]
     if order is not None:
         misses = [(order[rel], rel) for _place, rel in misses if rel in order]
     return wanted, misses

@@ -324,6 +324,7 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
         "message": message.splitlines()[0], "files": entries})
     received: list = []
     landed, commit, lock = False, None, None
+    asked: list = []                    # git processes started on the side (their waiters)
     index_copy = git.git_dir / f"csops-index-{token}"
     with _deferred_signals(received):
         if journal.path.exists():
@@ -334,6 +335,7 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
         try:
             lock = _take_index_lock(git, token, lock_timeout())
             head_soon = on_the_side(git.ref, branch)     # git answers while the files are written
+            asked.append(head_soon)
             for temp, change in zip(temps, changes):
                 write_file(temp, change.text.encode("utf-8"))
             blobs = dict(zip((e["path"] for e in entries), git.hash_files(temps)))
@@ -345,6 +347,7 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
             # what is staged for these files, asked of the index as it was (each try starts from a
             # copy of it; csops holds index.lock, so no git writes it meanwhile) while the commit is made
             staged_soon = on_the_side(git.staged_blobs, saved if saved.exists() else None, list(blobs))
+            asked.append(staged_soon)
             for attempt in range(10):                    # another committer may keep winning the race
                 head = head_soon() if attempt == 0 else git.ref(branch)
                 commit, before = git.make_commit(head, blobs, message, author, when)
@@ -373,6 +376,9 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
         except BaseException as exc:
             if landed:        # pragma: no cover - nothing after the commit point is in this block
                 raise
+            for waiter in asked:      # done reading the index copy and the ref before they go
+                with contextlib.suppress(BaseException):
+                    waiter()
             _roll_back(git, journal.data, lock)
             journal.remove()
             for folder in reversed(made):

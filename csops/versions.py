@@ -77,13 +77,13 @@ class Versions:
         date, the first. A version that does not load is passed over."""
         if moment is None or not self.all:
             return self.current
+        when = moment.timestamp()            # the instant (aware datetimes of one zone compare by wall clock)
         last = self.all[-1]                  # most moments are under the newest version: no search
-        if last.since <= moment and last.policy is not None:
+        if self._starts[0][0] <= when and last.policy is not None:
             return last.policy
         key = (moment, moment.fold)          # equal moments of one zone differ by fold in a repeated hour
         found = self._asked.get(key)         # a record's entries are judged one by one: remembered
         if found is None:
-            when = moment.timestamp()
             chosen = next((v for since, v in self._starts if since <= when and v.policy is not None), None)
             if chosen is None:
                 chosen = next((v for v in self.all if v.policy is not None), None)

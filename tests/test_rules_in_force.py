@@ -130,3 +130,22 @@ def test_csops_writes_keep_the_policy_history_cache_current(repo, tmp_path):
     assert len(repo.json("policy", "history")) == versions + 1     # csops' own policy commit is a version
     change_policy(repo, "complaint_hours: {normal: 16,", "complaint_hours: {normal: 2,")   # by plain git
     assert len(repo.json("policy", "history")) == versions + 2
+
+
+def test_the_version_in_force_is_told_by_the_instant_in_a_repeated_hour():
+    """A zone that repeats an hour (autumn's daylight-saving end): a version that starts at 01:10
+    the second time round (EST) is not in force at 01:30 the first time (EDT, 40 minutes
+    earlier), though its clock reads later."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from csops.versions import Version, Versions
+
+    zone = ZoneInfo("America/New_York")
+    old, new = object(), object()
+    start = dt.datetime(2026, 11, 1, 1, 10, tzinfo=zone, fold=1)          # EST: 06:10 UTC
+    versions = Versions([Version(None, "old", start - dt.timedelta(days=30), True, "a", "x", "", "b1", old),
+                         Version(None, "new", start, True, "b", "x", "", "b2", new)], new)
+    assert versions.at(dt.datetime(2026, 11, 1, 1, 30, tzinfo=zone)) is old             # EDT: 05:30 UTC
+    assert versions.at(dt.datetime(2026, 11, 1, 1, 20, tzinfo=zone, fold=1)) is new     # EST: 06:20 UTC
+    assert versions.at(dt.datetime(2026, 11, 1, 0, 50, tzinfo=zone, fold=1)) is old

@@ -328,8 +328,13 @@ def _file_blobs(repo, folder: str = "tickets") -> list[str]:
 def test_the_data_cache_keeps_the_records_in_the_order_of_their_files(repo, monkeypatch):
     """A read that rewrites a type's data cache writes it in listing order — new records among
     the old, a changed one in its place, a removed one gone (a listing in batches keeps the old
-    ones after them) — so that the next read matches cache and listing position by position;
-    in either order, and with an uncommitted edit, the answer is the uncached one."""
+    ones after them) — and the next read finds each record's file by position, also beside a
+    file the rules cannot read and one edited and not committed; the answer is always the
+    uncached one."""
+    from csops import index
+
+    real, in_order = index._from_cache_in_order, []
+    monkeypatch.setattr(index, "_from_cache_in_order", lambda *a: in_order.append(a[1]) or real(*a))
     made = [repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李", "--summary", s,
                      now=f"2026-11-{day}T10:00") for s, day in (("一", 20), ("二", 18), ("三", 19))]
     want = _listing(repo, "off")
@@ -341,18 +346,28 @@ def test_the_data_cache_keeps_the_records_in_the_order_of_their_files(repo, monk
     changed.write_text(changed.read_text(encoding="utf-8").replace("summary: 三", "summary: 叁"), encoding="utf-8")
     next(repo.records.rglob(f"{made[0]}.yaml")).unlink()
     repo.git("-c", "user.name=经理", "-c", "user.email=mgr@bench.example", "commit", "-qam", "by hand")
-    from csops import index
-
-    real, in_order = index._from_cache_in_order, []
-    monkeypatch.setattr(index, "_from_cache_in_order", lambda *a: in_order.append(a[1]) or real(*a))
     for command in (("ticket", "list", "--format", "json"), ("ticket", "list", "--status", "closed")):
         fresh = repo.out(*command, env={"CSOPS_CACHE": "off"})
         assert repo.out(*command) == fresh                              # rewrites the cache
         assert _cached_blobs(repo)[:len(_file_blobs(repo))] == _file_blobs(repo)
         in_order.clear()
         assert repo.out(*command) == fresh and in_order == ["ticket"]   # read position by position
-    changed.write_text(changed.read_text(encoding="utf-8").replace("summary: 叁", "summary: 三"), encoding="utf-8")
-    assert _listing(repo) == _listing(repo, "off")                    # an edit Git does not know yet
+    # a ticket the rules cannot read (committed), and an edit Git does not know yet: the cache
+    # keeps neither, and the reads after the one that rewrites it still go by position
+    bad = changed.with_name("T-20261116-BADBAD.yaml")
+    bad.write_text(changed.read_text(encoding="utf-8").replace(made[2], "T-20261116-BADBAD")
+                   .replace("kind: inquiry", "kind: 12"), encoding="utf-8")
+    repo.git("add", str(bad))
+    repo.git("-c", "user.name=经理", "-c", "user.email=mgr@bench.example", "commit", "-qm", "unreadable")
+    for summary in ("叁改", "叁再改"):
+        changed.write_text(changed.read_text(encoding="utf-8").replace("summary: 叁", f"summary: {summary}", 1),
+                           encoding="utf-8")
+        fresh = repo.run("ticket", "list", "--format", "json", env={"CSOPS_CACHE": "off"}, code=None)
+        for _run in range(2):
+            in_order.clear()
+            result = repo.run("ticket", "list", "--format", "json", code=None)
+            assert (result.exit_code, result.stdout, result.stderr) == (fresh.exit_code, fresh.stdout, fresh.stderr)
+        assert in_order == ["ticket"] and summary in fresh.stdout and "T-20261116-BADBAD" in fresh.stderr
 
 
 def test_a_type_whose_records_are_all_gone_lists_nothing(tmp_path):
