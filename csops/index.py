@@ -31,7 +31,7 @@ from csops.errors import CsopsError
 from csops.gitlog import STATUS, blob_id, index_checksum
 from csops.i18n import _
 from csops.problems import Problem, Problems
-from csops.store import ID_PATTERN, Workers, each_in_parallel
+from csops.store import ID_PATTERN, Workers, caching, each_in_parallel
 from csops.workflows import WORKFLOWS
 from csops.workflows.customers import who
 from csops.workflows.ticket import ISO_DAY
@@ -666,11 +666,6 @@ class Index:
     def unusable(self) -> list[Entry]:
         """The files the rules could not read (a report names them instead of leaving them out)."""
         return [_unpack(rel, value) for rel, value in self._packed() if not value[5]]
-
-
-def caching() -> bool:
-    """CSOPS_CACHE=off reads and checks every file afresh (to compare, or to rule the caches out)."""
-    return os.environ.get("CSOPS_CACHE", "").strip().lower() not in ("off", "0", "no", "false")
 
 
 def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache: bool = True,

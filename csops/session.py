@@ -83,7 +83,7 @@ class Session:
 
     @cached_property
     def ctx(self) -> Context:
-        from csops.index import caching
+        from csops.store import caching
 
         ctx = Context(self.policy, self.roster, self.store, self.now, WORKFLOWS, versions=self.versions)
         if caching():
@@ -123,9 +123,9 @@ class Session:
 
     def close(self) -> None:
         """Let go of the files the record index kept open for this command."""
-        from csops.index import forget_data
-
         if "index" in self.__dict__:
+            from csops.index import forget_data
+
             forget_data(self.index)
 
     def _indexed_records(self, rtype: str, status: str | None = None, days: tuple[str, str] | None = None,
@@ -173,7 +173,7 @@ class Session:
         """The usable records of a type in id order, a batch at a time (a dump of every record
         need not hold them all at once); what is skipped goes to ctx.skipped as with
         Context.records. None without the record index (CSOPS_CACHE=off): read them all."""
-        from csops.index import caching
+        from csops.store import caching
 
         if not caching():
             return None

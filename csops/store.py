@@ -40,6 +40,13 @@ class Rec:
         return self.data.get("id") if isinstance(self.data, dict) else None
 
 
+def caching() -> bool:
+    """CSOPS_CACHE=off reads and checks every file afresh (to compare, or to rule the caches out):
+    the record index and the record caches (csops.index). Here, not there: a write asks it
+    without loading the index."""
+    return os.environ.get("CSOPS_CACHE", "").strip().lower() not in ("off", "0", "no", "false")
+
+
 def find_records_root(start: Path | str, override: str | None = None) -> Path:
     """--records / CSOPS_RECORDS, else the first `records/` with a policy.yaml walking up."""
     if override:
