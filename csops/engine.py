@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, NamedTuple
 
@@ -103,17 +102,23 @@ class Obligation(NamedTuple):
     wall_clock: bool = False   # a wall-clock deadline (callbacks): lateness in real hours, not working hours
 
 
-@dataclass(frozen=True, eq=False)
 class Workflow:
-    type: str                        # ticket | return | leave | score (vocab.TYPES)
-    transitions: tuple[Transition, ...]
-    fields: dict                     # schema of the type's own fields
-    notes: dict = field(default_factory=dict)   # (from, to) → why it is not allowed (text, or rec → text)
-    computed: Callable | None = None            # (rec, ctx) → extra keys for show
-    deadlines: Callable | None = None           # (rec, ctx) → [Deadline]
-    facts: Callable | None = None               # (rec, ctx, deadlines, noted) → text reports count (the index keeps it)
-    record_checks: tuple = ()                    # (rec, ctx, out, path) → None
-    cross_checks: tuple = ()                     # like record_checks, but reading other records
+    """A record type's rules as data: its transitions, its fields' schema, what cannot be done
+    and why, and the functions that compute its deadlines, facts and checks. Never changed once
+    built (csops.workflows builds one per type at import)."""
+
+    def __init__(self, type: str, transitions: tuple[Transition, ...], fields: dict, notes: dict | None = None,
+                 computed: Callable | None = None, deadlines: Callable | None = None,
+                 facts: Callable | None = None, record_checks: tuple = (), cross_checks: tuple = ()):
+        self.type = type                      # ticket | return | leave | score (vocab.TYPES)
+        self.transitions = transitions
+        self.fields = fields                  # schema of the type's own fields
+        self.notes = notes if notes is not None else {}   # (from, to) → why it is not allowed (text, or rec → text)
+        self.computed = computed              # (rec, ctx) → extra keys for show
+        self.deadlines = deadlines            # (rec, ctx) → [Deadline]
+        self.facts = facts                    # (rec, ctx, deadlines, noted) → text reports count (the index keeps it)
+        self.record_checks = record_checks    # (rec, ctx, out, path) → None
+        self.cross_checks = cross_checks      # like record_checks, but reading other records
 
     @property
     def prefix(self) -> str:
@@ -212,20 +217,19 @@ class Skipped(NamedTuple):
         return f"{self.path}:{self.line or 1}: {self.reason}"
 
 
-@dataclass
 class Context:
     """What rules may look at: the policy, the roster, and (lazily) other records — only records
     whose fields are well formed; the others are remembered in `skipped`. Rules therefore run on
     well-formed data only, and an exception in one is a bug, never "a malformed record"."""
-    policy: object
-    roster: object
-    store: object = None
-    now: dt.datetime | None = None
-    workflows: dict = field(default_factory=dict)
-    skipped: list = field(default_factory=list)
-    _cache: dict = field(default_factory=dict)
-    versions: object = None          # csops.versions.Versions: which policy was in force when
-    _views: dict = field(default_factory=dict)
+
+    def __init__(self, policy, roster, store=None, now: dt.datetime | None = None, workflows: dict | None = None,
+                 skipped: list | None = None, _cache: dict | None = None, versions=None, _views: dict | None = None):
+        self.policy, self.roster, self.store, self.now = policy, roster, store, now
+        self.workflows = workflows if workflows is not None else {}
+        self.skipped = skipped if skipped is not None else []
+        self._cache = _cache if _cache is not None else {}
+        self.versions = versions         # csops.versions.Versions: which policy was in force when
+        self._views = _views if _views is not None else {}
 
     def in_force(self, moment: dt.datetime | None) -> "Context":
         """The same context under the policy version in force at `moment` (SPEC §9 rules in
@@ -348,15 +352,13 @@ class Context:
                        self.versions)
 
 
-@dataclass
 class Step:
     """One history entry seen in the light of its record: what guards look at."""
-    rec: dict
-    index: int
-    entry: dict
-    source: str | None
-    transition: Transition
-    ctx: Context
+    __slots__ = ("rec", "index", "entry", "source", "transition", "ctx")
+
+    def __init__(self, rec: dict, index: int, entry: dict, source: str | None, transition: Transition, ctx: Context):
+        self.rec, self.index, self.entry, self.source, self.transition, self.ctx = \
+            rec, index, entry, source, transition, ctx
 
     @property
     def at(self) -> dt.datetime | None:

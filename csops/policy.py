@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -47,14 +46,12 @@ def default_policy_data(parse_cache: yamlio.ParseCache | None = None) -> dict:
     return parse_cache.load(_defaults_text(), limit=yamlio.POLICY_BYTES)
 
 
-@dataclass
 class Policy:
-    data: dict
-    path: str = "policy.yaml"
-    calendar: BusinessCalendar = field(init=False)
+    """A policy file's settings, with its business calendar built from them."""
 
-    def __post_init__(self):
-        self.calendar = BusinessCalendar.from_config(self.data.get("calendar"), self.data.get("timezone"))
+    def __init__(self, data: dict, path: str = "policy.yaml"):
+        self.data, self.path = data, path
+        self.calendar: BusinessCalendar = BusinessCalendar.from_config(data.get("calendar"), data.get("timezone"))
 
     @property
     def tz(self):

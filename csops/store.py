@@ -13,7 +13,6 @@ import os
 import re
 import secrets
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from csops import yamlio
@@ -27,13 +26,12 @@ RACY_NS = 2_000_000_000       # a folder changed this recently may change again 
 ID_PATTERN = re.compile(r"^(?P<prefix>[A-Z])-(?P<date>\d{8})-(?P<rand>[0-9A-Z]{4,16})$")
 
 
-@dataclass
 class Rec:
     """One record file as read by the bulk loader."""
-    type: str
-    path: Path | str
-    data: dict | None
-    error: yamlio.YamlError | None = None
+    __slots__ = ("type", "path", "data", "error")
+
+    def __init__(self, type: str, path: Path | str, data: dict | None, error: yamlio.YamlError | None = None):
+        self.type, self.path, self.data, self.error = type, path, data, error
 
     @property
     def id(self):
