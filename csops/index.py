@@ -1004,7 +1004,7 @@ def _read_data_cache(path: Path | None, stamp: str):
                 places.frombytes(saved["places"])
                 gaps.frombytes(saved["gaps"])
                 if count == len(offsets) - 1 and len(briefs) == count and offsets[-1] <= end - _TAIL - size \
-                        and len(places) == count:
+                        and len(places) == count and isinstance(saved["listing"], str):
                     return _Records(blob_text, briefs, offsets, saved["listing"], places, gaps), handle
     except (OSError, EOFError, ValueError, TypeError, KeyError, OverflowError, AttributeError, MemoryError,
             BufferError):

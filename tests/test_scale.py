@@ -307,6 +307,25 @@ def test_a_damaged_data_cache_is_read_past_never_believed(repo):
     assert _listing(repo) == want
     cache.write_bytes(b"")
     assert _listing(repo) == want
+    assert _listing(repo) == want                                   # rewritten whole
+    whole = cache.read_bytes()
+    for damage in ({"places": [999, 0, 1]}, {"places": [-7, 0, 1]}, {"gaps": [-1]}, {"gaps": [50]},
+                   {"listing": 12}, {"places": [0]}):
+        cache.write_bytes(_with_table(whole, damage))               # a table naming files it cannot
+        assert _listing(repo) == want, damage
+
+
+def _with_table(whole: bytes, changes: dict) -> bytes:
+    """A data cache's bytes with its table changed (arrays given as lists)."""
+    import array
+    import marshal
+
+    size = int.from_bytes(whole[-8:], "little")
+    table = marshal.loads(whole[-8 - size:-8])
+    for key, value in changes.items():
+        table[key] = array.array("q", value).tobytes() if isinstance(value, list) else value
+    head = marshal.dumps(table)
+    return whole[:-8 - size] + head + len(head).to_bytes(8, "little")
 
 
 def _cached_blobs(repo, rtype: str = "ticket") -> list[str]:
