@@ -443,10 +443,6 @@ class _ByType(Mapping):
     def column(self, rtype: str) -> list:
         return _split(self._texts[rtype]) if rtype in self._texts else []
 
-    def holds(self, rtype: str, text: str) -> bool:
-        """Whether the values of the type's rels, one per line, are `text`."""
-        return self._texts.get(rtype, "") == text
-
     def _all(self) -> dict:
         if self._dict is None:
             self._dict = {rel: value for rtype in self._texts
@@ -599,9 +595,9 @@ class Index:
     def blobs_are(self, rtype: str, text: str) -> bool:
         """Whether vouched(rtype), one per line ("" for None), is `text` — a cached column is
         not split to tell when Git vouches for every file."""
-        if not self._unknown and isinstance(self._blobs, (_Table, _ByType)):
+        if not self._unknown and isinstance(self._blobs, _Table):
             return self._blobs.holds(rtype, text)
-        return "\n".join(blob or "" for blob in self.vouched(rtype)) == text
+        return _listing_text(self.vouched(rtype)) == text
 
     def blobs_of(self, rtype: str, rels: list[str]) -> list[str | None]:
         """blob(rel) of each of `rels` (files of type `rtype`), from a table of that type's files
@@ -957,16 +953,16 @@ _TAIL = 8           # a cache file ends with the length of its table (8 bytes), 
 
 class _Records:
     """A type's data cache: per position its brief and where its record is; its blobs as the
-    file keeps them (one per line), split and made a table (blob → position) only when a read
-    cannot match the cache to the type's listing (see _from_cache). `listing`: the blob of each
-    of the type's files, one per line, when the cache was written ("" where Git did not vouch
-    for the file: an edit it goes on making leaves the listing as it was); `places`: per position the
-    listing position of its file (-1: no file had it then); `gaps`: the listing positions it
-    holds no record for (a file Git did not vouch for, one the rules cannot read, a second file
-    with the same content)."""
+    file keeps them (one per line), split (and made a table, blob → position) only by a read
+    that cannot match the cache to the type's listing and by a rewrite (see _from_cache,
+    _DataWriter.close). `listing`: the blob of each of the type's files, one per line, when the
+    cache was written ("" where Git did not vouch for the file: an edit it goes on making leaves
+    the listing as it was); `places`: per position the listing position of its file (-1: no
+    file had it then), increasing; `gaps`: the listing positions it holds no record for (a file
+    Git did not vouch for, one the rules cannot read)."""
 
-    def __init__(self, blob_text: str, briefs: list, offsets: array.array, listing: str = "",
-                 places: array.array | None = None, gaps: array.array | None = None):
+    def __init__(self, blob_text: str, briefs: list, offsets: array.array, listing: str, places: array.array,
+                 gaps: array.array):
         self.blob_text, self.briefs, self.offsets = blob_text, briefs, offsets   # offsets: one more than briefs
         self.listing, self.places, self.gaps = listing, places, gaps
 
@@ -1014,6 +1010,11 @@ def _read_data_cache(path: Path | None, stamp: str):
     return None, None
 
 
+def _listing_text(blobs: list) -> str:
+    """A type's blobs in listing order as a record cache keeps them: one per line, "" for None."""
+    return "\n".join(blob or "" for blob in blobs)
+
+
 def _finish_data(handle, stamp: str, blobs: list, briefs: list, offsets: array.array, places: list,
                  order: list) -> None:
     """A data cache's table after its records, then the table's length; the file is closed.
@@ -1023,7 +1024,7 @@ def _finish_data(handle, stamp: str, blobs: list, briefs: list, offsets: array.a
     head = marshal.dumps({"stamp": stamp, "blobs": "\n".join(blobs), "briefs": "\n".join(briefs),
                           "offsets": offsets.tobytes(), "places": array.array("q", places).tobytes(),
                           "gaps": array.array("q", [at for at in range(len(order)) if at not in held]).tobytes(),
-                          "listing": "\n".join(blob or "" for blob in order)})
+                          "listing": _listing_text(order)})
     handle.write(head)
     handle.write(len(head).to_bytes(_TAIL, "little"))
     handle.close()
@@ -1087,7 +1088,7 @@ class _DataWriter:
                 raise
             self.handle.close()
             self.tmp.unlink(missing_ok=True)
-        self.path.with_suffix(".marshal").unlink(missing_ok=True)      # the format before this one
+        self.path.with_suffix(".marshal").unlink(missing_ok=True)      # an older format's file
 
     def abort(self) -> None:
         self.handle.close()
@@ -1099,10 +1100,13 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
               prune: bool = True) -> list[tuple[str, object, object]]:
     """(rel, data, read error) for those of `rels` (one type) whose brief fits `status`, `days`
     and `found`, from the data cache where the blob is known, else read and parsed (and kept for
-    next time). The cache file holds each record marshalled on its own and a table (blob → brief,
-    where): only the records a report asks for are read and built (a month's report no longer
-    builds five years of records). `prune`: `rels` are all the type's records (what the cache
-    holds beyond them is dropped); otherwise only fresh records are added."""
+    next time). The cache file holds each record marshalled on its own and a table by position
+    (_Records: its blob, brief and place, and the listing it was written for): only the records
+    a report asks for are read and built (a month's report no longer builds five years of
+    records). The cache is rewritten, in listing order, when records were added or it was not
+    read by position. `prune`: `rels` are all the type's usable records, and a rewrite keeps
+    only theirs (it also rewrites a cache holding many more); otherwise (`rels` a batch) it
+    keeps every old record."""
     from csops.store import _READER, _read_chunk, each_in_parallel
 
     path = git.git_dir / "csops-cache" / f"data-{rtype}.bin" if git is not None else None
@@ -1164,8 +1168,8 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
                 writer.close(index.vouched(rtype), table, handle, set(index.blobs_of(rtype, rels)) if prune else None)
                 writer = None
                 forget_data(index, rtype)   # the next read of the type opens the new cache
-            except OSError:
-                pass                        # only costs speed
+            except (OSError, ValueError):
+                pass                        # only costs speed (ValueError: an old cache's damaged offsets)
     finally:
         if writer is not None:
             with contextlib.suppress(OSError):
@@ -1224,11 +1228,12 @@ def _from_cache_in_order(index: Index, rtype: str, rels: list[str], table: _Reco
     else:                                       # the usual few: each found in the list (in C)
         doubtful = {listed.index(rel) for rel in unknown if rel in listed}
     order = None if rels is listed else dict(zip(rels, range(len(rels))))
-    places, wanted = table.places, []
+    places, wanted, last = table.places, [], -1
     for at in _fitting(table.briefs, status, days, found):
         place = places[at]
-        if place < -1 or place >= len(listed):
+        if place < -1 or place >= len(listed) or -1 < place <= last:    # written in listing order
             return None
+        last = max(last, place)
         if place >= 0 and place not in doubtful:
             rel = listed[place]
             place = place if order is None else order.get(rel)

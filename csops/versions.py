@@ -81,8 +81,8 @@ class Versions:
         last = self.all[-1]                  # most moments are under the newest version: no search
         if self._starts[0][0] <= when and last.policy is not None:
             return last.policy
-        key = (moment, moment.fold)          # equal moments of one zone differ by fold in a repeated hour
-        found = self._asked.get(key)         # a record's entries are judged one by one: remembered
+        key = when                           # a record's entries are judged one by one: remembered
+        found = self._asked.get(key)
         if found is None:
             chosen = next((v for since, v in self._starts if since <= when and v.policy is not None), None)
             if chosen is None:
