@@ -329,6 +329,11 @@ def _split(text: str) -> list[str]:
     return text.split("\n") if text else []
 
 
+def _line_count(text: str | None) -> int:
+    """len(_split(text)), without splitting it."""
+    return text.count("\n") + 1 if text else 0
+
+
 class _Rels(Mapping):
     """type → [rel], each list split from the cache's text only when asked for."""
 
@@ -351,8 +356,17 @@ class _Rels(Mapping):
 
     def size(self, rtype: str) -> int:
         """How many rels a type has (its list is not split for it)."""
-        text = self._texts.get(rtype)
-        return text.count("\n") + 1 if text else 0
+        return _line_count(self._texts.get(rtype))
+
+    def start(self, rtype: str) -> int:
+        """How many rels the types before it have: where its values begin in a column kept for
+        every type (no list is split for it)."""
+        before = 0
+        for other in self._texts:
+            if other == rtype:
+                break
+            before += self.size(other)
+        return before
 
     def every(self) -> list[str]:
         """All rels in listing order (the cache's values and blobs are kept in this order)."""
@@ -381,11 +395,7 @@ class _Table(Mapping):
         """The values of one type's rels, in their order."""
         if self._list is None:
             self._list = _split(self._values)
-        start = 0
-        for other in self._rels:
-            if other == rtype:
-                break
-            start += len(self._rels[other])
+        start = self._rels.start(rtype)
         rels = self._rels.get(rtype, [])
         values = self._list[start:start + len(rels)]
         if self._rich:
@@ -398,13 +408,9 @@ class _Table(Mapping):
         the column when the lines before the type's are all of one width (blob ids are) — the
         place its first line would then have is checked to be the start of that line."""
         count = self._rels.size(rtype)
-        if not count or self._rich or text.count("\n") + 1 != count:
+        if not count or self._rich or _line_count(text) != count:
             return not self._rich and not count and not text
-        before = 0
-        for other in self._rels:
-            if other == rtype:
-                break
-            before += self._rels.size(other)
+        before = self._rels.start(rtype)
         values = self._values
         at = before * (values.find("\n") + 1)
         if before and (values[at - 1:at] != "\n" or values.count("\n", 0, at) != before):
@@ -598,6 +604,18 @@ class Index:
         if not self._unknown and isinstance(self._blobs, _Table):
             return self._blobs.holds(rtype, text)
         return _listing_text(self.vouched(rtype)) == text
+
+    def doubtful(self, rtype: str) -> set[int]:
+        """The listing positions of the type's files Git does not vouch for (once per command)."""
+        found = self.memo.get(("doubtful", rtype))
+        if found is None:
+            listed, unknown = self.rels.get(rtype, []), self._unknown
+            if len(unknown) > 64:
+                found = {place for place, rel in enumerate(listed) if rel in unknown}
+            else:                                   # the usual few: each found in the list (in C)
+                found = {listed.index(rel) for rel in unknown if rel in listed}
+            self.memo[("doubtful", rtype)] = found
+        return found
 
     def blobs_of(self, rtype: str, rels: list[str]) -> list[str | None]:
         """blob(rel) of each of `rels` (files of type `rtype`), from a table of that type's files
@@ -992,7 +1010,7 @@ def _read_data_cache(path: Path | None, stamp: str):
             saved = _unmarshal(view, end - _TAIL - size, size)
             if isinstance(saved, dict) and saved.get("stamp") == stamp:
                 blob_text = saved["blobs"]
-                count = blob_text.count("\n") + 1 if blob_text else 0
+                count = _line_count(blob_text)
                 briefs = saved["briefs"].split("\n") if count else []     # a brief may be empty
                 offsets = array.array("q")
                 offsets.frombytes(saved["offsets"])
@@ -1189,10 +1207,9 @@ def _from_cache(index: Index, rtype: str, rels: list[str], table: _Records, stat
             return (*in_order, True)
     if ("places", rtype) not in index.memo:                   # once per command (a dump reads in batches)
         listed, column = index.blob_column(rtype)
-        unknown = index._unknown                              # files Git does not vouch for
-        index.memo[("places", rtype)] = listed, column, dict(zip(column, range(len(column)))), \
-            {place for place, rel in enumerate(listed) if rel in unknown} if unknown else ()
-    listed, column, place_of, doubtful = index.memo[("places", rtype)]   # place_of: blob → listing position
+        index.memo[("places", rtype)] = listed, column, dict(zip(column, range(len(column))))
+    listed, column, place_of = index.memo[("places", rtype)]   # place_of: blob → listing position
+    doubtful = index.doubtful(rtype)                          # files Git does not vouch for
     if None in place_of or len(place_of) != len(column):      # a file without a blob, or two alike
         return (*_from_cache_by_file(index, rtype, rels, table, status, days, found), False)
     # a position in the type's listing is one in `rels` when they are that listing; otherwise
@@ -1222,11 +1239,7 @@ def _from_cache_in_order(index: Index, rtype: str, rels: list[str], table: _Reco
     gaps = table.gaps
     if gaps and (min(gaps) < 0 or max(gaps) >= len(listed)):
         return None
-    unknown = index._unknown
-    if len(unknown) > 64:
-        doubtful = {place for place, rel in enumerate(listed) if rel in unknown}
-    else:                                       # the usual few: each found in the list (in C)
-        doubtful = {listed.index(rel) for rel in unknown if rel in listed}
+    doubtful = index.doubtful(rtype)
     order = None if rels is listed else dict(zip(rels, range(len(rels))))
     places, wanted, last = table.places, [], -1
     for at in _fitting(table.briefs, status, days, found):

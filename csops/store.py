@@ -386,23 +386,22 @@ def each_in_parallel(work, items: list, *, jobs: int | None = None, chunk: int =
     """in_parallel, each result as it comes (a caller that keeps little need not hold them all);
     by `workers` when given."""
     chunks = [items[i:i + chunk] for i in range(0, len(items), chunk)]
-    if workers is not None and workers.pool is not None and len(chunks) >= 2:
+    started = None
+    if workers is None or workers.pool is None:
+        jobs = jobs or os.cpu_count() or 1
+        if jobs < 2 or len(items) < parallel_from or len(chunks) < 2:
+            for part in chunks:
+                yield from work(part)
+            return
+        # What the workers inherit (at a million files: the listing, the work list) is left out of
+        # their collector's walks, so its pages stay shared rather than copied into each worker.
+        workers = started = Workers(jobs)
+    try:
         for part in workers.pool.imap(work, chunks):
             yield from part
-        return
-    jobs = jobs or os.cpu_count() or 1
-    if jobs < 2 or len(items) < parallel_from or len(chunks) < 2:
-        for part in chunks:
-            yield from work(part)
-        return
-    # What the workers inherit (at a million files: the listing, the work list) is left out of
-    # their collector's walks, so its pages stay shared rather than copied into each worker.
-    pool = Workers(jobs)
-    try:
-        for part in pool.pool.imap(work, chunks):
-            yield from part
     finally:
-        pool.close()
+        if started is not None:
+            started.close()
 
 
 _READER: dict = {}
