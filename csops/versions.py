@@ -81,8 +81,7 @@ class Versions:
         last = self.all[-1]                  # most moments are under the newest version: no search
         if self._starts[0][0] <= when and last.policy is not None:
             return last.policy
-        key = when                           # a record's entries are judged one by one: remembered
-        found = self._asked.get(key)
+        found = self._asked.get(when)        # a record's entries are judged one by one: remembered
         if found is None:
             chosen = next((v for since, v in self._starts if since <= when and v.policy is not None), None)
             if chosen is None:
@@ -90,7 +89,7 @@ class Versions:
             found = chosen.policy if chosen is not None else self.current
             if len(self._asked) >= 16384:
                 self._asked.clear()
-            self._asked[key] = found
+            self._asked[when] = found
         return found
 
 

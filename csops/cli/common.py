@@ -132,7 +132,7 @@ def echo_rows(sess, rows, columns, fmt, lang, title=None):
         return
     text = render(rows, columns, fmt, language, title=title, color=use_color() and not target)
     if target:
-        _to_file(target, lambda path: _write_text(path, text + "\n"))
+        _to_file(target, lambda temp: temp.write_text(text + "\n", encoding="utf-8", newline=""))
         return
     click.echo(text)
 
@@ -144,7 +144,7 @@ def echo_text(text: str, fmt: str) -> None:
         raise BadInput(_('--format xlsx is for listings and reports'), _('use --format json or table here'))
     target = click.get_current_context().meta.get("csops_output")
     if target:
-        _to_file(target, lambda path: _write_text(path, text + "\n"))
+        _to_file(target, lambda temp: temp.write_text(text + "\n", encoding="utf-8", newline=""))
     else:
         click.echo(text)
 
@@ -168,13 +168,9 @@ def echo_chunks(rows) -> None:
     click.echo()
 
 
-def _write_text(path, text: str) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-
-
 def _to_file(target: str, write) -> None:
-    """Write through a temporary file beside the target, then rename: never a half-written file."""
+    """Write through a temporary file beside the target (`write` is given its Path), then rename:
+    never a half-written file."""
     from pathlib import Path
 
     path = Path(target)
