@@ -31,7 +31,7 @@ from csops.errors import CsopsError
 from csops.gitlog import STATUS, blob_id, index_checksum
 from csops.i18n import _
 from csops.problems import Problem, Problems
-from csops.store import ID_PATTERN, Workers, caching, each_in_parallel
+from csops.store import ID_PATTERN, Workers, caching, each_in_parallel, read_regular
 from csops.workflows import WORKFLOWS
 from csops.workflows.customers import who
 from csops.workflows.ticket import ISO_DAY
@@ -133,7 +133,7 @@ def _analyse(rtype: str, rel: str, data: bytes, ctx: Context, workflows) -> Entr
         return Entry(rtype, rel, None, (("BAD_RECORD", _("a {rtype} file must be a mapping of fields", rtype=rtype),
                                          None, (), 1),), None, (), False)
     record_id = rec.get("id")
-    stem = Path(rel).stem
+    stem = os.path.splitext(os.path.basename(rel))[0]
     if isinstance(record_id, str):
         match = ID_PATTERN.match(record_id)
         if stem != record_id:
@@ -176,10 +176,7 @@ def _work(chunk: list[tuple[str, str, str]]) -> list[tuple]:
     for rtype, rel, blob in chunk:
         path = os.path.join(root, rel)
         try:
-            if not os.path.isfile(path):
-                raise OSError(0, _("not a regular file"))
-            with open(path, "rb") as handle:
-                data = handle.read()
+            data = read_regular(path)[0]
         except OSError as exc:
             entry = Entry(rtype, rel, None, (("YAML", _("cannot read file: {reason}", reason=exc.strerror), None,
                                               (), 1),), None, (), False)
@@ -265,10 +262,8 @@ def _git_index_id(git) -> str | None:
 def _content_id(path: Path) -> str:
     """The blob id of a file's bytes; a file that cannot be read (a dangling link, a FIFO, no
     permission) is named by that — the rules report it, the fingerprint must not stop on it."""
-    if not os.path.isfile(path):
-        return "not-a-file"
     try:
-        return blob_id(path.read_bytes())
+        return blob_id(read_regular(path)[0])
     except OSError as exc:
         return f"unreadable-{exc.errno}"
 

@@ -77,6 +77,9 @@ class Versions:
         date, the first. A version that does not load is passed over."""
         if moment is None or not self.all:
             return self.current
+        if len(self.all) == 1:               # in force at every moment (before its date: the first)
+            only = self.all[0].policy
+            return only if only is not None else self.current
         when = moment.timestamp()            # the instant (aware datetimes of one zone compare by wall clock)
         last = self.all[-1]                  # most moments are under the newest version: no search
         if self._starts[0][0] <= when and last.policy is not None:

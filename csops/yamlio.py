@@ -63,17 +63,23 @@ def _pyyaml() -> SimpleNamespace:
         """The bulk loader: safe, C-accelerated, timestamps kept as text, duplicate keys refused."""
 
         def resolve(self, kind, value, implicit):
-            # A short plain scalar's tag depends on its text alone (no path resolvers are
-            # registered), and the same few recur in every record: each is resolved once.
-            if (kind is not yaml.ScalarNode or not implicit[0] or len(value) > 64 or self.yaml_path_resolvers
-                    or self.__class__ is not FastLoader):
-                return super().resolve(kind, value, implicit)
-            tag = resolved.get(value)
-            if tag is None:
-                if len(resolved) > 20_000:
-                    resolved.clear()
-                tag = resolved[value] = super().resolve(kind, value, implicit)
-            return tag
+            # Called for every node of every file. Without path resolvers (none are registered)
+            # a plain scalar's tag depends on its text alone, and the same few recur in every
+            # record: each short one is resolved once; any other node takes its kind's default.
+            if self.__class__ is FastLoader:
+                if kind is scalar and implicit[0]:
+                    tag = resolved.get(value)
+                    if tag is not None:
+                        return tag
+                    tag = super().resolve(kind, value, implicit)
+                    if len(value) <= 64 and not self.yaml_path_resolvers:
+                        if len(resolved) > 20_000:
+                            resolved.clear()
+                        resolved[value] = tag
+                    return tag
+                if not self.yaml_path_resolvers:
+                    return defaults[kind]
+            return super().resolve(kind, value, implicit)
 
     class PureLoader(NoDuplicateKeys, yaml.SafeLoader):
         """The same reading in pure Python (used to prove written files load with both)."""
@@ -82,6 +88,9 @@ def _pyyaml() -> SimpleNamespace:
         return loader.construct_scalar(node)
 
     resolved: dict = {}
+    scalar, base = yaml.ScalarNode, yaml.resolver.BaseResolver
+    defaults = {scalar: base.DEFAULT_SCALAR_TAG, yaml.SequenceNode: base.DEFAULT_SEQUENCE_TAG,
+                yaml.MappingNode: base.DEFAULT_MAPPING_TAG}
     for loader in (FastLoader, PureLoader):
         loader.add_constructor("tag:yaml.org,2002:timestamp", timestamp_as_text)
     return SimpleNamespace(yaml=yaml, FastLoader=FastLoader, PureLoader=PureLoader, fast_name=fast_name,
@@ -112,10 +121,19 @@ def _constructor(yaml, refuse_duplicate_keys):
             if tag == boolean:
                 return loader.bool_values[node.value.lower()]
         elif kind is mapping and tag == map_tag:
-            if any(key.__class__ is not scalar or key.tag in special_keys for key, _value in node.value):
-                return loader.construct_object(node, deep=True)
-            refuse_duplicate_keys(node)
-            return {construct(loader, key): construct(loader, value) for key, value in node.value}
+            built, texts = {}, True
+            for key, value in node.value:
+                if key.__class__ is not scalar or key.tag in special_keys:
+                    return loader.construct_object(node, deep=True)
+                if key.tag in text_tags:
+                    built[key.value] = construct(loader, value)
+                else:
+                    texts = False
+                    built[construct(loader, key)] = construct(loader, value)
+            # keys that are all text are told apart by their text: one said twice shows in the count
+            if not texts or len(built) != len(node.value):
+                refuse_duplicate_keys(node)
+            return built
         elif kind is sequence and tag == seq_tag:
             return [construct(loader, item) for item in node.value]
         return loader.construct_object(node, deep=True)

@@ -433,7 +433,10 @@ def test_the_bulk_loader_refuses_what_it_refused_the_same_way():
     for text in ("a: 1\na: 2\n", "a:\n  b: 1\n  b: 1\n", "- {x: 1, x: 2}\n", "? [a]\n: 1\n", "<<: [1]\n",
                  "<<: {a: 1}\nb: 2\n", "a: !!int x\n", "a: !!binary '%'\n", "{[1]: 2}\n", "a: b: c\n", "--- 1\n--- 2\n",
                  "a: !!python/object:os.system x\n", "1: a\n0x1: b\n", "yes: 1\ntrue: 2\n",
-                 "a:\n  b: 1\n  b: 2\nc: !foo y\n", "a:\n  - x: 1\n    x: 2\nb: {y: 1, y: 2}\n", "? !!set a\n: 1\n"):
+                 "a:\n  b: 1\n  b: 2\nc: !foo y\n", "a:\n  - x: 1\n    x: 2\nb: {y: 1, y: 2}\n", "? !!set a\n: 1\n",
+                 # one text, two readings (refused by its text); two texts, one key (kept as PyYAML keeps it)
+                 "'1': a\n1: b\n", "a: 1\n'a': 2\n", "true: 1\nTrue: 2\n", "2026-11-23: a\n'2026-11-23': b\n",
+                 "~: 1\nnull: 2\n", "x: 1\ny: {'z': 1, z: 2}\n"):
         assert _read(text, yamlio.load) == _read(text, _as_before), text
 
 

@@ -172,6 +172,28 @@ def test_a_swap_file_that_is_no_file_names_itself_and_stops_nothing(repo):
     assert "W-20261120-AAAAAA.yaml" in out and "W-20261120-BBBBBB.yaml" in out and "not a regular file" in out
 
 
+def test_a_record_file_is_read_by_one_open_whatever_it_turns_out_to_be(tmp_path):
+    import os
+
+    from csops.store import read_regular
+
+    plain = tmp_path / "T-20261120-AAAAAA.yaml"
+    plain.write_bytes(b"x" * 70_000)
+    assert read_regular(plain) == (b"x" * 70_000, 70_000)
+    assert read_regular(plain, 100) == (b"x" * 101, 70_000)      # the limit and one byte: enough to refuse
+    assert read_regular(plain, 100_000) == (b"x" * 70_000, 70_000)
+    (tmp_path / "empty.yaml").write_bytes(b"")
+    assert read_regular(tmp_path / "empty.yaml") == (b"", 0)
+    (tmp_path / "folder.yaml").mkdir()
+    os.symlink("nowhere.yaml", tmp_path / "link.yaml")
+    os.mkfifo(tmp_path / "fifo.yaml")                          # no writer: a blocking open would hang
+    for name in ("folder.yaml", "link.yaml", "fifo.yaml"):
+        with pytest.raises(OSError, match="not a regular file"):
+            read_regular(tmp_path / name)
+    with pytest.raises(FileNotFoundError):
+        read_regular(tmp_path / "missing.yaml")
+
+
 def test_a_failed_read_is_not_cached():
     from csops import index
 
