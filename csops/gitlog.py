@@ -436,7 +436,9 @@ class Git:
             made[folder] = hashlib.sha1(b"tree %d\0" % len(body) + body).hexdigest()
             batch.append("".join(f"{_KINDS.get(mode, mode.decode() + ' blob')} {sha.hex()}\t"
                                  f"{name.decode('utf-8', 'surrogateescape')}\n" for name, (mode, sha) in entries.items()))
-        written = self.run("mktree", "--batch", stdin="\n".join(batch).encode("utf-8", "surrogateescape")).split()
+        # --missing: the caller may still be writing the new blobs (txn.commit_files waits for
+        # them, and checks their ids, before anything points at this tree)
+        written = self.run("mktree", "--missing", "--batch", stdin="\n".join(batch).encode("utf-8", "surrogateescape")).split()
         if written != [made[f] for f in folders]:   # our tree hashing must agree with Git's
             raise Conflict(_('git mktree wrote different trees than expected'))
         return made[""], before

@@ -39,7 +39,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import signal
 import threading
 import time
@@ -336,11 +335,15 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
             lock = _take_index_lock(git, token, lock_timeout())
             head_soon = on_the_side(git.ref, branch)     # git answers while the files are written
             asked.append(head_soon)
-            for temp, change in zip(temps, changes):
-                write_file(temp, change.text.encode("utf-8"))
-            blobs = dict(zip((e["path"] for e in entries), git.hash_files(temps)))
-            for entry in entries:
-                entry["new"] = blobs[entry["path"]]
+            blobs = {}
+            for temp, change, entry in zip(temps, changes, entries):
+                data = change.text.encode("utf-8")
+                write_file(temp, data)
+                blobs[entry["path"]] = entry["new"] = blob_id(data)   # what hash-object --no-filters gives
+            # Git writes the blobs while the trees and the commit are made of their ids (mktree
+            # --missing); its ids are compared with these before anything points at them
+            written_soon = on_the_side(git.hash_files, temps)
+            asked.append(written_soon)
             index, saved = git.git_dir / "index", git.git_dir / f"csops-index-{token}.before"
             if index.exists():
                 _link_or_copy(index, saved)              # the index as it was: put back if nothing lands
@@ -348,14 +351,26 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
             # copy of it; csops holds index.lock, so no git writes it meanwhile) while the commit is made
             staged_soon = on_the_side(git.staged_blobs, saved if saved.exists() else None, list(blobs))
             asked.append(staged_soon)
+
+            def index_prepared() -> None:
+                """The index copy with the new blobs, once Git has written the very blobs named."""
+                if written_soon() != list(blobs.values()):
+                    raise Conflict(_('git hash-object wrote different blobs than expected'))
+                if saved.exists():
+                    _link_or_copy(saved, index_copy)
+                git.index_with(index_copy, blobs)
+
+            index_soon = on_the_side(index_prepared)     # a try that lost the race makes it again
+            asked.append(index_soon)
             for attempt in range(10):                    # another committer may keep winning the race
                 head = head_soon() if attempt == 0 else git.ref(branch)
                 commit, before = git.make_commit(head, blobs, message, author, when)
                 _refuse_changed_meanwhile(git, entries, before)
-                if saved.exists():
-                    _link_or_copy(saved, index_copy)
                 _refuse_staged(entries, staged_soon())
-                git.index_with(index_copy, blobs)
+                if attempt == 0:
+                    index_soon()
+                else:
+                    index_prepared()
                 journal.save(state="prepared", head=head, commit=commit, index=index_id(index_copy),
                              saved=saved.exists())
                 # The index goes in *before* HEAD moves: a plain `git commit` reads the index before
@@ -518,7 +533,9 @@ def _link_or_copy(source: Path, target: Path) -> None:
     target.unlink(missing_ok=True)
     try:
         os.link(source, target)
-    except OSError:
+    except OSError:                      # no hard links here (FAT, some network shares)
+        import shutil
+
         shutil.copyfile(source, target)
 
 

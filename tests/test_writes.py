@@ -496,3 +496,24 @@ def test_a_ctrl_c_while_csops_is_still_loading_is_one_line(monkeypatch, capsys):
     other = types.SimpleNamespace(exc_type=ValueError)
     entry._quiet_interrupt(other, default=seen.append)
     assert seen == [other]                                 # anything else as Python would
+
+
+def test_blobs_or_trees_git_makes_otherwise_than_csops_worked_out_are_refused(repo, monkeypatch):
+    """csops names the new blobs and trees itself (the commit is made while Git writes them);
+    Git's answers are compared before anything points at them."""
+    from csops import gitlog
+
+    head = repo.head()
+    real_hash, real_body = gitlog.Git.hash_files, gitlog._tree_body
+    with monkeypatch.context() as patch:
+        patch.setattr(gitlog.Git, "hash_files", lambda self, paths: ["0" * 40 for _ in real_hash(self, paths)])
+        out = repo.refused(*NEW)
+    assert "git hash-object wrote different blobs than expected" in out and "nothing was committed" in out
+    assert repo.head() == head and records_status(repo) == ""
+    with monkeypatch.context() as patch:
+        patch.setattr(gitlog, "_tree_body", lambda entries: real_body(entries) + b"\0")
+        out = repo.refused(*NEW)
+    assert "git mktree wrote different trees than expected" in out and "nothing was committed" in out
+    assert repo.head() == head and records_status(repo) == ""
+    repo.out(*NEW)                                   # and the next write lands
+    assert repo.head() != head and records_status(repo) == ""
