@@ -186,11 +186,6 @@ COMMANDS = {
 def main(argv=None) -> None:
     """Console entry point. Output never dies on an encoding: a GBK console shows what it cannot
     print as '?' instead of failing."""
-    import gc
-
-    # A command is short and its big structures (caches of 100,000 records) hold no cycles: the
-    # cyclic collector's default pace would walk them again and again.
-    gc.set_threshold(100_000, 50, 100)
     for stream in (sys.stdout, sys.stderr):
         encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
         if encoding != "utf8" and hasattr(stream, "reconfigure"):
