@@ -158,12 +158,24 @@ def ask_status(root: Path):
 MINIMUM = (2, 34)      # SSH signing (gpg.format ssh, verify-commit with allowed signers)
 
 
+def _git_binary() -> str:
+    """The git that `git …` runs: on POSIX the first executable `git` of the PATH, as subprocess
+    looks for it (shutil.which, whose import costs every command 2 ms, on Windows: PATHEXT)."""
+    if os.name == "nt":
+        import shutil
+
+        return shutil.which("git") or "git"
+    for folder in os.get_exec_path():
+        path = os.path.join(folder, "git")
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return "git"
+
+
 def require_version(git_dir: Path) -> None:
     """git ≥ MINIMUM, checked once per git binary: the answer is kept in .git/csops-git-version
     keyed by the binary's path and modification time, so no command pays a process for it."""
-    import shutil
-
-    binary = shutil.which("git") or "git"
+    binary = _git_binary()
     try:
         key = f"{binary} {os.stat(binary).st_mtime_ns}"
     except OSError:

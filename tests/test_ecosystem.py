@@ -278,3 +278,25 @@ def test_reading_a_repository_when_git_is_gone_says_nothing_of_threads(tmp_path)
                              capture_output=True, text=True, env={**ENV, "PATH": str(empty)})
         assert "Traceback" not in run.stderr and "Exception in thread" not in run.stderr, (args, run.stderr)
         assert run.returncode in (0, 1, 2), (args, run.returncode)
+
+
+def test_a_git_put_in_front_of_the_path_later_is_checked_again(repo, tmp_path):
+    """The answer kept for one git binary is not taken for another (each is asked once)."""
+
+    def write(path):                                  # a write: it cannot go on without a usable git
+        return subprocess.run([sys.executable, "-m", "csops", "--records", str(repo.records), "--as", "zhangsan",
+                               "--now", "2026-11-23T10:00", "ticket", "new", "--kind", "inquiry", "--channel", "chat",
+                               "--customer", "李", "--summary", "x"],
+                              capture_output=True, text=True, env={**ENV, "PATH": path})
+
+    assert write(os.environ["PATH"]).returncode == 0
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    real = subprocess.run(["which", "git"], capture_output=True, text=True).stdout.strip()
+    fake = bin_dir / "git"
+    fake.write_text(f'#!/bin/sh\n[ "$1" = "--version" ] && {{ echo "git version 2.20.1"; exit 0; }}\nexec {real} "$@"\n')
+    fake.chmod(0o755)
+    old = write(f"{bin_dir}:{os.environ['PATH']}")
+    assert old.returncode == 2 and "git version 2.20.1 is too old" in old.stderr
+    (bin_dir / "git").chmod(0o644)                     # not executable: the PATH's next git runs
+    assert write(f"{bin_dir}:{os.environ['PATH']}").returncode == 0
