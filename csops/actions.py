@@ -65,12 +65,15 @@ def create_many(session: Session, rtype: str, many: list[dict], *, note: str | N
     actor = session.actor
 
     def build(now):
-        at, ids, changes = format_instant(now, session.tz), [], []
-        for fields in many:
-            record_id = session.store.new_id(rtype, now.astimezone(session.tz).date())
+        at, ids, changes, day = format_instant(now, session.tz), [], [], now.astimezone(session.tz).date()
+        for _fields in many:
+            record_id = session.store.new_id(rtype, day)
             while record_id in ids:
-                record_id = session.store.new_id(rtype, now.astimezone(session.tz).date())
-            path = session.store.canonical_path(rtype, record_id)
+                record_id = session.store.new_id(rtype, day)
+            ids.append(record_id)
+        paths = [session.store.canonical_path(rtype, record_id) for record_id in ids]
+        session.git.read_ahead(paths)                    # Git reads what the commit needs meanwhile
+        for fields, record_id, path in zip(many, ids, paths):
             doc = yamlio.rt_load(template_text(f"{rtype}.yaml"))
             doc["id"] = record_id
             doc["status"] = wf.initial
@@ -87,7 +90,6 @@ def create_many(session: Session, rtype: str, many: list[dict], *, note: str | N
                 entry["backfill"] = session.backfill
             doc["history"] = [entry]
             changes.append(txn.Change(path, _checked_text(session, wf, doc, path, step=0), None))
-            ids.append(record_id)
         subjects = [_subject(wf, i, None, wf.initial, "create") for i in ids]
         message = _commit_message(wf, ids, subjects, "create", actor, subject or f"{rtype}: {len(ids)} new records")
         return changes, message, actor.author, ids
@@ -128,6 +130,8 @@ def transition_many(session: Session, rtype: str, steps: list[Step]) -> list[str
         changes, ids, subjects = [], [], []
         for step in steps:
             _ignored, path = session.store.locate(step.ref, rtype)
+            if not changes:
+                session.git.read_ahead([path])           # Git reads what the commit needs meanwhile
             if any(c.path == path for c in changes):
                 raise BadInput(_("{ref}: the same {rtype} is named twice", ref=step.ref, rtype=rtype))
             raw = path.read_bytes()                      # read once: what is checked is what is changed
@@ -206,6 +210,7 @@ def save_file(session: Session, path: Path, text: str, message: str, author, *, 
     """Write and commit one file that is not a record (a person, the policy); `new` refuses to
     overwrite an existing file."""
     def build(now):
+        session.git.read_ahead([path])
         if new and path.exists():
             raise Refused(_("{file} already exists", file=session.store.display(path)))
         base = None if new else _committed_blob(session, path, path.read_bytes())
@@ -221,6 +226,7 @@ def edit_files(session: Session, edits: dict, message: str, author):
     the lock, and returns the new text — so two writers never overwrite each other."""
     def build(now):
         changes = []
+        session.git.read_ahead(list(edits))
         for path, edit in edits.items():
             current = path.read_bytes() if path.exists() else None
             if current is not None:

@@ -73,6 +73,12 @@ def index_checksum(path) -> str | None:
 _KINDS = {b"40000": "040000 tree", b"160000": "160000 commit"}
 
 
+def _folders(rels: list[str]) -> list[str]:
+    """The folders on the way to `rels` (Git paths), deepest first, the root ("") last."""
+    return sorted({"/".join(rel.split("/")[:i]) for rel in rels for i in range(rel.count("/") + 1)},
+                  key=lambda f: (-f.count("/") if f else 1, f))
+
+
 def _parse_tree(body: bytes) -> dict[bytes, tuple[bytes, bytes]]:
     """name → (mode, 20-byte id) from a raw tree object."""
     entries, pos = {}, 0
@@ -308,6 +314,37 @@ class Git:
         write does this before it builds its change, and make_commit takes the answer."""
         self._signing = on_the_side(_run, _SIGNING, cwd=self.root)
 
+    def read_ahead(self, paths: list[Path]) -> None:
+        """While a change to `paths` is still being made: ask Git now, on a thread, for what its
+        commit will need — the commit the current branch is at, and that commit's trees on the
+        way to the files (make_commit takes them through `ahead`)."""
+        branch = self.branch()
+        if branch is None or "_ahead" in self.__dict__:
+            return
+        folders = _folders([self.rel(path) for path in paths])
+
+        def ask():
+            head = self.ref(branch)
+            return branch, head, self._old_trees(head, folders) if head else {}
+
+        self._ahead = on_the_side(ask)
+
+    def ahead(self, branch: str):
+        """What read_ahead asked, as a function that waits for it — (head, folder → tree) — or
+        None when nothing was asked for `branch` (each answer is taken once)."""
+        asked = self.__dict__.pop("_ahead", None)
+        if asked is None:
+            return None
+
+        def wait():
+            try:
+                found, head, trees = asked()
+            except Exception:  # noqa: BLE001 - asked again in the foreground, where it is reported
+                found = None
+            return (head, trees) if found == branch else (self.ref(branch), None)
+
+        return wait
+
     def signs_commits(self) -> bool:
         """Whether commit.gpgsign asks for signed commits; refused when git cannot say (a value
         that is no boolean: `git commit` would refuse too)."""
@@ -380,10 +417,11 @@ class Git:
         return self.run("hash-object", "-w", "--no-filters", "--stdin-paths", stdin=listing).split()
 
     def make_commit(self, head: str | None, blobs: dict[str, str], message: str, author: Author,
-                    when: dt.datetime | None) -> tuple[str, dict[str, str | None]]:
+                    when: dt.datetime | None, known: dict | None = None) -> tuple[str, dict[str, str | None]]:
         """A commit of HEAD's tree with `blobs` (path → blob) put in, parented on `head`; nothing
-        points at it yet. Also returns each path's blob in `head` (None where it had none)."""
-        tree, before = self._trees(head, blobs)
+        points at it yet. Also returns each path's blob in `head` (None where it had none).
+        `known`: trees of `head` already read (folder → entries, as read_ahead gives them)."""
+        tree, before = self._trees(head, blobs, known)
         env = clean_env({"GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email})
         if when is not None:
             env["GIT_AUTHOR_DATE"] = when.isoformat(timespec="seconds")
@@ -418,17 +456,22 @@ class Git:
     def is_ancestor(self, older: str, newer: str) -> bool:
         return _run(["merge-base", "--is-ancestor", older, newer], cwd=self.root).returncode == 0
 
-    def _trees(self, head: str | None, blobs: dict[str, str]) -> tuple[str, dict[str, str | None]]:
+    def _old_trees(self, head: str, folders: list[str]) -> dict[str, dict]:
+        """`head`'s trees at `folders` (folder → entries; {} where it has none), read with one
+        `cat-file --batch`."""
+        specs = [f"{head}:{f}" if f else f"{head}^{{tree}}" for f in folders]
+        return {folder: _parse_tree(body) if body is not None else {}
+                for folder, body in zip(folders, self.blobs(specs))}
+
+    def _trees(self, head: str | None, blobs: dict[str, str], known: dict | None = None
+               ) -> tuple[str, dict[str, str | None]]:
         """The root tree of HEAD with `blobs` put in, and the blobs they replace: the trees on
-        the way to them are read with one `cat-file --batch`, rebuilt here, and written with one
-        `mktree --batch`."""
-        folders = sorted({"/".join(rel.split("/")[:i]) for rel in blobs for i in range(rel.count("/") + 1)},
-                         key=lambda f: (-f.count("/") if f else 1, f))      # deepest first, root last
+        the way to them are read with one `cat-file --batch` (unless `known` has them all),
+        rebuilt here, and written with one `mktree --batch`."""
+        folders = _folders(list(blobs))
         old = {}
         if head is not None:
-            specs = [f"{head}:{f}" if f else f"{head}^{{tree}}" for f in folders]
-            for folder, body in zip(folders, self.blobs(specs)):
-                old[folder] = _parse_tree(body) if body is not None else {}
+            old = known if known is not None and all(f in known for f in folders) else self._old_trees(head, folders)
         before = {}
         for rel in blobs:
             folder, _ignored, name = rel.rpartition("/")

@@ -333,7 +333,8 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
         made = _missing_folders(temps, git.root)       # removed again if nothing lands
         try:
             lock = _take_index_lock(git, token, lock_timeout())
-            head_soon = on_the_side(git.ref, branch)     # git answers while the files are written
+            # git answers while the files are written (or already did, asked while the change was made)
+            head_soon = git.ahead(branch) or on_the_side(lambda: (git.ref(branch), None))
             asked.append(head_soon)
             blobs = {}
             for temp, change, entry in zip(temps, changes, entries):
@@ -363,8 +364,8 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
             index_soon = on_the_side(index_prepared)     # a try that lost the race makes it again
             asked.append(index_soon)
             for attempt in range(10):                    # another committer may keep winning the race
-                head = head_soon() if attempt == 0 else git.ref(branch)
-                commit, before = git.make_commit(head, blobs, message, author, when)
+                head, known = head_soon() if attempt == 0 else (git.ref(branch), None)
+                commit, before = git.make_commit(head, blobs, message, author, when, known)
                 _refuse_changed_meanwhile(git, entries, before)
                 _refuse_staged(entries, staged_soon())
                 if attempt == 0:

@@ -517,3 +517,32 @@ def test_blobs_or_trees_git_makes_otherwise_than_csops_worked_out_are_refused(re
     assert repo.head() == head and records_status(repo) == ""
     repo.out(*NEW)                                   # and the next write lands
     assert repo.head() != head and records_status(repo) == ""
+
+
+def test_a_commit_landing_after_git_was_asked_ahead_is_kept_under_the_write(repo, monkeypatch):
+    """A write asks Git for the branch's commit and trees while it builds the change (read_ahead);
+    a plain commit landing after that answer is not overwritten: the write goes on top of it."""
+    from csops import gitlog
+
+    real = gitlog.Git.ahead
+
+    def ahead_then_someone_commits(self, branch):
+        wait = real(self, branch)
+        assert wait is not None                      # the write did ask ahead
+        head, known = wait()
+        # a committer that read the index before csops took its lock (its own index file here)
+        other = {**os.environ, "GIT_INDEX_FILE": str(repo.root / ".git" / "other-index")}
+        (repo.root / "notes.txt").write_text("meanwhile\n")
+        for args in (["read-tree", "HEAD"], ["add", "notes.txt"],
+                     ["-c", "user.name=路人甲", "-c", "user.email=p@example.com", "commit", "-qm", "meanwhile"]):
+            subprocess.run(["git", *args], cwd=repo.root, env=other, check=True, capture_output=True)
+        return lambda: (head, known)                 # what was read before that commit
+
+    monkeypatch.setattr(gitlog.Git, "ahead", ahead_then_someone_commits)
+    record_id = repo.out(*NEW)
+    monkeypatch.undo()
+    log = repo.git("log", "--format=%an %s", "-2").splitlines()
+    assert log[0].startswith("张三") and log[1] == "路人甲 meanwhile"
+    assert repo.git("show", "HEAD:notes.txt") == "meanwhile\n"
+    assert repo.git("ls-tree", "--name-only", "-r", "HEAD", "--", str(repo.path_of(record_id).relative_to(repo.root)))
+    assert records_status(repo) == ""
