@@ -15,9 +15,7 @@ def _quiet_interrupt(info, default=sys.unraisablehook) -> None:
 def run() -> None:
     import gc
 
-    # A command is short and its big structures (caches of 100,000 records) hold no cycles: the
-    # cyclic collector's default pace would walk them again and again — and the objects of every
-    # module imported at start-up (a collection each 700 of them) before that.
+    # few cycles, many objects (modules at start-up, then caches): collect each 100,000, not 700
     gc.set_threshold(100_000, 50, 100)
     sys.unraisablehook = _quiet_interrupt
     try:

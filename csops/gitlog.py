@@ -317,9 +317,11 @@ class Git:
     def read_ahead(self, paths: list[Path]) -> None:
         """While a change to `paths` is still being made: ask Git now, on a thread, for what its
         commit will need — the commit the current branch is at, and that commit's trees on the
-        way to the files (make_commit takes them through `ahead`)."""
+        way to the files (make_commit takes them through `ahead`). A newer question replaces an
+        answer no write took."""
+        self.__dict__.pop("_ahead", None)
         branch = self.branch()
-        if branch is None or "_ahead" in self.__dict__:
+        if branch is None:
             return
         folders = _folders([self.rel(path) for path in paths])
 
@@ -330,8 +332,9 @@ class Git:
         self._ahead = on_the_side(ask)
 
     def ahead(self, branch: str):
-        """What read_ahead asked, as a function that waits for it — (head, folder → tree) — or
-        None when nothing was asked for `branch` (each answer is taken once)."""
+        """None when read_ahead asked nothing; else a function that waits for its answer —
+        (head, folder → tree) — or, when it was asked of another branch or failed, asks for the
+        head of `branch` now (head, None). Each answer is taken once."""
         asked = self.__dict__.pop("_ahead", None)
         if asked is None:
             return None
@@ -491,8 +494,7 @@ class Git:
             made[folder] = hashlib.sha1(b"tree %d\0" % len(body) + body).hexdigest()
             batch.append("".join(f"{_KINDS.get(mode, mode.decode() + ' blob')} {sha.hex()}\t"
                                  f"{name.decode('utf-8', 'surrogateescape')}\n" for name, (mode, sha) in entries.items()))
-        # --missing: the caller may still be writing the new blobs (txn.commit_files waits for
-        # them, and checks their ids, before anything points at this tree)
+        # --missing: the blobs may still be being written (commit_files checks them before a ref points here)
         written = self.run("mktree", "--missing", "--batch", stdin="\n".join(batch).encode("utf-8", "surrogateescape")).split()
         if written != [made[f] for f in folders]:   # our tree hashing must agree with Git's
             raise Conflict(_('git mktree wrote different trees than expected'))

@@ -348,32 +348,30 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY
 
 
 def read_regular(path: str | Path, limit: int | None = None) -> tuple[bytes, int]:
-    """(the bytes of a regular file — at most `limit` + 1 of them —, its size). Anything else is
-    an OSError "not a regular file": a FIFO is opened without blocking and refused, as are a
-    folder, a device and a link to nothing. One open and one fstat: what a cold validate pays
-    per file."""
+    """(the bytes of a regular file — to its end, or `limit` + 1 of them —, its size when
+    opened). Anything else is an OSError "not a regular file": a FIFO is opened without
+    blocking and refused, as are a folder, a device, a socket and a link to nothing. One open
+    and one fstat: what a cold validate pays per file."""
     try:
         fd = os.open(path, _OPEN_FLAGS)
-    except FileNotFoundError:
-        if os.path.islink(path):
+    except OSError:
+        if not os.path.isfile(path):     # a dangling link, a socket, a loop, gone meanwhile, a folder on Windows
             raise OSError(0, _("not a regular file")) from None
         raise
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise OSError(0, _("not a regular file"))
-        size = info.st_size
-        want = size + 1 if limit is None else min(size, limit) + 1
-        parts = []
-        while True:                      # to the end (a file may grow while it is read), or the limit
-            part = os.read(fd, max(want, 1 << 16) if limit is None else want)
+        size, budget = info.st_size, None if limit is None else limit + 1
+        parts, total = [], 0
+        want = size + 1 if budget is None else min(size + 1, budget)
+        while want > 0:                  # to the end (a file may grow while it is read), or the budget
+            part = os.read(fd, want)
             if not part:
                 break
             parts.append(part)
-            if limit is not None:
-                want -= len(part)
-                if want <= 0:
-                    break
+            total += len(part)
+            want = 1 << 16 if budget is None else min(1 << 16, budget - total)
         return (parts[0] if len(parts) == 1 else b"".join(parts)), size
     finally:
         os.close(fd)

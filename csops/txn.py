@@ -341,8 +341,7 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
                 data = change.text.encode("utf-8")
                 write_file(temp, data)
                 blobs[entry["path"]] = entry["new"] = blob_id(data)   # what hash-object --no-filters gives
-            # Git writes the blobs while the trees and the commit are made of their ids (mktree
-            # --missing); its ids are compared with these before anything points at them
+            # Git writes the blobs while the trees and the commit are made (checked before a ref points at them)
             written_soon = on_the_side(git.hash_files, temps)
             asked.append(written_soon)
             index, saved = git.git_dir / "index", git.git_dir / f"csops-index-{token}.before"
@@ -361,17 +360,19 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
                     _link_or_copy(saved, index_copy)
                 git.index_with(index_copy, blobs)
 
-            index_soon = on_the_side(index_prepared)     # a try that lost the race makes it again
-            asked.append(index_soon)
+            index_ready = on_the_side(index_prepared)
+            asked.append(index_ready)
             for attempt in range(10):                    # another committer may keep winning the race
                 head, known = head_soon() if attempt == 0 else (git.ref(branch), None)
                 commit, before = git.make_commit(head, blobs, message, author, when, known)
-                _refuse_changed_meanwhile(git, entries, before)
+                index_ready()                            # (a second call waits for nothing)
+                try:
+                    _refuse_changed_meanwhile(git, entries, before)
+                except Conflict:
+                    if known is None:
+                        raise
+                    continue                 # read ahead, before a commit of these files landed: again
                 _refuse_staged(entries, staged_soon())
-                if attempt == 0:
-                    index_soon()
-                else:
-                    index_prepared()
                 journal.save(state="prepared", head=head, commit=commit, index=index_id(index_copy),
                              saved=saved.exists())
                 # The index goes in *before* HEAD moves: a plain `git commit` reads the index before
@@ -384,6 +385,7 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
                     committed.append(commit)
                     break
                 _put_index_back(git, journal.data)
+                index_ready = index_prepared              # the copy went in and came out: made again
             else:
                 if git.ref(branch) == head:
                     raise Conflict(_("git refused to move {branch} (a reference-transaction hook?)", branch=branch),

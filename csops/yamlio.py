@@ -63,9 +63,9 @@ def _pyyaml() -> SimpleNamespace:
         """The bulk loader: safe, C-accelerated, timestamps kept as text, duplicate keys refused."""
 
         def resolve(self, kind, value, implicit):
-            # Called for every node of every file. Without path resolvers (none are registered)
-            # a plain scalar's tag depends on its text alone, and the same few recur in every
-            # record: each short one is resolved once; any other node takes its kind's default.
+            """The tag PyYAML gives a node (asked for every node of every file). No path resolvers
+            are registered: a plain scalar's tag depends on its text alone — each short one is
+            resolved once — and any other node takes its kind's default."""
             if self.__class__ is FastLoader:
                 if kind is scalar and implicit[0]:
                     tag = resolved.get(value)

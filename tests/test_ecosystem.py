@@ -4,6 +4,7 @@ that cleans up after itself, lenient date input."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -292,7 +293,7 @@ def test_a_git_put_in_front_of_the_path_later_is_checked_again(repo, tmp_path):
     assert write(os.environ["PATH"]).returncode == 0
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    real = subprocess.run(["which", "git"], capture_output=True, text=True).stdout.strip()
+    real = shutil.which("git")
     fake = bin_dir / "git"
     fake.write_text(f'#!/bin/sh\n[ "$1" = "--version" ] && {{ echo "git version 2.20.1"; exit 0; }}\nexec {real} "$@"\n')
     fake.chmod(0o755)

@@ -174,6 +174,7 @@ def test_a_swap_file_that_is_no_file_names_itself_and_stops_nothing(repo):
 
 def test_a_record_file_is_read_by_one_open_whatever_it_turns_out_to_be(tmp_path):
     import os
+    import socket
 
     from csops.store import read_regular
 
@@ -184,14 +185,17 @@ def test_a_record_file_is_read_by_one_open_whatever_it_turns_out_to_be(tmp_path)
     assert read_regular(plain, 100_000) == (b"x" * 70_000, 70_000)
     (tmp_path / "empty.yaml").write_bytes(b"")
     assert read_regular(tmp_path / "empty.yaml") == (b"", 0)
+    assert read_regular(plain, 69_999) == (b"x" * 70_000, 70_000)
     (tmp_path / "folder.yaml").mkdir()
     os.symlink("nowhere.yaml", tmp_path / "link.yaml")
+    os.symlink("loop.yaml", tmp_path / "loop.yaml")
     os.mkfifo(tmp_path / "fifo.yaml")                          # no writer: a blocking open would hang
-    for name in ("folder.yaml", "link.yaml", "fifo.yaml"):
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(tmp_path / "socket.yaml"))
+    for name in ("folder.yaml", "link.yaml", "loop.yaml", "fifo.yaml", "socket.yaml", "missing.yaml"):
         with pytest.raises(OSError, match="not a regular file"):
             read_regular(tmp_path / name)
-    with pytest.raises(FileNotFoundError):
-        read_regular(tmp_path / "missing.yaml")
+    server.close()
 
 
 def test_a_failed_read_is_not_cached():

@@ -546,3 +546,28 @@ def test_a_commit_landing_after_git_was_asked_ahead_is_kept_under_the_write(repo
     assert repo.git("show", "HEAD:notes.txt") == "meanwhile\n"
     assert repo.git("ls-tree", "--name-only", "-r", "HEAD", "--", str(repo.path_of(record_id).relative_to(repo.root)))
     assert records_status(repo) == ""
+
+
+def test_a_commit_of_the_same_record_landing_after_git_was_asked_ahead_is_built_on(repo, monkeypatch):
+    """The branch read ahead is older than the record the change is made from: asked again, not
+    refused as "changed in Git"."""
+    from csops import gitlog
+
+    record_id = repo.out(*NEW)
+    path = repo.path_of(record_id)
+    real = gitlog.Git.read_ahead
+
+    def ahead_then_the_record_is_committed(self, paths):
+        real(self, paths)
+        self.__dict__["_ahead"]()                     # Git has answered …
+        path.write_text(path.read_text() + "# checked by hand\n")
+        repo.git("add", str(path))                   # … and then a hand edit of this record is committed
+        repo.git("-c", "user.name=路人甲", "-c", "user.email=p@example.com", "commit", "-qm", "by hand")
+
+    monkeypatch.setattr(gitlog.Git, "read_ahead", ahead_then_the_record_is_committed)
+    repo.out("ticket", "route", record_id, "--to-dept", "仓库", now="2026-11-23T11:00")
+    monkeypatch.undo()
+    assert repo.git("log", "--format=%an", "-2").split() == ["张三", "路人甲"]
+    text = repo.git("show", f"HEAD:{path.relative_to(repo.root).as_posix()}")
+    assert "# checked by hand" in text and "status: routed" in text
+    assert records_status(repo) == ""
