@@ -31,4 +31,13 @@ def templates_dir():
 
 
 def template_text(name: str) -> str:
-    return templates_dir().joinpath(name).read_text(encoding="utf-8")
+    try:
+        return templates_dir().joinpath(name).read_text(encoding="utf-8")
+    except OSError as exc:               # an install without its data files: one line, not a traceback
+        from csops.errors import NotFound
+        from csops.i18n import _
+
+        raise NotFound(_("csops' template {name} cannot be read ({reason}): the installation is incomplete",
+                         name=name, reason=exc.strerror or type(exc).__name__),
+                       _('reinstall csops (pip install --force-reinstall csops, or pip install . in a checkout)')
+                       ) from None

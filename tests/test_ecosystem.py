@@ -301,3 +301,14 @@ def test_a_git_put_in_front_of_the_path_later_is_checked_again(repo, tmp_path):
     assert old.returncode == 2 and "git version 2.20.1 is too old" in old.stderr
     (bin_dir / "git").chmod(0o644)                     # not executable: the PATH's next git runs
     assert write(f"{bin_dir}:{os.environ['PATH']}").returncode == 0
+
+
+def test_an_install_without_its_templates_says_so_in_one_line(repo, tmp_path, monkeypatch):
+    from csops import templates
+
+    monkeypatch.setattr(templates, "templates_dir", lambda: tmp_path)     # a wheel built without its data
+    result = repo.run("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李", "--summary", "x",
+                      code=2)
+    assert "cannot be read" in result.output and "the installation is incomplete" in result.output
+    assert "reinstall csops" in result.output and "Traceback" not in result.output
+    assert repo.git("status", "--porcelain", "--", "records") == ""
