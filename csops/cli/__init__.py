@@ -13,6 +13,8 @@ from csops.i18n import _
 
 
 class CsopsContext(click.Context):
+    """click's context, with the help width found as click finds it but without shutil."""
+
     def make_formatter(self) -> click.HelpFormatter:
         """click's formatter at the width click would take, found without importing shutil
         (3 ms of `csops --help`): COLUMNS, else the terminal's width, else 80; at most
@@ -34,9 +36,9 @@ class CsopsContext(click.Context):
 
 
 class CsopsGroup(click.Group):
-    context_class = CsopsContext
-
     """The one error boundary: a domain error becomes one line on stderr and its exit code."""
+
+    context_class = CsopsContext
 
     def list_commands(self, ctx) -> list[str]:
         return sorted({*self.commands, *COMMANDS})
