@@ -259,6 +259,42 @@ def test_version_and_help_load_no_heavy_modules():
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
 
 
+def _csops_with(prelude: str, *args: str) -> subprocess.CompletedProcess:
+    """`python -m csops ARGS` with some Python run first in the same process."""
+    import sys
+
+    code = f"{prelude}\nimport sys\nsys.argv = ['csops', *{list(args)!r}]\nfrom csops.__main__ import run\nrun()\n"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+
+def test_leaving_without_teardown_keeps_exit_hooks_output_and_status(repo, tmp_path):
+    """A command ends without the interpreter's teardown, but exit hooks still run, all output
+    (even unflushed, through a pipe) arrives, and the exit status is the command's."""
+    marker = tmp_path / "hook-ran"
+    hook = f"import atexit, pathlib\natexit.register(pathlib.Path({str(marker)!r}).write_text, 'ran')"
+    listed = _csops_with(hook, "--records", str(repo.records), "--now", "2026-11-20T10:00", "person", "list",
+                         "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    assert {p["id"] for p in json.loads(listed.stdout)} >= {"zhangsan", "wangjl"}
+    assert marker.read_text() == "ran"
+    marker.unlink()
+    refused = _csops_with(hook, "--records", str(repo.records), "ticket", "show", "T-19990101-NOSUCH")
+    assert refused.returncode == 2 and refused.stderr.startswith("csops: ")
+    assert marker.read_text() == "ran"
+
+
+def test_a_thread_still_working_is_waited_for_as_at_a_normal_exit(repo, tmp_path):
+    """A non-daemon thread still running when the command returns is not cut off: the process
+    leaves the normal way, which waits for it."""
+    marker = tmp_path / "thread-done"
+    prelude = ("import threading, time, pathlib\n"
+               f"threading.Thread(target=lambda: (time.sleep(0.5), pathlib.Path({str(marker)!r}).write_text('done')))"
+               ".start()")
+    result = _csops_with(prelude, "--records", str(repo.records), "--version")
+    assert result.returncode == 0
+    assert marker.read_text() == "done"
+
+
 # -- calendar coverage (SPEC §10): a year without its official 调休 schedule is marked estimated ----
 
 def test_init_marks_a_year_without_an_official_schedule_estimated(repo):
