@@ -20,7 +20,6 @@ import hashlib
 import marshal
 import os
 import re
-import secrets
 from collections.abc import Mapping
 from typing import NamedTuple
 from pathlib import Path
@@ -798,7 +797,7 @@ def _build(store, ctx: Context, git, jobs: int | None, use_cache: bool, status, 
     same_entries = same_rels and not fresh and stamp == saved.fingerprint    # every entry as saved (all hits)
     if use_cache and not (same_entries and git_index == saved.git_index and now.unknown == saved.unknown
                           and (folders is saved.folders or folders == saved.folders)):
-        now = now._replace(token=saved.token if same_entries and saved.token else secrets.token_hex(8))
+        now = now._replace(token=saved.token if same_entries and saved.token else os.urandom(8).hex())
         if not _save_cache(cache_path, now):
             now = now._replace(token="")
     return Index(rels, results, blobs, now.unknown, rich, now.token if use_cache else "", facts)

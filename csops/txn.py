@@ -38,7 +38,6 @@ import datetime as dt
 import json
 import os
 import re
-import secrets
 import signal
 import threading
 import time
@@ -310,7 +309,7 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
     if branch is None:
         raise Refused(_('HEAD is detached: a change made here would be lost on the next checkout'),
                       _('git switch BRANCH (e.g. git switch main), then try again'))
-    token = secrets.token_hex(8)
+    token = os.urandom(8).hex()
     entries = []
     for change in changes:
         temp = change.path.with_name(f".{change.path.name}.csops-{token}.tmp")

@@ -14,7 +14,9 @@ import csops.store
 def fixed(repo, monkeypatch):
     """The team with a few records whose ids are predictable."""
     counter = itertools.count()
-    monkeypatch.setattr(csops.store.secrets, "choice", lambda alphabet: alphabet[next(counter) % len(alphabet)])
+    alphabet = csops.store.ID_ALPHABET
+    monkeypatch.setattr(csops.store, "random_text",
+                        lambda count: "".join(alphabet[next(counter) % len(alphabet)] for _ in range(count)))
     # an inquiry after Friday's cut-off (due Monday 12:00), a complaint resolved and not called back,
     # a self-return received on Friday (inspect due Monday 15:00)
     repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "林女士", "--contact",
