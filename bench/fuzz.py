@@ -1007,13 +1007,15 @@ class Worker:
         return self.runner.invoke(self.cli, argv, env=env, catch_exceptions=True)
 
     def build_template(self):
-        import secrets as _secrets
+        import csops.store as _store
 
         if os.path.exists(self.template):
             shutil.rmtree(self.template)
         det = random.Random(20261123)
-        real_choice = _secrets.choice
-        _secrets.choice = det.choice            # deterministic record ids (csops draws them with secrets.choice)
+        real_random_text = _store.random_text
+        alphabet = _store.ID_ALPHABET
+        # deterministic record ids (csops draws them with store.random_text)
+        _store.random_text = lambda count: "".join(det.choice(alphabet) for _ in range(count))
         log = []
         try:
             root = self.template
@@ -1151,7 +1153,7 @@ class Worker:
             if merge_ticket:
                 run("zhangsan", "2026-11-19T11:00", "ticket", "escalate", merge_ticket)
         finally:
-            _secrets.choice = real_choice
+            _store.random_text = real_random_text
         info = self.describe(root)
         info["build_log"] = [entry for entry in log if entry[0] != 0]
         info["branch"] = branch

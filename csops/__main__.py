@@ -29,21 +29,28 @@ def run() -> None:
     try:
         main()
     except SystemExit as leaving:
-        _leave(leaving)
+        _leave(leaving, sys._getframe(0).f_back)
         raise
 
 
-def _leave(leaving: SystemExit) -> None:
+def _leave(leaving: SystemExit, caller) -> None:
     """End the process at once, without the interpreter's teardown — freeing every module and
-    object took a command 10-20 ms, as long as a small repository's whole write. What a normal exit
+    object took a command 10-60 ms, as long as a small repository's whole write. What a normal exit
     does that matters is done first: the exit hooks run (multiprocessing's pools, weakref
-    finalizers) and stdout/stderr are flushed. Returns, for the normal exit, when another
-    non-daemon thread still runs, when the code is not a number (Python prints it), or when a flush
-    fails (a closed pipe: Python reports it as it always has). Files csops writes are closed and
-    synced before a command returns; a cache still open is a temporary file, renamed only once
-    complete."""
+    finalizers, coverage) and stdout/stderr are flushed. Only for the program itself: `run` called
+    by the `csops` script or `python -m csops` at their top level (`caller`, the frame that called
+    it), with no debugger, profiler or `python -i` waiting for the exit. Returns, for the normal
+    exit, otherwise, and when another non-daemon thread still runs, when the code is not a number
+    a process can exit with (Python prints or wraps it), or when a flush fails (a closed pipe:
+    Python reports it as it always has). Files csops writes are closed and synced before a command
+    returns; a cache still open is a temporary file, renamed only once complete."""
     code = leaving.code
-    if code is not None and not isinstance(code, int):
+    if code is not None and (not isinstance(code, int) or not -2**31 <= code < 2**31):
+        return
+    if caller is None or caller.f_code.co_name != "<module>" or caller.f_globals.get("__name__") != "__main__":
+        return
+    if sys.flags.inspect or sys.gettrace() is not None or sys.getprofile() is not None or \
+            "bdb" in sys.modules or "pydevd" in sys.modules:     # pdb lets go of its trace on `continue`
         return
     threading = sys.modules.get("threading")
     if threading is not None and any(not thread.daemon and thread is not threading.main_thread()

@@ -295,6 +295,23 @@ def test_a_thread_still_working_is_waited_for_as_at_a_normal_exit(repo, tmp_path
     assert marker.read_text() == "done"
 
 
+def test_only_the_program_itself_leaves_early():
+    """A caller that catches the exit, a profiler and an exit code no process can have get the
+    normal exit: the caller goes on, the profile is printed, Python wraps the code as before."""
+    import sys
+
+    caught = ("import sys\nsys.argv = ['csops', '--version']\nfrom csops.__main__ import run\n"
+              "def call():\n    try:\n        run()\n    except SystemExit as leaving:\n"
+              "        print('went on after', leaving.code)\ncall()\n")
+    result = subprocess.run([sys.executable, "-c", caught], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.splitlines()[-1] == "went on after 0"
+    profiled = subprocess.run([sys.executable, "-m", "cProfile", "-m", "csops", "--version"], capture_output=True,
+                              text=True)
+    assert profiled.returncode == 0 and "function calls" in profiled.stdout
+    huge = _csops_with("import csops.cli\ndef main(): raise SystemExit(2**32 + 3)\ncsops.cli.main = main")
+    assert huge.returncode == 3 and "Traceback" not in huge.stderr
+
+
 # -- calendar coverage (SPEC §10): a year without its official 调休 schedule is marked estimated ----
 
 def test_init_marks_a_year_without_an_official_schedule_estimated(repo):

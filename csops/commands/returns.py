@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-from csops import actions
+from csops import actions, store
 from csops.errors import BadInput, Refused
 from csops.i18n import _
 from csops.money import money_text, parse_money
-from csops.store import random_text
 from csops.workflows.returns import AFTER_QC, owed_to_vendor, supplier_of
 
 _ITEM = re.compile(r"^(?P<sku>[^:=@\s]+):(?P<qty>-?\d+)(?:@(?P<supplier>.*))?$")
@@ -137,7 +136,7 @@ def vendor(session, *, supplier: str, refs: list[str], note=None) -> tuple[str, 
         candidates = [actions.current_record(session, "return", r)[1] for r in refs]
     else:
         candidates = [rec.data for rec in session.ctx.records("return")]
-    number = f"V-{session.now.astimezone(session.tz):%Y%m%d}-" + random_text(4)
+    number = f"V-{session.now.astimezone(session.tz):%Y%m%d}-" + store.random_text(4)
     lines, steps, unknown, elsewhere = [], [], 0, set()
     for data in candidates:
         if data.get("status") not in AFTER_QC:
