@@ -227,6 +227,20 @@ def test_a_full_disk_leaves_the_old_state_and_one_line(repo, tiny_disk):
     assert csops(small, "validate", "--history", as_=None, now=None).returncode == 0
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_output_lost_after_the_commit_says_the_change_was_committed(repo):
+    """Printing the new id to a full disk fails after the commit: the message must not say
+    nothing was committed."""
+    head = repo.head()
+    argv = [sys.executable, "-m", "csops", "--records", str(repo.records), "--as", "zhangsan", "--now",
+            "2026-11-23T10:00", *NEW]
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(argv, stdout=full, stderr=subprocess.PIPE, text=True, env=ENV)
+    assert result.returncode == 2
+    assert "but the change was committed" in result.stderr and "nothing was committed" not in result.stderr
+    assert repo.git("rev-parse", "HEAD~1").strip() == head and records_status(repo) == ""
+
+
 # -- where csops commits ---------------------------------------------------------------------------
 
 def test_a_detached_head_is_refused_with_the_way_out(repo):

@@ -79,8 +79,14 @@ class CsopsGroup(click.Group):
             if isinstance(exc, BrokenPipeError):
                 raise
             where = f"{exc.filename}: " if exc.filename else ""
-            click.echo(_("csops: {where}{reason} (nothing was committed)",
-                         where=where, reason=exc.strerror or exc), err=True)
+            txn = sys.modules.get("csops.txn")
+            committed = getattr(txn, "committed", None) or []
+            if committed:      # the output after it failed (a full disk, a closed terminal): the change stands
+                click.echo(_("csops: {where}{reason} (but the change was committed: {commit})",
+                             where=where, reason=exc.strerror or exc, commit=committed[-1][:10]), err=True)
+            else:
+                click.echo(_("csops: {where}{reason} (nothing was committed)",
+                             where=where, reason=exc.strerror or exc), err=True)
             ctx.exit(ExitStatus.BAD_INPUT)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
