@@ -177,22 +177,44 @@ def render(rows: list[dict], columns: list[str], fmt: str, lang: str = "zh", *, 
         for row in rows:
             writer.writerow([_csv_value(row.get(c)) for c in columns])
         return BOM + buffer.getvalue().removesuffix("\r\n")
-    from tabulate import tabulate  # imported only when a table is drawn
-
     heads = [header(c, lang) for c in columns]
     body = [[cell(row.get(c), lang) for c in columns] for row in rows]
     if color and fmt == "table":  # only ever asked for on a terminal without NO_COLOR
         body = [[f"{RED}{v}{RESET}" if c in alert and v else v for c, v in zip(columns, line)] for line in body]
         heads = [f"{BOLD}{h}{RESET}" for h in heads]
     if fmt == "markdown":
+        from tabulate import tabulate  # imported only when a table is drawn
+
         body = [[v.replace("|", "\\|") for v in line] for line in body]
         return tabulate(body, [h.replace("|", "\\|") for h in heads], tablefmt="github", disable_numparse=True)
     if not rows:
         return "（无）" if lang == "zh" else "(none)"
-    text = tabulate(body, heads, tablefmt="simple", disable_numparse=True)
+    text = _simple_table(heads, body)
     if title:
         text = f"{title}\n{text}"
     return text
+
+
+def _simple_table(heads: list[str], body: list[list[str]]) -> str:
+    """The table tabulate draws as "simple" (what `--format table` has always printed), drawn
+    here: for the one-line cells `cell` makes, tabulate's type guessing and its two width
+    measures per cell took 0.25 s for a million-record `report overdue` (4,590 rows), and its
+    import 16-22 ms of every table. Left-aligned columns two spaces apart, each as wide as its widest
+    cell or its header plus two; cells stripped of surrounding white space; a line of dashes under
+    the header; no trailing spaces. A test compares it with tabulate on generated text."""
+    body = [[text.strip() for text in line] for line in body]
+    sizes = [[_width(text) for text in line] for line in body]
+    head_sizes = [_width(text) for text in heads]
+    widths = [size + 2 for size in head_sizes]
+    for line in sizes:
+        widths = [max(pair) for pair in zip(widths, line)]
+
+    def row(texts: list[str], measured: list[int]) -> str:
+        return "  ".join(text + " " * (width - size) for text, size, width in zip(texts, measured, widths)).rstrip()
+
+    lines = [row(heads, head_sizes), "  ".join("-" * width for width in widths).rstrip()]
+    lines += [row(line, measured) for line, measured in zip(body, sizes)]
+    return "\n".join(lines)
 
 
 BOM = "\ufeff"          # Excel and WPS on a Chinese Windows read a CSV without it as GBK
@@ -238,8 +260,14 @@ def render_object(obj: dict, fmt: str, lang: str = "zh") -> str:
     return "\n".join(lines)
 
 
+_COLOR = re.compile("\x1b\\[[0-9;]*m")      # RED, BOLD, RESET: the only escapes a cell can hold (cell() escapes the rest)
+
+
 def _width(text: str) -> int:
+    """Columns a terminal gives `text` (a CJK character two)."""
+    if text.isascii() and text.isprintable():
+        return len(text)
     from wcwidth import wcswidth
 
-    width = wcswidth(text)
+    width = wcswidth(_COLOR.sub("", text) if "\x1b" in text else text)
     return width if width >= 0 else len(text)

@@ -6,6 +6,8 @@ import shutil
 import subprocess
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import csops.store
 
@@ -280,3 +282,37 @@ def test_policy_language_picks_the_labels_and_lang_overrides(fixed):
     assert head == ["id", "type", "what", "due", "owner", "overdue_hours"]
     assert fixed.out("report", "overdue", "--lang", "zh", now=NOW).splitlines()[1].split()[:2] == ["编号", "类型"]
     assert fixed.json("report", "overdue", "--lang", "zh", now=NOW)[0]["what"] == "resolve"   # JSON stays English
+
+
+# -- the table format: tabulate's "simple" table, drawn by csops ------------------------------------
+
+_CELL_TEXT = st.one_of(
+    st.text(st.sampled_from("aZ09 -.:|_→（）\u3000\u00a0工单回访超时李\u0301\u200d\u2028\uff21😀\x1b\n\t\x7f\u202e"),
+            max_size=12),
+    st.sampled_from(["", " ", "True", "False", "12", " 3.50 ", "1e5", "-7", "nan", "T-20261119-ABC123"]),
+    st.text(max_size=6),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(rows=st.lists(st.fixed_dictionaries({"id": _CELL_TEXT, "status": st.sampled_from(["resolved", "closed", ""]),
+                                             "summary": _CELL_TEXT,
+                                             "overdue_hours": st.one_of(st.none(), st.floats(-1e6, 1e6), _CELL_TEXT)}),
+                     min_size=1, max_size=6),
+       lang=st.sampled_from(["zh", "en"]), color=st.booleans())
+def test_the_table_is_the_one_tabulate_draws(rows, lang, color):
+    """`--format table` prints what tabulate's "simple" format printed for the same cells,
+    colors on a terminal included, for any text a record can hold."""
+    from tabulate import tabulate
+
+    from csops.render import BOLD, RED, RESET, cell, header, render
+
+    columns = ["id", "status", "summary", "overdue_hours"]
+    heads = [header(c, lang) for c in columns]
+    body = [[cell(row.get(c), lang) for c in columns] for row in rows]
+    if color:
+        body = [[f"{RED}{v}{RESET}" if c == "overdue_hours" and v else v for c, v in zip(columns, line)]
+                for line in body]
+        heads = [f"{BOLD}{h}{RESET}" for h in heads]
+    assert render(rows, columns, "table", lang, color=color) == tabulate(body, heads, tablefmt="simple",
+                                                                          disable_numparse=True)
