@@ -136,7 +136,7 @@ def cell(value, lang: str) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(cell(v, lang) for v in value)
     if isinstance(value, dict):
-        return ", ".join(f"{k}={cell(v, lang)}" for k, v in value.items())
+        return ", ".join(f"{_escaped(str(k))}={cell(v, lang)}" for k, v in value.items())
     text = str(value)
     labels = STATE_LABELS.get(lang, {})
     step = _STEP.match(text) if labels else None
@@ -183,7 +183,7 @@ def render(rows: list[dict], columns: list[str], fmt: str, lang: str = "zh", *, 
         body = [[f"{RED}{v}{RESET}" if c in alert and v else v for c, v in zip(columns, line)] for line in body]
         heads = [f"{BOLD}{h}{RESET}" for h in heads]
     if fmt == "markdown":
-        from tabulate import tabulate  # imported only when a table is drawn
+        from tabulate import tabulate  # imported only for --format markdown
 
         body = [[v.replace("|", "\\|") for v in line] for line in body]
         return tabulate(body, [h.replace("|", "\\|") for h in heads], tablefmt="github", disable_numparse=True)
@@ -196,24 +196,23 @@ def render(rows: list[dict], columns: list[str], fmt: str, lang: str = "zh", *, 
 
 
 def _simple_table(heads: list[str], body: list[list[str]]) -> str:
-    """The table tabulate draws as "simple" (what `--format table` has always printed), drawn
-    here: for the one-line cells `cell` makes, tabulate's type guessing and its two width
-    measures per cell took 0.25 s for a million-record `report overdue` (4,590 rows), and its
-    import 16-22 ms of every table. Left-aligned columns two spaces apart, each as wide as its widest
-    cell or its header plus two; cells stripped of surrounding white space; a line of dashes under
-    the header; no trailing spaces. A test compares it with tabulate on generated text."""
+    """The table tabulate draws as "simple" for one-line cells (what `cell` makes), drawn here
+    without its type guessing and its two width measures per cell: left-aligned columns two
+    spaces apart, each as wide as its widest cell or its header plus two; cells stripped of
+    surrounding white space; a line of dashes under the header; no trailing spaces."""
     body = [[text.strip() for text in line] for line in body]
-    sizes = [[_width(text) for text in line] for line in body]
-    head_sizes = [_width(text) for text in heads]
-    widths = [size + 2 for size in head_sizes]
-    for line in sizes:
-        widths = [max(pair) for pair in zip(widths, line)]
+    cell_widths = [[_width(text) for text in line] for line in body]
+    head_widths = [_width(text) for text in heads]
+    column_widths = [width + 2 for width in head_widths]
+    for line in cell_widths:
+        column_widths = [max(pair) for pair in zip(column_widths, line)]
 
-    def row(texts: list[str], measured: list[int]) -> str:
-        return "  ".join(text + " " * (width - size) for text, size, width in zip(texts, measured, widths)).rstrip()
+    def row(texts: list[str], widths: list[int]) -> str:
+        return "  ".join(text + " " * (column - width)
+                         for text, width, column in zip(texts, widths, column_widths)).rstrip()
 
-    lines = [row(heads, head_sizes), "  ".join("-" * width for width in widths).rstrip()]
-    lines += [row(line, measured) for line, measured in zip(body, sizes)]
+    lines = [row(heads, head_widths), "  ".join("-" * column for column in column_widths).rstrip()]
+    lines += [row(line, widths) for line, widths in zip(body, cell_widths)]
     return "\n".join(lines)
 
 
@@ -260,7 +259,7 @@ def render_object(obj: dict, fmt: str, lang: str = "zh") -> str:
     return "\n".join(lines)
 
 
-_COLOR = re.compile("\x1b\\[[0-9;]*m")      # RED, BOLD, RESET: the only escapes a cell can hold (cell() escapes the rest)
+_COLOR = re.compile("|".join(map(re.escape, (RED, BOLD, RESET))))   # the only escapes a cell holds: cell() escapes the rest
 
 
 def _width(text: str) -> int:

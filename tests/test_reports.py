@@ -287,16 +287,18 @@ def test_policy_language_picks_the_labels_and_lang_overrides(fixed):
 # -- the table format: tabulate's "simple" table, drawn by csops ------------------------------------
 
 _CELL_TEXT = st.one_of(
-    st.text(st.sampled_from("aZ09 -.:|_→（）\u3000\u00a0工单回访超时李\u0301\u200d\u2028\uff21😀\x1b\n\t\x7f\u202e"),
+    st.text(st.sampled_from("aZ09 -.:|_→（）\u3000\u00a0工单回访超时李\u0301\u200d\ufe0f\u2028\uff21😀❤\x1b\n\t\x7f\u202e"),
             max_size=12),
-    st.sampled_from(["", " ", "True", "False", "12", " 3.50 ", "1e5", "-7", "nan", "T-20261119-ABC123"]),
+    st.sampled_from(["", " ", "True", "False", "12", " 3.50 ", "1e5", "-7", "nan", "T-20261119-ABC123",
+                     "❤\ufe0f", "☀\ufe0f 晴"]),
     st.text(max_size=6),
 )
 
 
 @settings(max_examples=400, deadline=None)
 @given(rows=st.lists(st.fixed_dictionaries({"id": _CELL_TEXT, "status": st.sampled_from(["resolved", "closed", ""]),
-                                             "summary": _CELL_TEXT,
+                                             "summary": st.one_of(_CELL_TEXT, st.dictionaries(_CELL_TEXT, _CELL_TEXT,
+                                                                                               max_size=2)),
                                              "overdue_hours": st.one_of(st.none(), st.floats(-1e6, 1e6), _CELL_TEXT)}),
                      min_size=1, max_size=6),
        lang=st.sampled_from(["zh", "en"]), color=st.booleans())
@@ -308,6 +310,7 @@ def test_the_table_is_the_one_tabulate_draws(rows, lang, color):
     from csops.render import BOLD, RED, RESET, cell, header, render
 
     columns = ["id", "status", "summary", "overdue_hours"]
+    # the cells as render makes them, drawn by tabulate: the table it printed before csops drew its own
     heads = [header(c, lang) for c in columns]
     body = [[cell(row.get(c), lang) for c in columns] for row in rows]
     if color:
