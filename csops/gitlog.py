@@ -108,7 +108,7 @@ def _run(args: list[str], *, cwd, env: dict | None = None, stdin: bytes | None =
         raise NotFound(_('git is not installed (or not on PATH)'), _('install git 2.34 or newer')) from None
 
 
-def on_the_side(work, /, *args, **kwargs):
+def on_a_thread(work, /, *args, **kwargs):
     """Start `work(*args, **kwargs)` on a thread now (a git process runs while csops goes on);
     the returned function waits for it and returns what it returned, or raises what it raised."""
     import threading
@@ -143,7 +143,7 @@ def _background(args: list[str], cwd):
             return None
         return done.stdout.decode("utf-8", "surrogateescape") if done.returncode == 0 else None
 
-    return on_the_side(ask)
+    return on_a_thread(ask)
 
 
 # What differs from Git's index in the work tree, without untracked files or rename detection.
@@ -312,7 +312,7 @@ class Git:
     def ask_signing(self) -> None:
         """Start asking git whether commits are signed (commit.gpgsign) now, on a thread: a
         write does this before it builds its change, and make_commit takes the answer."""
-        self._signing = on_the_side(_run, _SIGNING, cwd=self.root)
+        self._signing = on_a_thread(_run, _SIGNING, cwd=self.root)
 
     def read_ahead(self, paths: list[Path]) -> None:
         """While a change to `paths` is still being made: ask Git now, on a thread, for what its
@@ -329,7 +329,7 @@ class Git:
             head = self.ref(branch)
             return branch, head, self._old_trees(head, folders) if head else {}
 
-        self._ahead = on_the_side(ask)
+        self._ahead = on_a_thread(ask)
 
     def ahead(self, branch: str):
         """None when read_ahead asked nothing; else a function that waits for its answer —

@@ -588,16 +588,16 @@ class Index:
         listed = self.rels.get(rtype, [])
         return listed, _column(self._blobs, rtype, listed)
 
-    def vouched(self, rtype: str) -> list[str | None]:
+    def listing_blobs(self, rtype: str) -> list[str | None]:
         """The blob of each of the type's files in listing order: blob(rel) of each."""
         return self.blobs_of(rtype, self.rels.get(rtype, []))
 
-    def blobs_are(self, rtype: str, text: str) -> bool:
-        """Whether vouched(rtype), one per line ("" for None), is `text` — a cached column is
+    def listing_blobs_match(self, rtype: str, text: str) -> bool:
+        """Whether listing_blobs(rtype), one per line ("" for None), is `text` — a cached column is
         not split to tell when Git vouches for every file."""
         if not self._unknown and isinstance(self._blobs, _Table):
             return self._blobs.holds(rtype, text)
-        return _listing_text(self.vouched(rtype)) == text
+        return _listing_text(self.listing_blobs(rtype)) == text
 
     def doubtful(self, rtype: str) -> set[int]:
         """The listing positions of the type's files Git does not vouch for (once per command)."""
@@ -1031,7 +1031,7 @@ def _finish_data(handle, stamp: str, blobs: list, briefs: list, offsets: array.a
                  order: list) -> None:
     """A data cache's table after its records, then the table's length; the file is closed.
     `places`: per record its position in `order` (-1: after them); `order`: the type's blobs in
-    listing order (Index.vouched: None for a file Git does not vouch for), as _Records keeps it."""
+    listing order (Index.listing_blobs: None for a file Git does not vouch for), as _Records keeps it."""
     held = set(places)
     head = marshal.dumps({"stamp": stamp, "blobs": "\n".join(blobs), "briefs": "\n".join(briefs),
                           "offsets": offsets.tobytes(), "places": array.array("q", places).tobytes(),
@@ -1177,7 +1177,7 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
         if path is not None and not broken and rewrite:
             try:
                 writer = writer or _DataWriter(path, stamp)
-                writer.close(index.vouched(rtype), table, handle, set(index.blobs_of(rtype, rels)) if prune else None)
+                writer.close(index.listing_blobs(rtype), table, handle, set(index.blobs_of(rtype, rels)) if prune else None)
                 writer = None
                 forget_data(index, rtype)   # the next read of the type opens the new cache
             except (OSError, ValueError):
@@ -1195,7 +1195,7 @@ def _from_cache(index: Index, rtype: str, rels: list[str], table: _Records, stat
     rels, rel)] — and whether the cache was read by position (else a rewrite puts it in order
     for the next read). From the cache's side: the briefs are tested in one pass, and only the few that
     fit are looked up among the type's files (rather than each file looked up and tested)."""
-    if index.blobs_are(rtype, table.listing):
+    if index.listing_blobs_match(rtype, table.listing):
         in_order = _from_cache_in_order(index, rtype, rels, table, status, days, found)
         if in_order is not None:
             return (*in_order, True)

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from csops.errors import BadInput, Conflict, CsopsError, Refused
-from csops.gitlog import Author, Git, blob_id, index_checksum, on_the_side
+from csops.gitlog import Author, Git, blob_id, index_checksum, on_a_thread
 from csops.i18n import _
 from csops.store import atomic_write, fsync_dir, write_file
 
@@ -333,7 +333,7 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
         try:
             lock = _take_index_lock(git, token, lock_timeout())
             # git answers while the files are written (or already did, asked while the change was made)
-            head_soon = git.ahead(branch) or on_the_side(lambda: (git.ref(branch), None))
+            head_soon = git.ahead(branch) or on_a_thread(lambda: (git.ref(branch), None))
             asked.append(head_soon)
             blobs = {}
             for temp, change, entry in zip(temps, changes, entries):
@@ -341,14 +341,14 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
                 write_file(temp, data)
                 blobs[entry["path"]] = entry["new"] = blob_id(data)   # what hash-object --no-filters gives
             # Git writes the blobs while the trees and the commit are made (checked before a ref points at them)
-            written_soon = on_the_side(git.hash_files, temps)
+            written_soon = on_a_thread(git.hash_files, temps)
             asked.append(written_soon)
             index, saved = git.git_dir / "index", git.git_dir / f"csops-index-{token}.before"
             if index.exists():
                 _link_or_copy(index, saved)              # the index as it was: put back if nothing lands
             # what is staged for these files, asked of the index as it was (each try starts from a
             # copy of it; csops holds index.lock, so no git writes it meanwhile) while the commit is made
-            staged_soon = on_the_side(git.staged_blobs, saved if saved.exists() else None, list(blobs))
+            staged_soon = on_a_thread(git.staged_blobs, saved if saved.exists() else None, list(blobs))
             asked.append(staged_soon)
 
             def index_prepared() -> None:
@@ -359,7 +359,7 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
                     _link_or_copy(saved, index_copy)
                 git.index_with(index_copy, blobs)
 
-            index_ready = on_the_side(index_prepared)
+            index_ready = on_a_thread(index_prepared)
             asked.append(index_ready)
             for attempt in range(10):                    # another committer may keep winning the race
                 head, known = head_soon() if attempt == 0 else (git.ref(branch), None)
