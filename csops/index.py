@@ -1177,7 +1177,8 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
         if path is not None and not broken and rewrite:
             try:
                 writer = writer or _DataWriter(path, stamp)
-                writer.close(index.listing_blobs(rtype), table, handle, set(index.blobs_of(rtype, rels)) if prune else None)
+                wanted = set(index.blobs_of(rtype, rels)) if prune else None
+                writer.close(index.listing_blobs(rtype), table, handle, wanted)
                 writer = None
                 forget_data(index, rtype)   # the next read of the type opens the new cache
             except (OSError, ValueError):
