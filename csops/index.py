@@ -1177,8 +1177,8 @@ def load_data(store, git, index: Index, rtype: str, rels: list[str], status: str
         if path is not None and not broken and rewrite:
             try:
                 writer = writer or _DataWriter(path, stamp)
-                wanted = set(index.blobs_of(rtype, rels)) if prune else None
-                writer.close(index.listing_blobs(rtype), table, handle, wanted)
+                kept_blobs = set(index.blobs_of(rtype, rels)) if prune else None
+                writer.close(index.listing_blobs(rtype), table, handle, kept_blobs)
                 writer = None
                 forget_data(index, rtype)   # the next read of the type opens the new cache
             except (OSError, ValueError):
