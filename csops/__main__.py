@@ -34,15 +34,14 @@ def run() -> None:
 
 
 def _leave(leaving: SystemExit, caller) -> None:
-    """End the process at once, without the interpreter's teardown — freeing every module and
-    object took a command 10-60 ms, as long as a small repository's whole write. What a normal exit
-    does that matters is done first: the exit hooks run (multiprocessing's pools, weakref
-    finalizers, coverage) and stdout/stderr are flushed. Only for the program itself: `run` called
-    by the `csops` script or `python -m csops` at their top level (`caller`, the frame that called
-    it), with no debugger, profiler or `python -i` waiting for the exit. Returns, for the normal
-    exit, otherwise, and when another non-daemon thread still runs, when the code is not a number
-    a process can exit with (Python prints or wraps it), or when a flush fails (a closed pipe:
-    Python reports it as it always has). Files csops writes are closed and synced before a command
+    """End the process at once, skipping the interpreter's teardown (freeing every module and
+    object: 10-60 ms, as long as a small repository's whole write), after what a normal exit does
+    that matters: the exit hooks (multiprocessing's pools, weakref finalizers, coverage) and
+    flushing stdout/stderr. Returns instead, for the normal exit, unless `run` was called by the
+    `csops` script or `python -m csops` at their top level (`caller`) with no debugger, profiler or
+    `python -i` waiting; when another non-daemon thread runs; when the code is not one a process
+    can exit with (Python prints or wraps it); or when a flush fails (a closed pipe: Python
+    reports it as it always has). Files csops writes are closed and synced before a command
     returns; a cache still open is a temporary file, renamed only once complete."""
     code = leaving.code
     if code is not None and (not isinstance(code, int) or not -2**31 <= code < 2**31):
