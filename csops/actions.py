@@ -73,8 +73,9 @@ def create_many(session: Session, rtype: str, many: list[dict], *, note: str | N
             ids.append(record_id)
         paths = [session.store.canonical_path(rtype, record_id) for record_id in ids]
         session.git.read_ahead(paths)                    # Git reads what the commit needs meanwhile
+        template = template_text(f"{rtype}.yaml")
         for fields, record_id, path in zip(many, ids, paths):
-            doc = yamlio.rt_load(template_text(f"{rtype}.yaml"))
+            doc = yamlio.rt_load(template)
             doc["id"] = record_id
             doc["status"] = wf.initial
             doc["created"] = at

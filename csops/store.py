@@ -378,7 +378,7 @@ def read_regular(path: str | Path, limit: int | None = None) -> tuple[bytes, int
             parts.append(part)
             total += len(part)
             want = 1 << 16 if budget is None else min(1 << 16, budget - total)
-        return (parts[0] if len(parts) == 1 else b"".join(parts)), size
+        return b"".join(parts), size     # one part: that very object, not a copy
     finally:
         os.close(fd)
 

@@ -65,9 +65,7 @@ class CsopsGroup(click.Group):
             click.echo(_("csops: {exc}", exc=exc), err=True)
             ctx.exit(exc.exit_status)
         except KeyboardInterrupt:
-            # not imported here: a Ctrl-C in the middle of importing it must not fail again
-            txn = sys.modules.get("csops.txn")
-            committed = getattr(txn, "committed", None) or []
+            committed = _committed()
             if committed:
                 click.echo(_("csops: interrupted, but only after the change was committed ({commit})",
                              commit=committed[-1][:10]),
@@ -79,8 +77,7 @@ class CsopsGroup(click.Group):
             if isinstance(exc, BrokenPipeError):
                 raise
             where = f"{exc.filename}: " if exc.filename else ""
-            txn = sys.modules.get("csops.txn")
-            committed = getattr(txn, "committed", None) or []
+            committed = _committed()
             if committed:      # the output after it failed (a full disk, a closed terminal): the change stands
                 click.echo(_("csops: {where}{reason} (but the change was committed: {commit})",
                              where=where, reason=exc.strerror or exc, commit=committed[-1][:10]), err=True)
@@ -103,6 +100,13 @@ class CsopsGroup(click.Group):
                          commit=txn.interrupted_after_commit[-1][:10]), err=True)
             ctx.exit(ExitStatus.INTERRUPTED)
         return result
+
+
+def _committed() -> list[str]:
+    """The commits this process made (csops.txn, imported only by a command that writes, is not
+    imported here: a Ctrl-C in the middle of importing it must not fail again)."""
+    txn = sys.modules.get("csops.txn")
+    return getattr(txn, "committed", None) or []
 
 
 def _save_traceback() -> str:
