@@ -13,6 +13,17 @@ from click.testing import CliRunner
 
 from csops.cli import cli
 
+# A machine's own Git settings never reach a test: on a new laptop or a CI runner there is no
+# global identity, and the tests' plain `git commit`s need one (csops' own commits do not).
+_GIT_HOME = Path(__import__("tempfile").mkdtemp(prefix="csops-tests-git-"))
+(_GIT_HOME / "gitconfig").write_text("[user]\n\tname = csops tests\n\temail = tests@csops.invalid\n",
+                                    encoding="utf-8")
+os.environ["GIT_CONFIG_GLOBAL"] = str(_GIT_HOME / "gitconfig")
+os.environ["GIT_CONFIG_NOSYSTEM"] = "1"
+for _name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_DIR",
+              "GIT_WORK_TREE", "GIT_INDEX_FILE", "PYTHONUNBUFFERED"):
+    os.environ.pop(_name, None)
+
 os.environ.setdefault("CSOPS_DEBUG", "1")   # a bug in a test run shows its traceback
 os.environ.setdefault("CSOPS_LANG", "en")   # messages asserted in English; tests/test_i18n.py checks the Chinese
 

@@ -228,15 +228,18 @@ def test_a_full_disk_leaves_the_old_state_and_one_line(repo, tiny_disk):
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
-def test_output_lost_after_the_commit_says_the_change_was_committed(repo):
+@pytest.mark.parametrize("unbuffered", [False, True], ids=["buffered", "PYTHONUNBUFFERED"])
+def test_output_lost_after_the_commit_says_the_change_was_committed(repo, unbuffered):
     """Printing the new id to a full disk fails after the commit: the message must not say
-    nothing was committed."""
+    nothing was committed — whatever Python's buffering (buffered, it fails only at the flush)."""
     head = repo.head()
     argv = [sys.executable, "-m", "csops", "--records", str(repo.records), "--as", "zhangsan", "--now",
             "2026-11-23T10:00", *NEW]
+    env = {k: v for k, v in ENV.items() if k != "PYTHONUNBUFFERED"} | ({"PYTHONUNBUFFERED": "1"} if unbuffered else {})
     with open("/dev/full", "w") as full:
-        result = subprocess.run(argv, stdout=full, stderr=subprocess.PIPE, text=True, env=ENV)
-    assert result.returncode == 2
+        result = subprocess.run(argv, stdout=full, stderr=subprocess.PIPE, text=True, env=env)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "Exception ignored" not in result.stderr
     assert "but the change was committed" in result.stderr and "nothing was committed" not in result.stderr
     assert repo.git("rev-parse", "HEAD~1").strip() == head and records_status(repo) == ""
 

@@ -61,6 +61,11 @@ class CsopsGroup(click.Group):
 
         try:
             result = super().invoke(ctx)
+            if sys.stdout is not None:      # buffered output fails here, inside the boundary, not at exit
+                sys.stdout.flush()
+        except BrokenPipeError:             # the reader is gone (`| head`): what it wanted, it has
+            _drop_stdout()
+            ctx.exit(ExitStatus.OK)
         except CsopsError as exc:
             click.echo(_("csops: {exc}", exc=exc), err=True)
             ctx.exit(exc.exit_status)
@@ -74,8 +79,7 @@ class CsopsGroup(click.Group):
                 click.echo(_('csops: interrupted; nothing was committed'), err=True)
             ctx.exit(ExitStatus.INTERRUPTED)
         except OSError as exc:
-            if isinstance(exc, BrokenPipeError):
-                raise
+            _flush_or_drop_stdout()         # what is still buffered for a full disk would fail again at exit
             where = f"{exc.filename}: " if exc.filename else ""
             committed = _committed()
             if committed:      # the output after it failed (a full disk, a closed terminal): the change stands
@@ -100,6 +104,28 @@ class CsopsGroup(click.Group):
                          commit=txn.interrupted_after_commit[-1][:10]), err=True)
             ctx.exit(ExitStatus.INTERRUPTED)
         return result
+
+
+def _drop_stdout() -> None:
+    """Point stdout at the null device: output still buffered for a closed pipe or a full disk is
+    dropped instead of failing again when Python exits ("Exception ignored", exit 120)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):       # not a real file (a test's capture)
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, fd)
+    finally:
+        os.close(null)
+
+
+def _flush_or_drop_stdout() -> None:
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except OSError:
+        _drop_stdout()
 
 
 def _committed() -> list[str]:

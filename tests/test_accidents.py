@@ -1,0 +1,52 @@
+"""The accidents of real use (Trust IV, SPEC §10 third-round bullets): readers that close the
+pipe, full disks, missing Git objects, a rebase in progress, files saved by YAML 1.2 tools,
+merges that cannot both stand, machines without fork, and caches in odd Git states."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+ENV = {k: v for k, v in os.environ.items() if k not in ("CSOPS_DEBUG", "CSOPS_NOW", "CSOPS_USER")}
+NEW = ["ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李", "--summary", "x"]
+
+
+def csops(repo, *args, as_="zhangsan", now="2026-11-23T10:00", env=None, **kwargs):
+    argv = [sys.executable, "-m", "csops", "--records", str(repo.records)]
+    argv += ["--as", as_] if as_ else []
+    argv += ["--now", now] if now else []
+    options = {"capture_output": True} if "stdout" not in kwargs else {"stderr": subprocess.PIPE}
+    environment = {k: v for k, v in {**ENV, **(env or {})}.items() if v is not None}   # None: unset it
+    return subprocess.run(argv + [str(a) for a in args], text=True, env=environment, **options, **kwargs)
+
+
+# -- pipes and full disks ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["json", "table", "csv", "markdown"])
+def test_a_reader_gone_ends_every_format_quietly(repo, fmt):
+    """`csops ticket list --format json | head -c 100`: the reader has what it wanted; exit 0, no
+    message (the pipe is closed before csops writes, the harshest case)."""
+    for n in range(3):
+        repo.run(*NEW[:-1], f"摘要{n}")
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        result = csops(repo, "ticket", "list", "--format", fmt, stdout=write)
+    finally:
+        os.close(write)
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("unbuffered", [False, True], ids=["buffered", "PYTHONUNBUFFERED"])
+def test_a_listing_to_a_full_disk_says_so_in_one_line(repo, unbuffered):
+    repo.run(*NEW)
+    with open("/dev/full", "w") as full:
+        result = csops(repo, "ticket", "list", "--format", "json", stdout=full,
+                       env={"PYTHONUNBUFFERED": "1" if unbuffered else None})
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "No space left on device" in result.stderr
+    assert "nothing was committed" in result.stderr
