@@ -90,6 +90,18 @@ def _parse_tree(body: bytes) -> dict[bytes, tuple[bytes, bytes]]:
     return entries
 
 
+def _listed(folder: str, bodies: dict[str, bytes | None]) -> bool:
+    """Whether `folder` is named in its parent's tree (`bodies`: folder → raw tree or None; the
+    root always is). A parent that could not be read is taken as listing it."""
+    if not folder:
+        return True
+    parent, _sep, name = folder.rpartition("/")
+    body = bodies.get(parent)
+    if body is None:
+        return _listed(parent, bodies)
+    return name.encode("utf-8", "surrogateescape") in _parse_tree(body)
+
+
 def _tree_body(entries: dict[bytes, tuple[bytes, bytes]]) -> bytes:
     """A raw tree object, entries in Git's order (a folder sorts as if its name ended in /)."""
     order = sorted(entries, key=lambda name: name + b"/" if entries[name][0] == b"40000" else name)
@@ -456,15 +468,36 @@ class Git:
         done = _run(["update-ref", "-m", message, ref, new, old or "0" * 40], cwd=self.root, shielded=True)
         return done.returncode == 0
 
+    def changed_paths(self, old: str | None, new: str) -> set[str]:
+        """The file paths whose entries differ between commits `old` and `new` (all of `new`'s
+        files when `old` is None)."""
+        args = ["diff-tree", "-r", "--no-renames", "--name-only", "-z"] + ([old, new] if old else ["--root", new])
+        done = _run(args, cwd=self.root)
+        if done.returncode != 0:
+            raise Conflict(_("git diff-tree failed: {detail}", detail=done.stderr.decode("utf-8", "replace").strip()))
+        names = done.stdout.decode("utf-8", "surrogateescape").split("\0")
+        return {name for name in names[0 if old else 1:] if name}
+
     def is_ancestor(self, older: str, newer: str) -> bool:
         return _run(["merge-base", "--is-ancestor", older, newer], cwd=self.root).returncode == 0
 
     def _old_trees(self, head: str, folders: list[str]) -> dict[str, dict]:
-        """`head`'s trees at `folders` (folder → entries; {} where it has none), read with one
-        `cat-file --batch`."""
+        """`head`'s trees at `folders` (folder → entries; {} where it has no such folder), read
+        with one `cat-file --batch`. `folders` holds every folder on the way (as _folders gives
+        them), so a folder Git could not read is told from one that is not there: its parent
+        lists it. A tree that is listed but cannot be read (a missing or corrupt object, a
+        repack racing the read) is asked once more, then refused: taken for an empty folder, it
+        would drop every file under it from the next commit."""
         specs = [f"{head}:{f}" if f else f"{head}^{{tree}}" for f in folders]
-        return {folder: _parse_tree(body) if body is not None else {}
-                for folder, body in zip(folders, self.blobs(specs))}
+        for attempt in range(2):
+            bodies = dict(zip(folders, self.blobs(specs)))
+            unreadable = [folder for folder in folders if bodies[folder] is None and _listed(folder, bodies)]
+            if not unreadable:
+                return {folder: _parse_tree(body) if body is not None else {} for folder, body in bodies.items()}
+        raise Conflict(_("Git cannot read the folder {folder} of commit {commit} (a missing or damaged object)",
+                         folder=unreadable[0] or "/", commit=head[:10]),
+                       _('run git fsck to see what is missing (fetch it again from a clone, or restore the '
+                         'repository from a backup), then try again'))
 
     def _trees(self, head: str | None, blobs: dict[str, str], known: dict | None = None
                ) -> tuple[str, dict[str, str | None]]:

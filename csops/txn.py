@@ -364,7 +364,15 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
             for attempt in range(10):                    # another committer may keep winning the race
                 head, known = head_soon() if attempt == 0 else (git.ref(branch), None)
                 commit, before = git.make_commit(head, blobs, message, author, when, known)
+                # Git's own reading of the two commits: the new one changes exactly these files
+                # (a tree misread as empty would drop its files: refused before a ref points here)
+                changed_soon = on_a_thread(git.changed_paths, head, commit)
+                asked.append(changed_soon)
                 index_ready()                            # (a second call waits for nothing)
+                if not changed_soon() <= set(blobs):
+                    raise Conflict(_("the commit csops made would also change {paths}",
+                                     paths=", ".join(sorted(changed_soon() - set(blobs))[:3])),
+                                   _('run git fsck: the repository may be missing objects'))
                 try:
                     _refuse_changed_meanwhile(git, entries, before)
                 except Conflict:

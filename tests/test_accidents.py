@@ -50,3 +50,50 @@ def test_a_listing_to_a_full_disk_says_so_in_one_line(repo, unbuffered):
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "No space left on device" in result.stderr
     assert "nothing was committed" in result.stderr
+
+
+# -- missing Git objects -----------------------------------------------------------------------------
+
+def _drop_object(repo, spec: str) -> str:
+    """Delete the loose object `spec` names (as a repack racing a reader, or a broken disk, would
+    leave it unreadable); returns its id."""
+    sha = repo.git("rev-parse", spec).strip()
+    loose = repo.root / ".git" / "objects" / sha[:2] / sha[2:]
+    assert loose.exists(), "the object is packed: this test needs it loose"
+    loose.unlink()
+    return sha
+
+
+def test_a_missing_tree_refuses_the_write_instead_of_emptying_the_folder(repo):
+    """A folder Git cannot read is not an empty folder: taken for one, the next commit would drop
+    every earlier ticket (the repack race's outcome). The write is refused, nothing committed."""
+    first = repo.out(*NEW, now="2026-11-23T09:00:00+08:00")
+    folder = str(repo.path_of(first).parent.relative_to(repo.root))
+    head = repo.head()
+    _drop_object(repo, f"HEAD:{folder}")
+    result = repo.run(*NEW, now="2026-11-23T10:00:00+08:00", code=1)
+    assert "missing or damaged object" in result.output and "git fsck" in result.output
+    assert result.output.count("\n") == 1
+    assert repo.head() == head
+
+
+def test_a_missing_parent_tree_is_refused_too(repo):
+    repo.out(*NEW)
+    head = repo.head()
+    _drop_object(repo, "HEAD:records/tickets")
+    assert "missing or damaged object" in repo.run(*NEW, code=1).output
+    assert repo.head() == head
+
+
+def test_a_commit_that_would_change_more_than_its_files_never_lands(repo, monkeypatch):
+    """The last guard, Git's own reading of the new commit: if the trees were ever misread, the
+    ref does not move (here the misreading is forced: the old trees read as empty)."""
+    from csops import gitlog
+
+    repo.out(*NEW)
+    head = repo.head()
+    monkeypatch.setattr(gitlog.Git, "_old_trees", lambda self, head, folders: {f: {} for f in folders})
+    monkeypatch.setattr(gitlog.Git, "ahead", lambda self, branch: None)
+    result = repo.run(*NEW, code=1)
+    assert "would also change" in result.output and "records/people/" in result.output
+    assert repo.head() == head
