@@ -161,12 +161,24 @@ def refuse_leftovers_locked(git: Git) -> None:
     if (git.git_dir / JOURNAL).exists() or _csops_lock(git.git_dir / "index.lock"):
         raise Conflict(_('an interrupted csops write was left behind in this repository'),
                        _('run csops recover (it finishes or undoes it), then try again'))
-    for name, what in (("MERGE_HEAD", "a merge"), ("CHERRY_PICK_HEAD", "a cherry-pick"), ("REVERT_HEAD", "a revert"),
-                       ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase or git am")):
+    refuse_operation_in_progress(git)
+
+
+def refuse_operation_in_progress(git: Git, branch: str | None = None) -> None:
+    """A merge, rebase, cherry-pick, revert or `git am` between its steps must be finished first:
+    a commit on top of it would be tangled in it (staged into its next step, or its final ref
+    update refused). With `branch`: also refused when HEAD no longer names that branch (a
+    rebase detaches it). Asked again under the index lock just before the index goes in and
+    the ref moves — an operation that began after the first look is caught there."""
+    steps = {"MERGE_HEAD": _("a merge"), "CHERRY_PICK_HEAD": _("a cherry-pick"), "REVERT_HEAD": _("a revert"),
+             "rebase-merge": _("a rebase"), "rebase-apply": _("a rebase or git am"), "sequencer": _("a cherry-pick")}
+    for name, what in steps.items():
         if (git.git_dir / name).exists():
             raise Refused(_("{what} is in progress in this repository: a change made now would be tangled in it",
                             what=what),
                           _('finish it (resolve, git add, git commit or git rebase --continue) or abort it first'))
+    if branch is not None and git.branch() != branch:
+        raise Conflict(_("HEAD moved off {branch} while csops was committing", branch=branch), _('try again'))
 
 
 def _read_journal(path: Path) -> dict:
@@ -380,6 +392,7 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
                         raise
                     continue                 # read ahead, before a commit of these files landed: again
                 _refuse_staged(entries, staged_soon())
+                refuse_operation_in_progress(git, branch)   # one that began since the first look
                 journal.save(state="prepared", head=head, commit=commit, index=index_id(index_copy),
                              saved=saved.exists())
                 # The index goes in *before* HEAD moves: a plain `git commit` reads the index before

@@ -97,3 +97,32 @@ def test_a_commit_that_would_change_more_than_its_files_never_lands(repo, monkey
     result = repo.run(*NEW, code=1)
     assert "would also change" in result.output and "records/people/" in result.output
     assert repo.head() == head
+
+
+# -- another Git operation between its steps ---------------------------------------------------------
+
+@pytest.mark.parametrize("step", ["rebase-merge", "detached"])
+def test_a_rebase_that_starts_during_a_write_is_not_tangled_with_it(repo, monkeypatch, step):
+    """`git pull --rebase` racing csops: the rebase began after csops' first look. Under the index
+    lock, just before the index goes in and the branch moves, csops looks again and refuses:
+    nothing committed, the index and the branch as the rebase left them."""
+    from csops import gitlog
+
+    repo.out(*NEW)
+    branch = repo.git("symbolic-ref", "HEAD").strip()
+    head, index = repo.head(), (repo.root / ".git" / "index").read_bytes()
+    made = gitlog.Git.make_commit
+
+    def rebase_begins(self, *args, **kwargs):
+        if step == "rebase-merge":
+            (self.git_dir / "rebase-merge").mkdir(exist_ok=True)
+        else:
+            (self.git_dir / "HEAD").write_text(head + "\n")
+        return made(self, *args, **kwargs)
+
+    monkeypatch.setattr(gitlog.Git, "make_commit", rebase_begins)
+    output = repo.run(*NEW, code=1).output
+    assert ("a rebase is in progress" in output) if step == "rebase-merge" else ("HEAD moved off" in output)
+    assert "nothing was committed" in output
+    assert repo.git("rev-parse", branch).strip() == head
+    assert (repo.root / ".git" / "index").read_bytes() == index
