@@ -190,12 +190,13 @@ def check_calendar_coverage(tree: Tree, out: Problems) -> None:
 
 @check
 def check_symlinks(tree: Tree, out: Problems) -> None:
-    """A record file or folder linking outside the records root is never read (SPEC §10)."""
+    """A record file or folder that is a symbolic link is never read: SYMLINK_OUTSIDE when it
+    points outside the records root, SYMLINK_NOT_ALLOWED otherwise (a loop, a dangling link, a
+    record kept elsewhere in the folder)."""
     for rtype in tree.store.types:
-        for rel in tree.store.outside.get(rtype, []):
-            out.add(tree.store.display(tree.store.root / rel), "SYMLINK_OUTSIDE",
-                    _("links outside the records folder ({target})", target=os.path.realpath(tree.store.root / rel)),
-                    _('records live in the records folder; replace the link with the file'), line=1)
+        for rel in tree.store.links.get(rtype, []):
+            code, message, hint = tree.store.link_problem(rel)
+            out.add(tree.store.display(tree.store.root / rel), code, message, hint, line=1)
 
 
 @across

@@ -331,9 +331,8 @@ class Context:
                     usable.append(rec)
                 else:
                     self.skip(Skipped(self.store.display(rec.path), *reason))
-            for rel in self.store.outside.get(rtype, []) if self.store else []:
-                self.skip(Skipped(self.store.display(self.store.root / rel), 1,
-                                  "SYMLINK_OUTSIDE " + _("it links outside the records folder")))
+            for rel, reason in self.store.link_skips(rtype) if self.store else []:
+                self.skip(Skipped(self.store.display(self.store.root / rel), 1, reason))
             self._cache[rtype] = usable
         return self._cache[rtype]
 

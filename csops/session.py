@@ -164,9 +164,8 @@ class Session:
                 except OSError:
                     line = None
             skipped.append(((0, entry.rel), Skipped(store.display(path), line, f"{code} {message}")))
-        for rel in store.outside.get(rtype, []) if unusable_too else ():
-            skipped.append(((1, rel), Skipped(store.display(store.root / rel), 1,
-                                              "SYMLINK_OUTSIDE " + _("it links outside the records folder"))))
+        for rel, reason in store.link_skips(rtype) if unusable_too else ():
+            skipped.append(((1, rel), Skipped(store.display(store.root / rel), 1, reason)))
         return recs, [item for _key, item in sorted(skipped, key=lambda pair: pair[0])]   # listing order
 
     def batches(self, rtype: str, status: str | None = None, size: int = 5_000):

@@ -76,7 +76,7 @@ class Store:
     def __init__(self, root: Path):
         self.root = Path(root).resolve()
         self.types = tuple(TYPES)
-        self.outside: dict[str, list[str]] = {}     # type → symlinks found pointing outside the root (never read)
+        self.links: dict[str, list[str]] = {}       # type → symbolic links found in its folders (never read)
         self.hidden: dict[str, list[str]] = {}      # type → dot files in its folders (an interrupted write's temps)
         self.parse_cache = yamlio.ParseCache()     # the policy and the people, parsed once per content
 
@@ -114,7 +114,7 @@ class Store:
         (adding, removing or renaming an entry changes them). A folder with a link in it, or
         changed in the last seconds (the same clock tick as a listing), is always listed."""
         folder = TYPES[rtype].folder
-        out, outside, seen, hidden = [], [], set(), []
+        out, links, hidden = [], [], []
         stack = [folder]
         root = str(self.root)
         settled = time.time_ns() - RACY_NS
@@ -142,15 +142,10 @@ class Store:
                     if not entry.is_dir():
                         dotted.append(f"{rel}/{entry.name}")
                     continue
-                if entry.is_symlink():
+                if entry.is_symlink():         # never followed: see link_problem
                     linked = True
-                    target = os.path.realpath(entry.path)
-                    if not target.startswith(root + os.sep):
-                        outside.append(f"{rel}/{entry.name}")      # SYMLINK_OUTSIDE: never read
-                        continue
-                    if entry.is_dir() and target in seen:
-                        continue                                   # a link back up: walked already
-                    seen.add(target)
+                    links.append(f"{rel}/{entry.name}")
+                    continue
                 if entry.is_dir():
                     subdirs.append(f"{rel}/{entry.name}")
                 elif entry.name.endswith(".yaml"):
@@ -161,7 +156,7 @@ class Store:
             if key is not None and not linked and max(key[0], key[1]) < settled:
                 after[rel] = (key, "\n".join(files), subdirs, dotted)
         out.sort()
-        self.outside[rtype] = sorted(outside)
+        self.links[rtype] = sorted(links)
         self.hidden[rtype] = sorted(hidden)
         return out
 
@@ -181,7 +176,7 @@ class Store:
             stack.extend((rtype, sub) for sub in known[2])
             hidden[rtype].extend(known[3])
         for rtype in self.types:
-            self.outside[rtype] = []        # a folder with a link in it is never remembered
+            self.links[rtype] = []          # a folder with a link in it is never remembered
             self.hidden[rtype] = sorted(hidden[rtype])
         return True
 
@@ -199,11 +194,37 @@ class Store:
             out.extend(Path(folder) / name for name in names if name.startswith("."))
         return out
 
+    def link_problem(self, rel: str) -> tuple[str, str, str]:
+        """(code, message, hint) of a symbolic link found among the records (`rel` under the
+        root). Records are plain files: a link is never read — the audit replays what Git
+        stores, which for a link is its text, so an edit made through it would pass unseen."""
+        target = os.path.realpath(self.root / rel)
+        if not target.startswith(str(self.root) + os.sep):
+            return ("SYMLINK_OUTSIDE", _("links outside the records folder ({target})", target=target),
+                    _('records live in the records folder; replace the link with the file'))
+        return ("SYMLINK_NOT_ALLOWED", _("is a symbolic link; records are plain files (a change made through a "
+                                         "link would escape the audit)"),
+                _('replace the link with the file it points to (git rm the link, git mv the file here)'))
+
+    def link_skips(self, rtype: str) -> list[tuple[str, str]]:
+        """(rel, "CODE message") of the links among a type's records, as listings report them."""
+        return [(rel, "{} {}".format(*self.link_problem(rel)[:2])) for rel in self.links.get(rtype, [])]
+
     def inside(self, path: Path) -> Path:
-        """`path` if it (or what it links to) is under the records root; else refused."""
+        """`path` if neither it nor a folder on the way to it under the records root is a
+        symbolic link (link_problem); else refused."""
+        try:
+            parts = Path(path).relative_to(self.root).parts
+        except ValueError:
+            parts = ()
+        for depth in range(1, len(parts) + 1):
+            rel = "/".join(parts[:depth])
+            if os.path.islink(self.root / rel):
+                code, message, hint = self.link_problem(rel)
+                raise BadInput(f"{self.display(self.root / rel)}: {code} {message}", hint)
         if not os.path.realpath(path).startswith(str(self.root) + os.sep):
-            raise BadInput(_("{file}: SYMLINK_OUTSIDE it links outside the records folder", file=self.display(path)),
-                           _('records live in the records folder; replace the link with the file'))
+            code, message, hint = self.link_problem(os.path.relpath(path, self.root))
+            raise BadInput(f"{self.display(path)}: {code} {message}", hint)
         return path
 
     def person_files(self) -> list[Path]:

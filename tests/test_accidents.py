@@ -126,3 +126,43 @@ def test_a_rebase_that_starts_during_a_write_is_not_tangled_with_it(repo, monkey
     assert "nothing was committed" in output
     assert repo.git("rev-parse", branch).strip() == head
     assert (repo.root / ".git" / "index").read_bytes() == index
+
+
+# -- an exit status that never lies ------------------------------------------------------------------
+
+def test_a_link_loop_among_the_records_is_named_and_stops_nothing(repo):
+    """`ln -s loop records/tickets/loop`: a write lands and exits 0 (a script that checks the
+    status must not retry and make a duplicate); reads go on, naming the link; validate reports
+    it with its code."""
+    (repo.records / "tickets").mkdir(exist_ok=True)
+    os.symlink("loop", repo.records / "tickets" / "loop")
+    head = repo.head()
+    made = csops(repo, *NEW)
+    assert made.returncode == 0 and made.stdout.startswith("T-"), made.stderr
+    assert repo.head() != head
+    listed = csops(repo, "ticket", "list")
+    assert listed.returncode == 0 and made.stdout.strip() in listed.stdout
+    assert "SYMLINK_NOT_ALLOWED" in listed.stderr and "loop" in listed.stderr
+    overdue = csops(repo, "report", "overdue")
+    assert overdue.returncode == 0 and "SYMLINK_NOT_ALLOWED" in overdue.stderr
+    checked = csops(repo, "validate")
+    assert checked.returncode == 1 and "loop:1: SYMLINK_NOT_ALLOWED" in checked.stdout
+
+
+def test_a_file_that_fails_after_the_commit_is_a_warning_not_a_failure(repo, monkeypatch):
+    """A mutation whose change landed exits 0 whatever is read afterwards (here the related-records
+    warning meets an unreadable file): the failure is a warning naming the commit."""
+    from csops import txn
+
+    real = txn.commit_files
+
+    def then_a_read_fails(*args, **kwargs):
+        real(*args, **kwargs)
+        raise PermissionError(13, "Permission denied", str(repo.records / "tickets" / "x.yaml"))
+
+    monkeypatch.setattr(txn, "commit_files", then_a_read_fails)
+    head = repo.head()
+    result = repo.run(*NEW, code=0)
+    assert repo.head() != head
+    assert "warning: " in result.stderr and "Permission denied" in result.stderr
+    assert "the change was committed: " + repo.head()[:10] in result.stderr

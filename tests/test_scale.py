@@ -141,22 +141,27 @@ def _inquiry(repo, now="2026-11-20T10:00"):
                     now=now)
 
 
-def test_a_record_file_that_is_a_link_inside_the_records_is_read_through_the_link(repo):
+@pytest.mark.parametrize("linked", ["file", "folder"])
+def test_a_record_that_is_a_link_inside_the_records_is_never_read(repo, linked):
+    """Records are plain files: a link, even to a file inside the records, is refused by name
+    (the audit replays what Git stores — for a link, its text — so an edit made through the
+    link would pass unseen)."""
     import os
 
     record_id = _inquiry(repo)
     path = repo.path_of(record_id)
-    held = repo.records / "hold" / path.name
+    source = path if linked == "file" else path.parent
+    held = repo.records / "hold" / source.name
     held.parent.mkdir()
-    repo.git("mv", str(path), str(held))
-    os.symlink(os.path.relpath(held, path.parent), path)
+    repo.git("mv", str(source), str(held))
+    os.symlink(os.path.relpath(held, source.parent), source)
     repo.git("add", "-A")
     repo.git("commit", "-qm", "kept elsewhere, linked")
-    assert "原文" in repo.out("ticket", "list")                    # fills the caches
-    held.write_text(held.read_text(encoding="utf-8").replace("summary: 原文", "summary: 改过"), encoding="utf-8")
-    repo.git("commit", "-qam", "edited through the link")
-    listed = repo.out("ticket", "list")
-    assert "改过" in listed and "原文" not in listed                 # the link's own blob never changes
+    listed = repo.run("ticket", "list")
+    assert "原文" not in listed.stdout and "SYMLINK_NOT_ALLOWED" in listed.stderr
+    shown = repo.run("ticket", "show", record_id, code=2)
+    assert "SYMLINK_NOT_ALLOWED is a symbolic link" in shown.output and "原文" not in shown.stdout
+    assert f"{source.name}:1: SYMLINK_NOT_ALLOWED" in repo.run("validate", code=1).stdout
 
 
 def test_a_swap_file_that_is_no_file_names_itself_and_stops_nothing(repo):

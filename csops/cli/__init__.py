@@ -82,7 +82,11 @@ class CsopsGroup(click.Group):
             _flush_or_drop_stdout()         # what is still buffered for a full disk would fail again at exit
             where = f"{exc.filename}: " if exc.filename else ""
             committed = _committed()
-            if committed:      # the output after it failed (a full disk, a closed terminal): the change stands
+            if committed and exc.filename:   # a file read after the change landed: a warning, the change stands
+                click.echo(_("warning: {where}{reason} (the change was committed: {commit})",
+                             where=where, reason=exc.strerror or exc, commit=committed[-1][:10]), err=True)
+                ctx.exit(ExitStatus.OK)
+            elif committed:    # the output after it failed (a full disk, a closed terminal): the change stands
                 click.echo(_("csops: {where}{reason} (but the change was committed: {commit})",
                              where=where, reason=exc.strerror or exc, commit=committed[-1][:10]), err=True)
             else:

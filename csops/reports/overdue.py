@@ -21,9 +21,8 @@ def overdue_rows(session, *, rtype: str | None = None, owner: str | None = None)
     now, cal = session.now, session.policy.calendar
     index = session.index
     for kind in session.store.types:
-        for rel in session.store.outside.get(kind, []):
-            session.ctx.skip(Skipped(session.store.display(session.store.root / rel), 1,
-                                     "SYMLINK_OUTSIDE " + _("it links outside the records folder")))
+        for rel, reason in session.store.link_skips(kind):
+            session.ctx.skip(Skipped(session.store.display(session.store.root / rel), 1, reason))
     for entry in index.unusable():
         code, message, _hint, _key, line = why_unusable(entry)
         session.ctx.skip(Skipped(session.store.display(session.store.root / entry.rel), line, f"{code} {message}"))
