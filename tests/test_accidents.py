@@ -122,7 +122,7 @@ def test_a_rebase_that_starts_during_a_write_is_not_tangled_with_it(repo, monkey
 
     monkeypatch.setattr(gitlog.Git, "make_commit", rebase_begins)
     output = repo.run(*NEW, code=1).output
-    assert ("a rebase is in progress" in output) if step == "rebase-merge" else ("HEAD moved off" in output)
+    assert ("a rebase is in progress" in output) if step == "rebase-merge" else ("HEAD moved off" in output), output
     assert "nothing was committed" in output
     assert repo.git("rev-parse", branch).strip() == head
     assert (repo.root / ".git" / "index").read_bytes() == index

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 
 from csops.engine import Skipped
-from csops.i18n import _
 from csops.index import why_unusable
 from csops.timeutil import format_instant
 
