@@ -117,7 +117,8 @@ def test_a_rebase_that_starts_during_a_write_is_not_tangled_with_it(repo, monkey
         if step == "rebase-merge":
             (self.git_dir / "rebase-merge").mkdir(exist_ok=True)
         else:
-            (self.git_dir / "HEAD").write_text(head + "\n")
+            (self.git_dir / "HEAD.new").write_text(head + "\n")    # by rename, as Git writes it
+            os.replace(self.git_dir / "HEAD.new", self.git_dir / "HEAD")
         return made(self, *args, **kwargs)
 
     monkeypatch.setattr(gitlog.Git, "make_commit", rebase_begins)
