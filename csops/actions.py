@@ -271,6 +271,10 @@ def _checked_text(session: Session, wf: Workflow, doc, path: Path, step: int) ->
     if yamlio.load(text, loader=yamlio.PureLoader) != plain:  # pragma: no cover - loader disagreement
         raise Conflict(_("{type} {id}: the C and pure YAML loaders read the new text differently",
                          type=wf.type, id=doc.get('id')))
+    for key, value in _typed_text(doc):          # every character typed comes back (NEL, LS, PS…)
+        if _at(plain, key) != value:
+            raise Conflict(_("{type} {id}: {field} would not read back as written ({value!r})",
+                             type=wf.type, id=doc.get('id'), field=".".join(map(str, key)), value=value))
     problems = Problems()
     check_record(plain, wf, session.ctx, problems, session.store.display(path), only_step=step)
     for check in wf.cross_checks:
@@ -281,6 +285,28 @@ def _checked_text(session: Session, wf: Workflow, doc, path: Path, step: int) ->
         hint = f" ({first.hint})" if first.hint else ""
         raise Refused(f"{wf.type} {doc.get('id')}: {first.code} {first.message}{hint}")
     return text
+
+
+def _typed_text(node, key: tuple = ()):
+    """(key path, text) of every text this command put into the document (plain `str`; what
+    ruamel read from the file has its own string types)."""
+    if isinstance(node, dict):
+        for name, value in node.items():
+            yield from _typed_text(value, (*key, name))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _typed_text(value, (*key, index))
+    elif type(node) is str:
+        yield key, node
+
+
+def _at(data, key: tuple):
+    for part in key:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
 
 
 def _convert_legacy_amounts(doc) -> None:

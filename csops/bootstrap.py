@@ -83,7 +83,7 @@ def import_year(policy_text: str, country: str, year: int) -> tuple[str, int, in
     elif "estimated" in calendar:
         del calendar["estimated"]
     text = yamlio.rt_dump(doc)
-    yamlio.load(text)
+    yamlio.load(text, numbers=None)
     return text, len(off), len(worked)
 
 

@@ -35,7 +35,7 @@ def _defaults_text() -> str:
 
 @functools.lru_cache(maxsize=1)
 def _shipped_defaults() -> dict:
-    return yamlio.load(_defaults_text(), limit=yamlio.POLICY_BYTES)
+    return yamlio.load(_defaults_text(), limit=yamlio.POLICY_BYTES, numbers=None)
 
 
 def default_policy_data(parse_cache: yamlio.ParseCache | None = None) -> dict:
@@ -43,7 +43,7 @@ def default_policy_data(parse_cache: yamlio.ParseCache | None = None) -> dict:
     by every caller (never edit it in place)."""
     if parse_cache is None:
         return _shipped_defaults()
-    return parse_cache.load(_defaults_text(), limit=yamlio.POLICY_BYTES)
+    return parse_cache.load(_defaults_text(), limit=yamlio.POLICY_BYTES, numbers=None)
 
 
 class Policy:
@@ -197,7 +197,7 @@ def _load(text: bytes | str | None, display: str, problems: Problems,
     if text is None:
         return None
     try:
-        user = (parse_cache or yamlio).load(text, limit=yamlio.POLICY_BYTES, aliases=True)
+        user = (parse_cache or yamlio).load(text, limit=yamlio.POLICY_BYTES, aliases=True, numbers=None)
     except yamlio.YamlError as exc:
         problems.add(display, exc.code, exc.message, exc.hint, line=exc.line)
         return None

@@ -142,7 +142,7 @@ def _quiet_load(text: bytes, parse_cache=None):
     from csops import yamlio
 
     try:
-        data = (parse_cache or yamlio).load(text, limit=yamlio.POLICY_BYTES, aliases=True)
+        data = (parse_cache or yamlio).load(text, limit=yamlio.POLICY_BYTES, aliases=True, numbers=None)
     except yamlio.YamlError:
         return None
     return data if isinstance(data, dict) else None

@@ -27,6 +27,14 @@ RECORD_BYTES = 256 * 1024           # a record file; policy.yaml and a person fi
 POLICY_BYTES = 1024 * 1024
 MAX_EXPANDED = 100_000              # nodes an anchored policy may expand to (an alias bomb is far more)
 
+# In a record, person or roster file a plain scalar that YAML reads as a number is a number only
+# under these keys (the fields that hold counts, ratings and minutes, amounts written as numbers
+# in round one — reported LEGACY_AMOUNT —, and what an amend entry says of them); anywhere else
+# it is text exactly as written — `order: 0777`, `summary: 123`, `contact: 013812345678`.
+# policy.yaml (numbers=None) reads numbers wherever YAML does.
+RECORD_NUMBERS = frozenset({"qty", "received", "good", "defective", "satisfaction", "minutes", "days",
+                            "fine", "amount", "freight"})
+
 
 @functools.lru_cache(maxsize=1)
 def _pyyaml() -> SimpleNamespace:
@@ -87,15 +95,52 @@ def _pyyaml() -> SimpleNamespace:
     def timestamp_as_text(loader, node):
         return loader.construct_scalar(node)
 
+    def core_int(loader, node):
+        """YAML 1.2 integers: decimal (a leading zero is still decimal), 0o octal, 0x hex."""
+        text = loader.construct_scalar(node)
+        if text[:2] in ("0o", "0x"):
+            return int(text[2:], 8 if text[1] == "o" else 16)
+        return int(text)
+
     resolved: dict = {}
     scalar, base = yaml.ScalarNode, yaml.resolver.BaseResolver
     defaults = {scalar: base.DEFAULT_SCALAR_TAG, yaml.SequenceNode: base.DEFAULT_SEQUENCE_TAG,
                 yaml.MappingNode: base.DEFAULT_MAPPING_TAG}
     for loader in (FastLoader, PureLoader):
+        loader.yaml_implicit_resolvers = _core_schema(yaml.resolver.Resolver.yaml_implicit_resolvers)
         loader.add_constructor("tag:yaml.org,2002:timestamp", timestamp_as_text)
+        loader.add_constructor("tag:yaml.org,2002:int", core_int)
     return SimpleNamespace(yaml=yaml, FastLoader=FastLoader, PureLoader=PureLoader, fast_name=fast_name,
                            Duplicate=Duplicate, resolver=yaml.resolver.Resolver(),
                            construct=_constructor(yaml, refuse_duplicate_keys))
+
+
+# YAML 1.2's core schema, the dialect of ruamel.yaml, yq 4 and the YAML libraries of Go and
+# JavaScript: only true/false are booleans (`no`, `on` are text), no sexagesimal numbers (`18:00`
+# is text), no underscores in numbers, a leading zero is no octal.
+_CORE = {
+    "tag:yaml.org,2002:bool": (r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    "tag:yaml.org,2002:null": (r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    "tag:yaml.org,2002:int": (r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    "tag:yaml.org,2002:float": (r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                                r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+.0123456789"),
+}
+_KEPT_FROM_1_1 = ("tag:yaml.org,2002:timestamp",   # read as its text either way (timestamp_as_text)
+                  "tag:yaml.org,2002:merge")       # `<<` in an anchored policy, as ruamel reads it
+
+
+def _core_schema(yaml_1_1: dict) -> dict:
+    """Implicit resolvers (first character → [(tag, regexp)]) of the core schema, plus the two
+    of PyYAML's YAML 1.1 set kept (_KEPT_FROM_1_1); ints are tried before floats."""
+    table: dict = {}
+    for tag, (pattern, first) in _CORE.items():
+        for char in first:
+            table.setdefault(char, []).append((tag, re.compile(pattern)))
+    for char, pairs in yaml_1_1.items():
+        for tag, regexp in pairs:
+            if tag in _KEPT_FROM_1_1:
+                table.setdefault(char, []).append((tag, regexp))
+    return table
 
 
 def _constructor(yaml, refuse_duplicate_keys):
@@ -108,10 +153,13 @@ def _constructor(yaml, refuse_duplicate_keys):
     another order)."""
     scalar, mapping, sequence = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
     text_tags = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"}
+    number_tags = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
     null, boolean, map_tag, seq_tag = ("tag:yaml.org,2002:" + t for t in ("null", "bool", "map", "seq"))
     special_keys = {"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"}
 
-    def construct(loader, node):
+    def construct(loader, node, numbers: frozenset | None, numeric: bool):
+        """`numeric`: whether a plain number here is a number (numbers is None, or a key on the
+        way is one of `numbers`); otherwise it is its text as written."""
         kind, tag = node.__class__, node.tag
         if kind is scalar:
             if tag in text_tags:
@@ -120,34 +168,39 @@ def _constructor(yaml, refuse_duplicate_keys):
                 return None
             if tag == boolean:
                 return loader.bool_values[node.value.lower()]
+            if not numeric and tag in number_tags and not node.style:      # plain: None (or "" from libyaml)
+                return node.value
         elif kind is mapping and tag == map_tag:
             built, texts = {}, True
             for key, value in node.value:
                 if key.__class__ is not scalar or key.tag in special_keys:
                     return loader.construct_object(node, deep=True)
                 if key.tag in text_tags:
-                    built[key.value] = construct(loader, value)
-                else:
+                    built[key.value] = construct(loader, value, numbers, numeric or key.value in numbers)
+                else:             # a key that is no text stays what it is (validate names it)
                     texts = False
-                    built[construct(loader, key)] = construct(loader, value)
+                    built[construct(loader, key, numbers, True)] = construct(loader, value, numbers, numeric)
             # keys that are all text are told apart by their text: one said twice shows in the count
             if not texts or len(built) != len(node.value):
                 refuse_duplicate_keys(node)
             return built
         elif kind is sequence and tag == seq_tag:
-            return [construct(loader, item) for item in node.value]
+            return [construct(loader, item, numbers, numeric) for item in node.value]
         return loader.construct_object(node, deep=True)
 
-    return construct
+    def construct_document(loader, node, numbers: frozenset | None):
+        return construct(loader, node, numbers or frozenset(), numbers is None)
+
+    return construct_document
 
 
-def _load_plain(data: bytes, loader):
+def _load_plain(data: bytes, loader, numbers: frozenset | None):
     """One document without anchors or aliases, through the direct constructor (_constructor)."""
     py = _pyyaml()
     reader = loader(data)
     try:
         node = reader.get_single_node()
-        return None if node is None else py.construct(reader, node)
+        return None if node is None else py.construct(reader, node, numbers)
     except (py.yaml.YAMLError, ValueError, KeyError, TypeError):
         pass                              # the reference reading says what is wrong, and where
     finally:
@@ -170,10 +223,12 @@ class YamlError(BadInput):
 
 
 def load(text: str | bytes, loader=None, *, limit: int = RECORD_BYTES, aliases: bool = False,
-         size: int | None = None):
-    """Parse one document; raises YamlError carrying the 1-based line and a problem code. Before
-    the parser sees it, a file is held to the limits of SPEC §10 — size, UTF-8, nesting, and (for
-    records and people) no anchors or aliases — so no input can crash or exhaust the parser."""
+         size: int | None = None, numbers: frozenset | None = RECORD_NUMBERS):
+    """Parse one document (YAML 1.2, core schema); raises YamlError carrying the 1-based line and
+    a problem code. Before the parser sees it, a file is held to the limits — size, UTF-8,
+    nesting, and (for records and people) no anchors or aliases — so no input can crash or
+    exhaust the parser. `numbers`: the keys under which a plain number is a number
+    (RECORD_NUMBERS); None for everywhere (the policy)."""
     data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
     if len(data) > limit:
         raise YamlError(f"the file is {max(size or 0, len(data)) // 1024} KB; the limit is {limit // 1024} KB", None,
@@ -186,10 +241,8 @@ def load(text: str | bytes, loader=None, *, limit: int = RECORD_BYTES, aliases: 
         _check_tokens(data, aliases)
     try:
         if aliases:
-            return _load_bounded(data, loader)
-        if loader is py.FastLoader:          # no anchors (_check_tokens refused them)
-            return _load_plain(data, loader)
-        return yaml.load(data, Loader=loader)  # noqa: S506 - PureLoader is a SafeLoader
+            return _load_bounded(data, loader, numbers)
+        return _load_plain(data, loader, numbers)     # no anchors (_check_tokens refused them)
     except py.Duplicate as exc:
         raise YamlError(f"duplicate key: {exc.problem}", exc.problem_mark.line + 1, "DUPLICATE_KEY",
                         "keep one of them") from None
@@ -220,11 +273,14 @@ class ParseCache:
         self._used: dict[str, bytes] = {}
         self._fresh = False
 
-    def load(self, text: str | bytes, *, limit: int = RECORD_BYTES, aliases: bool = False, size: int | None = None):
-        """What `load(text, limit=…, aliases=…, size=…)` gives, from the cache when these bytes
-        parsed before under the same limits."""
+    def load(self, text: str | bytes, *, limit: int = RECORD_BYTES, aliases: bool = False, size: int | None = None,
+             numbers: frozenset | None = RECORD_NUMBERS):
+        """What `load(text, limit=…, aliases=…, size=…, numbers=…)` gives, from the cache when
+        these bytes parsed before under the same limits."""
         data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
-        key = hashlib.sha1(b"%d %d %s\0" % (limit, aliases, loader_stamp().encode()) + data).hexdigest()
+        mode = "everywhere" if numbers is None else ",".join(sorted(numbers))
+        key = hashlib.sha1(b"%d %d %s %s\0" % (limit, aliases, mode.encode(), loader_stamp().encode())
+                           + data).hexdigest()
         kept = self._used.get(key) or self._saved().get(key)
         if kept is not None:
             try:
@@ -233,7 +289,7 @@ class ParseCache:
                 return value
             except (EOFError, ValueError, TypeError, MemoryError):
                 pass
-        value = load(data, limit=limit, aliases=aliases, size=size)
+        value = load(data, limit=limit, aliases=aliases, size=size, numbers=numbers)
         try:
             self._used[key] = marshal.dumps(value)
             self._fresh = True
@@ -362,7 +418,7 @@ def _check_tokens(data: bytes, aliases: bool) -> None:
         raise YamlError(f"YAML error: {exc}".splitlines()[0], line) from None
 
 
-def _load_bounded(data: bytes, loader):
+def _load_bounded(data: bytes, loader, numbers: frozenset | None):
     """Compose, refuse a document whose aliases expand it beyond MAX_EXPANDED nodes (an alias
     bomb), then construct."""
     yaml = _pyyaml().yaml
@@ -389,7 +445,9 @@ def _load_bounded(data: bytes, loader):
         if size(node) > MAX_EXPANDED:
             raise YamlError(f"its anchors and aliases expand to more than {MAX_EXPANDED} values", node.start_mark.line + 1,
                             "ALIAS_NOT_ALLOWED", "write the values out (an alias bomb?)")
-        return reader.construct_document(node)
+        if numbers is None:
+            return reader.construct_document(node)
+        return _pyyaml().construct(reader, node, numbers)
     finally:
         reader.dispose()
 
@@ -457,13 +515,22 @@ def _round_trip():
         class Representer(RoundTripRepresenter):
             pass
 
+        core = type("CoreResolver", (yaml.resolver.Resolver,),
+                    {"yaml_implicit_resolvers": py.FastLoader.yaml_implicit_resolvers})()
+
         def represent_str(self, value):
-            # ruamel speaks YAML 1.2; the bulk loader speaks 1.1. Quote any string that 1.1
-            # would read as something else ("no", "13:00", "0x1F", "2026-11-23", "~").
+            # csops reads YAML 1.2; a team's other tools may read 1.1. Quote any string that
+            # either would read as something else ("no", "13:00", "0x1F", "1e3", "~").
             tag = resolver.resolve(yaml.ScalarNode, value, (True, False))
             if tag == "tag:yaml.org,2002:timestamp" and _is_iso(value):
                 # our loaders read timestamps back as their text: write them plain, as people do
                 return self.represent_scalar(tag, value)
+            if tag == "tag:yaml.org,2002:str":
+                tag = core.resolve(yaml.ScalarNode, value, (True, False))
+            if tag == "tag:yaml.org,2002:str" and any(c in value for c in _OTHER_BREAKS):
+                # YAML 1.1 readers take NEL, LS and PS for line breaks and fold them in a plain
+                # or single-quoted scalar: double quotes write them as escapes (\N \L \P)
+                return self.represent_scalar(tag, value, style='"')
             if tag != "tag:yaml.org,2002:str":
                 return self.represent_scalar("tag:yaml.org,2002:str", value, style="'")
             return RoundTripRepresenter.represent_str(self, value)
@@ -485,6 +552,9 @@ def _round_trip():
         rt.indent(mapping=2, sequence=2, offset=0)
         _RT = rt
     return _RT
+
+
+_OTHER_BREAKS = ("\x85", "\u2028", "\u2029")
 
 
 def _is_iso(value: str) -> bool:

@@ -167,3 +167,63 @@ def test_a_file_that_fails_after_the_commit_is_a_warning_not_a_failure(repo, mon
     assert repo.head() != head
     assert "warning: " in result.stderr and "Permission denied" in result.stderr
     assert "the change was committed: " + repo.head()[:10] in result.stderr
+
+
+# -- files as other tools write them: YAML 1.2 --------------------------------------------------------
+
+def test_a_policy_saved_by_a_yaml_1_2_tool_means_what_it_says(repo):
+    """ruamel's default YAML() — the round-trip library csops itself uses — unquotes `cutoff:
+    '18:00'` on save. Under YAML 1.2 that is the text 18:00, and every command goes on."""
+    from ruamel.yaml import YAML
+
+    path = repo.records / "policy.yaml"
+    tool = YAML()
+    data = tool.load(path.read_text(encoding="utf-8"))
+    with path.open("w", encoding="utf-8") as handle:
+        tool.dump(data, handle)
+    assert "'18:00'" not in path.read_text(encoding="utf-8") and ": 18:00" in path.read_text(encoding="utf-8")
+    repo.git("commit", "-qam", "policy saved by another tool")
+    record_id = repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李",
+                         "--summary", "x", now="2026-11-23T17:00:00+08:00")
+    assert repo.json("ticket", "show", record_id)["due"].startswith("2026-11-23T18:00")
+    assert repo.run("validate", as_=None).exit_code == 0
+
+
+def test_hand_written_text_fields_keep_their_plain_scalars_as_written(repo):
+    """`summary: 12:30`, `order: 0777`, a contact with its leading zero: text, exactly as written
+    (YAML 1.1 read them as numbers and csops refused them)."""
+    record_id = repo.out(*NEW)
+    path = repo.path_of(record_id)
+    text = path.read_text(encoding="utf-8").replace("summary: x", "summary: 12:30\norder: 0777\nextra1: 1_000")
+    path.write_text(text, encoding="utf-8")
+    repo.git("commit", "-qam", "hand edit by the creator", "--author", "张三 <zhangsan@example.com>")
+    shown = repo.json("ticket", "show", record_id)
+    assert (shown["summary"], shown["order"], shown["extra1"]) == ("12:30", "0777", "1_000")
+    assert repo.run("validate", as_=None).exit_code == 0
+
+
+def test_a_write_keeps_hand_written_plain_text_and_the_audit_does_not_blame_it(repo):
+    """A csops write on a record with hand-written `extra1: 12:30` keeps the value (it may quote
+    it for YAML 1.1 readers); validate --history finds nothing rewritten."""
+    record_id = repo.out(*NEW)
+    path = repo.path_of(record_id)
+    path.write_text(path.read_text(encoding="utf-8") + "extra1: 12:30\n", encoding="utf-8")
+    repo.git("commit", "-qam", "hand note", "--author", "张三 <zhangsan@example.com>")
+    hand = repo.head()
+    repo.run("ticket", "resolve", record_id, "--note", "答复了", now="2026-11-20T11:00:00+08:00")
+    assert repo.json("ticket", "show", record_id)["extra1"] == "12:30"
+    problems = repo.run("validate", "--history", as_=None, code=1).stdout.splitlines()
+    assert len(problems) == 1 and f"commit {hand[:10]}" in problems[0], problems   # the hand edit alone
+
+
+@pytest.mark.parametrize("typed", ["12:30", "no", "0777", "1e3", "1_000", "on", "~", "0x1F", ".inf", "+5",
+                                   "电饭煲\x85内胆", "第一行\u2028第二行", "段\u2029落", "null", "True"])
+def test_every_character_typed_comes_back_and_yaml_1_1_tools_read_the_same(repo, typed):
+    """What csops writes reads the same with csops (YAML 1.2), with its pure loader, and with a
+    YAML 1.1 reader (PyYAML's SafeLoader, as older tools): NEL (U+0085), LS and PS included."""
+    import yaml
+
+    record_id = repo.out(*NEW[:-1], typed)
+    assert repo.json("ticket", "show", record_id)["summary"] == typed
+    text = repo.path_of(record_id).read_text(encoding="utf-8")
+    assert yaml.safe_load(text)["summary"] == typed

@@ -135,7 +135,7 @@ def test_init_ci_writes_a_pinned_least_privilege_workflow_that_passes_the_action
     root, result = _init_ci(tmp_path, monkeypatch, spec)
     assert "warning" not in result.stderr
     path = root / ".github" / "workflows" / "csops.yml"
-    workflow = yamlio.load(path.read_text())
+    workflow = yamlio.load(path.read_text(), numbers=None)
     assert workflow["permissions"] == {"contents": "read"}
     assert workflow.get("on", workflow.get(True))["push"]["branches"] == ["main"]      # YAML 1.1 reads `on` as true
     job = workflow["jobs"]["validate"]
@@ -146,7 +146,7 @@ def test_init_ci_writes_a_pinned_least_privilege_workflow_that_passes_the_action
     assert 'csops validate --history --since "origin/$BASE_REF"' in validate["run"]
     checked = _schema_check(path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    config = yamlio.load((root / ".pre-commit-config.yaml").read_text())
+    config = yamlio.load((root / ".pre-commit-config.yaml").read_text(), numbers=None)
     assert config["repos"] == [{"repo": "https://git.example.com/csops.git",
                                 "rev": "0123456789abcdef0123456789abcdef01234567",
                                 "hooks": [{"id": "csops-validate"}, {"id": "csops-validate-history"}]}]
@@ -237,7 +237,7 @@ def test_the_projects_own_ci_template_has_a_windows_job_and_passes_the_actions_s
     from csops import yamlio
 
     path = Path(__file__).resolve().parent.parent / ".ci" / "github-actions.yml"
-    workflow = yamlio.load(path.read_text())
+    workflow = yamlio.load(path.read_text(), numbers=None)
     assert workflow["jobs"]["windows"]["runs-on"] == "windows-latest"
     assert workflow["permissions"] == {"contents": "read"}
     checked = _schema_check(path)

@@ -15,7 +15,7 @@ def new_inquiry(repo, **kwargs):
 
 
 def test_init_writes_policy_with_holidays_and_an_empty_roster(tmp_path, repo):
-    policy = yamlio.load((repo.records / "policy.yaml").read_text())
+    policy = yamlio.load((repo.records / "policy.yaml").read_text(), numbers=None)
     assert str(policy["calendar"]["holidays"]["2026-10-01"]) == "国庆节"
     assert "2026-09-20" in policy["calendar"]["makeup_workdays"]
     assert policy["timezone"] == "Asia/Shanghai"
@@ -317,7 +317,7 @@ def test_only_the_program_itself_leaves_early():
 def test_init_marks_a_year_without_an_official_schedule_estimated(repo):
     from csops import yamlio
 
-    calendar = yamlio.load((repo.records / "policy.yaml").read_text(encoding="utf-8"))["calendar"]
+    calendar = yamlio.load((repo.records / "policy.yaml").read_text(encoding="utf-8"), numbers=None)["calendar"]
     assert calendar["estimated"] == [2027]                   # the holidays package knows no 2027 调休 yet
     assert any(str(day).startswith("2027-") for day in calendar["holidays"])
 
@@ -362,11 +362,11 @@ def test_importing_a_year_again_with_its_schedule_clears_the_mark(repo, monkeypa
 
     policy = repo.records / "policy.yaml"
     text, _off, _worked = bootstrap.import_year(policy.read_text(encoding="utf-8"), "CN", 2026)
-    assert yamlio.load(text)["calendar"]["estimated"] == [2027]
+    assert yamlio.load(text, numbers=None)["calendar"]["estimated"] == [2027]
     monkeypatch.setattr(bootstrap, "holidays_for", lambda country, year: ({"2027-10-01": "国庆节"},
                                                                            {"2027-09-26": "调休"}))
     text, _off, worked = bootstrap.import_year(policy.read_text(encoding="utf-8"), "CN", 2027)
-    assert worked == 1 and "estimated" not in yamlio.load(text)["calendar"]
+    assert worked == 1 and "estimated" not in yamlio.load(text, numbers=None)["calendar"]
 
 
 def test_the_estimated_years_must_be_years(repo):

@@ -45,7 +45,7 @@ def _typed(session, spec, text: str, what: str):
     if isinstance(spec, Instant):
         return format_instant(parse_input(text, session.tz, what=what), session.tz)
     if isinstance(spec, Number):
-        value = yamlio.load(text) if len(text) < 40 else text
+        value = yamlio.load(text, numbers=None) if len(text) < 40 else text
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise BadInput(_("{what}: {text!r} is not a number", what=what, text=text))
         return value
