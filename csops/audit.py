@@ -135,14 +135,16 @@ class _Auditor:
                 continue
             old_keys = [_key(e) for e in old_data["history"]]
             in_any_parent.update(old_keys)
-            self.check_kept(change, old_keys, new, new_keys, merge, parent, out)
+            self.check_kept(change, old_data["history"], old_keys, new, new_keys, merge, parent, out)
             added = [e for e, k in zip(new, new_keys) if k not in set(old_keys) and isinstance(e, dict)]
             self.check_fields(change, rtype, old_data, new_data, added, parent if merge else None, out)
         fresh = [(i, e) for i, (e, k) in enumerate(zip(new, new_keys)) if k not in in_any_parent and isinstance(e, dict)]
         self.check_entries(change, rtype, new_data, fresh, out)
 
-    def check_kept(self, change, old_keys, new, new_keys, merge, parent, out) -> None:
-        """Every entry of the parent is still there, in its order; inserted ones keep time order."""
+    def check_kept(self, change, old, old_keys, new, new_keys, merge, parent, out) -> None:
+        """Every entry of the parent is still there, in its order — entries of the same `at`
+        that followed each other may trade places (two clones' steps in the same second, which
+        a merge orders the same way from either side); inserted ones keep time order."""
         commit, path = change.commit, change.path
         _ignored, author = self.who(commit)
         present = set(new_keys)
@@ -164,7 +166,7 @@ class _Auditor:
                         key=("history", missing[0]))
             return
         positions = [new_keys.index(k) for k in old_keys]
-        if positions != sorted(positions):
+        if positions != sorted(positions) and not _ties_only([_at(e, self.ctx.tz) for e in old], positions):
             out.add(path, "HISTORY_REWRITTEN", _("{author} reorders history entries", author=author), commit=commit.sha)
             return
         if merge:
@@ -294,6 +296,8 @@ class _Auditor:
         commit = change.commit
         if not commit.parents:
             return
+        if len(commit.parents) > 1 and _united(change):
+            return                  # a merge that only unites its parents' days (the merge driver's)
         parent = commit.parents[0]
         person, author = self.who(commit)
         roster = self.roster_at(parent)
@@ -408,6 +412,42 @@ class _Auditor:
                 out.add(where, "SIGNER_NOT_AUTHOR", _("commit by {author} is signed by {signer}",
                                                       author=author, signer=commit.signer),
                         _('each person signs their own commits'), commit=commit.sha)
+
+
+def _duty_leaves(blob) -> dict | None:
+    """(day, person) → shift and (day, "duty_lead") → person of a roster month, or None."""
+    data = _parse(blob) if blob is not None else {"days": {}}
+    if data is None or not isinstance(data.get("days"), dict):
+        return None
+    leaves = {}
+    for day, entry in data["days"].items():
+        if isinstance(entry, dict):
+            shifts = entry.get("shifts")
+            leaves.update({(str(day), str(p)): v for p, v in shifts.items()} if isinstance(shifts, dict) else {})
+            leaves[(str(day), "duty_lead")] = entry.get("duty_lead")
+    return leaves
+
+
+def _united(change) -> bool:
+    """Whether a merge's roster month holds, for each day and person, a value one of its parents
+    held: nothing of its own."""
+    new, parents = _duty_leaves(change.new), [_duty_leaves(blob) for blob in change.old]
+    if new is None or any(p is None for p in parents):
+        return False
+    keys = set(new).union(*parents)
+    return all(any(new.get(k) == p.get(k) for p in parents) for k in keys)
+
+
+def _ties_only(times: list, positions: list[int]) -> bool:
+    """Whether the old entries (their `at`, in old order) moved to `positions` changed places
+    only within runs of consecutive entries with the same known time."""
+    runs, run = [], 0
+    for i, at in enumerate(times):
+        if i and not (at is not None and at == times[i - 1]):
+            run += 1
+        runs.append(run)
+    moved = [runs[i] for i in sorted(range(len(positions)), key=positions.__getitem__)]
+    return moved == sorted(moved)
 
 
 def _parse(blob: bytes | None):

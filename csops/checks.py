@@ -256,15 +256,23 @@ def check_merges(tree: Tree, out: Problems) -> None:
     if tree.git is None:
         return
     from csops.bootstrap import merge_driver_command
+    from csops.merge import way_out
 
     prefix = tree.git.rel(tree.store.root)
+    registered = tree.git.config("merge.csops.driver")
     for path in tree.git.unmerged("" if prefix == "." else prefix):
+        try:
+            marked = b"\n<<<<<<< " in b"\n" + (tree.git.root / path).read_bytes()
+        except OSError:
+            marked = False
         out.add(tree.store.display(tree.git.root / path), "UNMERGED",
                 _("left conflicted by a merge, rebase or cherry-pick"),
+                (_('keep one value between the conflict markers, then git add FILE and commit') if marked
+                 else way_out()) if registered else
                 _("register the merge driver (git config merge.csops.driver '{driver}'), then git checkout -m FILE "
                   "and commit; or resolve it by hand and git add it",
                   driver=merge_driver_command()), line=1)
-    if not tree.git.config("merge.csops.driver"):
+    if not registered:
         out.add(tree.store.display(tree.git.root / ".git" / "config"), "NO_MERGE_DRIVER",
                 _('this clone has no csops merge driver: a merge of two edits to one record will conflict'),
                 _("git config merge.csops.driver '{driver}'", driver=merge_driver_command()))

@@ -24,7 +24,7 @@ def merge_file(base, ours, theirs, name):
     exact command for your machine):
       git config merge.csops.driver "python3 -m csops merge-file %O %A %B %P"
     """
-    from csops.merge import merge_texts
+    from csops.merge import merge_texts, way_out
     from csops.store import atomic_write
 
     try:
@@ -36,11 +36,24 @@ def merge_file(base, ours, theirs, name):
         from csops.gitlog import merge_file
 
         sys.exit(0 if merge_file(ours, base, theirs) else 1)
+    if result.cannot_stand is not None:        # no record is written: Git reports the file conflicted
+        before, after = result.cannot_stand
+        click.echo(_("csops merge-file: {name}: the two sides cannot both stand: {before} and {after}; "
+                     "{way_out}", name=name or ours, before=_step(before), after=_step(after),
+                     way_out=way_out()), err=True)
+        sys.exit(1)
     atomic_write(ours, result.text)
     if result.conflicts:
         click.echo(_("csops merge-file: {name}: both sides changed {names}",
                      name=name or ours, names=', '.join(result.conflicts)), err=True)
         sys.exit(1)
+
+
+def _step(entry) -> str:
+    if not isinstance(entry, dict):
+        return _("the start")
+    action = entry.get("action")
+    return f"{entry.get('at')} {entry.get('by')} {entry.get('from', '')}→{entry.get('to')}" + (f" ({action})" if action else "")
 
 
 COMMAND = merge_file
