@@ -463,10 +463,12 @@ class Git:
             raise Conflict(_("git update-index failed: {detail}",
                              detail=done.stderr.decode('utf-8', 'replace').strip()))
 
-    def move_ref(self, ref: str, new: str, old: str | None, message: str) -> bool:
-        """Compare-and-swap: point `ref` at `new` only if it still points at `old`."""
+    def move_ref(self, ref: str, new: str, old: str | None, message: str) -> tuple[bool, str]:
+        """Compare-and-swap: point `ref` at `new` only if it still points at `old`. Returns
+        whether it moved, and when not, the last line Git said (why)."""
         done = _run(["update-ref", "-m", message, ref, new, old or "0" * 40], cwd=self.root, shielded=True)
-        return done.returncode == 0
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        return done.returncode == 0, (said[-1].removeprefix("fatal: ").removeprefix("error: ") if said else "")
 
     def changed_paths(self, old: str | None, new: str) -> set[str]:
         """The file paths whose entries differ between commits `old` and `new` (all of `new`'s

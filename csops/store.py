@@ -413,14 +413,17 @@ def in_parallel(work, items: list, *, jobs: int | None = None, chunk: int = 500,
 
 class Workers:
     """Forked worker processes, started when the caller chooses (before it builds what they
-    need not share); what they inherit is left out of their collector's walks."""
+    need not share); what they inherit is left out of their collector's walks. Where the
+    platform cannot fork (Windows; macOS builds that forbid it) there is no pool and the work
+    is done in-process: workers that start afresh (spawn) would not have the state the work
+    reads from module globals."""
 
     def __init__(self, jobs: int | None = None):
         import gc
         import multiprocessing
 
         self.jobs, self.pool = jobs or os.cpu_count() or 1, None
-        if self.jobs < 2:
+        if self.jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
             return
         gc.freeze()
         try:
@@ -454,6 +457,10 @@ def each_in_parallel(work, items: list, *, jobs: int | None = None, chunk: int =
         # What the workers inherit (at a million files: the listing, the work list) is left out of
         # their collector's walks, so its pages stay shared rather than copied into each worker.
         workers = started = Workers(jobs)
+        if workers.pool is None:                 # no fork here: in-process
+            for part in chunks:
+                yield from work(part)
+            return
     try:
         for part in workers.pool.imap(work, chunks):
             yield from part
@@ -499,6 +506,23 @@ def fsync_dir(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def output_path(target) -> Path:
+    """Where a report or export named `target` is written (through a temporary file renamed
+    over it): through a symbolic link the user named, to the file it points at (the link stays);
+    a pipe, a device or a socket is refused — renaming over it would replace it with a file."""
+    import stat
+
+    path = Path(os.path.realpath(target)) if os.path.islink(target) else Path(target)
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return path                           # not there yet (or unreachable: the write says why)
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        raise BadInput(_("{file}: is a pipe, device or socket, not a file", file=target),
+                       _('write to a file (or leave --output out and redirect the output)'))
+    return path
 
 
 def atomic_write(path: Path, data: str | bytes, *, sync_dir: bool = True, temp: str | None = None) -> None:

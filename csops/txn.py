@@ -400,11 +400,16 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
                 # that read the old index also read the old HEAD, and its ref update fails once HEAD
                 # has moved; one that read the new index carries csops' file as it is committed.
                 os.replace(index_copy, index)
-                if git.move_ref(branch, commit, head, "csops: " + message.splitlines()[0]) or git.ref(branch) == commit:
+                moved, why = git.move_ref(branch, commit, head, "csops: " + message.splitlines()[0])
+                if moved or git.ref(branch) == commit:
                     landed = True                        # ← the commit point
                     committed.append(commit)
                     break
                 _put_index_back(git, journal.data)
+                if git.ref(branch) == head and why and "hook" not in why:
+                    # not another committer's race: Git itself could not (a full disk, permissions)
+                    raise Conflict(_("git could not move {branch}: {why}", branch=branch, why=why),
+                                   _('free some disk space or fix what Git names, then try again'))
                 index_ready = index_prepared              # the copy went in and came out: made again
             else:
                 if git.ref(branch) == head:

@@ -227,3 +227,73 @@ def test_every_character_typed_comes_back_and_yaml_1_1_tools_read_the_same(repo,
     assert repo.json("ticket", "show", record_id)["summary"] == typed
     text = repo.path_of(record_id).read_text(encoding="utf-8")
     assert yaml.safe_load(text)["summary"] == typed
+
+
+# -- every platform ----------------------------------------------------------------------------------
+
+def test_a_cold_validate_of_many_records_works_where_fork_does_not_exist(repo, monkeypatch):
+    """Windows has no fork: a cold validate of more records than one worker's chunk runs
+    in-process (it exited 70 when the pool asked for fork unconditionally)."""
+    import multiprocessing
+
+    record_id = repo.out(*NEW)
+    path = repo.path_of(record_id)
+    text = path.read_text(encoding="utf-8")
+    for n in range(1_100):
+        other = "T-20261120-" + "".join("ABCDEFGHJK"[int(d)] for d in f"{n:06d}")
+        (path.parent / f"{other}.yaml").write_text(text.replace(record_id, other), encoding="utf-8")
+    repo.git("add", "-A")
+    repo.git("commit", "-qm", "many", "--author", "张三 <zhangsan@example.com>")
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    real_context = multiprocessing.get_context
+
+    def no_fork(method=None):
+        if method == "fork":
+            raise ValueError("cannot find context for 'fork'")
+        return real_context(method)
+
+    monkeypatch.setattr(multiprocessing, "get_context", no_fork)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    result = repo.run("validate", as_=None, code=None)
+    assert result.exit_code == 0, result.output
+    assert len(repo.json("ticket", "list")) == 1_101
+
+
+# -- where output goes -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [["ticket", "list", "--format", "csv", "--output"], ["export", "sqlite"]])
+def test_output_through_a_link_the_user_named_writes_the_file_it_points_at(repo, tmp_path, command):
+    repo.out(*NEW)
+    real = tmp_path / "reports" / "out.data"
+    real.parent.mkdir()
+    real.write_text("old", encoding="utf-8")
+    link = tmp_path / "latest"
+    link.symlink_to(real)
+    repo.run(*command, str(link))
+    assert link.is_symlink() and os.path.realpath(link) == str(real)
+    assert real.read_bytes() != b"old" and real.stat().st_size > 0
+
+
+@pytest.mark.parametrize("command", [["ticket", "list", "--format", "csv", "--output"], ["export", "sqlite"]])
+def test_output_to_a_pipe_or_device_is_refused_and_leaves_it_alone(repo, tmp_path, command):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    out = repo.refused(*command, str(fifo), code=2)
+    assert "is a pipe, device or socket, not a file" in out and out.count("\n") == 1
+    assert fifo.is_fifo()
+    if os.path.exists("/dev/null"):
+        assert "not a file" in repo.refused(*command, "/dev/null", code=2)
+        assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null")
+
+
+def test_a_full_disk_at_the_branch_move_says_so(repo, monkeypatch):
+    """Git could not write the branch's log (the disk filled at the last step): the message says
+    what Git said, not that a hook refused; nothing is committed."""
+    from csops import gitlog
+
+    monkeypatch.setattr(gitlog.Git, "move_ref", lambda self, *args: (
+        False, "unable to append to '.git/logs/refs/heads/main': No space left on device"))
+    head = repo.head()
+    out = repo.run(*NEW, code=1).output
+    assert "No space left on device" in out and "hook" not in out and "nothing was committed" in out
+    assert repo.head() == head and repo.status() == ""

@@ -171,9 +171,9 @@ def echo_chunks(rows) -> None:
 def _to_file(target: str, write) -> None:
     """Write through a temporary file beside the target (`write` is given its Path), then rename:
     never a half-written file."""
-    from pathlib import Path
+    from csops.store import output_path
 
-    path = Path(target)
+    path = output_path(target)
     temp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
         write(temp)
@@ -186,7 +186,7 @@ def _to_file(target: str, write) -> None:
                        _('choose a file in a folder you can write')) from None
     from csops.render import safe_text
 
-    click.echo(safe_text(str(path)))
+    click.echo(safe_text(str(target)))
 
 
 def require_reveal(sess) -> None:

@@ -84,7 +84,9 @@ def _text(value) -> str | None:
 
 def export_sqlite(session, target: Path, *, reveal: bool = False) -> dict[str, int]:
     """Write the database to `target` (replacing it only once complete); rows per table."""
-    target = Path(target)
+    from csops.store import output_path
+
+    named, target = target, output_path(target)
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     temp.unlink(missing_ok=True)
     try:
@@ -97,7 +99,7 @@ def export_sqlite(session, target: Path, *, reveal: bool = False) -> dict[str, i
     except (sqlite3.Error, OSError) as exc:
         temp.unlink(missing_ok=True)
         raise BadInput(_("{target}: cannot write the database ({exc})",
-                         target=target, exc=exc), _('choose a file in a folder you can write')) from None
+                         target=named, exc=exc), _('choose a file in a folder you can write')) from None
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
