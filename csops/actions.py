@@ -284,6 +284,7 @@ def _checked_text(session: Session, wf: Workflow, doc, path: Path, step: int) ->
         first = errors[0]
         hint = f" ({first.hint})" if first.hint else ""
         raise Refused(f"{wf.type} {doc.get('id')}: {first.code} {first.message}{hint}")
+    wf.duties(plain, session.ctx)      # what it now owes, by when: a year without holidays is named
     return text
 
 

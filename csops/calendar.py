@@ -214,6 +214,7 @@ class BusinessCalendar:
         spans = self.intervals(day)
         if not spans:
             raise CalendarError(_("{day} is not a working day", day=day))
+        self._note(day)
         return spans[-1][1].astimezone(self.tz)
 
     def _no_working_time(self, start) -> CalendarError:

@@ -230,11 +230,18 @@ def _ask_git(git, root: Path, status=None):
 
 
 def _ask_staged(git, prefix: str):
-    """Start asking Git for each staged file's blob id."""
-    return git.background("ls-files", "-s", "-z", "--", prefix or ".")
+    """Start asking Git for each staged file's blob id (and its tag: -v)."""
+    return git.background("ls-files", "-s", "-v", "-z", "--", prefix or ".")
 
 
-_STAGED = re.compile(r"(?:100644|100755) ([0-9a-f]{40,64}) \d\t([^\0]*)\0")
+_STAGED = re.compile(r"[A-Za-z?] (?:100644|100755) ([0-9a-f]{40,64}) \d\t([^\0]*)\0")
+# a file Git is told not to look at (update-index --assume-unchanged: a lower-case tag;
+# --skip-worktree: S): git status never names its edits, so csops always looks at it itself
+_FLAGGED = re.compile(r"(?:[a-z]|S) \d+ [0-9a-f]{40,64} \d\t([^\0]*)\0")
+
+
+def _flagged(prefix: str, listed: str) -> set[str]:
+    return {path[len(prefix):] for path in _FLAGGED.findall(listed) if path.startswith(prefix)}
 
 
 def _staged_blobs(prefix: str, listed: str) -> dict[str, str]:
@@ -718,6 +725,8 @@ def _build(store, ctx: Context, git, jobs: int | None, use_cache: bool, status, 
             staged, same_index = {}, False          # no usable Git: everything is read from disk
         else:
             dirty = {path[len(prefix):] for path in _changed(changed) if path.startswith(prefix)}
+            if isinstance(staged, str):             # flags live in the index: read with it (kept in unknown)
+                dirty |= _flagged(prefix, staged)
     versions = ctx.versions.key.encode() if ctx.versions is not None else b""
     swaps = [f"{rel}:{_content_id(root / rel)}" for rel in rels.get("swap", ())]
     stamp = fingerprint(store, store.policy_path.read_bytes() + b"\0" + versions, swaps)
@@ -749,6 +758,7 @@ def _build(store, ctx: Context, git, jobs: int | None, use_cache: bool, status, 
         unknown = set()
         if staged is None and asked is not None and same_index:      # the cache is no use after all
             staged = _ask_staged(git, asked[0])() or ""
+            dirty |= _flagged(asked[0], staged)
         if not saved.results and sum(len(listed) for listed in rels.values()) > CHUNK:
             # every file is read again: the workers are started now, before the tables of a
             # million files are built here — forked later, they would share those pages and,

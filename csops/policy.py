@@ -145,6 +145,10 @@ class Policy:
 
     def personal(self, calendar) -> "Policy":
         """The same rules with one person's own calendar (their duty roster)."""
+        return self.with_calendar(calendar)
+
+    def with_calendar(self, calendar) -> "Policy":
+        """The same rules with another business calendar."""
         import copy
 
         clone = copy.copy(self)

@@ -199,7 +199,16 @@ def _read_journal(path: Path) -> dict:
         if not (isinstance(entry, dict) and all(_safe_rel(entry.get(k)) for k in ("path", "temp"))
                 and all(isinstance(entry.get(k), text) for k in ("base", "new"))):
             return unreadable
+        # the temp must be the one a write names (commit_files): recover never deletes anything else
+        if entry["temp"] != temp_name(entry["path"], data["token"]):
+            return unreadable
     return data
+
+
+def temp_name(rel: str, token: str) -> str:
+    """The temporary file a write of `rel` (a path from the repository's top) uses."""
+    folder, _sep, name = rel.rpartition("/")
+    return f"{folder}/.{name}.csops-{token}.tmp" if folder else f".{name}.csops-{token}.tmp"
 
 
 def _safe_rel(value) -> bool:
@@ -324,8 +333,8 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
     token = os.urandom(8).hex()
     entries = []
     for change in changes:
-        temp = change.path.with_name(f".{change.path.name}.csops-{token}.tmp")
-        entries.append({"path": git.rel(change.path), "temp": git.rel(temp), "base": change.base})
+        rel = git.rel(change.path)
+        entries.append({"path": rel, "temp": temp_name(rel, token), "base": change.base})
     if len({e["path"] for e in entries}) != len(entries):
         raise BadInput(_('the same file twice in one change'))
     journal = _Journal(git.git_dir / JOURNAL, {

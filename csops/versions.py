@@ -13,7 +13,9 @@ the policy alone moves the cache to its own commit (`advance`): the next command
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -66,6 +68,7 @@ class Versions:
         self.all = versions
         self.current = current
         self._asked: dict = {}
+        self._with_facts: dict = {}       # id(policy) → the same policy with the calendar's facts
         # each version's start as a UTC timestamp, newest commit first: a moment is placed with
         # one utcoffset of its own, not one per version it is compared with
         self._starts = [(v.since.timestamp(), v) for v in reversed(versions)]
@@ -74,26 +77,69 @@ class Versions:
 
     def at(self, moment: dt.datetime | None) -> Policy:
         """The latest version (in commit order) that applies by `moment`; before the first one's
-        date, the first. A version that does not load is passed over."""
+        date, the first. A version that does not load is passed over. Its calendar holds each
+        year's public holidays and make-up workdays as the newest version listing that year
+        says them (facts)."""
         if moment is None or not self.all:
-            return self.current
+            return self.with_facts(self.current)
         if len(self.all) == 1:               # in force at every moment (before its date: the first)
             only = self.all[0].policy
             return only if only is not None else self.current
         when = moment.timestamp()            # the instant (aware datetimes of one zone compare by wall clock)
         last = self.all[-1]                  # most moments are under the newest version: no search
         if self._starts[0][0] <= when and last.policy is not None:
-            return last.policy
+            return self.with_facts(last.policy)
         found = self._asked.get(when)        # a record's entries are judged one by one: remembered
         if found is None:
             chosen = next((v for since, v in self._starts if since <= when and v.policy is not None), None)
             if chosen is None:
                 chosen = next((v for v in self.all if v.policy is not None), None)
-            found = chosen.policy if chosen is not None else self.current
+            found = self.with_facts(chosen.policy if chosen is not None else self.current)
             if len(self._asked) >= 16384:
                 self._asked.clear()
             self._asked[when] = found
         return found
+
+    # -- the business calendar is a fact, not a rule (SPEC §9) -------------------------------------
+
+    @functools.cached_property
+    def facts(self) -> dict:
+        """year → (holidays, make-up workdays, estimated) as the newest version that lists the
+        year says them: `calendar import --year 2023` today corrects 2023 in every version."""
+        out: dict = {}
+        for version in reversed(self.all):
+            policy = version.policy
+            if policy is None:
+                continue
+            calendar = policy.calendar
+            for year in calendar.covered_years - set(out):
+                out[year] = ({d: n for d, n in calendar.holidays.items() if d.year == year},
+                             {d: n for d, n in calendar.makeup_days.items() if d.year == year},
+                             year in calendar.estimated)
+        return out
+
+    def with_facts(self, policy: Policy) -> Policy:
+        """`policy` with each year's holidays and make-up workdays taken from `facts` (itself
+        when they agree already); one copy per version."""
+        if len(self.all) < 2:
+            return policy
+        done = self._with_facts.get(id(policy))
+        if done is not None:
+            return done
+        calendar, facts = policy.calendar, self.facts
+        mine = {year: ({d: n for d, n in calendar.holidays.items() if d.year == year},
+                       {d: n for d, n in calendar.makeup_days.items() if d.year == year},
+                       year in calendar.estimated) for year in calendar.covered_years}
+        if mine == facts:
+            done = policy
+        else:
+            holidays = {d: n for year, (off, _worked, _est) in facts.items() for d, n in off.items()}
+            makeup = {d: n for year, (_off, worked, _est) in facts.items() for d, n in worked.items()}
+            estimated = frozenset(year for year, (_off, _worked, est) in facts.items() if est)
+            done = policy.with_calendar(dataclasses.replace(calendar, holidays=holidays, makeup_days=makeup,
+                                                            estimated=estimated))
+        self._with_facts[id(policy)] = done
+        return done
 
 
 def _effective(text: bytes | None, tz, parse_cache=None) -> tuple[dt.datetime | None, str | None]:

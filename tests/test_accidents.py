@@ -297,3 +297,73 @@ def test_a_full_disk_at_the_branch_move_says_so(repo, monkeypatch):
     out = repo.run(*NEW, code=1).output
     assert "No space left on device" in out and "hook" not in out and "nothing was committed" in out
     assert repo.head() == head and repo.status() == ""
+
+
+# -- the calendar is a fact ----------------------------------------------------------------------------
+
+def test_a_calendar_imported_today_corrects_the_deadlines_of_that_year(repo):
+    """`calendar import --year 2023` run today: a 2023 ticket is judged under the first policy
+    version (in force then), but 2023's holidays and make-up workdays are facts — taken from the
+    newest version that lists 2023. National Day week 2023 (9-29 … 10-06, make-up 10-07/08)."""
+    record_id = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王",
+                         "--summary", "旧账", now="2023-09-28T10:00:00+08:00")
+    before = repo.run("ticket", "show", record_id, "--format", "json", now="2026-11-20T10:00:00+08:00")
+    assert '"due": "2023-10-02T10:00:00+08:00"' in before.stdout       # every weekday counted
+    assert "2023" in before.stderr                                     # and warned of
+    repo.run("calendar", "import", "--year", "2023", as_="wangjl")
+    after = repo.run("ticket", "show", record_id, "--format", "json", now="2026-11-20T10:00:00+08:00")
+    assert '"due": "2023-10-08T10:00:00+08:00"' in after.stdout        # 7 h Thu, 8 h on 10-07, 1 h on 10-08
+    assert "2023" not in after.stderr
+    assert repo.run("validate", as_=None).exit_code == 0
+
+
+def test_a_deadline_in_a_year_without_holidays_is_named_when_it_is_made(repo):
+    """SPEC §10 calendar coverage: the ticket registered in 2031 (no holidays in the policy) is
+    due in 2031 — `ticket new` says so on stderr (exit 0), as report overdue does."""
+    made = repo.run(*NEW, now="2031-03-03T10:00:00+08:00")
+    assert made.exit_code == 0
+    assert made.stderr.count("\n") == 1 and "no holidays for 2031" in made.stderr
+    assert "calendar import --year 2031" in made.stderr
+    overdue = repo.run("report", "overdue", now="2031-03-05T10:00:00+08:00")
+    assert "no holidays for 2031" in overdue.stderr
+
+
+# -- caches in every Git state -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("flag", ["--assume-unchanged", "--skip-worktree"])
+def test_a_record_git_is_told_not_to_look_at_is_read_as_it_is(repo, flag):
+    """`git update-index --assume-unchanged` (or --skip-worktree), then an edit: git status no
+    longer names the file, yet every listing shows the edit, as with the cache off."""
+    record_id = repo.out(*NEW[:-1], "原文", "--contact", "13800001111")
+    assert "原文" in repo.out("ticket", "list")                         # the caches are filled
+    path = repo.path_of(record_id)
+    repo.git("update-index", flag, str(path.relative_to(repo.root)))
+    path.write_text(path.read_text(encoding="utf-8").replace("summary: 原文", "summary: 改过"), encoding="utf-8")
+    assert repo.git("status", "--porcelain") == ""
+    for args in (["ticket", "list"], ["customer", "show", "13800001111"], ["report", "overdue"]):
+        cached = repo.run(*args, "--format", "json").stdout
+        uncached = repo.run(*args, "--format", "json", env={"CSOPS_CACHE": "off"}).stdout
+        assert cached == uncached, args
+    assert "改过" in repo.out("ticket", "list") and "原文" not in repo.out("ticket", "list")
+
+
+def test_a_forged_journal_cannot_make_recover_delete_a_record(repo):
+    """recover deletes a write's temp files: only files named as csops names its temps, with the
+    journal's own token — a journal that names records/policy.yaml as a temp deletes nothing."""
+    import json
+
+    record_id = repo.out(*NEW)
+    record = str(repo.path_of(record_id).relative_to(repo.root))
+    journal = {"format": 1, "state": "begun", "token": "0123456789abcdef", "pid": 1, "host": "x",
+               "started": "2026-11-20T02:00:00+00:00", "branch": repo.git("symbolic-ref", "HEAD").strip(),
+               "message": "forged", "commit": None, "head": None, "index": None,
+               "files": [{"path": record, "temp": "records/policy.yaml", "base": None, "new": None},
+                         {"path": "records/people/lisi.yaml", "temp": record, "base": None, "new": None}]}
+    from csops import txn
+
+    journal["format"] = txn.FORMAT
+    (repo.root / ".git" / "csops-journal.json").write_text(json.dumps(journal), encoding="utf-8")
+    repo.run("recover", as_=None)
+    assert (repo.records / "policy.yaml").exists() and repo.path_of(record_id).exists()
+    assert (repo.records / "people" / "lisi.yaml").exists()
+    assert repo.status() == "" and not (repo.root / ".git" / "csops-journal.json").exists()

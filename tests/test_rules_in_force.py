@@ -60,14 +60,22 @@ def test_the_clock_start_picks_the_version_on_each_side_of_the_effective_date(re
 
 
 def test_each_years_holiday_calendar_in_one_report(repo):
+    """The days off of a year are a fact, not a rule (《客服部请假制度》's calendar, SPEC §9): a
+    year's holidays are those of the newest version that lists that year, in every version. A
+    version that keeps 2026's party and adds 2027's: both count; one that drops 2026's entry
+    says 2026-12-25 was a working day after all."""
     change_policy(repo, "  holidays:\n", "  holidays:\n    2026-12-25: 公司年会\n", "2026-11-01")
-    change_policy(repo, "    2026-12-25: 公司年会\n", "    2027-01-13: 公司年会\n", "2027-01-01")  # the party moves
+    change_policy(repo, "    2026-12-25: 公司年会\n", "    2026-12-25: 公司年会\n    2027-01-13: 公司年会\n",
+                  "2027-01-01")
     christmas_eve = repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "甲",
                              "--summary", "x", now="2026-12-24T19:00")     # after 18:00; the 25th is off in 2026
     january = repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "乙",
                        "--summary", "x", now="2027-01-12T19:00")           # the 13th is off in the 2027 version
     rows = {r["id"]: r["due"] for r in repo.json("report", "overdue", now="2027-01-15T09:00")}
     assert rows == {christmas_eve: "2026-12-28T12:00:00+08:00", january: "2027-01-14T12:00:00+08:00"}
+    change_policy(repo, "    2026-12-25: 公司年会\n", "", "2027-01-01")          # the newest says: no party in 2026
+    rows = {r["id"]: r["due"] for r in repo.json("report", "overdue", now="2027-01-15T09:00")}
+    assert rows[christmas_eve] == "2026-12-25T12:00:00+08:00"
 
 
 def test_validate_judges_each_entry_by_the_rules_of_its_time(repo):
@@ -141,8 +149,11 @@ def test_the_version_in_force_is_told_by_the_instant_in_a_repeated_hour():
 
     from csops.versions import Version, Versions
 
+    from types import SimpleNamespace
+
     zone = ZoneInfo("America/New_York")
-    old, new = object(), object()
+    no_holidays = SimpleNamespace(holidays={}, makeup_days={}, estimated=frozenset(), covered_years=frozenset())
+    old, new = SimpleNamespace(calendar=no_holidays), SimpleNamespace(calendar=no_holidays)
     start = dt.datetime(2026, 11, 1, 1, 10, tzinfo=zone, fold=1)          # EST: 06:10 UTC
     versions = Versions([Version(None, "old", start - dt.timedelta(days=30), True, "a", "x", "", "b1", old),
                          Version(None, "new", start, True, "b", "x", "", "b2", new)], new)

@@ -268,6 +268,7 @@ def sla_due(rec: dict, level: str | None, start: dt.datetime, ctx) -> dt.datetim
         return cal.add_working_hours(start, hours) if hours else None
     local = start.astimezone(policy.tz)
     if cal.is_working_day(local.date()) and local.time() < policy.clock("tickets", "cutoff"):
+        cal.note_dates((local.date(),))           # a deadline in a year without holidays is named
         return dt.datetime.combine(local.date(), policy.clock("tickets", "same_day_due"), tzinfo=policy.tz)
     return cal.next_working_day_at(start, policy.clock("tickets", "next_day_due"))
 
@@ -289,6 +290,7 @@ def callback_deadline(after: dt.datetime, hours, cal) -> dt.datetime:
         if not cal.is_working_day(day):
             due += dt.timedelta(hours=24)
         day += dt.timedelta(days=1)
+    cal.note_dates((cal.local_date(due),))
     return due
 
 
