@@ -367,3 +367,61 @@ def test_a_forged_journal_cannot_make_recover_delete_a_record(repo):
     assert (repo.records / "policy.yaml").exists() and repo.path_of(record_id).exists()
     assert (repo.records / "people" / "lisi.yaml").exists()
     assert repo.status() == "" and not (repo.root / ".git" / "csops-journal.json").exists()
+
+
+# -- caches in every Git state -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("flag", ["--assume-unchanged", "--skip-worktree"])
+def test_a_record_git_is_told_not_to_look_at_is_read_as_it_is(repo, flag):
+    """`git update-index --assume-unchanged` (or --skip-worktree), then an edit: git status no
+    longer names the file, yet every listing shows the edit, as with the cache off."""
+    record_id = repo.out(*NEW[:-1], "原文", "--contact", "13800001111")
+    assert "原文" in repo.out("ticket", "list")                         # the caches are filled
+    path = repo.path_of(record_id)
+    repo.git("update-index", flag, str(path.relative_to(repo.root)))
+    path.write_text(path.read_text(encoding="utf-8").replace("summary: 原文", "summary: 改过"), encoding="utf-8")
+    assert repo.git("status", "--porcelain") == ""
+    for args in (["ticket", "list"], ["customer", "show", "13800001111"], ["report", "overdue"]):
+        cached = repo.run(*args, "--format", "json").stdout
+        uncached = repo.run(*args, "--format", "json", env={"CSOPS_CACHE": "off"}).stdout
+        assert cached == uncached, args
+    assert "改过" in repo.out("ticket", "list") and "原文" not in repo.out("ticket", "list")
+
+
+def test_a_forged_journal_cannot_make_recover_delete_a_record(repo):
+    """recover deletes a write's temp files: only files named as csops names its temps, with the
+    journal's own token — a journal that names records/policy.yaml as a temp deletes nothing."""
+    import json
+
+    record_id = repo.out(*NEW)
+    record = str(repo.path_of(record_id).relative_to(repo.root))
+    journal = {"format": 1, "state": "begun", "token": "0123456789abcdef", "pid": 1, "host": "x",
+               "started": "2026-11-20T02:00:00+00:00", "branch": repo.git("symbolic-ref", "HEAD").strip(),
+               "message": "forged", "commit": None, "head": None, "index": None,
+               "files": [{"path": record, "temp": "records/policy.yaml", "base": None, "new": None},
+                         {"path": "records/people/lisi.yaml", "temp": record, "base": None, "new": None}]}
+    from csops import txn
+
+    journal["format"] = txn.FORMAT
+    (repo.root / ".git" / "csops-journal.json").write_text(json.dumps(journal), encoding="utf-8")
+    repo.run("recover", as_=None)
+    assert (repo.records / "policy.yaml").exists() and repo.path_of(record_id).exists()
+    assert (repo.records / "people" / "lisi.yaml").exists()
+    assert repo.status() == "" and not (repo.root / ".git" / "csops-journal.json").exists()
+
+
+def test_warnings_never_land_inside_a_line_of_the_output(repo):
+    """validate's problems (more than an output buffer of them) and its warning of a year
+    without holidays, both into one pipe (2>&1): every line whole (the warning landed mid-line)."""
+    record_id = repo.out(*NEW, now="2031-03-03T10:00:00+08:00")
+    path = repo.path_of(record_id)
+    text = path.read_text(encoding="utf-8")
+    for n in range(250):
+        other = "T-20310303-" + "".join("ABCDEFGHJK"[int(d)] for d in f"{n:06d}")
+        (path.parent / f"{other}.yaml").write_text(text.replace(record_id, other), encoding="utf-8")
+    argv = [sys.executable, "-m", "csops", "--records", str(repo.records), "--now", "2031-03-06T10:00", "validate"]
+    done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          env={**ENV, "CSOPS_LANG": "en", "CSOPS_CACHE": "off"})
+    lines = done.stdout.splitlines()
+    assert len(done.stdout) > 8192 and any(line.startswith("warning: the policy has no holidays") for line in lines)
+    assert not [line for line in lines if "warning: " in line and not line.startswith("warning: ")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import os
@@ -67,7 +68,10 @@ def open_store(ctx: click.Context, records: str | None):
 
 def _warn_skipped(sess) -> None:
     """Nothing vanishes: a record a listing or report could not read is named on stderr. And a
-    year the command computed with that the policy only estimates or lacks is named once."""
+    year the command computed with that the policy only estimates or lacks is named once.
+    Standard output is flushed first: a warning never lands inside a line of it (2>&1)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stdout.flush()
     _warn_uncertain()
     skipped = sess.ctx.skipped if "ctx" in sess.__dict__ else []
     if skipped:
