@@ -408,20 +408,3 @@ def test_a_forged_journal_cannot_make_recover_delete_a_record(repo):
     assert (repo.records / "policy.yaml").exists() and repo.path_of(record_id).exists()
     assert (repo.records / "people" / "lisi.yaml").exists()
     assert repo.status() == "" and not (repo.root / ".git" / "csops-journal.json").exists()
-
-
-def test_warnings_never_land_inside_a_line_of_the_output(repo):
-    """validate's problems (more than an output buffer of them) and its warning of a year
-    without holidays, both into one pipe (2>&1): every line whole (the warning landed mid-line)."""
-    record_id = repo.out(*NEW, now="2031-03-03T10:00:00+08:00")
-    path = repo.path_of(record_id)
-    text = path.read_text(encoding="utf-8")
-    for n in range(250):
-        other = "T-20310303-" + "".join("ABCDEFGHJK"[int(d)] for d in f"{n:06d}")
-        (path.parent / f"{other}.yaml").write_text(text.replace(record_id, other), encoding="utf-8")
-    argv = [sys.executable, "-m", "csops", "--records", str(repo.records), "--now", "2031-03-06T10:00", "validate"]
-    done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          env={**ENV, "CSOPS_LANG": "en", "CSOPS_CACHE": "off"})
-    lines = done.stdout.splitlines()
-    assert len(done.stdout) > 8192 and any(line.startswith("warning: the policy has no holidays") for line in lines)
-    assert not [line for line in lines if "warning: " in line and not line.startswith("warning: ")]
