@@ -22,10 +22,11 @@ from pathlib import Path
 from csops import yamlio
 from csops.engine import check_record
 from csops.errors import BadInput, CsopsError
+from csops.gitlog import blob_id
 from csops.i18n import _
 from csops.money import stored_amount
 from csops.problems import Problem, Problems
-from csops.vocab import ALLOWED_SIGNERS, FOLDERS, PEOPLE, POLICY, ROSTER
+from csops.vocab import ALLOWED_SIGNERS, APPEND_ONLY, FOLDERS, PEOPLE, POLICY, ROSTER
 from csops.workflows import WORKFLOWS
 
 MONEY_FIELDS = ("fine", "refund")
@@ -39,6 +40,8 @@ class _Change:
     rel: str             # from the records root
     new: bytes | None
     old: tuple           # per parent
+    mode: str = ""       # the new file's mode (120000: a symbolic link)
+    moved_from: str = "" # the path it had in the parent (a record moved within its type's folder)
 
 
 def replay(session, since: str | None = None) -> list[Problem]:
@@ -54,10 +57,7 @@ def replay(session, since: str | None = None) -> list[Problem]:
                        _('run git fetch --unshallow, or limit the replay with --since REV'))
     prefix = git.rel(store.root)
     prefix = "" if prefix == "." else prefix
-    signers = store.root / ALLOWED_SIGNERS
-    audit = session.policy_file.section("audit")          # the audit runs by today's settings
-    commits = git.commits_touching(prefix or ".", since,
-                                   signers=signers if audit.get("require_signed") and signers.exists() else None)
+    commits = git.commits_touching(prefix or ".", since)
     specs, wanted = [], []
     for commit in commits:
         for change in commit.changes:
@@ -69,14 +69,39 @@ def replay(session, since: str | None = None) -> list[Problem]:
     changes = []
     for commit, path, rel in wanted:
         new = next(blobs)
-        changes.append(_Change(commit, path, rel, new, tuple(next(blobs) for _ignored in commit.parents)))
-    auditor = _Auditor(session, prefix)
+        mode = next((c.mode for c in commit.changes if c.path == path), "")
+        changes.append(_Change(commit, path, rel, new, tuple(next(blobs) for _ignored in commit.parents), mode))
+    auditor = _Auditor(session, prefix, commits)
     out = Problems()
-    for change in changes:
+    for change in _moves(changes):
         auditor.check(change, out)
-    if audit.get("require_signed"):
-        auditor.check_signatures(commits, out)
+    auditor.check_signatures(commits, out)
     return out.items
+
+
+def _moves(changes: list[_Change]) -> list[_Change]:
+    """A record moved to another folder of its type in one commit (`git mv` of a date typo) is
+    one change of that record — its file removed here and added there — not a deletion."""
+    by_commit: dict = {}
+    for change in changes:
+        by_commit.setdefault(change.commit.sha, []).append(change)
+    out = []
+    for group in by_commit.values():
+        def place(c):
+            return c.rel.split("/", 1)[0], Path(c.rel).name
+        gone = {place(c): c for c in group
+                if c.new is None and place(c)[0] in FOLDERS and len(c.commit.parents) == 1}
+        moved, kept = set(), []
+        for change in group:
+            source = gone.get(place(change))
+            if source is not None and change.new is not None and all(o is None for o in change.old) \
+                    and place(change) not in moved:
+                moved.add(place(change))
+                change = _Change(change.commit, change.path, change.rel, change.new, source.old, change.mode,
+                                 source.path)
+            kept.append(change)
+        out.extend(c for c in kept if not (c.new is None and place(c) in moved))
+    return out
 
 
 def _without(value, keys: set):
@@ -87,17 +112,26 @@ def _without(value, keys: set):
 
 
 class _Auditor:
-    def __init__(self, session, prefix: str):
+    def __init__(self, session, prefix: str, commits: list = ()):
         self.session, self.git, self.prefix = session, session.git, prefix
         self.roster = session.roster
         self.ctx = session.ctx
+        self.commits = list(commits)
+        self.last_readable: dict = {}     # (path, blob id of an unreadable version) → the last readable data
+        folder = f"{prefix}/{PEOPLE}" if prefix else PEOPLE
+        parents = sorted({p for c in self.commits for p in c.parents})
+        # the roster folder's tree at each parent: the roster as it was is read once per tree
+        self._people_tree = dict(zip(parents, self.git.object_ids([f"{p}:{folder}" for p in parents])))
 
     def who(self, commit) -> tuple[object, str]:
-        """The person a commit's author is (by e-mail; in today's roster, or in the roster of the
-        commit's parent for someone since removed), and how to name the author."""
-        person = self.roster.by_author(commit.author)
-        if person is None and commit.parents:
+        """The person a commit's author is — by e-mail, in the roster as it was when the commit
+        was made (its parent's; a reused address names who had it then) — and how to name the
+        author. The root commit, and an address in no roster then, are looked up in today's."""
+        person = None
+        if commit.parents:
             person = self.roster_at(commit.parents[0]).by_author(commit.author)
+        if person is None:
+            person = self.roster.by_author(commit.author)
         return person, person.id if person else f"{commit.author.name} <{commit.author.email}>"
 
     def check(self, change: _Change, out: Problems) -> None:
@@ -122,24 +156,57 @@ class _Auditor:
                                                   "void or revoke it instead)",
                                                   author=author), commit=commit.sha)
             return
-        new_data = _parse(change.new)
-        if new_data is None or not isinstance(new_data.get("history"), list):
-            return  # unreadable at that commit; the working-tree check reports what is still wrong
+        new_data = _record(change.new) if change.mode != "120000" else None
+        if new_data is None:
+            self.unreadable_version(change, author, out)
+            return
         new = new_data["history"]
         new_keys = [_key(e) for e in new]
         merge = len(commit.parents) > 1
         in_any_parent = set()
         for parent, old_blob in zip(commit.parents, change.old):
-            old_data = _parse(old_blob)
-            if old_data is None or not isinstance(old_data.get("history"), list):
+            old_data = self.readable(change.moved_from or change.path, old_blob)
+            if old_data is None:
                 continue
             old_keys = [_key(e) for e in old_data["history"]]
             in_any_parent.update(old_keys)
             self.check_kept(change, old_data["history"], old_keys, new, new_keys, merge, parent, out)
-            added = [e for e, k in zip(new, new_keys) if k not in set(old_keys) and isinstance(e, dict)]
+            before = set(old_keys)
+            added = [e for e, k in zip(new, new_keys) if k not in before and isinstance(e, dict)]
             self.check_fields(change, rtype, old_data, new_data, added, parent if merge else None, out)
         fresh = [(i, e) for i, (e, k) in enumerate(zip(new, new_keys)) if k not in in_any_parent and isinstance(e, dict)]
         self.check_entries(change, rtype, new_data, fresh, out)
+
+    def readable(self, path: str, blob: bytes | None) -> dict | None:
+        """A record version as the audit compares it: the version itself, or — when it cannot be
+        read — the last readable one before it on the way there."""
+        if blob is None:
+            return None
+        data = _record(blob)
+        return data if data is not None else self.last_readable.get((path, blob_id(blob)))
+
+    def unreadable_version(self, change: _Change, author: str, out: Problems) -> None:
+        """A version csops cannot read (a YAML error, too large, not UTF-8, an alias, a link) is
+        a problem of the commit that made it, and it hides nothing: the next readable version is
+        compared with the last readable one before it."""
+        if change.mode == "120000":
+            reason = _("a symbolic link")
+        else:
+            try:
+                yamlio.load(change.new)
+                reason = _("not a record (no history)")
+            except yamlio.YamlError as exc:
+                reason = f"{exc.code} {exc.message}"
+        out.add(change.path, "UNREADABLE_VERSION",
+                _("{author} commits a version of the record csops cannot read ({reason})", author=author,
+                  reason=reason),
+                _('the next version is compared with the last readable one; fix the file in a new commit'),
+                commit=change.commit.sha)
+        for old in change.old:
+            data = self.readable(change.moved_from or change.path, old)
+            if data is not None:
+                self.last_readable[(change.path, blob_id(change.new))] = data
+                break
 
     def check_kept(self, change, old, old_keys, new, new_keys, merge, parent, out) -> None:
         """Every entry of the parent is still there, in its order — entries of the same `at`
@@ -165,7 +232,10 @@ class _Auditor:
                                                      author=author, missing=missing[0]), commit=commit.sha,
                         key=("history", missing[0]))
             return
-        positions = [new_keys.index(k) for k in old_keys]
+        first = {}
+        for i, k in enumerate(new_keys):
+            first.setdefault(k, i)
+        positions = [first[k] for k in old_keys]
         if positions != sorted(positions) and not _ties_only([_at(e, self.ctx.tz) for e in old], positions):
             out.add(path, "HISTORY_REWRITTEN", _("{author} reorders history entries", author=author), commit=commit.sha)
             return
@@ -187,11 +257,15 @@ class _Auditor:
     def check_fields(self, change, rtype, old_data, new_data, added, parent, out) -> None:
         """A field changes only through an added entry whose row declares it."""
         wf = WORKFLOWS[rtype]
-        allowed = set()
+        allowed, freely, said = set(), set(), {}
         for entry in added:
             row = wf.find(entry.get("from"), entry.get("to"), entry.get("action"), new_data)
             if row is not None:
                 allowed.update(row.fields_set(entry))
+                freely.update(f for f in row.fields_set(entry) if f not in row.mirrors)
+                for name in row.mirrors:       # the entry says the new value: only that one
+                    if name in entry:
+                        said.setdefault(name, []).append(entry[name])
         # "items[].received": only that key of the list's elements (nothing added, removed or else changed)
         partial: dict[str, set] = {}
         for spec in [a for a in allowed if "[]." in a]:
@@ -200,12 +274,27 @@ class _Auditor:
         allowed -= {a for a in allowed if "[]." in a}
         _ignored, author = self.who(change.commit)
         for name in sorted(set(old_data) | set(new_data), key=str):
-            if name in ("history", "status") or name in allowed:
+            if name in ("history", "status"):
                 continue
             before, after = old_data.get(name), new_data.get(name)
-            if name in partial:
+            if name in allowed:
+                if name in APPEND_ONLY and not _kept_in_order(before, after):
+                    out.add(change.path, "FIELD_REWRITTEN",
+                            _("{author} rewrites earlier {name} of {id} (a step only adds to that list): "
+                              "{before} → {after}", author=author, name=name, id=new_data.get('id'),
+                              before=_show(before), after=_show(after)),
+                            _('add a new entry instead; a correction is csops {rtype} amend', rtype=rtype),
+                            commit=change.commit.sha, key=(name,))
+                    continue
+                if name in freely or _same(name, before, after) or after in said.get(name, ()):
+                    continue
+            elif name in partial:
                 before, after = _without(before, partial[name]), _without(after, partial[name])
-            if _same(name, before, after):
+                if _same(name, before, after) and _set_values_kept(old_data.get(name), new_data.get(name),
+                                                                   partial[name]):
+                    continue
+                before, after = old_data.get(name), new_data.get(name)
+            elif _same(name, before, after):
                 continue
             against = f" (against parent {parent[:10]})" if parent else ""
             out.add(change.path, "FIELD_REWRITTEN",
@@ -225,20 +314,26 @@ class _Auditor:
         makers = {str(e.get("by")) for _ignored, e in fresh}      # str: a hand edit may put anything there
         squash = len(commit.parents) == 1 and len(makers) > 1
         skew = self.session.policy_file.section("audit").get("clock_skew_hours")
+        # the rules run once over the record for all of this commit's entries (once per entry
+        # made a commit of 1,600 entries quadratic)
+        step_problems = Problems()
+        if fresh:
+            check_record(new_data, wf, self.ctx, step_problems, path, only_step={index for index, _e in fresh})
+        by_step: dict = {}
+        for problem in step_problems:
+            if problem.key is not None and problem.key[:1] == ("history",) and len(problem.key) > 1:
+                by_step.setdefault(problem.key[1], []).append(problem)
         for index, entry in fresh:
             by = entry.get("by")
             if person is None or person.id != by:
-                hint = ("several people's entries in one commit: a squash merge? merge without squashing "
-                        "(git merge --no-ff) so each entry keeps its author's commit") if squash else \
-                    "make the change as that person: csops --as PERSON …"
+                hint = _("several people's entries in one commit: a squash merge? merge without squashing "
+                         "(git merge --no-ff) so each entry keeps its author's commit") if squash else \
+                    _("make the change as that person: csops --as PERSON …")
                 out.add(path, "BY_NOT_AUTHOR", _("history[{index}] is by {by} but the commit's author is {author}",
                                                  index=index, by=by, author=author),
                         hint, commit=commit.sha, key=("history", index, "by"))
-            step_problems = Problems()
-            check_record(new_data, wf, self.ctx, step_problems, path, only_step=index)
-            for problem in step_problems:
-                if problem.key[:2] == ("history", index):
-                    out.add(path, problem.code, problem.message, problem.hint, key=problem.key, commit=commit.sha)
+            for problem in by_step.get(index, ()):
+                out.add(path, problem.code, problem.message, problem.hint, key=problem.key, commit=commit.sha)
             if skew and not entry.get("backfill"):
                 self.check_clock(change, index, entry, float(skew), out)
 
@@ -354,10 +449,19 @@ class _Auditor:
                       effective=before.effective),
                     commit=change.commit.sha, key=("effective",))
 
-    @lru_cache(maxsize=256)
     def roster_at(self, rev: str):
+        """The roster as commit `rev` has it (read once per tree of the people folder)."""
+        if rev not in self._people_tree:
+            folder = f"{self.prefix}/{PEOPLE}" if self.prefix else PEOPLE
+            self._people_tree[rev] = self.git.object_ids([f"{rev}:{folder}"])[0]
+        return self._roster_of_tree(self._people_tree[rev] or "", rev)
+
+    @lru_cache(maxsize=256)
+    def _roster_of_tree(self, tree: str, rev: str):
         from csops.people import Person, Roster
 
+        if not tree:
+            return Roster({})
         folder = f"{self.prefix}/{PEOPLE}" if self.prefix else PEOPLE
         paths = [p for p in self.git.files_under(rev, folder) if p.endswith(".yaml")]
         people = {}
@@ -383,35 +487,83 @@ class _Auditor:
     # -- signatures --------------------------------------------------------------------------------
 
     def check_signatures(self, commits, out: Problems) -> None:
-        """Every commit after the one that turned audit.require_signed on carries a good signature
-        by its author (the allowed signers are records/allowed_signers)."""
-        path = f"{self.prefix}/{POLICY}" if self.prefix else POLICY
-        firsts = [c.parents[0] for c in commits if c.parents]
-        ids = dict(zip(firsts, self.git.object_ids([f"{p}:{path}" for p in firsts])))
-        required = {}
+        """With audit.require_signed in force where a commit lands, it carries a good signature
+        by its author. In force where it lands: after any of its parents (so the commit that
+        turns signing off must itself be signed — an unsigned one leaves it on for what
+        follows), and for a commit a merge brings in, at the merge's first parent (an unsigned
+        commit on a branch from before signing, merged later, is not let through). The allowed
+        signers are records/allowed_signers as the commit's first parent has it (a key removed
+        later does not void the past)."""
+        policy_path = f"{self.prefix}/{POLICY}" if self.prefix else POLICY
+        revs = sorted({c.sha for c in commits} | {p for c in commits for p in c.parents})
+        blobs = dict(zip(revs, self.git.object_ids([f"{r}:{policy_path}" for r in revs])))
+        says: dict = {}
+
+        def policy_requires(rev: str) -> bool:
+            blob = blobs.get(rev)
+            if blob not in says:
+                policy = self.policy_at(rev) if blob else None
+                says[blob] = bool(policy and policy.section("audit").get("require_signed"))
+            return says[blob]
+
+        if not any(policy_requires(r) for r in revs):
+            return
+        verdicts = self._verdicts(commits)
+
+        def signed_by_author(commit) -> bool:
+            signature, signer = verdicts.get(commit.sha, ("N", ""))
+            return signature in ("G", "U") and bool(signer) and signer.lower() == commit.author.email.lower()
+
+        after: dict = {}           # sha → signing in force after that commit
+        required = set()
+        for commit in commits:     # parents before children
+            if any(after.get(p, policy_requires(p)) for p in commit.parents):
+                required.add(commit.sha)
+            on = policy_requires(commit.sha)
+            if not on and commit.sha in required and not signed_by_author(commit):
+                on = True          # switched off by a commit that was not validly signed: still on
+            after[commit.sha] = on
+        touching = {c.sha for c in commits}
         for commit in commits:
-            blob = ids.get(commit.parents[0]) if commit.parents else None
-            if blob not in required:
-                policy = self.policy_at(commit.parents[0]) if blob else None
-                required[blob] = bool(policy and policy.section("audit").get("require_signed"))
-            if not required[blob]:
+            if len(commit.parents) > 1 and after.get(commit.parents[0], policy_requires(commit.parents[0])):
+                for other in commit.parents[1:]:
+                    brought = self.git.run("rev-list", f"{commit.parents[0]}..{other}").split()
+                    required.update(sha for sha in brought if sha in touching)
+        where = f"{self.prefix or '.'}"
+        for commit in commits:
+            if commit.sha not in required:
                 continue
+            signature, signer = verdicts.get(commit.sha, ("N", ""))
             _ignored, author = self.who(commit)
-            where = f"{self.prefix or '.'}"
-            if commit.signature in ("N", ""):
+            if signature in ("N", ""):
                 out.add(where, "UNSIGNED_COMMIT", _("commit by {author} is not signed (audit.require_signed)",
                                                     author=author),
                         _("configure signing: git config user.signingkey KEY; git config gpg.format ssh; git config "
                           "commit.gpgsign true"), commit=commit.sha)
-            elif commit.signature not in ("G", "U") or not commit.signer:   # U without a signer: a key not allowed
+            elif signature not in ("G", "U") or not signer:   # U without a signer: a key not allowed
                 out.add(where, "BAD_SIGNATURE", _("commit by {author} has a signature Git cannot verify "
                                                   "({signature})",
-                                                  author=author, signature=commit.signature),
+                                                  author=author, signature=signature),
                         _("is the signer in records/allowed_signers?"), commit=commit.sha)
-            elif commit.signer.lower() != commit.author.email.lower():
+            elif signer.lower() != commit.author.email.lower():
                 out.add(where, "SIGNER_NOT_AUTHOR", _("commit by {author} is signed by {signer}",
-                                                      author=author, signer=commit.signer),
+                                                      author=author, signer=signer),
                         _('each person signs their own commits'), commit=commit.sha)
+
+    def _verdicts(self, commits) -> dict:
+        """sha → (%G?, %GS) of every commit, each verified against records/allowed_signers as
+        its first parent has it (one git log per version of that file)."""
+        signers_path = f"{self.prefix}/{ALLOWED_SIGNERS}" if self.prefix else ALLOWED_SIGNERS
+        firsts = [(c.sha, c.parents[0] if c.parents else c.sha) for c in commits]
+        ids = self.git.object_ids([f"{parent}:{signers_path}" for _sha, parent in firsts])
+        groups: dict = {}
+        for (sha, _parent), blob in zip(firsts, ids):
+            groups.setdefault(blob, []).append(sha)
+        verdicts: dict = {}
+        for blob, shas in groups.items():
+            content = self.git.blobs([blob])[0] if blob else None
+            verdicts.update(self.git.signatures(shas, content))
+        return verdicts
 
 
 def _duty_leaves(blob) -> dict | None:
@@ -448,6 +600,36 @@ def _ties_only(times: list, positions: list[int]) -> bool:
         runs.append(run)
     moved = [runs[i] for i in sorted(range(len(positions)), key=positions.__getitem__)]
     return moved == sorted(moved)
+
+
+def _kept_in_order(before, after) -> bool:
+    """Whether every element of the list `before` is still in `after`, unchanged and in order
+    (an append-only list may gain elements — also among the old ones, as a rebase puts them —
+    but never lose or change one)."""
+    if not isinstance(before, list):
+        return True
+    if not isinstance(after, list):
+        return not before
+    keys = iter(_key(item) for item in after)
+    return all(any(key == _key(item) for key in keys) for item in before)
+
+
+def _set_values_kept(before, after, keys: set) -> bool:
+    """Whether each element's `keys` that had a value before still have it (a received count,
+    once recorded, stays)."""
+    if not isinstance(before, list) or not isinstance(after, list):
+        return True
+    for old, new in zip(before, after):
+        if isinstance(old, dict) and isinstance(new, dict):
+            if any(old.get(k) is not None and new.get(k) != old.get(k) for k in keys):
+                return False
+    return True
+
+
+def _record(blob: bytes | None) -> dict | None:
+    """A record version with a history list, or None."""
+    data = _parse(blob)
+    return data if data is not None and isinstance(data.get("history"), list) else None
 
 
 def _parse(blob: bytes | None):

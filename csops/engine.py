@@ -49,6 +49,7 @@ class Transition(NamedTuple):
     stays: bool = False              # the record stays in its state (target == source)
     also_allowed: Callable | None = None   # (step) → True: allowed beyond the policy's roles
     named: bool = False              # an entry is this step only when it says `action: <action>`
+    mirrors: tuple[str, ...] = ()    # fields of `sets` whose new value the entry carries too (the audit holds them equal)
 
     def leaves(self, source: str | None) -> bool:
         return source in self.sources or (self.stays and "*" in self.sources and source is not None)
@@ -181,6 +182,14 @@ class Workflow:
                 return translate(t.why_not)
         if action and not any(t.action == action for t in self.transitions):
             return _("{rtype} has no action {action!r}", rtype=self.type, action=action)
+        leading = [t for t in self.transitions if t.leads(source, target) and (t.when is None or t.when(rec))]
+        if leading:        # the step exists, but not as this entry says it
+            actions = ", ".join(sorted({t.action for t in leading}))
+            if action:
+                return _("{source} → {target} is made by {actions}, not by {action}",
+                         source=source, target=target, actions=actions, action=action)
+            return _("{source} → {target} is the step {actions}: the entry must say action: {first}",
+                     source=source, target=target, actions=actions, first=sorted({t.action for t in leading})[0])
         nexts = sorted({x for t in self.transitions if t.leaves(source) and not t.stays
                         and (t.when is None or t.when(rec)) for x in t.targets})
         return _("from {source} it can go to: {names}",
@@ -400,13 +409,13 @@ def unusable(rec, wf: Workflow, ctx: Context) -> tuple[int | None, str] | None:
 
 
 def check_record(rec: dict, wf: Workflow, ctx: Context, out: Problems, path: str, *,
-                 only_step: int | None = None) -> bool:
+                 only_step: int | set | None = None) -> bool:
     """Schema, then history replay (legal steps, roles, guards, time order) and the type's own
     checks. The rules run only on a record whose fields are well formed (they read the fields'
     values); returns whether they were (a malformed record reports its schema problems only).
 
-    `only_step` limits the replay's role and guard checks to one history entry (the CLI checks
-    the step it is about to add; validate checks them all)."""
+    `only_step` limits the replay's role and guard checks to one history entry, or a set of
+    them (the CLI checks the step it is about to add, the audit a commit's; validate all)."""
     if not schema_problems(rec, wf, ctx, out, path):
         return False
     _check_history(rec, rec["history"], wf, ctx, out, path, only_step)
@@ -444,7 +453,7 @@ def _check_history(rec, history, wf, ctx, out, path, only_step):
                     key=key + ("to",))
             source = target
             continue
-        if only_step is None or only_step == index:
+        if only_step is None or (index in only_step if isinstance(only_step, set) else only_step == index):
             then = ctx.in_force(at)                  # each entry is judged by the rules in force at its time
             step = Step(rec, index, entry, source, transition, then)
             problem = role_problem(step, wf)

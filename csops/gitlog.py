@@ -240,6 +240,7 @@ class LogEntry(NamedTuple):
 class FileChange(NamedTuple):
     status: str          # A, M, D
     path: str            # relative to the work tree
+    mode: str = ""       # the new file's mode (120000: a symbolic link; "" when unknown or deleted)
 
 
 class CommitInfo(NamedTuple):
@@ -588,10 +589,31 @@ class Git:
                     meta, path = line.split("\t", 1)
                     if path not in seen:
                         seen.add(path)
-                        changes.append(FileChange(meta.split()[-1][0] if len(parents) < 2 else "M", path))
+                        fields = meta.split()
+                        changes.append(FileChange(fields[-1][0] if len(parents) < 2 else "M", path,
+                                                  fields[1] if fields[1] != "000000" else ""))
             commits.append(CommitInfo(sha, parents, Author(name, email), tuple(changes), committed,
                                       *(signed + ["", ""])[:2]))
         return commits
+
+    def signatures(self, shas: list[str], signers: bytes | None) -> dict[str, tuple[str, str]]:
+        """sha → (%G?, %GS) of each commit, verified against `signers` (the allowed-signers file's
+        content in force for them; None: no SSH signer is allowed)."""
+        if not shas:
+            return {}
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="csops-signers-") as folder:
+            allowed = Path(folder) / "allowed_signers"
+            allowed.write_bytes(signers or b"")
+            done = _run(["-c", f"gpg.ssh.allowedSignersFile={allowed}", "log", "--no-walk=unsorted", "--stdin",
+                         "--format=%H%x1f%G?%x1f%GS"], cwd=self.root, stdin="\n".join(shas).encode() + b"\n")
+        out = {}
+        for line in done.stdout.decode("utf-8", "replace").splitlines():
+            sha, _sep, rest = line.partition("\x1f")
+            status, _sep, signer = rest.partition("\x1f")
+            out[sha] = (status, signer)
+        return out
 
     def object_ids(self, specs: list[str]) -> list[str | None]:
         """The ids of many `rev:path` objects through one `git cat-file --batch-check`."""

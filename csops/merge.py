@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from csops import yamlio
 from csops.timeutil import try_instant
+from csops.vocab import APPEND_ONLY
 
-APPEND_ONLY = ("history", "callbacks", "escalations", "approvals", "vendor_notes")
 DERIVED = ("status",)
 UTC = dt.timezone.utc
 

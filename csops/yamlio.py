@@ -21,6 +21,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from csops.errors import BadInput
+from csops.i18n import _
 
 MAX_DEPTH = 32                      # nesting of mappings and lists (SPEC §10)
 RECORD_BYTES = 256 * 1024           # a record file; policy.yaml and a person file may be 1 MB
@@ -55,10 +56,11 @@ def _pyyaml() -> SimpleNamespace:
     def refuse_duplicate_keys(node) -> None:
         """A mapping that says a key twice is an error (the second would silently win)."""
         seen = set()
-        for key_node, _ in node.value:
+        for key_node, _value in node.value:
             if isinstance(key_node, yaml.ScalarNode):
                 if key_node.value in seen:
-                    raise Duplicate(None, None, f"the key {key_node.value!r} is given twice", key_node.start_mark)
+                    raise Duplicate(None, None, _("the key {key!r} is given twice", key=key_node.value),
+                                    key_node.start_mark)
                 seen.add(key_node.value)
 
     class NoDuplicateKeys:
@@ -217,7 +219,7 @@ def __getattr__(name: str):
 
 class YamlError(BadInput):
     def __init__(self, message: str, line: int | None, code: str = "YAML", hint: str | None = None):
-        super().__init__(message, hint or "fix the YAML syntax at that line")
+        super().__init__(message, hint or _("fix the YAML syntax at that line"))
         self.line = line
         self.code = code
 
@@ -231,9 +233,10 @@ def load(text: str | bytes, loader=None, *, limit: int = RECORD_BYTES, aliases: 
     (RECORD_NUMBERS); None for everywhere (the policy)."""
     data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
     if len(data) > limit:
-        raise YamlError(f"the file is {max(size or 0, len(data)) // 1024} KB; the limit is {limit // 1024} KB", None,
+        raise YamlError(_("the file is {size} KB; the limit is {limit} KB", size=max(size or 0, len(data)) // 1024,
+                          limit=limit // 1024), None,
                         "TOO_LARGE",
-                        "split it, or remove what does not belong in it")
+                        _("split it, or remove what does not belong in it"))
     _check_encoding(data)
     py = _pyyaml()
     yaml, loader = py.yaml, loader or py.FastLoader
@@ -244,17 +247,17 @@ def load(text: str | bytes, loader=None, *, limit: int = RECORD_BYTES, aliases: 
             return _load_bounded(data, loader, numbers)
         return _load_plain(data, loader, numbers)     # no anchors (_check_tokens refused them)
     except py.Duplicate as exc:
-        raise YamlError(f"duplicate key: {exc.problem}", exc.problem_mark.line + 1, "DUPLICATE_KEY",
-                        "keep one of them") from None
+        raise YamlError(_("duplicate key: {problem}", problem=exc.problem), exc.problem_mark.line + 1, "DUPLICATE_KEY",
+                        _("keep one of them")) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise YamlError(f"YAML error: {exc.problem or exc.context}", line) from None
+        raise YamlError(_("YAML error: {problem}", problem=exc.problem or exc.context), line) from None
     except yaml.YAMLError as exc:
-        raise YamlError(f"YAML error: {exc}", None) from None
+        raise YamlError(_("YAML error: {problem}", problem=exc), None) from None
     except (UnicodeDecodeError, ValueError, RecursionError, KeyError, TypeError) as exc:
         # e.g. a mapping used as a key, or a merge key (<<) onto something that is no mapping
-        raise YamlError(f"cannot read file: {type(exc).__name__} {exc}"[:200], None) from None
+        raise YamlError(_("cannot read file: {problem}", problem=f"{type(exc).__name__} {exc}"[:200]), None) from None
 
 
 class ParseCache:
@@ -362,13 +365,13 @@ def loader_stamp() -> str:
 
 def _check_encoding(data: bytes) -> None:
     if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(data) > 1 and (data[0] == 0 or data[1] == 0)):
-        raise YamlError("the file is UTF-16, not UTF-8", 1, "ENCODING", "save it as UTF-8 (without BOM is best)")
+        raise YamlError(_("the file is UTF-16, not UTF-8"), 1, "ENCODING", _("save it as UTF-8 (without BOM is best)"))
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
-        raise YamlError(f"byte {data[exc.start]:#04x} is not UTF-8 (latin-1 or GBK?)", line, "ENCODING",
-                        "save the file as UTF-8") from None
+        raise YamlError(_("byte {byte} is not UTF-8 (latin-1 or GBK?)", byte=f"{data[exc.start]:#04x}"), line, "ENCODING",
+                        _("save the file as UTF-8")) from None
 
 
 # A line that starts with MAX_DEPTH spaces, dashes, question marks or colons may open that many
@@ -383,7 +386,8 @@ def _suspicious(data: bytes) -> bool:
 
 
 def _too_deep(line: int | None) -> YamlError:
-    return YamlError(f"nested more than {MAX_DEPTH} levels deep", line, "TOO_DEEP", "records are flat: a few levels at most")
+    return YamlError(_("nested more than {depth} levels deep", depth=MAX_DEPTH), line, "TOO_DEEP",
+                     _("records are flat: a few levels at most"))
 
 
 def _check_tokens(data: bytes, aliases: bool) -> None:
@@ -404,18 +408,18 @@ def _check_tokens(data: bytes, aliases: bool) -> None:
             elif isinstance(token, closing):
                 depth -= 1
             elif not aliases and isinstance(token, (yaml.AnchorToken, yaml.AliasToken)):
-                raise YamlError("YAML anchors and aliases (&name, *name) are not allowed in records and people",
-                                token.start_mark.line + 1, "ALIAS_NOT_ALLOWED", "write the values out")
+                raise YamlError(_("YAML anchors and aliases (&name, *name) are not allowed in records and people"),
+                                token.start_mark.line + 1, "ALIAS_NOT_ALLOWED", _("write the values out"))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         if "maximum nesting depth" in str(exc.problem):    # newer libyaml stops deep input itself
             raise _too_deep(line) from None
-        raise YamlError(f"YAML error: {exc.problem or exc.context}", line) from None
+        raise YamlError(_("YAML error: {problem}", problem=exc.problem or exc.context), line) from None
     except yaml.YAMLError as exc:          # e.g. a control character (ReaderError)
         position = getattr(exc, "position", None)
         line = data[:position].count(b"\n") + 1 if isinstance(position, int) else None
-        raise YamlError(f"YAML error: {exc}".splitlines()[0], line) from None
+        raise YamlError(_("YAML error: {problem}", problem=str(exc).splitlines()[0] if str(exc) else exc), line) from None
 
 
 def _load_bounded(data: bytes, loader, numbers: frozenset | None):
@@ -432,8 +436,8 @@ def _load_bounded(data: bytes, loader, numbers: frozenset | None):
         def size(n) -> int:
             if id(n) in sizes:
                 if sizes[id(n)] is None:           # reached again while inside itself: &a {b: *a}
-                    raise YamlError("an alias refers to the value it is part of (a cycle)", n.start_mark.line + 1,
-                                    "ALIAS_NOT_ALLOWED", "write the values out")
+                    raise YamlError(_("an alias refers to the value it is part of (a cycle)"), n.start_mark.line + 1,
+                                    "ALIAS_NOT_ALLOWED", _("write the values out"))
                 return sizes[id(n)]
             sizes[id(n)] = None
             children = n.value if isinstance(n, yaml.SequenceNode) else \
@@ -443,8 +447,9 @@ def _load_bounded(data: bytes, loader, numbers: frozenset | None):
             return total
 
         if size(node) > MAX_EXPANDED:
-            raise YamlError(f"its anchors and aliases expand to more than {MAX_EXPANDED} values", node.start_mark.line + 1,
-                            "ALIAS_NOT_ALLOWED", "write the values out (an alias bomb?)")
+            raise YamlError(_("its anchors and aliases expand to more than {limit} values", limit=MAX_EXPANDED),
+                            node.start_mark.line + 1,
+                            "ALIAS_NOT_ALLOWED", _("write the values out (an alias bomb?)"))
         if numbers is None:
             return reader.construct_document(node)
         return _pyyaml().construct(reader, node, numbers)
@@ -573,9 +578,9 @@ def rt_load(text: str):
         return _round_trip().load(text)
     except RuamelError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise YamlError(f"YAML error: {getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None) from None
+        raise YamlError(_("YAML error: {problem}", problem=getattr(exc, "problem", exc)), mark.line + 1 if mark else None) from None
     except (ValueError, OverflowError) as exc:       # a timestamp like 2026-13-45 fails while it is built
-        raise YamlError(f"YAML error: {exc}", None) from None
+        raise YamlError(_("YAML error: {problem}", problem=exc), None) from None
 
 
 def rt_dump(data) -> str:

@@ -102,8 +102,11 @@ def record_log(session, ref: str) -> list[dict]:
     rtype, path = session.store.locate(ref)
     signers = session.store.root / ALLOWED_SIGNERS
     rows = []
-    for entry in session.git.log_file(path, signers if signers.exists() else None):
-        match = session.roster.by_author(entry.author)
+    entries = session.git.log_file(path, signers if signers.exists() else None)
+    rosters = _rosters_before(session, [entry.commit for entry in entries])
+    for entry, roster in zip(entries, rosters):
+        # who had that address when the commit was made (a reused e-mail names its holder then)
+        match = (roster.by_author(entry.author) if roster is not None else None) or session.roster.by_author(entry.author)
         subject = entry.subject
         transition = subject.split(": ", 1)[1] if ": " in subject else subject
         committer = (f"{entry.committer.name} <{entry.committer.email}>"
@@ -113,3 +116,40 @@ def record_log(session, ref: str) -> list[dict]:
                      "transition": transition, "commit": entry.commit[:10], "type": rtype,
                      "committer": committer, "signer": entry.signer})
     return rows
+
+
+def _rosters_before(session, commits: list[str]) -> list:
+    """The roster as each commit's parent had it (None for a root commit), read once per
+    version of the people folder."""
+    from csops.people import Person, Roster
+    from csops.vocab import PEOPLE
+
+    git = session.git
+    folder = git.rel(session.store.root / PEOPLE)
+    trees = git.object_ids([f"{sha}^:{folder}" for sha in commits])
+    made: dict = {}
+    out = []
+    for sha, tree in zip(commits, trees):
+        if tree is None:
+            out.append(None)
+            continue
+        if tree not in made:
+            paths = [p for p in git.files_under(f"{sha}^", folder) if p.endswith(".yaml")]
+            people = {}
+            for blob in git.blobs([f"{sha}^:{p}" for p in paths]):
+                data = _person(blob)
+                if data is not None:
+                    people[str(data["id"])] = Person.from_data(data)
+            made[tree] = Roster(people)
+        out.append(made[tree])
+    return out
+
+
+def _person(blob):
+    from csops import yamlio
+
+    try:
+        data = yamlio.load(blob) if blob is not None else None
+    except yamlio.YamlError:
+        return None
+    return data if isinstance(data, dict) and data.get("id") else None

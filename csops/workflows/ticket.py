@@ -186,6 +186,7 @@ CALLBACK = Guard("BAD_CALLBACK", _callback_guard)
 TRANSITIONS = (
     Transition("register", (), ("registered",)),
     Transition("route", ("registered", "routed"), ("routed",), sets=("department", "assignee", "due"),
+               mirrors=("department", "assignee", "due"),
                effect=_route, needs=("department",), command="ticket route ID --to-dept D"),
     # 000: 相关部门需在规定时限内处理并反馈 — the department it was routed to handles it and reports back
     Transition("resolve", ("routed",), ("resolved",), also_allowed=lambda step: step.by == assignee_at(step)),
