@@ -192,8 +192,10 @@ def check_symlinks(tree: Tree, out: Problems) -> None:
     """A record file or folder that is a symbolic link is never read: SYMLINK_OUTSIDE when it
     points outside the records root, SYMLINK_NOT_ALLOWED otherwise (a loop, a dangling link, a
     record kept elsewhere in the folder)."""
-    for rtype in tree.store.types:
-        for rel in tree.store.links.get(rtype, []):
+    tree.store.person_files()
+    tree.store.roster_files()
+    for kind in (*tree.store.types, "people", "roster"):
+        for rel in tree.store.links.get(kind, []):
             code, message, hint = tree.store.link_problem(rel)
             out.add(tree.store.display(tree.store.root / rel), code, message, hint, line=1)
 

@@ -29,7 +29,12 @@ _REPOSITORY_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJE
 
 
 def clean_env(extra: dict | None = None) -> dict:
+    """The environment every git csops runs gets: the repository is the one holding the records,
+    whatever GIT_DIR and the like say, and objects are what they are — `git replace` never
+    stands in for one (a replaced tree would make a write drop files, or hide history from the
+    audit)."""
     env = {k: v for k, v in os.environ.items() if k not in _REPOSITORY_VARIABLES}
+    env["GIT_NO_REPLACE_OBJECTS"] = "1"
     env.update(extra or {})
     return env
 

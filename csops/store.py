@@ -228,9 +228,13 @@ class Store:
         return path
 
     def person_files(self) -> list[Path]:
-        if not self.people_dir.is_dir():
+        """The people's files; a link among them is never read (links["people"]: validate names it)."""
+        if not self.people_dir.is_dir() or self.people_dir.is_symlink():
+            self.links["people"] = [PEOPLE] if self.people_dir.is_symlink() else []
             return []
-        return sorted(p for p in self.people_dir.glob("*.yaml") if not p.name.startswith("."))
+        found = sorted(p for p in self.people_dir.glob("*.yaml") if not p.name.startswith("."))
+        self.links["people"] = [f"{PEOPLE}/{p.name}" for p in found if p.is_symlink()]
+        return [p for p in found if not p.is_symlink()]
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -260,10 +264,15 @@ class Store:
                 for rel, data, message, line, code in parsed]
 
     def roster_files(self) -> list[Path]:
-        """The duty roster's month files, records/roster/*.yaml, oldest first."""
+        """The duty roster's month files, records/roster/*.yaml, oldest first; a link among them
+        is never read (links["roster"]: validate names it)."""
         folder = self.root / ROSTER
-        return sorted(p for p in folder.glob("*.yaml") if p.is_file()
-                      and os.path.realpath(p).startswith(str(self.root) + os.sep)) if folder.is_dir() else []
+        if not folder.is_dir() or folder.is_symlink():
+            self.links["roster"] = [ROSTER] if folder.is_symlink() else []
+            return []
+        found = sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("."))
+        self.links["roster"] = [f"{ROSTER}/{p.name}" for p in found if p.is_symlink()]
+        return [p for p in found if p.is_file() and not p.is_symlink()]
 
     def roster_docs(self) -> list[tuple[Path, object, yamlio.YamlError | None]]:
         """(path, parsed YAML or None, the error) of every roster file."""
@@ -515,6 +524,10 @@ def output_path(target) -> Path:
     import stat
 
     path = Path(os.path.realpath(target)) if os.path.islink(target) else Path(target)
+    for folder in Path(os.path.realpath(path)).parents:
+        if ((folder / POLICY).is_file() and (folder / PEOPLE).is_dir()) or folder.name == ".git":
+            raise BadInput(_("{file}: is inside a records folder or a Git folder", file=target),
+                           _('write reports and exports somewhere else (a report there would replace a record)'))
     try:
         mode = os.stat(path).st_mode
     except OSError:

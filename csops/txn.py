@@ -212,10 +212,11 @@ def temp_name(rel: str, token: str) -> str:
 
 
 def _safe_rel(value) -> bool:
-    """A relative path that stays inside the repository."""
+    """A relative path that stays inside the repository and out of its Git folder."""
     if not isinstance(value, str) or not value or value.startswith(("/", "\\")) or ":" in value:
         return False
-    return ".." not in value.replace("\\", "/").split("/")
+    parts = value.replace("\\", "/").split("/")
+    return ".." not in parts and not any(part.lower() == ".git" for part in parts)
 
 
 class _Journal:
@@ -331,6 +332,8 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
         raise Refused(_('HEAD is detached: a change made here would be lost on the next checkout'),
                       _('git switch BRANCH (e.g. git switch main), then try again'))
     token = os.urandom(8).hex()
+    for change in changes:
+        _refuse_linked_folders(git, change.path)
     entries = []
     for change in changes:
         rel = git.rel(change.path)
@@ -418,7 +421,8 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
                 if git.ref(branch) == head and why and "hook" not in why:
                     # not another committer's race: Git itself could not (a full disk, permissions)
                     raise Conflict(_("git could not move {branch}: {why}", branch=branch, why=why),
-                                   _('free some disk space or fix what Git names, then try again'))
+                                   _('fix what Git names (a full disk: free some space; a missing object: git '
+                                     'fsck), then try again'))
                 index_ready = index_prepared              # the copy went in and came out: made again
             else:
                 if git.ref(branch) == head:
@@ -450,6 +454,20 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
     if received:
         interrupted_after_commit.append(commit)
     return Landed(head, commit)
+
+
+def _refuse_linked_folders(git: Git, path: Path) -> None:
+    """A file is written where its path says: no folder on the way (below the repository's top)
+    and not the file itself may be a symbolic link — `records/tickets/2026/12 -> ../../people`
+    would put a ticket among the people, and the audit could not follow it."""
+    rel = Path(os.path.relpath(os.path.abspath(path), git.root))     # links on the way kept, not resolved
+    for depth in range(1, len(rel.parts) + 1):
+        here = git.root.joinpath(*rel.parts[:depth])
+        if os.path.islink(here):
+            raise BadInput(_("{file}: SYMLINK_NOT_ALLOWED is a symbolic link; records are plain files "
+                             "(a change made through a link would escape the audit)",
+                             file="/".join(rel.parts[:depth])),
+                           _('replace the link with the folder it points to, then try again'))
 
 
 def _missing_folders(paths: list[Path], root: Path) -> list[Path]:
@@ -621,6 +639,17 @@ def stray_temps(git: Git, records_root: Path, seen: list[Path] | None = None) ->
     return sorted(out)
 
 
+def _commit_holds(git: Git, journal: dict, records_root: Path) -> bool:
+    """Whether every file the journal names is a record-folder file that its commit holds with
+    exactly the blob the journal says (what a write of csops' own would have left)."""
+    prefix = git.rel(records_root).rstrip("/") + "/"
+    files = journal.get("files", [])
+    if not all(e["path"].startswith(prefix) or prefix == "./" for e in files):
+        return False
+    held = git.object_ids([f"{journal['commit']}:{e['path']}" for e in files])
+    return all(blob == e.get("new") for blob, e in zip(held, files))
+
+
 def recover(git: Git, records_root: Path) -> list[str]:
     """Finish or undo what an interrupted write left; idempotent. Returns what was done (empty
     when there was nothing to do)."""
@@ -633,6 +662,11 @@ def recover(git: Git, records_root: Path) -> list[str]:
             commit, branch = journal.get("commit"), journal.get("branch")
             head = git.ref(branch) if branch else None
             landed = bool(commit and head and (head == commit or git.is_ancestor(commit, head)))
+            if landed and not _commit_holds(git, journal, records_root):
+                # the journal names files its commit does not hold, or files outside the records:
+                # not a csops write; nothing is written from it
+                journal = {"format": FORMAT, "unreadable": True, "files": [], "token": journal.get("token", "")}
+                landed = False
             mine = lock if lock.exists() and _ours(lock, journal.get("token", "")) else None
             if landed:
                 left = _roll_forward(git, journal, mine)

@@ -527,8 +527,10 @@ def _round_trip():
             # csops reads YAML 1.2; a team's other tools may read 1.1. Quote any string that
             # either would read as something else ("no", "13:00", "0x1F", "1e3", "~").
             tag = resolver.resolve(yaml.ScalarNode, value, (True, False))
-            if tag == "tag:yaml.org,2002:timestamp" and _is_iso(value):
-                # our loaders read timestamps back as their text: write them plain, as people do
+            if tag == "tag:yaml.org,2002:timestamp" and _STAMP.fullmatch(value):
+                # an instant as csops writes one (seconds and offset): plain, as people write them;
+                # any other date-like text (a summary "2026-11-03") is quoted: YAML 1.1 tools would
+                # read it as a date
                 return self.represent_scalar(tag, value)
             if tag == "tag:yaml.org,2002:str":
                 tag = core.resolve(yaml.ScalarNode, value, (True, False))
@@ -560,14 +562,7 @@ def _round_trip():
 
 
 _OTHER_BREAKS = ("\x85", "\u2028", "\u2029")
-
-
-def _is_iso(value: str) -> bool:
-    try:
-        dt.datetime.fromisoformat(value)
-        return True
-    except ValueError:
-        return False
+_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)")
 
 
 def rt_load(text: str):

@@ -217,7 +217,8 @@ def test_a_write_keeps_hand_written_plain_text_and_the_audit_does_not_blame_it(r
 
 
 @pytest.mark.parametrize("typed", ["12:30", "no", "0777", "1e3", "1_000", "on", "~", "0x1F", ".inf", "+5",
-                                   "电饭煲\x85内胆", "第一行\u2028第二行", "段\u2029落", "null", "True"])
+                                   "电饭煲\x85内胆", "第一行\u2028第二行", "段\u2029落", "null", "True",
+                                   "2026-11-03", "2026-11-03T10:00:00", "2026-1-3T1:00:00Z"])
 def test_every_character_typed_comes_back_and_yaml_1_1_tools_read_the_same(repo, typed):
     """What csops writes reads the same with csops (YAML 1.2), with its pure loader, and with a
     YAML 1.1 reader (PyYAML's SafeLoader, as older tools): NEL (U+0085), LS and PS included."""
@@ -367,3 +368,79 @@ def test_a_forged_journal_cannot_make_recover_delete_a_record(repo):
     assert (repo.records / "policy.yaml").exists() and repo.path_of(record_id).exists()
     assert (repo.records / "people" / "lisi.yaml").exists()
     assert repo.status() == "" and not (repo.root / ".git" / "csops-journal.json").exists()
+
+
+def test_a_forged_landed_journal_cannot_make_recover_write_outside_the_records(repo):
+    """A journal naming the current commit as landed and `.git/config` (or a person file) with a
+    blob of its own: recover writes nothing from it — a write of csops' own names only record
+    files, each with the blob its commit holds."""
+    import json
+
+    from csops import txn
+
+    config = (repo.root / ".git" / "config").read_bytes()
+    person = (repo.records / "people" / "zhangsan.yaml").read_bytes()
+    blob = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=repo.root, input=b"[core]\n\tfsmonitor = x\n",
+                          capture_output=True, check=True).stdout.decode().strip()
+    token = "0123456789abcdef"
+    files = [{"path": p, "temp": txn.temp_name(p, token), "base": None, "new": blob}
+             for p in (".git/config", "records/people/zhangsan.yaml")]
+    journal = {"format": txn.FORMAT, "state": "prepared", "token": token, "pid": 1, "host": "x",
+               "started": "2026-11-20T02:00:00+00:00", "branch": repo.git("symbolic-ref", "HEAD").strip(),
+               "message": "forged", "commit": repo.head(), "head": repo.head(), "index": None, "files": files}
+    (repo.root / ".git" / "csops-journal.json").write_text(json.dumps(journal), encoding="utf-8")
+    repo.run("recover", as_=None)
+    assert (repo.root / ".git" / "config").read_bytes() == config
+    assert (repo.records / "people" / "zhangsan.yaml").read_bytes() == person
+    journal["files"] = files[1:]                   # a record file alone, with a blob the commit does not hold
+    (repo.root / ".git" / "csops-journal.json").write_text(json.dumps(journal), encoding="utf-8")
+    repo.run("recover", as_=None)
+    assert (repo.records / "people" / "zhangsan.yaml").read_bytes() == person and repo.status() == ""
+
+
+# -- found by an adversarial pass ----------------------------------------------------------------------
+
+def test_a_replaced_tree_never_stands_in_for_the_real_one(repo):
+    """`git replace` of a month's tree with one holding a single ticket: csops reads objects as
+    they are (GIT_NO_REPLACE_OBJECTS), so a write keeps every ticket."""
+    first = repo.out(*NEW, now="2026-11-20T09:00:00+08:00")
+    repo.out(*NEW, now="2026-11-20T09:10:00+08:00")
+    folder = str(repo.path_of(first).parent.relative_to(repo.root))
+    listing = repo.git("ls-tree", f"HEAD:{folder}").splitlines()[:1]
+    fake = subprocess.run(["git", "mktree"], cwd=repo.root, input="\n".join(listing) + "\n", text=True,
+                          capture_output=True, check=True).stdout.strip()
+    repo.git("replace", repo.git("rev-parse", f"HEAD:{folder}").strip(), fake)
+    repo.out(*NEW, now="2026-11-20T09:20:00+08:00")
+    kept = subprocess.run(["git", "ls-tree", "--name-only", f"HEAD:{folder}"], cwd=repo.root, capture_output=True,
+                          text=True, env={**os.environ, "GIT_NO_REPLACE_OBJECTS": "1"}).stdout.split()
+    assert len(kept) == 3
+
+
+@pytest.mark.parametrize("target", ["../../people", "11"])
+def test_a_write_into_a_linked_folder_is_refused(repo, target):
+    """`records/tickets/2026/12 -> ../../people` would commit a ticket among the people (and
+    `-> 11` under November): the write is refused, nothing committed."""
+    repo.out(*NEW, now="2026-11-20T09:00:00+08:00")
+    (repo.records / "tickets" / "2026").mkdir(parents=True, exist_ok=True)
+    os.symlink(target, repo.records / "tickets" / "2026" / "12")
+    out = repo.refused(*NEW, now="2026-12-05T10:00:00+08:00", code=2)
+    assert "SYMLINK_NOT_ALLOWED" in out and "tickets/2026/12" in out
+
+
+def test_a_person_file_linked_elsewhere_is_never_read(repo, tmp_path):
+    """An agent links their person file to a copy that makes them a manager: it is not read (the
+    roster does not know them) and validate names the link."""
+    person = repo.records / "people" / "lisi.yaml"
+    forged = tmp_path / "lisi.yaml"
+    forged.write_text(person.read_text(encoding="utf-8").replace("role: agent", "role: manager"), encoding="utf-8")
+    person.unlink()
+    person.symlink_to(forged)
+    assert repo.run("person", "add", "xiaoli", "--name", "小李", "--role", "agent", as_="lisi", code=None).exit_code != 0
+    assert "people/lisi.yaml:1: SYMLINK_OUTSIDE" in repo.run("validate", code=1).stdout
+
+
+def test_output_into_the_records_is_refused(repo):
+    repo.out(*NEW)
+    policy = (repo.records / "policy.yaml").read_bytes()
+    out = repo.refused("ticket", "list", "--format", "csv", "--output", str(repo.records / "policy.yaml"), code=2)
+    assert "inside a records folder" in out and (repo.records / "policy.yaml").read_bytes() == policy

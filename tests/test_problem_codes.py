@@ -434,7 +434,7 @@ def test_bad_fine_above_the_catalog_range(repo):
 
 def test_bad_fine_on_a_code_without_fines(repo):
     path = repo.path_of(score(repo, "--code", "PHONE_RINGS"))
-    text = edit(path, "date: 2026-11-03", "date: 2026-11-03\nfine: '5.00'")
+    text = edit(path, "date: '2026-11-03'", "date: '2026-11-03'\nfine: '5.00'")
     assert validate(repo) == [
         f"{rel(repo, path)}:{line_with(text, 'fine:')}: BAD_FINE PHONE_RINGS carries no fine in the catalog"]
 
