@@ -62,6 +62,22 @@ def union_by_time(base: list, ours: list, theirs: list) -> list:
     return [item for run in runs for item in run[3]]
 
 
+def _escalation_break(escalations: list) -> tuple | None:
+    """Two escalations from the same level (two clones each raised normal → urgent): the second
+    does not follow from the first. (The escalation before, the one that breaks the chain.)"""
+    level = None
+    for before, item in zip([None, *escalations], escalations):
+        if not isinstance(item, dict):
+            return None
+        if level is not None and item.get("from_level") != level and item.get("from_level") != "major":
+            return ({"at": before.get("at"), "by": before.get("by"), "to": f"{before.get('to_level')}",
+                     "from": f"{before.get('from_level')}", "action": "escalate"},
+                    {"at": item.get("at"), "by": item.get("by"), "to": f"{item.get('to_level')}",
+                     "from": f"{item.get('from_level')}", "action": "escalate"})
+        level = item.get("to_level")
+    return None
+
+
 def way_out() -> str:
     """What to do when two clones' steps on one record cannot both stand. History is
     append-only, so keeping one side in a merge would drop the other's entry (HISTORY_DROPPED):
@@ -135,6 +151,10 @@ def merge_texts(base: str, ours: str, theirs: str) -> MergeResult | None:
         marker = f"__csops_conflict_{len(conflicts)}__"
         placeholders[marker] = (key, ov, tv)
         doc[key] = marker
+    if "escalations" in doc and isinstance(doc["escalations"], list):
+        broken = _escalation_break(list(doc["escalations"]))
+        if broken is not None and _escalation_break(o.get("escalations") or []) is None:
+            return MergeResult(ours, [], broken)
     if history is not o["history"]:
         bad = illegal_step({**o, **{k: t[k] for k in t if k not in o}}, history)
         if bad is not None and illegal_step(o, o["history"]) is None and illegal_step(t, t["history"]) is None:
@@ -197,6 +217,10 @@ def _merge_roster(base: dict, ours: dict, theirs: dict, ours_text: str) -> Merge
                     merged_day.setdefault("shifts", {})[person] = tv
                 else:
                     conflicts.append(f"{day} {person}")
+    for key, day in days.items():          # a day's lead must be on duty that day (validate: BAD_ROSTER)
+        if isinstance(day, dict) and day.get("duty_lead") is not None and \
+                (day.get("shifts") or {}).get(day["duty_lead"]) == "off":
+            conflicts.append(f"{key} duty_lead")
     if conflicts:
         return MergeResult(ours_text, conflicts)
     doc["days"] = dict(sorted(days.items(), key=lambda kv: str(kv[0])))

@@ -444,3 +444,12 @@ def test_output_into_the_records_is_refused(repo):
     policy = (repo.records / "policy.yaml").read_bytes()
     out = repo.refused("ticket", "list", "--format", "csv", "--output", str(repo.records / "policy.yaml"), code=2)
     assert "inside a records folder" in out and (repo.records / "policy.yaml").read_bytes() == policy
+
+
+def test_a_closed_standard_output_is_no_bug(repo):
+    """`csops ticket list >&-`: nowhere to write is like a reader gone — exit 0, never exit 70."""
+    repo.out(*NEW)
+    argv = [sys.executable, "-m", "csops", "--records", str(repo.records), "ticket", "list"]
+    done = subprocess.run(argv, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV,
+                          preexec_fn=lambda: os.close(1))
+    assert done.returncode == 0 and "internal error" not in done.stderr

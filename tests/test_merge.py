@@ -246,3 +246,29 @@ def test_two_supervisors_filling_different_days_of_one_roster_month_merge(repo, 
     _git(a.root, "push", "-q", "origin", "HEAD")
     pulled = _git(b.root, "pull", "-q", "--no-edit", "origin", "HEAD")
     assert pulled.returncode != 0 and "2026-11-30 zhangsan" in pulled.stdout + pulled.stderr
+
+
+def test_two_escalations_from_the_same_level_cannot_both_stand(repo, tmp_path):
+    """Both clones raise the same ticket normal → urgent: the states allow it (routed → routed),
+    the escalations do not (the second does not start from urgent) — a conflict, not a merge."""
+    record_id = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王",
+                         "--summary", "x", now="2026-11-23T09:00")
+    repo.run("ticket", "route", record_id, "--to-dept", "仓库", "--assignee", "lisi", now="2026-11-23T09:30")
+    a, b = _two_clones(repo, tmp_path)
+    a.run("ticket", "escalate", record_id, as_="zhangsan", now="2026-11-23T11:00")
+    b.run("ticket", "escalate", record_id, as_="lisi", now="2026-11-23T11:01")
+    _git(a.root, "push", "-q", "origin", "HEAD")
+    pulled = _git(b.root, "pull", "-q", "--no-edit", "origin", "HEAD")
+    assert pulled.returncode != 0 and "cannot both stand" in pulled.stdout + pulled.stderr
+
+
+def test_a_duty_lead_made_off_in_the_other_clone_is_a_conflict(repo, tmp_path):
+    """One supervisor makes zhangsan the day's lead, the other gives him the day off: each
+    change alone is fine, together the lead is off (BAD_ROSTER) — a conflict, not a merge."""
+    repo.run("roster", "set", "2026-11-28", "--person", "zhangsan", "--shift", "weekend_duty", as_="zhaozg")
+    a, b = _two_clones(repo, tmp_path)
+    a.run("roster", "lead", "2026-11-28", "--person", "zhangsan", as_="zhaozg")
+    b.run("roster", "set", "2026-11-28", "--person", "zhangsan", "--shift", "off", as_="zhaozg")
+    _git(a.root, "push", "-q", "origin", "HEAD")
+    pulled = _git(b.root, "pull", "-q", "--no-edit", "origin", "HEAD")
+    assert pulled.returncode != 0 and "2026-11-28" in pulled.stdout + pulled.stderr

@@ -201,7 +201,8 @@ def require_reveal(sess) -> None:
 def use_color() -> bool:
     """Colour only on a real terminal: never when NO_COLOR is set (https://no-color.org) or the
     terminal says it cannot (TERM=dumb)."""
-    return not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb" and sys.stdout.isatty()
+    return not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb" and sys.stdout is not None \
+        and sys.stdout.isatty()
 
 
 note_option = click.option("--note", default=None, help="A note for the history entry.")
