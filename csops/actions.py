@@ -61,41 +61,62 @@ def create(session: Session, rtype: str, fields: dict, *, note: str | None = Non
 def create_many(session: Session, rtype: str, many: list[dict], *, note: str | None = None,
                 subject: str | None = None) -> list[str]:
     """Several new records of one type in one commit (e.g. the events `score derive` finds)."""
-    wf = session.workflow(rtype)
-    actor = session.actor
+    wf, actor = session.workflow(rtype), session.actor
 
     def build(now):
-        at, ids, changes, day = format_instant(now, session.tz), [], [], now.astimezone(session.tz).date()
-        for _fields in many:
-            record_id = session.store.new_id(rtype, day)
-            while record_id in ids:
-                record_id = session.store.new_id(rtype, day)
-            ids.append(record_id)
-        paths = [session.store.canonical_path(rtype, record_id) for record_id in ids]
-        session.git.read_ahead(paths)                    # Git reads what the commit needs meanwhile
-        template = template_text(f"{rtype}.yaml")
-        for fields, record_id, path in zip(many, ids, paths):
-            doc = yamlio.rt_load(template)
-            doc["id"] = record_id
-            doc["status"] = wf.initial
-            doc["created"] = at
-            doc["created_by"] = actor.id
-            for key, value in fields.items():
-                doc[key] = value
-            for key in [k for k, v in doc.items() if v is None]:
-                del doc[key]  # unfilled optional fields stay out of the file
-            entry = {"at": at, "by": actor.id, "to": wf.initial}
-            if note:
-                entry["note"] = note
-            if session.backfill:
-                entry["backfill"] = session.backfill
-            doc["history"] = [entry]
-            changes.append(txn.Change(path, _checked_text(session, wf, doc, path, step=0), None))
-        subjects = [_subject(wf, i, None, wf.initial, "create") for i in ids]
+        changes, ids, subjects = _created(session, rtype, many, now, note)
         message = _commit_message(wf, ids, subjects, "create", actor, subject or f"{rtype}: {len(ids)} new records")
         return changes, message, actor.author, ids
 
     return _writing(session, build)
+
+
+def create_and_transition(session: Session, rtype: str, many: list[dict], steps: list[Step], *,
+                          subject: str) -> tuple[list[str], list[str]]:
+    """New records and transitions of others, of one type, in one commit (`score derive`: the
+    events found, and the ones no longer proven retracted). Returns (new ids, changed ids)."""
+    wf, actor = session.workflow(rtype), session.actor
+
+    def build(now):
+        changes, ids, subjects = _created(session, rtype, many, now, None) if many else ([], [], [])
+        moved, moved_ids, moved_subjects = _transitioned(session, rtype, steps, now) if steps else ([], [], [])
+        message = _commit_message(wf, ids + moved_ids, subjects + moved_subjects, "create" if ids else
+                                  steps[0].action, actor, subject)
+        return changes + moved, message, actor.author, (ids, moved_ids)
+
+    return _writing(session, build)
+
+
+def _created(session: Session, rtype: str, many: list[dict], now, note: str | None):
+    """(changes, ids, commit subjects) of new records made from `many` field sets."""
+    wf, actor = session.workflow(rtype), session.actor
+    at, ids, changes, day = format_instant(now, session.tz), [], [], now.astimezone(session.tz).date()
+    for _fields in many:
+        record_id = session.store.new_id(rtype, day)
+        while record_id in ids:
+            record_id = session.store.new_id(rtype, day)
+        ids.append(record_id)
+    paths = [session.store.canonical_path(rtype, record_id) for record_id in ids]
+    session.git.read_ahead(paths)                    # Git reads what the commit needs meanwhile
+    template = template_text(f"{rtype}.yaml")
+    for fields, record_id, path in zip(many, ids, paths):
+        doc = yamlio.rt_load(template)
+        doc["id"] = record_id
+        doc["status"] = wf.initial
+        doc["created"] = at
+        doc["created_by"] = actor.id
+        for key, value in fields.items():
+            doc[key] = value
+        for key in [k for k, v in doc.items() if v is None]:
+            del doc[key]  # unfilled optional fields stay out of the file
+        entry = {"at": at, "by": actor.id, "to": wf.initial}
+        if note:
+            entry["note"] = note
+        if session.backfill:
+            entry["backfill"] = session.backfill
+        doc["history"] = [entry]
+        changes.append(txn.Change(path, _checked_text(session, wf, doc, path, step=0), None))
+    return changes, ids, [_subject(wf, i, None, wf.initial, "create") for i in ids]
 
 
 def transition(session: Session, rtype: str, ref: str, action: str, *, params: dict | None = None,
@@ -123,72 +144,78 @@ def _usable(session: Session, rtype: str, path: Path, data) -> None:
 
 def transition_many(session: Session, rtype: str, steps: list[Step]) -> list[str]:
     """Several transitions (on different records) in one commit — e.g. one vendor note."""
-    wf = session.workflow(rtype)
-    actor = session.actor
+    wf, actor = session.workflow(rtype), session.actor
 
     def build(now):
-        at = format_instant(now, session.tz)
-        changes, ids, subjects = [], [], []
-        for step in steps:
-            _ignored, path = session.store.locate(step.ref, rtype)
-            if not changes:
-                session.git.read_ahead([path])           # Git reads what the commit needs meanwhile
-            if any(c.path == path for c in changes):
-                raise BadInput(_("{ref}: the same {rtype} is named twice", ref=step.ref, rtype=rtype))
-            raw = path.read_bytes()                      # read once: what is checked is what is changed
-            base = _committed_blob(session, path, raw)
-            try:
-                current = yamlio.load(raw)                # refuses what is not UTF-8 (or too big, deep, …)
-            except yamlio.YamlError as exc:
-                raise BadInput(f"{session.store.display(path)}:{exc.line or 1}: {exc.code} {exc.message}",
-                               _('fix the file (csops validate shows every problem), then try again')) from None
-            text = raw.decode("utf-8")
-            _usable(session, rtype, path, current)
-            record_id, source = current.get("id"), current.get("status")
-            row = wf.by_action(step.action, source, current)
-            if row is not None and step.target and not row.leads(source, step.target):
-                row = None
-            if row is None:
-                wanted = step.target or next((t.targets[0] for t in wf.transitions
-                                              if t.action == step.action and t.targets), step.action)
-                raise Refused(_("{rtype} {record_id}: ILLEGAL_TRANSITION cannot {action} ({source} → {wanted}: "
-                                "{why})",
-                                rtype=rtype, record_id=record_id, action=step.action, source=source, wanted=wanted,
-                                why=wf.explain(source, wanted, current, step.action)))
-            params = {**step.params, "by": actor.id, "at": at}
-            if row.complete is not None:
-                params = row.complete(current, params, session.ctx)
-            missing = [name for name in row.needs if params.get(name) in (None, "", [], {})]
-            if missing:
-                raise BadInput(_("{rtype} {record_id}: {action} needs {names}",
-                                 rtype=rtype, record_id=record_id, action=step.action, names=', '.join(missing)),
-                               _("use csops {command}", command=row.command) if row.command else None)
-            target = row.target_for(current, params, session.ctx)
-            doc = yamlio.rt_load(text)
-            entry = {"at": at, "by": actor.id}
-            if source is not None:
-                entry["from"] = source
-            entry["to"] = target
-            if wf.names_action(source, target, row.action, current):
-                entry["action"] = row.action
-            if step.note:
-                entry["note"] = step.note
-            if step.backfill or session.backfill:
-                entry["backfill"] = step.backfill or session.backfill
-            if row.effect is not None:
-                row.effect(doc, entry, params)
-            _convert_legacy_amounts(doc)
-            doc["status"] = target
-            doc["history"].append(entry)
-            changes.append(txn.Change(path, _checked_text(session, wf, doc, path, step=len(doc["history"]) - 1),
-                                      base))
-            ids.append(record_id)
-            subjects.append(_subject(wf, record_id, source, target, row.action))
+        changes, ids, subjects = _transitioned(session, rtype, steps, now)
         action = steps[0].action
         message = _commit_message(wf, ids, subjects, action, actor, f"{rtype}: {action} {len(ids)} records")
         return changes, message, actor.author, ids
 
     return _writing(session, build)
+
+
+def _transitioned(session: Session, rtype: str, steps: list[Step], now):
+    """(changes, ids, commit subjects) of `steps` applied to their records."""
+    wf, actor = session.workflow(rtype), session.actor
+    at = format_instant(now, session.tz)
+    changes, ids, subjects = [], [], []
+    for step in steps:
+        _ignored, path = session.store.locate(step.ref, rtype)
+        if not changes:
+            session.git.read_ahead([path])           # Git reads what the commit needs meanwhile
+        if any(c.path == path for c in changes):
+            raise BadInput(_("{ref}: the same {rtype} is named twice", ref=step.ref, rtype=rtype))
+        raw = path.read_bytes()                      # read once: what is checked is what is changed
+        base = _committed_blob(session, path, raw)
+        try:
+            current = yamlio.load(raw)                # refuses what is not UTF-8 (or too big, deep, …)
+        except yamlio.YamlError as exc:
+            raise BadInput(f"{session.store.display(path)}:{exc.line or 1}: {exc.code} {exc.message}",
+                           _('fix the file (csops validate shows every problem), then try again')) from None
+        text = raw.decode("utf-8")
+        _usable(session, rtype, path, current)
+        record_id, source = current.get("id"), current.get("status")
+        row = wf.by_action(step.action, source, current)
+        if row is not None and step.target and not row.leads(source, step.target):
+            row = None
+        if row is None:
+            wanted = step.target or next((t.targets[0] for t in wf.transitions
+                                          if t.action == step.action and t.targets), step.action)
+            raise Refused(_("{rtype} {record_id}: ILLEGAL_TRANSITION cannot {action} ({source} → {wanted}: "
+                            "{why})",
+                            rtype=rtype, record_id=record_id, action=step.action, source=source, wanted=wanted,
+                            why=wf.explain(source, wanted, current, step.action)))
+        params = {**step.params, "by": actor.id, "at": at}
+        if row.complete is not None:
+            params = row.complete(current, params, session.ctx)
+        missing = [name for name in row.needs if params.get(name) in (None, "", [], {})]
+        if missing:
+            raise BadInput(_("{rtype} {record_id}: {action} needs {names}",
+                             rtype=rtype, record_id=record_id, action=step.action, names=', '.join(missing)),
+                           _("use csops {command}", command=row.command) if row.command else None)
+        target = row.target_for(current, params, session.ctx)
+        doc = yamlio.rt_load(text)
+        entry = {"at": at, "by": actor.id}
+        if source is not None:
+            entry["from"] = source
+        entry["to"] = target
+        if wf.names_action(source, target, row.action, current):
+            entry["action"] = row.action
+        if step.note:
+            entry["note"] = step.note
+        if step.backfill or session.backfill:
+            entry["backfill"] = step.backfill or session.backfill
+        if row.effect is not None:
+            row.effect(doc, entry, params)
+        _convert_legacy_amounts(doc)
+        doc["status"] = target
+        doc["history"].append(entry)
+        changes.append(txn.Change(path, _checked_text(session, wf, doc, path, step=len(doc["history"]) - 1),
+                                  base))
+        ids.append(record_id)
+        subjects.append(_subject(wf, record_id, source, target, row.action))
+    return changes, ids, subjects
 
 
 def move(session: Session, rtype: str, ref: str, state: str, *, note: str | None = None) -> str:

@@ -67,11 +67,11 @@ def test_a_policy_change_starts_afresh(repo):
 
 def test_the_overdue_report_sees_an_uncommitted_change(repo):
     record_id = inquiry(repo)
-    assert [r["id"] for r in repo.json("report", "overdue", now="2026-11-30T10:00")] == [record_id]
+    assert [r["id"] for r in repo.json("report", "overdue", now="2026-11-24T10:00")] == [record_id]
     path = repo.path_of(record_id)
     path.write_text(path.read_text().replace("status: registered", "status: resolved") +
                     "- at: 2026-11-23T11:00:00+08:00\n  by: zhangsan\n  from: registered\n  to: resolved\n")
-    assert repo.json("report", "overdue", now="2026-11-30T10:00") == []
+    assert repo.json("report", "overdue", now="2026-11-24T10:00") == []      # its follow-up is due at 18:00
 
 
 def test_parallel_bulk_load_reads_the_same_as_serial(repo):

@@ -120,12 +120,16 @@ def test_derive_records_what_the_records_prove_once(repo):
     # a leave that started without approval
     lv = repo.out("leave", "new", "--person", "lisi", "--kind", "special", "--start", "2026-11-06T09:00",
                   "--end", "2026-11-06T18:00", as_="lisi", now="2026-11-05T10:00")
-    # a refund a day late
-    r = repo.out("return", "new", "--kind", "refused", "--order", "O1", "--customer", "赵", "--item", "A:1",
+    # goods re-shipped a day late (a late refund is finance's: no SHIP_LATE, see below)
+    r = repo.out("return", "new", "--kind", "transit", "--order", "O1", "--customer", "赵", "--item", "A:1",
                  now="2026-11-09T09:00")
     repo.run("return", "move", r, "received", as_="chenck", now="2026-11-09T10:00")
-    repo.run("return", "move", r, "inspected", as_="chenck", now="2026-11-09T11:00")
-    repo.run("return", "move", r, "refunded", "--amount", "10", as_="zhoucw", now="2026-11-11T11:00")
+    repo.run("return", "move", r, "reshipped", "--tracking", "SF1", as_="chenck", now="2026-11-10T11:00")
+    f = repo.out("return", "new", "--kind", "refused", "--order", "O2", "--customer", "钱", "--item", "B:1",
+                 now="2026-11-09T09:00")
+    repo.run("return", "move", f, "received", as_="chenck", now="2026-11-09T10:00")
+    repo.run("return", "move", f, "inspected", as_="chenck", now="2026-11-09T11:00")
+    repo.run("return", "move", f, "refunded", "--amount", "10", as_="zhoucw", now="2026-11-11T11:00")
 
     ids = repo.out("score", "derive", "--period", "2026-11", as_="liubz", now="2026-11-30T18:00").split()
     events = {(e["code"], e["ref"]): e for e in repo.json("score", "list", now="2026-11-30T18:00")}
@@ -134,8 +138,9 @@ def test_derive_records_what_the_records_prove_once(repo):
     assert events[("MESSAGE_LATE", q)]["person"] == "zhangsan" and events[("MESSAGE_LATE", q)]["date"] == "2026-11-05"
     assert events[("ABSENT", lv)]["days"] == 1 and events[("ABSENT", lv)]["person"] == "lisi"
     # 001: 一个订单的流程结束后在一个工作日内解决发货 — customer service's list: the CS person who
-    # registered the return answers for it, not finance
-    assert events[("SHIP_LATE", r)]["person"] == "zhangsan" and events[("SHIP_LATE", r)]["date"] == "2026-11-11"
+    # registered the return answers for goods not shipped; the refund two days late is not on it
+    assert events[("SHIP_LATE", r)]["person"] == "zhangsan" and events[("SHIP_LATE", r)]["date"] == "2026-11-10"
+    assert ("SHIP_LATE", f) not in events
     assert repo.git("log", "-1", "--format=%s").startswith("score: derive 2026-11 (4 events)")
     before = repo.head()
     assert repo.out("score", "derive", "--period", "2026-11", as_="liubz", now="2026-11-30T19:00") == ""

@@ -43,8 +43,10 @@ score.add_command(action_command("score", "revoke", "Revoke an event; it stops c
 @click.option("--period", required=True, metavar="YYYY-MM", help="The month to look at.")
 @click.pass_context
 def derive(ctx, period):
-    """Record the score events the records already prove (late callbacks, late inquiries, late
-    refunds/re-ships, absence from leave), one commit; nothing new when run again.
+    """Record the score events the records already prove (late callbacks and follow-ups, late
+    inquiries, goods exchanged or re-shipped late, absence from leave), one commit; nothing new
+    when run again. A source no customer-service person answers for is listed (exit 1) after
+    the rest is recorded.
 
     \b
     Example:
@@ -52,13 +54,17 @@ def derive(ctx, period):
     """
     from csops.commands import score as wf
 
-    ids, retracted = wf.derive(session(ctx), period)
-    for record_id in ids:
+    done = wf.derive(session(ctx), period)
+    for record_id in done.new:
         click.echo(record_id)
-    summary = _("{count} event(s) derived for {period}", count=len(ids), period=period)
-    if retracted:
-        summary += _(", {count} retracted ({ids})", count=len(retracted), ids=", ".join(retracted))
+    summary = _("{count} event(s) derived for {period}", count=len(done.new), period=period)
+    if done.retracted:
+        summary += _(", {count} retracted ({ids})", count=len(done.retracted), ids=", ".join(done.retracted))
     click.echo(summary, err=True)
+    for line in done.unattributed:
+        click.echo(_("not recorded: {line}", line=line), err=True)
+    if done.unattributed:
+        ctx.exit(1)
 
 
 COMMAND = score

@@ -15,7 +15,7 @@ from csops.engine import Deadline, Guard, Transition, Workflow
 from csops.i18n import N_, _
 from csops.schema import Bool, Enum, Instant, List, Map, Number, PersonRef, RecordRef, Spec, Str
 from csops.timeutil import format_instant, try_instant
-from csops.vocab import CHANNELS, CLOSURES, OUTCOMES, TICKET_KINDS as KINDS
+from csops.vocab import CHANNELS, CLOSURES, CS_ROLES, OUTCOMES, TICKET_KINDS as KINDS
 from csops.workflows.common import AMEND
 
 
@@ -295,6 +295,12 @@ def callback_deadline(after: dt.datetime, hours, cal) -> dt.datetime:
     return due
 
 
+def followup_deadline(resolved: dt.datetime, cal) -> dt.datetime:
+    """An inquiry's follow-up: by the end of the next service day after its resolution
+    (征询单第二日必须跟踪, 001)."""
+    return cal.end_of_working_day(cal.next_working_day(cal.local_date(resolved)))
+
+
 def counted_unreachable(attempts: list[dict], tz, policy) -> int:
     """Unreachable attempts that count toward closing: each at least callback_retry_min_hours
     after the last one counted (three calls in ten minutes are one attempt, 002)."""
@@ -323,6 +329,7 @@ def deadlines(rec: dict, ctx) -> list[Deadline]:
     first = next(iter(escalated.values()), None)
     level = first.get("from_level") if first else rec.get("level")
     owner, rows, spans = rec.get("created_by"), [], []
+    cs = rec.get("created_by")          # who owes the callbacks (cs_owner)
     start = due = None
     for entry in history:
         at = try_instant(entry.get("at"), tz)
@@ -330,6 +337,8 @@ def deadlines(rec: dict, ctx) -> list[Deadline]:
             continue
         if entry.get("assignee"):
             owner = entry["assignee"]
+            if _in_customer_service(owner, ctx):
+                cs = owner
         if _starts_clock(entry):                       # under the rules in force when the clock starts
             start, due = at, sla_due(rec, level, at, ctx.in_force(at))
         if entry.get("due"):
@@ -341,15 +350,37 @@ def deadlines(rec: dict, ctx) -> list[Deadline]:
         if entry.get("to") == "resolved" and entry.get("from") != "resolved" and start is not None:
             if due is not None:
                 rows.append(Deadline("resolve", due, owner, start, done=at))
-            spans.append((at, owner))
+            spans.append((at, cs))
             start = None
         elif entry.get("to") in ("closed", "voided"):
             start = None
     if start is not None and due is not None and rec.get("status") in ("registered", "routed"):
         rows.append(Deadline("resolve", due, owner, start, owed=True))
-    if _is_complaint(rec):
+    if _owes_callback(rec):
         rows.extend(_callback_deadlines(rec, spans, ctx))
     return rows
+
+
+def _owes_callback(rec: dict) -> bool:
+    """Complaints are called back within 24 h (002), inquiries followed up the next day
+    (征询单第二日必须跟踪, 001); feedback owes none."""
+    return rec.get("kind") in ("complaint", "inquiry")
+
+
+def _in_customer_service(person_id, ctx) -> bool:
+    person = ctx.roster.get(person_id) if person_id else None
+    return person is not None and person.role in CS_ROLES
+
+
+def cs_owner(rec: dict, ctx) -> str | None:
+    """The ticket's customer-service owner: its last assignee with a customer-service role,
+    else who registered it. Callbacks are customer service's work (客服部门需对投诉进行跟踪回访,
+    000), never the department it was routed to: the CS owner owes them and answers for a late one."""
+    owner = rec.get("created_by")
+    for entry in rec.get("history") or []:
+        if isinstance(entry, dict) and entry.get("assignee") and _in_customer_service(entry["assignee"], ctx):
+            owner = entry["assignee"]
+    return owner
 
 
 def _callback_deadlines(rec: dict, resolutions: list, ctx) -> list[Deadline]:
@@ -365,7 +396,9 @@ def _callback_deadlines(rec: dict, resolutions: list, ctx) -> list[Deadline]:
         mine = [c for at, c in attempts if at >= resolved and (following is None or at < following)]
         then = ctx.in_force(resolved)                  # the callback clock starts at the resolution
         cal, tickets = then.calendar, then.policy.section("tickets")
-        due, failed, done = callback_deadline(resolved, tickets["callback_hours"], cal), [], False
+        first_due = callback_deadline(resolved, tickets["callback_hours"], cal) if _is_complaint(rec) \
+            else followup_deadline(resolved, cal)
+        due, failed, done = first_due, [], False
         for i, attempt in enumerate(mine):
             at = try_instant(attempt.get("at"), tz)
             rows.append(Deadline("callback", due, owner, resolved, done=at, wall_clock=True, retry=i > 0))
