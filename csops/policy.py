@@ -285,11 +285,17 @@ def _check(data: dict, path: str, problems: Problems) -> None:
     for key in ("inspect_working_days", "refund_working_days", "exchange_working_days"):
         positive("returns", key)
     notice = (data.get("leave") or {}).get("notice_hours")
-    if not isinstance(notice, dict) or any(not _is_number(notice.get(k)) or notice.get(k) < 0
-                                           for k in ("personal", "sick", "special")):
-        problems.add(path, "BAD_POLICY", _('leave.notice_hours needs personal, sick and special hours'),
+    days = (data.get("leave") or {}).get("notice_days") or {}
+    if not isinstance(notice, dict) or not isinstance(days, dict) or any(
+            not _is_number(days.get(k)) or days.get(k) < 0 if k in days else
+            not _is_number(notice.get(k)) or notice.get(k) < 0 for k in ("personal", "sick", "special")):
+        problems.add(path, "BAD_POLICY", _('leave.notice_hours needs personal, sick and special hours (or '
+                                           'leave.notice_days the days for personal and sick leave)'),
                      key=("leave", "notice_hours"))
-    positive("leave", "holiday_notice_hours", allow_zero=True)
+    if (data.get("leave") or {}).get("holiday_notice_days") is not None:
+        positive("leave", "holiday_notice_days", allow_zero=True)
+    else:
+        positive("leave", "holiday_notice_hours", allow_zero=True)
     positive("leave", "certificate_min_days")
     positive("scores", "base")
     audit = data.get("audit") or {}

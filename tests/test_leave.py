@@ -17,10 +17,13 @@ def show(repo, record_id, now="2026-11-23T10:00"):
 
 
 @pytest.mark.parametrize("kind, start, asked, ok", [
-    ("personal", "2026-11-26T10:00", "2026-11-23T10:00", True),     # exactly 3 days ahead
-    ("personal", "2026-11-26T09:59", "2026-11-23T10:00", False),    # one minute short
-    ("sick", "2026-11-24T10:00", "2026-11-23T10:00", True),         # exactly 1 day
-    ("sick", "2026-11-24T09:00", "2026-11-23T10:00", False),
+    # 000/002 一般事假需在三天前提出；病假需在一天前提出 — calendar days from the request's date
+    ("personal", "2026-11-26T10:00", "2026-11-23T10:00", True),     # Monday for Thursday: 3 days
+    ("personal", "2026-11-27T09:00", "2026-11-24T10:00", True),     # Tuesday 10:00 for Friday: in time
+    ("personal", "2026-11-26T09:59", "2026-11-24T08:00", False),    # Tuesday for Thursday: 2 days
+    ("sick", "2026-11-24T10:00", "2026-11-23T10:00", True),         # the day before
+    ("sick", "2026-11-24T09:00", "2026-11-23T17:00", True),         # the evening before: in time
+    ("sick", "2026-11-24T09:00", "2026-11-24T08:00", False),        # the same morning
     # 000: 特殊事假需在班前一小时提出 — an hour before the start of the shift (09:00), not of the leave
     ("special", "2026-11-23T15:00", "2026-11-23T08:00", True),      # exactly 1 hour before the shift
     ("special", "2026-11-23T15:00", "2026-11-23T08:01", False),     # the leave is hours away, the shift is not

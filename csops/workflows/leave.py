@@ -44,9 +44,26 @@ def notice_hours(rec: dict, policy) -> float | None:
     return (start - asked) / dt.timedelta(hours=1)
 
 
+def notice_days(rec: dict, policy) -> int | None:
+    """Calendar days between the request's date and the leave's first date (a request on Tuesday
+    for Friday gives 3; any time the day before gives 1)."""
+    start, asked = span(rec, policy.tz)[0], requested_at(rec, policy.tz)
+    if start is None or asked is None:
+        return None
+    return (start.astimezone(policy.tz).date() - asked.astimezone(policy.tz).date()).days
+
+
 def notice_ok(rec: dict, policy) -> bool:
+    """Enough notice: personal and sick leave in calendar days (事假需在三天前提出, 病假需在一天前提出,
+    《客服部请假制度》: policy leave.notice_days), special leave in hours before its shift
+    (班前一小时: leave.notice_hours)."""
+    leave = policy.section("leave")
+    days_needed = (leave.get("notice_days") or {}).get(rec.get("kind"))
+    if days_needed is not None:
+        days = notice_days(rec, policy)
+        return days is not None and days >= days_needed
     hours = notice_hours(rec, policy)
-    needed = (policy.section("leave").get("notice_hours") or {}).get(rec.get("kind"))
+    needed = (leave.get("notice_hours") or {}).get(rec.get("kind"))
     return hours is not None and needed is not None and hours >= needed
 
 
@@ -152,12 +169,20 @@ def _request_guard(step) -> str | None:
         return _("a leave lasts at most {days} days; this one runs from {start} to {end}",
                  days=MAX_SPAN.days, start=rec.get('start'), end=rec.get('end'))
     holidays = holidays_touched(rec, policy)
-    hours = notice_hours(rec, policy)
-    needed = policy.section("leave").get("holiday_notice_hours")
-    if holidays and (hours is None or hours < needed):
-        return (_("leave on or over the public holiday {holiday} must be requested at least {needed} hours ahead "
-                  "(节假日不允许请假); this one gives {hours:.1f}",
-                  holiday=holidays[0], needed=needed, hours=max(hours or 0, 0)))
+    days_needed = policy.section("leave").get("holiday_notice_days")
+    if holidays and days_needed is not None:
+        days = notice_days(rec, policy)
+        if days is None or days < days_needed:
+            return (_("leave on or over the public holiday {holiday} must be requested at least {needed} days "
+                      "ahead (节假日不允许请假); this one gives {days}",
+                      holiday=holidays[0], needed=days_needed, days=max(days or 0, 0)))
+    elif holidays:
+        hours = notice_hours(rec, policy)
+        needed = policy.section("leave").get("holiday_notice_hours")
+        if needed is not None and (hours is None or hours < needed):
+            return (_("leave on or over the public holiday {holiday} must be requested at least {needed} hours "
+                      "ahead (节假日不允许请假); this one gives {hours:.1f}",
+                      holiday=holidays[0], needed=needed, hours=max(hours or 0, 0)))
     person = step.ctx.roster.get(rec.get("person"))
     if person and step.by != person.id and step.by not in [p.id for p in step.ctx.roster.chain_above(person.id)]:
         return _("{by} may not request leave for {id}: only they or someone above them may", by=step.by, id=person.id)
