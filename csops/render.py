@@ -74,6 +74,8 @@ def mask_contact(value) -> str:
         local, _, domain = text.partition("@")
         return f"{local[:1]}***@{domain}"
     digits = re.sub(r"\D", "", text)
+    if digits.startswith("86") and len(digits) > 11:      # +86: the country code is no part of the number
+        digits = digits[2:]
     if len(digits) >= 7:
         return f"{digits[:3]}****{digits[-4:]}"
     return text[:1] + "*" * max(len(text) - 1, 0)
@@ -97,6 +99,8 @@ def mask_record(data: dict) -> dict:
     customer = data.get("customer")
     if isinstance(customer, dict) and customer.get("contact"):
         out["customer"] = {**customer, "contact": mask_contact(customer["contact"])}
+    if data.get("contact"):                   # a return keeps the customer's contact beside the name
+        out["contact"] = mask_contact(data["contact"])
     for listed in ("history", "callbacks"):
         if isinstance(data.get(listed), list):
             out[listed] = [{k: mask_text(v) if k in FREE_TEXT else v for k, v in item.items()}

@@ -65,3 +65,59 @@ def test_leave_asked_tuesday_for_friday_is_in_time(repo):
     assert shown["notice_ok"] is True and "manager_approval" not in shown["needs"]
     repo.run("leave", "approve", record_id, as_="liubz", now="2026-12-01T11:00")
     assert repo.json("leave", "show", record_id, now="2026-12-05T10:00")["status"] == "approved"
+
+
+def test_a_voided_ticket_counts_only_as_voided_and_the_satisfied_level_is_the_policys(repo):
+    """SPEC §11: a voided ticket is never 已登记; 满意率 counts reached callbacks at
+    stats.satisfied_min or above (4 here: 满意 = 高度满意 + 一般满意), and the report says so."""
+    kept = repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李", "--summary", "a",
+                    now="2026-12-01T10:00")
+    twice = repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李", "--summary", "a",
+                     now="2026-12-01T10:05")
+    repo.run("ticket", "void", twice, "--reason", "重复登记", "--duplicate-of", kept, as_="liubz",
+             now="2026-12-01T10:10")
+    repo.run("ticket", "resolve", kept, "--note", "答复", now="2026-12-01T11:00")
+    repo.run("ticket", "callback", kept, "--outcome", "reached", "--satisfaction", "3", now="2026-12-02T10:00")
+    stats = repo.json("report", "stats", "--period", "2026-12", now="2026-12-31T18:00")
+    assert (stats["total"]["registered"], stats["total"]["voided"]) == (1, 1)
+    assert stats["total"]["satisfaction_rate"] == 1.0 and stats["satisfied_min"] == 3
+    daily = {r["person"]: r for r in repo.json("report", "daily", "--date", "2026-12-01", now="2026-12-31T18:00")}
+    assert daily["zhangsan"]["registered"] == 1
+    policy = repo.records / "policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace("satisfied_min: 3", "satisfied_min: 4"),
+                      encoding="utf-8")
+    stats = repo.json("report", "stats", "--period", "2026-12", now="2026-12-31T18:00")
+    assert stats["total"]["satisfaction_rate"] == 0.0 and stats["satisfied_min"] == 4
+    table = repo.out("report", "stats", "--period", "2026-12", "--lang", "zh", now="2026-12-31T18:00")
+    assert "满意率：满意度 ≥ 4" in table.splitlines()[0]
+
+
+def test_masking_is_one_function_for_tickets_and_returns(repo):
+    """002: 在任何情况下不泄露客户的任何资料 — a return's phone is masked as a ticket's, and +86 is no
+    part of the number."""
+    t = repo.out("ticket", "new", "--kind", "inquiry", "--channel", "phone", "--customer", "王",
+                 "--contact", "+86 138-1234-5678", "--summary", "x", now="2026-12-01T10:00")
+    r = repo.out("return", "new", "--kind", "self", "--order", "O9", "--customer", "王", "--contact",
+                 "+86 138-1234-5678", "--item", "A:1", "--reason", "坏了", now="2026-12-01T10:00")
+    assert repo.json("ticket", "show", t)["customer"]["contact"] == "138****5678"
+    assert repo.json("return", "show", r)["contact"] == "138****5678"
+    listed = repo.run("return", "list", "--format", "json").stdout + repo.run("return", "list").stdout
+    assert "12345678" not in listed and "138****5678" in listed
+
+
+def test_the_explanation_of_a_supervisor_who_shares_a_penalty(repo):
+    """001: 离开超过1分钟未改状态 — the agent's supervisor loses points too; --explain of the
+    supervisor names whose event it was (it exited 70)."""
+    repo.run("score", "add", "--person", "zhangsan", "--code", "AWAY_NO_STATUS", "--date", "2026-12-02",
+             as_="liubz", now="2026-12-02T18:00")
+    rows = repo.json("report", "scores", "--period", "2026-12", "--explain", "zhaozg", now="2026-12-31T18:00")
+    assert "AWAY_NO_STATUS by zhangsan: their supervisor also loses points" in str(rows)
+
+
+def test_a_duty_lead_for_a_range_of_days(repo):
+    repo.run("roster", "set", "2026-12-05..2026-12-06", "--person", "liubz", "--shift", "weekend_duty", as_="zhaozg",
+             now="2026-12-01T10:00")
+    repo.run("roster", "lead", "2026-12-05..2026-12-06", "--person", "liubz", as_="zhaozg", now="2026-12-01T10:00")
+    for day in ("2026-12-05", "2026-12-06"):
+        leads = [r["person"] for r in repo.json("roster", "show", "--date", day, now="2026-12-01T10:00") if r["duty_lead"]]
+        assert leads == ["liubz"]

@@ -117,7 +117,7 @@ def test_stats_json_and_comparison_table(fixed):
     week = fixed.json("report", "stats", "--period", "2026-W47", now=NOW)
     assert week["from"] == "2026-11-16" and week["to"] == "2026-11-22"
     table = fixed.out("report", "stats", "--period", "2026-11", "--lang", "en", now=NOW)
-    assert table.splitlines()[0] == "2026-11 (previous: 2026-10)"
+    assert table.splitlines()[0] == "2026-11 (previous: 2026-10; satisfaction rate: satisfaction ≥ 3)"
     assert re.search(r"total\s+registered\s+2\s+0\s+\+2", table)
     fixed.refused("report", "stats", "--period", "2026-13", code=2)
 

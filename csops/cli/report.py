@@ -175,8 +175,11 @@ def stats(ctx, period, fmt, lang):
         return
     before = previous_period(period)
     language = lang_of(sess, lang)
-    rows = comparison_rows(*ticket_stats(sess, period, before), language)
-    title = f"{period}（上期 {before}）" if language == "zh" else f"{period} (previous: {before})"
+    figures = ticket_stats(sess, period, before)
+    rows = comparison_rows(*figures, language)
+    least = figures[0]["satisfied_min"]
+    title = (f"{period}（上期 {before}；满意率：满意度 ≥ {least}）" if language == "zh"
+             else f"{period} (previous: {before}; satisfaction rate: satisfaction ≥ {least})")
     echo_rows(sess, rows, ["scope", "metric", "value", "previous", "change"], fmt, lang, title=title)
 
 

@@ -43,11 +43,12 @@ def set_(ctx, dates, person, shift):
 
 
 @roster.command("lead")
-@click.argument("date", metavar="DATE")
+@click.argument("date", metavar="DATE[..DATE]")
 @click.option("--person", shell_complete=complete_person, required=True)
 @click.pass_context
 def lead(ctx, date, person):
-    """Name the day's duty lead 值班长 (supervisor and above).
+    """Name the duty lead 值班长 of a day, or of every day of a range (supervisor and above; one
+    commit).
 
     \b
     Example:
@@ -55,8 +56,8 @@ def lead(ctx, date, person):
     """
     from csops.commands.roster import set_lead
 
-    day = set_lead(session(ctx), date, person)
-    click.echo(_("{day}: duty lead {person}", day=day, person=person))
+    for day in set_lead(session(ctx), date, person):
+        click.echo(_("{day}: duty lead {person}", day=day, person=person))
 
 
 @roster.command("show")

@@ -109,23 +109,29 @@ def set_shift(session, dates: str, person: str, shift: str) -> list[dt.date]:
     return days
 
 
-def set_lead(session, date: str, person: str) -> dt.date:
+def set_lead(session, date: str, person: str) -> list[dt.date]:
+    """The duty lead 值班长 of a day, or of each day of DATE..DATE (one commit); each day the
+    person must work and not be on leave."""
     session.policy.require(session.actor, "roster_edit", doing=_("change the duty roster"))
     _active(session, person)
-    day = parse_input_date(date, what="DATE")
-    _refuse_past(session, day)
-    then = session.ctx.on_day(day)
-    if not then.duty.scheduled(person, day, then.calendar, then.policy.shifts()):
-        raise BadInput(_("{person} does not work on {day}: the duty lead works that day", person=person, day=day),
-                       _("csops roster set {day} --person {person} --shift SHIFT first", day=day, person=person))
-    if any(row["person"] == person and row["on_leave"] for row in show(session, [day])):
-        raise BadInput(_("{person} is on leave on {day}: the duty lead works that day", person=person, day=day))
+    days = parse_range(date)
+    for day in days:
+        _refuse_past(session, day)
+        then = session.ctx.on_day(day)
+        if not then.duty.scheduled(person, day, then.calendar, then.policy.shifts()):
+            raise BadInput(_("{person} does not work on {day}: the duty lead works that day", person=person, day=day),
+                           _("csops roster set {day} --person {person} --shift SHIFT first", day=day, person=person))
+    for row in show(session, days):
+        if row["person"] == person and row["on_leave"]:
+            raise BadInput(_("{person} is on leave on {day}: the duty lead works that day", person=person,
+                             day=row["date"]))
 
     def change(entry):
         entry["duty_lead"] = person
-    actions.edit_files(session, {_month_path(session, day): _editor([day], change)},
-                       _message(session, f"roster: {day} duty lead {person}"), session.actor.author)
-    return day
+    edits = {_month_path(session, month[0]): _editor(month, change) for month in _by_month(days).values()}
+    span = days[0].isoformat() + (f"..{days[-1].isoformat()}" if len(days) > 1 else "")
+    actions.edit_files(session, edits, _message(session, f"roster: {span} duty lead {person}"), session.actor.author)
+    return days
 
 
 def show(session, days: list[dt.date]) -> list[dict]:

@@ -52,7 +52,8 @@ def activity(session, first: dt.date, last: dt.date) -> list[dict]:
         history = [e for e in data.get("history") or [] if isinstance(e, dict)]
         facts = counted(rec, ctx)       # kept by the record index
         note_years(facts.day_years)
-        if facts.registered_day is not None and first <= facts.registered_day <= last:
+        if facts.registered_day is not None and first <= facts.registered_day <= last \
+                and data.get("status") != "voided":            # a voided ticket counts only as voided
             of(history[0].get("by"))["registered"] += 1
         late = {done.timestamp(): was_late for done, was_late, _hours, _years in facts.resolutions}
         for entry in history:

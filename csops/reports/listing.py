@@ -90,6 +90,8 @@ def _table_row(rtype: str, row: dict, reveal: bool) -> dict:
             row["summary"] = mask_text(row.get("summary"))
     if rtype == "return":
         row["items"] = ", ".join(f"{i.get('sku')}×{i.get('qty')}" for i in row.get("items") or [] if isinstance(i, dict))
+        if row.get("contact") and not reveal:
+            row["contact"] = mask_contact(row["contact"])
     return row
 
 

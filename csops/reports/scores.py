@@ -177,7 +177,7 @@ def _count(event, sheets, catalog, first, last, in_month, ever, policy, roster, 
         boss = next((p for p in roster.chain_above(person) if p.role == extra.get("role")), None)
         if boss and boss.id in sheets:
             sheets[boss.id].lines.append(Line(event["id"], code, day, _dec(extra.get("points")),
-                                              f"{code} by {person}: their {extra.get('role')} also loses points"))
+                                              [("also", code, person, extra.get("role"))]))
 
 
 def score_rows(session, period: str) -> list[dict]:

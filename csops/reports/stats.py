@@ -12,9 +12,8 @@ from csops.timeutil import period_bounds, try_instant
 from csops.vocab import SATISFACTION
 from csops.workflows.ticket import KINDS, active_between, activity_window, counted
 
-METRICS = ["registered", "resolved", "closed", "callbacks", "callback_rate", "on_time_rate", "satisfaction_rate",
-           "avg_resolve_hours"]
-SATISFIED = 3          # 满意率: the share of reached callbacks at 3 (无意见) or above (SPEC §11)
+METRICS = ["registered", "voided", "resolved", "closed", "callbacks", "callback_rate", "on_time_rate",
+           "satisfaction_rate", "avg_resolve_hours"]
 
 
 def previous_period(period: str) -> str:
@@ -27,25 +26,34 @@ def previous_period(period: str) -> str:
 
 
 def _empty() -> dict:
-    return {"registered": 0, "resolved": 0, "closed": 0, "callbacks": 0, "_callback_due": 0, "_called": 0,
+    return {"registered": 0, "voided": 0, "resolved": 0, "closed": 0, "callbacks": 0, "_callback_due": 0, "_called": 0,
             "_on_time": 0, "_with_due": 0, "_hours": 0.0, "satisfaction": {str(n): 0 for n in range(1, 6)}}
 
 
-def _finish(acc: dict) -> dict:
+def _finish(acc: dict, satisfied_min: int) -> dict:
     resolved = acc["resolved"]
     return {
-        "registered": acc["registered"], "resolved": resolved, "closed": acc["closed"], "callbacks": acc["callbacks"],
+        "registered": acc["registered"], "voided": acc["voided"], "resolved": resolved, "closed": acc["closed"],
+        "callbacks": acc["callbacks"],
         "callback_rate": round(acc["_called"] / acc["_callback_due"], 4) if acc["_callback_due"] else None,
         "on_time_rate": round(acc["_on_time"] / acc["_with_due"], 4) if acc["_with_due"] else None,
-        "satisfaction_rate": _satisfaction_rate(acc["satisfaction"]),
+        "satisfaction_rate": _satisfaction_rate(acc["satisfaction"], satisfied_min),
         "avg_resolve_hours": round(acc["_hours"] / resolved, 2) if resolved else None,
         "satisfaction": acc["satisfaction"],
     }
 
 
-def _satisfaction_rate(counts: dict) -> float | None:
+def _satisfaction_rate(counts: dict, satisfied_min: int) -> float | None:
+    """满意率: the share of reached callbacks at `satisfied_min` or above (policy
+    stats.satisfied_min: 3 counts 无意见 as satisfied; many desks use 4, 满意 = 高度满意 + 一般满意)."""
     reached = sum(counts.values())
-    return round(sum(n for level, n in counts.items() if int(level) >= SATISFIED) / reached, 4) if reached else None
+    return round(sum(n for level, n in counts.items() if int(level) >= satisfied_min) / reached, 4) \
+        if reached else None
+
+
+def satisfied_min(policy) -> int:
+    value = (policy.section("stats") or {}).get("satisfied_min", 3)
+    return value if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5 else 3
 
 
 class _Span(NamedTuple):
@@ -78,8 +86,10 @@ def ticket_stats(session, *periods: str) -> list[dict]:
             if active_between(data, span.window):
                 facts = facts or _facts(rec, ctx)
                 _count(data, facts, span.inside, (span.total, span.by_kind[data["kind"]]))
+    least = satisfied_min(session.policy)
     return [{"period": span.period, "from": span.first.isoformat(), "to": span.last.isoformat(),
-             "total": _finish(span.total), "by_kind": {kind: _finish(acc) for kind, acc in span.by_kind.items()}}
+             "satisfied_min": least, "total": _finish(span.total, least),
+             "by_kind": {kind: _finish(acc, least) for kind, acc in span.by_kind.items()}}
             for span in spans]
 
 
@@ -114,6 +124,10 @@ def _count(data: dict, facts: tuple, inside, accs) -> None:
     for row in resolved:
         note_years(row[3])
     registered = registered_day is not None and inside(registered_day)
+    if data.get("status") == "voided":       # a duplicate or a mistake: counted as voided only (SPEC §11)
+        for acc in accs:
+            acc["voided"] += registered
+        return
     closed = sum(1 for e in history if e.get("to") == "closed" and e.get("from") != "closed" and inside(e.get("at")))
     called = [callback for at, callback in attempts if inside(at)]
     on_time = sum(not late for _done, late, _hours, _years in resolved)
