@@ -121,3 +121,27 @@ def test_a_duty_lead_for_a_range_of_days(repo):
     for day in ("2026-12-05", "2026-12-06"):
         leads = [r["person"] for r in repo.json("roster", "show", "--date", day, now="2026-12-01T10:00") if r["duty_lead"]]
         assert leads == ["liubz"]
+
+
+def test_approvals_in_the_same_minute_keep_their_order(repo):
+    """SPEC §5: approvals in the same minute are in order as written — what the CLI accepted,
+    validate accepts (it reported APPROVAL_ORDER)."""
+    record_id = repo.out("leave", "new", "--person", "zhangsan", "--kind", "personal", "--start", "2026-12-02",
+                         "--end", "2026-12-02", "--reason", "急事", now="2026-12-01T10:00")     # short notice
+    for who in ("liubz", "zhaozg", "wangjl"):
+        repo.run("leave", "approve", record_id, as_=who, now="2026-12-01T10:30")
+    assert repo.json("leave", "show", record_id, now="2026-12-01T10:31")["status"] == "approved"
+    checked = repo.run("validate", "--history", code=None)
+    assert checked.exit_code == 0, checked.output
+
+
+def test_the_head_of_a_department_approves_their_own_staffs_leave(repo):
+    """000 请假制度: 逐级办理 — being in the requester's chain is what counts: the warehouse head
+    approves the warehouse staff's leave, whatever the policy's role list for approve says."""
+    repo.run("person", "add", "xiaocang", "--name", "小仓", "--role", "warehouse", "--reports-to", "chenck",
+             as_="wangjl", now="2026-12-01T09:00")
+    record_id = repo.out("leave", "new", "--person", "xiaocang", "--kind", "personal", "--start", "2026-12-08",
+                         "--end", "2026-12-08", "--reason", "家事", as_="xiaocang", now="2026-12-01T10:00")
+    repo.run("leave", "approve", record_id, as_="chenck", now="2026-12-01T11:00")
+    assert repo.json("leave", "show", record_id, now="2026-12-01T11:01")["status"] == "approved"
+    assert repo.run("validate", "--history", code=None).exit_code == 0

@@ -87,14 +87,16 @@ def working_days(rec: dict, policy) -> float:
 
 
 def approvals_until(rec: dict, index: int) -> list[dict]:
-    """Approvals given at or before history entry `index`."""
+    """Approvals given at or before history entry `index`: as many, in the order written, as
+    there are approving entries up to it (approvals in the same minute keep their order)."""
     history = rec.get("history") or []
-    limit = history[index].get("at") if index < len(history) else None
-    out = []
-    for approval in rec.get("approvals") or []:
-        if isinstance(approval, dict) and (limit is None or str(approval.get("at")) <= str(limit)):
-            out.append(approval)
-    return out
+    count = sum(1 for entry in history[:index + 1] if isinstance(entry, dict) and _approves(entry))
+    return [a for a in rec.get("approvals") or [] if isinstance(a, dict)][:count]
+
+
+def _approves(entry: dict) -> bool:
+    return entry.get("action") == "approve" or (entry.get("from") == "requested" and entry.get("action") is None
+                                                and entry.get("to") in ("approved", "requested"))
 
 
 def current_approvals(rec: dict, index: int | None = None) -> list[dict]:
@@ -196,6 +198,11 @@ def _request_guard(step) -> str | None:
     return None
 
 
+def _in_chain(step) -> bool:
+    policy = step.ctx.for_person(step.rec.get("person")).policy
+    return step.by in [p.id for p in approvers(step.rec, step.ctx.roster, policy)]
+
+
 def _approval_guard(step) -> str | None:
     rec, ctx, policy = step.rec, step.ctx, step.ctx.for_person(step.rec.get("person")).policy
     if step.by == rec.get("person"):
@@ -206,7 +213,7 @@ def _approval_guard(step) -> str | None:
         if not mine:
             return _("history[{index}] approves but approvals has no entry by {by} at {at}",
                      index=step.index, by=step.by, at=step.entry.get('at'))
-        before = [a for a in given if a is not mine[-1]]
+        before = given[:-1] if given and given[-1] is mine[-1] else [a for a in given if a is not mine[-1]]
     else:
         before = given
     expected = next_approver(rec, ctx.roster, before, policy)
@@ -281,9 +288,12 @@ RESCHEDULE = Guard("NOT_YOURS", _reschedule_guard)
 
 TRANSITIONS = (
     Transition("request", (), ("requested",), guards=(REQUEST,)),
+    # 逐级办理: being in the requester's chain is what lets a person approve, whatever their role
+    # (a warehouse head approves the warehouse staff's leave); the guard holds the order
     Transition("approve", ("requested",), ("approved", "requested"), guards=(APPROVAL,), sets=("approvals",),
-               effect=_approve, choose=lambda rec, params, ctx: approval_target(rec, params["by"], ctx)),
-    Transition("reject", ("requested",), ("rejected",), guards=(APPROVAL,)),
+               effect=_approve, choose=lambda rec, params, ctx: approval_target(rec, params["by"], ctx),
+               also_allowed=lambda step: _in_chain(step)),
+    Transition("reject", ("requested",), ("rejected",), guards=(APPROVAL,), also_allowed=lambda step: _in_chain(step)),
     Transition("withdraw", ("requested",), ("withdrawn",), guards=(OWN,)),
     Transition("cancel", ("approved",), ("cancelled",), guards=(OWN,)),
     Transition("certify", ("requested", "approved"), (), stays=True, guards=(OWN,), sets=("certificate",),
