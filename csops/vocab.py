@@ -31,8 +31,8 @@ FOLDERS = {t.folder: t.name for t in TYPES.values()}
 # -- tickets -------------------------------------------------------------------------------------
 TICKET_KINDS = ("complaint", "inquiry", "feedback")
 CHANNELS = ("phone", "email", "chat", "visit", "letter", "other")
-OUTCOMES = ("reached", "unreachable")
-CLOSURES = ("satisfied", "unreachable", "resolved")
+OUTCOMES = ("reached", "unreachable", "wrong_contact")   # 联系信息有误…可做结案 (002)
+CLOSURES = ("satisfied", "unreachable", "resolved", "wrong_contact")
 SATISFACTION = {5: "高度满意", 4: "一般满意", 3: "无意见", 2: "有些不满意", 1: "极不满意"}
 
 # -- returns -------------------------------------------------------------------------------------

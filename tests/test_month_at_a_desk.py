@@ -145,3 +145,18 @@ def test_the_head_of_a_department_approves_their_own_staffs_leave(repo):
     repo.run("leave", "approve", record_id, as_="chenck", now="2026-12-01T11:00")
     assert repo.json("leave", "show", record_id, now="2026-12-01T11:01")["status"] == "approved"
     assert repo.run("validate", "--history", code=None).exit_code == 0
+
+
+def test_wrong_contact_details_let_a_complaint_close(repo):
+    """000/002: 如联系信息有误或3—5次联系不上的可做结案 — one callback that finds the contact
+    details wrong (with a note saying how) lets the complaint close, closure wrong_contact."""
+    record_id = complaint(repo)
+    repo.run("ticket", "route", record_id, "--to-dept", "仓库", "--assignee", "lisi", now="2026-12-01T09:30")
+    repo.run("ticket", "resolve", record_id, as_="lisi", now="2026-12-01T11:00")
+    assert "needs --note" in repo.refused("ticket", "callback", record_id, "--outcome", "wrong_contact",
+                                          now="2026-12-01T15:00", code=2)
+    repo.run("ticket", "callback", record_id, "--outcome", "wrong_contact", "--note", "空号", now="2026-12-01T15:00")
+    repo.run("ticket", "close", record_id, now="2026-12-01T15:05")
+    shown = repo.json("ticket", "show", record_id, now="2026-12-01T16:00")
+    assert (shown["status"], shown["closure"]) == ("closed", "wrong_contact")
+    assert repo.run("validate", "--history", code=None).exit_code == 0

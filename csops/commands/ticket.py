@@ -54,10 +54,12 @@ def resolve(session, ref, *, note=None) -> str:
 
 def callback(session, ref, *, outcome, satisfaction=None, note=None) -> str:
     if outcome not in OUTCOMES:
-        raise BadInput(_("--outcome must be reached or unreachable, not {outcome!r}", outcome=outcome))
+        raise BadInput(_("--outcome must be reached, unreachable or wrong_contact, not {outcome!r}", outcome=outcome))
+    if outcome == "wrong_contact" and not (note or "").strip():
+        raise BadInput(_('--outcome wrong_contact needs --note: what was wrong with the contact details'))
     if outcome == "reached" and satisfaction is None:
         raise BadInput(_('--outcome reached needs --satisfaction 1-5 (5 高度满意 … 1 极不满意)'))
-    if outcome == "unreachable" and satisfaction is not None:
+    if outcome != "reached" and satisfaction is not None:
         raise BadInput(_('--satisfaction only applies to a reached callback'))
     if satisfaction is not None and not 1 <= satisfaction <= 5:
         raise BadInput(_("--satisfaction must be 1 to 5, not {satisfaction}", satisfaction=satisfaction))

@@ -66,6 +66,8 @@ def _close_guard(step) -> str | None:
         return None
     tickets = step.ctx.policy.section("tickets")
     attempts = callbacks_since_resolution(step.rec, step.index, step.ctx)
+    if any(c.get("outcome") == "wrong_contact" for c in attempts):
+        return None                  # 如联系信息有误…可做结案 (002)
     if any(c.get("outcome") == "reached" and _sat(c) >= tickets["close_min_satisfaction"] for c in attempts):
         return None
     unreachable = counted_unreachable(attempts, step.ctx.tz, step.ctx.policy)
@@ -90,8 +92,8 @@ def assignee_at(step) -> str | None:
 def callback_target(attempt: dict, policy) -> str:
     """Where a callback leads (004): unreachable → still resolved; reached and satisfied → closed;
     reached and not satisfied → back to routed (客户不满意继续督导)."""
-    if attempt.get("outcome") == "unreachable":
-        return "resolved"
+    if attempt.get("outcome") in ("unreachable", "wrong_contact"):
+        return "resolved"            # wrong contact details: it may be closed at once (002)
     return "closed" if _sat(attempt) >= policy.section("tickets")["close_min_satisfaction"] else "routed"
 
 
@@ -119,7 +121,11 @@ def _sat(callback: dict) -> int:
 
 
 def closure_for(rec: dict, policy) -> str:
-    """How a ticket closes: a complaint satisfied or unreachable; anything else resolved."""
+    """How a ticket closes: wrong contact details (the last attempt said so); a complaint
+    satisfied or unreachable; anything else resolved."""
+    attempts = [c for c in rec.get("callbacks") or [] if isinstance(c, dict)]
+    if attempts and attempts[-1].get("outcome") == "wrong_contact":
+        return "wrong_contact"
     if not _is_complaint(rec):
         return "resolved"
     reached = [c for c in rec.get("callbacks") or [] if isinstance(c, dict) and c.get("outcome") == "reached"]
@@ -219,6 +225,9 @@ def _check_callbacks(rec, ctx, out, path):
         if not isinstance(callback, dict):
             continue
         reached = callback.get("outcome") == "reached"
+        if callback.get("outcome") == "wrong_contact" and not callback.get("note"):
+            out.add(path, "MISSING_FIELD", _("callbacks[{i}]: wrong contact details need a note saying what was wrong",
+                                             i=i), key=("callbacks", i))
         if reached and callback.get("satisfaction") is None:
             out.add(path, "MISSING_FIELD", _("callbacks[{i}]: a reached callback needs satisfaction 1–5", i=i),
                     key=("callbacks", i))
