@@ -160,3 +160,13 @@ def test_wrong_contact_details_let_a_complaint_close(repo):
     shown = repo.json("ticket", "show", record_id, now="2026-12-01T16:00")
     assert (shown["status"], shown["closure"]) == ("closed", "wrong_contact")
     assert repo.run("validate", "--history", code=None).exit_code == 0
+
+
+def test_score_confirm_takes_several_events_in_one_commit(repo):
+    """001 班长记录, 报告客服主任: the supervisor confirms the week's events at once."""
+    ids = [repo.out("score", "add", "--person", who, "--code", "PHONE_RINGS", "--date", "2026-12-02", as_="liubz",
+                    now="2026-12-02T18:00") for who in ("zhangsan", "lisi")]
+    head = repo.head()
+    assert repo.out("score", "confirm", *ids, as_="zhaozg", now="2026-12-03T09:00").split() == ids
+    assert repo.git("rev-list", "--count", f"{head}..HEAD").strip() == "1"
+    assert {e["status"] for e in repo.json("score", "list", now="2026-12-03T09:00")} == {"confirmed"}

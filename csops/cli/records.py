@@ -109,6 +109,21 @@ def action_command(rtype: str, action: str, doc: str) -> click.Command:
     return command
 
 
+def action_many_command(rtype: str, action: str, doc: str) -> click.Command:
+    """A command that makes one plain transition on several records in one commit (`score
+    confirm ID [ID ...]`)."""
+    @click.command(action, help=doc)
+    @click.argument("record_ids", nargs=-1, required=True, shell_complete=complete_id, metavar="ID [ID ...]")
+    @note_option
+    @click.pass_context
+    def command(ctx, record_ids, note):
+        from csops.actions import Step, transition_many
+
+        for record_id in transition_many(session(ctx), rtype, [Step(ref, action, {}, note) for ref in record_ids]):
+            click.echo(record_id)
+    return command
+
+
 # States used in the help examples (kept here so --help never loads the workflows).
 _EXAMPLE_STATES = {"ticket": ("registered", "resolved"), "return": ("requested", "approved"),
                    "leave": ("requested", "withdrawn"), "score": ("recorded", "confirmed"),

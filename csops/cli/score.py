@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from csops.cli.common import complete_person, session
-from csops.cli.records import action_command, type_group
+from csops.cli.records import action_command, action_many_command, type_group
 from csops.i18n import _
 
 score = type_group("score", "Score events 考核: penalty points, fines and dismissal rules from the policy catalog.",
@@ -34,8 +34,9 @@ def add(ctx, person, code, date, fine, minutes, ref, note):
                       note=note))
 
 
-score.add_command(action_command("score", "confirm", "Confirm a recorded event (supervisor or above).\n\n\b\n"
-                                     "Example:\n  csops --as zhuguan score confirm S-20261120-7QK2MB"))
+score.add_command(action_many_command("score", "confirm", "Confirm recorded events (supervisor or above); several "
+                                          "in one commit.\n\n\b\nExample:\n  csops --as zhuguan score confirm "
+                                          "S-20261120-7QK2MB S-20261120-2PX4QA"))
 score.add_command(action_command("score", "revoke", "Revoke an event; it stops counting (supervisor or above).\n\n\b\n"
                                     "Example:\n  csops --as zhuguan score revoke S-20261120-7QK2MB --note 误记"))
 
