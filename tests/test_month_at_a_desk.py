@@ -170,3 +170,29 @@ def test_score_confirm_takes_several_events_in_one_commit(repo):
     assert repo.out("score", "confirm", *ids, as_="zhaozg", now="2026-12-03T09:00").split() == ids
     assert repo.git("rev-list", "--count", f"{head}..HEAD").strip() == "1"
     assert {e["status"] for e in repo.json("score", "list", now="2026-12-03T09:00")} == {"confirmed"}
+
+
+def _qc_checked(repo, results):
+    r = repo.out("return", "new", "--kind", "self", "--order", "O7", "--customer", "赵", "--item", "A:1",
+                 "--reason", "内胆划痕", now="2026-12-01T09:00")
+    repo.run("return", "move", r, "approved", now="2026-12-01T09:10")
+    repo.run("return", "move", r, "received", as_="chenck", now="2026-12-01T10:00")
+    repo.run("return", "move", r, "inspected", as_="chenck", now="2026-12-01T11:00")
+    repo.run("return", "move", r, "qc_checked", "--item", f"A={results}", as_="qianzj", now="2026-12-01T12:00")
+    return r
+
+
+def test_an_exchange_keeps_its_tracking_number(repo):
+    """SPEC §4: a --tracking given on exchanged is stored on that step and shown (it was dropped)."""
+    r = _qc_checked(repo, "defective")
+    repo.run("return", "move", r, "exchanged", "--tracking", "SF-NEW-001", now="2026-12-01T14:00")
+    shown = repo.json("return", "show", r)
+    assert shown["tracking"] == "SF-NEW-001" and shown["history"][-1]["tracking"] == "SF-NEW-001"
+    assert repo.run("validate", "--history", code=None).exit_code == 0
+
+
+def test_an_option_a_step_does_not_use_is_refused(repo):
+    r = _qc_checked(repo, "defective")
+    out = repo.refused("return", "move", r, "refunded", "--amount", "10", "--tracking", "SF1", as_="zhoucw",
+                       now="2026-12-01T14:00", code=2)
+    assert "no good items to send back" in out

@@ -121,6 +121,12 @@ def move(session, ref, state, *, items=(), amount=None, tracking=None, freight=N
             owner = next(t for t in wf.transitions if name in t.takes)
             raise BadInput(_("{option} belongs to the {action} step (return move ID {state})",
                              option=_OPTIONS[name], action=owner.action, state=owner.targets[0]))
+    if state == "refunded" and ("tracking" in params or "freight" in params):
+        _path, current = actions.current_record(session, "return", ref)
+        if not any(isinstance(i, dict) and isinstance(i.get("good"), int) and i["good"] > 0
+                   for i in current.get("items") or []):
+            raise BadInput(_("{option}: {ref} has no good items to send back; the refund step does not use it",
+                             option="--tracking" if "tracking" in params else "--freight", ref=ref))
     return actions.transition(session, "return", ref, rows[0].action, params=params, note=note, target=state)
 
 

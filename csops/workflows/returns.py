@@ -200,6 +200,11 @@ def _refund(doc, entry, params) -> None:
 
 
 def _exchange(doc, entry, params) -> None:
+    """The exchange order: the replacement ships under --tracking (kept on the record and on this
+    step), and any good items go back with it."""
+    if params.get("tracking"):
+        doc["tracking"] = params["tracking"]
+        entry["tracking"] = params["tracking"]
     _send_back_good(doc, entry, params)
 
 
@@ -250,7 +255,7 @@ TRANSITIONS = (
                why_not=N_("a self-return is refunded only after the QC check"), sets=("refund",), effect=_refund,
                needs=("amount",), takes=("amount",), command="return move ID refunded --amount X"),
     Transition("exchange", ("qc_checked",), ("exchanged",), when=_self_with_defects, why_not=_ALL_GOOD,
-               sets=("sent_back",), effect=_exchange, takes=("tracking", "freight")),
+               sets=("sent_back", "tracking"), mirrors=("tracking",), effect=_exchange, takes=("tracking", "freight")),
     Transition("send_back", ("qc_checked",), ("sent_back",), guards=(SEND_BACK,), when=_self_all_good,
                why_not=N_("only a self-return whose every item passed the QC check is sent back whole; "
                "defective items are refunded or exchanged (the good ones go back on that step)"),
