@@ -196,3 +196,16 @@ def test_an_option_a_step_does_not_use_is_refused(repo):
     out = repo.refused("return", "move", r, "refunded", "--amount", "10", "--tracking", "SF1", as_="zhoucw",
                        now="2026-12-01T14:00", code=2)
     assert "no good items to send back" in out
+
+
+def test_lunch_off_post_costs_the_agents_on_duty_that_day(repo):
+    """001 午餐轮流顶替时脱岗 — every agent on duty that day, as roster show answers it: on a
+    Saturday only the agent rostered for weekend duty, not the one at home."""
+    repo.run("roster", "set", "2026-12-05", "--person", "zhangsan", "--shift", "weekend_duty", as_="zhaozg",
+             now="2026-12-01T10:00")
+    repo.run("score", "add", "--code", "LUNCH_OFF_POST", "--date", "2026-12-05", as_="liubz", now="2026-12-05T18:00")
+    on_duty = {r["person"] for r in repo.json("roster", "show", "--date", "2026-12-05", now="2026-12-05T18:00")
+               if r["on_duty"]}
+    sheet = {r["person"]: r for r in repo.json("report", "scores", "--period", "2026-12", now="2026-12-31T18:00")}
+    assert "zhangsan" in on_duty and "lisi" not in on_duty
+    assert sheet["zhangsan"]["deductions"] == 1 and sheet["lisi"]["deductions"] == 0

@@ -99,9 +99,14 @@ def score_sheets(session, period: str) -> dict[str, Sheet]:
     for event in events:             # each event's points by the rules in force on its date (SPEC §9)
         policy = ctx.on_day(event["date"]).policy
         day = dt.date.fromisoformat(event["date"])
-        plan = duty.assignment(day)       # who has a schedule of their own that day (usually nobody)
-        off = {p for p in plan if p in sheets and duty.hours(p, day, policy.shifts()) == ()} if plan else set()
-        away = on_leave | {(p, event["date"]) for p in off} if off else on_leave    # rostered off: not on duty
+        away = on_leave
+        if (policy.catalog().get(event.get("code")) or {}).get("applies_to") == "all_active_agents":
+            # on duty as roster show answers it: scheduled (the roster, or the team calendar) and
+            # not on approved leave — an agent off on a rostered weekend, or who swapped the day away,
+            # is not charged
+            shifts = policy.shifts()
+            away = on_leave | {(p, event["date"]) for p in sheets
+                               if not duty.scheduled(p, day, policy.calendar, shifts)}
         _count(event, sheets, policy.catalog(), first, last, in_month, ever, policy, roster, away)
     return sheets
 
