@@ -44,7 +44,7 @@ STATE_LABELS = {
         "confirmed": "已确认", "revoked": "已撤销",
         "complaint": "投诉", "inquiry": "咨询", "feedback": "建议",
         "resolve": "处理", "callback": "回访", "inspect": "初检", "refund": "退款", "exchange": "换货",
-        "reship": "重发", "approve": "审批", "sent_back": "已寄回", "send_back": "寄回客户",
+        "reship": "重发", "report_after": "事后汇报", "wrong_contact": "联系方式有误", "approve": "审批", "sent_back": "已寄回", "send_back": "寄回客户",
         "outstanding": "待退厂",
         "ticket": "工单", "return": "退货", "leave": "请假", "score": "考核", "swap": "调班",
         "accepted": "已接受",

@@ -49,7 +49,7 @@ CS_ROLES = ("agent", "team_lead", "supervisor", "manager")     # customer servic
 # Fields no correction (amend) may touch: identity and the audit trail itself.
 UNAMENDABLE = ("id", "created", "created_by", "status", "history")
 # lists a step only adds to: earlier elements stay as they were (the audit, the merge driver)
-APPEND_ONLY = ("history", "callbacks", "escalations", "approvals", "vendor_notes")
+APPEND_ONLY = ("history", "callbacks", "escalations", "approvals", "vendor_notes", "after_reports")
 
 # -- output --------------------------------------------------------------------------------------
 FORMATS = ("table", "json", "csv", "markdown", "xlsx")

@@ -209,3 +209,18 @@ def test_lunch_off_post_costs_the_agents_on_duty_that_day(repo):
     sheet = {r["person"]: r for r in repo.json("report", "scores", "--period", "2026-12", now="2026-12-31T18:00")}
     assert "zhangsan" in on_duty and "lisi" not in on_duty
     assert sheet["zhangsan"]["deductions"] == 1 and sheet["lisi"]["deductions"] == 0
+
+
+def test_an_emergency_escalation_owes_its_after_the_fact_report(repo):
+    """000 逐级上报…紧急情况可越级上报，事后必须向上级汇报 — the report to the level skipped is listed
+    in report overdue (owner: who escalated) until `ticket report-after` records it."""
+    record_id = complaint(repo)
+    repo.run("ticket", "route", record_id, "--to-dept", "仓库", "--assignee", "lisi", now="2026-12-01T09:30")
+    repo.run("ticket", "escalate", record_id, "--emergency", "--to", "zhaozg", now="2026-12-01T10:00")
+    rows = [r for r in repo.json("report", "overdue", now="2026-12-02T11:00") if r["what"] == "report_after"]
+    assert [(r["id"], r["owner"]) for r in rows] == [(record_id, "zhangsan")]
+    assert "no emergency escalation of yours" in repo.refused("ticket", "report-after", record_id, as_="lisi",
+                                                             now="2026-12-02T11:00")
+    repo.run("ticket", "report-after", record_id, "--note", "已向刘班长汇报", now="2026-12-02T11:30")
+    assert not [r for r in repo.json("report", "overdue", now="2026-12-02T12:00") if r["what"] == "report_after"]
+    assert repo.run("validate", "--history", code=None).exit_code == 0

@@ -113,6 +113,23 @@ def escalate(ctx, record_id, emergency, to, note):
     click.echo(wf.escalate(session(ctx), record_id, emergency=emergency, to=to, note=note))
 
 
+@ticket.command("report-after")
+@click.argument("record_id", shell_complete=complete_id)
+@note_option
+@click.pass_context
+def report_after(ctx, record_id, note):
+    """Record the after-the-fact report of your emergency escalation to the level it skipped
+    (事后必须向上级汇报); until then report overdue lists it.
+
+    \b
+    Example:
+      csops ticket report-after 7K3Q --note 已当面向刘班长汇报
+    """
+    from csops.commands import ticket as wf
+
+    click.echo(wf.report_after(session(ctx), record_id, note=note))
+
+
 @ticket.command("close")
 @click.argument("record_id", shell_complete=complete_id)
 @note_option

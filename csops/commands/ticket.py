@@ -102,6 +102,21 @@ def escalate(session, ref, *, emergency=False, to=None, note=None) -> str:
     return actions.transition(session, "ticket", ref, "escalate", params=params, note=note)
 
 
+def report_after(session, ref, *, note=None) -> str:
+    """Record the after-the-fact report of your emergency escalation (事后必须向上级汇报, 000): the
+    oldest one of yours not yet reported."""
+    _path, current = actions.current_record(session, "ticket", ref)
+    done = {str(r.get("escalation")) for r in current.get("after_reports") or [] if isinstance(r, dict)}
+    owed = [e for e in current.get("escalations") or [] if isinstance(e, dict) and e.get("emergency")
+            and e.get("report_after") and str(e.get("at")) not in done and e.get("by") == session.actor.id]
+    if not owed:
+        raise Refused(_("{ref}: no emergency escalation of yours waits for its after-the-fact report", ref=ref))
+    esc = owed[0]
+    params = {"escalation": str(esc["at"]), "to": esc["report_after"],
+              "summary": f"reported to {esc['report_after']} after the emergency escalation of {esc['at']}"}
+    return actions.transition(session, "ticket", ref, "report_after", params=params, note=note)
+
+
 def close(session, ref, *, note=None) -> str:
     return actions.transition(session, "ticket", ref, "close", note=note)
 

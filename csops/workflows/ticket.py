@@ -180,6 +180,14 @@ def _escalate(doc, entry, params) -> None:
     entry["note"] = entry.get("note") or params["summary"]
 
 
+def _reported_after(doc, entry, params) -> None:
+    """事后必须向上级汇报 (000): the after-the-fact report of an emergency escalation."""
+    doc.setdefault("after_reports", [])
+    doc["after_reports"].append({"at": entry["at"], "by": entry["by"], "escalation": params["escalation"],
+                                 "to": params["to"]})
+    entry["note"] = entry.get("note") or params["summary"]
+
+
 def _void(doc, entry, params) -> None:
     if params.get("duplicate_of"):
         doc["duplicate_of"] = params["duplicate_of"]
@@ -208,6 +216,9 @@ TRANSITIONS = (
     Transition("escalate", ("registered", "routed"), (), stays=True, sets=("level", "escalations"),
                effect=_escalate, needs=("to_level",), command="ticket escalate ID"),
     Transition("void", ("registered", "routed"), ("voided",), sets=("duplicate_of",), effect=_void),
+    Transition("report_after", ("registered", "routed", "resolved", "closed"), (), stays=True, named=True,
+               sets=("after_reports",), effect=_reported_after, needs=("escalation",),
+               command="ticket report-after ID"),
     AMEND,
 )
 
@@ -367,6 +378,25 @@ def deadlines(rec: dict, ctx) -> list[Deadline]:
         rows.append(Deadline("resolve", due, owner, start, owed=True))
     if _owes_callback(rec):
         rows.extend(_callback_deadlines(rec, spans, ctx))
+    rows.extend(_after_reports(rec, ctx))
+    return rows
+
+
+def _after_reports(rec: dict, ctx) -> list[Deadline]:
+    """An emergency escalation that skipped a level is reported afterwards to the level skipped
+    (事后必须向上级汇报, 000): owed by who escalated, within tickets.report_after_hours (wall clock),
+    until `ticket report-after` records it."""
+    tz, rows = ctx.tz, []
+    done = {str(r.get("escalation")): try_instant(r.get("at"), tz)
+            for r in rec.get("after_reports") or [] if isinstance(r, dict)}
+    for esc in rec.get("escalations") or []:
+        at = try_instant(esc.get("at"), tz) if isinstance(esc, dict) else None
+        if at is None or not esc.get("emergency") or not esc.get("report_after"):
+            continue
+        hours = float(ctx.in_force(at).policy.section("tickets").get("report_after_hours") or 24)
+        reported = done.get(str(esc.get("at")))
+        rows.append(Deadline("report_after", at + dt.timedelta(hours=hours), esc.get("by"), at, done=reported,
+                             owed=reported is None and rec.get("status") != "voided", wall_clock=True))
     return rows
 
 
@@ -568,6 +598,9 @@ WORKFLOW = Workflow(
             "from_level": Level(required=True), "to_level": Level(required=True),
             "reported_to": PersonRef(), "emergency": Bool(), "skipped": List(item=PersonRef()),
             "report_after": Str()})),
+        "after_reports": List(item=Map(fields={
+            "at": Instant(required=True), "by": PersonRef(required=True), "escalation": Instant(required=True),
+            "to": Str()})),
     },
     computed=computed,
     deadlines=deadlines,
