@@ -39,6 +39,28 @@ class PersonalCalendar(BusinessCalendar):
         return super().day_hours(day) if hours is None else hours
 
 
+@dataclass(frozen=True, eq=False)
+class ServiceCalendar(BusinessCalendar):
+    """The team calendar plus every rostered shift's hours: a day the duty roster staffs is a
+    service day for tickets, its hours the union of the rostered shifts' (周末值班, 001)."""
+    extra: Callable[[dt.date], tuple] = None
+
+    def day_hours(self, day: dt.date):
+        own, more = super().day_hours(day), self.extra(day)
+        return _union(own + more) if more else own
+
+
+def _union(intervals: tuple) -> tuple:
+    """Intervals (start, end) as one sorted tuple, overlapping and touching ones joined."""
+    out: list = []
+    for start, end in sorted(intervals):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return tuple(out)
+
+
 @dataclass
 class Duty:
     days: dict = field(default_factory=dict)        # date → {person: shift name | "off"}
@@ -117,6 +139,20 @@ class Duty:
     def scheduled(self, person: str, day: dt.date, calendar: BusinessCalendar, shifts: dict) -> bool:
         hours = self.hours(person, day, shifts)
         return calendar.is_working_day(day) if hours is None else bool(hours)
+
+    def service_hours(self, day: dt.date, shifts: dict) -> tuple:
+        """The hours of every shift someone is rostered on that day (none: the team calendar's)."""
+        return tuple(interval for name in self.assignment(day).values()
+                     if name is not _CALENDAR and name != OFF for interval in shifts.get(name, ()))
+
+    def service_calendar(self, calendar: BusinessCalendar, shifts: dict) -> BusinessCalendar:
+        """The team calendar, with the days and hours the roster staffs (itself for a team without
+        a roster)."""
+        if not self.days and not self.swaps:
+            return calendar
+        return ServiceCalendar(calendar.tz, calendar.weekly, calendar.makeup_hours, calendar.holidays,
+                               calendar.makeup_days, calendar.estimated,
+                               extra=lambda day: self.service_hours(day, shifts))
 
     def calendar_for(self, person: str, calendar: BusinessCalendar, shifts: dict) -> BusinessCalendar:
         if not self.involves(person):

@@ -312,6 +312,18 @@ class Context:
         return self.policy.calendar
 
     @property
+    def service_calendar(self):
+        """The business calendar of tickets: the team calendar plus the days and hours the duty
+        roster staffs (周末值班 is service time, 001); leave and a person's own duties keep theirs."""
+        if self.store is None:
+            return self.policy.calendar
+        key = ("service", id(self.policy))
+        found = self._views.get(key)
+        if found is None:
+            found = self._views[key] = self.duty.service_calendar(self.policy.calendar, self.policy.shifts())
+        return found
+
+    @property
     def tz(self):
         return self.policy.tz
 

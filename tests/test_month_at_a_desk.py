@@ -224,3 +224,24 @@ def test_an_emergency_escalation_owes_its_after_the_fact_report(repo):
     repo.run("ticket", "report-after", record_id, "--note", "已向刘班长汇报", now="2026-12-02T11:30")
     assert not [r for r in repo.json("report", "overdue", now="2026-12-02T12:00") if r["what"] == "report_after"]
     assert repo.run("validate", "--history", code=None).exit_code == 0
+
+
+def test_weekend_duty_is_service_time_for_tickets(repo):
+    """001 周末值班 — a Saturday the roster staffs is a service day: an inquiry taken at 10:00 is
+    due at the end of that day's service hours (17:00), counts in Saturday's 日报, and a Friday
+    resolution's callback is due Saturday, not Monday. Teams without a roster see no change."""
+    before = repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "甲", "--summary", "a",
+                      now="2026-11-21T10:00")                  # a Saturday before any roster
+    assert repo.json("ticket", "show", before)["due"] == "2026-11-23T12:00:00+08:00"
+    repo.run("roster", "set", "2026-12-05", "--person", "zhangsan", "--shift", "weekend_duty", as_="zhaozg",
+             now="2026-12-01T10:00")
+    saturday = repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "乙",
+                        "--summary", "b", now="2026-12-05T10:00")
+    assert repo.json("ticket", "show", saturday, now="2026-12-05T11:00")["due"] == "2026-12-05T17:00:00+08:00"
+    daily = {r["person"]: r for r in repo.json("report", "daily", "--date", "2026-12-05", now="2026-12-05T18:00")}
+    assert daily["zhangsan"]["registered"] == 1
+    record_id = complaint(repo, now="2026-12-03T09:00")
+    repo.run("ticket", "route", record_id, "--to-dept", "仓库", "--assignee", "lisi", now="2026-12-03T09:30")
+    repo.run("ticket", "resolve", record_id, as_="lisi", now="2026-12-04T10:00")          # a Friday
+    assert repo.json("ticket", "show", record_id, now="2026-12-04T11:00")["callback_due"] == \
+        "2026-12-05T10:00:00+08:00"

@@ -18,6 +18,7 @@ COLUMNS = ["id", "type", "what", "due", "owner", "overdue_hours"]
 
 def overdue_rows(session, *, rtype: str | None = None, owner: str | None = None) -> list[dict]:
     now, cal = session.now, session.policy.calendar
+    service = session.ctx.service_calendar          # tickets: weekend duty is service time
     index = session.index
     for kind in session.store.types:
         for rel, reason in session.store.link_skips(kind):
@@ -43,7 +44,8 @@ def overdue_rows(session, *, rtype: str | None = None, owner: str | None = None)
                 "owner": duty_owner,
                 # late by the deadline's own measure: working hours on the business calendar
                 # (holidays and 调休 counted), or wall-clock hours for a wall-clock deadline
-                "overdue_hours": round(wall if wall_clock else cal.working_hours_between(due, now), 2),
+                "overdue_hours": round(wall if wall_clock else (service if entry.type == "ticket" else cal)
+                                       .working_hours_between(due, now), 2),
             })
     rows.sort(key=lambda r: (-r["overdue_hours"], r["due"], str(r["id"])))
     return rows

@@ -282,22 +282,40 @@ def sla_due(rec: dict, level: str | None, start: dt.datetime, ctx) -> dt.datetim
     """The policy deadline of a ticket whose clock started at `start`: complaints in working hours
     by level (000); inquiries and feedback by the cut-off — that working day's end, or the next
     working day's noon (001)."""
-    policy, cal = ctx.policy, ctx.calendar
+    policy, cal = ctx.policy, _service(ctx)
     tickets = policy.section("tickets")
     if _is_complaint(rec):
         hours = (tickets.get("complaint_hours") or {}).get(level or "normal")
         return cal.add_working_hours(start, hours) if hours else None
     local = start.astimezone(policy.tz)
-    if cal.is_working_day(local.date()) and local.time() < policy.clock("tickets", "cutoff"):
+    if cal.is_working_day(local.date()) and local.time() < _cutoff(ctx, local.date(), "cutoff"):
         cal.note_dates((local.date(),))           # a deadline in a year without holidays is named
-        return dt.datetime.combine(local.date(), policy.clock("tickets", "same_day_due"), tzinfo=policy.tz)
+        return _clock_on(ctx, local.date(), "same_day_due")
     return cal.next_working_day_at(start, policy.clock("tickets", "next_day_due"))
+
+
+def _service(ctx):
+    """Tickets' calendar: the service calendar (weekend duty included) where the context has one."""
+    return getattr(ctx, "service_calendar", None) or ctx.calendar
+
+
+def _cutoff(ctx, day: dt.date, key: str) -> dt.time:
+    """The cut-off (or the same-day due) of a day: the policy's clock on a team working day; on a
+    day only the roster staffs (weekend duty), the end of that day's service hours (17:00)."""
+    team, service = ctx.calendar, _service(ctx)
+    if service is not team and not team.is_working_day(day) and service.is_working_day(day):
+        return service.end_of_working_day(day).astimezone(ctx.policy.tz).time()
+    return ctx.policy.clock("tickets", key)
+
+
+def _clock_on(ctx, day: dt.date, key: str) -> dt.datetime:
+    return dt.datetime.combine(day, _cutoff(ctx, day, key), tzinfo=ctx.policy.tz)
 
 
 def escalation_due(level: str, at: dt.datetime, ctx) -> dt.datetime | None:
     """An escalation's own deadline: the new level's working hours from the escalation (000)."""
     hours = (ctx.policy.section("tickets").get("complaint_hours") or {}).get(level)
-    return ctx.calendar.add_working_hours(at, hours) if hours else None
+    return _service(ctx).add_working_hours(at, hours) if hours else None
 
 
 def callback_deadline(after: dt.datetime, hours, cal) -> dt.datetime:
@@ -434,7 +452,7 @@ def _callback_deadlines(rec: dict, resolutions: list, ctx) -> list[Deadline]:
         following = resolutions[n + 1][0] if n + 1 < len(resolutions) else None
         mine = [c for at, c in attempts if at >= resolved and (following is None or at < following)]
         then = ctx.in_force(resolved)                  # the callback clock starts at the resolution
-        cal, tickets = then.calendar, then.policy.section("tickets")
+        cal, tickets = _service(then), then.policy.section("tickets")
         first_due = callback_deadline(resolved, tickets["callback_hours"], cal) if _is_complaint(rec) \
             else followup_deadline(resolved, cal)
         due, failed, done = first_due, [], False
@@ -468,12 +486,12 @@ def facts(rec: dict, ctx, rows: list | None = None, noted=()) -> str:
         history = rec.get("history") or []
         first = history[0] if history and isinstance(history[0], dict) else {}
         registered = try_instant(first.get("at"), ctx.tz)
-        day = business_day(registered, ctx.in_force(registered).policy).isoformat() if registered is not None else ""
+        day = business_day(registered, ctx.in_force(registered)).isoformat() if registered is not None else ""
     resolutions = []
     for d in rows:
         if d.what == "resolve" and d.done is not None:
             with calendar.noting() as hour_years:
-                hours = ctx.in_force(d.start).calendar.working_hours_between(d.start, d.done)
+                hours = _service(ctx.in_force(d.start)).working_hours_between(d.start, d.done)
             resolutions.append(f"{d.done.isoformat()},{int(d.late)},{hours!r},{_years_text(hour_years)}")
     return ";".join([day, _years_text(day_years), _years_text(noted), *resolutions])
 
@@ -552,12 +570,12 @@ def active_between(rec: dict, window: tuple[str, str]) -> bool:
     return False
 
 
-def business_day(moment: dt.datetime, policy) -> dt.date:
+def business_day(moment: dt.datetime, ctx) -> dt.date:
     """The day a ticket counts on in statistics and daily reports: registered after the cut-off or
-    on a day that is not a working day, it counts on the next working day
-    (18点以后的征询归类为第二个工作日征询数据, 001)."""
-    cal, local = policy.calendar, moment.astimezone(policy.tz)
-    if cal.is_working_day(local.date()) and local.time() < policy.clock("tickets", "cutoff"):
+    on a day that is not a service day, it counts on the next one (18点以后的征询归类为第二个工作日征询
+    数据, 001; a weekend duty day is a service day)."""
+    cal, local = _service(ctx), moment.astimezone(ctx.policy.tz)
+    if cal.is_working_day(local.date()) and local.time() < _cutoff(ctx, local.date(), "cutoff"):
         return local.date()
     return cal.next_working_day(local.date())
 
