@@ -245,3 +245,58 @@ def test_weekend_duty_is_service_time_for_tickets(repo):
     repo.run("ticket", "resolve", record_id, as_="lisi", now="2026-12-04T10:00")          # a Friday
     assert repo.json("ticket", "show", record_id, now="2026-12-04T11:00")["callback_due"] == \
         "2026-12-05T10:00:00+08:00"
+
+
+def test_an_absence_on_a_sunday_duty_day_is_dated_that_sunday(repo):
+    """002 旷工 — ABSENT is dated on the first absence day, on the person's own schedule: a
+    Sunday they were rostered for is that day, not the Monday after."""
+    repo.run("roster", "set", "2026-12-06", "--person", "zhangsan", "--shift", "weekend_duty", as_="zhaozg",
+             now="2026-12-01T10:00")
+    leave = repo.out("leave", "new", "--person", "zhangsan", "--kind", "personal", "--start", "2026-12-06",
+                     "--end", "2026-12-07", "--reason", "家事", now="2026-12-05T10:00")     # never approved
+    repo.out("score", "derive", "--period", "2026-12", as_="liubz", now="2026-12-31T18:00")
+    events = [e for e in repo.json("score", "list", now="2026-12-31T18:00") if e["code"] == "ABSENT"]
+    assert [(e["ref"], e["date"], e["days"]) for e in events] == [(leave, "2026-12-06", 2)]
+
+
+def test_a_month_at_the_desk_derives_and_scores_as_counted_by_hand(repo):
+    """December at a small desk — weekend duty, a complaint routed to the warehouse, inquiries
+    followed up late or answered without a note, leave asked in time, a sick day without a
+    certificate, lunch cover and an agent away from their status — derived without a single
+    refusal, and the score sheet equal to the hand count (001 points; 002 旷工)."""
+    run = repo.run
+    run("roster", "set", "2026-12-05", "--person", "zhangsan", "--shift", "weekend_duty", as_="zhaozg",
+        now="2026-11-30T10:00")
+    a = complaint(repo, now="2026-12-01T09:00")
+    run("ticket", "route", a, "--to-dept", "仓库", "--assignee", "chenck", now="2026-12-01T09:30")
+    run("ticket", "resolve", a, as_="chenck", now="2026-12-01T11:00")
+    run("ticket", "callback", a, "--outcome", "reached", "--satisfaction", "4", now="2026-12-02T15:00")   # 4 h late
+    b = repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李", "--summary", "b",
+                 as_="lisi", now="2026-12-01T10:00")
+    run("ticket", "resolve", b, "--note", "已答复", as_="lisi", now="2026-12-01T11:00")
+    run("ticket", "callback", b, "--outcome", "reached", "--satisfaction", "5", as_="lisi", now="2026-12-03T10:00")
+    c = repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "钱", "--summary", "c",
+                 as_="lisi", now="2026-12-02T10:00")
+    run("ticket", "resolve", c, as_="lisi", now="2026-12-02T11:00")                     # no note: 无批注
+    leave = repo.out("leave", "new", "--person", "lisi", "--kind", "personal", "--start", "2026-12-04",
+                     "--end", "2026-12-04", "--reason", "家事", as_="lisi", now="2026-12-01T10:00")
+    run("leave", "approve", leave, as_="liubz", now="2026-12-01T11:00")
+    sick = repo.out("leave", "new", "--person", "zhangsan", "--kind", "sick", "--start", "2026-12-09",
+                    "--end", "2026-12-09", "--reason", "发烧", now="2026-12-08T17:00")
+    run("leave", "approve", sick, as_="liubz", now="2026-12-08T17:30")
+    run("score", "add", "--code", "LUNCH_OFF_POST", "--date", "2026-12-05", as_="liubz", now="2026-12-05T18:00")
+    run("score", "add", "--person", "zhangsan", "--code", "AWAY_NO_STATUS", "--date", "2026-12-07", as_="liubz",
+        now="2026-12-07T18:00")
+    derived = run("score", "derive", "--period", "2026-12", as_="liubz", now="2026-12-31T18:00")
+    assert derived.exit_code == 0 and "not recorded" not in derived.stderr
+    events = sorted((e["code"], e.get("person"), e["date"]) for e in repo.json("score", "list", now="2026-12-31T18:00")
+                    if e.get("derived"))
+    assert events == [("ABSENT", "zhangsan", "2026-12-09"), ("FOLLOWUP_LATE", "lisi", "2026-12-03"),
+                      ("FOLLOWUP_LATE", "zhangsan", "2026-12-02"), ("MESSAGE_LATE", "lisi", "2026-12-02")]
+    sheet = {r["person"]: r for r in repo.json("report", "scores", "--period", "2026-12", now="2026-12-31T18:00")}
+    # zhangsan: late callback 0.5 + lunch cover on his duty Saturday 1 + away 1; one sick day unproven
+    assert (sheet["zhangsan"]["score"], sheet["zhangsan"]["absence_days"]) == (97.5, 1)
+    assert (sheet["lisi"]["score"], sheet["lisi"]["absence_days"]) == (98, 0)      # follow-up 0.5 + 无批注 1.5
+    assert sheet["zhaozg"]["score"] == 98                                           # the supervisor's share: 2
+    assert sheet["liubz"]["score"] == 100 and sheet["wangjl"]["score"] == 100
+    assert run("validate", "--history", code=None).exit_code == 0
