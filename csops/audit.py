@@ -29,9 +29,6 @@ from csops.problems import Problem, Problems
 from csops.vocab import ALLOWED_SIGNERS, APPEND_ONLY, FOLDERS, PEOPLE, POLICY, ROSTER
 from csops.workflows import WORKFLOWS
 
-MONEY_FIELDS = ("fine", "refund")
-
-
 @dataclass(frozen=True)
 class _Change:
     """One file of one commit: its content there and in each parent (None: no such file)."""

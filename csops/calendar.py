@@ -224,10 +224,6 @@ class BusinessCalendar:
 
     # -- instants -----------------------------------------------------------------------------
 
-    def is_working_time(self, moment: dt.datetime) -> bool:
-        moment = moment.astimezone(dt.timezone.utc)
-        return any(a <= moment < b for a, b in self.intervals(self.local_date(moment)))
-
     def within_working_day(self, moment: dt.datetime) -> bool:
         """On a working day, between its first opening and its last closing (breaks included)."""
         spans = self.intervals(self.local_date(moment))

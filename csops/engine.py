@@ -361,9 +361,6 @@ class Context:
         if skipped not in self.skipped:
             self.skipped.append(skipped)
 
-    def seed(self, rtype: str, records: list) -> None:
-        self._cache[rtype] = records
-
     def as_of(self, moment: dt.datetime) -> "Context":
         """The same records seen at another moment (the records already read are shared), under
         the policy in force then."""

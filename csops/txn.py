@@ -440,8 +440,10 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
             for folder in reversed(made):
                 with contextlib.suppress(OSError):
                     folder.rmdir()                 # only if still empty
-            if isinstance(exc, CsopsError) and _("nothing was committed") not in exc.message:
-                raise type(exc)(_("{message}; nothing was committed", message=exc.message), exc.hint) from None
+            if isinstance(exc, CsopsError) and not getattr(exc, "said_nothing_committed", False):
+                said = type(exc)(_("{message}; nothing was committed", message=exc.message), exc.hint)
+                said.said_nothing_committed = True        # an outer write does not say it twice
+                raise said from None
             raise
         # landed: csops never reports failure from here on; what cannot be finished is left for recover
         try:

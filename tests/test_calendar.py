@@ -57,10 +57,9 @@ def test_add_working_hours(start, hours, expected):
 
 
 def test_working_time_and_days():
-    assert CAL.is_working_time(at("2026-11-23T09:00"))
-    assert not CAL.is_working_time(at("2026-11-23T12:00"))      # intervals are half-open
-    assert not CAL.is_working_time(at("2026-10-05T10:00"))      # holiday (Monday)
-    assert CAL.is_working_time(at("2026-09-20T10:00"))          # make-up Sunday
+    assert CAL.working_hours_between(at("2026-11-23T09:00"), at("2026-11-23T13:00")) == 3    # the lunch break is off
+    assert not CAL.is_working_day(dt.date(2026, 10, 5))         # holiday (Monday)
+    assert CAL.is_working_day(dt.date(2026, 9, 20))             # make-up Sunday
     assert CAL.next_working_day_at(at("2026-09-30T19:00"), dt.time(12)) == at("2026-10-08T12:00")
     assert CAL.next_working_day_at(at("2026-09-19T10:00"), dt.time(12)) == at("2026-09-20T12:00")
     assert CAL.working_hours_between(at("2026-09-30T17:00"), at("2026-10-08T10:00")) == 2
