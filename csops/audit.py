@@ -133,6 +133,8 @@ class _Auditor:
 
     def check(self, change: _Change, out: Problems) -> None:
         top = change.rel.split("/", 1)[0]
+        if len(change.commit.parents) > 1 and top not in FOLDERS and change.new in change.old:
+            return          # a merge taking one side's roster, policy or signers as they were: audited there
         if top in FOLDERS and change.rel.endswith(".yaml") and not Path(change.rel).name.startswith("."):
             self.check_record(change, FOLDERS[top], out)
         elif top == PEOPLE and change.rel.endswith(".yaml"):
@@ -148,6 +150,8 @@ class _Auditor:
         commit, path = change.commit, change.path
         _ignored, author = self.who(commit)
         if change.new is None:
+            if len(commit.parents) > 1 and any(old is None for old in change.old):
+                return          # a merge keeping one side's deletion or move (audited on that side)
             if any(old is not None for old in change.old):
                 out.add(path, "RECORD_DELETED", _("{author} deletes a record; records are never deleted (close, "
                                                   "void or revoke it instead)",
@@ -521,11 +525,16 @@ class _Auditor:
                 on = True          # switched off by a commit that was not validly signed: still on
             after[commit.sha] = on
         touching = {c.sha for c in commits}
-        for commit in commits:
-            if len(commit.parents) > 1 and after.get(commit.parents[0], policy_requires(commit.parents[0])):
-                for other in commit.parents[1:]:
-                    brought = self.git.run("rev-list", f"{commit.parents[0]}..{other}").split()
-                    required.update(sha for sha in brought if sha in touching)
+        for commit in commits:          # a merge brings in, for each side where signing is on, the other sides
+            if len(commit.parents) < 2:
+                continue
+            for parent in commit.parents:
+                if not after.get(parent, policy_requires(parent)):
+                    continue
+                for other in commit.parents:
+                    if other != parent:
+                        brought = self.git.run("rev-list", f"{parent}..{other}").split()
+                        required.update(sha for sha in brought if sha in touching)
         where = f"{self.prefix or '.'}"
         for commit in commits:
             if commit.sha not in required:

@@ -238,3 +238,75 @@ def test_an_entry_without_the_action_its_step_needs_is_explained(repo):
     out = repo.run("validate", code=1).stdout
     assert "ILLEGAL_TRANSITION resolved → routed (resolved → routed is made by " in out and ", not by escalate)" in out
     assert "可以转到" not in out and "it can go to" not in out
+
+
+# -- found by a second adversarial pass ----------------------------------------------------------------
+
+def test_a_forged_commit_made_the_first_parent_of_a_signed_merge_is_named(repo, keys):
+    """The forger branches from before signing, commits unsigned, then merges main into the
+    branch (a signed merge) and fast-forwards main to it: the forged commit is brought in where
+    signing is on, whichever parent it is."""
+    record_id = complaint(repo)
+    base = repo.git("symbolic-ref", "--short", "HEAD").strip()
+    start = repo.head()
+    _require_signing(repo, keys)
+    repo.git("checkout", "-q", "-b", "evil", start)
+    edit(repo.path_of(record_id), "summary: 破损", "summary: 完好")
+    forged = hand_commit(repo, "zhangsan", "forged before signing")
+    repo.git("-c", f"user.name={NAME['zhaozg']}", "-c", f"user.email={EMAIL['zhaozg']}", "-c", "gpg.format=ssh",
+             "-c", f"user.signingkey={keys['zhaozg']}", "merge", "-q", "-S", "--no-ff", "-m", "merge", base)
+    repo.git("checkout", "-q", base)
+    repo.git("merge", "-q", "--ff-only", "evil")
+    assert f"UNSIGNED_COMMIT commit {forged}: commit by zhangsan is not signed" in history_problems(repo)
+
+
+def test_an_agents_merge_of_a_supervisors_roster_and_policy_changes_is_no_change_of_theirs(repo, tmp_path):
+    """An agent pulls (a merge commit of theirs) while a supervisor had added a person and
+    changed the policy: the merge takes those files as the supervisor left them — not flagged."""
+    from tests.test_merge import _two_clones
+
+    a, b = _two_clones(repo, tmp_path)
+    a.run("person", "add", "xiaoli", "--name", "小李", "--role", "agent", "--reports-to", "liubz", as_="zhaozg")
+    policy = a.records / "policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace("satisfied_min: 3", "satisfied_min: 4"),
+                      encoding="utf-8")
+    a.git("-c", f"user.name={NAME['wangjl']}", "-c", f"user.email={EMAIL['wangjl']}", "commit", "-qam", "policy")
+    a.git("push", "-q", "origin", "HEAD")
+    complaint(b)
+    pulled = subprocess.run(["git", "-c", f"user.name={NAME['zhangsan']}", "-c", f"user.email={EMAIL['zhangsan']}",
+                             "pull", "-q", "--no-rebase", "--no-edit", "origin", "HEAD"], cwd=b.root,
+                            capture_output=True, text=True)
+    assert pulled.returncode == 0, pulled.stderr
+    checked = b.run("validate", "--history", code=None)
+    assert "NOT_ALLOWED" not in checked.output and checked.exit_code == 0, checked.output
+
+
+def test_a_record_moved_on_a_branch_and_merged_is_no_deletion(repo):
+    record_id = complaint(repo)
+    base = repo.git("symbolic-ref", "--short", "HEAD").strip()
+    repo.git("checkout", "-q", "-b", "side")
+    path = repo.path_of(record_id)
+    target = repo.records / "tickets" / "2026" / "12" / path.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    repo.git("mv", str(path), str(target))
+    hand_commit(repo, "zhaozg", "the right month")
+    repo.git("checkout", "-q", base)
+    repo.out("score", "add", "--person", "lisi", "--code", "PHONE_RINGS", "--date", "2026-11-23", as_="liubz",
+             now="2026-11-23T18:00")                                  # main moves on with another record type
+    repo.git("-c", f"user.name={NAME['zhaozg']}", "-c", f"user.email={EMAIL['zhaozg']}", "merge", "-q", "--no-ff",
+             "-m", "merge", "side")
+    checked = repo.run("validate", "--history", code=None)
+    assert "RECORD_DELETED" not in checked.output and checked.exit_code == 0, checked.output
+
+
+def test_two_callbacks_in_the_same_second_validate(repo):
+    """The k-th callback step is the k-th attempt: an unreachable call and a reached one in the
+    same second, as the CLI wrote them, validate."""
+    record_id = complaint(repo)
+    now = "2026-11-23T10:00"
+    repo.run("ticket", "route", record_id, "--to-dept", "仓库", "--assignee", "lisi", now=now)
+    repo.run("ticket", "resolve", record_id, as_="lisi", now=now)
+    repo.run("ticket", "callback", record_id, "--outcome", "unreachable", now=now)
+    repo.run("ticket", "callback", record_id, "--outcome", "reached", "--satisfaction", "2", now=now)
+    checked = repo.run("validate", "--history", code=None)
+    assert checked.exit_code == 0, checked.output

@@ -100,10 +100,15 @@ def callback_target(attempt: dict, policy) -> str:
 def _callback_guard(step) -> str | None:
     """A callback step must be backed by a callback made at that moment, with a matching outcome."""
     at = step.entry.get("at")
-    made = [c for c in step.rec.get("callbacks") or [] if isinstance(c, dict) and c.get("at") == at]
+    # the k-th callback step is the k-th attempt (two in the same second keep their order)
+    history = step.rec.get("history") or []
+    k = sum(1 for e in history[:step.index + 1] if isinstance(e, dict) and _is_callback_entry(e))
+    attempts = [c for c in step.rec.get("callbacks") or [] if isinstance(c, dict)]
+    made = [attempts[k - 1]] if 0 < k <= len(attempts) and attempts[k - 1].get("at") == at else \
+        [c for c in attempts if c.get("at") == at]
     if not made:
         return _("history[{index}] records a callback but callbacks has no attempt at {at}", index=step.index, at=at)
-    callback = made[-1]
+    callback = made[0] if len(made) == 1 else made[-1]
     expected, target = callback_target(callback, step.ctx.policy), step.entry.get("to")
     if target != expected:
         return (_("a callback with outcome {outcome} and satisfaction {satisfaction} leads to {expected}, not "
@@ -113,6 +118,13 @@ def _callback_guard(step) -> str | None:
     if target == "closed":
         return _close_guard(step)
     return None
+
+
+def _is_callback_entry(entry: dict) -> bool:
+    """A history entry of a callback step (resolved → resolved needs no action: only a callback
+    makes it)."""
+    return entry.get("action") == "callback" or (entry.get("from") == "resolved" and entry.get("to") == "resolved"
+                                                  and entry.get("action") is None)
 
 
 def _sat(callback: dict) -> int:
