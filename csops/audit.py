@@ -113,12 +113,12 @@ class _Auditor:
         self.session, self.git, self.prefix = session, session.git, prefix
         self.roster = session.roster
         self.ctx = session.ctx
-        self.commits = list(commits)
         self.last_readable: dict = {}     # (path, blob id of an unreadable version) → the last readable data
-        folder = f"{prefix}/{PEOPLE}" if prefix else PEOPLE
-        parents = sorted({p for c in self.commits for p in c.parents})
+        self._people = f"{prefix}/{PEOPLE}" if prefix else PEOPLE
+        parents = sorted({p for c in commits for p in c.parents})
         # the roster folder's tree at each parent: the roster as it was is read once per tree
-        self._people_tree = dict(zip(parents, self.git.object_ids([f"{p}:{folder}" for p in parents])))
+        self._people_tree = dict(zip(parents, self.git.object_ids([f"{p}:{self._people}" for p in parents])))
+        self._rosters: dict = {}          # tree → Roster
 
     def who(self, commit) -> tuple[object, str]:
         """The person a commit's author is — by e-mail, in the roster as it was when the commit
@@ -452,25 +452,16 @@ class _Auditor:
 
     def roster_at(self, rev: str):
         """The roster as commit `rev` has it (read once per tree of the people folder)."""
+        from csops.people import Roster, roster_at
+
         if rev not in self._people_tree:
-            folder = f"{self.prefix}/{PEOPLE}" if self.prefix else PEOPLE
-            self._people_tree[rev] = self.git.object_ids([f"{rev}:{folder}"])[0]
-        return self._roster_of_tree(self._people_tree[rev] or "", rev)
-
-    @lru_cache(maxsize=256)
-    def _roster_of_tree(self, tree: str, rev: str):
-        from csops.people import Person, Roster
-
-        if not tree:
+            self._people_tree[rev] = self.git.object_ids([f"{rev}:{self._people}"])[0]
+        tree = self._people_tree[rev]
+        if tree is None:
             return Roster({})
-        folder = f"{self.prefix}/{PEOPLE}" if self.prefix else PEOPLE
-        paths = [p for p in self.git.files_under(rev, folder) if p.endswith(".yaml")]
-        people = {}
-        for blob in self.git.blobs([f"{rev}:{p}" for p in paths]):
-            data = _parse(blob)
-            if data and data.get("id"):
-                people[str(data["id"])] = Person.from_data(data)
-        return Roster(people)
+        if tree not in self._rosters:
+            self._rosters[tree] = roster_at(self.git, self._people, rev)
+        return self._rosters[tree]
 
     @lru_cache(maxsize=256)
     def policy_at(self, rev: str):

@@ -105,3 +105,20 @@ def resolve_actor(roster: Roster, as_option: str | None, git_email: str | None) 
                          email=git_email or '(unset)'),
                        _('pass --as PERSON or set CSOPS_USER'))
     return person
+
+
+def roster_at(git, folder: str, rev: str) -> "Roster":
+    """The roster as commit `rev` had it (`folder`: records/people from the repository's top);
+    files that do not read as a person are left out, as the audit and `csops log` need it."""
+    from csops import yamlio
+
+    people = {}
+    paths = [p for p in git.files_under(rev, folder) if p.endswith(".yaml")]
+    for blob in git.blobs([f"{rev}:{p}" for p in paths]):
+        try:
+            data = yamlio.load(blob) if blob is not None else None
+        except yamlio.YamlError:
+            continue
+        if isinstance(data, dict) and data.get("id"):
+            people[str(data["id"])] = Person.from_data(data)
+    return Roster(people)

@@ -123,35 +123,15 @@ def record_log(session, ref: str) -> list[dict]:
 def _rosters_before(session, commits: list[str]) -> list:
     """The roster as each commit's parent had it (None for a root commit), read once per
     version of the people folder."""
-    from csops.people import Person, Roster
+    from csops.people import roster_at
     from csops.vocab import PEOPLE
 
     git = session.git
     folder = git.rel(session.store.root / PEOPLE)
-    trees = git.object_ids([f"{sha}^:{folder}" for sha in commits])
     made: dict = {}
     out = []
-    for sha, tree in zip(commits, trees):
-        if tree is None:
-            out.append(None)
-            continue
-        if tree not in made:
-            paths = [p for p in git.files_under(f"{sha}^", folder) if p.endswith(".yaml")]
-            people = {}
-            for blob in git.blobs([f"{sha}^:{p}" for p in paths]):
-                data = _person(blob)
-                if data is not None:
-                    people[str(data["id"])] = Person.from_data(data)
-            made[tree] = Roster(people)
-        out.append(made[tree])
+    for sha, tree in zip(commits, git.object_ids([f"{sha}^:{folder}" for sha in commits])):
+        if tree is not None and tree not in made:
+            made[tree] = roster_at(git, folder, f"{sha}^")
+        out.append(made.get(tree) if tree is not None else None)
     return out
-
-
-def _person(blob):
-    from csops import yamlio
-
-    try:
-        data = yamlio.load(blob) if blob is not None else None
-    except yamlio.YamlError:
-        return None
-    return data if isinstance(data, dict) and data.get("id") else None
