@@ -139,15 +139,20 @@ def _two_clones(repo, tmp_path):
     return Repo(_clone(origin, tmp_path / "a")), Repo(_clone(origin, tmp_path / "b"))
 
 
-def test_steps_that_cannot_both_stand_are_a_conflict_not_a_merge(repo, tmp_path):
-    """Clone A resolves the ticket while clone B escalates it (SPEC: merges never corrupt): the
-    united history would be illegal (resolved, then routed → routed), so the driver writes no
-    record; Git stops with a conflict on that file and the driver names the record and the two
-    entries. Nothing illegal is committed; validate names the file as unmerged, with the way out."""
+def _routed_complaint_in_two_clones(repo, tmp_path):
+    """A complaint routed to the warehouse, then two clones of the repository: (id, a, b)."""
     record_id = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王",
                          "--summary", "x", now="2026-11-23T09:00")
     repo.run("ticket", "route", record_id, "--to-dept", "仓库", "--assignee", "lisi", now="2026-11-23T09:30")
-    a, b = _two_clones(repo, tmp_path)
+    return (record_id, *_two_clones(repo, tmp_path))
+
+
+def test_steps_that_cannot_both_stand_are_a_conflict_not_a_merge(repo, tmp_path):
+    """Clone A resolves the ticket while clone B escalates it (merges never corrupt): the
+    united history would be illegal (resolved, then routed → routed), so the driver writes no
+    record; Git stops with a conflict on that file and the driver names the record and the two
+    entries. Nothing illegal is committed; validate names the file as unmerged, with the way out."""
+    record_id, a, b = _routed_complaint_in_two_clones(repo, tmp_path)
     a.run("ticket", "resolve", record_id, as_="lisi", now="2026-11-23T10:00")
     b.run("ticket", "escalate", record_id, as_="zhangsan", now="2026-11-23T10:30")
     _git(a.root, "push", "-q", "origin", "HEAD")
@@ -174,10 +179,7 @@ def test_steps_that_cannot_both_stand_are_a_conflict_not_a_merge(repo, tmp_path)
 
 def test_steps_that_can_both_stand_still_merge(repo, tmp_path):
     """Escalated first, resolved after: a legal sequence, united as before."""
-    record_id = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王",
-                         "--summary", "x", now="2026-11-23T09:00")
-    repo.run("ticket", "route", record_id, "--to-dept", "仓库", "--assignee", "lisi", now="2026-11-23T09:30")
-    a, b = _two_clones(repo, tmp_path)
+    record_id, a, b = _routed_complaint_in_two_clones(repo, tmp_path)
     a.run("ticket", "escalate", record_id, as_="zhangsan", now="2026-11-23T10:00")
     b.run("ticket", "resolve", record_id, as_="lisi", now="2026-11-23T10:30")
     _git(a.root, "push", "-q", "origin", "HEAD")
@@ -251,10 +253,7 @@ def test_two_supervisors_filling_different_days_of_one_roster_month_merge(repo, 
 def test_two_escalations_from_the_same_level_cannot_both_stand(repo, tmp_path):
     """Both clones raise the same ticket normal → urgent: the states allow it (routed → routed),
     the escalations do not (the second does not start from urgent) — a conflict, not a merge."""
-    record_id = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王",
-                         "--summary", "x", now="2026-11-23T09:00")
-    repo.run("ticket", "route", record_id, "--to-dept", "仓库", "--assignee", "lisi", now="2026-11-23T09:30")
-    a, b = _two_clones(repo, tmp_path)
+    record_id, a, b = _routed_complaint_in_two_clones(repo, tmp_path)
     a.run("ticket", "escalate", record_id, as_="zhangsan", now="2026-11-23T11:00")
     b.run("ticket", "escalate", record_id, as_="lisi", now="2026-11-23T11:01")
     _git(a.root, "push", "-q", "origin", "HEAD")
