@@ -100,7 +100,7 @@ class Versions:
             self._asked[when] = found
         return found
 
-    # -- the business calendar is a fact, not a rule (SPEC §9) -------------------------------------
+    # -- the business calendar is a fact, not a rule ------------------------------------------------
 
     @functools.cached_property
     def facts(self) -> dict:

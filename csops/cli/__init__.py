@@ -209,13 +209,13 @@ COMMANDS = {
                                 "re-derives status; a field both sides changed differently is left as a normal "
                                 "conflict."),
     "person": ("person", "The roster: people, roles and who reports to whom."),
-    "policy": ("policy_cmd", "The policy: which version of the rules was in force when (SPEC §9)."),
+    "policy": ("policy_cmd", "The policy: which version of the rules was in force when."),
     "recover": ("recover_cmd", "Finish or undo a write that was interrupted (Ctrl-C, kill, power cut, full disk): "
                                "a commit that had landed is completed in the work tree, anything earlier is "
                                "undone."),
     "report": ("report", "Reports: overdue work, scores, statistics, the daily return sheet."),
     "return": ("returns", "Returns 退货: self-returns 自退件, in-transit 在途退件, refusals 拒收件."),
-    "roster": ("roster_cmd", "The duty roster 排班 (SPEC §12): who works which shift, who leads the day."),
+    "roster": ("roster_cmd", "The duty roster 排班 (《电商部管理细则》周末值班): who works which shift, who leads the day."),
     "score": ("score", "Score events 考核: penalty points, fines and dismissal rules from the policy catalog."),
     "swap": ("swap", "Swaps 调班: exchange shifts with a colleague — they accept, a team lead approves "
                      "(不得私自换班)."),

@@ -11,7 +11,7 @@ COLUMNS = ["effective", "author", "commit", "changes"]
 
 @click.group("policy")
 def policy():
-    """The policy: which version of the rules was in force when (SPEC §9).
+    """The policy: which version of the rules was in force when.
 
     \b
     Example:

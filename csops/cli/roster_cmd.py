@@ -12,7 +12,7 @@ COLUMNS = ["date", "person", "name", "shift", "on_duty", "on_leave", "duty_lead"
 
 @click.group("roster")
 def roster():
-    """The duty roster 排班 (SPEC §12): who works which shift, who leads the day. Without an
+    """The duty roster 排班 (《电商部管理细则》周末值班): who works which shift, who leads the day. Without an
     entry a person works the team calendar.
 
     \b

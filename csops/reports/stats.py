@@ -124,7 +124,7 @@ def _count(data: dict, facts: tuple, inside, accs) -> None:
     for row in resolved:
         note_years(row[3])
     registered = registered_day is not None and inside(registered_day)
-    if data.get("status") == "voided":       # a duplicate or a mistake: counted as voided only (SPEC §11)
+    if data.get("status") == "voided":       # a duplicate or a mistake: counted as voided only
         for acc in accs:
             acc["voided"] += registered
         return
