@@ -31,7 +31,7 @@ def check(fn):
 
 def across(fn):
     """A check whose problems depend only on the record index: an index that did not change
-    since the last run gives the problems that run found (csops.index.Index.token)."""
+    since the last run gives the problems that run found (csops.cache.index.Index.token)."""
     ACROSS.append(fn)
     return fn
 
@@ -41,16 +41,18 @@ class Tree:
     store: Store
     policy: object
     roster: Roster
-    index: object = None                                 # csops.index.Index: read by what it holds, never whole
+    index: object = None                                 # csops.cache.index.Index: read by what it holds, never whole
     people: list[tuple[Path, dict | None, object]] = field(default_factory=list)
     ctx: Context | None = None
     git: object = None
 
 
 def validate_tree(store: Store, git=None, *, use_cache: bool = True, now: dt.datetime | None = None,
-                  status=None) -> list[Problem]:
+                  status=None, progress=None) -> list[Problem]:
     """Every working-tree check of SPEC §8; the problems sorted by file and line."""
-    from csops.index import build_index, keep, recall
+    from csops.cache.db import RecordDB
+    from csops.cache.index import build_index, keep, recall
+    from csops.store import caching
 
     out = Problems()
     policy, policy_problems = read_policy(store.policy_path, store.display(store.policy_path), store.parse_cache)
@@ -60,18 +62,23 @@ def validate_tree(store: Store, git=None, *, use_cache: bool = True, now: dt.dat
     roster = store.roster(people, strict=False)
     versions = load_versions(store, git, policy, now) if now is not None else None   # the CLI passes its clock
     ctx = Context(versions.at(now) if versions else policy, roster, store, versions=versions)
-    index = build_index(store, ctx, git, use_cache=use_cache, status=status)
+    index = build_index(store, ctx, git, use_cache=use_cache, status=status, progress=progress)
     tree = Tree(store, policy, roster, index, people, ctx, git)
     for fn in CHECKS:
         fn(tree, out)
     key = "validate " + store.display(store.root)           # paths are shown relative to where csops runs
-    kept = recall(git, index, key)
-    if kept is None:
-        found = Problems()
-        for fn in ACROSS:
-            fn(tree, found)
-        kept = [(p.path, p.code, p.message, p.hint, tuple(p.key or ()), p.line, p.commit) for p in found.items]
-        keep(git, index, key, kept)
+    db = RecordDB.open(git) if use_cache and caching() and index.token else None
+    try:
+        kept = recall(db, index, key)
+        if kept is None:
+            found = Problems()
+            for fn in ACROSS:
+                fn(tree, found)
+            kept = [(p.path, p.code, p.message, p.hint, tuple(p.key or ()), p.line, p.commit) for p in found.items]
+            keep(db, index, key, kept)
+    finally:
+        if db is not None:
+            db.close()
     out.items.extend(Problem(*problem) for problem in kept)
     return resolve_lines(out.items)
 
@@ -162,7 +169,7 @@ def check_duty_roster(tree: Tree, out: Problems) -> None:
 @across
 def check_records(tree: Tree, out: Problems) -> None:
     """Everything that depends on one record file alone (computed, or cached, by csops.index)."""
-    from csops.index import problems_of
+    from csops.cache.analyse import problems_of
 
     out.items.extend(problems_of(tree.index.packed(), tree.store))
 

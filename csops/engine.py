@@ -232,8 +232,11 @@ class Context:
     well-formed data only, and an exception in one is a bug, never "a malformed record"."""
 
     def __init__(self, policy, roster, store=None, now: dt.datetime | None = None, workflows: dict | None = None,
-                 skipped: list | None = None, _cache: dict | None = None, versions=None, _views: dict | None = None):
+                 skipped: list | None = None, _cache: dict | None = None, versions=None, _views: dict | None = None,
+                 source=None):
         self.policy, self.roster, self.store, self.now = policy, roster, store, now
+        # where records come from: a RecordSource (csops.session: the record index) or, None, the files
+        self.source = source
         self.workflows = workflows if workflows is not None else {}
         self.skipped = skipped if skipped is not None else []
         self._cache = _cache if _cache is not None else {}
@@ -252,15 +255,14 @@ class Context:
         view = self._views.get(id(policy))
         if view is None:
             view = Context(policy, self.roster, self.store, self.now, self.workflows, self.skipped, self._cache,
-                           self.versions, self._views)
+                           self.versions, self._views, self.source)
             self._views[id(policy)] = view
         return view
 
     def kept(self, rec) -> str | None:
         """What the record index kept of a record it served, for reports (Workflow.facts); None
         when it did not (the caller works it out)."""
-        lookup = self._cache.get("kept")
-        return lookup(rec) if lookup is not None else None
+        return self.source.kept(rec) if self.source is not None else None
 
     def policies(self) -> list:
         """Every policy some moment may be under: each version's (SPEC §9), or this one alone."""
@@ -295,7 +297,7 @@ class Context:
         if view is None:
             calendar = self.duty.calendar_for(person, self.policy.calendar, self.policy.shifts())
             view = Context(self.policy.personal(calendar), self.roster, self.store, self.now, self.workflows,
-                           self.skipped, self._cache, self.versions, self._views)
+                           self.skipped, self._cache, self.versions, self._views, self.source)
             self._views[key] = view
         return view
 
@@ -328,34 +330,42 @@ class Context:
         return self.policy.tz
 
     def records(self, rtype: str, *, status: str | None = None, days: tuple[str, str] | None = None,
-                who: str | None = None) -> list:
+                who: str | None = None, where=None) -> list:
         """Every usable record of a type (loaded once per command); the others go to `skipped`.
 
-        `status`, `days` (ISO dates, inclusive) and `who` (workflows.customers.who) are a hint,
-        not a filter: the record index may leave out records not in that state, touching none of
-        those days, or not found by `who` (csops.index.brief); the caller still tests each record
-        it gets."""
-        if rtype not in self._cache:
-            loader = self._cache.get("loader")
-            if loader is not None and not self._cache.get("indexing"):
-                key = (rtype, status, days, who)
-                if key not in self._cache:
-                    usable, skipped = loader(rtype, status, days, who)     # the record index and its data cache
-                    for item in skipped:
-                        self.skip(item)
-                    self._cache[key] = usable
-                return self._cache[key]
-            usable = []
-            for rec in self.store.load_type(rtype) if self.store else []:
-                reason = unusable(rec, self.workflows[rtype], self)
-                if reason is None:
-                    usable.append(rec)
-                else:
-                    self.skip(Skipped(self.store.display(rec.path), *reason))
-            for rel, reason in self.store.link_skips(rtype) if self.store else []:
-                self.skip(Skipped(self.store.display(self.store.root / rel), 1, reason))
-            self._cache[rtype] = usable
-        return self._cache[rtype]
+        `status`, `days` (ISO dates, inclusive), `who` (a customer key, csops.tables.keys) and
+        `where` (csops.query.Where) are a hint, not a filter: the record index may leave out
+        records that do not fit them; the caller still tests each record it gets."""
+        if rtype in self._cache:
+            return self._cache[rtype]
+        if self.source is not None:
+            from csops.query import Where
+
+            where = where or Where(status=(status,) if status else (), days=days, keys=(who,) if who else ())
+            key = (rtype, where)
+            if key not in self._cache:
+                usable, skipped = self.source.records(rtype, where)     # the record index
+                for item in skipped:
+                    self.skip(item)
+                self._cache[key] = usable
+            return self._cache[key]
+        usable = []
+        for rec in self.store.load_type(rtype) if self.store else []:
+            reason = unusable(rec, self.workflows[rtype], self)
+            if reason is None:
+                usable.append(rec)
+            else:
+                self.skip(Skipped(self.store.display(rec.path), *reason))
+        for rel, reason in self.store.link_skips(rtype) if self.store else []:
+            self.skip(Skipped(self.store.display(self.store.root / rel), 1, reason))
+        self._cache[rtype] = usable
+        return usable
+
+    def from_files(self) -> "Context":
+        """The same context reading records straight from the files (what the record index
+        itself uses while it is built), sharing what was read."""
+        return Context(self.policy, self.roster, self.store, self.now, self.workflows, self.skipped, self._cache,
+                       self.versions)
 
     def skip(self, skipped: Skipped) -> None:
         if skipped not in self.skipped:

@@ -172,7 +172,7 @@ STATUS = ["--no-optional-locks", "status", "--porcelain", "-z", "--untracked-fil
 def ask_status(root: Path):
     """Start `git status` on the records folder now, for a command that reads through the record
     index: it runs while csops loads (at 100,000 files it takes about as long). Returns what
-    `Git.background` returns, for csops.index.build_index to take; None outside Git."""
+    `Git.background` returns, for csops.cache.index.build_index to take; None outside Git."""
     if find_git_dir(root) is None:
         return None
     return _background([*STATUS, "--", "."], root)

@@ -22,7 +22,7 @@ from csops.store import Store
 from csops.timeutil import format_instant
 from csops.workflows import WORKFLOWS
 
-_SHARED = ("policy_file", "roster", "git", "actor", "_index_git", "index")   # what as_of() carries over: it does not depend on now
+_SHARED = ("policy_file", "roster", "git", "actor", "_index_git", "index", "db")   # what as_of() carries over: it does not depend on now
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ class Session:
     real_clock: Callable[[], dt.datetime] | None = None   # the machine's clock, also under --now
     # "status": a git status the CLI started for this command; the record index takes it once
     early: dict = dataclasses.field(default_factory=dict, compare=False)
+    # progress(total) -> a context giving step(n): shown on a terminal by the CLI (SPEC §10)
+    progress: Callable | None = dataclasses.field(default=None, compare=False)
 
     @cached_property
     def policy_file(self):
@@ -85,11 +87,8 @@ class Session:
     def ctx(self) -> Context:
         from csops.store import caching
 
-        ctx = Context(self.policy, self.roster, self.store, self.now, WORKFLOWS, versions=self.versions)
-        if caching():
-            ctx._cache["loader"] = self._indexed_records
-            ctx._cache["kept"] = self._kept_facts
-        return ctx
+        return Context(self.policy, self.roster, self.store, self.now, WORKFLOWS, versions=self.versions,
+                       source=RecordSource(self) if caching() else None)
 
     @cached_property
     def _index_git(self):
@@ -102,88 +101,43 @@ class Session:
 
     @cached_property
     def index(self):
-        """The record index (csops.index): each file's entry, cached by content; built once per
-        command. While it is built, the rules read records straight from the files."""
-        from csops.index import build_index
+        """The record index (csops.cache.index): each file's entry, cached by content; built once
+        per command. While it is built, the rules read records straight from the files."""
+        from csops.cache.index import build_index
 
-        ctx = self.ctx
-        ctx._cache["indexing"] = True
-        try:
-            return build_index(self.store, ctx, self._index_git, status=self.early.pop("status", None))
-        finally:
-            ctx._cache.pop("indexing", None)
+        return build_index(self.store, self.ctx.from_files(), self._index_git, status=self.early.pop("status", None),
+                           progress=self.progress)
 
-    def _kept_facts(self, rec) -> str | None:
-        """What the record index kept of a record it served for reports (Workflow.facts)."""
-        root = str(self.store.root)
-        path = str(rec.path)
-        if not path.startswith(root + os.sep):
-            return None
-        return self.index.facts_of(rec.type).get(path[len(root) + 1:]) or None
+    @cached_property
+    def db(self):
+        """The record index's database (csops.cache.db), or None: reads then come from the files."""
+        from csops.cache.db import RecordDB
+        from csops.store import caching
+
+        return RecordDB.open(self._index_git) if caching() else None
 
     def close(self) -> None:
-        """Let go of the files the record index kept open for this command."""
-        if "index" in self.__dict__:
-            from csops.index import forget_data
+        """Let go of the database the record index opened for this command."""
+        if self.__dict__.get("db") is not None:
+            self.db.close()
 
-            forget_data(self.index)
-
-    def _indexed_records(self, rtype: str, status: str | None = None, days: tuple[str, str] | None = None,
-                         who: str | None = None, *, only: list[str] | None = None, unusable_too: bool = True):
-        """Every usable record of a type and what was skipped (in listing order): the index says
-        which files the rules can read, the data cache gives their parsed content (only of the
-        records that may fit `status`, `days` and `who`: Context.records)."""
-        from csops.engine import Skipped
-        from csops.index import load_data, why_unusable
-        from csops.store import Rec
-        from csops.yamlio import line_of
-
-        index, store = self.index, self.store
-        usable, unusable = index.of_type(rtype)
-        if only is not None:
-            usable = only
-        if not unusable_too:
-            unusable = []
-        recs, skipped = [], []
-        root = str(store.root)
-        for rel, data, error in load_data(store, self._index_git, index, rtype, usable, status, days, who,
-                                          prune=only is None):
-            path = os.path.join(root, rel)           # a str: 60,000 Path objects cost a second
-            if error is not None or not isinstance(data, dict):     # changed since the index saw it
-                reason = f"{error.code} {error.message}" if error else \
-                    "BAD_RECORD " + _("a {rtype} file must be a mapping of fields", rtype=rtype)
-                skipped.append(((0, rel), Skipped(store.display(path), error.line if error else 1, reason)))
-            else:
-                recs.append(Rec(rtype, path, data))
-        for entry in unusable:
-            code, message, _hint, key, line = why_unusable(entry)
-            path = store.root / entry.rel
-            if line is None and key:
-                try:
-                    line = line_of(path.read_bytes(), key)
-                except OSError:
-                    line = None
-            skipped.append(((0, entry.rel), Skipped(store.display(path), line, f"{code} {message}")))
-        for rel, reason in store.link_skips(rtype) if unusable_too else ():
-            skipped.append(((1, rel), Skipped(store.display(store.root / rel), 1, reason)))
-        return recs, [item for _key, item in sorted(skipped, key=lambda pair: pair[0])]   # listing order
-
-    def batches(self, rtype: str, status: str | None = None, size: int = 5_000):
+    def batches(self, rtype: str, where=None, size: int = 5_000):
         """The usable records of a type in id order, a batch at a time (a dump of every record
         need not hold them all at once); what is skipped goes to ctx.skipped as with
         Context.records. None without the record index (CSOPS_CACHE=off): read them all."""
+        from csops.query import Where
         from csops.store import caching
 
         if not caching():
             return None
-        index = self.index
+        index, source = self.index, RecordSource(self)
         usable, _unusable = index.of_type(rtype)
         order = sorted(usable, key=lambda rel: str(index.id_of(rel)))
 
         def run():
             for start in range(0, max(len(order), 1), size):
-                recs, skipped = self._indexed_records(rtype, status, only=order[start:start + size],
-                                                      unusable_too=start == 0)
+                recs, skipped = source.records(rtype, where or Where(), only=order[start:start + size],
+                                               unusable_too=start == 0)
                 for item in skipped:
                     self.ctx.skip(item)
                 yield recs
@@ -215,7 +169,7 @@ class Session:
     @classmethod
     def open(cls, store: Store, *, now: str | None, real_clock: Callable[[], dt.datetime],
              as_person: str | None = None, debug: bool = False, backfill: str | None = None,
-             status=None) -> "Session":
+             status=None, progress=None) -> "Session":
         """A session whose `now` is the --now text (read in the policy's time zone), or the real
         clock; mutations read `real_clock` again after taking the lock unless --now was given.
         `status`: a `git status` already started on the records (gitlog.ask_status), which the
@@ -227,9 +181,65 @@ class Session:
 
             raise BadInput(_('--backfill needs the reason the entry is recorded late'))
         first = cls(store, real_clock(), None if now else real_clock, as_person, debug,
-                    backfill.strip() if backfill else None, real_clock, {"status": status} if status else {})
+                    backfill.strip() if backfill else None, real_clock, {"status": status} if status else {},
+                    progress)
         return first.as_of(parse_input(now, first.tz, what="--now") if now else first.now.astimezone(first.tz))
 
     def workflow(self, rtype: str):
         return WORKFLOWS[rtype]
 
+
+class RecordSource:
+    """Where a session's rules read records from: the record index — its entries say which files
+    the rules can read, its database gives their content (only of the records that may fit the
+    read's Where). Passed to the Context (engine.Context.source)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def kept(self, rec) -> str | None:
+        """What the record index kept of a record it served for reports (Workflow.facts)."""
+        session = self.session
+        root = str(session.store.root)
+        path = str(rec.path)
+        if not path.startswith(root + os.sep):
+            return None
+        return session.index.facts_of(rec.type).get(path[len(root) + 1:]) or None
+
+    def records(self, rtype: str, where, *, only: list[str] | None = None, unusable_too: bool = True):
+        """Every usable record of a type that may fit `where`, and what was skipped (in listing order)."""
+        from csops.cache.analyse import why_unusable
+        from csops.cache.index import load_records
+        from csops.engine import Skipped
+        from csops.store import Rec
+        from csops.yamlio import line_of
+
+        session = self.session
+        index, store = session.index, session.store
+        usable, unusable = index.of_type(rtype)
+        if only is not None:
+            usable = only
+        if not unusable_too:
+            unusable = []
+        recs, skipped = [], []
+        root = str(store.root)
+        for rel, data, error in load_records(index, session.db, store, rtype, usable, where, session.progress):
+            path = os.path.join(root, rel)           # a str: 60,000 Path objects cost a second
+            if error is not None or not isinstance(data, dict):     # changed since the index saw it
+                reason = f"{error.code} {error.message}" if error else \
+                    "BAD_RECORD " + _("a {rtype} file must be a mapping of fields", rtype=rtype)
+                skipped.append(((0, rel), Skipped(store.display(path), error.line if error else 1, reason)))
+            else:
+                recs.append(Rec(rtype, path, data))
+        for entry in unusable:
+            code, message, _hint, key, line = why_unusable(entry)
+            path = store.root / entry.rel
+            if line is None and key:
+                try:
+                    line = line_of(path.read_bytes(), key)
+                except OSError:
+                    line = None
+            skipped.append(((0, entry.rel), Skipped(store.display(path), line, f"{code} {message}")))
+        for rel, reason in store.link_skips(rtype) if unusable_too else ():
+            skipped.append(((1, rel), Skipped(store.display(store.root / rel), 1, reason)))
+        return recs, [item for _key, item in sorted(skipped, key=lambda pair: pair[0])]   # listing order

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from csops import yamlio
+from csops.pool import in_parallel
 from csops.errors import BadInput, Conflict, NotFound
 from csops.i18n import _
 from csops.vocab import PEOPLE, POLICY, PREFIXES, ROSTER, TYPES
@@ -47,7 +48,7 @@ class Rec:
 
 def caching() -> bool:
     """CSOPS_CACHE=off reads and checks every file afresh (to compare, or to rule the caches out):
-    the record index and the record caches (csops.index). Here, not there: a write asks it
+    the record index and the record caches (csops.cache). Here, not there: a write asks it
     without loading the index."""
     return os.environ.get("CSOPS_CACHE", "").strip().lower() not in ("off", "0", "no", "false")
 
@@ -411,71 +412,6 @@ def read_regular(path: str | Path, limit: int | None = None) -> tuple[bytes, int
         return b"".join(parts), size     # one part: that very object, not a copy
     finally:
         os.close(fd)
-
-
-def in_parallel(work, items: list, *, jobs: int | None = None, chunk: int = 500, parallel_from: int = 1000) -> list:
-    """`work(chunk) -> list` over `items` cut into chunks, by one forked process per core when
-    there are at least `parallel_from` items; the results in the order of `items`. `work` is a
-    module-level function; state it needs is set in a module global before the fork."""
-    return list(each_in_parallel(work, items, jobs=jobs, chunk=chunk, parallel_from=parallel_from))
-
-
-class Workers:
-    """Forked worker processes, started when the caller chooses (before it builds what they
-    need not share); what they inherit is left out of their collector's walks. Where the
-    platform cannot fork (Windows; macOS builds that forbid it) there is no pool and the work
-    is done in-process: workers that start afresh (spawn) would not have the state the work
-    reads from module globals."""
-
-    def __init__(self, jobs: int | None = None):
-        import gc
-        import multiprocessing
-
-        self.jobs, self.pool = jobs or os.cpu_count() or 1, None
-        if self.jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
-            return
-        gc.freeze()
-        try:
-            self.pool = multiprocessing.get_context("fork").Pool(self.jobs)
-        except BaseException:
-            gc.unfreeze()
-            raise
-
-    def close(self) -> None:
-        import gc
-
-        if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
-            self.pool = None
-            gc.unfreeze()
-
-
-def each_in_parallel(work, items: list, *, jobs: int | None = None, chunk: int = 500, parallel_from: int = 1000,
-                     workers: Workers | None = None):
-    """in_parallel, each result as it comes (a caller that keeps little need not hold them all);
-    by `workers` when given."""
-    chunks = [items[i:i + chunk] for i in range(0, len(items), chunk)]
-    started = None
-    if workers is None or workers.pool is None:
-        jobs = jobs or os.cpu_count() or 1
-        if jobs < 2 or len(items) < parallel_from or len(chunks) < 2:
-            for part in chunks:
-                yield from work(part)
-            return
-        # What the workers inherit (at a million files: the listing, the work list) is left out of
-        # their collector's walks, so its pages stay shared rather than copied into each worker.
-        workers = started = Workers(jobs)
-        if workers.pool is None:                 # no fork here: in-process
-            for part in chunks:
-                yield from work(part)
-            return
-    try:
-        for part in workers.pool.imap(work, chunks):
-            yield from part
-    finally:
-        if started is not None:
-            started.close()
 
 
 _READER: dict = {}

@@ -78,7 +78,7 @@ def _compare(repo: Repo) -> None:
 def test_cached_reads_equal_fresh_reads_through_edits_merges_and_policy_changes(generated):
     repo = generated
     _compare(repo)
-    assert (repo.root / ".git" / "csops-cache" / "data-ticket.bin").exists()
+    assert (repo.root / ".git" / "csops-cache" / "index.sqlite").exists()
     tickets = sorted(repo.records.rglob("T-2026*.yaml"))
     # csops changes
     new = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
@@ -204,10 +204,10 @@ def test_a_record_file_is_read_by_one_open_whatever_it_turns_out_to_be(tmp_path)
 
 
 def test_a_failed_read_is_not_cached():
-    from csops import index
+    from csops.cache import analyse
 
-    index._WORKER.update(ctx=None, workflows={}, root="/")
-    [(blob, packed, facts)] = index._work([("ticket", "dev/null", "0" * 40)])   # not a regular file
+    analyse.WORKER.update(ctx=None, workflows={}, root="/")
+    [(blob, packed, facts)] = analyse.work([("ticket", "dev/null", "0" * 40)])   # not a regular file
     assert blob is None and packed[2][0][0] == "YAML" and not packed[5] and facts is None
 
 
@@ -325,112 +325,36 @@ def test_problems_across_records_are_found_again_when_one_file_changes(repo):
     assert second.stdout == repo.run("validate", code=None, env={"CSOPS_CACHE": "off"}).stdout
 
 
-def test_a_damaged_data_cache_is_read_past_never_believed(repo):
+def test_a_damaged_or_locked_index_database_is_read_past_never_believed(repo):
+    """The SQLite database is a cache: a file that is no database is made anew, a row that does
+    not match its file is never served (rows are kept by content), and a database another
+    process holds locked leaves the command reading the files."""
+    import sqlite3
+
     for summary in ("一", "二", "三"):
         repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李", "--summary", summary)
     want = _listing(repo, "off")
-    assert _listing(repo) == want                                   # fills the caches
-    cache = repo.root / ".git" / "csops-cache" / "data-ticket.bin"
-    whole = cache.read_bytes()
-    cache.write_bytes(whole[:-40])                                  # the last records cut short
+    assert _listing(repo) == want                                   # fills the database
+    path = repo.root / ".git" / "csops-cache" / "index.sqlite"
+    for suffix in ("-wal", "-shm"):
+        (repo.root / ".git" / "csops-cache" / f"index.sqlite{suffix}").unlink(missing_ok=True)
+    path.write_bytes(b"not a database at all" * 100)
     assert _listing(repo) == want
-    cache.write_bytes(b"\xff" * 8 + whole[8:])                      # a table length past the end
+    assert _listing(repo) == want                                   # made anew, then served
+    with sqlite3.connect(path) as db:                               # a row changed behind csops' back
+        db.execute("UPDATE tickets SET status = 'closed'")
+        db.execute("DELETE FROM meta WHERE name LIKE 'synced:%'")
     assert _listing(repo) == want
-    cache.write_bytes(b"")
-    assert _listing(repo) == want
-    assert _listing(repo) == want                                   # rewritten whole
-    whole = cache.read_bytes()
-    for damage in ({"places": [999, 0, 1]}, {"places": [-7, 0, 1]}, {"places": [1, 0, 2]}, {"gaps": [-1]},
-                   {"gaps": [50]}, {"listing": 12}, {"places": [0]},
-                   {"offsets": lambda old: [old[0], -3, *old[2:]]}):
-        cache.write_bytes(_with_table(whole, damage))               # a table naming files it cannot
-        assert _listing(repo) == want, damage
-        assert repo.out("ticket", "list", "--status", "registered", "--format", "json") == \
-            repo.out("ticket", "list", "--status", "registered", "--format", "json", env={"CSOPS_CACHE": "off"})
-
-
-def _with_table(whole: bytes, changes: dict) -> bytes:
-    """A data cache's bytes with its table changed (arrays given as lists)."""
-    import array
-    import marshal
-
-    size = int.from_bytes(whole[-8:], "little")
-    table = marshal.loads(whole[-8 - size:-8])
-    for key, value in changes.items():
-        if callable(value):                                        # of the old array
-            old = array.array("q")
-            old.frombytes(table[key])
-            value = value(list(old))
-        table[key] = array.array("q", value).tobytes() if isinstance(value, list) else value
-    head = marshal.dumps(table)
-    return whole[:-8 - size] + head + len(head).to_bytes(8, "little")
-
-
-def _cached_blobs(repo, rtype: str = "ticket") -> list[str]:
-    from csops.index import _data_stamp, _read_data_cache
-
-    table, handle = _read_data_cache(repo.root / ".git" / "csops-cache" / f"data-{rtype}.bin", _data_stamp())
-    handle.close()
-    return table.blobs
-
-
-def _file_blobs(repo, folder: str = "tickets") -> list[str]:
-    """The blobs of a type's files in the order csops lists them (by path)."""
-    from csops.gitlog import blob_id
-
-    return [blob_id(path.read_bytes()) for path in sorted((repo.records / folder).rglob("*.yaml"),
-                                                          key=lambda p: p.relative_to(repo.root).as_posix())]
-
-
-def test_the_data_cache_keeps_the_records_in_the_order_of_their_files(repo, monkeypatch):
-    """A read that rewrites a type's data cache writes it in listing order — new records among
-    the old, a changed one in its place, a removed one gone (a listing in batches keeps the old
-    ones after them) — and the next read finds each record's file by position, also beside a
-    file the rules cannot read and one edited and not committed; the answer is always the
-    uncached one."""
-    from csops import index
-
-    real, in_order = index._from_cache_in_order, []
-    def probe(*args):
-        found = real(*args)
-        if found is not None:
-            in_order.append(args[1])
-        return found
-
-    monkeypatch.setattr(index, "_from_cache_in_order", probe)
-    made = [repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李", "--summary", s,
-                     now=f"2026-11-{day}T10:00") for s, day in (("一", 20), ("二", 18), ("三", 19))]
-    want = _listing(repo, "off")
-    assert _listing(repo) == want and _cached_blobs(repo) == _file_blobs(repo)
-    repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "王", "--summary", "四",
-             now="2026-11-17T10:00")                                  # sorts first among them
-    repo.run("ticket", "close", made[1], now="2026-11-20T11:00", code=None)
-    changed = next(repo.records.rglob(f"{made[2]}.yaml"))
-    changed.write_text(changed.read_text(encoding="utf-8").replace("summary: 三", "summary: 叁"), encoding="utf-8")
-    next(repo.records.rglob(f"{made[0]}.yaml")).unlink()
-    repo.git("-c", "user.name=经理", "-c", "user.email=mgr@bench.example", "commit", "-qam", "by hand")
-    for command in (("ticket", "list", "--format", "json"), ("ticket", "list", "--status", "closed")):
-        fresh = repo.out(*command, env={"CSOPS_CACHE": "off"})
-        assert repo.out(*command) == fresh                              # rewrites the cache
-        assert _cached_blobs(repo)[:len(_file_blobs(repo))] == _file_blobs(repo)
-        in_order.clear()
-        assert repo.out(*command) == fresh and in_order == ["ticket"]   # read position by position
-    # a ticket the rules cannot read (committed), and an edit Git does not know yet: the cache
-    # keeps neither, and the reads after the one that rewrites it still go by position
-    bad = changed.with_name("T-20261116-BADBAD.yaml")
-    bad.write_text(changed.read_text(encoding="utf-8").replace(made[2], "T-20261116-BADBAD")
-                   .replace("kind: inquiry", "kind: 12"), encoding="utf-8")
-    repo.git("add", str(bad))
-    repo.git("-c", "user.name=经理", "-c", "user.email=mgr@bench.example", "commit", "-qm", "unreadable")
-    for summary in ("叁改", "叁再改"):
-        changed.write_text(changed.read_text(encoding="utf-8").replace("summary: 叁", f"summary: {summary}", 1),
-                           encoding="utf-8")
-        fresh = repo.run("ticket", "list", "--format", "json", env={"CSOPS_CACHE": "off"}, code=None)
-        for _run in range(2):
-            in_order.clear()
-            result = repo.run("ticket", "list", "--format", "json", code=None)
-            assert (result.exit_code, result.stdout, result.stderr) == (fresh.exit_code, fresh.stdout, fresh.stderr)
-        assert in_order == ["ticket"] and summary in fresh.stdout and "T-20261116-BADBAD" in fresh.stderr
+    held = sqlite3.connect(path, isolation_level=None)
+    held.execute("BEGIN EXCLUSIVE")                                 # another process writing
+    try:
+        edited = next(repo.records.rglob("T-*.yaml"))
+        edited.write_text(edited.read_text(encoding="utf-8").replace("summary: ", "summary: 改", 1), encoding="utf-8")
+        repo.git("commit", "-qam", "by hand")
+        assert _listing(repo) == _listing(repo, "off")
+    finally:
+        held.execute("ROLLBACK")
+        held.close()
 
 
 def test_a_type_whose_records_are_all_gone_lists_nothing(tmp_path):

@@ -43,13 +43,28 @@ def session(ctx: click.Context, *, reads: bool = False):
 
     check_for_leftovers(store.root)
     sess = Session.open(store, now=g.now, real_clock=real_clock, as_person=g.as_person,
-                        debug=bool(os.environ.get("CSOPS_DEBUG")), backfill=g.backfill, status=status)
+                        debug=bool(os.environ.get("CSOPS_DEBUG")), backfill=g.backfill, status=status,
+                        progress=progress_bar())
     from csops import calendar
 
     calendar.UNCERTAIN.clear()
     ctx.call_on_close(lambda: _warn_skipped(sess))
     ctx.call_on_close(sess.close)
     return sess
+
+
+def progress_bar():
+    """How long work shows its progress (SPEC §10): a bar on stderr when stderr is a terminal,
+    nothing otherwise (a pipe, CI, a test). progress(total) gives a context yielding step(n)."""
+    if sys.stderr is None or not sys.stderr.isatty():
+        return None
+    import contextlib
+
+    @contextlib.contextmanager
+    def progress(total: int):
+        with click.progressbar(length=total, label=_("reading the records"), file=sys.stderr) as bar:
+            yield bar.update
+    return progress
 
 
 def open_store(ctx: click.Context, records: str | None):

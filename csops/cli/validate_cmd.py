@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from csops.cli.common import open_store, session
+from csops.cli.common import open_store, progress_bar, session
 from csops.i18n import _
 
 
@@ -41,7 +41,8 @@ def validate(ctx, history, since):
     except CsopsError:          # a broken policy is what validate is about to report
         tz = zone("Asia/Shanghai")
     now = parse_input(g.now, tz, what="--now") if g and g.now else real_clock()
-    problems = validate_tree(store, git, now=now, status=status if git is not None else None)
+    problems = validate_tree(store, git, now=now, status=status if git is not None else None,
+                             progress=progress_bar())
     policy_broken = any(p.path == store.display(store.policy_path) for p in problems)
     if (history or since) and not policy_broken:
         from csops.audit import merge_problems, replay

@@ -45,7 +45,9 @@ def stream_records(session, rtype: str, status: str | None = None, *, reveal: bo
     """The rows of list_records(table=False), in the same order, one at a time: the records are
     read a batch at a time (a dump of every record need not hold them all)."""
     _check_status(session, rtype, status)
-    batches = session.batches(rtype, status or None)
+    from csops.query import Where
+
+    batches = session.batches(rtype, Where(status=(status,) if status else ()))
     if batches is None:
         yield from list_records(session, rtype, status, reveal=reveal, table=False)[0]
         return

@@ -1,6 +1,6 @@
 """`report overdue`: everything owed past its deadline, from every record type's obligations.
 
-Each workflow declares `obligations(rec, ctx)`; the record index (csops.index) computes them
+Each workflow declares `obligations(rec, ctx)`; the record index (csops.cache.index) computes them
 once per file content and caches them, so this report reads only the records that owe
 something. A new record type adds its rows by declaring obligations, not by changing this file.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from csops.engine import Skipped
-from csops.index import why_unusable
+from csops.cache.analyse import why_unusable
 from csops.timeutil import format_instant
 
 COLUMNS = ["id", "type", "what", "due", "owner", "overdue_hours"]

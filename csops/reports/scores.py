@@ -60,12 +60,17 @@ def _events(ctx, first: dt.date, last: dt.date) -> list[dict]:
     """The events that can bear on the sheets of first..last, in date order: the month's own,
     and from before it those of a code that means dismissal at its n-th time over a person's
     whole record (any other earlier event changes nothing on this month's sheets). The record
-    index serves each set without reading five years of events (csops.index.brief)."""
+    index serves each set without reading five years of events (csops.query.Where)."""
+    from csops.query import Where
+
     lasting = sorted({code for policy in ctx.policies() for code, rule in policy.catalog().items()
                       if isinstance(rule, dict) and rule.get("dismissal_at")})
     month = (first.isoformat(), last.isoformat())
     found = {}
-    for recs in [ctx.records("score", days=month)] + [ctx.records("score", who=f"c:{code}") for code in lasting]:
+    sets = [ctx.records("score", days=month)]
+    if lasting:
+        sets.append(ctx.records("score", where=Where(columns=(("code", tuple(lasting)),))))
+    for recs in sets:
         for rec in recs:
             data = rec.data if isinstance(rec.data, dict) else None
             if data and isinstance(data.get("date"), str) and data["date"] <= month[1] and \

@@ -568,7 +568,7 @@ def active_between(rec: dict, window: tuple[str, str]) -> bool:
     """Whether a ticket may count in a report on a window from `activity_window`: some step or
     callback of it falls in it — a cheap text test on the ISO times that lets a report over one
     month skip years of tickets. A time it cannot read this way counts as active. (The record
-    index keeps the first and last of these days per record: csops.index.brief.)"""
+    index keeps the first and last of these days per record: csops.cache.db.days_of.)"""
     low, high = window
     for listed in (rec.get("history"), rec.get("callbacks")):
         if listed is None:

@@ -1,0 +1,264 @@
+"""The record index's database: one SQLite file beside the Git data (.git/csops-cache/index.sqlite)
+holding every record content csops has read — parsed, in the record tables of csops.tables, with
+the keys that find a customer and a full-text index (FTS5, trigram) — so that a listing, a report
+or a search reads only the records it asks for.
+
+Rows are kept by content (the file's Git blob id): a row never goes stale, and the files a type
+has now are matched to their rows by blob (csops.cache.index). A type's rows are `synced` when
+the database holds a row for each file Git vouches for; otherwise the missing ones are parsed and
+added first. Rows no file has any more are dropped when they outnumber the live ones by a quarter.
+The database is a cache: a damaged or locked one is set aside and the command reads the files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import marshal
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from csops import tables
+from csops.query import Where
+from csops.errors import CsopsError
+from csops.i18n import _
+
+FORMAT = 1
+NAME = "index.sqlite"
+
+_ANY_DAY = ("0000-00-00", "9999-99-99")      # a time that is not ISO text may fall on any day
+_NO_DAY = ("9999-99-99", "0000-00-00")       # no steps at all: on no day
+_DAY_FIELDS = {"leave": ("start", "end"), "score": ("date",), "swap": ("date", "with_date")}
+
+
+def _format(db) -> str | None:
+    try:
+        row = db.execute("SELECT value FROM meta WHERE name = 'format'").fetchone()
+    except sqlite3.OperationalError:               # no such table: a new file
+        return None
+    return row[0] if row else None
+
+
+def _schema() -> list[str]:
+    out = ["CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT)"]
+    for rtype, (table, columns) in tables.TABLES.items():
+        decls = ", ".join(f"{c.name} {c.decl.split()[0]}" for c in columns)
+        out.append(f"CREATE TABLE {table} (blob TEXT PRIMARY KEY, first_day TEXT, last_day TEXT, data BLOB NOT NULL, "
+                   f"{decls})")
+        out.append(f"CREATE INDEX {table}_status ON {table}(status, created)")
+    out.append("CREATE TABLE record_keys (blob TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (key, blob)) "
+               "WITHOUT ROWID")
+    out.append("CREATE VIRTUAL TABLE record_text USING fts5(blob UNINDEXED, type UNINDEXED, body, "
+               "tokenize = 'trigram')")
+    out.append("CREATE TABLE derived (token TEXT NOT NULL, name TEXT NOT NULL, value BLOB, PRIMARY KEY (token, name))")
+    return out
+
+
+class NoFullText(CsopsError):
+    exit_code = 2
+
+
+def full_text_problem() -> str | None:
+    """Why this Python's SQLite cannot search (FTS5 with the trigram tokenizer: SQLite 3.34 or
+    later, built with FTS5), or None."""
+    try:
+        with contextlib.closing(sqlite3.connect(":memory:")) as db:
+            db.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize = 'trigram')")
+    except sqlite3.Error as exc:
+        return _("this Python's SQLite {version} cannot search Chinese text ({reason}): install a Python built "
+                 "with SQLite 3.34 or later and FTS5 (python.org and Debian 12 builds are)",
+                 version=sqlite3.sqlite_version, reason=exc)
+    return None
+
+
+def days_of(rtype: str, data: dict) -> tuple[str, str]:
+    """The first and last day (ISO) a record touches — its steps and callbacks, a leave's start and
+    end, a score event's or a swap's dates; any day when one is not ISO text, no day without any."""
+    from csops.workflows.ticket import ISO_DAY
+
+    days: list | None = []
+    for listed in (data.get("history"), data.get("callbacks")):
+        if listed is None:
+            continue
+        if not isinstance(listed, list):
+            return _ANY_DAY
+        for item in listed:
+            at = item.get("at") if isinstance(item, dict) else None
+            if not isinstance(at, str) or not ISO_DAY.match(at):
+                return _ANY_DAY
+            days.append(at[:10])
+    for name in _DAY_FIELDS.get(rtype, ()):
+        value = data.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not ISO_DAY.match(value):
+            return _ANY_DAY
+        days.append(value[:10])
+    return (min(days), max(days)) if days else _NO_DAY
+
+
+@dataclass
+class RecordDB:
+    """An open index database."""
+    path: Path
+    db: sqlite3.Connection
+    synced: dict = field(default_factory=dict)
+    broken: bool = False                # an error this command: the rest of its reads go to the files
+
+    @classmethod
+    def open(cls, git) -> "RecordDB | None":
+        """The database under Git's directory, made when missing, made afresh when it is of
+        another format or damaged; None without Git or when SQLite cannot (reads then come from
+        the files)."""
+        if git is None or full_text_problem() is not None:
+            return None
+        path = git.git_dir / "csops-cache" / NAME
+        for attempt in (1, 2):
+            try:
+                path.parent.mkdir(exist_ok=True)
+                db = sqlite3.connect(path, timeout=3, isolation_level=None, check_same_thread=False)
+                try:
+                    return cls._ready(path, db)
+                except BaseException:
+                    db.close()
+                    raise
+            except sqlite3.OperationalError:
+                return None                                 # locked, read-only, a full disk: read the files
+            except sqlite3.DatabaseError:                   # not a database (damaged)
+                if attempt == 2:
+                    return None
+                for suffix in ("", "-wal", "-shm"):        # damaged: set aside, made anew
+                    with contextlib.suppress(OSError):
+                        os.unlink(f"{path}{suffix}")
+            except OSError:
+                return None
+        return None
+
+    @classmethod
+    def _ready(cls, path: Path, db: sqlite3.Connection) -> "RecordDB":
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        stamp = _stamp()
+        if _format(db) != stamp:
+            db.execute("BEGIN IMMEDIATE")           # another command may be making it right now
+            try:
+                if _format(db) != stamp:
+                    for kind, name in db.execute(
+                            "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE "
+                            "'sqlite_%' AND name NOT LIKE 'record_text_%'").fetchall():
+                        db.execute(f'DROP {kind.upper()} IF EXISTS "{name}"')
+                    for statement in _schema():
+                        db.execute(statement)
+                    db.execute("INSERT INTO meta VALUES ('format', ?)", (stamp,))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return cls(path, db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- keeping a type's rows in step with its files ------------------------------------------
+
+    def is_synced(self, rtype: str, signature: str) -> bool:
+        if rtype not in self.synced:
+            row = self.db.execute("SELECT value FROM meta WHERE name = ?", (f"synced:{rtype}",)).fetchone()
+            self.synced[rtype] = row[0] if row else None
+        return self.synced[rtype] == signature
+
+    def blobs(self, rtype: str) -> set[str]:
+        table = tables.TABLES[rtype][0]
+        return {row[0] for row in self.db.execute(f"SELECT blob FROM {table}")}
+
+    def add(self, rtype: str, items: list[tuple[str, dict]]) -> None:
+        """Rows for records read from their files: (blob, data)."""
+        table, columns = tables.TABLES[rtype]
+        marks = ",".join("?" * (4 + len(columns)))
+        rows, keys, texts = [], [], []
+        for blob, data in items:
+            try:
+                payload = marshal.dumps(data)
+            except ValueError:
+                continue                     # a value marshal cannot keep: read from the file each time
+            rows.append((blob, *days_of(rtype, data), payload, *tables.row(rtype, data)))
+            keys += [(blob, key) for key in tables.keys(rtype, data)]
+            texts.append((blob, rtype, tables.text(rtype, data)))
+        with self._writing():
+            self.db.executemany(f"INSERT OR IGNORE INTO {table} VALUES ({marks})", rows)
+            self.db.executemany("INSERT OR IGNORE INTO record_keys VALUES (?, ?)", keys)
+            fresh = [t for t in texts if not self.db.execute("SELECT 1 FROM record_text WHERE blob = ? LIMIT 1",
+                                                            (t[0],)).fetchone()]
+            self.db.executemany("INSERT INTO record_text (blob, type, body) VALUES (?, ?, ?)", fresh)
+
+    def mark_synced(self, rtype: str, signature: str, live: set[str] | None = None) -> None:
+        """Remember that every file of the type has its row; drop the rows of contents no file has
+        any more (`live`) when they are many."""
+        table = tables.TABLES[rtype][0]
+        with self._writing():
+            if live is not None:
+                held = self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                if held > len(live) * 1.25 + 100:
+                    gone = [(b,) for b in self.blobs(rtype) - live]
+                    self.db.executemany(f"DELETE FROM {table} WHERE blob = ?", gone)
+                    self.db.executemany("DELETE FROM record_keys WHERE blob = ?", gone)
+                    self.db.executemany("DELETE FROM record_text WHERE blob = ?", gone)
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"synced:{rtype}", signature))
+        self.synced[rtype] = signature
+
+    @contextlib.contextmanager
+    def _writing(self):
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def select(self, rtype: str, where: Where) -> list[tuple[str, bytes]]:
+        """(blob, marshalled data) of every row that fits (any content ever read, live or not)."""
+        table = tables.TABLES[rtype][0]
+        conds, params = where.sql(table)
+        return self.db.execute(f"SELECT blob, data FROM {table}{conds}", params).fetchall()
+
+    def text_of(self, blobs: list[str]) -> dict[str, str]:
+        out = {}
+        for start in range(0, len(blobs), 500):
+            part = blobs[start:start + 500]
+            out.update(self.db.execute(f"SELECT blob, body FROM record_text WHERE blob IN ({','.join('?' * len(part))})",
+                                       part).fetchall())
+        return out
+
+    # -- answers derived from one state of the whole index (csops.cache.index.recall/keep) ----
+
+    def recall(self, token: str, name: str):
+        row = self.db.execute("SELECT value FROM derived WHERE token = ? AND name = ?", (token, name)).fetchone()
+        if row is None:
+            return None
+        try:
+            return marshal.loads(row[0])
+        except (EOFError, ValueError, TypeError):
+            return None
+
+    def keep(self, token: str, name: str, value) -> None:
+        with self._writing():
+            self.db.execute("DELETE FROM derived WHERE token != ?", (token,))
+            self.db.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)", (token, name, marshal.dumps(value)))
+
+
+def _stamp() -> str:
+    """How rows were made: a new loader or a new table layout reads every record again."""
+    from csops import yamlio
+
+    layout = hashlib.sha1("\n".join(_schema()).encode()).hexdigest()[:12]
+    return f"{FORMAT}:{layout}:{yamlio.loader_stamp()}"
+
+
+def signature(blobs: list) -> str:
+    """Names a type's listing: the blob of each of its files in order ("" where Git does not vouch)."""
+    return hashlib.sha1("\n".join(b or "" for b in blobs).encode()).hexdigest()

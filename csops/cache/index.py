@@ -1,0 +1,399 @@
+"""The record index: every record file's entry (csops.cache.analyse), computed once per file
+content and cached under .git/ (csops.cache.entries), and the records themselves read from the
+SQLite database (csops.cache.db) — only those a command asks for.
+
+A file is known by its Git blob id — taken from the index for files `git status` reports clean,
+hashed from the bytes for any other — so a change, committed or not, is always seen. Entries also
+depend on the policy, the roster and csops itself; a change to any of them starts them afresh.
+Cold, files are parsed and checked by as many processes as there are cores; a corrupt cache is
+rebuilt, never trusted.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from csops import calendar
+from csops.cache.analyse import CHUNK, WORKER, Entry, decode, unpack, work
+from csops.cache.entries import (NOTHING, Saved, as_dict, cache_path, column_of,
+                                 load, save)
+from csops.cache.gitstate import (ask_git, ask_staged, changed_paths, content_id, flagged, git_index_id,
+                                  staged_blobs, fingerprint)
+from csops.engine import Context
+from csops.pool import Workers, each_in_parallel
+from csops.store import caching
+from csops.workflows import WORKFLOWS
+
+class Index:
+    """The record files of each type in listing order, each with its (possibly still encoded)
+    entry and the blob id of its content when Git knows it unchanged."""
+
+    def __init__(self, rels: dict[str, list[str]], results: dict, blobs: dict | None = None,
+                 unknown: frozenset | set = frozenset(), rich=None, token: str = "", facts: Mapping | None = None):
+        self.rels, self.results = rels, results
+        self._facts = facts if facts is not None else {}
+        self.token = token                # the saved state this is (empty: not saved, nothing kept)
+        self._blobs, self._unknown = blobs or {}, unknown
+        self._rich = rich                 # rels that may have a packed entry (None: any)
+        self.memo = {}                    # what one command reads more than once (of_type, load_data)
+
+    def blob(self, rel: str) -> str | None:
+        """The blob id of a file Git says is unchanged (a key the parsed-data cache can trust)."""
+        return None if rel in self._unknown else self._blobs.get(rel)
+
+    def id_of(self, rel: str) -> str | None:
+        """The record id of a file, without building its entry."""
+        return _id(self.results[rel])
+
+    def blob_column(self, rtype: str) -> tuple[list[str], list]:
+        """(the type's rels in listing order, each one's blob as cached — whether or not Git
+        vouches for it now: see blob)."""
+        listed = self.rels.get(rtype, [])
+        return listed, column_of(self._blobs, rtype, listed)
+
+    def doubtful(self, rtype: str) -> set[int]:
+        """The listing positions of the type's files Git does not vouch for (once per command)."""
+        found = self.memo.get(("doubtful", rtype))
+        if found is None:
+            listed, unknown = self.rels.get(rtype, []), self._unknown
+            if len(unknown) > 64:
+                found = {place for place, rel in enumerate(listed) if rel in unknown}
+            else:                                   # the usual few: each found in the list (in C)
+                found = {listed.index(rel) for rel in unknown if rel in listed}
+            self.memo[("doubtful", rtype)] = found
+        return found
+
+    def blobs_of(self, rtype: str, rels: list[str]) -> list[str | None]:
+        """blob(rel) of each of `rels` (files of type `rtype`), from a table of that type's files
+        only (built once per command, from the type's slice of the cached column)."""
+        blobs = self.memo.get(("blobs", rtype))
+        if blobs is None:
+            blobs = self.memo[("blobs", rtype)] = dict(zip(*self.blob_column(rtype)))
+        unknown = self._unknown
+        return [None if rel in unknown else blobs.get(rel) for rel in rels]
+
+    def facts_of(self, rtype: str) -> dict:
+        """rel → what reports count of each record of a type (Workflow.facts; empty or missing
+        when it has none), computed for the content the entry was (built once per command)."""
+        kept = self.memo.get(("facts", rtype))
+        if kept is None:
+            listed = self.rels.get(rtype, [])
+            kept = self.memo[("facts", rtype)] = dict(zip(listed, column_of(self._facts, rtype, listed)))
+        return kept
+
+    def _all(self):
+        for listed in self.rels.values():
+            yield from listed
+
+    def _packed(self):
+        """(rel, packed entry) of every file with problems, duties or no usable content, in
+        listing order (the rest are plain: only validate reads them)."""
+        for rel in self._all() if self._rich is None else self._rich:
+            value = self.results.get(rel)
+            if value.__class__ is tuple:
+                yield rel, value
+
+    def of_type(self, rtype: str) -> tuple[list[str], list[Entry]]:
+        """The files of a type the rules can read (rels, listing order), and the entries of
+        those they cannot (a listing names them instead of leaving them out)."""
+        if ("type", rtype) not in self.memo:
+            bad = {rel: value for rel, value in self._packed() if not value[5] and value[0] == rtype}
+            listed = self.rels.get(rtype, [])
+            usable = [rel for rel in listed if rel not in bad] if bad else listed
+            self.memo[("type", rtype)] = usable, [unpack(rel, bad[rel]) for rel in listed if rel in bad]
+        return self.memo[("type", rtype)]
+
+    def entries_of(self, rtype: str) -> list[Entry]:
+        return [decode(rel, self.results[rel]) for rel in self.rels.get(rtype, ())]
+
+    def packed(self) -> list[Entry]:
+        """The entries with problems, obligations or no usable content (the few; the rest are
+        plain)."""
+        return [unpack(rel, value) for rel, value in self._packed()]
+
+    def ids(self):
+        """(id, rel) of every record with an id, in listing order, without building its entry."""
+        results = as_dict(self.results)
+        for rel in self._all():
+            record_id = _id(results[rel])
+            if record_id:
+                yield record_id, rel
+
+    def owing(self) -> list[Entry]:
+        """Only the entries with obligations (the overdue report's rows come from these)."""
+        return [unpack(rel, value) for rel, value in self._packed() if value[4]]
+
+    def unusable(self) -> list[Entry]:
+        """The files the rules could not read (a report names them instead of leaving them out)."""
+        return [unpack(rel, value) for rel, value in self._packed() if not value[5]]
+
+
+def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache: bool = True,
+                status=None, progress=None) -> Index:
+    """Every record file's Entry, from the cache where the content is known, else computed.
+    `status`: the `git status` the command started early (gitlog.ask_status), if it did.
+
+    What a warm run costs is kept to what changed: folders are listed again only where an entry
+    was added, removed or renamed (Store.rel_files); Git's index is read again only when its
+    checksum changed; when neither changed, only the files `git status` names now or named last
+    time are looked at — every other file has the blob its cached entry was computed for."""
+    workers: list[Workers] = []          # started by _build when every file is read again
+    try:
+        return _build(store, ctx, git, jobs, use_cache, status, workers, progress)
+    finally:
+        for pool in workers:
+            pool.close()
+
+
+def _build(store, ctx: Context, git, jobs: int | None, use_cache: bool, status, workers: list, progress) -> Index:
+    use_cache = use_cache and caching()
+    root = store.root
+    asked = ask_git(git, root, status) if use_cache else None
+    saved_at = cache_path(git) if use_cache else None
+    git_index = git_index_id(git) if use_cache else None
+    saved = load(saved_at) if use_cache else NOTHING
+    same_index = git_index is not None and saved.git_index == git_index
+    listed = ask_staged(git, asked[0]) if asked is not None and not same_index else None
+    folders: dict | None = {} if use_cache else None
+    if use_cache and saved.folders and store.folders_unchanged(saved.folders):
+        rels, folders = saved.rels, saved.folders      # not one file added, removed or renamed
+    else:
+        rels = {rtype: store.rel_files(rtype, saved.folders, folders) for rtype in store.types}
+    staged, dirty = None, set()
+    if asked is not None:
+        prefix, status = asked
+        changed = status()
+        if listed is not None:
+            listed = listed()                       # Git's index as text: made a table when needed
+            staged = "" if listed is None else listed
+        if changed is None:
+            staged, same_index = {}, False          # no usable Git: everything is read from disk
+        else:
+            dirty = {path[len(prefix):] for path in changed_paths(changed) if path.startswith(prefix)}
+            if isinstance(staged, str):             # flags live in the index: read with it (kept in unknown)
+                dirty |= flagged(prefix, staged)
+    versions = ctx.versions.key.encode() if ctx.versions is not None else b""
+    swaps = [f"{rel}:{content_id(root / rel)}" for rel in rels.get("swap", ())]
+    stamp = fingerprint(store, store.policy_path.read_bytes() + b"\0" + versions, swaps)
+    if saved.fingerprint != stamp:
+        saved = saved._replace(blobs={}, results={}, rich=())
+    results: dict[str, object] = {}
+    blobs: dict[str, str] = {}
+    facts: Mapping = {}
+    todo = []
+    same_rels = rels is saved.rels or rels == saved.rels
+    if same_index and saved.results and same_rels:
+        # Git's index and the folders are as they were: a file git status does not name and Git
+        # knew as clean last time has the blob its cached entry was computed for.
+        results, blobs, facts = saved.results, saved.blobs, saved.facts
+        unknown = dirty | saved.unknown
+        for rel in sorted(unknown):
+            value = results.get(rel)
+            if value is None:
+                continue                 # gone, or not a record file: nothing cached for it
+            if blobs.get(rel) != content_id(root / rel):
+                todo.append((_kind(value), rel, None))
+        if todo:
+            results, blobs, facts = dict(results), dict(blobs), dict(facts)
+        rich = [*saved.rich, *(rel for _type, rel, _blob in todo)]
+        if todo:                         # the fresh ones go in listing order among the others
+            order = {rtype: i for i, rtype in enumerate(rels)}
+            rich = sorted(set(rich), key=lambda rel: (order[_kind(results[rel])], rel))
+    else:
+        unknown = set()
+        if staged is None and asked is not None and same_index:      # the cache is no use after all
+            staged = ask_staged(git, asked[0])() or ""
+            dirty |= flagged(asked[0], staged)
+        if not saved.results and sum(len(listed) for listed in rels.values()) > CHUNK:
+            # every file is read again: the workers are started now, before the tables of a
+            # million files are built here — forked later, they would share those pages and,
+            # filling the holes the tables leave, copy them (at a million records, hundreds of MB)
+            WORKER.update(ctx=ctx, workflows=WORKFLOWS, root=root)
+            workers.append(Workers(jobs))
+        staged = staged_blobs(asked[0], staged) if isinstance(staged, str) and asked is not None else staged or {}
+        before, before_blobs, before_facts = as_dict(saved.results), as_dict(saved.blobs), as_dict(saved.facts)
+        facts = {}
+        rich = []                        # in listing order, as the loop goes
+        for rtype, listed in rels.items():
+            for rel in listed:
+                blob = staged.get(rel)
+                if blob is None or rel in dirty:
+                    unknown.add(rel)
+                    blob = content_id(root / rel)
+                hit = before.get(rel) if before_blobs.get(rel) == blob else None
+                if hit is not None and _kind(hit) == rtype:
+                    results[rel] = hit
+                    blobs[rel] = blob
+                    if before_facts.get(rel):
+                        facts[rel] = before_facts[rel]
+                    if hit.__class__ is tuple:
+                        rich.append(rel)
+                    continue
+                todo.append((rtype, rel, None if rel in unknown else blob))
+                rich.append(rel)         # may turn out plain: _packed looks
+        staged = before = before_blobs = before_facts = None    # a million entries: let go before the checks
+    # In-process or forked alike, what the checks note of uncertain years is set aside: what a
+    # command warns of is what it computes itself (overdue notes its deadlines).
+    shown = progress(len(todo)) if progress is not None and len(todo) > 2000 else _no_progress()
+    with calendar.noting(), shown as step:
+        # taken as the workers send them (a million results need not be held at once), in order
+        for (_rtype, rel, _known), (blob, values, kept) in zip(todo, _compute(todo, root, ctx, WORKFLOWS, jobs,
+                                                                              workers[0] if workers else None)):
+            step(1)
+            results[rel] = values
+            if kept:
+                facts[rel] = kept
+            else:
+                facts.pop(rel, None)
+            if blob is None:
+                blobs.pop(rel, None)     # a failed read is never cached: the next run tries again
+            else:
+                blobs[rel] = blob
+    fresh, todo = bool(todo), None       # a million work items: let go before the cache is written
+    now = Saved(stamp, git_index, rels, blobs, results, frozenset(unknown), folders or {}, (), saved.token, facts)
+    same_entries = same_rels and not fresh and stamp == saved.fingerprint    # every entry as saved (all hits)
+    if use_cache and not (same_entries and git_index == saved.git_index and now.unknown == saved.unknown
+                          and (folders is saved.folders or folders == saved.folders)):
+        now = now._replace(token=saved.token if same_entries and saved.token else os.urandom(8).hex())
+        if not save(saved_at, now):
+            now = now._replace(token="")
+    return Index(rels, results, blobs, now.unknown, rich, now.token if use_cache else "", facts)
+
+
+def _kind(value) -> str:
+    """The record type of a cached entry (packed tuple or encoded text)."""
+    return value[0] if value.__class__ is tuple else value.split("\t", 1)[0]
+
+
+def _id(value) -> str | None:
+    """The record id of a cached entry (packed tuple or encoded text)."""
+    return (value[1] if value.__class__ is tuple else value.split("\t", 2)[1]) or None
+
+
+
+def _compute(todo: list, root: Path, ctx: Context, workflows, jobs: int | None, workers: Workers | None = None):
+    """work's results for `todo`, one at a time, in order (by `workers` when started)."""
+    WORKER.update(ctx=ctx, workflows=workflows, root=root)
+    return each_in_parallel(work, todo, jobs=jobs, chunk=CHUNK, parallel_from=CHUNK + 1, workers=workers)
+
+
+# -- the records themselves: from the database, only those asked for ---------------------------
+
+def _parse(store, rels: list[str]):
+    """(rel, data, error message, line, code) of each file, parsed by a pool when they are many."""
+    from csops.store import _READER, _read_chunk
+
+    _READER["root"] = str(store.root)
+    return each_in_parallel(_read_chunk, rels)
+
+
+def _sync(index: Index, db, store, rtype: str, progress=None) -> set[str]:
+    """Give the database a row for every usable file of the type Git vouches for (parsing the ones
+    it lacks), once per command; the rels it could not give a row (read from their files)."""
+    from csops.cache.db import signature
+
+    key = ("synced", rtype)
+    if key in index.memo:
+        return index.memo[key]
+    usable = index.of_type(rtype)[0]
+    blobs = index.blobs_of(rtype, usable)
+    stamp = signature(blobs)
+    left: set[str] = set()
+    if not db.is_synced(rtype, stamp):
+        have = db.blobs(rtype)
+        todo = [(rel, blob) for rel, blob in zip(usable, blobs) if blob and blob not in have]
+        blob_of = dict(todo)
+        batch: list = []
+        with (progress(len(todo)) if progress is not None and len(todo) > 2000 else _no_progress()) as step:
+            for rel, data, message, _line, _code in _parse(store, [rel for rel, _blob in todo]):
+                step(1)
+                if message or not isinstance(data, dict):
+                    left.add(rel)          # changed since the index saw it: read again from the file
+                    continue
+                batch.append((blob_of[rel], data))
+                if len(batch) >= 5000:
+                    db.add(rtype, batch)
+                    batch = []
+            db.add(rtype, batch)
+        if not left:
+            db.mark_synced(rtype, stamp, {blob for blob in blobs if blob})
+    index.memo[key] = left
+    return left
+
+
+class _no_progress:
+    def __enter__(self):
+        return lambda count: None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def load_records(index: Index, db, store, rtype: str, rels: list[str], where, progress=None
+                 ) -> list[tuple[str, object, object]]:
+    """(rel, data, read error) for those of `rels` (usable files of one type, listing order) that
+    may fit `where` (csops.query.Where: a hint, the caller tests each record), in their order:
+    from the database where Git vouches for the file's content, else read from the file. `db`
+    None (or failing): every file is read."""
+    import sqlite3
+
+    from csops.yamlio import YamlError
+
+    out: dict[int, tuple] = {}
+    files = list(range(len(rels)))             # positions read from their files
+    if db is not None and not db.broken:
+        try:
+            return _load(index, db, store, rtype, rels, where, progress)
+        except sqlite3.Error:
+            db.broken = True                   # a full disk, a lock held too long: the files, this time
+    for place, (rel, data, message, line, code) in zip(files, _parse(store, [rels[p] for p in files])):
+        out[place] = (rel, data, YamlError(message, line, code) if message else None)
+    return [out[place] for place in sorted(out)]
+
+
+def _load(index: Index, db, store, rtype: str, rels: list[str], where, progress):
+    import marshal
+
+    from csops.yamlio import YamlError
+
+    left = _sync(index, db, store, rtype, progress)
+    out: dict[int, tuple] = {}
+    place_of: dict[str, list[int]] = {}
+    files = []
+    for place, (rel, blob) in enumerate(zip(rels, index.blobs_of(rtype, rels))):
+        if blob is None or rel in left:
+            files.append(place)            # Git does not vouch for it: read from the file
+        else:
+            place_of.setdefault(blob, []).append(place)
+    loads = marshal.loads
+    for blob, payload in db.select(rtype, where):
+        for place in place_of.get(blob, ()):
+            out[place] = (rels[place], loads(payload), None)
+    for place, (rel, data, message, line, code) in zip(files, _parse(store, [rels[p] for p in files])):
+        out[place] = (rel, data, YamlError(message, line, code) if message else None)
+    return [out[place] for place in sorted(out)]
+
+
+# -- what is derived from the whole index ------------------------------------------------------
+# Each saved index state has a token; an answer computed from the index alone (the checks across
+# records) is kept under it in the database and given again while the index is unchanged.
+
+def recall(db, index: Index, key: str):
+    """What `keep` kept under `key` for this very index state, or None."""
+    if db is None or not index.token:
+        return None
+    value = db.recall(index.token, key)
+    return value if isinstance(value, list) else None
+
+
+def keep(db, index: Index, key: str, value: list) -> None:
+    import sqlite3
+
+    if db is None or not index.token:
+        return
+    try:
+        db.keep(index.token, key, value)
+    except (sqlite3.Error, ValueError):
+        pass                            # only costs speed
