@@ -27,7 +27,7 @@ LABELS = {
         "supplier": "供应商", "return": "退货单", "sku": "商品", "qty": "数量", "vendor_note": "退厂单",
         "at": "时间", "effective": "生效日期", "author": "作者", "changes": "变更",
         "shift": "班次", "on_duty": "在岗", "on_leave": "请假", "duty_lead": "值班长", "with": "对调人",
-        "with_date": "换回日期", "registered": "登记", "resolved": "处理", "on_time": "按时",
+        "with_date": "换回日期", "snippet": "摘录", "registered": "登记", "resolved": "处理", "on_time": "按时",
         "callbacks": "回访", "satisfaction_avg": "平均满意度", "owed": "待办",
         "satisfaction": "满意度", "returns_handled": "经手退货", "satisfaction_rate": "满意率",
         "committer": "提交人", "signer": "签名人",

@@ -60,3 +60,15 @@ POLICY = "policy.yaml"
 PEOPLE = "people"
 ROSTER = "roster"           # the duty roster 排班: roster/YYYY-MM.yaml
 ALLOWED_SIGNERS = "allowed_signers"
+
+
+# which filters each type's `list` takes besides --status, --since, --until, --text (SPEC §14)
+FILTERS = {
+    "ticket": ("assignee", "by", "kind", "channel", "level", "dept", "customer", "contact", "order", "overdue"),
+    "return": ("by", "kind", "customer", "contact", "order", "overdue"),
+    "leave": ("person", "by", "kind", "overdue"),
+    "score": ("person", "by", "code"),
+    "swap": ("person", "by", "overdue"),
+}
+# the filters that name a person
+PEOPLE_FILTERS = ("assignee", "person", "by")

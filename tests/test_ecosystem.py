@@ -63,6 +63,19 @@ def test_dates_are_read_the_ways_people_write_them(repo):
                                                          "14:00"), code=2)
 
 
+# SQLite's keywords (https://sqlite.org/lang_keywords.html): a column named by one breaks plain SQL
+SQL_KEYWORDS = set("""ABORT ACTION ADD AFTER ALL ALTER ALWAYS ANALYZE AND AS ASC ATTACH AUTOINCREMENT BEFORE BEGIN
+BETWEEN BY CASCADE CASE CAST CHECK COLLATE COLUMN COMMIT CONFLICT CONSTRAINT CREATE CROSS CURRENT CURRENT_DATE
+CURRENT_TIME CURRENT_TIMESTAMP DATABASE DEFAULT DEFERRABLE DEFERRED DELETE DESC DETACH DISTINCT DO DROP EACH ELSE
+END ESCAPE EXCEPT EXCLUDE EXCLUSIVE EXISTS EXPLAIN FAIL FILTER FIRST FOLLOWING FOR FOREIGN FROM FULL GENERATED GLOB
+GROUP GROUPS HAVING IF IGNORE IMMEDIATE IN INDEX INDEXED INITIALLY INNER INSERT INSTEAD INTERSECT INTO IS ISNULL
+JOIN KEY LAST LEFT LIKE LIMIT MATCH MATERIALIZED NATURAL NO NOT NOTHING NOTNULL NULL NULLS OF OFFSET ON OR ORDER
+OTHERS OUTER OVER PARTITION PLAN PRAGMA PRECEDING PRIMARY QUERY RAISE RANGE RECURSIVE REFERENCES REGEXP REINDEX
+RELEASE RENAME REPLACE RESTRICT RETURNING RIGHT ROLLBACK ROW ROWS SAVEPOINT SELECT SET TABLE TEMP TEMPORARY THEN
+TIES TO TRANSACTION TRIGGER UNBOUNDED UNION UNIQUE UPDATE USING VACUUM VALUES VIEW VIRTUAL WHEN WHERE WINDOW WITH
+WITHOUT""".split())
+
+
 def test_export_sqlite_gives_analysts_tables_they_can_join(repo, tmp_path):
     import sqlite3
 
@@ -89,17 +102,32 @@ def test_export_sqlite_gives_analysts_tables_they_can_join(repo, tmp_path):
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     assert db.execute("SELECT contact, summary, status FROM tickets").fetchall() == [
         ("138****5678", "破损，回电138****5678", "closed")]
-    assert db.execute("SELECT p.name, c.satisfaction FROM callbacks c JOIN people p ON p.id = c.by").fetchall() == [
-        ("张三", 4)]
+    assert db.execute("SELECT p.name, c.satisfaction FROM callbacks c JOIN people p ON p.id = c.by_person"
+                      ).fetchall() == [("张三", 4)]
+    # who handles what: the ticket's assignee, department and CS owner, each step's department
+    assert db.execute("SELECT assignee, department, cs_owner, order_no FROM tickets").fetchall() == [
+        ("lisi", "售后", "lisi", None)]
+    assert db.execute("SELECT department, assignee FROM history WHERE to_state = 'routed'").fetchall() == [("售后", "lisi")]
+    assert db.execute("SELECT c.contact, c.tickets FROM customers c JOIN tickets t ON t.customer_id = c.id"
+                      ).fetchall() == [("138****5678", 1)]
     assert db.execute("SELECT refund_amount, refund_cents FROM returns").fetchall() == [("199.90", 19990)]
     assert db.execute("SELECT sku, defective, supplier FROM return_items").fetchall() == [("A1", 2, "华东电子")]
-    assert db.execute("SELECT l.days, a.by FROM leaves l JOIN approvals a ON a.leave_id = l.id").fetchall() == [
+    assert db.execute("SELECT l.days, a.by_person FROM leave l JOIN approvals a ON a.leave_id = l.id").fetchall() == [
         (1.0, "liubz")]
     steps = db.execute("SELECT to_state FROM history WHERE record_id = ? ORDER BY seq", (ret,)).fetchall()
     assert [s for (s,) in steps] == ["requested", "approved", "received", "inspected", "qc_checked", "refunded"]
-    assert db.execute('SELECT id, "with", status FROM swaps').fetchall() == [(swap, "lisi", "requested")]
+    assert db.execute("SELECT id, with_person, status FROM swaps").fetchall() == [(swap, "lisi", "requested")]
     indexes = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    assert {"history_by", "scores_person", "return_items_supplier"} <= indexes
+    assert {"history_by_person", "scores_by_person", "return_items_by_supplier"} <= indexes
+    # plain SQL: no column named by a keyword; every reference a foreign key; every table a key
+    for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+        columns = [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
+        assert not {c.upper() for c in columns} & SQL_KEYWORDS, table
+        assert any(row[5] for row in db.execute(f"PRAGMA table_info({table})")), f"{table} has no primary key"
+    keys = {(row[2], row[3]) for table in ("tickets", "scores") for row in db.execute(f"PRAGMA foreign_key_list({table})")}
+    assert {("tickets", "duplicate_of"), ("records", "ref")} <= keys
+    assert {"tickets", "returns", "leave", "scores", "swaps", "people", "customers"} <= {
+        name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     db.close()
     assert "may not use --reveal" in repo.refused("export", "sqlite", str(target), "--reveal", as_="zhangsan")
     repo.run("export", "sqlite", str(target), "--reveal", as_="zhaozg")

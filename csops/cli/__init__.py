@@ -216,6 +216,8 @@ COMMANDS = {
     "report": ("report", "Reports: overdue work, scores, statistics, the daily return sheet."),
     "return": ("returns", "Returns 退货: self-returns 自退件, in-transit 在途退件, refusals 拒收件."),
     "roster": ("roster_cmd", "The duty roster 排班 (《电商部管理细则》周末值班): who works which shift, who leads the day."),
+    "search": ("search_cmd", "Find every record whose text holds all the words: summaries, notes, reasons, "
+                             "customer names, order numbers, items."),
     "score": ("score", "Score events 考核: penalty points, fines and dismissal rules from the policy catalog."),
     "swap": ("swap", "Swaps 调班: exchange shifts with a colleague — they accept, a team lead approves "
                      "(不得私自换班)."),

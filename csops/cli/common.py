@@ -236,7 +236,9 @@ def warn_related(sess, rtype: str, record_id: str, contact=None, order=None) -> 
     if not related:
         return
     reasons = {"same contact": _("same contact"), "same order": _("same order")}
-    listed = ", ".join(f"{rid} ({reasons[why]})" for rid, why in related)
+    listed = ", ".join(f"{rid} ({reasons[why]})" for rid, why in related[:5])
+    if len(related) > 5:                  # a handful to look at; the archive has them all
+        listed += " " + _("and {count} more (csops customer show)", count=len(related) - 5)
     click.echo(_("warning: the same customer or order has open records: {listed}", listed=listed), err=True)
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
 from csops.cli.common import (complete_id, complete_state, echo_chunks, echo_rows, echo_text, lang_of, note_option,
                               output_options, require_reveal, session)
+from csops.i18n import _
+from csops.vocab import FILTERS, PEOPLE_FILTERS
 
 
 def type_group(rtype: str, summary: str, example: str) -> click.Group:
@@ -31,24 +35,28 @@ def type_group(rtype: str, summary: str, example: str) -> click.Group:
             data = mask_record(data)
         echo_text(render_object(data, fmt, lang_of(sess, lang)), fmt)
 
-    @group.command("list", help=f"List {rtype} records, optionally by status.\n\n\b\n"
-                                f"Example:\n  csops {rtype} list --status {_first_state(rtype)} --format csv")
-    @click.option("--status", default=None, shell_complete=complete_state, help="Only records in this state.")
+    @group.command("list", help=f"List {rtype} records; the filters combine (all must hold).\n\n\b\n"
+                                f"Example:\n  csops {rtype} list --status {_first_state(rtype)} --since 2026-11-01 "
+                                f"--format csv")
+    @click.option("--status", multiple=True, shell_complete=complete_state,
+                  help="Only records in this state (repeat for several).")
+    @filter_options(rtype)
     @click.option("--reveal", is_flag=True, help="Show customers' contacts unmasked (supervisor or above).")
     @output_options
     @click.pass_context
-    def list_(ctx, status, reveal, fmt, lang):
+    def list_(ctx, status, reveal, fmt, lang, **given):
         from csops.reports.listing import list_records
 
         sess = session(ctx, reads=True)
         if reveal:
             require_reveal(sess)
+        filters = _filters(status, given)
         if fmt == "json":                  # every record of a type may be asked for: streamed
             from csops.reports.listing import stream_records
 
-            echo_chunks(stream_records(sess, rtype, status, reveal=reveal))
+            echo_chunks(stream_records(sess, rtype, filters, reveal=reveal))
             return
-        rows, columns = list_records(sess, rtype, status, reveal=reveal, table=True)
+        rows, columns = list_records(sess, rtype, filters, reveal=reveal, table=True)
         echo_rows(sess, rows, columns, fmt, lang)
 
     if rtype != "leave":   # `leave amend` also takes --start/--end (cli/leave.py)
@@ -67,6 +75,61 @@ def type_group(rtype: str, summary: str, example: str) -> click.Group:
             click.echo(do_move(session(ctx), rtype, record_id, state, note=note))
 
     return group
+
+
+_FILTER_HELP = {
+    "assignee": ("P", "Only tickets assigned to this person (id)."),
+    "person": ("P", "Only the records of this person (id)."),
+    "by": ("P", "Only records registered or requested by this person (id)."),
+    "kind": ("K", "Only records of this kind."),
+    "channel": ("C", "Only tickets that came by this channel."),
+    "level": ("L", "Only tickets of this level."),
+    "dept": ("D", "Only tickets routed to this department."),
+    "code": ("CODE", "Only score events of this code."),
+    "customer": ("NAME", "Only records of the customer with exactly this name."),
+    "contact": ("C", "Only records of this customer: the whole phone number or e-mail address."),
+    "order": ("NO", "Only records about this order number."),
+}
+
+
+def filter_options(rtype: str):
+    """The filters a type's `list` takes (csops.vocab.FILTERS), then the dates and words
+    every type takes."""
+    from csops.cli.common import complete_person
+
+    def decorate(fn):
+        fn = click.option("--text", default=None, metavar="WORDS",
+                          help="Only records whose text holds every one of these words.")(fn)
+        fn = click.option("--until", default=None, metavar="YYYY-MM-DD",
+                          help="Only records registered or requested on or before this day.")(fn)
+        fn = click.option("--since", default=None, metavar="YYYY-MM-DD",
+                          help="Only records registered or requested on or after this day.")(fn)
+        for name in reversed(FILTERS[rtype]):
+            if name == "overdue":
+                fn = click.option("--overdue", is_flag=True, help="Only records past a deadline now.")(fn)
+                continue
+            metavar, text = _FILTER_HELP[name]
+            fn = click.option(f"--{name}", default=None, metavar=metavar, help=text,
+                              shell_complete=complete_person if name in PEOPLE_FILTERS else None)(fn)
+        return fn
+    return decorate
+
+
+def _filters(status, given: dict):
+    from csops.errors import BadInput
+    from csops.reports.find import Filters
+
+    values = dict(given)
+    for name in ("since", "until"):
+        if values.get(name):
+            try:
+                values[name] = dt.date.fromisoformat(values[name])
+            except ValueError:
+                raise BadInput(_("--{option} {value}: give a day as YYYY-MM-DD", option=name,
+                                 value=values[name])) from None
+    values["text"] = tuple((values.get("text") or "").split())
+    values["overdue"] = bool(values.get("overdue"))
+    return Filters(status=tuple(status), **{k: v for k, v in values.items() if v is not None})
 
 
 def amend_command(rtype: str, extra=None) -> click.Command:

@@ -14,25 +14,33 @@ OPEN_END = {"ticket": ("closed", "voided"), "return": ("closed",)}
 
 def related_open(session, rtype: str, record_id: str) -> list[tuple[str, str]]:
     """Open tickets and returns (other than `record_id`) with the same customer key or order:
-    (id, "same contact" | "same order")."""
+    (id, "same contact" | "same order"). Only the records of that customer or order are read
+    (the record index finds them by key)."""
+    from csops.query import Where
+
     ctx = session.ctx
-    mine = next((r.data for r in ctx.records(rtype) if r.data.get("id") == record_id), None)
-    if mine is None:
+    _ignored, path = session.store.locate(record_id, rtype)
+    mine = session.store.read(rtype, path).data
+    if not isinstance(mine, dict):
         return []
     _ignored, contact, order = identity(rtype, mine)
     key = customer_key(contact)
-    out = []
+    order = str(order).strip() if order is not None and str(order).strip() else None
+    found = {}
     for other_type in ("ticket", "return"):
-        for rec in ctx.records(other_type):
-            data = rec.data
-            if data.get("id") == record_id or data.get("status") in OPEN_END[other_type]:
+        for hint, why in ((f"k:{key}" if key else None, "same contact"), (f"o:{order}" if order else None, "same order")):
+            if hint is None:
                 continue
-            _ignored, other_contact, other_order = identity(other_type, data)
-            if key and customer_key(other_contact) == key:
-                out.append((data["id"], "same contact"))
-            elif order and other_order and str(order).strip() == str(other_order).strip():
-                out.append((data["id"], "same order"))
-    return sorted(out)
+            for rec in ctx.records(other_type, where=Where(keys=(hint,))):
+                data = rec.data
+                if data.get("id") == record_id or data.get("status") in OPEN_END[other_type]:
+                    continue
+                _ignored, other_contact, other_order = identity(other_type, data)
+                if why == "same contact" and customer_key(other_contact) == key:
+                    found[data["id"]] = why
+                elif why == "same order" and other_order is not None and str(other_order).strip() == order:
+                    found.setdefault(data["id"], why)
+    return sorted(found.items())
 
 
 def archive(session, who: str, *, reveal: bool = False) -> dict:

@@ -20,57 +20,59 @@ from csops.money import stored_amount
 from csops.render import mask_contact, mask_text
 from csops.workflows.returns import received, supplier_of
 
-SCHEMA = """
-PRAGMA foreign_keys = ON;
-CREATE TABLE people (
-  id TEXT PRIMARY KEY, name TEXT, role TEXT, reports_to TEXT REFERENCES people(id), email TEXT,
-  active INTEGER);
-CREATE TABLE catalog (code TEXT PRIMARY KEY, label TEXT, points NUMERIC, fine_min NUMERIC, fine_max NUMERIC);
-CREATE TABLE tickets (
-  id TEXT PRIMARY KEY, status TEXT, created TEXT, created_by TEXT REFERENCES people(id), kind TEXT,
-  channel TEXT, level TEXT, customer TEXT, contact TEXT, "order" TEXT, summary TEXT, closure TEXT,
-  duplicate_of TEXT, due TEXT, callback_due TEXT, overdue INTEGER);
-CREATE TABLE callbacks (
-  ticket_id TEXT NOT NULL REFERENCES tickets(id), seq INTEGER, at TEXT, by TEXT REFERENCES people(id),
-  outcome TEXT, satisfaction INTEGER, note TEXT, PRIMARY KEY (ticket_id, seq));
-CREATE TABLE returns (
-  id TEXT PRIMARY KEY, status TEXT, created TEXT, created_by TEXT REFERENCES people(id), kind TEXT,
-  "order" TEXT, customer TEXT, reason TEXT, resolution TEXT, refund_amount TEXT, refund_cents INTEGER,
-  refund_at TEXT, tracking TEXT, sent_back_at TEXT, sent_back_tracking TEXT, freight_cents INTEGER,
-  due TEXT, waiting_for TEXT, overdue INTEGER);
-CREATE TABLE return_items (
-  return_id TEXT NOT NULL REFERENCES returns(id), sku TEXT, qty INTEGER, received INTEGER, good INTEGER,
-  defective INTEGER, result TEXT, supplier TEXT, PRIMARY KEY (return_id, sku));
-CREATE TABLE vendor_notes (
-  return_id TEXT NOT NULL REFERENCES returns(id), note TEXT, supplier TEXT, at TEXT,
-  by TEXT REFERENCES people(id), sku TEXT, qty INTEGER);
-CREATE TABLE leaves (
-  id TEXT PRIMARY KEY, status TEXT, created TEXT, created_by TEXT REFERENCES people(id),
-  person TEXT REFERENCES people(id), kind TEXT, start TEXT, "end" TEXT, reason TEXT, certificate TEXT,
-  days REAL, absence_days REAL, notice_ok INTEGER);
-CREATE TABLE approvals (
-  leave_id TEXT NOT NULL REFERENCES leaves(id), seq INTEGER, by TEXT REFERENCES people(id), at TEXT,
-  PRIMARY KEY (leave_id, seq));
-CREATE TABLE scores (
-  id TEXT PRIMARY KEY, status TEXT, created TEXT, created_by TEXT REFERENCES people(id),
-  person TEXT REFERENCES people(id), code TEXT REFERENCES catalog(code), date TEXT, fine_amount TEXT,
-  fine_cents INTEGER, minutes INTEGER, days REAL, ref TEXT, derived INTEGER);
-CREATE TABLE swaps (
-  id TEXT PRIMARY KEY, status TEXT, created TEXT, created_by TEXT REFERENCES people(id),
-  person TEXT REFERENCES people(id), "with" TEXT REFERENCES people(id), date TEXT, with_date TEXT, reason TEXT,
-  due TEXT, overdue INTEGER);
-CREATE TABLE history (
-  record_id TEXT NOT NULL, record_type TEXT, seq INTEGER, at TEXT, by TEXT REFERENCES people(id),
-  from_state TEXT, to_state TEXT, action TEXT, note TEXT, PRIMARY KEY (record_id, seq));
-CREATE INDEX tickets_status ON tickets(status, created);
-CREATE INDEX returns_status ON returns(status, created);
-CREATE INDEX return_items_supplier ON return_items(supplier);
-CREATE INDEX leaves_person ON leaves(person, start);
-CREATE INDEX scores_person ON scores(person, date);
-CREATE INDEX history_by ON history(by, at);
-CREATE INDEX history_type ON history(record_type, at);
-CREATE INDEX callbacks_at ON callbacks(at);
-"""
+# Computed per record for the moment of the export (the record index cannot keep these: they
+# depend on the clock, the policy and the roster); each type's table is its columns in
+# csops.tables, then these.
+COMPUTED = {
+    "ticket": [("cs_owner", "TEXT REFERENCES people(id)"), ("due", "TEXT"), ("callback_due", "TEXT"),
+               ("overdue", "INTEGER"), ("customer_id", "INTEGER REFERENCES customers(id)")],
+    "return": [("refund_amount", "TEXT"), ("refund_cents", "INTEGER"), ("refund_at", "TEXT"), ("sent_back_at", "TEXT"),
+               ("sent_back_tracking", "TEXT"), ("freight_cents", "INTEGER"), ("due", "TEXT"), ("waiting_for", "TEXT"),
+               ("overdue", "INTEGER"), ("customer_id", "INTEGER REFERENCES customers(id)")],
+    "leave": [("days", "REAL"), ("absence_days", "REAL"), ("notice_ok", "INTEGER")],
+    "score": [("fine_amount", "TEXT"), ("fine_cents", "INTEGER"), ("days", "REAL")],
+    "swap": [("due", "TEXT"), ("overdue", "INTEGER")],
+}
+
+
+def schema() -> str:
+    from csops import tables
+
+    out = ["PRAGMA foreign_keys = ON;",
+           "CREATE TABLE people (id TEXT PRIMARY KEY, name TEXT, role TEXT, reports_to TEXT REFERENCES people(id), "
+           "email TEXT, active INTEGER);",
+           "CREATE TABLE catalog (code TEXT PRIMARY KEY, label TEXT, points NUMERIC, fine_min NUMERIC, "
+           "fine_max NUMERIC);",
+           "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT, contact TEXT, tickets INTEGER, "
+           "returns INTEGER, last_seen TEXT);",
+           "CREATE TABLE records (id TEXT PRIMARY KEY, record_type TEXT);"]
+    for rtype, (table, columns) in tables.TABLES.items():
+        decls = [f"{c.name} {c.decl}" for c in columns] + [f"{name} {decl}" for name, decl in COMPUTED[rtype]]
+        out.append(f"CREATE TABLE {table} ({', '.join(decls)});")
+    out += [
+        "CREATE TABLE callbacks (ticket_id TEXT NOT NULL REFERENCES tickets(id), seq INTEGER, at TEXT, "
+        "by_person TEXT REFERENCES people(id), outcome TEXT, satisfaction INTEGER, note TEXT, PRIMARY KEY (ticket_id, seq));",
+        "CREATE TABLE return_items (return_id TEXT NOT NULL REFERENCES returns(id), sku TEXT, qty INTEGER, "
+        "received INTEGER, good INTEGER, defective INTEGER, result TEXT, supplier TEXT, PRIMARY KEY (return_id, sku));",
+        "CREATE TABLE vendor_notes (return_id TEXT NOT NULL REFERENCES returns(id), seq INTEGER, line INTEGER, "
+        "note TEXT, supplier TEXT, at TEXT, by_person TEXT REFERENCES people(id), sku TEXT, qty INTEGER, "
+        "PRIMARY KEY (return_id, seq, line));",
+        "CREATE TABLE approvals (leave_id TEXT NOT NULL REFERENCES leave(id), seq INTEGER, by_person TEXT "
+        "REFERENCES people(id), at TEXT, PRIMARY KEY (leave_id, seq));",
+        "CREATE TABLE history (record_id TEXT NOT NULL REFERENCES records(id), record_type TEXT, seq INTEGER, at TEXT, "
+        "by_person TEXT REFERENCES people(id), from_state TEXT, to_state TEXT, act TEXT, department TEXT, "
+        "assignee TEXT REFERENCES people(id), note TEXT, PRIMARY KEY (record_id, seq));",
+        "CREATE INDEX tickets_by_status ON tickets(status, created);",
+        "CREATE INDEX tickets_by_assignee ON tickets(assignee, status);",
+        "CREATE INDEX returns_by_status ON returns(status, created);",
+        "CREATE INDEX return_items_by_supplier ON return_items(supplier);",
+        "CREATE INDEX leave_by_person ON leave(person, start_at);",
+        "CREATE INDEX scores_by_person ON scores(person, day);",
+        "CREATE INDEX history_by_person ON history(by_person, at);",
+        "CREATE INDEX history_by_type ON history(record_type, at);",
+        "CREATE INDEX callbacks_by_at ON callbacks(at);",
+    ]
+    return "\n".join(out)
 
 
 def _cents(value) -> int | None:
@@ -91,7 +93,7 @@ def export_sqlite(session, target: Path, *, reveal: bool = False) -> dict[str, i
     temp.unlink(missing_ok=True)
     try:
         with sqlite3.connect(temp) as db:
-            db.executescript(SCHEMA)
+            db.executescript(schema())
             _fill(db, session, reveal)
             counts = {name: db.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in _tables(db)}
         db.close()
@@ -111,6 +113,9 @@ def _tables(db) -> list[str]:
 
 
 def _fill(db, session, reveal: bool) -> None:
+    from csops import tables
+    from csops.workflows.customers import customer_key
+
     ctx = session.ctx
     free = (lambda text: text) if reveal else mask_text
     db.execute("PRAGMA foreign_keys = OFF")   # rows arrive in any order; a hand edit may name someone unknown
@@ -123,78 +128,115 @@ def _fill(db, session, reveal: bool) -> None:
     db.executemany("INSERT INTO catalog VALUES (?, ?, ?, ?, ?)",
                    [(code, rule.get("label"), rule.get("points"), *((rule.get("fine") or [None, None])[:2]))
                     for code, rule in catalog.items() if isinstance(rule, dict)])
-    for rtype, insert in (("ticket", _ticket), ("return", _return), ("leave", _leave), ("score", _score),
-                          ("swap", _swap)):
+    customers: dict[str, list] = {}           # customer key → [id, name, contact, tickets, returns, last seen]
+    for rtype in tables.TABLES:
+        table, columns = tables.TABLES[rtype]
         wf = session.workflow(rtype)
+        marks = ",".join("?" * (len(columns) + len(COMPUTED[rtype])))
         for rec in ctx.records(rtype):
             data = rec.data
             extra = wf.extra(data, ctx)
-            insert(db, data, extra, free, reveal, session.policy)
-            for seq, entry in enumerate(data.get("history") or []):
-                db.execute("INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           (data["id"], rtype, seq, _text(entry.get("at")), entry.get("by"),
-                            entry.get("from"), entry.get("to"), entry.get("action"), free(_text(entry.get("note")))))
+            row = dict(zip((c.name for c in columns), tables.row(rtype, data)))
+            for name in ("summary", "reason"):
+                if name in row:
+                    row[name] = free(row[name])
+            if "contact" in row and row["contact"] and not reveal:
+                row["contact"] = mask_contact(row["contact"])
+            computed = COMPUTED_VALUES[rtype](data, extra, ctx, session.policy)
+            if rtype in ("ticket", "return"):
+                computed["customer_id"] = _customer(customers, rtype, data, row, customer_key)
+            db.execute(f"INSERT INTO {table} VALUES ({marks})",
+                       [*row.values(), *(computed.get(name) for name, _decl in COMPUTED[rtype])])
+            db.execute("INSERT OR IGNORE INTO records VALUES (?, ?)", (data["id"], rtype))
+            INNER.get(rtype, lambda *args: None)(db, data, free, session.policy)
+            for seq, entry in enumerate(e for e in data.get("history") or [] if isinstance(e, dict)):
+                db.execute("INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           (data["id"], rtype, seq, _text(entry.get("at")), entry.get("by"), entry.get("from"),
+                            entry.get("to"), entry.get("action"), _text(entry.get("department")),
+                            _text(entry.get("assignee")), free(_text(entry.get("note")))))
+    db.executemany("INSERT INTO customers VALUES (?, ?, ?, ?, ?, ?)", [tuple(c) for c in customers.values()])
     db.execute("PRAGMA foreign_keys = ON")
 
 
-def _ticket(db, data, extra, free, reveal, policy) -> None:
-    customer = data.get("customer") if isinstance(data.get("customer"), dict) else {"name": data.get("customer")}
-    contact = customer.get("contact")
-    db.execute("INSERT INTO tickets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               (data["id"], data.get("status"), _text(data.get("created")), data.get("created_by"), data.get("kind"),
-                data.get("channel"), data.get("level"), _text(customer.get("name")),
-                _text(contact) if reveal else (mask_contact(contact) if contact else None), _text(data.get("order")),
-                free(_text(data.get("summary"))), data.get("closure"), data.get("duplicate_of"), extra.get("due"),
-                extra.get("callback_due"), int(bool(extra.get("overdue")))))
+def _customer(customers: dict, rtype: str, data: dict, row: dict, customer_key) -> int | None:
+    """The customers row of a ticket or return (one per customer key, else per name)."""
+    from csops import tables
+
+    contact = tables.contact_of(rtype, data)
+    key = customer_key(contact)
+    name = row.get("customer")
+    ident = f"k:{key}" if key else (f"n:{name}" if name else None)
+    if ident is None:
+        return None
+    found = customers.get(ident)
+    if found is None:
+        found = customers[ident] = [len(customers) + 1, name, row.get("contact"), 0, 0, None]
+    found[1] = found[1] or name
+    found[3 if rtype == "ticket" else 4] += 1
+    created = _text(data.get("created"))
+    found[5] = max(filter(None, (found[5], created)), default=None)
+    return found[0]
+
+
+def _ticket_extra(data, extra, ctx, policy) -> dict:
+    from csops.workflows.ticket import cs_owner
+
+    return {"cs_owner": cs_owner(data, ctx), "due": extra.get("due"), "callback_due": extra.get("callback_due"),
+            "overdue": int(bool(extra.get("overdue")))}
+
+
+def _return_extra(data, extra, ctx, policy) -> dict:
+    refund = data.get("refund") if isinstance(data.get("refund"), dict) else {}
+    back = data.get("sent_back") if isinstance(data.get("sent_back"), dict) else {}
+    return {"refund_amount": _text(stored_amount(refund.get("amount"))) if refund else None,
+            "refund_cents": _cents(refund.get("amount")), "refund_at": _text(refund.get("at")),
+            "sent_back_at": _text(back.get("at")), "sent_back_tracking": _text(back.get("tracking")),
+            "freight_cents": _cents(back.get("freight")), "due": extra.get("due"),
+            "waiting_for": extra.get("waiting_for"), "overdue": int(bool(extra.get("overdue")))}
+
+
+def _leave_extra(data, extra, ctx, policy) -> dict:
+    return {"days": extra.get("days"), "absence_days": extra.get("absence_days"),
+            "notice_ok": int(bool(extra.get("notice_ok")))}
+
+
+def _score_extra(data, extra, ctx, policy) -> dict:
+    fine = data.get("fine")
+    return {"fine_amount": _text(stored_amount(fine)) if fine is not None else None, "fine_cents": _cents(fine),
+            "days": data.get("days")}
+
+
+def _swap_extra(data, extra, ctx, policy) -> dict:
+    return {"due": extra.get("due"), "overdue": int(bool(extra.get("overdue")))}
+
+
+COMPUTED_VALUES = {"ticket": _ticket_extra, "return": _return_extra, "leave": _leave_extra, "score": _score_extra,
+                   "swap": _swap_extra}
+
+
+def _ticket_lists(db, data, free, policy) -> None:
     for seq, callback in enumerate(c for c in data.get("callbacks") or [] if isinstance(c, dict)):
         db.execute("INSERT INTO callbacks VALUES (?, ?, ?, ?, ?, ?, ?)",
                    (data["id"], seq, _text(callback.get("at")), callback.get("by"), callback.get("outcome"),
                     callback.get("satisfaction"), free(_text(callback.get("note")))))
 
 
-def _return(db, data, extra, free, reveal, policy) -> None:
-    refund = data.get("refund") if isinstance(data.get("refund"), dict) else {}
-    back = data.get("sent_back") if isinstance(data.get("sent_back"), dict) else {}
-    db.execute("INSERT INTO returns VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               (data["id"], data.get("status"), _text(data.get("created")), data.get("created_by"), data.get("kind"),
-                _text(data.get("order")), _text(data.get("customer")), free(_text(data.get("reason"))),
-                data.get("resolution"), _text(stored_amount(refund.get("amount"))) if refund else None,
-                _cents(refund.get("amount")), _text(refund.get("at")), _text(data.get("tracking")),
-                _text(back.get("at")), _text(back.get("tracking")), _cents(back.get("freight")),
-                extra.get("due"), extra.get("waiting_for"), int(bool(extra.get("overdue")))))
+def _return_lists(db, data, free, policy) -> None:
     for item in (i for i in data.get("items") or [] if isinstance(i, dict)):
-        db.execute("INSERT INTO return_items VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        db.execute("INSERT OR IGNORE INTO return_items VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                    (data["id"], _text(item.get("sku")), item.get("qty"), received(item), item.get("good"),
                     item.get("defective"), item.get("result"), supplier_of(item, policy)))
-    for note in (n for n in data.get("vendor_notes") or [] if isinstance(n, dict)):
-        for line in (x for x in note.get("items") or [] if isinstance(x, dict)):
-            db.execute("INSERT INTO vendor_notes VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       (data["id"], _text(note.get("note")), _text(note.get("supplier")), _text(note.get("at")),
-                        note.get("by"), _text(line.get("sku")), line.get("qty")))
+    for seq, note in enumerate(n for n in data.get("vendor_notes") or [] if isinstance(n, dict)):
+        for line, item in enumerate(x for x in note.get("items") or [] if isinstance(x, dict)):
+            db.execute("INSERT INTO vendor_notes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (data["id"], seq, line, _text(note.get("note")), _text(note.get("supplier")),
+                        _text(note.get("at")), note.get("by"), _text(item.get("sku")), item.get("qty")))
 
 
-def _leave(db, data, extra, free, reveal, policy) -> None:
-    db.execute("INSERT INTO leaves VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               (data["id"], data.get("status"), _text(data.get("created")), data.get("created_by"),
-                data.get("person"), data.get("kind"), _text(data.get("start")), _text(data.get("end")),
-                free(_text(data.get("reason"))), _text(data.get("certificate")), extra.get("days"),
-                extra.get("absence_days"), int(bool(extra.get("notice_ok")))))
+def _leave_lists(db, data, free, policy) -> None:
     for seq, approval in enumerate(a for a in data.get("approvals") or [] if isinstance(a, dict)):
         db.execute("INSERT INTO approvals VALUES (?, ?, ?, ?)",
                    (data["id"], seq, approval.get("by"), _text(approval.get("at"))))
 
 
-def _score(db, data, extra, free, reveal, policy) -> None:
-    fine = data.get("fine")
-    db.execute("INSERT INTO scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               (data["id"], data.get("status"), _text(data.get("created")), data.get("created_by"), data.get("person"),
-                data.get("code"), _text(data.get("date")), _text(stored_amount(fine)) if fine is not None else None,
-                _cents(fine), data.get("minutes"), data.get("days"), _text(data.get("ref")),
-                int(bool(data.get("derived")))))
-
-
-def _swap(db, data, extra, free, reveal, policy) -> None:
-    db.execute("INSERT INTO swaps VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               (data["id"], data.get("status"), _text(data.get("created")), data.get("created_by"), data.get("person"),
-                data.get("with"), _text(data.get("date")), _text(data.get("with_date")), free(_text(data.get("reason"))),
-                extra.get("due"), int(bool(extra.get("overdue")))))
+INNER = {"ticket": _ticket_lists, "return": _return_lists, "leave": _leave_lists}

@@ -33,46 +33,47 @@ def show_record(session, rtype: str, ref: str) -> dict:
     return data
 
 
-def list_records(session, rtype: str, status: str | None = None, *, reveal: bool = False,
+def list_records(session, rtype: str, filters=None, *, reveal: bool = False,
                  table: bool = True) -> tuple[list[dict], list[str]]:
-    _check_status(session, rtype, status)
-    rows = list(_rows(session, rtype, session.ctx.records(rtype, status=status or None), status, reveal, table))
+    """The records of a type that pass `filters` (csops.reports.find.Filters), in id order."""
+    filters = _checked(session, rtype, filters)
+    recs = session.ctx.records(rtype, where=filters.where())
+    rows = list(_rows(session, rtype, recs, filters, reveal, table))
     rows.sort(key=lambda r: str(r.get("id")))
     return rows, COLUMNS[rtype]
 
 
-def stream_records(session, rtype: str, status: str | None = None, *, reveal: bool = False):
+def stream_records(session, rtype: str, filters=None, *, reveal: bool = False):
     """The rows of list_records(table=False), in the same order, one at a time: the records are
     read a batch at a time (a dump of every record need not hold them all)."""
-    _check_status(session, rtype, status)
-    from csops.query import Where
-
-    batches = session.batches(rtype, Where(status=(status,) if status else ()))
+    filters = _checked(session, rtype, filters)
+    batches = session.batches(rtype, filters.where())
     if batches is None:
-        yield from list_records(session, rtype, status, reveal=reveal, table=False)[0]
+        yield from list_records(session, rtype, filters, reveal=reveal, table=False)[0]
         return
     for recs in batches:
-        yield from _rows(session, rtype, recs, status, reveal, False)
+        yield from _rows(session, rtype, recs, filters, reveal, False)
 
 
-def _check_status(session, rtype: str, status: str | None) -> None:
-    wf = session.workflow(rtype)
-    if status and status not in wf.states:
-        from csops.errors import BadInput
+def _checked(session, rtype: str, filters):
+    from csops.reports.find import Filters, check
 
-        raise BadInput(_("--status {status}: a {rtype} is one of {names}",
-                         status=status, rtype=rtype, names=', '.join(wf.states)))
+    return check(session, rtype, filters or Filters())
 
 
-def _rows(session, rtype: str, recs, status: str | None, reveal: bool, table: bool):
+def _rows(session, rtype: str, recs, filters, reveal: bool, table: bool):
+    from csops.reports.find import matches
+
     wf = session.workflow(rtype)
     for rec in recs:
         if not isinstance(rec.data, dict):
             continue
-        if status and rec.data.get("status") != status:
+        if filters.status and rec.data.get("status") not in filters.status:
             continue
         row = dict(rec.data)
         extra = wf.extra(rec.data, session.ctx)
+        if not matches(rtype, rec.data, extra, filters, session.tz):
+            continue
         row.update({k: v for k, v in extra.items() if k in ("due", "days", "overdue", "callback_due")})
         if table:
             row = _table_row(rtype, row, reveal)

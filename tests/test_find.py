@@ -1,0 +1,131 @@
+"""Finding things 查找 (SPEC §14): filters on every list, `csops search`, and the same answers with
+and without the record index."""
+
+import json
+
+import pytest
+
+
+def _ticket(repo, summary, *, contact=None, order=None, customer="王女士", kind="complaint", now="2026-11-20T09:00",
+            as_="zhangsan"):
+    args = ["ticket", "new", "--kind", kind, "--channel", "phone", "--customer", customer, "--summary", summary]
+    args += ["--contact", contact] if contact else []
+    args += ["--order", order] if order else []
+    return repo.out(*args, now=now, as_=as_)
+
+
+@pytest.fixture
+def desk(repo):
+    made = {
+        "pot": _ticket(repo, "收到的电饭煲内胆有划痕", contact="138-1234-5678", order="TB1234", now="2026-11-16T09:00"),
+        "late": _ticket(repo, "快递延误三天", contact="13987654321", customer="李先生", now="2026-11-18T09:00",
+                        as_="lisi"),
+        "ask": _ticket(repo, "内胆材质咨询 Teflon", kind="inquiry", now="2026-11-19T09:00"),
+    }
+    repo.run("ticket", "route", made["pot"], "--to-dept", "售后", "--assignee", "lisi", now="2026-11-16T10:00")
+    made["return"] = repo.out("return", "new", "--kind", "self", "--order", "TB1234", "--customer", "王女士",
+                              "--item", "NEIDAN-3L:1", "--reason", "内胆划痕", now="2026-11-17T09:00")
+    return made
+
+
+def _ids(repo, *args, env=None):
+    return [row["id"] for row in json.loads(repo.out(*args, "--format", "json", now="2026-11-23T10:00", env=env))]
+
+
+def test_every_filter_narrows_the_list_and_they_combine(repo, desk):
+    assert _ids(repo, "ticket", "list", "--assignee", "lisi") == [desk["pot"]]
+    assert _ids(repo, "ticket", "list", "--by", "lisi") == [desk["late"]]
+    assert _ids(repo, "ticket", "list", "--kind", "inquiry") == [desk["ask"]]
+    assert _ids(repo, "ticket", "list", "--dept", "售后") == [desk["pot"]]
+    assert _ids(repo, "ticket", "list", "--customer", "李先生") == [desk["late"]]
+    assert _ids(repo, "ticket", "list", "--contact", "+86 138 1234 5678") == [desk["pot"]]    # normalized
+    assert _ids(repo, "ticket", "list", "--contact", "13812345679") == []
+    assert _ids(repo, "ticket", "list", "--order", "TB1234") == [desk["pot"]]
+    assert _ids(repo, "return", "list", "--order", "TB1234") == [desk["return"]]
+    assert _ids(repo, "ticket", "list", "--since", "2026-11-18", "--until", "2026-11-18") == [desk["late"]]
+    assert _ids(repo, "ticket", "list", "--status", "routed", "--status", "registered", "--kind", "complaint") == \
+        sorted([desk["pot"], desk["late"]])
+    assert _ids(repo, "ticket", "list", "--text", "内胆", "--kind", "complaint") == [desk["pot"]]
+    assert _ids(repo, "ticket", "list", "--text", "teflon") == [desk["ask"]]                 # ASCII case ignored
+    assert _ids(repo, "ticket", "list", "--overdue", "--kind", "complaint") == sorted([desk["pot"], desk["late"]])
+    assert _ids(repo, "ticket", "list", "--level", "urgent") == []
+    assert _ids(repo, "leave", "list", "--person", "lisi") == []
+
+
+@pytest.mark.parametrize("args, words", [
+    (("ticket", "list", "--assignee", "nobody"), ["--assignee nobody", "nobody on the roster", "zhangsan"]),
+    (("ticket", "list", "--kind", "praise"), ["--kind praise", "complaint, inquiry, feedback"]),
+    (("ticket", "list", "--channel", "fax"), ["--channel fax", "phone"]),
+    (("ticket", "list", "--status", "open"), ["--status open", "registered"]),
+    (("score", "list", "--code", "NOPE"), ["--code NOPE"]),
+    (("ticket", "list", "--contact", "1381"), ["whole phone number"]),
+    (("ticket", "list", "--since", "11/20"), ["YYYY-MM-DD"]),
+    (("ticket", "list", "--since", "2026-11-20", "--until", "2026-11-01"), ["is after"]),
+])
+def test_an_unknown_value_is_refused_naming_the_choices(repo, args, words):
+    out = repo.run(*args, code=2).output
+    assert out.count("\n") == 1 and all(w in out for w in words), out
+
+
+def test_a_filter_a_type_does_not_have_is_no_option(repo):
+    assert "No such option" in repo.run("leave", "list", "--channel", "phone", code=2).output
+
+
+def test_search_finds_chinese_without_spaces_across_types_newest_first(repo, desk):
+    rows = json.loads(repo.out("search", "内胆", "--format", "json"))
+    assert [r["id"] for r in rows] == [desk["ask"], desk["return"], desk["pot"]]
+    assert {r["type"] for r in rows} == {"ticket", "return"}
+    assert "【内胆】" in rows[2]["snippet"] and rows[2]["when"] == "2026-11-16 09:00"
+    assert [r["id"] for r in json.loads(repo.out("search", "内胆", "划痕", "--type", "ticket", "--format", "json"))] \
+        == [desk["pot"]]                                                   # every word must match
+    assert json.loads(repo.out("search", "内胆", "--limit", "1", "--format", "json"))[0]["id"] == desk["ask"]
+    assert json.loads(repo.out("search", "TB1234", "--format", "json"))        # order numbers are text
+    assert "3L" in repo.out("search", "NEIDAN", "--type", "return")            # items too
+
+
+def test_a_contact_is_found_by_its_whole_value_only_and_shown_masked(repo, desk):
+    _ticket(repo, "回电 13812345678 说明情况", now="2026-11-21T09:00")
+    whole = json.loads(repo.out("search", "13812345678", "--format", "json"))
+    assert [r["id"] for r in whole] == [desk["pot"]]          # by the customer key, not the number in a summary
+    assert json.loads(repo.out("search", "1234567", "--format", "json")) == []   # never a fragment
+    shown = json.loads(repo.out("search", "回电", "--format", "json"))
+    assert "138****5678" in shown[0]["snippet"] and "13812345678" not in repo.out("search", "回电")
+
+
+def test_search_needs_words(repo):
+    assert "needs the words" in repo.run("search", " ", code=2).output
+
+
+def test_filters_and_search_answer_the_same_with_and_without_the_index(repo, desk):
+    queries = [("ticket", "list", "--text", "内胆"), ("ticket", "list", "--contact", "13812345678"),
+               ("return", "list", "--order", "TB1234"), ("ticket", "list", "--assignee", "lisi"),
+               ("search", "内胆"), ("search", "快递"), ("customer", "show", "13812345678")]
+
+    def answers():
+        return [repo.out(*q, "--format", "json", now="2026-11-23T10:00", env={"CSOPS_CACHE": c})
+                for q in queries for c in ("off", "on")]
+
+    def same():
+        got = answers()
+        assert got[0::2] == got[1::2]
+
+    same()
+    same()                                            # warm
+    path = repo.path_of(desk["late"])                 # an edit not committed: seen at once
+    path.write_text(path.read_text(encoding="utf-8").replace("快递延误三天", "内胆快递延误"), encoding="utf-8")
+    same()
+    assert desk["late"] in repo.out("search", "内胆")
+    repo.git("commit", "-qam", "by hand")
+    same()
+    repo.git("checkout", "-q", "HEAD~1")              # another branch state
+    same()
+    assert desk["late"] not in repo.out("search", "内胆")
+
+
+def test_a_new_ticket_names_a_handful_of_the_customers_open_records_and_a_count(repo):
+    made = [_ticket(repo, f"第{n}次来电", contact="13812345678", now=f"2026-11-2{n % 3}T09:{n:02d}") for n in range(8)]
+    result = repo.run("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
+                      "--contact", "138 1234 5678", "--summary", "又来电", now="2026-11-23T09:00")
+    warning = result.stderr
+    assert warning.count("same contact") == 5 and "and 3 more" in warning
+    assert all(rid in warning for rid in sorted(made)[:5])
