@@ -283,7 +283,9 @@ class Context:
                                       f"{error.code} {error.message}" if error else "BAD_ROSTER not a roster month"))
                     continue
                 docs.append((path.name, data))
-            swaps = [r.data for r in self.records("swap") if r.data.get("status") == "approved"] \
+            # swaps are few: read from their files, a write that works out a deadline need not
+            # look at every record to learn who is on duty
+            swaps = [r.data for r in self.from_files().records("swap") if r.data.get("status") == "approved"] \
                 if self.store is not None and "swap" in self.workflows else []
             self._cache["duty"] = Duty.load(docs, swaps)
         return self._cache["duty"]

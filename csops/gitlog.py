@@ -631,6 +631,20 @@ class Git:
             out.append(parts[0] if len(parts) >= 3 and parts[1] != "missing" else None)
         return out + [None] * (len(specs) - len(out))
 
+    def tree_blobs(self, rev: str, paths: list[str]) -> dict[str, str]:
+        """path → blob id of those of `paths` (from the top) that are regular files at `rev`."""
+        out: dict[str, str] = {}
+        for start in range(0, len(paths), 500):
+            done = _run(["ls-tree", "-z", rev, "--", *paths[start:start + 500]], cwd=self.root)
+            if done.returncode != 0:
+                raise Conflict(_("git ls-tree failed: {detail}", detail=done.stderr.decode("utf-8", "replace").strip()))
+            for item in done.stdout.decode("utf-8", "surrogateescape").split("\0"):
+                meta, _tab, path = item.partition("\t")
+                fields = meta.split()
+                if len(fields) == 3 and fields[1] == "blob" and fields[0] in ("100644", "100755"):
+                    out[path] = fields[2]
+        return out
+
     def files_under(self, rev: str, folder: str) -> list[str]:
         """Paths of the files under `folder` at `rev`."""
         done = _run(["ls-tree", "-r", "--name-only", "-z", rev, "--", folder], cwd=self.root)

@@ -20,6 +20,8 @@ import os
 import struct
 from typing import TYPE_CHECKING
 
+from csops.vocab import LANGUAGES
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -35,18 +37,18 @@ _catalogs: dict[str, gettext.NullTranslations] = {}
 def language() -> str:
     """The language messages are shown in now."""
     env = os.environ.get("CSOPS_LANG", "").strip().lower()
-    return _state["chosen"] or (env if env in ("zh", "en") else None) or _state["policy"] or DEFAULT
+    return _state["chosen"] or (env if env in LANGUAGES else None) or _state["policy"] or DEFAULT
 
 
 def use(lang: str | None) -> None:
     """A command's `--lang`: messages in `lang` from now on."""
-    if lang in ("zh", "en"):
+    if lang in LANGUAGES:
         _state["chosen"] = lang
 
 
 def use_policy(lang: str | None) -> None:
     """The policy's `language`: used unless the reader chose otherwise."""
-    if lang in ("zh", "en"):
+    if lang in LANGUAGES:
         _state["policy"] = lang
 
 

@@ -18,6 +18,7 @@ from csops.i18n import _
 from csops.problems import Problem, Problems
 from csops.templates import template_text
 from csops.timeutil import parse_clock, zone
+from csops.vocab import LANGUAGES, LEAVE_KINDS
 
 def deep_merge(base, override):
     if isinstance(base, dict) and isinstance(override, dict):
@@ -251,7 +252,7 @@ def _check(data: dict, path: str, problems: Problems) -> None:
             problems.add(path, "BAD_POLICY", _("effective must be a date YYYY-MM-DD in 2000–2099 (the first day "
                                                "these rules apply), not {effective!r}",
                                                effective=data['effective']), key=("effective",))
-    if data.get("language") not in ("zh", "en"):
+    if data.get("language") not in LANGUAGES:
         problems.add(path, "BAD_POLICY", _("language must be zh or en, not {language!r}",
                                            language=data.get('language')), key=("language",))
 
@@ -288,7 +289,7 @@ def _check(data: dict, path: str, problems: Problems) -> None:
     days = (data.get("leave") or {}).get("notice_days") or {}
     if not isinstance(notice, dict) or not isinstance(days, dict) or any(
             not _is_number(days.get(k)) or days.get(k) < 0 if k in days else
-            not _is_number(notice.get(k)) or notice.get(k) < 0 for k in ("personal", "sick", "special")):
+            not _is_number(notice.get(k)) or notice.get(k) < 0 for k in LEAVE_KINDS):
         problems.add(path, "BAD_POLICY", _('leave.notice_hours needs personal, sick and special hours (or '
                                            'leave.notice_days the days for personal and sick leave)'),
                      key=("leave", "notice_hours"))

@@ -19,7 +19,9 @@ class Where:
     keys: tuple = ()
     words: tuple = ()
 
-    def sql(self, table: str) -> tuple[str, list]:
+    def sql(self, table: str, text_offset: int = 0) -> tuple[str, list]:
+        """The WHERE clause (and its parameters) on a record table of the index (csops.cache.db);
+        its record_text rows are its rowids plus `text_offset`."""
         conds, params = [], []
         if self.status:
             conds.append(f"status IN ({','.join('?' * len(self.status))})")
@@ -34,26 +36,33 @@ class Where:
             conds.append("blob IN (SELECT blob FROM record_keys WHERE key = ?)")
             params.append(key)
         if self.words:
-            text, text_params = _text_condition(self.words)
-            conds.append(f"blob IN (SELECT blob FROM record_text WHERE {text})")
-            params += text_params
+            for condition, values in _text_conditions(self.words, int(text_offset)):
+                conds.append(condition)
+                params += values
         return (" WHERE " + " AND ".join(conds) if conds else ""), params
 
 
-def _text_condition(words) -> tuple[str, list]:
-    """Rows whose body holds every word: FTS5's trigram index for words of three characters or
-    more, a scan (LIKE) for shorter ones (a trigram index cannot look them up). Both ignore ASCII
-    case, as csops.cache.index.holds_words does."""
+def _text_conditions(words, offset: int) -> list[tuple[str, list]]:
+    """Conditions on a record table's rows (its record_text rows are its rowids plus `offset`)
+    whose text holds every word: FTS5's trigram index for words of three characters or more,
+    the index of two-character tokens (record_pairs) for a two-letter or two-digit word, a scan
+    (LIKE) for any other. Each ignores ASCII case, as holds_words does; the pairs index may give
+    more (it is a hint: the caller tests)."""
     long = [w for w in words if len(w) >= 3]
-    short = [w for w in words if len(w) < 3]
-    conds, params = [], []
+    pairs = [w for w in words if len(w) == 2 and w.isalnum()]
+    short = [w for w in words if w not in long and w not in pairs]
+    out = []
     if long:
-        conds.append("record_text MATCH ?")
-        params.append(" AND ".join('"' + w.replace('"', '""') + '"' for w in long))
+        out.append((f"rowid IN (SELECT rowid - {offset} FROM record_text WHERE record_text MATCH ?)",
+                    [" AND ".join('"' + w.replace('"', '""') + '"' for w in long)]))
+    if pairs:
+        out.append((f"rowid IN (SELECT rowid - {offset} FROM record_pairs WHERE record_pairs MATCH ?)",
+                    [" AND ".join('"' + fold(w) + '"' for w in pairs)]))
     for word in short:
-        conds.append("body LIKE ? ESCAPE '\\'")
-        params.append("%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
-    return " AND ".join(conds), params
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        out.append((f"rowid IN (SELECT rowid - {offset} FROM record_text WHERE body LIKE ? ESCAPE '\\')",
+                    ["%" + escaped + "%"]))
+    return out
 
 
 def fold(text: str) -> str:

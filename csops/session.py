@@ -206,6 +206,19 @@ class RecordSource:
             return None
         return session.index.facts_of(rec.type).get(path[len(root) + 1:]) or None
 
+    def newest(self, rtype: str, where, count: int, order, usual: str) -> list:
+        """The usable records of a type that may fit `where`, at least the `count` first by
+        `order(id, created)` of those the database holds (a search's page) — read only those."""
+        from csops.cache.index import load_newest
+        from csops.store import Rec
+
+        session = self.session
+        root = str(session.store.root)
+        return [Rec(rtype, os.path.join(root, rel), data)
+                for rel, data, error in load_newest(session.index, session.db, session.store, rtype, where, count,
+                                                    order, usual)
+                if error is None and isinstance(data, dict)]
+
     def records(self, rtype: str, where, *, only: list[str] | None = None, unusable_too: bool = True):
         """Every usable record of a type that may fit `where`, and what was skipped (in listing order)."""
         from csops.cache.analyse import why_unusable

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,19 @@ class Repo:
     def path_of(self, record_id: str) -> Path:
         return next(self.records.rglob(f"{record_id}.yaml"))
 
+    def ticket(self, kind: str = "complaint", *, now: str = "2026-11-23T10:00", customer: str = "王女士",
+               summary: str = "商品破损", channel: str = "phone", contact: str | None = None, by: str = "zhangsan",
+               route_to: str | None = None, assignee: str = "lisi") -> str:
+        """A new ticket (the helper every test file shares); routed when `route_to` names a department."""
+        args = ["ticket", "new", "--kind", kind, "--channel", channel, "--customer", customer, "--summary", summary]
+        record_id = self.out(*args, *(["--contact", contact] if contact else []), as_=by, now=now)
+        if route_to:
+            self.run("ticket", "route", record_id, "--to-dept", route_to, "--assignee", assignee, as_=by, now=now)
+        return record_id
+
+    def show(self, rtype: str, record_id: str, now: str = "2026-11-23T10:00") -> dict:
+        return self.json(rtype, "show", record_id, now=now)
+
     def refused(self, *args, code: int = 1, **kwargs) -> str:
         """Run a command that must be refused: exit code, one message, no commit, no change."""
         before, status = self.head(), self.status()
@@ -107,3 +121,40 @@ def repo(_template_repo, tmp_path) -> Repo:
     root = tmp_path / "repo"
     shutil.copytree(_template_repo, root)
     return Repo(root)
+
+
+# -- the helpers the test files share ----------------------------------------------------------
+
+# the environment of a csops run in a child process: this one without the variables that would
+# choose the acting person, the clock or a debug mode for it
+ENV = {k: v for k, v in os.environ.items() if k not in ("CSOPS_DEBUG", "CSOPS_NOW", "CSOPS_USER")}
+
+
+def run_csops(repo: "Repo", *args, as_: str | None = "zhangsan", now: str | None = "2026-11-23T10:00", env=None,
+        check: int | None = None, **kwargs) -> subprocess.CompletedProcess:
+    """The real CLI in a child process (`python -m csops`, never whatever is on PATH), its output as
+    text; an `env` value None unsets that variable; `check`: the exit code it must have."""
+    argv = [sys.executable, "-m", "csops", "--records", str(repo.records)]
+    argv += ["--as", as_] if as_ else []
+    argv += ["--now", now] if now else []
+    options = {"capture_output": True} if "stdout" not in kwargs else {"stderr": subprocess.PIPE}
+    environment = {k: v for k, v in {**ENV, **(env or {})}.items() if v is not None}
+    result = subprocess.run(argv + [str(a) for a in args], text=True, env=environment, **options, **kwargs)
+    if check is not None:
+        assert result.returncode == check, result.stderr
+    assert "Traceback" not in (result.stderr or "")
+    return result
+
+
+def run_git(cwd, *args) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def clone(origin: Path, where: Path) -> Path:
+    """A clone of `origin` with the merge driver registered and an identity of its own."""
+    assert run_git(where.parent, "clone", "-q", str(origin), where.name).returncode == 0
+    for key, value in (("merge.csops.driver", f"{sys.executable} -m csops merge-file %O %A %B %P"),
+                       ("user.email", "ci@example.com"), ("user.name", "ci"), ("pull.rebase", "false")):
+        run_git(where, "config", key, value)
+    return where
+

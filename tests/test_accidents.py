@@ -9,18 +9,13 @@ import subprocess
 import sys
 
 import pytest
+from tests.conftest import ENV, run_csops
 
-ENV = {k: v for k, v in os.environ.items() if k not in ("CSOPS_DEBUG", "CSOPS_NOW", "CSOPS_USER")}
 NEW = ["ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李", "--summary", "x"]
 
 
-def csops(repo, *args, as_="zhangsan", now="2026-11-23T10:00", env=None, **kwargs):
-    argv = [sys.executable, "-m", "csops", "--records", str(repo.records)]
-    argv += ["--as", as_] if as_ else []
-    argv += ["--now", now] if now else []
-    options = {"capture_output": True} if "stdout" not in kwargs else {"stderr": subprocess.PIPE}
-    environment = {k: v for k, v in {**ENV, **(env or {})}.items() if v is not None}   # None: unset it
-    return subprocess.run(argv + [str(a) for a in args], text=True, env=environment, **options, **kwargs)
+def csops(repo, *args, **kwargs):
+    return run_csops(repo, *args, **kwargs)
 
 
 # -- pipes and full disks ----------------------------------------------------------------------------

@@ -4,11 +4,11 @@ Git work — corrections, merges, rebases, cherry-picks — passes."""
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import pytest
 
 from tests.conftest import TEAM, Repo
+from tests.conftest import clone
 
 EMAIL = {pid: f"{pid}@example.com" for pid, *_ in TEAM}
 NAME = {pid: name for pid, name, *_ in TEAM}
@@ -31,8 +31,7 @@ def history_problems(repo: Repo) -> str:
 
 
 def complaint(repo: Repo, now="2026-11-23T09:00") -> str:
-    return repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
-                    "--summary", "破损", now=now)
+    return repo.ticket(summary="破损", now=now)
 
 
 # -- tampers ---------------------------------------------------------------------------------------
@@ -191,11 +190,7 @@ def test_person_set_is_audited_and_nobody_changes_their_own_role(repo):
 # -- honest Git work -------------------------------------------------------------------------------
 
 def _clone(origin, where) -> Repo:
-    subprocess.run(["git", "clone", "-q", str(origin), str(where)], check=True)
-    for key, value in (("merge.csops.driver", f"{sys.executable} -m csops merge-file %O %A %B %P"),
-                       ("user.email", "ci@example.com"), ("user.name", "ci")):
-        subprocess.run(["git", "config", key, value], cwd=where, check=True)
-    return Repo(where)
+    return Repo(clone(origin, where))
 
 
 def test_pull_rebase_with_an_older_entry_and_cherry_pick_are_accepted(repo, tmp_path):

@@ -4,19 +4,16 @@ no history entry made anywhere is lost."""
 
 import datetime as dt
 import random
-import subprocess
 import sys
 
 from tests.conftest import Repo
+from tests.conftest import run_git
 
 CLONES = 4
 OPS = 50
 START = dt.datetime(2026, 11, 24, 9, 0)
 
 
-def _git(cwd, *args):
-    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
-    return result
 
 
 def _entries(repo: Repo) -> set:
@@ -77,26 +74,26 @@ def test_four_clones_fifty_operations_each_merge_without_loss(repo, tmp_path):
         repo.run("ticket", "resolve", tid, as_="lisi", now="2026-11-23T10:00")
         shared.append(tid)
     origin = tmp_path / "origin.git"
-    assert _git(tmp_path, "clone", "-q", "--bare", str(repo.root), str(origin)).returncode == 0
+    assert run_git(tmp_path, "clone", "-q", "--bare", str(repo.root), str(origin)).returncode == 0
     clones, made = [], set()
     for index in range(CLONES):
         where = tmp_path / f"clone{index}"
-        assert _git(tmp_path, "clone", "-q", str(origin), where.name).returncode == 0
+        assert run_git(tmp_path, "clone", "-q", str(origin), where.name).returncode == 0
         # half the team pulls with merges, half with rebase (both must keep every entry and pass the audit)
         for key, value in (("merge.csops.driver", f"{sys.executable} -m csops merge-file %O %A %B %P"),
                            ("user.email", "ci@example.com"), ("user.name", "ci"),
                            ("pull.rebase", "true" if index % 2 else "false")):
-            _git(where, "config", key, value)
+            run_git(where, "config", key, value)
         clone = Repo(where)
         _operations(clone, index, shared, random.Random(index))
         made |= _entries(clone)
         clones.append(clone)
     for clone in clones:   # everyone comes back online and pushes, merging what others pushed first
-        pulled = _git(clone.root, "pull", "-q", "--no-edit", "origin", "HEAD")
+        pulled = run_git(clone.root, "pull", "-q", "--no-edit", "origin", "HEAD")
         assert pulled.returncode == 0, pulled.stdout + pulled.stderr
-        assert _git(clone.root, "push", "-q", "origin", "HEAD").returncode == 0
+        assert run_git(clone.root, "push", "-q", "origin", "HEAD").returncode == 0
     final = Repo(tmp_path / "final")
-    assert _git(tmp_path, "clone", "-q", str(origin), "final").returncode == 0
+    assert run_git(tmp_path, "clone", "-q", str(origin), "final").returncode == 0
     merged = _entries(final)
     assert made <= merged, f"{len(made - merged)} history entries lost"
     assert len(made) > CLONES * OPS

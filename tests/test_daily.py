@@ -6,10 +6,7 @@ from tests.conftest import Repo
 
 
 def complaint(repo: Repo, now: str, by="zhangsan") -> str:
-    record_id = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王",
-                         "--summary", "x", as_=by, now=now)
-    repo.run("ticket", "route", record_id, "--to-dept", "售后", "--assignee", "lisi", as_=by, now=now)
-    return record_id
+    return repo.ticket(customer="王", summary="x", by=by, now=now, route_to="售后")
 
 
 def busy_day(repo: Repo) -> None:

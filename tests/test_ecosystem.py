@@ -8,8 +8,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from tests.conftest import ENV
 
-ENV = {k: v for k, v in os.environ.items() if k not in ("CSOPS_DEBUG", "CSOPS_NOW", "CSOPS_USER")}
 
 
 def init(tmp_path, target, *extra, env=None):

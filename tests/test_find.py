@@ -129,3 +129,23 @@ def test_a_new_ticket_names_a_handful_of_the_customers_open_records_and_a_count(
     warning = result.stderr
     assert warning.count("same contact") == 5 and "and 3 more" in warning
     assert all(rid in warning for rid in sorted(made)[:5])
+
+
+def test_the_repeat_caller_warning_sees_what_was_committed_since_the_last_read(repo, monkeypatch):
+    """The warning of a new ticket comes from the index's database brought up to HEAD (no look at
+    every file): a contact changed by a commit made since any listing is seen at once, both ways."""
+    first = _ticket(repo, "第一次来电", contact="13811112222", now="2026-11-20T09:00")
+    repo.out("ticket", "list")                                  # the database holds every ticket now
+    path = repo.path_of(first)
+    path.write_text(path.read_text(encoding="utf-8").replace("13811112222", "13933334444"), encoding="utf-8")
+    repo.git("commit", "-qam", "a teammate corrects the number")
+
+    def whole_index(*args, **kwargs):
+        raise AssertionError("a new ticket read every file")
+    monkeypatch.setattr("csops.cache.index.build_index", whole_index)
+    old = repo.run("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
+                   "--contact", "13811112222", "--summary", "旧号码", now="2026-11-23T09:00")
+    assert first not in old.stderr
+    new = repo.run("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
+                   "--contact", "139 3333 4444", "--summary", "新号码", now="2026-11-23T09:05")
+    assert first in new.stderr and "same contact" in new.stderr

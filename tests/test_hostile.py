@@ -11,8 +11,8 @@ import time
 import pytest
 
 from tests.conftest import Repo
+from tests.conftest import ENV
 
-ENV = {k: v for k, v in os.environ.items() if k not in ("CSOPS_DEBUG", "CSOPS_NOW", "CSOPS_USER")}
 
 
 def csops(repo: Repo, *args, as_="zhaozg", now="2026-11-30T10:00", env=None, timeout=20, encoding="utf-8"):
@@ -29,8 +29,8 @@ def csops(repo: Repo, *args, as_="zhaozg", now="2026-11-30T10:00", env=None, tim
 
 
 def inquiry(repo: Repo, **fields) -> str:
-    return repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", fields.get("customer", "李"),
-                    "--contact", "13812345678", "--summary", fields.get("summary", "问发货"), now="2026-11-23T10:00")
+    return repo.ticket("inquiry", channel="chat", customer=fields.get("customer", "李"), contact="13812345678",
+                       summary=fields.get("summary", "问发货"))
 
 
 def plant(repo: Repo, name: str, data: bytes) -> "os.PathLike":

@@ -1,8 +1,7 @@
 """The parse cache behind validate and report overdue: never stale, never trusted when corrupt."""
 
 def inquiry(repo, now="2026-11-23T10:00"):
-    return repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李", "--summary", "x",
-                    now=now)
+    return repo.ticket("inquiry", channel="chat", customer="李", summary="x", now=now)
 
 
 def cache_file(repo):

@@ -13,7 +13,7 @@ def request(repo, person="zhangsan", kind="personal", start="2026-11-30T09:00", 
 
 
 def show(repo, record_id, now="2026-11-23T10:00"):
-    return repo.json("leave", "show", record_id, now=now)
+    return repo.show("leave", record_id, now)
 
 
 @pytest.mark.parametrize("kind, start, asked, ok", [

@@ -1,12 +1,10 @@
 """The merge driver and two clones working offline: both pushes merge, nothing is lost."""
 
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 from csops import yamlio
 from csops.merge import merge_texts
+from tests.conftest import clone, run_git
 
 BASE = textwrap.dedent("""\
     # 工单 ticket
@@ -68,17 +66,6 @@ def test_not_a_record_is_left_to_a_text_merge():
     assert merge_texts("a: [\n", "a: 2\n", "a: 1\n") is None
 
 
-def _git(cwd, *args):
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
-
-
-def _clone(origin: Path, where: Path) -> Path:
-    assert _git(where.parent, "clone", "-q", str(origin), where.name).returncode == 0
-    _git(where, "config", "merge.csops.driver", f"{sys.executable} -m csops merge-file %O %A %B %P")
-    _git(where, "config", "user.email", "ci@example.com")
-    _git(where, "config", "user.name", "ci")
-    _git(where, "config", "pull.rebase", "false")
-    return where
 
 
 def test_two_clones_offline_both_pushes_merge_and_nothing_is_lost(repo, tmp_path):
@@ -90,19 +77,19 @@ def test_two_clones_offline_both_pushes_merge_and_nothing_is_lost(repo, tmp_path
     repo.run("ticket", "route", record_id, "--to-dept", "仓库", "--assignee", "lisi", now="2026-11-23T09:30")
     repo.run("ticket", "resolve", record_id, as_="lisi", now="2026-11-23T11:00")
     origin = tmp_path / "origin.git"
-    assert _git(tmp_path, "clone", "-q", "--bare", str(repo.root), str(origin)).returncode == 0
-    a, b = Repo(_clone(origin, tmp_path / "a")), Repo(_clone(origin, tmp_path / "b"))
+    assert run_git(tmp_path, "clone", "-q", "--bare", str(repo.root), str(origin)).returncode == 0
+    a, b = Repo(clone(origin, tmp_path / "a")), Repo(clone(origin, tmp_path / "b"))
     a.run("ticket", "callback", record_id, "--outcome", "unreachable", as_="zhangsan", now="2026-11-24T09:00")
     new_in_a = a.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "甲", "--summary", "a",
                      now="2026-11-24T09:05")
     b.run("ticket", "callback", record_id, "--outcome", "unreachable", as_="lisi", now="2026-11-24T10:00")
     new_in_b = b.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "乙", "--summary", "b",
                      now="2026-11-24T10:05")
-    assert _git(a.root, "push", "-q", "origin", "HEAD").returncode == 0
-    assert _git(b.root, "push", "-q", "origin", "HEAD").returncode != 0        # behind: must merge first
-    pulled = _git(b.root, "pull", "-q", "--no-edit", "origin", "HEAD")
+    assert run_git(a.root, "push", "-q", "origin", "HEAD").returncode == 0
+    assert run_git(b.root, "push", "-q", "origin", "HEAD").returncode != 0        # behind: must merge first
+    pulled = run_git(b.root, "pull", "-q", "--no-edit", "origin", "HEAD")
     assert pulled.returncode == 0, pulled.stderr
-    assert _git(b.root, "push", "-q", "origin", "HEAD").returncode == 0
+    assert run_git(b.root, "push", "-q", "origin", "HEAD").returncode == 0
     data = b.json("ticket", "show", record_id, now="2026-11-24T11:00")
     assert [c["by"] for c in data["callbacks"]] == ["zhangsan", "lisi"]
     assert len(data["history"]) == 5 and data["status"] == "resolved"
@@ -117,14 +104,14 @@ def test_a_real_conflict_is_named_by_validate(repo, tmp_path):
     record_id = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王",
                          "--summary", "x", now="2026-11-23T09:00")
     origin = tmp_path / "origin.git"
-    _git(tmp_path, "clone", "-q", "--bare", str(repo.root), str(origin))
-    a, b = Repo(_clone(origin, tmp_path / "a")), Repo(_clone(origin, tmp_path / "b"))
+    run_git(tmp_path, "clone", "-q", "--bare", str(repo.root), str(origin))
+    a, b = Repo(clone(origin, tmp_path / "a")), Repo(clone(origin, tmp_path / "b"))
     a.run("ticket", "amend", record_id, "--set", "summary=内胆划痕", "--reason", "补全", as_="zhaozg",
           now="2026-11-23T09:30")
     b.run("ticket", "amend", record_id, "--set", "summary=外壳破损", "--reason", "补全", as_="wangjl",
           now="2026-11-23T09:40")
-    _git(a.root, "push", "-q", "origin", "HEAD")
-    pulled = _git(b.root, "pull", "-q", "--no-edit", "origin", "HEAD")
+    run_git(a.root, "push", "-q", "origin", "HEAD")
+    pulled = run_git(b.root, "pull", "-q", "--no-edit", "origin", "HEAD")
     assert pulled.returncode != 0 and "CONFLICT" in pulled.stdout + pulled.stderr
     out = b.run("validate", code=1).stdout
     assert f"{record_id}.yaml:1: UNMERGED left conflicted by a merge" in out and "keep one value between" in out
@@ -135,8 +122,8 @@ def _two_clones(repo, tmp_path):
     from tests.conftest import Repo
 
     origin = tmp_path / "origin.git"
-    _git(tmp_path, "clone", "-q", "--bare", str(repo.root), str(origin))
-    return Repo(_clone(origin, tmp_path / "a")), Repo(_clone(origin, tmp_path / "b"))
+    run_git(tmp_path, "clone", "-q", "--bare", str(repo.root), str(origin))
+    return Repo(clone(origin, tmp_path / "a")), Repo(clone(origin, tmp_path / "b"))
 
 
 def _routed_complaint_in_two_clones(repo, tmp_path):
@@ -155,9 +142,9 @@ def test_steps_that_cannot_both_stand_are_a_conflict_not_a_merge(repo, tmp_path)
     record_id, a, b = _routed_complaint_in_two_clones(repo, tmp_path)
     a.run("ticket", "resolve", record_id, as_="lisi", now="2026-11-23T10:00")
     b.run("ticket", "escalate", record_id, as_="zhangsan", now="2026-11-23T10:30")
-    _git(a.root, "push", "-q", "origin", "HEAD")
+    run_git(a.root, "push", "-q", "origin", "HEAD")
     head = b.head()
-    pulled = _git(b.root, "pull", "-q", "--no-edit", "origin", "HEAD")
+    pulled = run_git(b.root, "pull", "-q", "--no-edit", "origin", "HEAD")
     assert pulled.returncode != 0 and "CONFLICT" in pulled.stdout + pulled.stderr
     said = pulled.stdout + pulled.stderr
     assert f"{record_id}" in said and "cannot both stand" in said
@@ -167,10 +154,10 @@ def test_steps_that_cannot_both_stand_are_a_conflict_not_a_merge(repo, tmp_path)
     assert f"{record_id}.yaml:1: UNMERGED" in out and "git rebase --skip" in out
     assert "BAD_HISTORY" not in out
     # the way out it names: the escalation not yet pushed is dropped, the resolution stands
-    assert _git(b.root, "merge", "--abort").returncode == 0
-    rebased = _git(b.root, "pull", "-q", "--rebase", "origin", "HEAD")
+    assert run_git(b.root, "merge", "--abort").returncode == 0
+    rebased = run_git(b.root, "pull", "-q", "--rebase", "origin", "HEAD")
     assert rebased.returncode != 0 and "cannot both stand" in rebased.stdout + rebased.stderr
-    skipped = _git(b.root, "-c", "core.editor=true", "rebase", "--skip")
+    skipped = run_git(b.root, "-c", "core.editor=true", "rebase", "--skip")
     assert skipped.returncode == 0, skipped.stderr
     assert b.json("ticket", "show", record_id)["status"] == "resolved"
     checked = b.run("validate", "--history", code=None)
@@ -182,8 +169,8 @@ def test_steps_that_can_both_stand_still_merge(repo, tmp_path):
     record_id, a, b = _routed_complaint_in_two_clones(repo, tmp_path)
     a.run("ticket", "escalate", record_id, as_="zhangsan", now="2026-11-23T10:00")
     b.run("ticket", "resolve", record_id, as_="lisi", now="2026-11-23T10:30")
-    _git(a.root, "push", "-q", "origin", "HEAD")
-    assert _git(b.root, "pull", "-q", "--no-edit", "origin", "HEAD").returncode == 0
+    run_git(a.root, "push", "-q", "origin", "HEAD")
+    assert run_git(b.root, "pull", "-q", "--no-edit", "origin", "HEAD").returncode == 0
     data = b.json("ticket", "show", record_id)
     assert data["status"] == "resolved" and data["level"] == "urgent"
     assert b.run("validate", "--history", code=None).exit_code == 0
@@ -210,17 +197,17 @@ def test_four_clones_adding_in_the_same_second_merge_and_the_audit_accepts_every
     repo.run("ticket", "route", record_id, "--to-dept", "仓库", "--assignee", "lisi", now="2026-11-23T09:30")
     repo.run("ticket", "resolve", record_id, as_="lisi", now="2026-11-23T11:00")
     origin = tmp_path / "origin.git"
-    _git(tmp_path, "clone", "-q", "--bare", str(repo.root), str(origin))
-    clones = [Repo(_clone(origin, tmp_path / name)) for name in "abcd"]
-    for clone, who in zip(clones, ["zhangsan", "lisi", "liubz", "zhaozg"]):
-        clone.run("ticket", "callback", record_id, "--outcome", "unreachable", "--note", who, as_=who,
+    run_git(tmp_path, "clone", "-q", "--bare", str(repo.root), str(origin))
+    clones = [Repo(clone(origin, tmp_path / name)) for name in "abcd"]
+    for each, who in zip(clones, ["zhangsan", "lisi", "liubz", "zhaozg"]):
+        each.run("ticket", "callback", record_id, "--outcome", "unreachable", "--note", who, as_=who,
                   now="2026-11-24T09:00")
-    for clone in clones + clones[::-1]:
-        pulled = _git(clone.root, "pull", "-q", "--no-edit", "origin", "HEAD")
+    for each in clones + clones[::-1]:
+        pulled = run_git(each.root, "pull", "-q", "--no-edit", "origin", "HEAD")
         assert pulled.returncode == 0, pulled.stderr
-        assert _git(clone.root, "push", "-q", "origin", "HEAD").returncode == 0
+        assert run_git(each.root, "push", "-q", "origin", "HEAD").returncode == 0
     last = clones[0]
-    _git(last.root, "pull", "-q", "--no-edit", "origin", "HEAD")
+    run_git(last.root, "pull", "-q", "--no-edit", "origin", "HEAD")
     assert len(last.json("ticket", "show", record_id)["callbacks"]) == 4
     result = last.run("validate", "--history", code=None)
     assert result.exit_code == 0, result.output
@@ -233,20 +220,20 @@ def test_two_supervisors_filling_different_days_of_one_roster_month_merge(repo, 
     a.run("roster", "set", "2026-11-28", "--person", "zhangsan", "--shift", "weekend_duty", as_="zhaozg")
     b.run("roster", "set", "2026-11-29", "--person", "lisi", "--shift", "weekend_duty", as_="zhaozg")
     b.run("roster", "set", "2026-11-28", "--person", "lisi", "--shift", "off", as_="zhaozg")
-    _git(a.root, "push", "-q", "origin", "HEAD")
-    pulled = _git(b.root, "pull", "-q", "--no-edit", "origin", "HEAD")
+    run_git(a.root, "push", "-q", "origin", "HEAD")
+    pulled = run_git(b.root, "pull", "-q", "--no-edit", "origin", "HEAD")
     assert pulled.returncode == 0, pulled.stdout + pulled.stderr
     sat = {r["person"]: r["shift"] for r in b.json("roster", "show", "--date", "2026-11-28")}
     sun = {r["person"]: r["shift"] for r in b.json("roster", "show", "--date", "2026-11-29")}
     assert sat["zhangsan"] == "weekend_duty" and sat["lisi"] == "off" and sun["lisi"] == "weekend_duty"
     checked = b.run("validate", "--history", code=None)
     assert checked.exit_code == 0, checked.output
-    _git(b.root, "push", "-q", "origin", "HEAD")
-    _git(a.root, "pull", "-q", "--no-edit", "origin", "HEAD")
+    run_git(b.root, "push", "-q", "origin", "HEAD")
+    run_git(a.root, "pull", "-q", "--no-edit", "origin", "HEAD")
     a.run("roster", "set", "2026-11-30", "--person", "zhangsan", "--shift", "off", as_="zhaozg")
     b.run("roster", "set", "2026-11-30", "--person", "zhangsan", "--shift", "day", as_="zhaozg")
-    _git(a.root, "push", "-q", "origin", "HEAD")
-    pulled = _git(b.root, "pull", "-q", "--no-edit", "origin", "HEAD")
+    run_git(a.root, "push", "-q", "origin", "HEAD")
+    pulled = run_git(b.root, "pull", "-q", "--no-edit", "origin", "HEAD")
     assert pulled.returncode != 0 and "2026-11-30 zhangsan" in pulled.stdout + pulled.stderr
 
 
@@ -256,8 +243,8 @@ def test_two_escalations_from_the_same_level_cannot_both_stand(repo, tmp_path):
     record_id, a, b = _routed_complaint_in_two_clones(repo, tmp_path)
     a.run("ticket", "escalate", record_id, as_="zhangsan", now="2026-11-23T11:00")
     b.run("ticket", "escalate", record_id, as_="lisi", now="2026-11-23T11:01")
-    _git(a.root, "push", "-q", "origin", "HEAD")
-    pulled = _git(b.root, "pull", "-q", "--no-edit", "origin", "HEAD")
+    run_git(a.root, "push", "-q", "origin", "HEAD")
+    pulled = run_git(b.root, "pull", "-q", "--no-edit", "origin", "HEAD")
     assert pulled.returncode != 0 and "cannot both stand" in pulled.stdout + pulled.stderr
 
 
@@ -268,6 +255,6 @@ def test_a_duty_lead_made_off_in_the_other_clone_is_a_conflict(repo, tmp_path):
     a, b = _two_clones(repo, tmp_path)
     a.run("roster", "lead", "2026-11-28", "--person", "zhangsan", as_="zhaozg")
     b.run("roster", "set", "2026-11-28", "--person", "zhangsan", "--shift", "off", as_="zhaozg")
-    _git(a.root, "push", "-q", "origin", "HEAD")
-    pulled = _git(b.root, "pull", "-q", "--no-edit", "origin", "HEAD")
+    run_git(a.root, "push", "-q", "origin", "HEAD")
+    pulled = run_git(b.root, "pull", "-q", "--no-edit", "origin", "HEAD")
     assert pulled.returncode != 0 and "2026-11-28" in pulled.stdout + pulled.stderr

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 
 def complaint(repo, now="2026-12-01T09:00"):
-    return repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
-                    "--summary", "内胆划痕", now=now)
+    return repo.ticket(summary="内胆划痕", now=now)
 
 
 def test_a_callback_is_owed_by_customer_service_not_the_department_it_was_routed_to(repo):

@@ -79,8 +79,7 @@ def item_line(text: str, section: str, index: int) -> int:
 # -- helpers: records made through the CLI ------------------------------------------------------------
 
 def complaint(repo, now="2026-11-23T10:00") -> str:
-    return repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
-                    "--summary", "商品破损", now=now)
+    return repo.ticket(now=now)
 
 
 def routed_complaint(repo) -> str:

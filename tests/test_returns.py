@@ -15,7 +15,7 @@ def move(repo, record_id, state, as_, now, *extra, code=0):
 
 
 def show(repo, record_id, now="2026-11-23T10:00"):
-    return repo.json("return", "show", record_id, now=now)
+    return repo.show("return", record_id, now)
 
 
 def self_return_to_qc(repo):

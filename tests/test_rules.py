@@ -6,10 +6,7 @@ from tests.conftest import Repo
 
 
 def complaint(repo: Repo, now: str, assignee="lisi", dept="售后") -> str:
-    record_id = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王",
-                         "--summary", "x", now=now)
-    repo.run("ticket", "route", record_id, "--to-dept", dept, "--assignee", assignee, now=now)
-    return record_id
+    return repo.ticket(customer="王", summary="x", now=now, route_to=dept, assignee=assignee)
 
 
 def test_an_inquiry_after_six_counts_on_the_next_working_day(repo):

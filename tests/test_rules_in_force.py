@@ -22,10 +22,7 @@ def change_policy(repo: Repo, old: str, new: str, effective: str | None = None, 
 
 
 def complaint(repo: Repo, now: str) -> str:
-    record_id = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王",
-                         "--summary", "x", now=now)
-    repo.run("ticket", "route", record_id, "--to-dept", "售后", "--assignee", "lisi", now=now)
-    return record_id
+    return repo.ticket(customer="王", summary="x", now=now, route_to="售后")
 
 
 def test_a_closed_months_stats_and_score_sheet_do_not_change_with_a_later_policy(repo):

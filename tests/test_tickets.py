@@ -14,7 +14,7 @@ def new(repo, kind="complaint", level=None, now="2026-11-23T10:00", as_="zhangsa
 
 
 def show(repo, record_id, now="2026-11-23T10:00"):
-    return repo.json("ticket", "show", record_id, now=now)
+    return repo.show("ticket", record_id, now)
 
 
 @pytest.mark.parametrize("kind, registered, due", [

@@ -20,22 +20,13 @@ import time
 import pytest
 
 from csops import yamlio
+from tests.conftest import ENV, run_csops
 
-ENV = {k: v for k, v in os.environ.items() if k not in ("CSOPS_DEBUG", "CSOPS_NOW", "CSOPS_USER")}
 NEW = ["ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李", "--summary", "x"]
 
 
-def csops(repo, *args, as_="zhangsan", now="2026-11-23T10:00", env=None, check=None):
-    argv = [sys.executable, "-m", "csops", "--records", str(repo.records)]
-    if as_:
-        argv += ["--as", as_]
-    if now:
-        argv += ["--now", now]
-    result = subprocess.run(argv + list(args), capture_output=True, text=True, env={**ENV, **(env or {})})
-    if check is not None:
-        assert result.returncode == check, result.stderr
-    assert "Traceback" not in result.stderr
-    return result
+def csops(repo, *args, **kwargs):
+    return run_csops(repo, *args, **kwargs)
 
 
 def records_status(repo) -> str:

@@ -25,7 +25,7 @@ from csops.query import Where
 from csops.errors import CsopsError
 from csops.i18n import _
 
-FORMAT = 1
+FORMAT = 3
 NAME = "index.sqlite"
 
 _ANY_DAY = ("0000-00-00", "9999-99-99")      # a time that is not ISO text may fall on any day
@@ -50,8 +50,11 @@ def _schema() -> list[str]:
         out.append(f"CREATE INDEX {table}_status ON {table}(status, created)")
     out.append("CREATE TABLE record_keys (blob TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (key, blob)) "
                "WITHOUT ROWID")
-    out.append("CREATE VIRTUAL TABLE record_text USING fts5(blob UNINDEXED, type UNINDEXED, body, "
-               "tokenize = 'trigram')")
+    # one full-text row per record row: its rowid is the record row's plus its type's offset
+    out.append("CREATE VIRTUAL TABLE record_text USING fts5(body, tokenize = 'trigram')")
+    # …and its two-character words as tokens (电饭煲内胆 → 电饭 饭煲 煲内 内胆): a trigram index cannot
+    # look up a two-character word, the commonest Chinese query (内胆, 退款, 破损)
+    out.append("CREATE VIRTUAL TABLE record_pairs USING fts5(pairs, tokenize = 'unicode61 remove_diacritics 0')")
     out.append("CREATE TABLE derived (token TEXT NOT NULL, name TEXT NOT NULL, value BLOB, PRIMARY KEY (token, name))")
     return out
 
@@ -163,6 +166,22 @@ class RecordDB:
 
     # -- keeping a type's rows in step with its files ------------------------------------------
 
+    def meta(self, name: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, name: str, value: str) -> None:
+        with self._writing():
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+
+    def ids_with(self, rtype: str, keys: list[str]) -> set[str]:
+        """The ids of records some content of which (live or not) has one of `keys` (record_keys)."""
+        table = tables.TABLES[rtype][0]
+        marks = ",".join("?" * len(keys))
+        return {row[0] for row in self.db.execute(
+            f"SELECT DISTINCT t.id FROM record_keys k JOIN {table} t ON t.blob = k.blob WHERE k.key IN ({marks})",
+            keys)}
+
     def is_synced(self, rtype: str, signature: str) -> bool:
         if rtype not in self.synced:
             row = self.db.execute("SELECT value FROM meta WHERE name = ?", (f"synced:{rtype}",)).fetchone()
@@ -173,25 +192,36 @@ class RecordDB:
         table = tables.TABLES[rtype][0]
         return {row[0] for row in self.db.execute(f"SELECT blob FROM {table}")}
 
+    def blobs_among(self, rtype: str, blobs: list[str]) -> set[str]:
+        table, out = tables.TABLES[rtype][0], set()
+        for start in range(0, len(blobs), 500):
+            part = blobs[start:start + 500]
+            out.update(row[0] for row in self.db.execute(
+                f"SELECT blob FROM {table} WHERE blob IN ({','.join('?' * len(part))})", part))
+        return out
+
     def add(self, rtype: str, items: list[tuple[str, dict]]) -> None:
         """Rows for records read from their files: (blob, data)."""
         table, columns = tables.TABLES[rtype]
         marks = ",".join("?" * (4 + len(columns)))
-        rows, keys, texts = [], [], []
-        for blob, data in items:
-            try:
-                payload = marshal.dumps(data)
-            except ValueError:
-                continue                     # a value marshal cannot keep: read from the file each time
-            rows.append((blob, *days_of(rtype, data), payload, *tables.row(rtype, data)))
-            keys += [(blob, key) for key in tables.keys(rtype, data)]
-            texts.append((blob, rtype, tables.text(rtype, data)))
+        offset = text_offset(rtype)
         with self._writing():
-            self.db.executemany(f"INSERT OR IGNORE INTO {table} VALUES ({marks})", rows)
-            self.db.executemany("INSERT OR IGNORE INTO record_keys VALUES (?, ?)", keys)
-            fresh = [t for t in texts if not self.db.execute("SELECT 1 FROM record_text WHERE blob = ? LIMIT 1",
-                                                            (t[0],)).fetchone()]
-            self.db.executemany("INSERT INTO record_text (blob, type, body) VALUES (?, ?, ?)", fresh)
+            db = self.db
+            for blob, data in items:
+                try:
+                    payload = marshal.dumps(data)
+                except ValueError:
+                    continue                 # a value marshal cannot keep: read from the file each time
+                cursor = db.execute(f"INSERT OR IGNORE INTO {table} VALUES ({marks})",
+                                    (blob, *days_of(rtype, data), payload, *tables.row(rtype, data)))
+                if cursor.rowcount != 1:
+                    continue                 # held already
+                db.executemany("INSERT OR IGNORE INTO record_keys VALUES (?, ?)",
+                               [(blob, key) for key in tables.keys(rtype, data)])
+                body = tables.text(rtype, data)
+                db.execute("INSERT INTO record_text (rowid, body) VALUES (?, ?)", (cursor.lastrowid + offset, body))
+                db.execute("INSERT INTO record_pairs (rowid, pairs) VALUES (?, ?)", (cursor.lastrowid + offset,
+                                                                                     pairs(body)))
 
     def mark_synced(self, rtype: str, signature: str, live: set[str] | None = None) -> None:
         """Remember that every file of the type has its row; drop the rows of contents no file has
@@ -202,9 +232,11 @@ class RecordDB:
                 held = self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                 if held > len(live) * 1.25 + 100:
                     gone = [(b,) for b in self.blobs(rtype) - live]
+                    for fts in ("record_text", "record_pairs"):
+                        self.db.executemany(f"DELETE FROM {fts} WHERE rowid = (SELECT rowid + {text_offset(rtype)} "
+                                            f"FROM {table} WHERE blob = ?)", gone)
                     self.db.executemany(f"DELETE FROM {table} WHERE blob = ?", gone)
                     self.db.executemany("DELETE FROM record_keys WHERE blob = ?", gone)
-                    self.db.executemany("DELETE FROM record_text WHERE blob = ?", gone)
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"synced:{rtype}", signature))
         self.synced[rtype] = signature
 
@@ -223,18 +255,35 @@ class RecordDB:
     def select(self, rtype: str, where: Where) -> list[tuple[str, bytes]]:
         """(blob, marshalled data) of every row that fits (any content ever read, live or not)."""
         table = tables.TABLES[rtype][0]
-        conds, params = where.sql(table)
+        conds, params = where.sql(table, text_offset(rtype))
         return self.db.execute(f"SELECT blob, data FROM {table}{conds}", params).fetchall()
 
-    def text_of(self, blobs: list[str]) -> dict[str, str]:
-        out = {}
+    # -- answers derived from one state of the whole index (csops.cache.index.recall/keep) ----
+
+    def heads(self, rtype: str, where: Where, usual: str, start: int | None = None, size: int = 0
+              ) -> list[tuple[str, str, str]]:
+        """(blob, id, created) of rows that fit, enough to order them without their data. With
+        `start`: rows `start`…`start + size` of those created at a time written
+        YYYY-MM-DDTHH:MM:SS`usual` — text that sorts as the time — newest first (then by id);
+        without: every other row."""
+        table = tables.TABLES[rtype][0]
+        conds, params = where.sql(table, text_offset(rtype))
+        plain = "length(created) = 25 AND substr(created, 20) = ?"
+        joined = " AND " if conds else " WHERE "
+        if start is None:
+            return self.db.execute(f"SELECT blob, id, created FROM {table}{conds}{joined}NOT coalesce({plain}, 0)",
+                                   [*params, usual]).fetchall()
+        return self.db.execute(f"SELECT blob, id, created FROM {table}{conds}{joined}{plain} "
+                               f"ORDER BY created DESC, id, blob LIMIT ? OFFSET ?",
+                               [*params, usual, size, start]).fetchall()
+
+    def data_of(self, rtype: str, blobs: list[str]) -> dict[str, bytes]:
+        table, out = tables.TABLES[rtype][0], {}
         for start in range(0, len(blobs), 500):
             part = blobs[start:start + 500]
-            out.update(self.db.execute(f"SELECT blob, body FROM record_text WHERE blob IN ({','.join('?' * len(part))})",
+            out.update(self.db.execute(f"SELECT blob, data FROM {table} WHERE blob IN ({','.join('?' * len(part))})",
                                        part).fetchall())
         return out
-
-    # -- answers derived from one state of the whole index (csops.cache.index.recall/keep) ----
 
     def recall(self, token: str, name: str):
         row = self.db.execute("SELECT value FROM derived WHERE token = ? AND name = ?", (token, name)).fetchone()
@@ -257,6 +306,19 @@ def _stamp() -> str:
 
     layout = hashlib.sha1("\n".join(_schema()).encode()).hexdigest()[:12]
     return f"{FORMAT}:{layout}:{yamlio.loader_stamp()}"
+
+
+def pairs(text: str) -> str:
+    """Every two adjacent letters or digits of a text as a token, lower case (see record_pairs)."""
+    from csops.query import fold
+
+    text = fold(text)
+    return " ".join(text[at:at + 2] for at in range(len(text) - 1) if text[at].isalnum() and text[at + 1].isalnum())
+
+
+def text_offset(rtype: str) -> int:
+    """Where a type's rows are in record_text: its record table's rowid plus this."""
+    return list(tables.TABLES).index(rtype) << 40
 
 
 def signature(blobs: list) -> str:

@@ -37,7 +37,8 @@ class Index:
         self.token = token                # the saved state this is (empty: not saved, nothing kept)
         self._blobs, self._unknown = blobs or {}, unknown
         self._rich = rich                 # rels that may have a packed entry (None: any)
-        self.memo = {}                    # what one command reads more than once (of_type, load_data)
+        self.memo = {}                    # what one command reads more than once (of_type, load_records)
+        self.head: str | None = None      # the commit HEAD was as the index was built
 
     def blob(self, rel: str) -> str | None:
         """The blob id of a file Git says is unchanged (a key the parsed-data cache can trust)."""
@@ -140,8 +141,11 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
     checksum changed; when neither changed, only the files `git status` names now or named last
     time are looked at — every other file has the blob its cached entry was computed for."""
     workers: list[Workers] = []          # started by _build when every file is read again
+    head = git.head_at_start() if git is not None else None
     try:
-        return _build(store, ctx, git, jobs, use_cache, status, workers, progress)
+        index = _build(store, ctx, git, jobs, use_cache, status, workers, progress)
+        index.head = head
+        return index
     finally:
         for pool in workers:
             pool.close()
@@ -319,8 +323,43 @@ def _sync(index: Index, db, store, rtype: str, progress=None) -> set[str]:
             db.add(rtype, batch)
         if not left:
             db.mark_synced(rtype, stamp, {blob for blob in blobs if blob})
+    if not left and index.head and None not in blobs and not index.doubtful(rtype) and \
+            db.meta(f"head:{rtype}") != index.head:
+        db.set_meta(f"head:{rtype}", index.head)     # every record of the type as HEAD has it is held
     index.memo[key] = left
     return left
+
+
+def catch_up(db, git, store, rtype: str) -> bool:
+    """Bring the database up to HEAD's committed files of a type without looking at the work tree:
+    from the commit it last held every one of (head:<type>), only the files that changed since
+    are read (from Git). False when it never held them all (a full read makes it so)."""
+    from csops import yamlio
+    from csops.vocab import TYPES
+
+    head, known = git.head(), db.meta(f"head:{rtype}")
+    if head is None or known is None:
+        return False
+    if known == head:
+        return True
+    folder = git.rel(store.root / TYPES[rtype].folder)
+    changed = sorted(path for path in git.changed_paths(known, head) if path.startswith(folder + "/"))
+    if len(changed) > 5000:
+        return False                                 # a full read costs less
+    found = git.tree_blobs(head, changed)
+    have = found and db.blobs_among(rtype, list(found.values()))
+    wanted = [(path, blob) for path, blob in found.items() if blob not in have and path.endswith(".yaml")]
+    rows = []
+    for (path, blob), data in zip(wanted, git.blobs([blob for _path, blob in wanted])):
+        try:
+            parsed = yamlio.load(data) if data is not None else None
+        except yamlio.YamlError:
+            continue                                 # the rules cannot read it: nothing to find
+        if isinstance(parsed, dict):
+            rows.append((blob, parsed))
+    db.add(rtype, rows)
+    db.set_meta(f"head:{rtype}", head)
+    return True
 
 
 class _no_progress:
@@ -353,27 +392,80 @@ def load_records(index: Index, db, store, rtype: str, rels: list[str], where, pr
     return [out[place] for place in sorted(out)]
 
 
+def _places(index: Index, rtype: str, rels: list[str], left: set[str]):
+    """For reading `rels` (files of one type): the places of those read from their files (Git does
+    not vouch for them), and a lookup content → its places among the others."""
+    blobs = index.blobs_of(rtype, rels)
+    if left:
+        blobs = [None if rel in left else blob for rel, blob in zip(rels, blobs)]
+    files = [place for place, blob in enumerate(blobs) if blob is None]
+    first = dict(zip(blobs, range(len(blobs))))      # blob → a place (built in C: a hundred thousand files)
+    first.pop(None, None)
+    twins: dict[str, list[int]] = {}
+    if len(first) + len(files) != len(blobs):        # two files alike: every place of the content
+        for place, blob in enumerate(blobs):
+            if blob is not None:
+                twins.setdefault(blob, []).append(place)
+
+    def places(blob: str):
+        place = first.get(blob)
+        return () if place is None else twins.get(blob) or (place,)
+    return files, places
+
+
 def _load(index: Index, db, store, rtype: str, rels: list[str], where, progress):
     import marshal
 
     from csops.yamlio import YamlError
 
-    left = _sync(index, db, store, rtype, progress)
+    files, places = _places(index, rtype, rels, _sync(index, db, store, rtype, progress))
     out: dict[int, tuple] = {}
-    place_of: dict[str, list[int]] = {}
-    files = []
-    for place, (rel, blob) in enumerate(zip(rels, index.blobs_of(rtype, rels))):
-        if blob is None or rel in left:
-            files.append(place)            # Git does not vouch for it: read from the file
-        else:
-            place_of.setdefault(blob, []).append(place)
     loads = marshal.loads
     for blob, payload in db.select(rtype, where):
-        for place in place_of.get(blob, ()):
+        for place in places(blob):
             out[place] = (rels[place], loads(payload), None)
     for place, (rel, data, message, line, code) in zip(files, _parse(store, [rels[p] for p in files])):
         out[place] = (rel, data, YamlError(message, line, code) if message else None)
     return [out[place] for place in sorted(out)]
+
+
+def load_newest(index: Index, db, store, rtype: str, where, count: int, order, usual: str
+                ) -> list[tuple[str, object, object]]:
+    """load_records for the `count` newest records that may fit `where` (a search's page): they are
+    ordered by `order(id, created)` on the database's columns, and only their data is read; files
+    Git does not vouch for are read and given too (the caller orders what it gets). `usual`: the
+    UTC offset most times are written with (+08:00), whose times the database orders itself."""
+    import marshal
+    import sqlite3
+
+    from csops.yamlio import YamlError
+
+    usable = index.of_type(rtype)[0]
+    if db is None or db.broken:
+        return load_records(index, db, store, rtype, usable, where)
+    try:
+        files, places = _places(index, rtype, usable, _sync(index, db, store, rtype))
+        live = [head for head in db.heads(rtype, where, usual) if places(head[0])]
+        start, size, newest = 0, count * 2 + 100, []
+        while len(newest) < count:                    # rows of contents no file has now are passed over
+            page = db.heads(rtype, where, usual, start, size)
+            newest += [head for head in page if places(head[0])]
+            if len(page) < size:
+                break
+            start += size
+        heads = sorted(((order(record_id, created), blob) for blob, record_id, created in live + newest[:count]),
+                       key=lambda pair: pair[0])[:count]
+        payloads = db.data_of(rtype, [blob for _key, blob in heads])
+    except sqlite3.Error:
+        db.broken = True
+        return load_records(index, db, store, rtype, usable, where)
+    out = []
+    for _key, blob in heads:
+        for place in places(blob):
+            out.append((usable[place], marshal.loads(payloads[blob]), None))
+    for place, (rel, data, message, line, code) in zip(files, _parse(store, [usable[p] for p in files])):
+        out.append((rel, data, YamlError(message, line, code) if message else None))
+    return out
 
 
 # -- what is derived from the whole index ------------------------------------------------------

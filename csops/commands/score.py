@@ -14,7 +14,7 @@ from csops.workflows import leave as leave_wf
 from csops.workflows import returns as returns_wf
 from csops.workflows import ticket as ticket_wf
 from csops.vocab import CS_ROLES
-from csops.workflows.score import fine_in_range
+from csops.workflows.score import counts, fine_in_range
 
 
 def add(session, *, person=None, code, date=None, fine=None, minutes=None, ref=None, note=None,
@@ -60,64 +60,111 @@ class Derived(NamedTuple):
     unattributed: list[str]   # sources no customer-service person answers for (listed, not recorded)
 
 
+class Period(NamedTuple):
+    """The month a derivation looks at, as each rule needs it."""
+    first: dt.date
+    last: dt.date
+    ctx: object               # the session's context
+    as_of: object             # the context at the month's end (or now, if sooner)
+    span: tuple               # (start, end) instants of the month up to now
+    memo: dict                # a ticket's deadlines, worked out once for every rule that reads them
+
+    def ticket_deadlines(self, data: dict) -> list:
+        key = id(data)
+        if key not in self.memo:
+            self.memo[key] = ticket_wf.deadlines(data, self.ctx)
+        return self.memo[key]
+
+    def day(self, moment) -> str | None:
+        """The local day of `moment` (ISO) if it falls in the month."""
+        day = moment.astimezone(self.ctx.tz).date()
+        return day.isoformat() if self.first <= day <= self.last else None
+
+
+def _until(row) -> str:
+    return f"{row.done.isoformat(timespec='minutes')}，应于 {row.due.isoformat(timespec='minutes')} 前"
+
+
+def _late_followups(data: dict, period: Period) -> list[dict]:
+    """FOLLOWUP_LATE: a complaint's callback or an inquiry's follow-up made late (the CS owner)."""
+    out = []
+    for row in period.ticket_deadlines(data):
+        day = period.day(row.done) if row.late else None
+        if day and row.what == "callback" and not row.retry:
+            out.append({"person": row.owner, "code": "FOLLOWUP_LATE", "date": day, "ref": data["id"],
+                        "note": f"回访 {_until(row)}"})
+    return out
+
+
+def _late_messages(data: dict, period: Period) -> list[dict]:
+    """MESSAGE_LATE: an inquiry resolved late, or an inquiry or feedback resolved without a note."""
+    out = []
+    for row in period.ticket_deadlines(data) if data.get("kind") in ("inquiry", "query") else ():
+        day = period.day(row.done) if row.late else None
+        if day and row.what == "resolve":
+            out.append({"person": row.owner, "code": "MESSAGE_LATE", "date": day, "ref": data["id"],
+                        "note": f"处理于 {_until(row)}"})
+    if data.get("kind") in ("inquiry", "feedback"):
+        for entry in data.get("history") or []:
+            at = try_instant(entry.get("at"), period.ctx.tz) if isinstance(entry, dict) else None
+            day = period.day(at) if at and entry.get("to") == "resolved" and not entry.get("note") else None
+            if day and entry.get("from") != "resolved":
+                out.append({"person": entry.get("by"), "code": "MESSAGE_LATE", "date": day, "ref": data["id"],
+                            "note": "留言处理后未写批注"})
+    return out
+
+
+def _late_shipments(data: dict, period: Period) -> list[dict]:
+    """SHIP_LATE (001's 发货): goods exchanged or re-shipped late — the CS person who registered the
+    return answers for it (a late refund is finance's and shows in report overdue)."""
+    out = []
+    for row in returns_wf.deadlines(data, period.ctx):
+        day = period.day(row.done) if row.late and row.what in ("exchange", "reship") else None
+        if day:
+            out.append({"person": data.get("created_by"), "code": "SHIP_LATE", "date": day, "ref": data["id"],
+                        "note": f"{row.what} {_until(row)}"})
+    return out
+
+
+def _absences(data: dict, period: Period) -> list[dict]:
+    """ABSENT: only the absence days inside the period, dated on the first of them — so a leave
+    across two months is counted once in each, never twice (SPEC §6)."""
+    days = leave_wf.absence_days(data, period.as_of, within=period.span)
+    if not days:
+        return []
+    lo = max(leave_wf.absence_window(data, period.as_of)[0], period.span[0])
+    own = leave_wf.under_rules(data, period.as_of).policy          # the person's own schedule (a duty Sunday)
+    day = _first_working_day(lo, period.span[1], own) or lo.astimezone(period.ctx.tz).date()
+    return [{"person": data.get("person"), "code": "ABSENT", "date": day.isoformat(), "ref": data["id"],
+             "days": days, "note": f"请假 {data['id']} 未获批准或缺病假证明"}]
+
+
+# What `score derive` records, one row per rule: the record type it reads and what it finds in
+# one record. Each event names its person, code, date (when it happened) and `ref`.
+DERIVATIONS = (
+    ("ticket", _late_followups),
+    ("ticket", _late_messages),
+    ("return", _late_shipments),
+    ("leave", _absences),
+)
+
+
 def derive(session, period: str) -> Derived:
-    """Record the events the records already prove, for one month, in one commit: late complaint
-    and inquiry callbacks (FOLLOWUP_LATE, the ticket's CS owner), inquiries resolved late or
-    without a note (MESSAGE_LATE), returns exchanged or re-shipped late — goods not shipped in a
-    working day (SHIP_LATE; a late refund is finance's and shows in report overdue), leave that
-    counts as absence (ABSENT). Each is dated when it happened and carries `ref`; an event
-    derived before (even if revoked since) is not derived again. A source no customer-service
-    person answers for is listed, never a reason to record nothing."""
+    """Record the events the records already prove (DERIVATIONS), for one month, in one commit;
+    an event derived before (even if revoked since) is not derived again, one its sources no
+    longer prove is retracted. A source no customer-service person answers for is listed, never
+    a reason to record nothing."""
     first, last = month_bounds(period)
     ctx, tz = session.ctx, session.tz
     session.policy.require(session.actor, "score", "record", doing=_("record score events"))
-
-    def in_period(moment) -> str | None:
-        day = moment.astimezone(tz).date()
-        return day.isoformat() if first <= day <= last else None
-
+    span = (dt.datetime.combine(first, dt.time(0), tzinfo=tz),
+            min(session.now, dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=tz)))
+    month = Period(first, last, ctx, ctx.as_of(span[1]), span, {})
     found = []
-    for rec in ctx.records("ticket"):
-        data = rec.data if isinstance(rec.data, dict) else {}
-        for row in ticket_wf.deadlines(data, ctx):
-            day = in_period(row.done) if row.late else None
-            if day and row.what == "callback" and not row.retry:
-                found.append({"person": row.owner, "code": "FOLLOWUP_LATE", "date": day, "ref": data["id"],
-                              "note": f"回访 {row.done.isoformat(timespec='minutes')}，应于 "
-                                      f"{row.due.isoformat(timespec='minutes')} 前"})
-            if day and row.what == "resolve" and data.get("kind") in ("inquiry", "query"):
-                found.append({"person": row.owner, "code": "MESSAGE_LATE", "date": day, "ref": data["id"],
-                              "note": f"处理于 {row.done.isoformat(timespec='minutes')}，应于 "
-                                      f"{row.due.isoformat(timespec='minutes')} 前"})
-        if data.get("kind") in ("inquiry", "feedback"):
-            for entry in data.get("history") or []:
-                at = try_instant(entry.get("at"), tz) if isinstance(entry, dict) else None
-                day = in_period(at) if at and entry.get("to") == "resolved" and not entry.get("note") else None
-                if day and entry.get("from") != "resolved":
-                    found.append({"person": entry.get("by"), "code": "MESSAGE_LATE", "date": day, "ref": data["id"],
-                                  "note": "留言处理后未写批注"})
-    for rec in ctx.records("return"):
-        data = rec.data if isinstance(rec.data, dict) else {}
-        for row in returns_wf.deadlines(data, ctx):
-            day = in_period(row.done) if row.late and row.what in ("exchange", "reship") else None
-            if day:   # 001's 发货: the CS person who registered the return answers for goods not shipped
-                found.append({"person": data.get("created_by"), "code": "SHIP_LATE", "date": day, "ref": data["id"],
-                              "note": f"{row.what} {row.done.isoformat(timespec='minutes')}，应于 "
-                                      f"{row.due.isoformat(timespec='minutes')} 前"})
-    # ABSENT: only the absence days inside the period, dated on the first of them — so a leave
-    # across two months is counted once in each, never twice (SPEC §6)
-    month = (dt.datetime.combine(first, dt.time(0), tzinfo=tz),
-             min(session.now, dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=tz)))
-    as_of = ctx.as_of(month[1])
-    for rec in ctx.records("leave"):
-        data = rec.data
-        days = leave_wf.absence_days(data, as_of, within=month)
-        if days:
-            lo = max(leave_wf.absence_window(data, as_of)[0], month[0])
-            own = leave_wf.under_rules(data, as_of).policy          # the person's own schedule (a duty Sunday)
-            day = _first_working_day(lo, month[1], own) or lo.astimezone(tz).date()
-            found.append({"person": data.get("person"), "code": "ABSENT", "date": day.isoformat(), "ref": data["id"],
-                          "days": days, "note": f"请假 {data['id']} 未获批准或缺病假证明"})
+    for rtype, find in DERIVATIONS:
+        for rec in ctx.records(rtype):
+            if isinstance(rec.data, dict):
+                found += find(rec.data, month)
     derived = [r.data for r in ctx.records("score") if r.data.get("derived")]
     existing = {(e.get("code"), e.get("ref"), e.get("person"), e.get("date")) for e in derived}
     new, unattributed = [], []
@@ -134,7 +181,7 @@ def derive(session, period: str) -> Derived:
         existing.add(key)
         new.append({**event, "derived": True})
     proven = {(e["code"], e["ref"], e["person"], e["date"]) for e in found}
-    stale = [e for e in derived if e.get("status") in ("recorded", "confirmed") and first.isoformat() <= e.get("date", "")
+    stale = [e for e in derived if counts(e) and first.isoformat() <= e.get("date", "")
              <= last.isoformat() and (e.get("code"), e.get("ref"), e.get("person"), e.get("date")) not in proven]
     # its source no longer proves it (a certificate was attached): retracted, saying why — in the
     # same commit as what is new

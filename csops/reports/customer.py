@@ -27,11 +27,14 @@ def related_open(session, rtype: str, record_id: str) -> list[tuple[str, str]]:
     key = customer_key(contact)
     order = str(order).strip() if order is not None and str(order).strip() else None
     found = {}
+    hints = [hint for hint in (f"k:{key}" if key else None, f"o:{order}" if order else None) if hint]
+    quick = _from_database(session, hints)
     for other_type in ("ticket", "return"):
         for hint, why in ((f"k:{key}" if key else None, "same contact"), (f"o:{order}" if order else None, "same order")):
             if hint is None:
                 continue
-            for rec in ctx.records(other_type, where=Where(keys=(hint,))):
+            listed = quick[other_type] if quick is not None else ctx.records(other_type, where=Where(keys=(hint,)))
+            for rec in listed:
                 data = rec.data
                 if data.get("id") == record_id or data.get("status") in OPEN_END[other_type]:
                     continue
@@ -41,6 +44,42 @@ def related_open(session, rtype: str, record_id: str) -> list[tuple[str, str]]:
                 elif why == "same order" and other_order is not None and str(other_order).strip() == order:
                     found.setdefault(data["id"], why)
     return sorted(found.items())
+
+
+def _from_database(session, hints: list[str]) -> dict | None:
+    """The tickets and returns some version of which had one of `hints` (a customer key, an order),
+    as their files have them now: from the record index's database brought up to HEAD's commit
+    (csops.cache.index.catch_up) — a write's warning needs no look at every file. None when the
+    database cannot say (then the caller reads through the whole index). Edits not committed
+    are not looked for: a record with them is refused any change until they are committed."""
+    import sqlite3
+
+    from csops.cache.index import catch_up
+    from csops.engine import unusable
+    from csops.errors import NotFound
+
+    try:
+        db, git = session.db, session.git
+    except NotFound:
+        return None
+    if db is None or not hints:
+        return None
+    out = {}
+    try:
+        for rtype in ("ticket", "return"):
+            if not catch_up(db, git, session.store, rtype):
+                return None
+            out[rtype] = []
+            for record_id in sorted(db.ids_with(rtype, hints)):
+                path = session.store.canonical_path(rtype, record_id)
+                if not path.is_file():
+                    return None                     # kept elsewhere than its id says: the whole index finds it
+                rec = session.store.read(rtype, path)
+                if unusable(rec, session.workflow(rtype), session.ctx) is None:
+                    out[rtype].append(rec)
+    except sqlite3.Error:
+        return None
+    return out
 
 
 def archive(session, who: str, *, reveal: bool = False) -> dict:

@@ -14,9 +14,9 @@ from csops.errors import BadInput
 from csops.i18n import _
 from csops.vocab import CS_ROLES
 from csops.timeutil import month_bounds
+from csops.workflows.score import COUNTED
 
 COLUMNS = ["person", "name", "base", "deductions", "score", "fines", "absence_days", "flags"]
-COUNTED = ("recorded", "confirmed")
 
 
 @dataclass
@@ -144,7 +144,7 @@ def _count(event, sheets, catalog, first, last, in_month, ever, policy, roster, 
     day = event["date"]
     if rule is None or day > last.isoformat():
         return
-    counted = status in COUNTED
+    counted = status in COUNTED          # workflows/score.py: the one home of the rule
     this_month = first.isoformat() <= day <= last.isoformat()
     if not counted:
         if this_month and person in sheets:

@@ -89,12 +89,21 @@ def _only_derived(step) -> str | None:
     return None
 
 
+# An event counts on the score sheet (and towards repeats) while recorded or confirmed; a revoked
+# one never does. The one home of that rule: reports/scores.py and commands/score.py ask here.
+COUNTED = ("recorded", "confirmed")
+
+
+def counts(event: dict) -> bool:
+    return event.get("status") in COUNTED
+
+
 TRANSITIONS = (
     Transition("record", (), ("recorded",)),
     Transition("confirm", ("recorded",), ("confirmed",), guards=(OWN_EVENT,)),
-    Transition("revoke", ("recorded", "confirmed"), ("revoked",), guards=(OWN_EVENT,)),
+    Transition("revoke", COUNTED, ("revoked",), guards=(OWN_EVENT,)),
     # `score derive` takes back what it derived once the records no longer prove it
-    Transition("retract", ("recorded", "confirmed"), ("revoked",), guards=(Guard("NOT_DERIVED", _only_derived),),
+    Transition("retract", COUNTED, ("revoked",), guards=(Guard("NOT_DERIVED", _only_derived),),
                named=True),
     AMEND,
 )

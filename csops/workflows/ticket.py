@@ -6,6 +6,7 @@ customer is not satisfied; escalated level by level (逐级上报).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import NamedTuple
 
@@ -489,7 +490,8 @@ def facts(rec: dict, ctx, rows: list | None = None, noted=()) -> str:
     per file content (the record index keeps it beside the entry): its registration's business
     day, and for each resolution that had a deadline when it was, whether it was late and the
     working hours since the clock started — each with the uncertain calendar years it was worked
-    out with (a report names those it uses). Text, read back by counted(). `rows`: the
+    out with (a report names those it uses). JSON on one line (the index keeps it as text), read
+    back by counted(). `rows`: the
     ticket's deadlines if already worked out, and `noted` the years (calendar.noting) that noted."""
     if rows is None:
         with calendar.noting() as noted:
@@ -504,16 +506,13 @@ def facts(rec: dict, ctx, rows: list | None = None, noted=()) -> str:
         if d.what == "resolve" and d.done is not None:
             with calendar.noting() as hour_years:
                 hours = _service(ctx.in_force(d.start)).working_hours_between(d.start, d.done)
-            resolutions.append(f"{d.done.isoformat()},{int(d.late)},{hours!r},{_years_text(hour_years)}")
-    return ";".join([day, _years_text(day_years), _years_text(noted), *resolutions])
+            resolutions.append([d.done.isoformat(), d.late, hours, list(hour_years)])
+    return json.dumps({"day": day, "day_years": list(day_years), "deadline_years": list(noted),
+                       "resolutions": resolutions}, ensure_ascii=False, separators=(",", ":"))
 
 
-def _years_text(noted) -> str:
-    return " ".join(f"{year}={state}" for year, state in noted)
-
-
-def _years(text: str) -> tuple:
-    return tuple((int(year), state) for year, state in (item.split("=") for item in text.split()))
+def _years(pairs) -> tuple:
+    return tuple((int(year), str(state)) for year, state in pairs)
 
 
 class Counted(NamedTuple):
@@ -531,18 +530,18 @@ def counted(rec, ctx) -> Counted:
     if text is not None:
         try:
             return _read_facts(text)
-        except (ValueError, IndexError):
+        except (ValueError, IndexError, KeyError, TypeError):
             pass
     return _read_facts(facts(rec.data, ctx))
 
 
 def _read_facts(text: str) -> Counted:
-    day, day_years, deadline_years, *rows = text.split(";")
-    resolutions = []
-    for row in rows:
-        done, late, hours, years = row.split(",")
-        resolutions.append((dt.datetime.fromisoformat(done), late == "1", float(hours), _years(years)))
-    return Counted(dt.date.fromisoformat(day) if day else None, resolutions, _years(day_years), _years(deadline_years))
+    kept = json.loads(text)
+    resolutions = [(dt.datetime.fromisoformat(done), bool(late), float(hours), _years(years))
+                   for done, late, hours, years in kept["resolutions"]]
+    day = kept["day"]
+    return Counted(dt.date.fromisoformat(day) if day else None, resolutions, _years(kept["day_years"]),
+                   _years(kept["deadline_years"]))
 
 
 def activity_window(ctx, first: dt.date, last: dt.date) -> tuple[str, str]:
