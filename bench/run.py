@@ -56,7 +56,9 @@ READS = [
                                                                  "--status", "routed"]),
     ("ticket list --kind --since --until (a week's complaints)", ["ticket", "list", "--kind", "complaint", "--since",
                                                                   "2026-11-16", "--until", "2026-11-20"]),
-    ("ticket list --text (two words)", ["ticket", "list", "--text", "退款 到账"]),
+    ("ticket list --text --since --until (a week's refund complaints)", ["ticket", "list", "--text", "退款 到账",
+                                                                         "--since", "2026-11-16", "--until",
+                                                                         "2026-11-20"]),
     ("ticket list --overdue --kind", ["ticket", "list", "--overdue", "--kind", "complaint"]),
     ("search (a Chinese word, every type)", ["search", "破损"]),
     ("search (a three-character word)", ["search", "退款未"]),
@@ -142,6 +144,8 @@ def main(argv=None) -> None:
     parser.add_argument("--records", type=int, default=10000)
     parser.add_argument("--repo", type=Path, default=None, help="an existing generated repository to reuse")
     parser.add_argument("--keep", action="store_true", help="keep the generated repository")
+    parser.add_argument("--markdown", type=Path, default=None,
+                        help="also write the figures as a Markdown section into this file (docs/performance.md)")
     args = parser.parse_args(argv)
     py = sys.executable
     csops = [py, "-m", "csops"]          # the csops this Python imports (PYTHONPATH may name a checkout)
@@ -206,10 +210,12 @@ def main(argv=None) -> None:
     warm = timed([*csops, "--records", str(records), "validate"], work, repeat=5)
     add("validate, warm", warm, "s", absolute=1.0)
     now = ["--now", "2026-11-23T09:00"]
+    status = timed(["git", "status", "--porcelain"], work, repeat=5)
+    add("git status (the floor of every read: csops asks it what changed)", status, "s")
     for name, read in READS:                     # every listing and report, warm (the first run fills the caches)
         command = [*csops, "--records", str(records), *now, *read]
         subprocess.run(command, cwd=work, capture_output=True)
-        add(f"{name}, warm", timed(command, work, repeat=3), "s", absolute=0.3 if count > 5000 else 0.5)
+        add(f"{name}, warm", timed(command, work, repeat=3), "s", status, absolute=0.3 if count > 5000 else 0.5)
     dump, dump_rss, _ = peak_memory_mb([*csops, "--records", str(records), *now, "ticket", "list", "--format", "json"], work)
     add("ticket list --format json (every ticket, streamed), warm", dump, "s", absolute=None)
 
@@ -278,8 +284,31 @@ def main(argv=None) -> None:
     for row in [header, tuple("-" * w for w in width)] + rows:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, width)))
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
+    if args.markdown:
+        _write_markdown(args.markdown, count, header, rows)
     if temp and not args.keep:
         shutil.rmtree(temp, ignore_errors=True)
+
+
+def _write_markdown(path: Path, count: int, header: tuple, rows: list) -> None:
+    """Replace the section of `path` for this many records (or add it) with this run's table."""
+    import datetime as dt
+    import platform
+
+    title = f"## {count:,} records"
+    lines = [title, "", f"Measured {dt.date.today().isoformat()} by `bench/run.py --records {count}` on "
+             f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, SQLite {__import__('sqlite3').sqlite_version}, "
+             f"{platform.system()} (the ratio is to the baseline in the same run).", "",
+             "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows]
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    start = text.find(title + "\n")
+    if start >= 0:
+        end = text.find("\n## ", start + len(title))
+        text = text[:start] + "\n".join(lines) + "\n" + (text[end:] if end >= 0 else "")
+    else:
+        text = text.rstrip() + "\n\n" + "\n".join(lines) + "\n"
+    path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

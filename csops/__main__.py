@@ -13,10 +13,6 @@ def _quiet_interrupt(info, default=sys.unraisablehook) -> None:
 
 
 def run() -> None:
-    import gc
-
-    # few cycles, many objects (modules at start-up, then caches): collect each 100,000, not 700
-    gc.set_threshold(100_000, 50, 100)
     sys.unraisablehook = _quiet_interrupt
     try:
         from csops.cli import main

@@ -10,6 +10,7 @@ durations; days are the policy time zone's days.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
@@ -74,31 +75,42 @@ def _parse_dates(spec, where: str) -> dict[dt.date, str]:
     return out
 
 
-# Years a command computed with that the policy only estimates or does not cover: year → state.
-# The CLI names each once on stderr when the command ends (SPEC §10).
-UNCERTAIN: dict[int, str] = {}
+# The uncertain years — estimated, or with no holiday data — a computation used, collected for
+# whoever opened a `collecting()` scope around it (the CLI, to warn of each once; the record
+# index, to keep them with a result). Outside every scope nothing is collected.
+_COLLECTING: contextvars.ContextVar = contextvars.ContextVar("csops_uncertain_years", default=None)
+
+
+@contextlib.contextmanager
+def collecting():
+    """The uncertain years computed with inside the block: year → "estimated" | "missing", filled
+    as it runs (the first state noted for a year wins)."""
+    years: dict[int, str] = {}
+    token = _COLLECTING.set(years)
+    try:
+        yield years
+    finally:
+        _COLLECTING.reset(token)
 
 
 @contextlib.contextmanager
 def noting():
-    """The uncertain years a computation notes — (year, state) pairs in a list filled when it
-    ends, also those noted before it — set aside rather than noted: to keep with a result and
-    note (note_years) when the result is used."""
-    before = dict(UNCERTAIN)
-    UNCERTAIN.clear()
+    """collecting(), as (year, state) pairs in a list filled when the block ends — set aside from
+    the scope around it: to keep with a result and note (note_years) when the result is used."""
     noted: list = []
-    try:
-        yield noted
-    finally:
-        noted.extend(UNCERTAIN.items())
-        UNCERTAIN.clear()
-        UNCERTAIN.update(before)
+    with collecting() as years:
+        try:
+            yield noted
+        finally:
+            noted.extend(years.items())
 
 
 def note_years(noted) -> None:
-    """(year, state) pairs from `noting`, noted as if computed now (the first state noted wins)."""
-    for year, state in noted:
-        UNCERTAIN.setdefault(year, state)
+    """(year, state) pairs from `noting`, noted as if computed now."""
+    years = _COLLECTING.get()
+    if years is not None:
+        for year, state in noted:
+            years.setdefault(year, state)
 
 
 def _parse_years(spec) -> frozenset[int]:
@@ -174,10 +186,11 @@ class BusinessCalendar:
     def _note(self, day: dt.date) -> None:
         """A date a computation answered with (a deadline, the ends of a span): the walks in
         between look further ahead, and do not count."""
-        if day.year not in UNCERTAIN:
+        years = _COLLECTING.get()
+        if years is not None and day.year not in years:
             state = self.coverage(day.year)
             if state:
-                UNCERTAIN[day.year] = state
+                years[day.year] = state
 
     def note_dates(self, days) -> None:
         """Dates computed earlier (a cached deadline) count as computed with now."""

@@ -256,24 +256,8 @@ def _check(data: dict, path: str, problems: Problems) -> None:
         problems.add(path, "BAD_POLICY", _("language must be zh or en, not {language!r}",
                                            language=data.get('language')), key=("language",))
 
-    def positive(section, key, allow_zero=False):
-        value = (data.get(section) or {}).get(key)
-        if not _is_number(value) or value < 0 or (value == 0 and not allow_zero):
-            problems.add(path, "BAD_POLICY", _("{section}.{key} must be a positive number, got {value!r}",
-                                               section=section, key=key, value=value),
-                         key=(section, key))
-
-    def clock(section, key):
-        try:
-            parse_clock((data.get(section) or {}).get(key), what=f"{section}.{key}")
-        except CsopsError as exc:
-            problems.add(path, "BAD_POLICY", exc.message, exc.hint, key=(section, key))
-
-    for key in ("cutoff", "same_day_due", "next_day_due"):
-        clock("tickets", key)
-    clock("leave", "half_day_split")
-    for key in ("callback_hours", "callback_retry_hours", "unreachable_attempts", "close_min_satisfaction"):
-        positive("tickets", key)
+    for section, key, kind in _SCALARS:
+        _check_scalar(data, section, key, kind, path, problems)
     levels = (data.get("tickets") or {}).get("levels")
     hours = (data.get("tickets") or {}).get("complaint_hours")
     if not isinstance(levels, list) or not levels:
@@ -283,8 +267,6 @@ def _check(data: dict, path: str, problems: Problems) -> None:
     elif not isinstance(hours, dict) or any(not _is_number(hours.get(lv)) or hours.get(lv) <= 0 for lv in levels):
         problems.add(path, "BAD_POLICY", _('tickets.complaint_hours needs a positive number of hours for every level'),
                      key=("tickets", "complaint_hours"))
-    for key in ("inspect_working_days", "refund_working_days", "exchange_working_days"):
-        positive("returns", key)
     notice = (data.get("leave") or {}).get("notice_hours")
     days = (data.get("leave") or {}).get("notice_days") or {}
     if not isinstance(notice, dict) or not isinstance(days, dict) or any(
@@ -293,19 +275,9 @@ def _check(data: dict, path: str, problems: Problems) -> None:
         problems.add(path, "BAD_POLICY", _('leave.notice_hours needs personal, sick and special hours (or '
                                            'leave.notice_days the days for personal and sick leave)'),
                      key=("leave", "notice_hours"))
-    if (data.get("leave") or {}).get("holiday_notice_days") is not None:
-        positive("leave", "holiday_notice_days", allow_zero=True)
-    else:
-        positive("leave", "holiday_notice_hours", allow_zero=True)
-    positive("leave", "certificate_min_days")
-    positive("scores", "base")
-    audit = data.get("audit") or {}
-    if audit.get("clock_skew_hours") is not None:
-        positive("audit", "clock_skew_hours")
-    if audit.get("require_signed") is not None and not isinstance(audit.get("require_signed"), bool):
-        problems.add(path, "BAD_POLICY", _("audit.require_signed must be true or false, not {require_signed!r}",
-                                           require_signed=audit['require_signed']),
-                     key=("audit", "require_signed"))
+    holiday = "holiday_notice_days" if (data.get("leave") or {}).get("holiday_notice_days") is not None \
+        else "holiday_notice_hours"
+    _check_scalar(data, "leave", holiday, "zero or more", path, problems)
     from csops.calendar import CalendarError, parse_intervals
 
     for name, spec in (data.get("shifts") or {}).items() if isinstance(data.get("shifts"), dict) else ():
@@ -335,6 +307,40 @@ def _check(data: dict, path: str, problems: Problems) -> None:
                          key=("leave", "approver_role"))
     _check_permissions(data.get("permissions") or {}, known, path, problems, ("permissions",))
     _check_catalog((data.get("scores") or {}).get("catalog"), chain, path, problems)
+
+
+# The policy's single values, each declared with what it must be ("…?": it may be left out); the
+# checks that read several values at once are written out in _check.
+_SCALARS = (
+    ("tickets", "cutoff", "clock"), ("tickets", "same_day_due", "clock"), ("tickets", "next_day_due", "clock"),
+    ("leave", "half_day_split", "clock"),
+    ("tickets", "callback_hours", "positive"), ("tickets", "callback_retry_hours", "positive"),
+    ("tickets", "unreachable_attempts", "positive"), ("tickets", "close_min_satisfaction", "positive"),
+    ("returns", "inspect_working_days", "positive"), ("returns", "refund_working_days", "positive"),
+    ("returns", "exchange_working_days", "positive"),
+    ("leave", "certificate_min_days", "positive"), ("scores", "base", "positive"),
+    ("audit", "clock_skew_hours", "positive?"), ("audit", "require_signed", "true or false?"),
+)
+
+
+def _check_scalar(data: dict, section: str, key: str, kind: str, path: str, problems: Problems) -> None:
+    value = (data.get(section) or {}).get(key)
+    if kind.endswith("?"):
+        if value is None:
+            return
+        kind = kind[:-1]
+    if kind == "clock":
+        try:
+            parse_clock(value, what=f"{section}.{key}")
+        except CsopsError as exc:
+            problems.add(path, "BAD_POLICY", exc.message, exc.hint, key=(section, key))
+    elif kind == "true or false":
+        if not isinstance(value, bool):
+            problems.add(path, "BAD_POLICY", _("{section}.{key} must be true or false, not {value!r}",
+                                               section=section, key=key, value=value), key=(section, key))
+    elif not _is_number(value) or value < 0 or (value == 0 and kind == "positive"):
+        problems.add(path, "BAD_POLICY", _("{section}.{key} must be a positive number, got {value!r}",
+                                           section=section, key=key, value=value), key=(section, key))
 
 
 def _check_permissions(node, known, path, problems, key):

@@ -18,6 +18,8 @@ class Where:
     columns: tuple = ()                 # ((column, (value, …)), …)
     keys: tuple = ()
     words: tuple = ()
+    created: tuple | None = None        # (low, high) ISO days: registered on low ≤ day < high (text)
+    owing: bool = False                 # only records that owe something (the index's entries know)
 
     def sql(self, table: str, text_offset: int = 0) -> tuple[str, list]:
         """The WHERE clause (and its parameters) on a record table of the index (csops.cache.db);
@@ -35,6 +37,10 @@ class Where:
         for key in self.keys:
             conds.append("blob IN (SELECT blob FROM record_keys WHERE key = ?)")
             params.append(key)
+        if self.created is not None:             # a time written otherwise may fall on any day
+            conds.append("(created >= ? AND created < ? OR created IS NULL OR "
+                         "created NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*')")
+            params += list(self.created)
         if self.words:
             for condition, values in _text_conditions(self.words, int(text_offset)):
                 conds.append(condition)

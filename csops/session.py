@@ -208,35 +208,46 @@ class RecordSource:
 
     def newest(self, rtype: str, where, count: int, order, usual: str) -> list:
         """The usable records of a type that may fit `where`, at least the `count` first by
-        `order(id, created)` of those the database holds (a search's page) — read only those."""
+        `order(id, created)` of those the database holds (a search's page) — read only those;
+        what cannot be read goes to the context's skipped, as with records()."""
         from csops.cache.index import load_newest
-        from csops.store import Rec
 
         session = self.session
-        root = str(session.store.root)
-        return [Rec(rtype, os.path.join(root, rel), data)
-                for rel, data, error in load_newest(session.index, session.db, session.store, rtype, where, count,
-                                                    order, usual)
-                if error is None and isinstance(data, dict)]
+        found = load_newest(session.index, session.db, session.store, rtype, where, count, order, usual)
+        recs, skipped = self._sorted(rtype, found, session.index.of_type(rtype)[1], True)
+        for item in skipped:
+            session.ctx.skip(item)
+        return recs
 
     def records(self, rtype: str, where, *, only: list[str] | None = None, unusable_too: bool = True):
         """Every usable record of a type that may fit `where`, and what was skipped (in listing order)."""
-        from csops.cache.analyse import why_unusable
         from csops.cache.index import load_records
-        from csops.engine import Skipped
-        from csops.store import Rec
-        from csops.yamlio import line_of
 
         session = self.session
         index, store = session.index, session.store
         usable, unusable = index.of_type(rtype)
         if only is not None:
             usable = only
+        if where.owing:                       # the entries know which files owe anything at all
+            owing = {entry.rel for entry in index.owing() if entry.type == rtype}
+            usable = [rel for rel in usable if rel in owing]
         if not unusable_too:
             unusable = []
+        found = load_records(index, session.db, store, rtype, usable, where, session.progress)
+        return self._sorted(rtype, found, unusable, unusable_too)
+
+    def _sorted(self, rtype: str, found, unusable, links_too: bool):
+        """Records from (rel, data, read error) triples, and what was skipped — the ones that failed
+        to read now, the files the index knows the rules cannot read, links — in listing order."""
+        from csops.cache.analyse import why_unusable
+        from csops.engine import Skipped
+        from csops.store import Rec
+        from csops.yamlio import line_of
+
+        store = self.session.store
         recs, skipped = [], []
         root = str(store.root)
-        for rel, data, error in load_records(index, session.db, store, rtype, usable, where, session.progress):
+        for rel, data, error in found:
             path = os.path.join(root, rel)           # a str: 60,000 Path objects cost a second
             if error is not None or not isinstance(data, dict):     # changed since the index saw it
                 reason = f"{error.code} {error.message}" if error else \
@@ -253,6 +264,6 @@ class RecordSource:
                 except OSError:
                     line = None
             skipped.append(((0, entry.rel), Skipped(store.display(path), line, f"{code} {message}")))
-        for rel, reason in store.link_skips(rtype) if unusable_too else ():
+        for rel, reason in store.link_skips(rtype) if links_too else ():
             skipped.append(((1, rel), Skipped(store.display(store.root / rel), 1, reason)))
         return recs, [item for _key, item in sorted(skipped, key=lambda pair: pair[0])]   # listing order

@@ -290,6 +290,12 @@ def test_shell_completion_knows_record_ids_people_and_states(repo):
     assert complete("csops --as zha") == ["zhangsan", "zhaozg"]
     assert complete("csops ticket route X --assignee li") == ["lisi", "liubz"]
     assert complete("csops leave list --status w") == ["withdrawn"]
+    assert complete("csops ticket list --assignee zha") == ["zhangsan", "zhaozg"]     # every filter completes
+    assert complete("csops ticket list --kind c") == ["complaint"]
+    assert complete("csops return list --kind s") == ["self"]
+    assert complete("csops ticket list --channel ch") == ["chat"]
+    assert complete("csops ticket list --level ur") == ["urgent"]
+    assert "CUSTOMER_CONFLICT" in complete("csops score list --code CU")
     # no record: every state ("OLIU" can be part of no id: Crockford base 32 has none of those letters)
     assert complete("csops ticket move OLIU ") == ["registered", "routed", "resolved", "closed", "voided"]
     legal = complete(f"csops ticket move {record_id} ")                                # from registered

@@ -31,6 +31,14 @@ READS = [
     ("report", "daily", "--date", "2026-11-19", "--format", "json"),
     ("report", "agents", "--period", "2026-10", "--format", "json"),
     ("report", "returns", "--date", "2026-11-19", "--format", "json"),
+    # finding things (SPEC §14): filters, words, search
+    ("ticket", "list", "--assignee", "agent000", "--status", "routed", "--status", "resolved", "--format", "json"),
+    ("ticket", "list", "--kind", "complaint", "--since", "2026-11-01", "--until", "2026-11-15", "--format", "json"),
+    ("ticket", "list", "--text", "退款", "--overdue", "--format", "json"),
+    ("return", "list", "--by", "agent001", "--text", "破损", "--format", "json"),
+    ("score", "list", "--code", "CUSTOMER_CONFLICT", "--format", "json"),
+    ("search", "破损", "--limit", "30", "--format", "json"),
+    ("search", "退款未到账", "--type", "ticket", "--limit", "0", "--format", "json"),
 ]
 
 

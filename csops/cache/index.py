@@ -69,6 +69,10 @@ class Index:
     def blobs_of(self, rtype: str, rels: list[str]) -> list[str | None]:
         """blob(rel) of each of `rels` (files of type `rtype`), from a table of that type's files
         only (built once per command, from the type's slice of the cached column)."""
+        if rels is self.rels.get(rtype) and not self._unknown:   # every file of the type, Git vouching for each
+            if ("column", rtype) not in self.memo:
+                self.memo[("column", rtype)] = self.blob_column(rtype)[1]
+            return self.memo[("column", rtype)]
         blobs = self.memo.get(("blobs", rtype))
         if blobs is None:
             blobs = self.memo[("blobs", rtype)] = dict(zip(*self.blob_column(rtype)))

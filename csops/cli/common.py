@@ -47,8 +47,10 @@ def session(ctx: click.Context, *, reads: bool = False):
                         progress=progress_bar())
     from csops import calendar
 
-    calendar.UNCERTAIN.clear()
-    ctx.call_on_close(lambda: _warn_skipped(sess))
+    scope = calendar.collecting()                 # the uncertain years this command computes with
+    years = scope.__enter__()
+    ctx.call_on_close(lambda: scope.__exit__(None, None, None))     # closed last (callbacks run in reverse)
+    ctx.call_on_close(lambda: _warn_skipped(sess, years))
     ctx.call_on_close(sess.close)
     return sess
 
@@ -81,13 +83,13 @@ def open_store(ctx: click.Context, records: str | None):
     return store
 
 
-def _warn_skipped(sess) -> None:
+def _warn_skipped(sess, years: dict) -> None:
     """Nothing vanishes: a record a listing or report could not read is named on stderr. And a
     year the command computed with that the policy only estimates or lacks is named once.
     Standard output is flushed first: a warning never lands inside a line of it (2>&1)."""
     with contextlib.suppress(OSError, ValueError, AttributeError):
         sys.stdout.flush()
-    _warn_uncertain()
+    _warn_uncertain(years)
     skipped = sess.ctx.skipped if "ctx" in sess.__dict__ else []
     if skipped:
         click.echo(_("warning: {count} records skipped (first: {first}; csops validate lists them all)",
@@ -102,10 +104,8 @@ def choose_language(ctx, param, value):
     return value
 
 
-def _warn_uncertain() -> None:
-    from csops.calendar import UNCERTAIN
-
-    for year, state in sorted(UNCERTAIN.items()):
+def _warn_uncertain(years: dict) -> None:
+    for year, state in sorted(years.items()):
         if state == "estimated":
             click.echo(_("warning: the holidays of {year} are estimated (no official 调休 schedule yet): deadlines in "
                          "{year} may move; run csops calendar import --year {year} once it is published", year=year),
@@ -113,7 +113,7 @@ def _warn_uncertain() -> None:
         else:
             click.echo(_("warning: the policy has no holidays for {year}: deadlines in {year} count every weekday "
                          "as working; run csops calendar import --year {year}", year=year), err=True)
-    UNCERTAIN.clear()
+    years.clear()
 
 
 def output_options(fn):
@@ -291,6 +291,27 @@ def complete_person(ctx, param, incomplete):
     if store is None:
         return []
     return [CompletionItem(p.stem) for p in store.person_files() if p.stem.startswith(incomplete)]
+
+
+def complete_value(ctx, param, incomplete):
+    """--kind, --channel, --level, --code of a listing: the names the type or the policy allows."""
+    from click.shell_completion import CompletionItem
+
+    from csops import vocab
+
+    rtype, name = _type_of(ctx), param.name
+    names: list = {"channel": list(vocab.CHANNELS),
+                   "kind": list({"ticket": vocab.TICKET_KINDS, "return": vocab.RETURN_KINDS,
+                                 "leave": vocab.LEAVE_KINDS}.get(rtype, ()))}.get(name, [])
+    if name in ("level", "code"):
+        store = _completion_store(ctx)
+        try:
+            policy = store.policy() if store is not None else None
+        except Exception:   # noqa: BLE001 - completion offers nothing rather than a traceback in the shell
+            policy = None
+        if policy is not None:
+            names = list(policy.section("tickets").get("levels") or []) if name == "level" else sorted(policy.catalog())
+    return [CompletionItem(n) for n in names if str(n).startswith(incomplete)]
 
 
 def complete_state(ctx, param, incomplete):

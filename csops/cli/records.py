@@ -95,7 +95,7 @@ _FILTER_HELP = {
 def filter_options(rtype: str):
     """The filters a type's `list` takes (csops.vocab.FILTERS), then the dates and words
     every type takes."""
-    from csops.cli.common import complete_person
+    from csops.cli.common import complete_person, complete_value
 
     def decorate(fn):
         fn = click.option("--text", default=None, metavar="WORDS",
@@ -109,8 +109,9 @@ def filter_options(rtype: str):
                 fn = click.option("--overdue", is_flag=True, help="Only records past a deadline now.")(fn)
                 continue
             metavar, text = _FILTER_HELP[name]
-            fn = click.option(f"--{name}", default=None, metavar=metavar, help=text,
-                              shell_complete=complete_person if name in PEOPLE_FILTERS else None)(fn)
+            complete = complete_person if name in PEOPLE_FILTERS else \
+                complete_value if name in ("kind", "channel", "level", "code") else None
+            fn = click.option(f"--{name}", default=None, metavar=metavar, help=text, shell_complete=complete)(fn)
         return fn
     return decorate
 

@@ -53,7 +53,13 @@ class Filters:
             keys.append(f"n:{self.customer.strip()}")
         if self.order:
             keys.append(f"o:{self.order.strip()}")
-        return Where(status=self.status, columns=columns, keys=tuple(keys), words=self.text)
+        created = None
+        if self.since or self.until:              # a day of slack each side: any UTC offset
+            low = (self.since - dt.timedelta(days=1)).isoformat() if self.since else "0000"
+            high = (self.until + dt.timedelta(days=2)).isoformat() if self.until else "9999"
+            created = (low, high)
+        return Where(status=self.status, columns=columns, keys=tuple(keys), words=self.text, created=created,
+                     owing=self.overdue)
 
 
 def check(session, rtype: str, filters: Filters) -> Filters:
@@ -95,8 +101,9 @@ def _choices(session, rtype: str) -> dict[str, list[str]]:
     return {name: list(values) for name, values in out.items() if values is not None}
 
 
-def matches(rtype: str, data: dict, extra: dict, filters: Filters, tz) -> bool:
-    """Whether a record (its file's content and computed fields) passes every filter."""
+def matches(rtype: str, data: dict, extra: dict | None, filters: Filters, tz) -> bool:
+    """Whether a record (its file's content and computed fields) passes every filter; `extra`
+    None: every one but --overdue (the computed fields cost most: worked out for those left)."""
     f = filters
     if f.status and data.get("status") not in f.status:
         return False
@@ -117,7 +124,7 @@ def matches(rtype: str, data: dict, extra: dict, filters: Filters, tz) -> bool:
         day = created.astimezone(tz).date() if created else None
         if day is None or (f.since and day < f.since) or (f.until and day > f.until):
             return False
-    if f.overdue and not extra.get("overdue"):
+    if f.overdue and extra is not None and not extra.get("overdue"):
         return False
     return not f.text or holds_words(tables.text(rtype, data), f.text)
 

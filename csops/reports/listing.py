@@ -70,9 +70,11 @@ def _rows(session, rtype: str, recs, filters, reveal: bool, table: bool):
             continue
         if filters.status and rec.data.get("status") not in filters.status:
             continue
+        if not matches(rtype, rec.data, None, filters, session.tz):
+            continue
         row = dict(rec.data)
         extra = wf.extra(rec.data, session.ctx)
-        if not matches(rtype, rec.data, extra, filters, session.tz):
+        if filters.overdue and not extra.get("overdue"):
             continue
         row.update({k: v for k, v in extra.items() if k in ("due", "days", "overdue", "callback_due")})
         if table:
