@@ -53,6 +53,10 @@ def _validate_names_the_file(repo, path):
     assert "Traceback" not in result.output
     if result.exit_code == 1:
         assert path.name in result.stdout
+    else:                           # accepted: then every command reads it as a record
+        rtype = {"T": "ticket", "L": "leave"}[path.name[0]]
+        shown = repo.run(rtype, "show", path.stem, code=None, now="2026-11-30T10:00")
+        assert shown.exit_code == 0, (path.name, shown.output)
     # reports carry on past a malformed record (as users run them, without CSOPS_DEBUG)
     for args in (("report", "overdue"), ("ticket", "list"), ("leave", "list"), ("report", "scores", "--period",
                                                                                   "2026-11")):
