@@ -1,5 +1,5 @@
 """`validate --history`: replay the Git history of the records root and report every change that
-did not go through the rules (SPEC §8, §9), naming the commit and its author.
+did not go through the rules (§9), naming the commit and its author.
 
 Records: history is append-only (entries may be inserted in time order — an honest rebase or
 cherry-pick — but no existing entry changes or disappears); a merge keeps every entry of every
@@ -388,7 +388,7 @@ class _Auditor:
                         _('nobody changes their own role, chain or active'), commit=commit.sha)
 
     def check_duty(self, change: _Change, out: Problems) -> None:
-        """The duty roster 排班 is changed by whoever `permissions.roster_edit` names (SPEC §12)."""
+        """The duty roster 排班 is changed by whoever `permissions.roster_edit` names (docs/rules.md)."""
         commit = change.commit
         if not commit.parents:
             return
@@ -432,7 +432,7 @@ class _Auditor:
                     _('permissions.policy_edit says who may change the policy'), commit=commit.sha)
 
     def check_effective(self, change: _Change, author: str, out: Problems) -> None:
-        """A version's effective date never goes before the previous version's (SPEC §9)."""
+        """A version's effective date never goes before the previous version's (docs/rules.md)."""
         if change.rel != POLICY:
             return
         versions = [v for v in self.session.versions.all if v.commit is not None]

@@ -54,7 +54,7 @@ def import_year(policy_text: str, country: str, year: int) -> tuple[str, int, in
     """policy.yaml's text with one year's holidays and make-up workdays added (keeping its
     comments), and how many of each. A CN year without any 调休 make-up workday has no official
     schedule yet (it is published late in the year before): it is listed in `calendar.estimated`
-    until it is imported again with one (SPEC §10)."""
+    until it is imported again with one (docs/rules.md)."""
     if not 2000 <= year <= 2099:
         raise BadInput(_("--year {year} is out of range (2000–2099)", year=year))
     off, worked = holidays_for(country, year)

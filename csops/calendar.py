@@ -167,7 +167,7 @@ class BusinessCalendar:
             return ()
         return self.weekly[day.weekday()]
 
-    # -- coverage (SPEC §10): a year estimated, or with no holiday data ----------------------
+    # -- coverage (docs/rules.md): a year estimated, or with no holiday data ----------------------
 
     @functools.cached_property
     def covered_years(self) -> frozenset[int]:

@@ -49,7 +49,7 @@ class Tree:
 
 def validate_tree(store: Store, git=None, *, use_cache: bool = True, now: dt.datetime | None = None,
                   status=None, progress=None) -> list[Problem]:
-    """Every working-tree check of SPEC §8; the problems sorted by file and line."""
+    """Every working-tree check of the problems sorted by file and line."""
     from csops.cache.db import RecordDB
     from csops.cache.index import build_index, keep, recall
     from csops.store import caching
@@ -136,7 +136,7 @@ def check_people(tree: Tree, out: Problems) -> None:
 
 @check
 def check_policy_effective(tree: Tree, out: Problems) -> None:
-    """An uncommitted policy that reaches behind the version before it (SPEC §9): caught before
+    """An uncommitted policy that reaches behind the version before it (docs/rules.md): caught before
     the commit, as `validate --history` would after it."""
     versions = tree.ctx.versions.all if tree.ctx is not None and tree.ctx.versions is not None else []
     if len(versions) >= 2 and versions[-1].commit is None and versions[-1].effective < versions[-2].effective:
@@ -151,7 +151,7 @@ def check_policy_effective(tree: Tree, out: Problems) -> None:
 
 @check
 def check_duty_roster(tree: Tree, out: Problems) -> None:
-    """records/roster/YYYY-MM.yaml (SPEC §12): dates of that month, known people, known shifts."""
+    """records/roster/YYYY-MM.yaml (docs/rules.md): dates of that month, known people, known shifts."""
     from csops.duty import check_roster_file
     from csops.store import read_yaml
 
@@ -177,7 +177,7 @@ def check_records(tree: Tree, out: Problems) -> None:
 @across
 def check_calendar_coverage(tree: Tree, out: Problems) -> None:
     """An open record whose deadline falls in a year the policy only estimates (no official 调休
-    schedule yet) or has no holidays for (SPEC §10): a warning, once per record."""
+    schedule yet) or has no holidays for (docs/rules.md): a warning, once per record."""
     calendar = tree.policy.calendar
     for entry in tree.index.packed():
         for what, due_text, _owner, _wall in entry.duties:

@@ -1,4 +1,4 @@
-"""The duty roster 排班 (SPEC §12): who works which shift on which day, and who leads the day.
+"""The duty roster 排班 (docs/rules.md): who works which shift on which day, and who leads the day.
 
 `records/roster/YYYY-MM.yaml` holds, per date, person → shift name (policy `shifts`) or `off`,
 and the day's `duty_lead` 值班长:

@@ -244,7 +244,7 @@ class Context:
         self._views = _views if _views is not None else {}
 
     def in_force(self, moment: dt.datetime | None) -> "Context":
-        """The same context under the policy version in force at `moment` (SPEC §9 rules in
+        """The same context under the policy version in force at `moment` (docs/rules.md rules in
         force): each deadline, penalty and absence is computed with the rules of the moment its
         clock started."""
         if self.versions is None or moment is None:
@@ -265,7 +265,7 @@ class Context:
         return self.source.kept(rec) if self.source is not None else None
 
     def policies(self) -> list:
-        """Every policy some moment may be under: each version's (SPEC §9), or this one alone."""
+        """Every policy some moment may be under: each version's (docs/rules.md), or this one alone."""
         versions = [v.policy for v in self.versions.all if v.policy is not None] if self.versions is not None else []
         return versions or [self.policy]
 

@@ -1,5 +1,5 @@
 """Money: yuan amounts as decimal strings with exactly two places ("199.90"), read as Decimal,
-bounded; never a float anywhere between the command line and the file (SPEC §2)."""
+bounded; never a float anywhere between the command line and the file (docs/rules.md)."""
 
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ class Spec:
 
 
 class Str(Spec):
-    max_len: int = 4000                  # SPEC §10: text fields ≤ 4,000 characters
+    max_len: int = 4000                  # docs/rules.md: text fields ≤ 4,000 characters
 
     def check(self, value, key, ctx, out, path):
         if not isinstance(value, str) or not value.strip():

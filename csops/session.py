@@ -36,7 +36,7 @@ class Session:
     real_clock: Callable[[], dt.datetime] | None = None   # the machine's clock, also under --now
     # "status": a git status the CLI started for this command; the record index takes it once
     early: dict = dataclasses.field(default_factory=dict, compare=False)
-    # progress(total) -> a context giving step(n): shown on a terminal by the CLI (SPEC §10)
+    # progress(total) -> a context giving step(n): shown on a terminal by the CLI (docs/rules.md)
     progress: Callable | None = dataclasses.field(default=None, compare=False)
 
     @cached_property
@@ -51,7 +51,7 @@ class Session:
 
     @cached_property
     def versions(self):
-        """Every version of the policy, from Git history and the working tree (SPEC §9)."""
+        """Every version of the policy, from Git history and the working tree (docs/rules.md)."""
         from csops.errors import NotFound
         from csops.versions import load_versions
 

@@ -15,7 +15,7 @@ from csops.errors import BadInput, PolicyError
 from csops.i18n import _
 
 _DATE_ONLY = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")          # 2026-11-23, or ISO basic 20261123
-FIRST_YEAR, LAST_YEAR = 2000, 2099      # every date csops accepts (SPEC §10): calendar walks stay bounded
+FIRST_YEAR, LAST_YEAR = 2000, 2099      # every date csops accepts (docs/rules.md): calendar walks stay bounded
 
 
 def in_range(day: dt.date) -> bool:

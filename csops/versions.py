@@ -1,4 +1,4 @@
-"""Rules in force (SPEC §9): a policy change never rewrites the past.
+"""Rules in force (docs/rules.md): a policy change never rewrites the past.
 
 The versions of `policy.yaml` are its Git history plus the working tree's copy when it differs.
 Each applies from its `effective: YYYY-MM-DD` (00:00 that day), or else from the author date of

@@ -62,7 +62,7 @@ ROSTER = "roster"           # the duty roster 排班: roster/YYYY-MM.yaml
 ALLOWED_SIGNERS = "allowed_signers"
 
 
-# which filters each type's `list` takes besides --status, --since, --until, --text (SPEC §14)
+# which filters each type's `list` takes besides --status, --since, --until, --text (docs/rules.md)
 FILTERS = {
     "ticket": ("assignee", "by", "kind", "channel", "level", "dept", "customer", "contact", "order", "overdue"),
     "return": ("by", "kind", "customer", "contact", "order", "overdue"),

@@ -1,4 +1,4 @@
-"""`--format xlsx --output FILE` (SPEC §11): a real spreadsheet for supervisors who live in Excel
+"""`--format xlsx --output FILE` (docs/rules.md): a real spreadsheet for supervisors who live in Excel
 or WPS — one sheet, headers in the report's language, the header row frozen, numbers stored as
 numbers, dates and times as dates (in the team's time zone), text never taken for a formula,
 columns as wide as their Chinese text. Written with XlsxWriter."""

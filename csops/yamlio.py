@@ -23,7 +23,7 @@ from types import SimpleNamespace
 from csops.errors import BadInput
 from csops.i18n import _
 
-MAX_DEPTH = 32                      # nesting of mappings and lists (SPEC §10)
+MAX_DEPTH = 32                      # nesting of mappings and lists (docs/rules.md)
 RECORD_BYTES = 256 * 1024           # a record file; policy.yaml and a person file may be 1 MB
 POLICY_BYTES = 1024 * 1024
 MAX_EXPANDED = 100_000              # nodes an anchored policy may expand to (an alias bomb is far more)

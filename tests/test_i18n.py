@@ -203,3 +203,17 @@ def test_log_and_show_name_states_and_steps_in_chinese(repo):
     assert json.loads(repo.run("log", record_id, "--format", "json").stdout)[-1]["transition"] == "registered → routed"
     show = repo.out("ticket", "show", record_id)
     assert "历史:" in show and "已登记 → 已分派" in show
+
+
+def test_nothing_a_user_or_maintainer_reads_cites_the_contract():
+    """Help, messages, templates, comments and the README cite the regulations or docs/ — never
+    "SPEC §…", a document no user has."""
+    import re
+    from pathlib import Path
+
+    top = Path(__file__).resolve().parent.parent
+    files = [*top.joinpath("csops").rglob("*.py"), *top.joinpath("csops").rglob("*.po"),
+             *top.joinpath("templates").glob("*"), top / "README.md", *top.joinpath("docs").rglob("*.md")]
+    cited = [f"{path.relative_to(top)}:{n}" for path in files if path.is_file()
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if re.search(r"SPEC\s*§", line)]
+    assert cited == []

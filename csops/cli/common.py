@@ -56,7 +56,7 @@ def session(ctx: click.Context, *, reads: bool = False):
 
 
 def progress_bar():
-    """How long work shows its progress (SPEC §10): a bar on stderr when stderr is a terminal,
+    """How long work shows its progress (docs/rules.md): a bar on stderr when stderr is a terminal,
     nothing otherwise (a pipe, CI, a test). progress(total) gives a context yielding step(n)."""
     if sys.stderr is None or not sys.stderr.isatty():
         return None

@@ -1,4 +1,4 @@
-"""csops search WORDS: full text over every record (SPEC §14)."""
+"""csops search WORDS: full text over every record (docs/rules.md)."""
 
 from __future__ import annotations
 

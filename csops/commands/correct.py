@@ -1,4 +1,4 @@
-"""Corrections (SPEC §9): `csops <type> amend ID --set FIELD=VALUE … --reason R` — an entry that
+"""Corrections (docs/rules.md): `csops <type> amend ID --set FIELD=VALUE … --reason R` — an entry that
 names each field with its old and new value, never a silent edit; re-checked like any step."""
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ def import_holidays(session, country: str, year: int) -> tuple[int, int]:
 
 def history(session) -> list[dict]:
     """`policy history`: each version of the policy, oldest first — when it applies from, who made
-    it, in which commit, and what it changed from the version before (SPEC §9)."""
+    it, in which commit, and what it changed from the version before (docs/rules.md)."""
     from csops.versions import changed_keys
 
     rows, previous = [], None

@@ -1,4 +1,4 @@
-"""The duty roster 排班 (SPEC §12): set shifts and the day's duty lead; show a day or a week."""
+"""The duty roster 排班 (docs/rules.md): set shifts and the day's duty lead; show a day or a week."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def _editor(days: list[dt.date], change):
     def edit(text):
         doc = yamlio.rt_load(text) if text else None
         if not isinstance(doc, dict):
-            doc = yamlio.rt_load(f"# 排班 duty roster {days[0]:%Y-%m} (csops roster set / lead; SPEC §12)\n"
+            doc = yamlio.rt_load(f"# 排班 duty roster {days[0]:%Y-%m} (csops roster set / lead; 《电商部管理细则》周末值班)\n"
                                  f"month: '{days[0]:%Y-%m}'\ndays: {{}}\n")
         if not isinstance(doc.get("days"), dict):
             raise BadInput(_("roster {day:%Y-%m}: `days` is not a mapping",

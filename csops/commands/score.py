@@ -128,7 +128,7 @@ def _late_shipments(data: dict, period: Period) -> list[dict]:
 
 def _absences(data: dict, period: Period) -> list[dict]:
     """ABSENT: only the absence days inside the period, dated on the first of them — so a leave
-    across two months is counted once in each, never twice (SPEC §6)."""
+    across two months is counted once in each, never twice (docs/rules.md)."""
     days = leave_wf.absence_days(data, period.as_of, within=period.span)
     if not days:
         return []

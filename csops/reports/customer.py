@@ -1,4 +1,4 @@
-"""The customer archive 客户档案 (004; SPEC §11): every ticket and return of one customer — by the
+"""The customer archive 客户档案 (004; docs/rules.md): every ticket and return of one customer — by the
 customer key (a contact normalized) or by exact name — and the open records a new contact from
 the same customer or about the same order should know of."""
 

@@ -1,4 +1,4 @@
-"""Finding things 查找 (SPEC §14): the filters every `list` takes, and `csops search`.
+"""Finding things 查找 (docs/rules.md): the filters every `list` takes, and `csops search`.
 
 A filter is tested on each record's content (`matches`) — the truth, the same with or without the
 record index — and handed to the index as a hint (`where`), which lets a listing read only the

@@ -32,7 +32,7 @@ def overdue_rows(session, *, rtype: str | None = None, owner: str | None = None)
             continue
         for what, due_text, duty_owner, wall_clock in entry.duties:
             due = dt.datetime.fromisoformat(due_text)
-            cal.note_dates((due.date(),))          # a deadline in an estimated year is named (SPEC §10)
+            cal.note_dates((due.date(),))          # a deadline in an estimated year is named (docs/rules.md)
             if due >= now or (owner and duty_owner != owner):
                 continue
             wall = (now - due).total_seconds() / 3600

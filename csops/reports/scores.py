@@ -1,4 +1,4 @@
-"""The monthly score sheet 绩效考核 (SPEC §6): base minus the catalog points of each counted event,
+"""The monthly score sheet 绩效考核 (docs/rules.md): base minus the catalog points of each counted event,
 with repeat doubling, shared penalties, fines, absence from lateness, and dismissal rules — and
 for each person the list of events that cost them points, and why."""
 
@@ -101,7 +101,7 @@ def score_sheets(session, period: str) -> dict[str, Sheet]:
     in_month = defaultdict(int)       # (person, code) → counted events so far this month
     ever = defaultdict(int)           # (person, code) → counted events so far, whole record
     duty = ctx.duty
-    for event in events:             # each event's points by the rules in force on its date (SPEC §9)
+    for event in events:             # each event's points by the rules in force on its date (docs/rules.md)
         policy = ctx.on_day(event["date"]).policy
         day = dt.date.fromisoformat(event["date"])
         away = on_leave

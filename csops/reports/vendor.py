@@ -1,5 +1,5 @@
 """`report vendor`: defective stock per supplier 退厂 — what still waits for a return-to-vendor
-note 退厂单 and the notes issued (SPEC §4)."""
+note 退厂单 and the notes issued (docs/rules.md)."""
 
 from __future__ import annotations
 

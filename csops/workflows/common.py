@@ -1,4 +1,4 @@
-"""Rows every record type's table has: the correction `amend` (SPEC §9) — a history entry that
+"""Rows every record type's table has: the correction `amend` (docs/rules.md) — a history entry that
 names each field it changes with its old and new value, never a silent edit."""
 
 from __future__ import annotations

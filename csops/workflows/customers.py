@@ -1,5 +1,5 @@
 """Who a ticket or a return is from: the customer key (a contact normalized) and the name, as the
-customer archive 客户档案 (004; SPEC §11) and the record index read them."""
+customer archive 客户档案 (004; docs/rules.md) and the record index read them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Leave 请假 (SPEC §5, 客服部请假制度): notice rules, level-by-level approval (逐级办理, 不允许越级),
+"""Leave 请假 (客服部请假制度): notice rules, level-by-level approval (逐级办理, 不允许越级),
 holidays, medical certificates and absence (旷工).
 """
 
@@ -13,7 +13,7 @@ from csops.timeutil import try_instant
 from csops.vocab import LEAVE_KINDS as KINDS
 from csops.workflows.common import AMEND
 
-MAX_SPAN = dt.timedelta(days=366)     # SPEC §10: a leave ≤ 366 days (and every walk over it stays short)
+MAX_SPAN = dt.timedelta(days=366)     # docs/rules.md: a leave ≤ 366 days (and every walk over it stays short)
 
 
 # -- facts about one leave ---------------------------------------------------------------------
@@ -115,7 +115,7 @@ def current_approvals(rec: dict, index: int | None = None) -> list[dict]:
 
 def reschedule_target(rec: dict, params: dict, ctx) -> str:
     """A leave shortened inside its approved span keeps its approval; longer or moved, it goes
-    back to requested (SPEC §5)."""
+    back to requested (docs/rules.md)."""
     if rec.get("status") != "approved":
         return "requested"
     start, end = span(rec, ctx.tz)
@@ -127,7 +127,7 @@ def reschedule_target(rec: dict, params: dict, ctx) -> str:
 def approvers(rec: dict, roster, policy) -> list:
     """Who may approve, in order: the requester's reports_to, then theirs, … (逐级办理); where the
     chain runs out, the people in policy leave.top_approvers (the top of the chain has nobody
-    above, SPEC §5)."""
+    above, docs/rules.md)."""
     person = rec.get("person")
     chain = roster.chain_above(person)
     tops = [roster.get(p) for p in policy.section("leave").get("top_approvers") or []]
@@ -346,8 +346,8 @@ def _check_overlap(rec, ctx, out, path):
 # -- computed ----------------------------------------------------------------------------------
 
 def under_rules(rec: dict, ctx):
-    """A leave is judged by the rules in force when it was requested (SPEC §9), on the person's
-    own schedule (their duty roster, SPEC §12: a weekend duty day counts, a rostered day off not)."""
+    """A leave is judged by the rules in force when it was requested (docs/rules.md), on the person's
+    own schedule (their duty roster, docs/rules.md: a weekend duty day counts, a rostered day off not)."""
     return ctx.in_force(requested_at(rec, ctx.tz)).for_person(rec.get("person"))
 
 

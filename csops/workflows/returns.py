@@ -1,4 +1,4 @@
-"""Returns 退货 (SPEC §4, 电商售后的退货流程规范): self-returns 自退件, in-transit returns 在途退件 and
+"""Returns 退货 (电商售后的退货流程规范): self-returns 自退件, in-transit returns 在途退件 and
 refusals 拒收件, moving between customer service, warehouse, QC, finance and purchasing so that
 goods and information travel together. Quantities are conserved: per item good + defective =
 received, vendor notes never exceed the defective quantity, a return is refunded at most once.

@@ -1,4 +1,4 @@
-"""Score events 考核 (SPEC §6): recorded by a team lead or above (班长记录), confirmed or revoked by
+"""Score events 考核 (docs/rules.md): recorded by a team lead or above (班长记录), confirmed or revoked by
 a supervisor or above (报告客服主任). Points, fines and dismissal rules come from the policy catalog.
 """
 
@@ -14,7 +14,7 @@ from csops.workflows.common import AMEND
 
 def _check_on_duty(rec, rule, ctx, out, path) -> None:
     """周末值班脱岗 and the like concern someone on duty that day: on a day the team planned with the
-    duty roster, the person must have a shift (SPEC §12)."""
+    duty roster, the person must have a shift (docs/rules.md)."""
     import datetime as dt
 
     person = rec.get("person")

@@ -1,4 +1,4 @@
-"""Swaps 调班 (SPEC §12; 000 不得私自换班、调班): the requester asks a colleague to exchange their
+"""Swaps 调班 (000 不得私自换班、调班): the requester asks a colleague to exchange their
 shifts on a date (and, with `with_date`, on a second one); the colleague accepts; a team lead or
 above in the requester's chain who is neither party approves. Only an approved swap changes who
 is on duty — computed on read (csops.duty), the roster file is never rewritten.

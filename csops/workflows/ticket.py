@@ -1,4 +1,4 @@
-"""Tickets 工单 (SPEC §3): complaints 投诉, inquiries 咨询 and feedback 建议 — registered, routed
+"""Tickets 工单 (docs/rules.md): complaints 投诉, inquiries 咨询 and feedback 建议 — registered, routed
 to a department with a deadline, resolved, called back (回访), closed; reopened when the
 customer is not satisfied; escalated level by level (逐级上报).
 """
@@ -260,7 +260,7 @@ def _check_callbacks(rec, ctx, out, path):
                     key=("callbacks", i, "satisfaction"))
 
 
-MAX_DUE = dt.timedelta(days=366)      # SPEC §10: an explicit deadline ≤ a year after registration
+MAX_DUE = dt.timedelta(days=366)      # docs/rules.md: an explicit deadline ≤ a year after registration
 
 
 def _check_due(rec, ctx, out, path):
