@@ -25,7 +25,7 @@ from csops.query import Where
 from csops.errors import CsopsError
 from csops.i18n import _
 
-FORMAT = 3
+FORMAT = 4
 NAME = "index.sqlite"
 
 _ANY_DAY = ("0000-00-00", "9999-99-99")      # a time that is not ISO text may fall on any day
@@ -48,6 +48,14 @@ def _schema() -> list[str]:
         out.append(f"CREATE TABLE {table} (blob TEXT PRIMARY KEY, first_day TEXT, last_day TEXT, data BLOB NOT NULL, "
                    f"{decls})")
         out.append(f"CREATE INDEX {table}_status ON {table}(status, created)")
+        # what reads narrow by: the days a record touches (a month's report), the registration
+        # (search's newest first, --since), and the people and codes a filter names — a scan
+        # would read every row's parsed record with it
+        out.append(f"CREATE INDEX {table}_days ON {table}(last_day, first_day)")
+        out.append(f"CREATE INDEX {table}_created ON {table}(created)")
+        for column in ("assignee", "person", "code", "created_by"):
+            if any(c.name == column for c in columns):
+                out.append(f"CREATE INDEX {table}_{column} ON {table}({column})")
     out.append("CREATE TABLE record_keys (blob TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (key, blob)) "
                "WITHOUT ROWID")
     # one full-text row per record row: its rowid is the record row's plus its type's offset
