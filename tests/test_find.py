@@ -149,3 +149,31 @@ def test_the_repeat_caller_warning_sees_what_was_committed_since_the_last_read(r
     new = repo.run("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
                    "--contact", "139 3333 4444", "--summary", "新号码", now="2026-11-23T09:05")
     assert first in new.stderr and "same contact" in new.stderr
+
+
+def test_a_python_whose_sqlite_cannot_search_says_what_to_install(repo, monkeypatch):
+    """SQLite without FTS5 or its trigram tokenizer (older than 3.34): search says so in one line
+    and what to install; listings still answer, from the files."""
+    import sqlite3
+
+    real = sqlite3.connect
+
+    class NoFullText:
+        def __init__(self, db):
+            self.db = db
+
+        def execute(self, sql, *args):
+            if "fts5" in sql:
+                raise sqlite3.OperationalError("no such module: fts5")
+            return self.db.execute(sql, *args)
+
+        def close(self):
+            self.db.close()
+
+    monkeypatch.setattr("csops.cache.db.sqlite3.connect",
+                        lambda target, *a, **k: NoFullText(real(target, *a, **k)) if target == ":memory:"
+                        else real(target, *a, **k))
+    record_id = _ticket(repo, "内胆划痕")
+    out = repo.run("search", "内胆", code=2).output
+    assert "cannot search Chinese text" in out and "SQLite 3.34" in out and out.count("\n") == 1
+    assert record_id in repo.out("ticket", "list", "--text", "内胆")
