@@ -177,3 +177,17 @@ def test_a_python_whose_sqlite_cannot_search_says_what_to_install(repo, monkeypa
     out = repo.run("search", "内胆", code=2).output
     assert "cannot search Chinese text" in out and "SQLite 3.34" in out and out.count("\n") == 1
     assert record_id in repo.out("ticket", "list", "--text", "内胆")
+
+
+def test_a_database_naming_a_commit_that_is_gone_reads_the_whole_index(repo):
+    """After a rebase and a gc the commit the database last held whole may be gone: the warning
+    then comes from the whole index, never an error."""
+    import sqlite3
+
+    first = _ticket(repo, "第一次来电", contact="13811112222", now="2026-11-20T09:00")
+    repo.out("ticket", "list")
+    with sqlite3.connect(repo.root / ".git" / "csops-cache" / "index.sqlite") as db:
+        db.execute("UPDATE meta SET value = ? WHERE name LIKE 'head:%'", ("0" * 40,))
+    again = repo.run("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
+                     "--contact", "13811112222", "--summary", "又来电", now="2026-11-23T09:00")
+    assert first in again.stderr

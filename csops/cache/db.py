@@ -260,11 +260,19 @@ class RecordDB:
 
     # -- reading -------------------------------------------------------------------------------
 
-    def select(self, rtype: str, where: Where) -> list[tuple[str, bytes]]:
-        """(blob, marshalled data) of every row that fits (any content ever read, live or not)."""
+    def select(self, rtype: str, where: Where, blobs: list[str] | None = None):
+        """(blob, marshalled data) of every row that fits (any content ever read, live or not),
+        one at a time; `blobs`: only among these (a batch of a dump)."""
         table = tables.TABLES[rtype][0]
         conds, params = where.sql(table, text_offset(rtype))
-        return self.db.execute(f"SELECT blob, data FROM {table}{conds}", params).fetchall()
+        if blobs is None:
+            yield from self.db.execute(f"SELECT blob, data FROM {table}{conds}", params)
+            return
+        joined = " AND " if conds else " WHERE "
+        for start in range(0, len(blobs), 500):
+            part = blobs[start:start + 500]
+            yield from self.db.execute(f"SELECT blob, data FROM {table}{conds}{joined}blob IN "
+                                       f"({','.join('?' * len(part))})", [*params, *part]).fetchall()
 
     # -- answers derived from one state of the whole index (csops.cache.index.recall/keep) ----
 

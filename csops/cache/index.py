@@ -22,6 +22,7 @@ from csops.cache.entries import (NOTHING, Saved, as_dict, cache_path, column_of,
 from csops.cache.gitstate import (ask_git, ask_staged, changed_paths, content_id, flagged, git_index_id,
                                   staged_blobs, fingerprint)
 from csops.engine import Context
+from csops.errors import CsopsError
 from csops.pool import Workers, each_in_parallel
 from csops.store import caching
 from csops.workflows import WORKFLOWS
@@ -347,10 +348,13 @@ def catch_up(db, git, store, rtype: str) -> bool:
     if known == head:
         return True
     folder = git.rel(store.root / TYPES[rtype].folder)
-    changed = sorted(path for path in git.changed_paths(known, head) if path.startswith(folder + "/"))
-    if len(changed) > 5000:
-        return False                                 # a full read costs less
-    found = git.tree_blobs(head, changed)
+    try:
+        changed = sorted(path for path in git.changed_paths(known, head) if path.startswith(folder + "/"))
+        if len(changed) > 5000:
+            return False                             # a full read costs less
+        found = git.tree_blobs(head, changed)
+    except CsopsError:
+        return False                                 # that commit is gone (a rebase, then gc): a full read
     have = found and db.blobs_among(rtype, list(found.values()))
     wanted = [(path, blob) for path, blob in found.items() if blob not in have and path.endswith(".yaml")]
     rows = []
@@ -425,7 +429,10 @@ def _load(index: Index, db, store, rtype: str, rels: list[str], where, progress)
     files, places = _places(index, rtype, rels, _sync(index, db, store, rtype, progress))
     out: dict[int, tuple] = {}
     loads = marshal.loads
-    for blob, payload in db.select(rtype, where):
+    few = None                                       # a batch (a dump's): its own rows, not every one
+    if len(rels) * 4 < len(index.of_type(rtype)[0]):
+        few = sorted(set(index.blobs_of(rtype, rels)) - {None})
+    for blob, payload in db.select(rtype, where, few):
         for place in places(blob):
             out[place] = (rels[place], loads(payload), None)
     for place, (rel, data, message, line, code) in zip(files, _parse(store, [rels[p] for p in files])):
