@@ -58,15 +58,16 @@ def _text_conditions(words, offset: int) -> list[tuple[str, list]]:
     pairs = [w for w in words if len(w) == 2 and w.isalnum()]
     short = [w for w in words if w not in long and w not in pairs]
     out = []
+    mine = f"rowid BETWEEN {offset} AND {offset + (1 << 40) - 1}"     # this type's rows only
     if long:
-        out.append((f"rowid IN (SELECT rowid - {offset} FROM record_text WHERE record_text MATCH ?)",
+        out.append((f"rowid IN (SELECT rowid - {offset} FROM record_text WHERE record_text MATCH ? AND {mine})",
                     [" AND ".join('"' + w.replace('"', '""') + '"' for w in long)]))
     if pairs:
-        out.append((f"rowid IN (SELECT rowid - {offset} FROM record_pairs WHERE record_pairs MATCH ?)",
+        out.append((f"rowid IN (SELECT rowid - {offset} FROM record_pairs WHERE record_pairs MATCH ? AND {mine})",
                     [" AND ".join('"' + fold(w) + '"' for w in pairs)]))
     for word in short:
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        out.append((f"rowid IN (SELECT rowid - {offset} FROM record_text WHERE body LIKE ? ESCAPE '\\')",
+        out.append((f"rowid IN (SELECT rowid - {offset} FROM record_text WHERE body LIKE ? ESCAPE '\\' AND {mine})",
                     ["%" + escaped + "%"]))
     return out
 

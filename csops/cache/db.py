@@ -25,7 +25,7 @@ from csops.query import Where
 from csops.errors import CsopsError
 from csops.i18n import _
 
-FORMAT = 4
+FORMAT = 5
 NAME = "index.sqlite"
 
 _ANY_DAY = ("0000-00-00", "9999-99-99")      # a time that is not ISO text may fall on any day
@@ -45,8 +45,10 @@ def _schema() -> list[str]:
     out = ["CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT)"]
     for rtype, (table, columns) in tables.TABLES.items():
         decls = ", ".join(f"{c.name} {c.decl.split()[0]}" for c in columns)
-        out.append(f"CREATE TABLE {table} (blob TEXT PRIMARY KEY, first_day TEXT, last_day TEXT, data BLOB NOT NULL, "
-                   f"{decls})")
+        out.append(f"CREATE TABLE {table} (blob TEXT PRIMARY KEY, first_day TEXT, last_day TEXT, {decls})")
+        # the parsed records apart, by the same rowid: a query that reads many rows' columns
+        # (a search's matches ordered by time) does not page through their data
+        out.append(f"CREATE TABLE {table}_data (data BLOB NOT NULL)")
         out.append(f"CREATE INDEX {table}_status ON {table}(status, created)")
         # what reads narrow by: the days a record touches (a month's report), the registration
         # (search's newest first, --since), and the people and codes a filter names — a scan
@@ -158,7 +160,7 @@ class RecordDB:
                 if _format(db) != stamp:
                     for kind, name in db.execute(
                             "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE "
-                            "'sqlite_%' AND name NOT LIKE 'record_text_%'").fetchall():
+                            "'sqlite_%' AND name NOT LIKE 'record_text_%' AND name NOT LIKE 'record_pairs_%'").fetchall():
                         db.execute(f'DROP {kind.upper()} IF EXISTS "{name}"')
                     for statement in _schema():
                         db.execute(statement)
@@ -211,7 +213,7 @@ class RecordDB:
     def add(self, rtype: str, items: list[tuple[str, dict]]) -> None:
         """Rows for records read from their files: (blob, data)."""
         table, columns = tables.TABLES[rtype]
-        marks = ",".join("?" * (4 + len(columns)))
+        marks = ",".join("?" * (3 + len(columns)))
         offset = text_offset(rtype)
         with self._writing():
             db = self.db
@@ -221,9 +223,10 @@ class RecordDB:
                 except ValueError:
                     continue                 # a value marshal cannot keep: read from the file each time
                 cursor = db.execute(f"INSERT OR IGNORE INTO {table} VALUES ({marks})",
-                                    (blob, *days_of(rtype, data), payload, *tables.row(rtype, data)))
+                                    (blob, *days_of(rtype, data), *tables.row(rtype, data)))
                 if cursor.rowcount != 1:
                     continue                 # held already
+                db.execute(f"INSERT INTO {table}_data (rowid, data) VALUES (?, ?)", (cursor.lastrowid, payload))
                 db.executemany("INSERT OR IGNORE INTO record_keys VALUES (?, ?)",
                                [(blob, key) for key in tables.keys(rtype, data)])
                 body = tables.text(rtype, data)
@@ -240,6 +243,8 @@ class RecordDB:
                 held = self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                 if held > len(live) * 1.25 + 100:
                     gone = [(b,) for b in self.blobs(rtype) - live]
+                    self.db.executemany(f"DELETE FROM {table}_data WHERE rowid = (SELECT rowid FROM {table} "
+                                        f"WHERE blob = ?)", gone)
                     for fts in ("record_text", "record_pairs"):
                         self.db.executemany(f"DELETE FROM {fts} WHERE rowid = (SELECT rowid + {text_offset(rtype)} "
                                             f"FROM {table} WHERE blob = ?)", gone)
@@ -265,13 +270,14 @@ class RecordDB:
         one at a time; `blobs`: only among these (a batch of a dump)."""
         table = tables.TABLES[rtype][0]
         conds, params = where.sql(table, text_offset(rtype))
+        data = f"(SELECT data FROM {table}_data WHERE {table}_data.rowid = {table}.rowid)"
         if blobs is None:
-            yield from self.db.execute(f"SELECT blob, data FROM {table}{conds}", params)
+            yield from self.db.execute(f"SELECT blob, {data} FROM {table}{conds}", params)
             return
         joined = " AND " if conds else " WHERE "
         for start in range(0, len(blobs), 500):
             part = blobs[start:start + 500]
-            yield from self.db.execute(f"SELECT blob, data FROM {table}{conds}{joined}blob IN "
+            yield from self.db.execute(f"SELECT blob, {data} FROM {table}{conds}{joined}blob IN "
                                        f"({','.join('?' * len(part))})", [*params, *part]).fetchall()
 
     # -- answers derived from one state of the whole index (csops.cache.index.recall/keep) ----
@@ -297,8 +303,8 @@ class RecordDB:
         table, out = tables.TABLES[rtype][0], {}
         for start in range(0, len(blobs), 500):
             part = blobs[start:start + 500]
-            out.update(self.db.execute(f"SELECT blob, data FROM {table} WHERE blob IN ({','.join('?' * len(part))})",
-                                       part).fetchall())
+            out.update(self.db.execute(f"SELECT t.blob, d.data FROM {table} t JOIN {table}_data d ON d.rowid = t.rowid "
+                                       f"WHERE t.blob IN ({','.join('?' * len(part))})", part).fetchall())
         return out
 
     def recall(self, token: str, name: str):
