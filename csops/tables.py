@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
+from csops.render import mask_text
 from csops.workflows.customers import customer_key
 
 
@@ -94,6 +95,14 @@ TABLES: dict[str, tuple[str, list[Column]]] = {
 }
 
 
+_BY_NAME = {rtype: {column.name: column for column in columns} for rtype, (_table, columns) in TABLES.items()}
+
+
+def value(rtype: str, data: dict, column: str):
+    """One column's value of a record (a filter tests one, not the whole row)."""
+    return _BY_NAME[rtype][column].value(data)
+
+
 def row(rtype: str, data: dict) -> tuple:
     """The values of a record's columns, in their order."""
     return tuple(column.value(data) for column in TABLES[rtype][1])
@@ -133,7 +142,5 @@ def text(rtype: str, data: dict) -> str:
         for entry in data.get(listed) or []:
             if isinstance(entry, dict):
                 parts += [entry.get("note"), entry.get("reason")]
-    from csops.render import mask_text
-
     return mask_text("\n".join(str(p) for p in parts if p is not None and not isinstance(p, (dict, list))
                                and str(p).strip()))

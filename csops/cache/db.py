@@ -13,6 +13,7 @@ The database is a cache: a damaged or locked one is set aside and the command re
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import marshal
 import os
@@ -73,9 +74,10 @@ class NoFullText(CsopsError):
     exit_code = 2
 
 
+@functools.lru_cache(maxsize=1)
 def full_text_problem() -> str | None:
     """Why this Python's SQLite cannot search (FTS5 with the trigram tokenizer: SQLite 3.34 or
-    later, built with FTS5), or None."""
+    later, built with FTS5), or None — asked once per process (every read opens the database)."""
     try:
         with contextlib.closing(sqlite3.connect(":memory:")) as db:
             db.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize = 'trigram')")
@@ -89,19 +91,11 @@ def full_text_problem() -> str | None:
 def days_of(rtype: str, data: dict) -> tuple[str, str]:
     """The first and last day (ISO) a record touches — its steps and callbacks, a leave's start and
     end, a score event's or a swap's dates; any day when one is not ISO text, no day without any."""
-    from csops.workflows.ticket import ISO_DAY
+    from csops.workflows.ticket import ISO_DAY, step_days
 
-    days: list | None = []
-    for listed in (data.get("history"), data.get("callbacks")):
-        if listed is None:
-            continue
-        if not isinstance(listed, list):
-            return _ANY_DAY
-        for item in listed:
-            at = item.get("at") if isinstance(item, dict) else None
-            if not isinstance(at, str) or not ISO_DAY.match(at):
-                return _ANY_DAY
-            days.append(at[:10])
+    days = step_days(data)
+    if days is None:
+        return _ANY_DAY
     for name in _DAY_FIELDS.get(rtype, ()):
         value = data.get(name)
         if value is None:

@@ -11,6 +11,7 @@ rebuilt, never trusted.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -245,7 +246,7 @@ def _build(store, ctx: Context, git, jobs: int | None, use_cache: bool, status, 
         staged = before = before_blobs = before_facts = None    # a million entries: let go before the checks
     # In-process or forked alike, what the checks note of uncertain years is set aside: what a
     # command warns of is what it computes itself (overdue notes its deadlines).
-    shown = progress(len(todo)) if progress is not None and len(todo) > 1000 else _no_progress()
+    shown = progress(len(todo)) if progress is not None and len(todo) > 1000 else contextlib.nullcontext(_not_shown)
     with calendar.noting(), shown as step:
         # taken as the workers send them (a million results need not be held at once), in order
         for (_rtype, rel, _known), (blob, values, kept) in zip(todo, _compute(todo, root, ctx, WORKFLOWS, jobs,
@@ -315,7 +316,7 @@ def _sync(index: Index, db, store, rtype: str, progress=None) -> set[str]:
         todo = [(rel, blob) for rel, blob in zip(usable, blobs) if blob and blob not in have]
         blob_of = dict(todo)
         batch: list = []
-        with (progress(len(todo)) if progress is not None and len(todo) > 1000 else _no_progress()) as step:
+        with (progress(len(todo)) if progress is not None and len(todo) > 1000 else contextlib.nullcontext(_not_shown)) as step:
             for rel, data, message, _line, _code in _parse(store, [rel for rel, _blob in todo]):
                 step(1)
                 if message or not isinstance(data, dict):
@@ -370,12 +371,8 @@ def catch_up(db, git, store, rtype: str) -> bool:
     return True
 
 
-class _no_progress:
-    def __enter__(self):
-        return lambda count: None
-
-    def __exit__(self, *exc):
-        return False
+def _not_shown(count: int) -> None:
+    """A step of progress nobody is shown."""
 
 
 def load_records(index: Index, db, store, rtype: str, rels: list[str], where, progress=None

@@ -14,10 +14,12 @@ import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
+from csops import tables
 from csops.errors import BadInput
 from csops.i18n import _
 from csops.money import stored_amount
 from csops.render import mask_contact, mask_text
+from csops.workflows.customers import customer_key
 from csops.workflows.returns import received, supplier_of
 
 # Computed per record for the moment of the export (the record index cannot keep these: they
@@ -36,8 +38,6 @@ COMPUTED = {
 
 
 def schema() -> str:
-    from csops import tables
-
     out = ["PRAGMA foreign_keys = ON;",
            "CREATE TABLE people (id TEXT PRIMARY KEY, name TEXT, role TEXT, reports_to TEXT REFERENCES people(id), "
            "email TEXT, active INTEGER);",
@@ -113,9 +113,6 @@ def _tables(db) -> list[str]:
 
 
 def _fill(db, session, reveal: bool) -> None:
-    from csops import tables
-    from csops.workflows.customers import customer_key
-
     ctx = session.ctx
     free = (lambda text: text) if reveal else mask_text
     db.execute("PRAGMA foreign_keys = OFF")   # rows arrive in any order; a hand edit may name someone unknown
@@ -144,7 +141,7 @@ def _fill(db, session, reveal: bool) -> None:
                 row["contact"] = mask_contact(row["contact"])
             computed = COMPUTED_VALUES[rtype](data, extra, ctx, session.policy)
             if rtype in ("ticket", "return"):
-                computed["customer_id"] = _customer(customers, rtype, data, row, customer_key)
+                computed["customer_id"] = _customer(customers, rtype, data, row)
             db.execute(f"INSERT INTO {table} VALUES ({marks})",
                        [*row.values(), *(computed.get(name) for name, _decl in COMPUTED[rtype])])
             db.execute("INSERT OR IGNORE INTO records VALUES (?, ?)", (data["id"], rtype))
@@ -158,10 +155,8 @@ def _fill(db, session, reveal: bool) -> None:
     db.execute("PRAGMA foreign_keys = ON")
 
 
-def _customer(customers: dict, rtype: str, data: dict, row: dict, customer_key) -> int | None:
+def _customer(customers: dict, rtype: str, data: dict, row: dict) -> int | None:
     """The customers row of a ticket or return (one per customer key, else per name)."""
-    from csops import tables
-
     contact = tables.contact_of(rtype, data)
     key = customer_key(contact)
     name = row.get("customer")

@@ -109,10 +109,10 @@ def matches(rtype: str, data: dict, extra: dict | None, filters: Filters, tz) ->
         return False
     for name, column in COLUMN.items():
         wanted = getattr(f, name)
-        if wanted is not None and _column(rtype, data, column) != wanted:
+        if wanted is not None and tables.value(rtype, data, column) != wanted:
             return False
     if f.customer is not None:
-        name = tables.row(rtype, data)[_index(rtype, "customer")]
+        name = tables.value(rtype, data, "customer")
         if not isinstance(name, str) or name.strip() != f.customer.strip():
             return False
     if f.contact is not None and customer_key(tables.contact_of(rtype, data)) != customer_key(f.contact):
@@ -127,14 +127,6 @@ def matches(rtype: str, data: dict, extra: dict | None, filters: Filters, tz) ->
     if f.overdue and extra is not None and not extra.get("overdue"):
         return False
     return not f.text or holds_words(tables.text(rtype, data), f.text)
-
-
-def _index(rtype: str, column: str) -> int:
-    return [c.name for c in tables.TABLES[rtype][1]].index(column)
-
-
-def _column(rtype: str, data: dict, column: str):
-    return tables.row(rtype, data)[_index(rtype, column)]
 
 
 # -- search ------------------------------------------------------------------------------------

@@ -563,22 +563,31 @@ def activity_window(ctx, first: dt.date, last: dt.date) -> tuple[str, str]:
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]|$)")
 
 
+def step_days(rec: dict) -> list[str] | None:
+    """The days (ISO text) of a record's steps and callbacks; None when a time is not ISO text
+    (it may fall on any day)."""
+    days = []
+    for listed in (rec.get("history"), rec.get("callbacks")):
+        if listed is None:
+            continue
+        if not isinstance(listed, list):
+            return None
+        for item in listed:
+            at = item.get("at") if isinstance(item, dict) else None
+            if not isinstance(at, str) or not ISO_DAY.match(at):
+                return None
+            days.append(at[:10])
+    return days
+
+
 def active_between(rec: dict, window: tuple[str, str]) -> bool:
     """Whether a ticket may count in a report on a window from `activity_window`: some step or
     callback of it falls in it — a cheap text test on the ISO times that lets a report over one
     month skip years of tickets. A time it cannot read this way counts as active. (The record
     index keeps the first and last of these days per record: csops.cache.db.days_of.)"""
     low, high = window
-    for listed in (rec.get("history"), rec.get("callbacks")):
-        if listed is None:
-            continue
-        if not isinstance(listed, list):
-            return True
-        for item in listed:
-            at = item.get("at") if isinstance(item, dict) else None
-            if not isinstance(at, str) or not ISO_DAY.match(at) or low <= at[:10] <= high:
-                return True
-    return False
+    days = step_days(rec)
+    return days is None or any(low <= day <= high for day in days)
 
 
 def business_day(moment: dt.datetime, ctx) -> dt.date:
