@@ -248,6 +248,22 @@ def save_file(session: Session, path: Path, text: str, message: str, author, *, 
     return _writing(session, build)
 
 
+def write_new(session: Session, files: list[tuple[Path, str]], message: str, author=None) -> None:
+    """New files — records built and checked elsewhere (an import), or people — in one commit by
+    the acting person (or `author`); refused when one of them exists by the time the lock is held."""
+    def build(now):
+        session.git.read_ahead([path for path, _text in files])
+        changes = []
+        for path, text in files:
+            if path.exists():
+                raise Refused(_("{file} already exists", file=session.store.display(path)))
+            yamlio.load(text)
+            changes.append(txn.Change(path, text, None))
+        return changes, message, author or session.actor.author, None
+
+    _writing(session, build)
+
+
 def edit_files(session: Session, edits: dict, message: str, author):
     """Write and commit several files that are not records (the duty roster's months) in one
     commit: each edit gets the file's current text (None when it does not exist yet), read under

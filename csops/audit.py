@@ -9,7 +9,9 @@ workflow row declares it (FIELD_REWRITTEN); records are never deleted. The roste
 change only by people entitled to in the parent commit (ROSTER_CHANGE_NOT_ALLOWED,
 POLICY_CHANGE_NOT_ALLOWED); people are deactivated, never deleted. With `audit.require_signed`
 every later commit carries a good signature whose signer is its author; with
-`audit.clock_skew_hours` an entry's time must be near its commit's (unless marked backfill).
+`audit.clock_skew_hours` an entry's time must be near its commit's (unless marked backfill). An
+entry marked `import: FILE:ROW` (csops import) is by the person the row names, made by a commit
+whose author holds the backfill permission (IMPORT_NOT_ALLOWED), at the row's own time.
 """
 
 from __future__ import annotations
@@ -324,9 +326,15 @@ class _Auditor:
         for problem in step_problems:
             if problem.key is not None and problem.key[:1] == ("history",) and len(problem.key) > 1:
                 by_step.setdefault(problem.key[1], []).append(problem)
+        importer = self.importer(commit, person) if any(e.get("import") for _ignored, e in fresh) else None
         for index, entry in fresh:
             by = entry.get("by")
-            if person is None or person.id != by:
+            if entry.get("import") and importer is not None:
+                if importer:
+                    out.add(path, "IMPORT_NOT_ALLOWED", importer, _("import with the backfill permission "
+                                                                    "(supervisor and above by default)"),
+                            commit=commit.sha, key=("history", index, "import"))
+            elif person is None or person.id != by:
                 hint = _("several people's entries in one commit: a squash merge? merge without squashing "
                          "(git merge --no-ff) so each entry keeps its author's commit") if squash else \
                     _("make the change as that person: csops --as PERSON …")
@@ -335,8 +343,19 @@ class _Auditor:
                         hint, commit=commit.sha, key=("history", index, "by"))
             for problem in by_step.get(index, ()):
                 out.add(path, problem.code, problem.message, problem.hint, key=problem.key, commit=commit.sha)
-            if skew and not entry.get("backfill"):
+            if skew and not entry.get("backfill") and not entry.get("import"):
                 self.check_clock(change, index, entry, float(skew), out)
+
+    def importer(self, commit, person) -> str:
+        """Why the commit's author may not make imported entries ("" when they may): an import
+        records the past after the fact, so it takes the backfill permission of the rules then."""
+        then = self.ctx.in_force(_instant(commit.committed))
+        allowed = then.policy.permission("backfill")
+        if person is not None and then.policy.role_matches(person.role, allowed):
+            return ""
+        _p, author = self.who(commit)
+        return _("{author} imports entries of other people but may not (allowed: {names})",
+                 author=author, names=", ".join(map(str, allowed)) or _("nobody"))
 
     def check_clock(self, change, index, entry, skew: float, out) -> None:
         at, committed = _at(entry, self.ctx.tz), _instant(change.commit.committed)

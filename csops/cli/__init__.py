@@ -200,6 +200,8 @@ COMMANDS = {
                                  "policy.yaml."),
     "customer": ("customer", "The customer archive 客户档案 (004): one customer's tickets and returns."),
     "export": ("export_cmd", "Export the records for analysts."),
+    "import": ("import_cmd", "Bring the existing ledger in 导入台账: people, roster, tickets, returns, leave or "
+                             "scores from .xlsx or .csv (UTF-8 or GB18030)."),
     "init": ("init_cmd", "Create a records repository: git init, records/policy.yaml (with this and next year's "
                          "public holidays and make-up workdays), an empty roster, the merge driver for record "
                          "files; one commit."),

@@ -55,7 +55,7 @@ def session(ctx: click.Context, *, reads: bool = False):
     return sess
 
 
-def progress_bar():
+def progress_bar(label: str | None = None):
     """How long work shows its progress (docs/rules.md): a bar on stderr when stderr is a terminal,
     nothing otherwise (a pipe, CI, a test). progress(total) gives a context yielding step(n)."""
     if sys.stderr is None or not sys.stderr.isatty():
@@ -64,7 +64,7 @@ def progress_bar():
 
     @contextlib.contextmanager
     def progress(total: int):
-        with click.progressbar(length=total, label=_("reading the records"), file=sys.stderr) as bar:
+        with click.progressbar(length=total, label=label or _("reading the records"), file=sys.stderr) as bar:
             yield bar.update
     return progress
 

@@ -31,11 +31,11 @@ def parse_range(value: str) -> list[dt.date]:
                                     until=dt.datetime.combine(end, dt.time(0)))]
 
 
-def _month_path(session, day: dt.date):
+def month_path(session, day: dt.date):
     return session.store.root / ROSTER / f"{day:%Y-%m}.yaml"
 
 
-def _editor(days: list[dt.date], change):
+def editor(days: list[dt.date], change):
     """An edit of one month file: `change(entry)` on each day's entry (a round-trip mapping)."""
     def edit(text):
         doc = yamlio.rt_load(text) if text else None
@@ -103,7 +103,7 @@ def set_shift(session, dates: str, person: str, shift: str) -> list[dt.date]:
         entry["shifts"][person] = shift
         if shift == OFF and entry.get("duty_lead") == person:
             del entry["duty_lead"]
-    edits = {_month_path(session, month[0]): _editor(month, change) for month in _by_month(days).values()}
+    edits = {month_path(session, month[0]): editor(month, change) for month in _by_month(days).values()}
     span = days[0].isoformat() + (f"..{days[-1].isoformat()}" if len(days) > 1 else "")
     actions.edit_files(session, edits, _message(session, f"roster: {span} {person} → {shift}"), session.actor.author)
     return days
@@ -128,7 +128,7 @@ def set_lead(session, date: str, person: str) -> list[dt.date]:
 
     def change(entry):
         entry["duty_lead"] = person
-    edits = {_month_path(session, month[0]): _editor(month, change) for month in _by_month(days).values()}
+    edits = {month_path(session, month[0]): editor(month, change) for month in _by_month(days).values()}
     span = days[0].isoformat() + (f"..{days[-1].isoformat()}" if len(days) > 1 else "")
     actions.edit_files(session, edits, _message(session, f"roster: {span} duty lead {person}"), session.actor.author)
     return days

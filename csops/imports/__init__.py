@@ -1,0 +1,343 @@
+"""`csops import TYPE FILE`: a team's existing 台账 — tickets, returns, leave, scores, the staff
+list and the roster grid — from .xlsx or .csv, all or nothing.
+
+Every row is read and checked before anything is written: a row the rules refuse refuses the
+whole file, each problem reported as FILE:ROW: CODE message (the header is row 1). A file that
+passes is one commit by the acting person. A row whose key (`--key`, by default the id column) was
+imported before is skipped and counted, so importing a file twice adds nothing.
+
+Importing records is recording the past after the fact: it takes the `backfill` permission
+(supervisor and above by default); the people and the roster take their own (person_add,
+roster_edit). Each history entry an import makes carries `import: FILE:ROW`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import NamedTuple
+
+from csops import sheets, yamlio
+from csops.errors import BadInput, CsopsError
+from csops.i18n import _
+from csops.imports import records as builders
+from csops.imports.columns import LAYOUTS, CellError, Col, choose, flag, person, time, whole
+from csops.render import header as zh_header
+from csops.render import safe_text
+
+KINDS = ("people", "roster", "tickets", "returns", "leave", "scores")
+RTYPES = {"tickets": "ticket", "returns": "return", "leave": "leave", "scores": "score"}
+
+
+class Outcome(NamedTuple):
+    what: str
+    file: str
+    rows: int                      # rows read (blank lines are not rows)
+    new: list                      # ids (or people, or roster days) it adds
+    skipped: int                   # rows imported before (their key is already there)
+    problems: list                 # "FILE:ROW: CODE message", in row order
+    ignored: list                  # headers no field answers to
+    written: bool
+    warnings: list = []
+
+
+class Mapping(NamedTuple):
+    renames: dict                  # sheet header → field
+    values: dict                   # header or field → {cell text → value}
+
+
+def load_map(path: Path | None) -> Mapping:
+    """--map FILE.yaml: `原表列名: field` renames a column; `列名: {原值: value}` maps its values;
+    `列名: {field: F, values: {…}}` does both."""
+    if path is None:
+        return Mapping({}, {})
+    try:
+        data = yamlio.load(path.read_bytes(), limit=yamlio.POLICY_BYTES)
+    except OSError as exc:
+        raise BadInput(_("--map {file}: {why}", file=safe_text(str(path)), why=exc.strerror)) from None
+    except yamlio.YamlError as exc:
+        raise BadInput(f"{safe_text(str(path))}:{exc.line or 1}: {exc.code} {exc.message}") from None
+    if not isinstance(data, dict):
+        raise BadInput(_("--map {file}: write one line per column, e.g. 处理结果: status", file=safe_text(str(path))))
+    renames, values = {}, {}
+    for name, spec in data.items():
+        if isinstance(spec, str):
+            renames[str(name)] = spec
+        elif isinstance(spec, dict) and ("field" in spec or "values" in spec) and \
+                set(spec) <= {"field", "values"}:
+            if spec.get("field"):
+                renames[str(name)] = str(spec["field"])
+            values[str(name)] = {str(k): v for k, v in (spec.get("values") or {}).items()}
+        elif isinstance(spec, dict):
+            values[str(name)] = {str(k): v for k, v in spec.items()}
+        else:
+            raise BadInput(_("--map {file}: {name}: give a field name or a mapping of values",
+                             file=safe_text(str(path)), name=name))
+    return Mapping(renames, values)
+
+
+def columns_of(sheet: sheets.Sheet, layout: list[Col], mapping: Mapping) -> tuple[dict, list]:
+    """(sheet header → column, headers nothing answers to); refused when a required column is
+    missing, naming it and the headers found."""
+    fields = {col.field: col for col in layout}
+    found, ignored, taken = {}, [], {}
+    for head in sheet.headers:
+        target = mapping.renames.get(head)
+        if target is not None and target not in fields:
+            raise BadInput(_("--map: {head}: {field} is not a column of this sheet type",
+                             head=head, field=target), _("columns: {names}", names=", ".join(fields)))
+        col = fields.get(target) if target else next(
+            (c for c in layout if head == c.field or head.lower() == c.field or head in c.headers
+             or head == zh_header(c.field, "zh")), None)
+        if col is None:
+            ignored.append(head)
+            continue
+        if col.field in taken:
+            raise BadInput(_("{file}: the columns {first} and {second} both give {field}",
+                             file=sheet.name, first=taken[col.field], second=head, field=col.field),
+                           _('leave one out, or rename it in a --map file'))
+        taken[col.field] = head
+        found[head] = col
+    missing = [c for c in layout if c.required and c.field not in taken]
+    if missing:
+        col = missing[0]
+        raise BadInput(_("{file}: no column {column} ({field}); the headers found: {headers}",
+                         file=sheet.name, column=col.headers[0], field=col.field,
+                         headers=", ".join(sheet.headers) or _("none")),
+                       _("name the column {column} or {field}, or map it in a --map FILE.yaml",
+                         column=col.headers[0], field=col.field))
+    return found, ignored
+
+
+def _text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)                  # a phone or order number Excel keeps as a number
+    return str(value).strip()
+
+
+class Reader:
+    """Cells → values for one sheet: value maps first, then the column's kind."""
+
+    def __init__(self, session, found: dict, mapping: Mapping):
+        self.session, self.found, self.mapping = session, found, mapping
+        self.heads = {col.field: head for head, col in found.items()}
+
+    def head(self, field: str, layout: list[Col]) -> str:
+        if field in self.heads:
+            return self.heads[field]
+        col = next(c for c in layout if c.field == field)
+        return col.headers[0] if col.headers else field
+
+    def values(self, cells: dict) -> dict:
+        out = {}
+        for head, col in self.found.items():
+            raw = cells.get(head)
+            if raw is None:
+                continue
+            table = self.mapping.values.get(head) or self.mapping.values.get(col.field)
+            if table and _text(raw) in table:
+                raw = table[_text(raw)]
+                if raw is None:
+                    continue
+            out[col.field] = self.cell(col, head, raw)
+        return out
+
+    def cell(self, col: Col, head: str, raw):
+        session = self.session
+        if col.kind == "time":
+            moment = time(raw, session.tz, head)
+            if col.field == "end" and moment.time() == moment.time().min and _date_only(raw):
+                import datetime as dt
+
+                moment += dt.timedelta(days=1)    # a leave to 12-09 runs to the end of that day
+            return moment
+        if col.kind == "date":
+            return time(raw, session.tz, head).date()
+        if col.kind == "person":
+            return person(raw, session.roster, head)
+        if col.kind == "people":
+            import re
+
+            return [person(p, session.roster, head) for p in re.split(r"[,，、;；/\s]+", _text(raw)) if p]
+        if col.kind == "choice":
+            return choose(raw, col.choices(session), session, head)
+        if col.kind == "int":
+            if col.field == "satisfaction":
+                from csops.vocab import SATISFACTION
+
+                named = {label: n for n, label in SATISFACTION.items()}
+                if _text(raw) in named:
+                    return named[_text(raw)]
+            return whole(raw, head)
+        if col.kind == "money":
+            from csops.money import parse_money
+
+            try:
+                return parse_money(_text(raw).removesuffix("元").strip(), what=head, positive=False)
+            except CsopsError as exc:
+                raise CellError("BAD_VALUE", exc.message) from None
+        if col.kind == "flag":
+            return flag(raw, head)
+        text = _text(raw)
+        if col.field == "contact" and "*" in text:
+            raise CellError("BAD_VALUE", _("{column} {value!r} is masked: import the contact in full (export with "
+                                           "--reveal), or leave the cell empty", column=head, value=text))
+        return text
+
+
+def _date_only(raw) -> bool:
+    import datetime as dt
+
+    if isinstance(raw, dt.datetime):
+        return raw.time() == dt.time(0)
+    if isinstance(raw, dt.date):
+        return True
+    return ":" not in str(raw)
+
+
+def run(session, what: str, path: Path, *, sheet: str | None = None, map_file: Path | None = None,
+        key: str | None = None, default_by: str | None = None, month: str | None = None,
+        dry_run: bool = False, progress=None, backfill_past: bool = False) -> Outcome:
+    """Import FILE as `what` (KINDS); nothing is written when a row is refused or with dry_run."""
+    if what == "people":
+        from csops.imports.people import import_people
+
+        return import_people(session, path, sheet=sheet, mapping=load_map(map_file), dry_run=dry_run)
+    if what == "roster":
+        from csops.imports.people import import_roster
+
+        return import_roster(session, path, sheet=sheet, mapping=load_map(map_file), month=month,
+                             dry_run=dry_run)
+    rtype = RTYPES[what]
+    session.policy.require(session.actor, "backfill", doing=_("import records (entries recorded after the fact)"))
+    if default_by:
+        default_by = session.roster.require(default_by).id
+    mapping = load_map(map_file)
+    table = sheets.read(path, sheet)
+    layout = LAYOUTS[rtype]
+    found, ignored = columns_of(table, layout, mapping)
+    reader = Reader(session, found, mapping)
+    heads = {col.field: reader.head(col.field, layout) for col in layout}
+    key_head = _key_column(table, found, key)
+    return _records(session, rtype, what, table, reader, heads, key_head, default_by, dry_run, progress, ignored)
+
+
+def _key_column(table, found: dict, key: str | None) -> str | None:
+    if key is not None:
+        if key in table.headers:
+            return key
+        named = next((h for h, col in found.items() if col.field == key), None)
+        if named is None:
+            raise BadInput(_("--key {key}: {file} has no such column", key=key, file=table.name),
+                           _("the headers found: {headers}", headers=", ".join(table.headers)))
+        return named
+    return next((h for h, col in found.items() if col.field == "id"), None)
+
+
+def _records(session, rtype, what, table, reader, heads, key_head, default_by, dry_run, progress, ignored):
+    from csops.store import ID_PATTERN
+    from csops.workflows import WORKFLOWS
+
+    wf, store = WORKFLOWS[rtype], session.store
+    known_keys, known_ids = {}, set()
+    for rec in session.ctx.records(rtype):
+        known_ids.add(rec.data.get("id"))
+        if rec.data.get("source_key") is not None:
+            known_keys[str(rec.data["source_key"])] = rec.data.get("id")
+    problems, docs, skipped, seen = [], [], 0, {}
+    taken: set = set()
+    warnings = [] if key_head else [_("{file} has no id column: importing it again would add its rows again "
+                                      "(name the sheet's own number with --key COLUMN)", file=table.name)]
+    step = progress(len(table.rows)) if progress else None
+    with step if step is not None else contextlib.nullcontext() as advance:
+        for row in table.rows:
+            if advance:
+                advance(1)
+            where = f"{table.name}:{row.number}"
+            source_key = _text(row.cells[key_head]) if key_head and row.cells.get(key_head) is not None else None
+            if key_head and source_key is None:
+                problems.append(f"{where}: MISSING_VALUE " + _("{column} is empty (the key of each row)",
+                                                               column=key_head))
+                continue
+            if source_key is not None:
+                if source_key in seen:
+                    problems.append(f"{where}: DUPLICATE_KEY " + _("{column} {key} is also row {row}",
+                                                                   column=key_head, key=source_key,
+                                                                   row=seen[source_key]))
+                    continue
+                seen[source_key] = row.number
+                if source_key in known_keys or source_key in known_ids:
+                    skipped += 1
+                    continue
+            try:
+                values = reader.values(row.cells)
+                empty = next((c.field for c in LAYOUTS[rtype] if c.required and values.get(c.field) in (None, "")),
+                             None)
+                if empty is not None:
+                    raise builders.RowProblem("MISSING_VALUE", _("{column} is empty", column=heads[empty]))
+                built = _build(session, rtype, values, heads, default_by)
+                record_id = _record_id(session, rtype, source_key, built, taken, ID_PATTERN)
+                taken.add(record_id)
+                kept = source_key if source_key is not None and source_key != record_id else None
+                doc = builders.assemble(session, wf, built, record_id, where, kept)
+                if values.get("status") and doc["status"] != values["status"]:
+                    raise builders.RowProblem("STATUS_MISMATCH", _(
+                        "{column} says {status} but the row's times lead to {reached}: give the time of each step "
+                        "in between ({hint})", column=heads["status"], status=values["status"],
+                        reached=doc["status"], hint=_STEP_COLUMNS[rtype]))
+                docs.append(doc)
+            except (CellError, builders.RowProblem) as exc:
+                problems.append(f"{where}: {exc.code} {exc.message}")
+            except CsopsError as exc:
+                problems.append(f"{where}: BAD_VALUE {exc.message}")
+    new = [doc["id"] for doc in docs]
+    written = False
+    if not problems and docs and not dry_run:
+        files = [(store.canonical_path(rtype, doc["id"]), _yaml(doc)) for doc in docs]
+        subject = f"import {what}: {table.name}, {len(table.rows)} rows ({len(docs)} new, {skipped} imported before)"
+        from csops.actions import write_new
+
+        write_new(session, files, f"{subject}\n\nCsops-Import: {table.name}\nCsops-By: {session.actor.id}")
+        written = True
+    return Outcome(what, table.name, len(table.rows), new, skipped, problems, ignored, written, warnings)
+
+
+_STEP_COLUMNS = {"ticket": "部门, 处理时间, 回访时间/回访结果, 结案时间",
+                 "return": "审批时间, 收货时间, 初检时间, 质检时间, 退款时间, 结案时间 …",
+                 "leave": "审批人/审批时间, 撤回时间",
+                 "score": "确认时间, 撤销时间"}
+
+
+def _build(session, rtype, values, heads, default_by):
+    if rtype == "ticket":
+        return builders.ticket(values, heads, default_by)
+    if rtype == "return":
+        return builders.returns(values, heads, default_by)
+    if rtype == "leave":
+        from csops.timeutil import format_instant
+
+        values = {**values, "start": format_instant(values["start"], session.tz),
+                  "end": format_instant(values["end"], session.tz)}
+        return builders.leave(values, heads, default_by)
+    return builders.score(values, heads, default_by, session)
+
+
+def _record_id(session, rtype, source_key, built, taken: set, pattern) -> str:
+    """The sheet's own id when it is a csops id of this type for the day the record was made (an
+    export imported back keeps its ids), else a new one."""
+    from csops.vocab import TYPES
+
+    day = built.created.astimezone(session.tz).date()
+    if source_key:
+        match = pattern.match(source_key)
+        if match and match["prefix"] == TYPES[rtype].prefix and match["date"] == f"{day:%Y%m%d}" \
+                and source_key not in taken and not session.store.canonical_path(rtype, source_key).exists():
+            return source_key
+    record_id = session.store.new_id(rtype, day)
+    while record_id in taken:
+        record_id = session.store.new_id(rtype, day)
+    return record_id
+
+
+def _yaml(doc: dict) -> str:
+    return yamlio.dump_plain(doc)
