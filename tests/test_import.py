@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pytest
 
 
 def write_csv(path: Path, rows: list[list], encoding: str = "utf-8-sig") -> Path:
@@ -54,7 +53,6 @@ def test_tickets_from_csv_become_records_as_of_their_own_times(repo, tmp_path):
     assert "3 rows, 3 new, 0 imported before (one commit)" in result.stdout
     assert repo.git("rev-list", "--count", f"{before}..HEAD").strip() == "1"
     assert repo.git("log", "-1", "--format=%an %s").startswith("赵主管 import tickets: 工单台账.csv, 3 rows")
-    rows = {r["source_key"]: r for r in repo.json("ticket", "list", as_="zhaozg") if "source_key" in r} or None
     listed = repo.json("ticket", "list", "--status", "closed")
     assert len(listed) == 1
     closed = repo.json("ticket", "show", listed[0]["id"])
@@ -196,3 +194,195 @@ def test_a_hand_made_import_entry_by_an_agent_is_named_by_the_audit(repo):
     sha = hand_commit(repo, "zhangsan", "import by hand", str(forged))
     out = repo.run("validate", "--history", code=1).stdout
     assert f"IMPORT_NOT_ALLOWED commit {sha}: zhangsan imports entries of other people but may not" in out
+
+
+def test_returns_leave_and_scores_come_in_with_their_steps(repo, tmp_path):
+    returns = write_csv(tmp_path / "退货登记表.csv", [
+        ["编号", "状态", "种类", "订单", "客户", "商品", "原因", "登记时间", "登记人", "审批时间", "收货时间", "收货人",
+         "初检时间", "初检人", "质检时间", "质检人", "质检结果", "退款时间", "退款人", "退款金额", "结案时间", "结案人"],
+        ["TH-1", "已关闭", "自退件", "TB2001", "王女士", "A100×2", "质量问题", "2026-11-02 10:00", "zhangsan",
+         "2026-11-02 11:00", "2026-11-04 09:00", "chenck", "2026-11-04 10:00", "chenck", "2026-11-04 15:00", "qianzj",
+         "不合格", "2026-11-05 10:00", "zhoucw", "199.00", "2026-11-05 11:00", "chenck"],
+        ["TH-2", "已收货", "拒收件", "TB2002", "李先生", "B200:1", "", "2026-11-03 10:00", "zhangsan", "",
+         "2026-11-04 09:30", "陈仓管", "", "", "", "", "", "", "", "", "", ""],
+    ])
+    repo.run("import", "returns", returns, as_="zhaozg")
+    made = {r["source_key"]: r for r in repo.json("return", "list")}
+    assert made["TH-1"]["status"] == "closed" and made["TH-1"]["refund"]["amount"] == "199.00"
+    assert made["TH-1"]["items"][0]["defective"] == 2 and made["TH-2"]["status"] == "received"
+    leave = write_csv(tmp_path / "请假单.csv", [
+        ["人员", "种类", "开始", "结束", "原因", "申请时间", "审批人", "审批时间", "状态"],
+        ["张三", "事假", "2026-11-13 09:00", "2026-11-13", "家事", "2026-11-10 09:00", "liubz", "2026-11-10 11:00",
+         "已批准"],
+        ["lisi", "病假", "2026-11-16", "2026-11-16", "发烧", "2026-11-16 08:00", "", "", "已申请"],
+    ])
+    out = repo.run("import", "leave", leave, as_="zhaozg")
+    assert "no id column: importing it again would add its rows again" in out.stderr
+    leaves = {r["person"]: r for r in repo.json("leave", "list")}
+    assert leaves["zhangsan"]["status"] == "approved" and leaves["zhangsan"]["end"] == "2026-11-14T00:00:00+08:00"
+    assert leaves["lisi"]["status"] == "requested"
+    scores = write_csv(tmp_path / "考核.csv", [
+        ["编号", "人员", "代码", "日期", "分钟", "确认时间", "确认人"],
+        ["KH-1", "zhangsan", "LATE", "2026-11-12", "12", "2026-11-13 09:00", "赵主管"],
+    ])
+    repo.run("import", "scores", scores, "--default-by", "liubz", as_="zhaozg")
+    (event,) = repo.json("score", "list")
+    assert (event["code"], event["minutes"], event["status"], event["created_by"]) == ("LATE", 12, "confirmed", "liubz")
+    assert repo.run("validate").exit_code == 0
+
+
+def test_people_from_the_staff_list_and_the_roster_grid(repo, tmp_path):
+    people = write_csv(tmp_path / "花名册.csv", [
+        ["编号", "姓名", "角色", "上级", "邮箱"],
+        ["wuyq", "吴一琴", "客服专员", "mazl", "wuyq@example.cn"],
+        ["mazl", "马主力", "班长", "赵主管", ""],
+        ["zhangsan", "张三", "agent", "liubz", "zhangsan@example.com"],
+    ])
+    out = repo.run("import", "people", people, as_="zhaozg").stdout
+    assert "3 rows, 2 new, 1 imported before (one commit)" in out
+    listed = {p["id"]: p for p in repo.json("person", "list")}
+    assert listed["wuyq"]["reports_to"] == "mazl" and listed["mazl"]["reports_to"] == "zhaozg"
+    changed = write_csv(tmp_path / "改.csv", [["编号", "姓名", "角色"], ["lisi", "李四", "team_lead"]])
+    assert ("改.csv:2: PERSON_EXISTS lisi is already on the roster with other role; change them with "
+            "csops person set") in repo.refused("import", "people", changed, as_="zhaozg")
+    assert "may not add people" in repo.refused("import", "people", people, as_="liubz")
+
+    grid = write_csv(tmp_path / "排班表.csv", [
+        ["姓名", "班组", "1", "2", "5", "6"],
+        ["张三", "一组", "白班", "休", "周末值班", ""],
+        ["lisi", "一组", "day", "day", "off", "周末值班"],
+    ])
+    out = repo.run("import", "roster", grid, "--month", "2026-12", as_="zhaozg", now="2026-11-25T10:00")
+    assert "2 rows, 7 person-days to set, 0 already so (one commit)" in out.stdout
+    assert "columns not imported: 班组" in out.stderr
+    shown = {(r["date"], r["person"]): r["shift"] for r in repo.json("roster", "show", "--week", "2026-W49",
+                                                                      now="2026-11-25T10:00")}
+    assert shown[("2026-12-05", "zhangsan")] == "weekend_duty" and shown[("2026-12-02", "zhangsan")] == "off"
+    again = repo.run("import", "roster", grid, "--month", "2026-12", as_="zhaozg", now="2026-11-25T10:00")
+    assert "0 person-days to set, 7 already so (nothing to write)" in again.stdout
+    later = write_csv(tmp_path / "改排班.csv", [["姓名", "1"], ["张三", "休"]])
+    assert "ROSTER_PAST 2026-12-01 is in the past and the roster says day for zhangsan" in repo.refused(
+        "import", "roster", later, "--month", "2026-12", as_="zhaozg", now="2026-12-03T10:00")
+    bad = write_csv(tmp_path / "错.csv", [["姓名", "1"], ["张三", "夜班"]])
+    assert "错.csv:2: BAD_VALUE 1 '夜班' is not one of: day, weekend_duty, off" in repo.refused(
+        "import", "roster", bad, "--month", "2026-12", as_="zhaozg", now="2026-11-25T10:00")
+
+
+def test_an_export_imports_back_unchanged(repo, _template_repo, tmp_path):
+    """list --format csv|xlsx writes every column the import reads: a sheet from one repository,
+    imported into another, lists the same there (same ids, times, people, steps, deadlines)."""
+    import shutil
+
+    from tests.conftest import Repo
+
+    done = repo.ticket("complaint", now="2026-11-16T09:00", summary="内胆划痕", contact="13812345678")
+    repo.run("ticket", "route", done, "--to-dept", "仓库", "--assignee", "chenck", now="2026-11-16T09:30")
+    repo.run("ticket", "resolve", done, "--note", "已换货", as_="chenck", now="2026-11-16T15:00")
+    repo.run("ticket", "callback", done, "--outcome", "reached", "--satisfaction", "4", now="2026-11-17T10:00")
+    asked = repo.ticket("inquiry", now="2026-11-17T11:00", summary="问发票")
+    repo.run("ticket", "resolve", asked, now="2026-11-17T11:20")
+    repo.ticket("feedback", now="2026-11-18T14:00", summary="希望有夜班")
+    parcel = repo.out("return", "new", "--kind", "refused", "--order", "TB9", "--customer", "钱女士", "--item",
+                      "A100:2", now="2026-11-16T10:00")
+    repo.run("return", "move", parcel, "received", as_="chenck", now="2026-11-17T10:00")
+    leave = repo.out("leave", "new", "--person", "lisi", "--kind", "personal", "--start", "2026-11-26T09:00",
+                     "--end", "2026-11-26T18:00", "--reason", "家事", as_="lisi", now="2026-11-18T09:00")
+    repo.run("leave", "approve", leave, as_="liubz", now="2026-11-18T10:00")
+    event = repo.out("score", "add", "--person", "zhangsan", "--code", "LATE", "--date", "2026-11-17", "--minutes",
+                     "7", as_="liubz", now="2026-11-17T18:00")
+    repo.run("score", "confirm", event, as_="zhaozg", now="2026-11-18T09:00")
+
+    other = Repo(tmp_path / "other")
+    shutil.copytree(_template_repo, other.root)
+    now = "2026-11-20T10:00"
+    for rtype, what in (("ticket", "tickets"), ("return", "returns"), ("leave", "leave"), ("score", "scores")):
+        for fmt, lang in (("csv", "en"), ("xlsx", "zh")):
+            sheet = tmp_path / f"{what}-{lang}.{fmt}"
+            repo.run(rtype, "list", "--format", fmt, "--lang", lang, "--reveal", "--output", sheet, as_="zhaozg",
+                     now=now)
+        other.run("import", what, tmp_path / f"{what}-zh.xlsx", as_="zhaozg", now=now)
+        again = tmp_path / f"{what}-again.csv"
+        other.run(rtype, "list", "--format", "csv", "--lang", "en", "--reveal", "--output", again, as_="zhaozg",
+                  now=now)
+        assert again.read_text(encoding="utf-8-sig") == (tmp_path / f"{what}-en.csv").read_text(encoding="utf-8-sig")
+        # and the CSV imports back into the first repository as rows already there
+        assert "0 new" in repo.run("import", what, tmp_path / f"{what}-en.csv", as_="zhaozg", now=now).stdout
+    assert other.run("validate").exit_code == 0
+
+
+def test_a_defused_formula_cell_comes_back_as_typed(repo, tmp_path):
+    rows = [TICKETS[0][:7] + ["登记时间", "登记人"], ["F1", "", "咨询", "电话", "'=1+2", "", "'-退款", "2026-11-05 10:00",
+                                                     "lisi"]]
+    repo.run("import", "tickets", write_csv(tmp_path / "f.csv", rows), as_="zhaozg")
+    text = repo.path_of(repo.json("ticket", "list")[0]["id"]).read_text()
+    assert "name: =1+2" in text and "summary: -退款" in text
+
+
+def test_empty_cells_duplicate_keys_and_bad_times_are_named(repo, tmp_path):
+    rows = [TICKETS[0], list(TICKETS[1]), list(TICKETS[1]), list(TICKETS[2]), list(TICKETS[3]), list(TICKETS[3])]
+    rows[3][0] = "GD-X"
+    rows[3][10] = "去年春天"                  # row 4: not a time
+    rows[4][4] = ""                          # row 5: no customer
+    rows[5][0], rows[5][11] = "GD-Y", ""     # row 6: nobody registered it, and no --default-by
+    out = repo.refused("import", "tickets", write_csv(tmp_path / "d.csv", rows), as_="zhaozg")
+    assert "d.csv:3: DUPLICATE_KEY 编号 GD-001 is also row 2" in out
+    assert "d.csv:4: BAD_TIME 登记时间 '去年春天' is not a time (e.g. 2026-03-05 14:30)" in out
+    assert "d.csv:5: MISSING_VALUE 客户 is empty" in out
+    assert "d.csv:6: MISSING_VALUE 登记人 is empty and no --default-by was given" in out
+    rows[5][11] = ""
+    fixed = [TICKETS[0], rows[5]]
+    repo.run("import", "tickets", write_csv(tmp_path / "ok.csv", fixed), "--default-by", "lisi", as_="zhaozg")
+    assert repo.json("ticket", "list")[0]["created_by"] == "lisi"
+
+
+def test_the_key_option_and_the_sheet_option(repo, tmp_path):
+    rows = [TICKETS[0][:7] + ["登记时间", "登记人", "原编号"],
+            ["", "", "咨询", "电话", "甲", "", "问一", "2026-11-05 10:00", "lisi", "N-1"],
+            ["", "", "咨询", "电话", "乙", "", "问二", "2026-11-05 11:00", "lisi", "N-2"]]
+    sheet = write_csv(tmp_path / "k.csv", rows)
+    repo.run("import", "tickets", sheet, "--key", "原编号", as_="zhaozg")
+    assert sorted(r["source_key"] for r in repo.json("ticket", "list")) == ["N-1", "N-2"]
+    assert "0 new, 2 imported before" in repo.run("import", "tickets", sheet, "--key", "原编号", as_="zhaozg").stdout
+    assert "--key 单号: k.csv has no such column" in repo.refused("import", "tickets", sheet, "--key", "单号",
+                                                                   as_="zhaozg", code=2)
+    book = write_xlsx(tmp_path / "b.xlsx", rows)
+    assert "--sheet 二月: b.xlsx has no such sheet (sheets: 台账)" in repo.refused(
+        "import", "tickets", book, "--sheet", "二月", as_="zhaozg", code=2)
+
+
+def test_progress_shows_on_a_terminal_only(repo, tmp_path):
+    import os
+    import pty
+    import subprocess
+    import sys
+    import threading
+
+    from tests.conftest import ENV
+
+    rows = [TICKETS[0][:7] + ["登记时间", "登记人"]] + [
+        [f"P{n}", "", "咨询", "电话", "甲", "", f"问{n}", "2026-11-05 10:00", "lisi"] for n in range(1200)]
+    sheet = write_csv(tmp_path / "many.csv", rows)
+    argv = [sys.executable, "-m", "csops", "--records", str(repo.records), "--as", "zhaozg", "--now",
+            "2026-11-20T10:00", "import", "tickets", str(sheet), "--dry-run"]
+    piped = subprocess.run(argv, capture_output=True, text=True, env=ENV, timeout=300)
+    assert "1200 rows, 1200 new" in piped.stdout and "checking the rows" not in piped.stderr
+    master, slave = pty.openpty()
+    got = []
+
+    def read():
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            got.append(chunk)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    subprocess.run(argv, stdout=subprocess.PIPE, stderr=slave, env=ENV, timeout=300, check=True)
+    os.close(slave)
+    reader.join(timeout=10)
+    os.close(master)
+    assert "checking the rows" in b"".join(got).decode("utf-8", "replace")

@@ -501,7 +501,8 @@ def _arg(call: ast.Call, position: int, keyword: str):
 
 def reported_codes() -> dict[str, set[str]]:
     """code → the csops files that report it: literals passed as the code of Problems.add(path, CODE, …),
-    Problem(path, CODE, …), Guard(CODE, …) and YamlError(message, line, CODE, …) (whose code the
+    Problem(path, CODE, …), Guard(CODE, …), an import's CellError(CODE, …) and RowProblem(CODE, …),
+    and YamlError(message, line, CODE, …) (whose code the
     checks report), the (CODE, message, hint, key, line) tuples of the record index, and the default
     of a parameter named `code` (YamlError's "YAML")."""
     found: dict[str, set[str]] = {}
@@ -510,7 +511,7 @@ def reported_codes() -> dict[str, set[str]]:
             codes = []
             if isinstance(node, ast.Call):
                 name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
-                position = {"add": 1, "Problem": 1, "Guard": 0, "YamlError": 2}.get(name)
+                position = {"add": 1, "Problem": 1, "Guard": 0, "YamlError": 2, "CellError": 0, "RowProblem": 0}.get(name)
                 if position is not None:
                     codes.append(_literal(_arg(node, position, "code")))
             elif isinstance(node, ast.Tuple) and len(node.elts) == 5:
@@ -549,7 +550,9 @@ def test_every_problem_code_is_asserted_by_a_test():
     for code, where in (("BAD_FIELD", "csops/schema.py"), ("QC_INCOMPLETE", "csops/workflows/returns.py"),
                         ("CONFLICT_MARKERS", "csops/cache/analyse.py"), ("BAD_RECORD", "csops/cache/analyse.py"),
                         ("NO_POLICY", "csops/policy.py"), ("UNMERGED", "csops/checks.py"),
-                        ("BAD_SIGNATURE", "csops/audit.py"), ("YAML", "csops/yamlio.py")):
+                        ("BAD_SIGNATURE", "csops/audit.py"), ("YAML", "csops/yamlio.py"),
+                        ("DUPLICATE_KEY", "csops/imports/__init__.py"), ("STATUS_MISMATCH", "csops/imports/__init__.py"),
+                        ("BAD_TIME", "csops/imports/columns.py")):
         assert where in codes.get(code, ()), f"the scan no longer finds {code} in {where}"
     assert not {"CSOPS_LOCK_TIMEOUT", "GIT_DIR", "SIGINT"} & set(codes)
     text = "\n".join(strings_in_tests())

@@ -56,7 +56,7 @@ def type_group(rtype: str, summary: str, example: str) -> click.Group:
 
             echo_chunks(stream_records(sess, rtype, filters, reveal=reveal))
             return
-        rows, columns = list_records(sess, rtype, filters, reveal=reveal, table=True)
+        rows, columns = list_records(sess, rtype, filters, reveal=reveal, table=True, sheet=fmt in ("csv", "xlsx"))
         echo_rows(sess, rows, columns, fmt, lang)
 
     if rtype != "leave":   # `leave amend` also takes --start/--end (cli/leave.py)

@@ -29,6 +29,11 @@ KINDS = ("people", "roster", "tickets", "returns", "leave", "scores")
 RTYPES = {"tickets": "ticket", "returns": "return", "leave": "leave", "scores": "score"}
 
 
+# what a sheet listing adds for the moment it was made (deadlines): read past, never imported
+COMPUTED = ("due", "overdue", "days", "callback_due")
+COMPUTED_ZH = tuple(zh_header(name, "zh") for name in COMPUTED)
+
+
 class Outcome(NamedTuple):
     what: str
     file: str
@@ -90,7 +95,8 @@ def columns_of(sheet: sheets.Sheet, layout: list[Col], mapping: Mapping) -> tupl
             (c for c in layout if head == c.field or head.lower() == c.field or head in c.headers
              or head == zh_header(c.field, "zh")), None)
         if col is None:
-            ignored.append(head)
+            if head not in COMPUTED and head not in COMPUTED_ZH:
+                ignored.append(head)
             continue
         if col.field in taken:
             raise BadInput(_("{file}: the columns {first} and {second} both give {field}",
@@ -179,6 +185,8 @@ class Reader:
         if col.kind == "flag":
             return flag(raw, head)
         text = _text(raw)
+        if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@", "\t", "\r"):
+            text = text[1:]                  # the quote csops puts before what a spreadsheet would run
         if col.field == "contact" and "*" in text:
             raise CellError("BAD_VALUE", _("{column} {value!r} is masked: import the contact in full (export with "
                                            "--reveal), or leave the cell empty", column=head, value=text))
@@ -256,14 +264,13 @@ def _records(session, rtype, what, table, reader, heads, key_head, default_by, d
             where = f"{table.name}:{row.number}"
             source_key = _text(row.cells[key_head]) if key_head and row.cells.get(key_head) is not None else None
             if key_head and source_key is None:
-                problems.append(f"{where}: MISSING_VALUE " + _("{column} is empty (the key of each row)",
-                                                               column=key_head))
+                problems.append(_said(where, CellError("MISSING_VALUE", _("{column} is empty (the key of each row)",
+                                                                          column=key_head))))
                 continue
             if source_key is not None:
                 if source_key in seen:
-                    problems.append(f"{where}: DUPLICATE_KEY " + _("{column} {key} is also row {row}",
-                                                                   column=key_head, key=source_key,
-                                                                   row=seen[source_key]))
+                    problems.append(_said(where, CellError("DUPLICATE_KEY", _(
+                        "{column} {key} is also row {row}", column=key_head, key=source_key, row=seen[source_key]))))
                     continue
                 seen[source_key] = row.number
                 if source_key in known_keys or source_key in known_ids:
@@ -287,9 +294,9 @@ def _records(session, rtype, what, table, reader, heads, key_head, default_by, d
                         reached=doc["status"], hint=_STEP_COLUMNS[rtype]))
                 docs.append(doc)
             except (CellError, builders.RowProblem) as exc:
-                problems.append(f"{where}: {exc.code} {exc.message}")
+                problems.append(_said(where, exc))
             except CsopsError as exc:
-                problems.append(f"{where}: BAD_VALUE {exc.message}")
+                problems.append(_said(where, CellError("BAD_VALUE", exc.message)))
     new = [doc["id"] for doc in docs]
     written = False
     if not problems and docs and not dry_run:
@@ -300,6 +307,11 @@ def _records(session, rtype, what, table, reader, heads, key_head, default_by, d
         write_new(session, files, f"{subject}\n\nCsops-Import: {table.name}\nCsops-By: {session.actor.id}")
         written = True
     return Outcome(what, table.name, len(table.rows), new, skipped, problems, ignored, written, warnings)
+
+
+def _said(where: str, problem) -> str:
+    """A refused row as the import prints it: FILE:ROW: CODE message."""
+    return f"{where}: {problem.code} {problem.message}"
 
 
 _STEP_COLUMNS = {"ticket": "部门, 处理时间, 回访时间/回访结果, 结案时间",

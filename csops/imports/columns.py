@@ -140,6 +140,7 @@ LAYOUTS: dict[str, list[Col]] = {
         Col("created", ("登记时间",), "time"),
         Col("created_by", ("登记人",), "person"),
         Col("confirmed_at", ("确认时间",), "time"),
+        Col("confirmed_by", ("确认人",), "person"),
         Col("revoked_at", ("撤销时间",), "time"),
         Col("revoked_by", ("撤销人",), "person"),
         NOTE,
@@ -235,3 +236,71 @@ def flag(value, what: str) -> bool:
     if text in FALSE_WORDS:
         return False
     raise CellError("BAD_VALUE", _("{column} {value!r}: write 是 or 否", column=what, value=text[:40]))
+
+
+# -- the other way: a record as a sheet row (list --format csv|xlsx), which imports back ----------------
+
+def sheet_columns(rtype: str) -> list[str]:
+    """The columns a sheet listing of `rtype` writes: every column the import reads, then what is
+    computed for the moment (due, overdue, days), which the import leaves aside."""
+    computed = {"ticket": ["due", "overdue"], "return": ["due", "overdue"], "leave": ["days"], "score": []}
+    return [col.field for col in LAYOUTS[rtype]] + computed[rtype]
+
+
+def sheet_row(rtype: str, data: dict) -> dict:
+    """A record's values under its sheet columns: its fields, and the time and person of each step
+    its history shows (the last time it reached each state)."""
+    row = {k: v for k, v in data.items() if not isinstance(v, (dict, list))}
+    history = [e for e in data.get("history") or [] if isinstance(e, dict)]
+    first = history[0] if history else {}
+    row["note"] = first.get("note")
+    row.pop("source_key", None)
+
+    def reached(state: str, action: str | None = None) -> dict:
+        steps = [e for e in history[1:] if e.get("to") == state and e.get("from") != state
+                 and (action is None or e.get("action", action) == action)]
+        return steps[-1] if steps else {}
+
+    if rtype == "ticket":
+        customer = data.get("customer") if isinstance(data.get("customer"), dict) else {}
+        row.update(customer=customer.get("name"), contact=customer.get("contact"))
+        resolved, closed = reached("resolved"), reached("closed") or reached("voided")
+        attempts = [c for c in data.get("callbacks") or [] if isinstance(c, dict)]
+        last = attempts[-1] if attempts else {}
+        row.update(resolved_at=resolved.get("at"), callback_at=last.get("at"), callback=last.get("outcome"),
+                   satisfaction=last.get("satisfaction"), closed_at=closed.get("at"), closed_by=closed.get("by"))
+        if data.get("status") == "voided":
+            row["void_reason"] = closed.get("note")
+    elif rtype == "return":
+        items = [i for i in data.get("items") or [] if isinstance(i, dict)]
+        row["items"] = ", ".join(f"{i.get('sku')}×{i.get('qty')}" + (f"@{i['supplier']}" if i.get("supplier") else "")
+                                 for i in items)
+        for state, at, by in (("approved", "approved_at", "approved_by"), ("received", "received_at", "received_by"),
+                              ("inspected", "inspected_at", "inspected_by"), ("qc_checked", "qc_at", "qc_by"),
+                              ("refunded", "refunded_at", "refunded_by"), ("closed", "closed_at", "closed_by")):
+            step = reached(state)
+            row.update({at: step.get("at"), by: step.get("by")})
+        for state, at in (("exchanged", "exchanged_at"), ("sent_back", "sent_back_at"), ("reshipped", "reshipped_at")):
+            step = reached(state)
+            row[at] = step.get("at")
+            if step:
+                row["shipped_by"] = step.get("by")
+        if row.get("qc_at"):
+            row["qc_result"] = "good" if all(i.get("result") == "good" for i in items) else "defective"
+        refund = data.get("refund") if isinstance(data.get("refund"), dict) else {}
+        row["refund"] = refund.get("amount")
+        back = data.get("sent_back") if isinstance(data.get("sent_back"), dict) else {}
+        row["tracking"] = data.get("tracking") or back.get("tracking")
+    elif rtype == "leave":
+        approvals = [a for a in data.get("approvals") or [] if isinstance(a, dict)]
+        decided = reached("rejected")
+        deciders = [a.get("by") for a in approvals] + ([decided.get("by")] if decided else [])
+        row["approved_by"] = ", ".join(str(p) for p in deciders) or None
+        row["approved_at"] = decided.get("at") or (approvals[-1].get("at") if approvals else None)
+        row["ended_at"] = (reached("withdrawn") or reached("cancelled")).get("at")
+    elif rtype == "score":
+        confirmed, revoked = reached("confirmed"), reached("revoked")
+        row.update(confirmed_at=confirmed.get("at"), confirmed_by=confirmed.get("by"), revoked_at=revoked.get("at"),
+                   revoked_by=revoked.get("by"))
+        row["note"] = data.get("note")
+    return row

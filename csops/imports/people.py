@@ -70,8 +70,9 @@ def import_people(session, path, *, sheet, mapping, dry_run):
                 before = {k: v for k, v in {"id": known.id, "name": known.name, "role": known.role,
                                             "reports_to": known.reports_to, "email": known.email,
                                             "active": known.active}.items() if v is not None}
-                if before != data:
-                    changed = ", ".join(sorted(k for k in set(before) | set(data) if before.get(k) != data.get(k)))
+                said = {k for k in data if k != "active" or "active" in values}     # what the sheet says
+                changed = ", ".join(sorted(k for k in said if before.get(k) != data.get(k)))
+                if changed:
                     raise CellError("PERSON_EXISTS", _("{id} is already on the roster with other {names}; change "
                                                        "them with csops person set", id=values["id"], names=changed))
                 skipped += 1

@@ -185,7 +185,7 @@ def score(values: dict, heads: dict, default_by: str | None, session) -> Built:
         fields["note"] = values["note"]
     steps = []
     if values.get("confirmed_at"):
-        steps.append(Step("confirm", values["confirmed_at"], values["person"]))
+        steps.append(Step("confirm", values["confirmed_at"], values.get("confirmed_by") or by))
     if values.get("revoked_at"):
         steps.append(Step("revoke", values["revoked_at"], values.get("revoked_by") or by))
     return Built(created, by, fields, steps)

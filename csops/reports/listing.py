@@ -34,13 +34,18 @@ def show_record(session, rtype: str, ref: str) -> dict:
 
 
 def list_records(session, rtype: str, filters=None, *, reveal: bool = False,
-                 table: bool = True) -> tuple[list[dict], list[str]]:
-    """The records of a type that pass `filters` (csops.reports.find.Filters), in id order."""
+                 table: bool = True, sheet: bool = False) -> tuple[list[dict], list[str]]:
+    """The records of a type that pass `filters` (csops.reports.find.Filters), in id order.
+    `sheet`: a spreadsheet's rows (csv, xlsx) — every column `csops import` reads, so the sheet
+    imports back."""
+    from csops.imports.columns import LAYOUTS, sheet_columns
+
     filters = _checked(session, rtype, filters)
     recs = session.ctx.records(rtype, where=filters.where())
-    rows = list(_rows(session, rtype, recs, filters, reveal, table))
+    sheet = sheet and rtype in LAYOUTS
+    rows = list(_rows(session, rtype, recs, filters, reveal, "sheet" if sheet else table))
     rows.sort(key=lambda r: str(r.get("id")))
-    return rows, COLUMNS[rtype]
+    return rows, sheet_columns(rtype) if sheet else COLUMNS[rtype]
 
 
 def stream_records(session, rtype: str, filters=None, *, reveal: bool = False):
@@ -77,7 +82,9 @@ def _rows(session, rtype: str, recs, filters, reveal: bool, table: bool):
         if filters.overdue and not extra.get("overdue"):
             continue
         row.update({k: v for k, v in extra.items() if k in ("due", "days", "overdue", "callback_due")})
-        if table:
+        if table == "sheet":
+            row = _sheet_row(rtype, rec.data, row, reveal)
+        elif table:
             row = _table_row(rtype, row, reveal)
         elif not reveal:
             row = mask_record(row)
@@ -97,6 +104,19 @@ def _table_row(rtype: str, row: dict, reveal: bool) -> dict:
         row["items"] = ", ".join(f"{i.get('sku')}×{i.get('qty')}" for i in row.get("items") or [] if isinstance(i, dict))
         if row.get("contact") and not reveal:
             row["contact"] = mask_contact(row["contact"])
+    return row
+
+
+def _sheet_row(rtype: str, data: dict, listed: dict, reveal: bool) -> dict:
+    from csops.imports.columns import sheet_row
+
+    row = sheet_row(rtype, data)
+    row.update({k: listed.get(k) for k in ("due", "overdue", "days")})
+    if not reveal:
+        row["contact"] = mask_contact(row.get("contact")) if row.get("contact") else None
+        for key in ("summary", "reason", "note"):
+            if isinstance(row.get(key), str):
+                row[key] = mask_text(row[key])
     return row
 
 
