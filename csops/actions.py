@@ -250,14 +250,14 @@ def save_file(session: Session, path: Path, text: str, message: str, author, *, 
 
 def write_new(session: Session, files: list[tuple[Path, str]], message: str, author=None) -> None:
     """New files — records built and checked elsewhere (an import), or people — in one commit by
-    the acting person (or `author`); refused when one of them exists by the time the lock is held."""
+    the acting person (or `author`); refused when one of them exists by the time the lock is held.
+    The texts are the callers' checked YAML."""
     def build(now):
         session.git.read_ahead([path for path, _text in files])
         changes = []
         for path, text in files:
             if path.exists():
                 raise Refused(_("{file} already exists", file=session.store.display(path)))
-            yamlio.load(text)
             changes.append(txn.Change(path, text, None))
         return changes, message, author or session.actor.author, None
 

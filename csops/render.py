@@ -32,7 +32,7 @@ LABELS = {
         "satisfaction": "满意度", "returns_handled": "经手退货", "satisfaction_rate": "满意率",
         "committer": "提交人", "signer": "签名人",
         # the steps of a record as a spreadsheet row (csops import reads them back)
-        "resolved_at": "处理时间", "callback_at": "回访时间", "callback": "回访结果", "closed_at": "结案时间",
+        "resolved_at": "处理时间", "resolved_note": "处理结果", "callback_at": "回访时间", "callback": "回访结果", "closed_at": "结案时间",
         "closed_by": "结案人", "void_reason": "作废原因", "approved_at": "审批时间", "approved_by": "审批人",
         "received_at": "收货时间", "received_by": "收货人", "inspected_at": "初检时间", "inspected_by": "初检人",
         "qc_at": "质检时间", "qc_by": "质检人", "qc_result": "质检结果", "refunded_at": "退款时间",

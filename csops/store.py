@@ -428,15 +428,17 @@ def _read_chunk(rels: list[str]) -> list[tuple]:
     return out
 
 
-def write_file(path: Path, data: bytes) -> None:
-    """All of `data` to `path`, then fsync (no rename: the caller decides when it becomes visible)."""
+def write_file(path: Path, data: bytes, *, sync: bool = True) -> None:
+    """All of `data` to `path`, then fsync (no rename: the caller decides when it becomes visible;
+    `sync=False`: the caller flushes many files at once)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
-        os.fsync(fd)
+        if sync:
+            os.fsync(fd)
     finally:
         os.close(fd)
 

@@ -322,6 +322,10 @@ class Landed(NamedTuple):
     commit: str
 
 
+# A change of more files than this (an import) writes them all, then flushes them to disk at once.
+BULK_FILES = 64
+
+
 def commit_files(git: Git, changes: list[Change], message: str, author: Author, when: dt.datetime | None, *,
                  started: dt.datetime) -> Landed:
     """Commit exactly `changes` on the current branch, whatever else is staged or changed, as one
@@ -360,13 +364,26 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
             head_soon = git.ahead(branch) or on_a_thread(lambda: (git.ref(branch), None))
             asked.append(head_soon)
             blobs = {}
-            for temp, change, entry in zip(temps, changes, entries):
-                data = change.text.encode("utf-8")
-                write_file(temp, data)
+            datas = [change.text.encode("utf-8") for change in changes]
+            bulk = len(changes) > BULK_FILES
+            if bulk:       # many files (an import): Git packs their blobs while they are written
+                written_soon = on_a_thread(git.write_blobs, datas)
+                asked.append(written_soon)
+            for data, entry in zip(datas, entries):
                 blobs[entry["path"]] = entry["new"] = blob_id(data)   # what hash-object --no-filters gives
-            # Git writes the blobs while the trees and the commit are made (checked before a ref points at them)
-            written_soon = on_a_thread(git.hash_files, temps)
-            asked.append(written_soon)
+            if bulk:
+                from concurrent.futures import ThreadPoolExecutor
+
+                # the file system creates files on several threads at once; one flush of them all
+                with ThreadPoolExecutor(max_workers=4) as pool:
+                    list(pool.map(lambda pair: write_file(pair[0], pair[1], sync=False), zip(temps, datas)))
+                os.sync()
+            else:
+                for temp, data in zip(temps, datas):
+                    write_file(temp, data)
+                # Git writes the blobs while the trees and the commit are made (checked before a ref points at them)
+                written_soon = on_a_thread(git.hash_files, temps)
+                asked.append(written_soon)
             index, saved = git.git_dir / "index", git.git_dir / f"csops-index-{token}.before"
             if index.exists():
                 _link_or_copy(index, saved)              # the index as it was: put back if nothing lands
@@ -474,14 +491,14 @@ def _refuse_linked_folders(git: Git, path: Path) -> None:
 
 def _missing_folders(paths: list[Path], root: Path) -> list[Path]:
     """The folders (outermost first) that writing `paths` will create."""
-    out = []
-    for path in paths:
-        missing, folder = [], path.parent
-        while folder != root and root in folder.parents and not folder.exists():
+    out: dict = {}
+    for parent in dict.fromkeys(path.parent for path in paths):       # each folder once
+        missing, folder = [], parent
+        while folder != root and folder not in out and root in folder.parents and not folder.exists():
             missing.append(folder)
             folder = folder.parent
-        out.extend(f for f in reversed(missing) if f not in out)
-    return out
+        out.update((f, None) for f in reversed(missing))
+    return list(out)
 
 
 def _refuse_changed_meanwhile(git: Git, entries: list[dict], before: dict) -> None:

@@ -386,3 +386,47 @@ def test_progress_shows_on_a_terminal_only(repo, tmp_path):
     reader.join(timeout=10)
     os.close(master)
     assert "checking the rows" in b"".join(got).decode("utf-8", "replace")
+
+
+def test_an_imported_month_reports_and_scores_as_counted_by_hand(repo, tmp_path):
+    """Four tickets of November 2026 (working hours 09–12, 13–18; complaints due in 16 working
+    hours, inquiries by 18:00 the same day or 12:00 the next when after the 18:00 cut-off)."""
+    head = TICKETS[0][:14] + ["回访结果", "满意度", "结案时间", "处理结果"]
+    rows = [head,
+            # on time: 5 working hours; called back within a day, 5 → closed
+            ["A", "", "投诉", "电话", "甲", "13800000001", "破损", "", "仓库", "chenck", "2026-11-02 09:00", "zhangsan",
+             "2026-11-02 15:00", "2026-11-03 10:00", "接通", "5", "", "已换货"],
+            # due 11-04 18:00, resolved 11-06 17:00: 31 working hours, late
+            ["B", "", "投诉", "电话", "乙", "13800000002", "少件", "", "仓库", "chenck", "2026-11-03 09:00", "lisi",
+             "2026-11-06 17:00", "2026-11-07 10:00", "接通", "4", "", "已补发"],
+            # on time, 5 working hours, answered with a note
+            ["C", "", "咨询", "在线", "丙", "", "问价", "", "", "", "2026-11-04 10:00", "zhangsan", "2026-11-04 16:00", "",
+             "", "", "", "已答复"],
+            # after the cut-off: due 11-06 12:00, resolved 14:00 (4 working hours): late → MESSAGE_LATE for lisi
+            ["D", "", "咨询", "在线", "丁", "", "问货", "", "", "", "2026-11-05 19:00", "lisi", "2026-11-06 14:00", "", "",
+             "", "", "已答复"]]
+    repo.run("import", "tickets", write_csv(tmp_path / "十一月.csv", rows), as_="zhaozg")
+    stats = repo.json("report", "stats", "--period", "2026-11", now="2026-12-01T10:00")["total"]
+    assert (stats["registered"], stats["resolved"], stats["closed"], stats["callbacks"]) == (4, 4, 2, 2)
+    assert (stats["on_time_rate"], stats["avg_resolve_hours"], stats["satisfaction"]["5"]) == (0.5, 11.25, 1)
+    repo.run("score", "derive", "--period", "2026-11", now="2026-12-01T10:00", as_="zhaozg")
+    (event,) = repo.json("score", "list", as_="zhaozg")
+    assert (event["person"], event["code"], event["date"]) == ("lisi", "MESSAGE_LATE", "2026-11-06")
+    sheet = {r["person"]: r["score"] for r in repo.json("report", "scores", "--period", "2026-11", as_="zhaozg",
+                                                         now="2026-12-01T10:00")}
+    assert (sheet["lisi"], sheet["zhangsan"]) == (98.5, 100)
+
+
+def test_a_large_sheet_is_checked_on_every_core_with_the_same_verdicts(repo, tmp_path):
+    rows = [TICKETS[0][:7] + ["登记时间", "登记人"]] + [
+        [f"P{n}", "", "咨询", "电话", "甲", "", f"问{n}", "2026-11-05 10:00", "lisi"] for n in range(2100)]
+    rows[1500][4] = ""
+    rows[2001][8] = "王五"
+    out = repo.refused("import", "tickets", write_csv(tmp_path / "big.csv", rows), as_="zhaozg")
+    assert out.splitlines()[:2] == ["big.csv:1501: MISSING_VALUE 客户 is empty",
+                                    "big.csv:2002: UNKNOWN_PERSON 登记人 '王五': no such person in the roster (id or "
+                                    "exact name)"]
+    rows[1500][4], rows[2001][8] = "甲", "lisi"
+    rows[2100][7] = "2025-12-31 10:00"       # a year the policy has no holidays for: said, not refused
+    result = repo.run("import", "tickets", write_csv(tmp_path / "big2.csv", rows), "--dry-run", as_="zhaozg")
+    assert "2100 rows, 2100 new" in result.stdout and "the policy has no holidays for 2025" in result.stderr

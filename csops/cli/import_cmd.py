@@ -59,11 +59,11 @@ def import_(ctx, what, file, sheet, map_file, key, default_by, month, dry_run):
         summary = _("{file}: {rows} rows, {new} new, {same} imported before",
                     file=outcome.file, rows=outcome.rows, new=len(outcome.new), same=outcome.skipped)
     if dry_run:
-        summary += " " + _("(dry run: nothing written)")
+        summary = _("{summary} (dry run: nothing written)", summary=summary)
     elif outcome.written:
-        summary += " " + _("(one commit)")
+        summary = _("{summary} (one commit)", summary=summary)
     else:
-        summary += " " + _("(nothing to write)")
+        summary = _("{summary} (nothing to write)", summary=summary)
     click.echo(summary)
 
 

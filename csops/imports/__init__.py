@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from csops import sheets, yamlio
-from csops.errors import BadInput, CsopsError
+from csops.errors import BadInput, Conflict, CsopsError
 from csops.i18n import _
 from csops.imports import records as builders
 from csops.imports.columns import LAYOUTS, CellError, Col, choose, flag, person, time, whole
@@ -127,6 +127,7 @@ class Reader:
     def __init__(self, session, found: dict, mapping: Mapping):
         self.session, self.found, self.mapping = session, found, mapping
         self.heads = {col.field: head for head, col in found.items()}
+        self.known: dict = {}       # (column, cell) → value of a choice or a person: a sheet repeats them
 
     def head(self, field: str, layout: list[Col]) -> str:
         if field in self.heads:
@@ -145,7 +146,19 @@ class Reader:
                 raw = table[_text(raw)]
                 if raw is None:
                     continue
-            out[col.field] = self.cell(col, head, raw)
+            if col.kind in ("choice", "person"):
+                memo = (head, raw)
+                if memo not in self.known:
+                    try:
+                        self.known[memo] = self.cell(col, head, raw)
+                    except CellError as exc:
+                        self.known[memo] = exc
+                value = self.known[memo]
+                if isinstance(value, CellError):
+                    raise value
+                out[col.field] = value
+            else:
+                out[col.field] = self.cell(col, head, raw)
         return out
 
     def cell(self, col: Col, head: str, raw):
@@ -243,70 +256,121 @@ def _key_column(table, found: dict, key: str | None) -> str | None:
 
 
 def _records(session, rtype, what, table, reader, heads, key_head, default_by, dry_run, progress, ignored):
-    from csops.store import ID_PATTERN
-    from csops.workflows import WORKFLOWS
+    """Every row checked (on every core when there are many), then one commit of the new records."""
+    from csops import calendar
+    from csops.pool import each_in_parallel
 
-    wf, store = WORKFLOWS[rtype], session.store
-    known_keys, known_ids = {}, set()
+    known_keys, known_ids = set(), set()
     for rec in session.ctx.records(rtype):
         known_ids.add(rec.data.get("id"))
         if rec.data.get("source_key") is not None:
-            known_keys[str(rec.data["source_key"])] = rec.data.get("id")
-    problems, docs, skipped, seen = [], [], 0, {}
-    taken: set = set()
+            known_keys.add(str(rec.data["source_key"]))
+    problems, skipped, seen, work = {}, 0, {}, []
     warnings = [] if key_head else [_("{file} has no id column: importing it again would add its rows again "
                                       "(name the sheet's own number with --key COLUMN)", file=table.name)]
-    step = progress(len(table.rows)) if progress else None
-    with step if step is not None else contextlib.nullcontext() as advance:
-        for row in table.rows:
-            if advance:
-                advance(1)
-            where = f"{table.name}:{row.number}"
-            source_key = _text(row.cells[key_head]) if key_head and row.cells.get(key_head) is not None else None
-            if key_head and source_key is None:
-                problems.append(_said(where, CellError("MISSING_VALUE", _("{column} is empty (the key of each row)",
-                                                                          column=key_head))))
-                continue
+    for row in table.rows:                       # the keys first: what is new, what was imported before
+        where = f"{table.name}:{row.number}"
+        source_key = _text(row.cells[key_head]) if key_head and row.cells.get(key_head) is not None else None
+        if key_head and source_key is None:
+            problems[row.number] = _said(where, CellError("MISSING_VALUE", _(
+                "{column} is empty (the key of each row)", column=key_head)))
+        elif source_key is not None and source_key in seen:
+            problems[row.number] = _said(where, CellError("DUPLICATE_KEY", _(
+                "{column} {key} is also row {row}", column=key_head, key=source_key, row=seen[source_key])))
+        elif source_key is not None and (source_key in known_keys or source_key in known_ids):
+            seen[source_key] = row.number
+            skipped += 1
+        else:
             if source_key is not None:
-                if source_key in seen:
-                    problems.append(_said(where, CellError("DUPLICATE_KEY", _(
-                        "{column} {key} is also row {row}", column=key_head, key=source_key, row=seen[source_key]))))
-                    continue
                 seen[source_key] = row.number
-                if source_key in known_keys or source_key in known_ids:
-                    skipped += 1
+            work.append((row.number, row.cells, source_key))
+    global _JOB
+    _JOB = _Job(session, rtype, table.name, reader, heads, default_by, not dry_run, known_ids)
+    made: dict = {}
+    step = progress(len(work)) if progress and work else None
+    try:
+        with step if step is not None else contextlib.nullcontext() as advance:
+            for result in each_in_parallel(_check_rows, work, chunk=250, parallel_from=2000):
+                if result[0] == "years":
+                    calendar.note_years(result[1])
                     continue
-            try:
-                values = reader.values(row.cells)
-                empty = next((c.field for c in LAYOUTS[rtype] if c.required and values.get(c.field) in (None, "")),
-                             None)
-                if empty is not None:
-                    raise builders.RowProblem("MISSING_VALUE", _("{column} is empty", column=heads[empty]))
-                built = _build(session, rtype, values, heads, default_by)
-                record_id = _record_id(session, rtype, source_key, built, taken, ID_PATTERN)
-                taken.add(record_id)
-                kept = source_key if source_key is not None and source_key != record_id else None
-                doc = builders.assemble(session, wf, built, record_id, where, kept)
-                if values.get("status") and doc["status"] != values["status"]:
-                    raise builders.RowProblem("STATUS_MISMATCH", _(
-                        "{column} says {status} but the row's times lead to {reached}: give the time of each step "
-                        "in between ({hint})", column=heads["status"], status=values["status"],
-                        reached=doc["status"], hint=_STEP_COLUMNS[rtype]))
-                docs.append(doc)
-            except (CellError, builders.RowProblem) as exc:
-                problems.append(_said(where, exc))
-            except CsopsError as exc:
-                problems.append(_said(where, CellError("BAD_VALUE", exc.message)))
-    new = [doc["id"] for doc in docs]
+                if advance:
+                    advance(1)
+                number, record_id, text = result
+                if record_id is None:
+                    problems[number] = text
+                elif record_id in made or record_id in known_ids:     # pragma: no cover - 32**6 ids a day
+                    raise Conflict(_("two new records drew the same id {id}: run the import again", id=record_id))
+                else:
+                    made[record_id] = text
+    finally:
+        _JOB = None
     written = False
-    if not problems and docs and not dry_run:
-        files = [(store.canonical_path(rtype, doc["id"]), _yaml(doc)) for doc in docs]
-        subject = f"import {what}: {table.name}, {len(table.rows)} rows ({len(docs)} new, {skipped} imported before)"
+    if not problems and made and not dry_run:
+        store = session.store
+        files = [(store.canonical_path(rtype, record_id), text) for record_id, text in made.items()]
+        subject = f"import {what}: {table.name}, {len(table.rows)} rows ({len(made)} new, {skipped} imported before)"
         from csops.actions import write_new
 
         write_new(session, files, f"{subject}\n\nCsops-Import: {table.name}\nCsops-By: {session.actor.id}")
         written = True
-    return Outcome(what, table.name, len(table.rows), new, skipped, problems, ignored, written, warnings)
+    return Outcome(what, table.name, len(table.rows), list(made), skipped, [problems[n] for n in sorted(problems)],
+                   ignored, written, warnings)
+
+
+class _Job(NamedTuple):
+    """What the workers checking rows read (set before they fork)."""
+    session: object
+    rtype: str
+    file: str
+    reader: Reader
+    heads: dict
+    default_by: str | None
+    texts: bool                  # make each record's file text (not for a dry run)
+    known_ids: set
+
+
+_JOB: _Job | None = None
+
+
+def _check_rows(chunk: list) -> list:
+    """(row number, record id, file text) of each row — (row number, None, the problem) for a
+    refused one — then ("years", the uncertain calendar years the rows' deadlines touched)."""
+    from csops import calendar
+    from csops.store import ID_PATTERN
+    from csops.workflows import WORKFLOWS
+
+    job = _JOB
+    session, rtype, wf = job.session, job.rtype, WORKFLOWS[job.rtype]
+    out, taken, months = [], set(job.known_ids), set()
+    with calendar.collecting() as years:
+        for number, cells, source_key in chunk:
+            where = f"{job.file}:{number}"
+            try:
+                values = job.reader.values(cells)
+                empty = next((c.field for c in LAYOUTS[rtype] if c.required and values.get(c.field) in (None, "")),
+                             None)
+                if empty is not None:
+                    raise builders.RowProblem("MISSING_VALUE", _("{column} is empty", column=job.heads[empty]))
+                built = _build(session, rtype, values, job.heads, job.default_by)
+                record_id = _record_id(session, rtype, source_key, built, taken, ID_PATTERN)
+                taken.add(record_id)
+                month = f"{built.created:%Y-%m}"     # deadlines of a new month: its calendar is looked at once
+                kept = source_key if source_key is not None and source_key != record_id else None
+                doc = builders.assemble(session, wf, built, record_id, where, kept, deadlines=month not in months)
+                months.add(month)
+                if values.get("status") and doc["status"] != values["status"]:
+                    raise builders.RowProblem("STATUS_MISMATCH", _(
+                        "{column} says {status} but the row's times lead to {reached}: give the time of each step "
+                        "in between ({hint})", column=job.heads["status"], status=values["status"],
+                        reached=doc["status"], hint=_STEP_COLUMNS[rtype]))
+                out.append((number, record_id, _yaml(doc) if job.texts else ""))
+            except (CellError, builders.RowProblem) as exc:
+                out.append((number, None, _said(where, exc)))
+            except CsopsError as exc:
+                out.append((number, None, _said(where, CellError("BAD_VALUE", exc.message))))
+        out.append(("years", list(years.items())))
+    return out
 
 
 def _said(where: str, problem) -> str:
@@ -345,11 +409,23 @@ def _record_id(session, rtype, source_key, built, taken: set, pattern) -> str:
         if match and match["prefix"] == TYPES[rtype].prefix and match["date"] == f"{day:%Y%m%d}" \
                 and source_key not in taken and not session.store.canonical_path(rtype, source_key).exists():
             return source_key
-    record_id = session.store.new_id(rtype, day)
-    while record_id in taken:
-        record_id = session.store.new_id(rtype, day)
-    return record_id
+    from csops.store import ID_RANDOM_CHARS, random_text
+
+    while True:        # not a file yet: the write refuses a path that exists by then
+        record_id = f"{TYPES[rtype].prefix}-{day:%Y%m%d}-{random_text(ID_RANDOM_CHARS)}"
+        if record_id not in taken:
+            return record_id
 
 
 def _yaml(doc: dict) -> str:
-    return yamlio.dump_plain(doc)
+    """The record's file: PyYAML's C emitter (a hundred times ruamel's round-trip dumper, which
+    keeps comments an import has none of), read back with the loader every command uses; any
+    text it would read differently (YAML 1.1 and 1.2 disagree on a few scalars) is written by the
+    round-trip dumper instead."""
+    import yaml
+
+    text = yaml.dump(doc, Dumper=yaml.CSafeDumper if hasattr(yaml, "CSafeDumper") else yaml.SafeDumper,
+                     allow_unicode=True, sort_keys=False, width=1 << 20, default_flow_style=False)
+    if yamlio.load(text) != doc:
+        text = yamlio.dump_plain(doc)
+    return text

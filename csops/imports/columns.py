@@ -73,6 +73,7 @@ LAYOUTS: dict[str, list[Col]] = {
         Col("created", ("登记时间",), "time", True),
         Col("created_by", ("登记人",), "person"),
         Col("resolved_at", ("处理时间",), "time"),
+        Col("resolved_note", ("处理结果", "处理说明"),),
         Col("callback_at", ("回访时间",), "time"),
         Col("callback", ("回访结果",), "choice", choices=_fixed(vocab.OUTCOMES)),
         Col("satisfaction", ("满意度",), "int"),
@@ -267,7 +268,7 @@ def sheet_row(rtype: str, data: dict) -> dict:
         resolved, closed = reached("resolved"), reached("closed") or reached("voided")
         attempts = [c for c in data.get("callbacks") or [] if isinstance(c, dict)]
         last = attempts[-1] if attempts else {}
-        row.update(resolved_at=resolved.get("at"), callback_at=last.get("at"), callback=last.get("outcome"),
+        row.update(resolved_at=resolved.get("at"), resolved_note=resolved.get("note"), callback_at=last.get("at"), callback=last.get("outcome"),
                    satisfaction=last.get("satisfaction"), closed_at=closed.get("at"), closed_by=closed.get("by"))
         if data.get("status") == "voided":
             row["void_reason"] = closed.get("note")

@@ -72,7 +72,8 @@ def ticket(values: dict, heads: dict, default_by: str | None) -> Built:
         raise RowProblem("MISSING_VALUE", _("{column} names a handler but {department} is empty",
                                             column=heads["assignee"], department=heads["department"]))
     if values.get("resolved_at"):
-        steps.append(Step("resolve", values["resolved_at"], values.get("assignee") or default_by or by))
+        steps.append(Step("resolve", values["resolved_at"], values.get("assignee") or default_by or by,
+                          note=values.get("resolved_note")))
     outcome = values.get("callback")
     if outcome or values.get("callback_at"):
         at = values.get("callback_at") or values.get("closed_at")
@@ -193,9 +194,11 @@ def score(values: dict, heads: dict, default_by: str | None, session) -> Built:
 
 # -- one record from its steps, checked ---------------------------------------------------------------
 
-def assemble(session, wf, built: Built, record_id: str, mark: str, source_key: str | None) -> dict:
+def assemble(session, wf, built: Built, record_id: str, mark: str, source_key: str | None, *,
+             deadlines: bool = True) -> dict:
     """The record a row describes, every step applied by its workflow row; RowProblem when a step
-    is not a legal one, or the finished record breaks a rule."""
+    is not a legal one, or the finished record breaks a rule. `deadlines`: work its deadlines out
+    too (the calendar then names a year it has no holidays for)."""
     tz, ctx = session.tz, session.ctx
     at = format_instant(built.created, tz)
     doc = {"id": record_id, "status": wf.initial, "created": at, "created_by": built.created_by, **built.fields}
@@ -245,5 +248,6 @@ def assemble(session, wf, built: Built, record_id: str, mark: str, source_key: s
     if errors:
         first = errors[0]
         raise RowProblem(first.code, first.message + (f" ({first.hint})" if first.hint else ""))
-    wf.duties(doc, ctx)          # its deadlines can be worked out (a year without holidays is named)
+    if deadlines:
+        wf.duties(doc, ctx)      # a year without holidays is named (the CLI warns of it)
     return doc
