@@ -430,3 +430,70 @@ def test_a_large_sheet_is_checked_on_every_core_with_the_same_verdicts(repo, tmp
     rows[2100][7] = "2025-12-31 10:00"       # a year the policy has no holidays for: said, not refused
     result = repo.run("import", "tickets", write_csv(tmp_path / "big2.csv", rows), "--dry-run", as_="zhaozg")
     assert "2100 rows, 2100 new" in result.stdout and "the policy has no holidays for 2025" in result.stderr
+
+
+# -- the guide: docs/import.md and its sample sheets -------------------------------------------------
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def test_the_sample_sheets_are_what_their_script_makes(tmp_path):
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, str(DOCS / "samples" / "make_samples.py"), str(tmp_path)], check=True)
+    made = sorted(p.name for p in tmp_path.iterdir())
+    kept = sorted(p.name for p in (DOCS / "samples").iterdir() if p.name != "make_samples.py")
+    assert made == kept
+    for name in made:
+        assert (tmp_path / name).read_bytes() == (DOCS / "samples" / name).read_bytes(), name
+
+
+def test_the_guide_runs_as_written(tmp_path):
+    """Every `$ csops …` line of docs/import.md's console block, run in a new folder with the
+    sample sheets beside it; each output line the guide shows is printed, in order (a record id's
+    random part written …… matches any)."""
+    import os
+    import re
+    import shlex
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.conftest import ENV
+
+    text = (DOCS / "import.md").read_text(encoding="utf-8")
+    block = text.split("```console\n", 1)[1].split("```", 1)[0]
+    steps, current = [], None
+    for line in block.splitlines():
+        if line.startswith("$ "):
+            current = (line[2:], [])
+            steps.append(current)
+        else:
+            current[1].append(line)
+    work = tmp_path / "desk"
+    shutil.copytree(DOCS / "samples", work)
+    cwd, env = work, {**ENV, "CSOPS_NOW": "2026-12-07T09:00", "CSOPS_LANG": "zh"}
+    for command, shown in steps:
+        argv = shlex.split(command)
+        if argv[0] == "cd":
+            cwd = cwd / argv[1]
+            continue
+        if argv[0] == "export":
+            name, value = argv[1].split("=", 1)
+            env[name] = value
+            continue
+        assert argv[0] == "csops", command
+        done = subprocess.run([sys.executable, "-m", "csops", *argv[1:]], cwd=cwd, env=env, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, f"{command}: {done.stderr}"
+        printed = (done.stdout + done.stderr).splitlines()
+        at = 0
+        for want in shown:
+            pattern = re.compile(r"\s+".join(re.escape(part).replace("……", "[0-9A-Z]{6}") for part in want.split())
+                                 + r"\s*$")
+            while at < len(printed) and not pattern.match(printed[at]):
+                at += 1
+            assert at < len(printed), f"{command}: the guide shows {want!r}, csops printed:\n" + "\n".join(printed)
+            at += 1
+    assert os.path.isdir(work / "kefu" / ".git")
