@@ -497,3 +497,33 @@ def test_the_guide_runs_as_written(tmp_path):
             assert at < len(printed), f"{command}: the guide shows {want!r}, csops printed:\n" + "\n".join(printed)
             at += 1
     assert os.path.isdir(work / "kefu" / ".git")
+
+
+def test_a_roster_grid_with_dates_for_headers_and_an_edit_of_an_import_caught_later(repo, tmp_path):
+    from tests.test_audit import hand_commit
+
+    book = write_xlsx(tmp_path / "排班.xlsx", [["人员", dt.datetime(2026, 12, 5), dt.datetime(2026, 12, 6), "备注"],
+                                               ["zhangsan", "周末值班", "休", "x"]])
+    out = repo.run("import", "roster", book, as_="zhaozg", now="2026-11-25T10:00")
+    assert "1 rows, 2 person-days to set" in out.stdout and "columns not imported: 备注" in out.stderr
+    two = write_xlsx(tmp_path / "跨月.xlsx", [["人员", dt.datetime(2026, 11, 30), dt.datetime(2026, 12, 1)],
+                                             ["zhangsan", "day", "day"]])
+    assert "跨月.xlsx: one month per sheet, this one has days of 2026-11, 2026-12" in repo.refused(
+        "import", "roster", two, as_="zhaozg", now="2026-11-25T10:00", code=2)
+    assert "no day columns (1–31 with --month YYYY-MM, or dates)" in repo.refused(
+        "import", "roster", write_csv(tmp_path / "g.csv", [["姓名", "1"], ["张三", "休"]]), as_="zhaozg", code=2)
+
+    repo.run("import", "tickets", write_csv(tmp_path / "t.csv", TICKETS), as_="zhaozg")
+    path = next(p for p in repo.records.rglob("T-*.yaml") if "GD-003" in p.read_text())
+    path.write_text(path.read_text().replace("kind: feedback", "kind: complaint"))
+    sha = hand_commit(repo, "zhaozg", "fix kind")
+    assert f"FIELD_REWRITTEN commit {sha}: zhaozg changes kind of" in repo.run("validate", "--history", code=1).stdout
+
+
+def test_a_map_naming_an_unknown_field_is_refused(repo, tmp_path):
+    (tmp_path / "m.yaml").write_text("客户名: client\n", encoding="utf-8")
+    rows = [list(r) for r in TICKETS]
+    rows[0][4] = "客户名"
+    out = repo.refused("import", "tickets", write_csv(tmp_path / "t2.csv", rows), "--map", tmp_path / "m.yaml",
+                       as_="zhaozg", code=2)
+    assert "--map: 客户名: client is not a column of this sheet type" in out
