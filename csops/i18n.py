@@ -5,7 +5,7 @@ English in the code as `_("template {name}", name=value)`; the Chinese is in
 `csops/locale/zh/LC_MESSAGES/csops.po`, where a translator works without touching code. The
 standard library's gettext reads it, once per process and only when a message is shown in
 Chinese, from the compiled `csops.mo` beside it — when that was compiled from this very .po
-(`python -m csops.i18n` writes both; the .mo names the .po's size and CRC-32); otherwise polib
+(`python -m csops.translations` writes both; the .mo names the .po's size and CRC-32); otherwise polib
 compiles the .po there and then (correct, 15 ms slower).
 
 The language is decided, strongest first, by a command's `--lang`, the environment variable
@@ -18,12 +18,8 @@ from __future__ import annotations
 import gettext
 import os
 import struct
-from typing import TYPE_CHECKING
 
 from csops.vocab import LANGUAGES
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 LOCALE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "locale")
 DOMAIN = "csops"
@@ -118,60 +114,3 @@ def _read_catalog(lang: str) -> gettext.NullTranslations:
     import polib
 
     return gettext.GNUTranslations(io.BytesIO(polib.pofile(source.decode("utf-8")).to_binary()))
-
-
-# -- for translators and the tests: what the code asks to translate -------------------------------
-
-def extract(root: Path | None = None) -> dict[str, list[str]]:
-    """Every template passed to `_()` or `N_()` in csops/, with where it is used (path:line)."""
-    import ast
-    from pathlib import Path
-
-    root = root or Path(__file__).parent
-    found: dict[str, list[str]] = {}
-    for path in sorted(root.rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "N_") \
-                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-                found.setdefault(node.args[0].value, []).append(f"{path.relative_to(root.parent)}:{node.lineno}")
-    return found
-
-
-def update_catalog(lang: str = "zh") -> tuple[int, int]:
-    """Bring the .po in line with the code — new templates added untranslated, unused ones
-    dropped — and compile it to the .mo read at run time. Returns (added, dropped).
-    `python -m csops.i18n` runs it."""
-    from pathlib import Path
-
-    import polib
-
-    path = Path(_catalog_file(lang, ".po"))
-    po = polib.pofile(str(path)) if path.exists() else polib.POFile()
-    po.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Language": lang,
-                   "Project-Id-Version": "csops"}
-    used = extract()
-    known = {entry.msgid: entry for entry in po}
-    added = 0
-    for msgid, where in used.items():
-        entry = known.get(msgid)
-        if entry is None:
-            entry = polib.POEntry(msgid=msgid, msgstr="")
-            po.append(entry)
-            added += 1
-        entry.occurrences = [tuple(w.rsplit(":", 1)) for w in where]
-    dropped = [entry for entry in po if entry.msgid not in used]
-    for entry in dropped:
-        po.remove(entry)
-    po.sort(key=lambda e: (e.occurrences[0][0], int(e.occurrences[0][1])) if e.occurrences else ("", 0))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    po.wrapwidth = 0
-    po.save(str(path))
-    po.metadata[STAMP] = _stamp(path.read_bytes())
-    po.save_as_mofile(_catalog_file(lang, ".mo"))
-    return added, len(dropped)
-
-
-if __name__ == "__main__":
-    added, dropped = update_catalog()
-    print(f"csops.po: {added} added, {dropped} dropped")

@@ -67,6 +67,37 @@ def test_a_command_imports_only_its_own_module():
         result = subprocess.run([sys.executable, "-c", script, *argv], capture_output=True, text=True, check=True)
         return set(result.stdout.rsplit("\n@", 1)[1].split())
 
-    assert loaded("--help") == {"csops.cli.common"}
-    assert loaded("--version") == {"csops.cli.common"}
-    assert loaded("ticket", "--help") == {"csops.cli.common", "csops.cli.ticket", "csops.cli.records"}
+    assert loaded("--help") == {"csops.cli.common", "csops.cli.helptext"}
+    assert loaded("--version") == {"csops.cli.common", "csops.cli.helptext"}
+    assert loaded("ticket", "--help") == {"csops.cli.common", "csops.cli.helptext", "csops.cli.ticket",
+                                          "csops.cli.records"}
+
+
+# -- help in the reader's language ------------------------------------------------------------------
+
+CJK = __import__("re").compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("path, command", TREE, ids=[" ".join(p) for p, _ in TREE])
+def test_every_help_is_in_chinese_and_lang_is_taken_after_the_sub_command(path, command):
+    """zh by default (CSOPS_LANG=zh here): the usage line, the description and every option's
+    help in Chinese; `--lang en` after the sub-command — even after --help — gives English."""
+    zh = CliRunner().invoke(cli, [*path, "--help"], env={"CSOPS_LANG": "zh"})
+    assert zh.exit_code == 0 and zh.output.startswith("用法：")
+    head, _sep, options = zh.output.partition("选项：")
+    description = head.split("\n", 1)[1].split("示例")[0]
+    assert CJK.search(description), f"csops {' '.join(path)}: the description is not translated"
+    for param in command.params:
+        if getattr(param, "help", None) and not CJK.search(param.help):
+            flag = param.opts[0]
+            line = next(line for line in options.splitlines() if line.strip().startswith(flag))
+            assert CJK.search(options.split(flag, 1)[1].split("\n  -", 1)[0]), f"{' '.join(path)} {flag}: {line}"
+    en = CliRunner().invoke(cli, [*path, "--help", "--lang", "en"], env={"CSOPS_LANG": "zh"})
+    assert en.exit_code == 0 and en.output.startswith("Usage:") and "Options:" in en.output
+
+
+def test_lang_after_the_sub_command_sets_the_language_of_its_messages(repo):
+    out = repo.run("ticket", "close", "T-20261120-NOSUCH", "--lang", "en", code=2, env={"CSOPS_LANG": "zh"}).output
+    assert "no ticket" in out.lower() or "no record" in out.lower() or "not found" in out.lower(), out
+    out = repo.run("ticket", "close", "T-20261120-NOSUCH", "--lang", "zh", code=2).output
+    assert CJK.search(out), out

@@ -12,7 +12,7 @@ from pathlib import Path
 import polib
 import pytest
 
-from csops import i18n
+from csops import i18n, translations
 
 PACKAGE = Path(i18n.__file__).parent
 CATALOG = PACKAGE / "locale" / "zh" / "LC_MESSAGES" / "csops.po"
@@ -43,8 +43,8 @@ def _has_values(template: str) -> bool:
 
 def test_every_message_the_code_asks_for_has_a_chinese_translation():
     catalog = {entry.msgid: entry.msgstr for entry in polib.pofile(str(CATALOG))}
-    missing = [f"{where[0]}: {msgid!r}" for msgid, where in i18n.extract().items() if not catalog.get(msgid)]
-    assert not missing, "untranslated (run python -m csops.i18n, then translate csops.po):\n" + "\n".join(missing)
+    missing = [f"{where[0]}: {msgid!r}" for msgid, where in translations.extract().items() if not catalog.get(msgid)]
+    assert not missing, "untranslated (run python -m csops.translations, then translate csops.po):\n" + "\n".join(missing)
 
 
 def test_translations_use_only_the_placeholders_of_their_message_and_format():
@@ -60,9 +60,9 @@ def test_translations_use_only_the_placeholders_of_their_message_and_format():
 
 
 def test_the_catalog_has_no_message_the_code_no_longer_asks_for():
-    used = set(i18n.extract())
+    used = set(translations.extract())
     stale = [entry.msgid for entry in polib.pofile(str(CATALOG)) if entry.msgid not in used]
-    assert not stale, f"stale entries (run python -m csops.i18n): {stale[:5]}"
+    assert not stale, f"stale entries (run python -m csops.translations): {stale[:5]}"
 
 
 def _modules():
@@ -150,13 +150,13 @@ def test_a_missing_catalog_falls_back_to_the_english_text(lang, monkeypatch, tmp
 
 def test_the_compiled_catalog_is_the_catalog_compiled():
     """csops.mo is what is read at run time: it holds every translation of csops.po (a forgotten
-    `python -m csops.i18n` after editing the .po fails here, not only slowly in use)."""
+    `python -m csops.translations` after editing the .po fails here, not only slowly in use)."""
     import gettext
 
     with open(CATALOG.with_suffix(".mo"), "rb") as handle:
         compiled = gettext.GNUTranslations(handle)
     assert compiled.info().get(i18n.STAMP.lower()) == i18n._stamp(CATALOG.read_bytes()), \
-        "csops.mo was not compiled from this csops.po (run python -m csops.i18n)"
+        "csops.mo was not compiled from this csops.po (run python -m csops.translations)"
     entries = [entry for entry in polib.pofile(str(CATALOG)) if entry.msgstr]
     assert entries and all(compiled.gettext(entry.msgid) == entry.msgstr for entry in entries)
 

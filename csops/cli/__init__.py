@@ -9,30 +9,8 @@ import click
 
 from csops import __version__
 from csops.cli.common import Globals, complete_person
+from csops.cli.helptext import CsopsContext, language_asked, short_help
 from csops.i18n import _
-
-
-class CsopsContext(click.Context):
-    """click's context, with the help width found as click finds it but without shutil."""
-
-    def make_formatter(self) -> click.HelpFormatter:
-        """click's formatter at the width click would take, found without importing shutil
-        (3 ms of `csops --help`): COLUMNS, else the terminal's width, else 80; at most
-        max_content_width, less 2, at least 50."""
-        if self.terminal_width is not None:
-            return super().make_formatter()
-        try:
-            columns = int(os.environ.get("COLUMNS", "0"))
-        except ValueError:
-            columns = 0
-        if columns <= 0:
-            try:
-                columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
-            except (AttributeError, ValueError, OSError):
-                columns = 0
-        columns = columns if columns > 0 else 80
-        width = max(min(columns, self.max_content_width or 80) - 2, 50)
-        return self.formatter_class(width=width, max_width=self.max_content_width)
 
 
 class CsopsGroup(click.Group):
@@ -51,14 +29,21 @@ class CsopsGroup(click.Group):
         return self.commands.get(name)
 
     def format_commands(self, ctx, formatter) -> None:
-        """The list `csops --help` shows, as click lays it out, without importing the commands."""
-        listed = [self.commands.get(name) or click.Command(name, help=COMMANDS[name][1])
-                  for name in self.list_commands(ctx)]
-        click.Group.format_commands(click.Group(commands=listed), ctx, formatter)
+        """The list `csops --help` shows, as click lays it out, without importing the commands: each
+        command's summary, in the reader's language."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [(name, short_help(COMMANDS[name][1] if name in COMMANDS else self.commands[name].help, limit))
+                for name in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx):
         from csops.errors import CsopsError, ExitStatus
 
+        # the sub-command's words, before click hands them on: a --lang among them is the language
+        # of everything shown, its --help too (an eager --help may come before --lang)
+        ctx.meta["csops_lang"] = language_asked([*getattr(ctx, "_protected_args", ()), *ctx.args])
         try:
             result = super().invoke(ctx)
             if sys.stdout is not None:      # buffered output fails here, inside the boundary, not at exit
@@ -189,6 +174,7 @@ def cli(ctx, records, as_person, now, backfill, version, verbose):
     from csops import i18n
 
     i18n.reset()                        # each command decides its language afresh (--lang, CSOPS_LANG, policy)
+    i18n.use(ctx.meta.get("csops_lang"))
     ctx.obj = Globals(records, as_person, now, backfill)
 
 

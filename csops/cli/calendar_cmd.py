@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-
 from csops.cli.common import session
+from csops.cli.helptext import CsopsSubGroup
 from csops.i18n import _
 
 
-@click.group("calendar")
+@click.group("calendar", cls=CsopsSubGroup)
 def calendar():
     """The business calendar: public holidays and make-up workdays (调休) in policy.yaml.
 
@@ -30,9 +30,8 @@ def import_(ctx, country, year):
     Example:
       csops --as zhuguan calendar import --country CN --year 2027
     """
-    from csops.commands.policy import import_holidays
-
     from csops.bootstrap import estimated_schedule
+    from csops.commands.policy import import_holidays
 
     off, worked = import_holidays(session(ctx), country, year)
     click.echo(_("{year}: {off} holidays, {worked} make-up workdays", year=year, off=off, worked=worked))

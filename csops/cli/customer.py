@@ -6,12 +6,20 @@ import json
 
 import click
 
-from csops.cli.common import echo_rows, echo_text, lang_of, output_options, require_reveal, session
+from csops.cli.common import (
+    echo_rows,
+    echo_text,
+    lang_of,
+    output_options,
+    require_reveal,
+    session,
+)
+from csops.cli.helptext import CsopsSubGroup
 
 COLUMNS = ["id", "type", "status", "created", "kind", "order", "summary", "satisfaction", "owed", "due"]
 
 
-@click.group("customer")
+@click.group("customer", cls=CsopsSubGroup)
 def customer():
     """The customer archive 客户档案 (004): one customer's tickets and returns.
 

@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 
 from csops.cli.common import require_reveal, session
+from csops.cli.helptext import CsopsSubGroup
 
 
-@click.group("export")
+@click.group("export", cls=CsopsSubGroup)
 def export():
     """Export the records for analysts.
 

@@ -7,16 +7,17 @@ from pathlib import Path
 import click
 
 from csops.cli.common import complete_person, progress_bar, session
+from csops.cli.helptext import CsopsCommand
 from csops.i18n import _
 from csops.imports import KINDS
 
 
-@click.command("import")
+@click.command("import", cls=CsopsCommand)
 @click.argument("what", type=click.Choice(KINDS), metavar="TYPE")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--sheet", default=None, help="The sheet of an .xlsx workbook (default: the first).")
 @click.option("--map", "map_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="A YAML file naming the sheet's columns (原表列名: field) and mapping values (状态: {已结案: closed}).")
+              help="A YAML file naming the sheet's columns (原表列名: field) and their values (docs/import.md).")
 @click.option("--key", default=None, metavar="COLUMN",
               help="The column with the sheet's own number, kept as source_key (default: the id/编号 column).")
 @click.option("--default-by", default=None, shell_complete=complete_person, metavar="PERSON",

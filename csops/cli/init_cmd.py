@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+
+from csops.cli.helptext import CsopsCommand
 from csops.i18n import _
 
 
-@click.command("init")
+@click.command("init", cls=CsopsCommand)
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--country", default="CN", show_default=True, help="Whose public holidays to import.")
 @click.option("--inside", is_flag=True, help="Allow a records folder inside another Git work tree.")

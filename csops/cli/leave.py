@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import click
 
-
-from csops.i18n import _
-from csops.vocab import LEAVE_KINDS
-
 from csops.cli.common import complete_id, complete_person, note_option, session
 from csops.cli.records import action_command, amend_command, type_group
+from csops.i18n import _
+from csops.vocab import LEAVE_KINDS
 
 leave = type_group("leave", "Leave 请假: personal 事假, sick 病假, special 特殊事假; approved level by level.",
                    "  csops leave new --person zhangsan --kind personal --start 2026-12-01T09:00 --end 2026-12-01T18:00")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 
 from csops.cli.common import complete_id, echo_rows, output_options, session
+from csops.cli.helptext import CsopsCommand
 
 
-@click.command("log")
+@click.command("log", cls=CsopsCommand)
 @click.argument("record_id", shell_complete=complete_id)
 @output_options
 @click.pass_context

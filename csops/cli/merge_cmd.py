@@ -6,10 +6,12 @@ import sys
 from pathlib import Path
 
 import click
+
+from csops.cli.helptext import CsopsCommand
 from csops.i18n import _
 
 
-@click.command("merge-file")
+@click.command("merge-file", cls=CsopsCommand)
 @click.argument("base", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("ours", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("theirs", type=click.Path(dir_okay=False, path_type=Path))

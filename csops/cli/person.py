@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 
 from csops.cli.common import echo_rows, echo_text, lang_of, output_options, session
+from csops.cli.helptext import CsopsSubGroup
 
 
-@click.group("person")
+@click.group("person", cls=CsopsSubGroup)
 def person():
     """The roster: people, roles and who reports to whom.
 

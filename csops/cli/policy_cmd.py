@@ -5,11 +5,12 @@ from __future__ import annotations
 import click
 
 from csops.cli.common import echo_rows, output_options, session
+from csops.cli.helptext import CsopsSubGroup
 
 COLUMNS = ["effective", "author", "commit", "changes"]
 
 
-@click.group("policy")
+@click.group("policy", cls=CsopsSubGroup)
 def policy():
     """The policy: which version of the rules was in force when.
 

@@ -6,14 +6,25 @@ import datetime as dt
 
 import click
 
-from csops.cli.common import (complete_id, complete_state, echo_chunks, echo_rows, echo_text, lang_of, note_option,
-                              output_options, require_reveal, session)
+from csops.cli.common import (
+    complete_id,
+    complete_state,
+    echo_chunks,
+    echo_rows,
+    echo_text,
+    lang_of,
+    note_option,
+    output_options,
+    require_reveal,
+    session,
+)
+from csops.cli.helptext import CsopsCommand, CsopsSubGroup
 from csops.i18n import _
 from csops.vocab import FILTERS, PEOPLE_FILTERS
 
 
 def type_group(rtype: str, summary: str, example: str) -> click.Group:
-    @click.group(name=rtype, help=f"{summary}\n\n\b\nExample:\n{example}")
+    @click.group(name=rtype, cls=CsopsSubGroup, help=f"{summary}\n\n\b\nExample:\n{example}")
     def group():
         pass
 
@@ -153,7 +164,7 @@ def amend_command(rtype: str, extra=None) -> click.Command:
     command = click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE",
                            help="A field and its corrected value (repeat).")(command)
     command = click.argument("record_id")(command)
-    return click.command("amend")(command)
+    return click.command("amend", cls=CsopsCommand)(command)
 
 
 _EXAMPLE_FIELD = {"ticket": "kind=inquiry", "return": "order=TB20261120-0081", "leave": "kind=sick",
@@ -162,7 +173,7 @@ _EXAMPLE_FIELD = {"ticket": "kind=inquiry", "return": "order=TB20261120-0081", "
 
 def action_command(rtype: str, action: str, doc: str) -> click.Command:
     """A command that makes one plain transition (`leave reject ID`, `score confirm ID`, …)."""
-    @click.command(action, help=doc)
+    @click.command(action, cls=CsopsCommand, help=doc)
     @click.argument("record_id", shell_complete=complete_id)
     @note_option
     @click.pass_context
@@ -176,7 +187,7 @@ def action_command(rtype: str, action: str, doc: str) -> click.Command:
 def action_many_command(rtype: str, action: str, doc: str) -> click.Command:
     """A command that makes one plain transition on several records in one commit (`score
     confirm ID [ID ...]`)."""
-    @click.command(action, help=doc)
+    @click.command(action, cls=CsopsCommand, help=doc)
     @click.argument("record_ids", nargs=-1, required=True, shell_complete=complete_id, metavar="ID [ID ...]")
     @note_option
     @click.pass_context

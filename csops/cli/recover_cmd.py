@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+
+from csops.cli.helptext import CsopsCommand
 from csops.i18n import _
 
 
-@click.command("recover")
+@click.command("recover", cls=CsopsCommand)
 @click.pass_context
 def recover(ctx):
     """Finish or undo a write that was interrupted (Ctrl-C, kill, power cut, full disk): a commit

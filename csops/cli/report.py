@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
+from csops.cli.common import echo_rows, echo_text, lang_of, output_options, session
+from csops.cli.helptext import CsopsSubGroup
 from csops.vocab import LANGUAGES, TYPES
 
-from csops.cli.common import echo_rows, echo_text, lang_of, output_options, session
 
-
-@click.group("report")
+@click.group("report", cls=CsopsSubGroup)
 def report():
     """Reports: overdue work, scores, statistics, the daily return sheet.
 
@@ -97,7 +97,8 @@ def daily(ctx, day, fmt, lang):
     Example:
       csops report daily --date 2026-11-20
     """
-    from csops.reports.daily import DAILY_COLUMNS, daily as rows_of
+    from csops.reports.daily import DAILY_COLUMNS
+    from csops.reports.daily import daily as rows_of
 
     sess = session(ctx, reads=True)
     rows, lead = rows_of(sess, day)
@@ -119,7 +120,8 @@ def agents(ctx, period, fmt, lang):
     Example:
       csops report agents --period 2026-11 --format csv
     """
-    from csops.reports.daily import COLUMNS, agents as rows_of
+    from csops.reports.daily import COLUMNS
+    from csops.reports.daily import agents as rows_of
 
     sess = session(ctx, reads=True)
     echo_rows(sess, rows_of(sess, period), COLUMNS, fmt, lang)

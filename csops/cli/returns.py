@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import click
 
+from csops.cli.common import (
+    complete_id,
+    complete_state,
+    note_option,
+    session,
+    warn_related,
+)
+from csops.cli.records import type_group
 from csops.i18n import _
 from csops.vocab import RESOLUTIONS, RETURN_KINDS
-
-from csops.cli.common import complete_id, complete_state, note_option, session, warn_related
-from csops.cli.records import type_group
 
 returns = type_group("return", "Returns 退货: self-returns 自退件, in-transit 在途退件, refusals 拒收件.",
                      "  csops return new --kind self --order TB20261120-0081 --customer 赵女士 --item A100:2")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import click
 
 from csops.cli.common import complete_person, echo_rows, output_options, session
+from csops.cli.helptext import CsopsSubGroup
 from csops.i18n import _
 
 COLUMNS = ["date", "person", "name", "shift", "on_duty", "on_leave", "duty_lead"]
 
 
-@click.group("roster")
+@click.group("roster", cls=CsopsSubGroup)
 def roster():
     """The duty roster 排班 (《电商部管理细则》周末值班): who works which shift, who leads the day. Without an
     entry a person works the team calendar.
@@ -73,7 +74,8 @@ def show(ctx, day, week, fmt, lang):
     Example:
       csops roster show --date 2026-11-28
     """
-    from csops.commands.roster import show as rows, week_days
+    from csops.commands.roster import show as rows
+    from csops.commands.roster import week_days
     from csops.errors import BadInput
     from csops.timeutil import parse_input_date
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 
 from csops.cli.common import echo_rows, output_options, session
+from csops.cli.helptext import CsopsCommand
 from csops.vocab import TYPES
 
 
-@click.command("search")
+@click.command("search", cls=CsopsCommand)
 @click.argument("words", nargs=-1, required=True)
 @click.option("--type", "rtype", type=click.Choice(list(TYPES)), default=None, help="Only records of this type.")
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
@@ -26,7 +27,8 @@ def search(ctx, words, rtype, limit, fmt, lang):
       csops search 内胆
       csops search 退款 TB1234 --type ticket --format csv
     """
-    from csops.reports.find import SEARCH_COLUMNS, search as find
+    from csops.reports.find import SEARCH_COLUMNS
+    from csops.reports.find import search as find
 
     sess = session(ctx, reads=True)
     rows = find(sess, list(words), rtype, limit)

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import click
 
-from csops.vocab import CHANNELS, OUTCOMES, TICKET_KINDS
-
-from csops.cli.common import complete_id, complete_person, note_option, session, warn_related
+from csops.cli.common import (
+    complete_id,
+    complete_person,
+    note_option,
+    session,
+    warn_related,
+)
 from csops.cli.records import type_group
+from csops.vocab import CHANNELS, OUTCOMES, TICKET_KINDS
 
 ticket = type_group("ticket", "Tickets 工单: complaints 投诉, inquiries 咨询, feedback 建议.",
                     "  csops ticket new --kind complaint --channel phone --customer 王女士 \\\n"

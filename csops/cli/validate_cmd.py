@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 
 from csops.cli.common import open_store, progress_bar, session
+from csops.cli.helptext import CsopsCommand
 from csops.i18n import _
 
 
-@click.command("validate")
+@click.command("validate", cls=CsopsCommand)
 @click.option("--history", is_flag=True, help="Also replay the Git history of the records.")
 @click.option("--since", metavar="REV", default=None, help="With --history: only the commits after REV.")
 @click.pass_context

@@ -10,6 +10,7 @@ from csops import sheets, yamlio
 from csops.errors import BadInput
 from csops.i18n import _
 from csops.imports.columns import LAYOUTS, CellError, choose, person
+from csops.imports.reading import Outcome, Reader, columns_of
 from csops.people import PERSON_ID, Person
 
 
@@ -18,7 +19,6 @@ def import_people(session, path, *, sheet, mapping, dry_run):
     skipped (imported before), with other fields refused (change them with `person set`). Into
     an empty roster (a new repository) anyone may import, the first row's person making the commit,
     as the first `person add` does; after that supervisor and above (permissions.person_add)."""
-    from csops.imports import Outcome, Reader, columns_of
 
     roster, policy = session.roster, session.policy
     bootstrap = not len(roster)
@@ -136,7 +136,6 @@ def import_roster(session, path, *, sheet, mapping, month, dry_run):
     worked); a grid imported again changes nothing."""
     from csops.commands import roster as roster_cmd
     from csops.duty import OFF
-    from csops.imports import Outcome
 
     session.policy.require(session.actor, "roster_edit", doing=_("change the duty roster"))
     wanted = None
