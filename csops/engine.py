@@ -506,6 +506,27 @@ def role_problem(step: Step, wf: Workflow) -> str | None:
         return None
     if step.transition.also_allowed is not None and step.transition.also_allowed(step):
         return None
-    return (_("{id} ({role}) may not {action} a {type} (allowed: {names})",
-              id=person.id, role=person.role, action=step.transition.action, type=wf.type,
-              names=', '.join(map(str, allowed)) or _('nobody')))
+    return _("{who} may not {action} a {rtype} (allowed: {names})", who=who_is(person, step.ctx.policy),
+             action=step.transition.action, rtype=wf.type, names=allowed_roles(allowed, step.ctx.policy))
+
+
+def who_is(person, policy) -> str:
+    """A person as a message names them: `chenck (warehouse)`; in Chinese `陈仓管（仓库）`."""
+    from csops.i18n import language
+
+    if language() == "zh":
+        return f"{person.name or person.id}（{policy.role_label(person.role)}）"
+    return f"{person.id} ({person.role})"
+
+
+def allowed_roles(specs, policy) -> str:
+    """Who may, as a message says it: `agent+`; in Chinese `客服专员及以上`."""
+    from csops.i18n import language
+
+    if not specs:
+        return _("nobody")
+    if language() != "zh":
+        return ", ".join(map(str, specs))
+    words = [policy.role_label(str(spec)[:-1]) + "及以上" if str(spec).endswith("+") else policy.role_label(str(spec))
+             for spec in specs]
+    return "、".join(words)

@@ -55,7 +55,8 @@ def reset() -> None:
 
 def _(template: str, /, **values) -> str:
     """`template` in the current language, with `values` filled in (str.format). A value passed
-    as `rtype` is a record type and is shown by its name in that language (ticket: 工单)."""
+    as `rtype` is a record type and is shown by its name in that language (ticket: 工单); one
+    passed as `action`, a workflow step, by its verb (callback: 回访); `level` by its name."""
     lang = language()
     if lang == "en":
         return template.format(**values) if values else template
@@ -64,6 +65,14 @@ def _(template: str, /, **values) -> str:
 
         kind = TYPES.get(values["rtype"]) if isinstance(values["rtype"], str) else None
         values["rtype"] = kind.label if kind else values["rtype"]
+    if "action" in values and isinstance(values["action"], str):
+        from csops.vocab import ACTION_LABELS
+
+        values["action"] = ACTION_LABELS.get(values["action"], values["action"])
+    if "level" in values and isinstance(values["level"], str):
+        from csops.vocab import LEVEL_LABELS
+
+        values["level"] = LEVEL_LABELS.get(values["level"], values["level"])
     text = catalog(lang).gettext(template)
     return text.format(**values) if values else text
 

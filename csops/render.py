@@ -31,6 +31,11 @@ LABELS = {
         "callbacks": "回访", "satisfaction_avg": "平均满意度", "owed": "待办",
         "satisfaction": "满意度", "returns_handled": "经手退货", "satisfaction_rate": "满意率",
         "committer": "提交人", "signer": "签名人",
+        "notice_ok": "提前申请", "needs": "待补", "holidays": "节假日", "next_approver": "下一审批人",
+        "closure": "结案方式", "approvals": "审批记录", "vendor_notes": "退厂单", "sent_back": "寄回",
+        "escalations": "上报记录", "duplicate_of": "重复于", "links": "关联记录", "after_reports": "事后汇报",
+        "source_key": "原编号", "history": "历史", "emergency": "越级", "skipped": "越过", "reported_to": "上报给",
+        "from_level": "原级别", "to_level": "新级别", "outcome": "结果", "freight": "运费", "escalation": "上报",
         # the steps of a record as a spreadsheet row (csops import reads them back)
         "resolved_at": "处理时间", "resolved_note": "处理结果", "callback_at": "回访时间", "callback": "回访结果", "closed_at": "结案时间",
         "closed_by": "结案人", "void_reason": "作废原因", "approved_at": "审批时间", "approved_by": "审批人",
@@ -68,6 +73,9 @@ STATE_LABELS = {
         "satisfaction_rate": "满意率",
         "avg_resolve_hours": "平均处理工时", "satisfaction": "满意度分布", "dismissal": "劝退",
         "dismissal_review": "开除审查",
+        "reached": "接通", "unreachable": "未接通", "satisfied": "满意", "good": "合格", "defective": "不合格",
+        "mixed": "部分合格", "weekend_duty": "周末值班", "off": "休", "approval": "审批", "certificate": "证明",
+        "first version": "首个版本", "query": "查询", "proactive": "主动服务",
     },
     "en": {},
 }
@@ -191,6 +199,9 @@ def render(rows: list[dict], columns: list[str], fmt: str, lang: str = "zh", *, 
         return BOM + buffer.getvalue().removesuffix("\r\n")
     heads = [header(c, lang) for c in columns]
     body = [[cell(row.get(c), lang) for c in columns] for row in rows]
+    if lang == "zh":                 # money as a reader says it: 60.00 元
+        money = [i for i, c in enumerate(columns) if c in MONEY]
+        body = [[f"{v} 元" if i in money and v not in ("", "0") else v for i, v in enumerate(line)] for line in body]
     if color and fmt == "table":  # only ever asked for on a terminal without NO_COLOR
         body = [[f"{RED}{v}{RESET}" if c in alert and v else v for c, v in zip(columns, line)] for line in body]
         heads = [f"{BOLD}{h}{RESET}" for h in heads]
@@ -245,11 +256,14 @@ def _csv_value(value):
     return value
 
 
-def render_object(obj: dict, fmt: str, lang: str = "zh") -> str:
-    """`show`: one record. JSON as is; otherwise YAML-like key: value lines."""
+def render_object(obj: dict, fmt: str, lang: str = "zh", names: dict | None = None) -> str:
+    """`show`: one record. JSON as is; otherwise `label  value` lines — a customer as `王女士
+    (138****5678)`, each callback, approval or escalation on a line of its own (`11-19 10:00 张伟
+    未接通`), the history with each step's verb; `names`: person id → name (shown under zh)."""
     if fmt == "json":
         return json.dumps(obj, ensure_ascii=False, indent=2, default=str)
-    rows = [{"field": k, "value": v} for k, v in obj.items() if k != "history"]
+    names = names if lang == "zh" and names else {}
+    rows = [{"field": k, "value": _shown(k, v, lang, names)} for k, v in obj.items() if k != "history"]
     if fmt in ("csv", "markdown"):
         return render(rows, ["field", "value"], fmt, lang)
     width = max((_width(header(k, lang)) for k in obj), default=0)
@@ -258,17 +272,139 @@ def render_object(obj: dict, fmt: str, lang: str = "zh") -> str:
         if key == "history":
             continue
         label = header(key, lang)
-        lines.append(f"{label}{' ' * (width - _width(label))}  {cell(value, lang)}")
+        shown = _shown(key, value, lang, names)
+        if isinstance(shown, list):
+            lines.append(f"{label}{' ' * (width - _width(label))}  {shown[0] if shown else ''}")
+            lines += [f"{' ' * width}  {line}" for line in shown[1:]]
+        else:
+            lines.append(f"{label}{' ' * (width - _width(label))}  {shown}")
     history = obj.get("history") or []
     if history:
         lines.append("")
-        lines.append("历史:" if lang == "zh" else "history:")
+        lines.append("历史：" if lang == "zh" else "history:")
         for entry in history:
-            arrow = f"{cell(entry.get('from'), lang)} → {cell(entry.get('to'), lang)}" if entry.get("from") else \
-                cell(entry.get("to"), lang)
-            note = f"  {entry.get('note')}" if entry.get("note") else ""
-            lines.append(f"  {entry.get('at')}  {entry.get('by')}  {arrow}{note}")
+            if not isinstance(entry, dict):
+                continue
+            step = f"{entry.get('from')} → {entry.get('to')}" + (f" ({entry['action']})" if entry.get("action") else
+                                                                   " (callback)" if entry.get("from") == "resolved"
+                                                                   and entry.get("to") == "resolved" else "")
+            arrow = cell(step, lang) if entry.get("from") else cell(entry.get("to"), lang)
+            note = f"  {note_text(entry.get('note'), lang)}" if entry.get("note") else ""
+            by = names.get(entry.get("by"), entry.get("by"))
+            lines.append(f"  {_when(entry.get('at'), lang)}  {by}  {arrow}{note}")
     return "\n".join(lines)
+
+
+# notes csops itself wrote into records in English (the data keeps them; the reader sees them in theirs)
+_NOTES = {"zh": [(re.compile(r"^approved at this level; goes on up the chain$"), "本级已批准，继续逐级审批"),
+                 (re.compile(r"^(\w+) → (\w+), reported to (\S+)(?: \(emergency: report to (\S+) afterwards\))?$"),
+                  None)]}
+
+
+def note_text(note, lang: str) -> str:
+    """A history note as the reader reads it (csops' own English notes translated)."""
+    text = str(note)
+    for pattern, zh in _NOTES.get(lang, ()):
+        found = pattern.match(text)
+        if found and zh is not None:
+            return zh
+        if found:                      # an escalation's summary
+            labels = STATE_LABELS["zh"]
+            said = f"{labels.get(found[1], found[1])} → {labels.get(found[2], found[2])}，已上报 {found[3]}"
+            return said + (f"（越级：事后须向 {found[4]} 汇报）" if found[4] else "")
+    return _escaped(text)
+
+
+def _when(value, lang: str) -> str:
+    """An instant as a line of a record shows it: ISO, or under zh `2026-11-19 10:00`."""
+    text = str(value or "")
+    if lang == "zh" and _INSTANT_TEXT.match(text):
+        return f"{text[:10]} {text[11:16]}"
+    return text
+
+
+_INSTANT_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def _shown(key: str, value, lang: str, names: dict):
+    """A field of `show` as text (a list of lines for a list of steps)."""
+    if key == "customer" and isinstance(value, dict):
+        name, contact = value.get("name"), value.get("contact")
+        if not contact:
+            return cell(name, lang)
+        return f"{cell(name, lang)}（{cell(contact, lang)}）" if lang == "zh" else f"{cell(name, lang)} ({cell(contact, lang)})"
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return [_step_line(key, v, lang, names) for v in value]
+    if isinstance(value, dict) and "at" in value:
+        return _step_line(key, value, lang, names)
+    if key in MONEY and lang == "zh" and isinstance(value, str) and value:
+        return f"{value} 元"
+    return cell(names.get(value, value) if key in PERSON_KEYS else value, lang)
+
+
+def _zh_step(key: str, step: dict, names: dict) -> str | None:
+    """The lists of a record a person reads most, as a 客服 would write them."""
+    labels = STATE_LABELS["zh"]
+    when = f"{_when(step.get('at'), 'zh')} " if step.get("at") else ""
+    by = f"{names.get(step.get('by'), step.get('by'))} " if step.get("by") else ""
+    if key == "items" and "sku" in step:
+        text = f"{step.get('sku')}×{step.get('qty')}"
+        if step.get("received") not in (None, step.get("qty")):
+            text += f" 实收{step.get('received')}"
+        if step.get("result"):
+            text += f" {labels.get(step['result'], step['result'])}"
+        if step.get("good") is not None:
+            text += f"（良品{step.get('good')}/不良{step.get('defective')}）"
+        return _escaped(text)
+    if key == "escalations":
+        level = f"{labels.get(step.get('from_level'), step.get('from_level'))} → " \
+                f"{labels.get(step.get('to_level'), step.get('to_level'))}"
+        text = f"{when}{by}{level}，上报 {names.get(step.get('reported_to'), step.get('reported_to'))}"
+        if step.get("emergency"):
+            text += f"（越级：事后须向 {names.get(step.get('report_after'), step.get('report_after'))} 汇报）"
+        return _escaped(text)
+    if key == "vendor_notes":
+        items = ", ".join(f"{i.get('sku')}×{i.get('qty')}" for i in step.get("items") or [] if isinstance(i, dict))
+        return _escaped(f"{when}{by}{step.get('note')} → {step.get('supplier')}：{items}")
+    if key == "callbacks":
+        text = f"{when}{by}{labels.get(step.get('outcome'), step.get('outcome'))}"
+        if step.get("satisfaction") is not None:
+            text += f" 满意度{step['satisfaction']}"
+        return _escaped(text + (f" {step['note']}" if step.get("note") else ""))
+    if key == "approvals":
+        return _escaped(f"{when}{by}批准".strip())
+    return None
+
+
+PERSON_KEYS = ("created_by", "person", "assignee", "with", "by", "reported_to", "report_after", "next_approver")
+MONEY = ("fine", "amount", "refund_amount", "fines", "freight", "refund")
+
+
+def _step_line(key: str, step: dict, lang: str, names: dict) -> str:
+    """One callback, approval, escalation, vendor note, refund …: when, who, what."""
+    if lang == "zh":
+        said = _zh_step(key, step, names)
+        if said is not None:
+            return said
+    parts = [_when(step.get("at"), lang)] if step.get("at") else []
+    if step.get("by"):
+        parts.append(str(names.get(step["by"], step["by"])))
+    for name, value in step.items():
+        if name in ("at", "by") or value in (None, "", [], {}):
+            continue
+        if name == "satisfaction" and lang == "zh":
+            parts.append(f"满意度{value}")
+        elif name in MONEY and lang == "zh":
+            parts.append(f"{value} 元")
+        elif isinstance(value, list):
+            parts.append(", ".join(f"{v.get('sku')}×{v.get('qty')}" if isinstance(v, dict) and "sku" in v else
+                                   cell(v, lang) for v in value))
+        elif name in ("outcome", "to_level", "from_level", "result") or name in PERSON_KEYS:
+            parts.append(cell(names.get(value, value), lang) if lang == "zh" else f"{name}={cell(value, lang)}")
+        else:
+            parts.append(f"{header(name, lang)}={cell(value, lang)}" if lang != "zh" or name not in LABELS["zh"]
+                         else f"{header(name, lang)} {cell(value, lang)}")
+    return " ".join(parts)
 
 
 _COLOR = re.compile("|".join(map(re.escape, (RED, BOLD, RESET))))   # the only escapes a cell holds: cell() escapes the rest

@@ -18,14 +18,26 @@ class RecordType(NamedTuple):
 
 TYPES: dict[str, RecordType] = {t.name: t for t in (
     RecordType("ticket", "T", "tickets", "工单", ("registered", "routed", "resolved", "closed", "voided")),
-    RecordType("return", "R", "returns", "退货", ("requested", "approved", "received", "inspected", "qc_checked",
+    RecordType("return", "R", "returns", "退货单", ("requested", "approved", "received", "inspected", "qc_checked",
                                                   "refunded", "exchanged", "reshipped", "sent_back", "closed")),
-    RecordType("leave", "L", "leave", "请假", ("requested", "approved", "rejected", "withdrawn", "cancelled")),
-    RecordType("score", "S", "scores", "考核", ("recorded", "confirmed", "revoked")),
-    RecordType("swap", "W", "swaps", "调班", ("requested", "accepted", "approved", "rejected", "withdrawn")),
+    RecordType("leave", "L", "leave", "请假单", ("requested", "approved", "rejected", "withdrawn", "cancelled")),
+    RecordType("score", "S", "scores", "考核记录", ("recorded", "confirmed", "revoked")),
+    RecordType("swap", "W", "swaps", "调班单", ("requested", "accepted", "approved", "rejected", "withdrawn")),
 )}
 
 PREFIXES = {t.prefix: t.name for t in TYPES.values()}
+
+LEVEL_LABELS = {"normal": "普通", "urgent": "紧急", "major": "重大"}
+
+# each workflow step's verb in Chinese (a message says 无权回访工单, a log 已处理 → 已处理（回访）)
+ACTION_LABELS = {
+    "register": "登记", "route": "分派", "resolve": "处理", "reopen": "重新打开", "close": "关闭", "callback": "回访",
+    "escalate": "上报", "void": "作废", "report_after": "事后汇报", "amend": "更正", "request": "申请",
+    "approve": "审批", "receive": "收货", "inspect": "初检", "qc_check": "质检", "refund": "退款", "exchange": "换货",
+    "send_back": "寄回客户", "reship": "重发", "vendor": "开退厂单", "reject": "驳回", "withdraw": "撤回",
+    "cancel": "取消", "certify": "补交证明", "reschedule": "改期", "record": "登记", "confirm": "确认",
+    "revoke": "撤销", "retract": "收回", "accept": "接受",
+}
 FOLDERS = {t.folder: t.name for t in TYPES.values()}
 
 # -- tickets -------------------------------------------------------------------------------------

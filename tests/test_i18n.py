@@ -202,7 +202,7 @@ def test_log_and_show_name_states_and_steps_in_chinese(repo):
     assert "registered → routed" in repo.out("log", record_id, "--lang", "en")
     assert json.loads(repo.run("log", record_id, "--format", "json").stdout)[-1]["transition"] == "registered → routed"
     show = repo.out("ticket", "show", record_id)
-    assert "历史:" in show and "已登记 → 已分派" in show
+    assert "历史：" in show and "已登记 → 已分派" in show
 
 
 def test_nothing_a_user_or_maintainer_reads_cites_the_contract():

@@ -44,7 +44,7 @@ def type_group(rtype: str, summary: str, example: str) -> click.Group:
             require_reveal(sess)
         else:
             data = mask_record(data)
-        echo_text(render_object(data, fmt, lang_of(sess, lang)), fmt)
+        echo_text(render_object(data, fmt, lang_of(sess, lang), names={p.id: p.name for p in sess.roster}), fmt)
 
     @group.command("list", help=f"List {rtype} records; the filters combine (all must hold).\n\n\b\n"
                                 f"Example:\n  csops {rtype} list --status {_first_state(rtype)} --since 2026-11-01 "

@@ -83,8 +83,14 @@ def escalate(session, ref, *, emergency=False, to=None, note=None) -> str:
     start = previous[-1]["reported_to"] if top and previous else actor.id
     chain = roster.chain_above(start)
     if not chain:
-        who = "nobody is left above " + start if top and previous else f"{actor.id} has nobody to report to"
-        raise Refused(_("ticket {id}: {who} in the reporting chain (it is already {level})",
+        from csops.i18n import language
+
+        person = roster.get(start)
+        who = person.name if language() == "zh" and person is not None and person.name else start
+        if top and previous:
+            raise Refused(_("ticket {id}: nobody is left above {who} in the reporting chain (it is already {level})",
+                            id=current.get('id'), who=who, level=level))
+        raise Refused(_("ticket {id}: {who} has nobody to report to in the reporting chain (it is already {level})",
                         id=current.get('id'), who=who, level=level))
     target = roster.require(to) if to else (chain[1] if emergency and len(chain) > 1 else chain[0])
     if target.id not in [p.id for p in chain]:

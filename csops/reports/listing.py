@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from csops.i18n import _
+from csops.i18n import _, language
 from csops.render import mask_contact, mask_record, mask_text
 from csops.timeutil import format_instant, parse_instant
 
@@ -86,6 +86,10 @@ def _rows(session, rtype: str, recs, filters, reveal: bool, table: bool):
             row = _sheet_row(rtype, rec.data, row, reveal)
         elif table:
             row = _table_row(rtype, row, reveal)
+            if rtype == "score" and language() == "zh":       # a code with its label: LATE 迟到
+                rule = session.ctx.on_day(row.get("date")).policy.catalog().get(row.get("code")) or {}
+                if isinstance(rule, dict) and rule.get("label"):
+                    row["code"] = f"{row.get('code')} {rule['label']}"
         elif not reveal:
             row = mask_record(row)
         yield row

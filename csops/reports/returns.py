@@ -47,8 +47,9 @@ def table_rows(rows: list[dict]) -> list[dict]:
     for row in rows:
         row = dict(row)
         row["items"] = ", ".join(f"{i.get('sku')}×{i.get('qty')}" + (
-            f"(到{i.get('received')})" if i.get("received") not in (None, i.get("qty")) else "") + (
-            f"(良{i.get('good')}/坏{i.get('defective')})" if i.get("good") is not None else "") for i in row["items"])
+            f" 实收{i.get('received')}" if i.get("received") not in (None, i.get("qty")) else "") + (
+            f"（良品{i.get('good')}/不良{i.get('defective')}）" if i.get("good") is not None else "")
+            for i in row["items"])
         row["awaiting_vendor"] = ", ".join(f"{k}×{v}" for k, v in row["awaiting_vendor"].items())
         out.append(row)
     return out

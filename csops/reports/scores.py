@@ -206,7 +206,7 @@ WHY = {
            "revoked": lambda code: f"{code} revoked: does not count (nor towards repeats)",
            "also": lambda code, person, role: f"{code} by {person}: their {role} also loses points"},
     "zh": {"label": lambda code, label: f"{code} {label}".strip(),
-           "repeat": lambda n, code, factor: f"本月第{n}次{code}：×{factor}",
+           "repeat": lambda n, code, factor: f"本月第{n}次，" + ("加倍扣分" if factor == 2 else f"按{factor}倍扣分"),
            "dismissal": lambda n, code: f"累计第{n}次{code}：劝退",
            "late": lambda minutes, days: f"迟到{minutes}分钟：旷工{days}天",
            "on_duty": lambda: "全体在岗客服",
