@@ -81,6 +81,28 @@ STATE_LABELS = {
 }
 
 
+class Rate(float):
+    """A rate from 0 to 1: `85.7%` in a table, a percentage cell in a spreadsheet."""
+
+
+class Change(float):
+    """A difference from the previous period: `+2` (or, of rates, `+5.0 pt`), a signed number cell."""
+
+    def __new__(cls, value: float, points: bool = False):
+        made = super().__new__(cls, value)
+        made.points = points
+        return made
+
+
+def figure_text(value) -> str | None:
+    """How a typed figure reads in text (None: not a typed figure)."""
+    if isinstance(value, Rate):
+        return f"{value * 100:.1f}%"
+    if isinstance(value, Change):
+        return f"{value * 100:+.1f} pt" if value.points else f"{value:+g}"
+    return None
+
+
 def mask_contact(value) -> str:
     """138****5678 for phone numbers, z***@example.com for e-mail, the ends only otherwise."""
     if value is None:
@@ -147,6 +169,9 @@ def header(key: str, lang: str) -> str:
 def cell(value, lang: str) -> str:
     if value is None:
         return ""
+    typed = figure_text(value)
+    if typed is not None:
+        return typed
     if isinstance(value, bool):
         return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
     if isinstance(value, float):
@@ -196,7 +221,7 @@ def render(rows: list[dict], columns: list[str], fmt: str, lang: str = "zh", *, 
         writer.writerow([_csv_value(header(c, lang) if lang == "zh" else c) for c in columns])
         for row in rows:
             writer.writerow([_csv_value(row.get(c)) for c in columns])
-        return BOM + buffer.getvalue().removesuffix("\r\n")
+        return BOM + buffer.getvalue()          # every line, the last too, ends in CRLF
     heads = [header(c, lang) for c in columns]
     body = [[cell(row.get(c), lang) for c in columns] for row in rows]
     if lang == "zh":                 # money as a reader says it: 60.00 元
@@ -247,6 +272,8 @@ def _csv_value(value):
     for a formula (CSV injection), so it is prefixed with '."""
     if value is None:
         return ""
+    if figure_text(value) is not None:
+        return figure_text(value)
     if isinstance(value, (list, dict)):
         value = json.dumps(value, ensure_ascii=False)
     if isinstance(value, bool):

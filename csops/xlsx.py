@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from csops.render import _width, cell, header
+from csops.render import Change, Rate, _width, cell, figure_text, header
 
-_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)?$")
+_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_WIDTH = 60
 
@@ -27,6 +27,18 @@ def write_xlsx(rows: list[dict], columns: list[str], lang: str, path, *, title: 
         bold = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
         moment = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
         day = book.add_format({"num_format": "yyyy-mm-dd"})
+        formats: dict = {}
+
+        def number_format(spec: str):
+            if spec not in formats:
+                formats[spec] = book.add_format({"num_format": spec})
+            return formats[spec]
+
+        # printed: A4 landscape, as wide as one page, the header row on every page
+        sheet.set_paper(9)
+        sheet.set_landscape()
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(0)
         widths = []
         for col, key in enumerate(columns):
             label = header(key, lang)
@@ -35,7 +47,7 @@ def write_xlsx(rows: list[dict], columns: list[str], lang: str, path, *, title: 
         for r, row in enumerate(rows, start=1):
             for col, key in enumerate(columns):
                 value = row.get(key)
-                shown = _write(sheet, r, col, value, lang, moment, day, tz)
+                shown = _write(sheet, r, col, value, lang, moment, day, tz, number_format)
                 widths[col] = max(widths[col], shown)
         for col, width in enumerate(widths):
             sheet.set_column(col, col, min(width + 2, MAX_WIDTH))
@@ -50,10 +62,16 @@ def write_xlsx(rows: list[dict], columns: list[str], lang: str, path, *, title: 
                           str(exc.args[0].strerror if exc.args and isinstance(exc.args[0], OSError) else exc)) from None
 
 
-def _write(sheet, r: int, col: int, value, lang: str, moment, day, tz) -> int:
+def _write(sheet, r: int, col: int, value, lang: str, moment, day, tz, number_format) -> int:
     """One typed cell; returns the display width it needs."""
     if value is None:
         return 0
+    typed = figure_text(value)
+    if typed is not None:              # a rate as a percentage, a change as a signed number
+        fmt = "0.0%" if isinstance(value, Rate) else '+0.0" pt";-0.0" pt"' if value.points else "+0;-0;0"
+        sheet.write_number(r, col, float(value) * (100 if isinstance(value, Change) and value.points else 1),
+                           number_format(fmt))
+        return len(typed)
     if isinstance(value, bool):
         sheet.write_boolean(r, col, value)
         return 5

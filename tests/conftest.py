@@ -43,6 +43,13 @@ TEAM = [
 ]
 
 
+@pytest.fixture
+def chinese(monkeypatch):
+    """A reader who left the language alone: labels and messages in Chinese, as a desk sees them
+    (the other tests set CSOPS_LANG=en to assert English messages)."""
+    monkeypatch.setenv("CSOPS_LANG", "zh")
+
+
 class Repo:
     """A records repo and a way to run csops in it as someone at some time."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import Repo
 
 
@@ -25,6 +27,7 @@ def busy_day(repo: Repo) -> None:
     repo.run("return", "move", ret, "received", as_="chenck", now="2026-11-24T10:00")
 
 
+@pytest.mark.usefixtures("chinese")
 def test_the_daily_report_counts_each_persons_day_with_a_total(repo):
     # 000/002: 值班长…日报; 001: 18点以后的征询归类为第二个工作日
     busy_day(repo)
@@ -49,6 +52,7 @@ def test_the_agents_report_sums_a_period_per_person(repo):
     assert week["zhangsan"]["registered"] == 1                          # the 11-20 complaint only
 
 
+@pytest.mark.usefixtures("chinese")
 def test_stats_give_the_satisfaction_rate_and_the_levels_by_name(repo):
     # 004: 客户满意度 5 高度满意 … 1 极不满意; 满意率 = reached callbacks at 3 or above
     busy_day(repo)

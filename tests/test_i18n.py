@@ -193,6 +193,7 @@ def test_every_state_kind_and_action_has_a_chinese_label():
     assert not sorted(w for w in words if w not in STATE_LABELS["zh"])
 
 
+@pytest.mark.usefixtures("chinese")
 def test_log_and_show_name_states_and_steps_in_chinese(repo):
     record_id = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
                          "--summary", "漏发")

@@ -60,12 +60,17 @@ OVERDUE_MARKDOWN_EN = """\
 | T-20261118-6789AB | ticket | callback | 2026-11-23T16:30:00+08:00 | lisi     | 0.5             |"""
 
 
+@pytest.mark.usefixtures("chinese")
 def test_overdue_golden_outputs(fixed):
     assert fixed.out("report", "overdue", now=NOW) == OVERDUE_TABLE_ZH
     csv_text = fixed.out("report", "overdue", "--format", "csv", "--lang", "en", now=NOW)
-    assert csv_text == "\ufeff" + OVERDUE_CSV           # (CliRunner shows the CRLF row ends as LF)
-    zh = fixed.out("report", "overdue", "--format", "csv", now=NOW)           # Excel/WPS on Chinese Windows
-    assert zh.startswith("\ufeff编号,类型,待办,截止时间,负责人,逾期小时\n")
+    assert csv_text == OVERDUE_CSV           # (CliRunner shows the CRLF row ends as LF; a terminal gets no BOM)
+    zh = fixed.out("report", "overdue", "--format", "csv", now=NOW)
+    assert zh.startswith("编号,类型,待办,截止时间,负责人,逾期小时\n")
+    fixed.run("report", "overdue", "--format", "csv", "--output", fixed.root / "overdue.csv", now=NOW)
+    data = (fixed.root / "overdue.csv").read_bytes()     # a file for Excel/WPS on Chinese Windows: BOM, CRLF
+    assert data.startswith("\ufeff编号,类型,待办".encode()) and data.endswith(b"\r\n") and data.count(b"\n") == \
+        data.count(b"\r\n")
     assert fixed.out("report", "overdue", "--format", "markdown", "--lang", "en", now=NOW) == OVERDUE_MARKDOWN_EN
     rows = fixed.json("report", "overdue", now=NOW)
     # resolved Friday 16:30: the weekend does not count, the callback was due Monday 16:30 (002)
@@ -86,6 +91,7 @@ def test_chinese_table_columns_line_up():
     assert all(w == widths[1] for w in widths[2:]) and widths[0] == widths[1]
 
 
+@pytest.mark.usefixtures("chinese")
 def test_scores_and_returns_reports_in_every_format(fixed):
     table = fixed.out("report", "scores", "--period", "2026-11", now=NOW)
     assert table.splitlines()[0].split() == ["人员", "姓名", "基础分", "扣分", "得分", "罚款", "旷工天数", "标记"]
@@ -100,9 +106,9 @@ def test_scores_and_returns_reports_in_every_format(fixed):
     assert [(r["id"], r["kind"], r["status"], r["steps"]) for r in sheet] == [
         ("R-20261119-CDEFGH", "self", "received", ["received"])]
     assert fixed.out("report", "returns", "--date", "2026-11-20", "--format", "csv", "--lang", "en",
-                     now=NOW).splitlines()[0] == "\ufeffid,kind,status,order,customer,items,steps,refund,awaiting_vendor"
+                     now=NOW).splitlines()[0] == "id,kind,status,order,customer,items,steps,refund,awaiting_vendor"
     assert fixed.out("report", "returns", "--date", "2026-11-20", "--format", "csv", now=NOW).splitlines()[0] == \
-        "\ufeff编号,种类,状态,订单,客户,商品,当日操作,退款,待退厂"
+        "编号,种类,状态,订单,客户,商品,当日操作,退款,待退厂"
 
 
 def test_stats_json_and_comparison_table(fixed):
@@ -164,6 +170,7 @@ def test_colour_only_on_a_terminal_and_never_with_no_color_or_a_dumb_terminal(fi
     assert "\033[" not in _on_a_terminal(fixed, TERM="dumb")
 
 
+@pytest.mark.usefixtures("chinese")
 def test_monthly_html_is_self_contained(fixed, tmp_path):
     page = tmp_path / "m.html"
     fixed.run("report", "monthly", "--period", "2026-11", "--html", str(page), now="2026-11-30T18:00")
@@ -207,6 +214,7 @@ def _chromium(tmp_path, *args):
                           capture_output=True, timeout=120, check=False)
 
 
+@pytest.mark.usefixtures("chinese")
 def test_monthly_html_reads_on_a_phone_and_prints_on_a4(fixed, tmp_path):
     t = fixed.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "客户", "--summary", "咨询",
                   now="2026-11-24T10:00")
@@ -219,7 +227,7 @@ def test_monthly_html_reads_on_a_phone_and_prints_on_a4(fixed, tmp_path):
     assert "@page{size:A4" in html and "thead{display:table-header-group}" in html and "@media (max-width:600px)" in html
     assert "上月" in html and "满意率" in html                                   # month over month
     assert "+08:00" not in html.split("逾期事项")[1]                              # local times, no offsets
-    assert "<td>张三</td>" in html or "<td>李四</td>" in html                     # names, not ids
+    assert '<td data-label="负责人">张三</td>' in html or '<td data-label="负责人">李四</td>' in html   # names, not ids
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed (Debian: apt-get install chromium)")
     for width in (1200, 390):
@@ -229,6 +237,8 @@ def test_monthly_html_reads_on_a_phone_and_prints_on_a4(fixed, tmp_path):
         pixels = _png_pixels(shot)
         blue = sum(1 for p in pixels if p[2] > 200 and p[0] < 100 and p[1] < 170)      # satisfaction bars
         assert blue > 100, f"at {width} px the charts are not visible ({blue} blue pixels)"
+        red = sum(1 for p in pixels if p[0] > 170 and p[1] < 80 and p[2] < 80)         # hours late (class late)
+        assert red > 20, f"at {width} px the hours late are out of sight ({red} red pixels)"
     pdf = tmp_path / "m.pdf"
     _chromium(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri())
     data = pdf.read_bytes()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import Repo
 
 SAT, SUN = "2026-11-28", "2026-11-29"
@@ -21,6 +23,7 @@ def swap(repo: Repo, *extra, as_="zhangsan", with_="lisi", day=SAT) -> str:
                     now="2026-11-23T11:00")
 
 
+@pytest.mark.usefixtures("chinese")
 def test_a_weekend_duty_roster_with_its_duty_lead(repo):
     # 001 周末值班; 000 值班长
     roster(repo, f"{SAT}..{SUN}", "zhangsan", "weekend_duty")

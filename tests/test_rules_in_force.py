@@ -3,6 +3,8 @@ absence is computed with the policy version in force when its clock started."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import Repo
 
 SUPERVISOR = ("-c", "user.name=赵主管", "-c", "user.email=zhaozg@example.com")
@@ -95,6 +97,7 @@ def test_an_uncommitted_policy_applies_from_now_or_its_effective_date(repo):
     assert repo.json("ticket", "show", record_id, now="2026-11-23T09:30")["due"] == "2026-11-23T11:00:00+08:00"
 
 
+@pytest.mark.usefixtures("chinese")
 def test_policy_history_lists_versions_with_what_changed(repo):
     change_policy(repo, "complaint_hours: {normal: 16,", "complaint_hours: {normal: 12,", "2026-12-01")
     rows = repo.json("policy", "history")

@@ -149,6 +149,7 @@ def test_derive_records_what_the_records_prove_once(repo):
     assert repo.run("validate", "--history").exit_code == 0
 
 
+@pytest.mark.usefixtures("chinese")
 def test_the_explanation_is_in_the_reports_language(repo):
     # 002: 迟到半小时旷工半天 — shown to a supervisor in Chinese, JSON stays English
     add(repo, "--person", "zhangsan", "--code", "LATE", "--minutes", "35", "--date", "2026-11-06")

@@ -133,7 +133,11 @@ def output_options(fn):
 
 
 def lang_of(sess, lang: str | None) -> str:
-    return lang or sess.policy_file.language
+    """The language of labels: --lang, else CSOPS_LANG, else the policy's (as messages)."""
+    from csops import i18n
+
+    i18n.use_policy(sess.policy_file.language)
+    return lang or i18n.language()
 
 
 def echo_rows(sess, rows, columns, fmt, lang, title=None):
@@ -150,6 +154,14 @@ def echo_rows(sess, rows, columns, fmt, lang, title=None):
         _to_file(target, lambda path: write_xlsx(rows, columns, language, path, title=title, tz=sess.tz))
         return
     text = render(rows, columns, fmt, language, title=title, color=use_color() and not target)
+    if fmt == "csv":       # the BOM tells Excel a file is UTF-8; a terminal or a pipe gets none
+        from csops.render import BOM
+
+        if target:
+            _to_file(target, lambda temp: temp.write_text(text, encoding="utf-8", newline=""))
+        else:
+            click.echo(text.removeprefix(BOM), nl=False)
+        return
     if target:
         _to_file(target, lambda temp: temp.write_text(text + "\n", encoding="utf-8", newline=""))
         return

@@ -45,6 +45,10 @@ th{background:#f5f7fa}td.num{text-align:right}.late{color:#c81e1e;font-weight:60
 @media (max-width:600px){body{margin:12px;font-size:15px}h1{font-size:20px}
 .card{flex:1 1 40%;min-width:0;padding:8px 10px}.card b{font-size:19px}table{font-size:14px}
 th,td{white-space:nowrap}}
+@media (max-width:480px){table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:auto}
+table.stack thead{display:none}table.stack tr{border:1px solid #e4e7eb;border-radius:8px;margin:0 0 8px;padding:4px 8px}
+table.stack td{border:none;padding:2px 0;white-space:normal;display:flex;justify-content:space-between;gap:12px}
+table.stack td::before{content:attr(data-label);color:#616e7c;font-weight:400}}
 @page{size:A4;margin:14mm}
 @media print{body{margin:0;font-size:11px}.scroll{overflow:visible}thead{display:table-header-group}
 tr,.card,svg{break-inside:avoid}h2{break-after:avoid}a{color:inherit}}
@@ -72,7 +76,9 @@ def _bar_chart(title: str, items: list[tuple[str, int]], colour: str, chart_id: 
             f'{escape(title)}</text>{"".join(bars)}</svg>')
 
 
-def _table(rows: list[dict], columns: list[str], lang: str, numeric=(), late=()) -> str:
+def _table(rows: list[dict], columns: list[str], lang: str, numeric=(), late=(), stack: bool = False) -> str:
+    """A table; `stack`: on a phone (≤ 480 px) each row becomes a card of label–value lines, so
+    every column (an overdue item's owner and hours late) shows without scrolling sideways."""
     if not rows:
         return f"<p>{TEXT[lang]['none']}</p>"
     head = "".join(f"<th>{escape(header(c, lang))}</th>" for c in columns)
@@ -83,9 +89,12 @@ def _table(rows: list[dict], columns: list[str], lang: str, numeric=(), late=())
             value = row.get(c)
             value = cell(value, lang)
             css = " ".join(x for x in ("num" if c in numeric else "", "late" if c in late else "") if x)
-            cells.append(f'<td class="{css}">{escape(str(value))}</td>' if css else f"<td>{escape(str(value))}</td>")
+            label = f' data-label="{escape(header(c, lang))}"' if stack else ""
+            cells.append(f'<td class="{css}"{label}>{escape(str(value))}</td>' if css else
+                         f"<td{label}>{escape(str(value))}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
-    return f"<div class=\"scroll\"><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    table = '<table class="stack">' if stack else "<table>"
+    return f"<div class=\"scroll\">{table}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
 
 
 def _card(metric: str, now, before, t) -> str:
@@ -144,7 +153,7 @@ def monthly_html(session, period: str, lang: str) -> str:
 {by_kind_table}
 <div class="charts">{satisfaction}{kinds}</div>
 <h2>{escape(t['overdue'].format(at=format_short(as_of, session.tz)))}</h2>
-{_table(overdue, OVERDUE, lang, numeric=("overdue_hours",), late=("overdue_hours",))}
+{_table(overdue, OVERDUE, lang, numeric=("overdue_hours",), late=("overdue_hours",), stack=True)}
 <h2>{escape(t['scores'])}</h2>
 {_table(scores, [c for c in SCORES if c != "person"], lang, numeric=("base", "deductions", "score", "fines", "absence_days"))}
 </body></html>

@@ -170,18 +170,20 @@ def comparison_rows(current: dict, previous: dict, lang: str = "zh") -> list[dic
     return rows
 
 
-def _show(metric: str, value) -> str:
+def _show(metric: str, value):
+    """A figure as a number a spreadsheet can sum (a rate as a percentage); "—" where there is none."""
+    from csops.render import Rate
+
     if value is None:
         return "—"
     if metric.endswith("_rate"):
-        return f"{value * 100:.1f}%"
-    return str(value)
+        return Rate(value)
+    return value
 
 
-def _change(metric: str, now, before) -> str:
+def _change(metric: str, now, before):
+    from csops.render import Change
+
     if now is None or before is None:
-        return ""
-    delta = now - before
-    if metric.endswith("_rate"):
-        return f"{delta * 100:+.1f} pt"
-    return f"{delta:+g}"
+        return None
+    return Change(now - before, points=metric.endswith("_rate"))
