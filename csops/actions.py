@@ -214,8 +214,21 @@ def _transitioned(session: Session, rtype: str, steps: list[Step], now):
         changes.append(txn.Change(path, _checked_text(session, wf, doc, path, step=len(doc["history"]) - 1),
                                   base))
         ids.append(record_id)
-        subjects.append(_subject(wf, record_id, source, target, row.action))
+        subjects.append(_subject(wf, record_id, source, target, row.action) + _why(entry, step.note))
     return changes, ids, subjects
+
+
+def _why(entry: dict, note: str | None) -> str:
+    """What a reader of `git log` wants besides the transition: a correction's fields (old → new)
+    and the reason or note given — on the lines after the subject."""
+    said = []
+    changes = entry.get("changes") if isinstance(entry.get("changes"), dict) else {}
+    for name, change in changes.items():
+        if isinstance(change, dict):
+            said.append(f"{name}: {change.get('from')} → {change.get('to')}")
+    if note and note.strip():
+        said.append(note.strip())
+    return "\n" + "; ".join(said) if said else ""
 
 
 def move(session: Session, rtype: str, ref: str, state: str, *, note: str | None = None) -> str:
@@ -393,6 +406,8 @@ def _commit_message(wf: Workflow, ids: list[str], subjects: list[str], action: s
     """One record: its transition as the subject. Several: a headline, one line each. Then the
     machine-readable trailers."""
     if len(subjects) == 1:
-        return f"{subjects[0]}\n\n{_trailers(wf.type, ids, action, actor)}"
-    return f"{headline}\n\n" + "\n".join(subjects) + f"\n\n{_trailers(wf.type, ids, action, actor)}"
+        subject, _nl, why = subjects[0].partition("\n")
+        return f"{subject}\n\n" + (f"{why}\n\n" if why else "") + _trailers(wf.type, ids, action, actor)
+    lines = [subject.replace("\n", " — ") for subject in subjects]
+    return f"{headline}\n\n" + "\n".join(lines) + f"\n\n{_trailers(wf.type, ids, action, actor)}"
 
