@@ -140,9 +140,17 @@ class Policy:
         from csops.calendar import parse_intervals
 
         if "_shifts" not in self.__dict__:     # read once: the score sheet asks per event and person
-            self.__dict__["_shifts"] = {str(name): parse_intervals(spec, f"shifts.{name}")
+            self.__dict__["_shifts"] = {str(name): parse_intervals(_hours(spec), f"shifts.{name}")
                                         for name, spec in self.section("shifts").items()}
         return self.__dict__["_shifts"]
+
+    def shift_label(self, name: str) -> str:
+        """A shift's name as people say it: its `label` in the policy (`早班: {hours: […], label:
+        早班}`), else the usual one (周末值班, 休), else its name."""
+        spec = self.section("shifts").get(name)
+        if isinstance(spec, dict) and spec.get("label"):
+            return str(spec["label"])
+        return SHIFT_LABELS.get(name, name)
 
     def personal(self, calendar) -> "Policy":
         """The same rules with one person's own calendar (their duty roster)."""
@@ -228,6 +236,14 @@ def _is_number(value) -> bool:
         and value not in (float("inf"), float("-inf"))
 
 
+SHIFT_LABELS = {"day": "白班", "weekend_duty": "周末值班", "off": "休"}
+
+
+def _hours(spec):
+    """A shift's working hours: the list itself, or its `hours` (a shift with a label)."""
+    return spec.get("hours") if isinstance(spec, dict) else spec
+
+
 SECTIONS = ("calendar", "shifts", "tickets", "returns", "leave", "scores", "roles", "permissions", "audit")
 
 
@@ -286,7 +302,10 @@ def _check(data: dict, path: str, problems: Problems) -> None:
                                              key=("shifts",))
             continue
         try:
-            parse_intervals(spec, f"shifts.{name}")
+            if isinstance(spec, dict) and not set(spec) <= {"hours", "label"}:
+                raise CalendarError(_("shifts.{name}: write a list of hours, or {{hours: [...], label: ...}}",
+                                      name=name))
+            parse_intervals(_hours(spec), f"shifts.{name}")
         except CalendarError as exc:
             problems.add(path, "BAD_POLICY", exc.message, exc.hint, key=("shifts", name))
 

@@ -219,8 +219,10 @@ def render(rows: list[dict], columns: list[str], fmt: str, lang: str = "zh", *, 
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")   # RFC 4180; and a CR inside a cell is then quoted
         writer.writerow([_csv_value(header(c, lang) if lang == "zh" else c) for c in columns])
+        labels = STATE_LABELS.get(lang, {})       # a state, kind or channel as its label under zh
         for row in rows:
-            writer.writerow([_csv_value(row.get(c)) for c in columns])
+            writer.writerow([_csv_value(labels.get(value, value) if isinstance(value, str) and c not in FREE_TEXT
+                                        else value) for c, value in ((c, row.get(c)) for c in columns)])
         return BOM + buffer.getvalue()          # every line, the last too, ends in CRLF
     heads = [header(c, lang) for c in columns]
     body = [[cell(row.get(c), lang) for c in columns] for row in rows]
@@ -263,6 +265,10 @@ def _simple_table(heads: list[str], body: list[list[str]]) -> str:
     lines += [row(line, widths) for line, widths in zip(body, cell_widths)]
     return "\n".join(lines)
 
+
+# columns of free text or names, never read as a label (a customer called `phone` stays so)
+FREE_TEXT = ("id", "summary", "customer", "contact", "note", "reason", "order", "order_no", "name", "snippet",
+             "items", "department", "why", "event", "tracking", "supplier", "sku", "resolved_note", "void_reason")
 
 BOM = "\ufeff"          # Excel and WPS on a Chinese Windows read a CSV without it as GBK
 

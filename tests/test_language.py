@@ -100,3 +100,41 @@ def test_what_a_manager_would_write(repo):
     shown = repo.out("leave", "show", leave)
     for label in ("提前申请", "待补", "下一审批人  刘班长"):
         assert label in shown, shown
+
+
+def test_the_user_guide_is_what_its_script_writes(tmp_path):
+    """docs/guide/: a chapter per role, made by running its commands on the demo records — run
+    again, it writes the same (the guide cannot drift from csops)."""
+    guide = ROOT / "docs" / "guide"
+    subprocess.run([sys.executable, str(guide / "make_guide.py"), str(tmp_path)], check=True, env=ENV, timeout=900)
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == sorted(p.name for p in guide.glob("*.md"))
+    assert len(written) == 7                          # six roles and the index
+    for name in written:
+        assert (tmp_path / name).read_text(encoding="utf-8") == (guide / name).read_text(encoding="utf-8"), name
+
+
+@pytest.mark.usefixtures("chinese")
+def test_csv_values_and_a_policys_own_shift_labels_are_chinese(repo, tmp_path):
+    from tests.test_audit import edit, hand_commit
+
+    record_id = repo.ticket("complaint", summary="破损", customer="phone", now="2026-11-20T09:00")
+    out = repo.out("ticket", "list", "--format", "csv")
+    line = next(line for line in out.splitlines() if line.startswith(record_id))
+    assert ",已登记,投诉,电话,普通,phone," in line                # a customer called phone stays phone
+    edit(repo.records / "policy.yaml", "shifts:\n", 'shifts:\n  early: {hours: ["08:00-12:00", "13:00-17:00"], label: 早班}\n')
+    hand_commit(repo, "zhaozg", "policy: 早班")
+    later = "2026-12-10T10:00"                     # the policy's new version is in force from its commit
+    said = repo.out("roster", "set", "2026-12-14", "--person", "zhangsan", "--shift", "early", as_="zhaozg", now=later)
+    assert "班次 早班" in said
+    shown = repo.out("roster", "show", "--date", "2026-12-14", now=later)
+    assert "早班" in shown and "early" not in shown
+    rows = repo.json("roster", "show", "--date", "2026-12-14", now=later)
+    assert next(r for r in rows if r["person"] == "zhangsan")["shift"] == "early"      # JSON keeps the name
+    grid = tmp_path / "排班.csv"
+    grid.write_text("姓名,15\n李四,早班\n", encoding="utf-8")
+    repo.run("import", "roster", grid, "--month", "2026-12", as_="zhaozg", now=later)
+    rows = repo.json("roster", "show", "--date", "2026-12-15", now=later)
+    assert next(r for r in rows if r["person"] == "lisi")["shift"] == "early"
+    edit(repo.records / "policy.yaml", "label: 早班}", "label: 早班, colour: red}")
+    assert "BAD_POLICY" in repo.run("validate", code=None).output

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from csops.cli.common import complete_person, echo_rows, output_options, session
+from csops.cli.common import complete_person, echo_rows, lang_of, output_options, session
 from csops.cli.helptext import CsopsSubGroup
 from csops.i18n import _
 
@@ -38,9 +38,13 @@ def set_(ctx, dates, person, shift):
     """
     from csops.commands.roster import set_shift
 
-    days = set_shift(session(ctx), dates, person, shift)
+    from csops.i18n import language
+
+    sess = session(ctx)
+    days = set_shift(sess, dates, person, shift)
     span = f"{days[0]}..{days[-1]}" if len(days) > 1 else str(days[0])
-    click.echo(_("{person}: {shift} on {count} day(s), {span}", person=person, shift=shift, count=len(days), span=span))
+    shown = sess.policy.shift_label(shift) if language() == "zh" else shift
+    click.echo(_("{person}: {shift} on {count} day(s), {span}", person=person, shift=shown, count=len(days), span=span))
 
 
 @roster.command("lead")
@@ -84,7 +88,10 @@ def show(ctx, day, week, fmt, lang):
         raise BadInput(_('give --date or --week, not both'))
     days = week_days(week) if week else [parse_input_date(day, what="--date") if day
                                           else sess.now.astimezone(sess.tz).date()]
-    echo_rows(sess, rows(sess, days), COLUMNS, fmt, lang)
+    shown = rows(sess, days)
+    if fmt != "json" and lang_of(sess, lang) == "zh":          # 早班, 周末值班, 休: the policy's labels
+        shown = [{**row, "shift": sess.policy.shift_label(row["shift"]) if row["shift"] else None} for row in shown]
+    echo_rows(sess, shown, COLUMNS, fmt, lang)
 
 
 COMMAND = roster

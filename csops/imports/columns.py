@@ -178,6 +178,8 @@ def labels_of(value: str, session=None) -> tuple[str, ...]:
         out.append(label)
     if session is not None and value in session.policy.roles:
         out.append(session.policy.role_label(value))
+    if session is not None and value in (*session.policy.shifts(), "off"):
+        out.append(session.policy.shift_label(value))
     if session is not None:
         rule = session.policy.catalog().get(value)
         if isinstance(rule, dict) and rule.get("label"):
