@@ -138,3 +138,15 @@ def test_csv_values_and_a_policys_own_shift_labels_are_chinese(repo, tmp_path):
     assert next(r for r in rows if r["person"] == "lisi")["shift"] == "early"
     edit(repo.records / "policy.yaml", "label: 早班}", "label: 早班, colour: red}")
     assert "BAD_POLICY" in repo.run("validate", code=None).output
+
+
+@pytest.mark.usefixtures("chinese")
+def test_a_leave_reads_as_its_days(repo):
+    one = repo.out("leave", "new", "--person", "lisi", "--kind", "sick", "--start", "2026-11-23", "--end", "2026-11-23",
+                   "--reason", "发烧", as_="lisi", now="2026-11-20T09:00:00+08:00")
+    half = repo.out("leave", "new", "--person", "zhangsan", "--kind", "personal", "--start", "2026-11-27T13:00",
+                    "--end", "2026-11-27T18:00", "--reason", "办事", now="2026-11-20T09:00:00+08:00")
+    table = repo.out("leave", "list")
+    assert f"{one}" in table and "2026-11-23 全天（1天）" in table and "2026-11-27 13:00–18:00（0.5天）" in table
+    assert half in table
+    assert "2026-11-23T00:00:00+08:00" in repo.out("leave", "list", "--lang", "en")

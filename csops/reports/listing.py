@@ -45,7 +45,34 @@ def list_records(session, rtype: str, filters=None, *, reveal: bool = False,
     sheet = sheet and rtype in LAYOUTS
     rows = list(_rows(session, rtype, recs, filters, reveal, "sheet" if sheet else table))
     rows.sort(key=lambda r: str(r.get("id")))
-    return rows, sheet_columns(rtype) if sheet else COLUMNS[rtype]
+    if sheet:
+        return rows, sheet_columns(rtype)
+    if rtype == "leave" and table and language() == "zh":          # 2026-12-09 全天（1天）
+        for row in rows:
+            row["when"] = leave_span(row, session.tz)
+        return rows, ["id", "status", "person", "kind", "when", "reason"]
+    return rows, COLUMNS[rtype]
+
+
+def leave_span(row: dict, tz) -> str:
+    """A leave's span as a 客服 says it: `2026-12-09 全天（1天）`, `2026-11-16 14:00–18:00（0.5天）`,
+    `2026-11-09 至 2026-11-10（2天）`."""
+    import datetime as dt
+
+    try:
+        start, end = parse_instant(row.get("start"), tz), parse_instant(row.get("end"), tz)
+    except Exception:       # noqa: BLE001 - a record a listing shows is well formed; this is only its wording
+        return f"{row.get('start')} – {row.get('end')}"
+    days = row.get("days")
+    count = f"（{days:g}天）" if isinstance(days, (int, float)) else ""
+    last = (end - dt.timedelta(microseconds=1)).date()
+    whole = isinstance(days, (int, float)) and days >= 1 and float(days).is_integer()
+    if start.date() == last:
+        hours = "全天" if whole else f"{start:%H:%M}–{end:%H:%M}"
+        return f"{start.date()} {hours}{count}"
+    if whole:
+        return f"{start.date()} 至 {last}{count}"
+    return f"{start:%Y-%m-%d %H:%M} 至 {end:%Y-%m-%d %H:%M}{count}"
 
 
 def stream_records(session, rtype: str, filters=None, *, reveal: bool = False):
