@@ -144,6 +144,31 @@ class Policy:
                                         for name, spec in self.section("shifts").items()}
         return self.__dict__["_shifts"]
 
+    def ticket_kinds(self) -> dict:
+        """Ticket kind → the rules it follows (complaint | inquiry | feedback | proactive): policy
+        `tickets.kinds` over the shipped ones (`query: {label: 查询, rules: inquiry}`; `name: ~`
+        takes a shipped kind away)."""
+        if "_kinds" not in self.__dict__:
+            kinds = self.section("tickets").get("kinds")
+            self.__dict__["_kinds"] = {str(name): str(spec.get("rules", name)) if isinstance(spec, dict) else str(name)
+                                       for name, spec in (kinds.items() if isinstance(kinds, dict) else ())
+                                       if spec is not None}
+        return self.__dict__["_kinds"]
+
+    def channels(self) -> tuple:
+        """The channels a ticket may come by: policy `tickets.channels` over the shipped ones
+        (`wechat: ~` takes one away)."""
+        given = self.section("tickets").get("channels")
+        return tuple(str(name) for name, label in (given.items() if isinstance(given, dict) else ())
+                     if label is not None)
+
+    def label_of(self, section: str, name: str) -> str:
+        """A kind's or channel's label (`wechat` → 微信)."""
+        given = self.section("tickets").get(section)
+        spec = given.get(name) if isinstance(given, dict) else None
+        label = spec.get("label") if isinstance(spec, dict) else spec
+        return str(label) if label else name
+
     def shift_label(self, name: str) -> str:
         """A shift's name as people say it: its `label` in the policy (`早班: {hours: […], label:
         早班}`), else the usual one (周末值班, 休), else its name."""
@@ -238,6 +263,35 @@ def _is_number(value) -> bool:
 
 SHIFT_LABELS = {"day": "白班", "weekend_duty": "周末值班", "off": "休"}
 
+# the rules a ticket's kind may follow (002 日报 asks for 查询 and 主动服务 too)
+KIND_RULES = ("complaint", "inquiry", "feedback", "proactive")
+
+
+def _check_kinds(tickets, path, problems) -> None:
+    """tickets.kinds: name → {label, rules} (a kind other than complaint follows inquiry, feedback or
+    proactive rules); tickets.channels: name → label."""
+    if not isinstance(tickets, dict):
+        return
+    kinds = tickets.get("kinds")
+    if kinds is not None:
+        if not isinstance(kinds, dict) or not kinds:
+            problems.add(path, "BAD_POLICY", _("tickets.kinds: name each kind with its label and rules"),
+                         key=("tickets", "kinds"))
+        else:
+            for name, spec in kinds.items():
+                if spec is None:
+                    continue                       # a shipped kind taken away
+                rules = spec.get("rules", name) if isinstance(spec, dict) else None
+                allowed = KIND_RULES if name == "complaint" else KIND_RULES[1:]
+                if rules not in allowed or (name != "complaint" and rules == "complaint"):
+                    problems.add(path, "BAD_POLICY", _("tickets.kinds.{name}: rules must be one of {names}",
+                                                       name=name, names=", ".join(allowed)),
+                                 key=("tickets", "kinds", str(name)))
+    channels = tickets.get("channels")
+    if channels is not None and (not isinstance(channels, dict) or not channels):
+        problems.add(path, "BAD_POLICY", _("tickets.channels: name each channel with its label"),
+                     key=("tickets", "channels"))
+
 
 def _hours(spec):
     """A shift's working hours: the list itself, or its `hours` (a shift with a label)."""
@@ -274,6 +328,7 @@ def _check(data: dict, path: str, problems: Problems) -> None:
 
     for section, key, kind in _SCALARS:
         _check_scalar(data, section, key, kind, path, problems)
+    _check_kinds(data.get("tickets") or {}, path, problems)
     levels = (data.get("tickets") or {}).get("levels")
     hours = (data.get("tickets") or {}).get("complaint_hours")
     if not isinstance(levels, list) or not levels:

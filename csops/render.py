@@ -76,6 +76,7 @@ STATE_LABELS = {
         "reached": "接通", "unreachable": "未接通", "satisfied": "满意", "good": "合格", "defective": "不合格",
         "mixed": "部分合格", "weekend_duty": "周末值班", "off": "休", "approval": "审批", "certificate": "证明",
         "first version": "首个版本", "query": "查询", "proactive": "主动服务",
+        "qianniu": "千牛", "wechat": "微信", "douyin": "抖音", "jd": "京东",
     },
     "en": {},
 }

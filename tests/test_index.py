@@ -25,7 +25,7 @@ def test_a_committed_change_is_seen(repo):
     path = repo.path_of(record_id)
     path.write_text(path.read_text().replace("kind: inquiry", "kind: question"))
     repo.git("commit", "-qam", "hand edit")
-    assert "kind: 'question' is not one of" in repo.run("validate", code=1).stdout
+    assert "kind: 'question' is not in the policy's tickets.kinds" in repo.run("validate", code=1).stdout
 
 
 def test_an_uncommitted_change_with_the_same_size_and_time_is_seen(repo):
@@ -42,7 +42,7 @@ def test_an_uncommitted_change_with_the_same_size_and_time_is_seen(repo):
     stat = path.stat()
     path.write_text(path.read_text().replace("kind: inquiry", "kind: inquirx"))     # same size
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))                         # same mtime
-    assert "kind: 'inquirx' is not one of" in repo.run("validate", code=1).stdout
+    assert "kind: 'inquirx' is not in the policy's tickets.kinds" in repo.run("validate", code=1).stdout
 
 
 def test_a_corrupt_cache_is_rebuilt_not_trusted(repo):

@@ -312,17 +312,17 @@ def complete_value(ctx, param, incomplete):
     from csops import vocab
 
     rtype, name = _type_of(ctx), param.name
-    names: list = {"channel": list(vocab.CHANNELS),
-                   "kind": list({"ticket": vocab.TICKET_KINDS, "return": vocab.RETURN_KINDS,
-                                 "leave": vocab.LEAVE_KINDS}.get(rtype, ()))}.get(name, [])
-    if name in ("level", "code"):
+    names: list = {"kind": list({"return": vocab.RETURN_KINDS, "leave": vocab.LEAVE_KINDS}.get(rtype, ()))}.get(name, [])
+    if name in ("level", "code", "channel") or (name == "kind" and rtype == "ticket"):
         store = _completion_store(ctx)
         try:
             policy = store.policy() if store is not None else None
         except Exception:   # noqa: BLE001 - completion offers nothing rather than a traceback in the shell
             policy = None
         if policy is not None:
-            names = list(policy.section("tickets").get("levels") or []) if name == "level" else sorted(policy.catalog())
+            names = (list(policy.section("tickets").get("levels") or []) if name == "level" else
+                     list(policy.channels()) if name == "channel" else list(policy.ticket_kinds()) if name == "kind"
+                     else sorted(policy.catalog()))
     return [CompletionItem(n) for n in names if str(n).startswith(incomplete)]
 
 

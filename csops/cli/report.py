@@ -97,7 +97,7 @@ def daily(ctx, day, fmt, lang):
     Example:
       csops report daily --date 2026-11-20
     """
-    from csops.reports.daily import DAILY_COLUMNS
+    from csops.reports.daily import DAILY_COLUMNS, channels
     from csops.reports.daily import daily as rows_of
 
     sess = session(ctx, reads=True)
@@ -106,6 +106,10 @@ def daily(ctx, day, fmt, lang):
     name = sess.roster.get(lead).name if lead and sess.roster.get(lead) else lead
     title = (f"日报 {day}" + (f"（值班长：{name}）" if lead else "") if language == "zh"
              else f"Daily report {day}" + (f" (duty lead: {name})" if lead else ""))
+    by_channel = channels(sess, day)
+    if by_channel and fmt == "table":           # 日报 counts what came in by each channel
+        said = [f"{sess.policy.label_of('channels', c) if language == 'zh' else c} {n}" for c, n in by_channel.items()]
+        title += ("\n渠道：" + "，".join(said)) if language == "zh" else ("\nby channel: " + ", ".join(said))
     echo_rows(sess, rows, DAILY_COLUMNS, fmt, lang, title=title)
 
 

@@ -7,12 +7,13 @@ import click
 from csops.cli.common import (
     complete_id,
     complete_person,
+    complete_value,
     note_option,
     session,
     warn_related,
 )
 from csops.cli.records import type_group
-from csops.vocab import CHANNELS, OUTCOMES, TICKET_KINDS
+from csops.vocab import OUTCOMES
 
 ticket = type_group("ticket", "Tickets 工单: complaints 投诉, inquiries 咨询, feedback 建议.",
                     "  csops ticket new --kind complaint --channel phone --customer 王女士 \\\n"
@@ -20,8 +21,10 @@ ticket = type_group("ticket", "Tickets 工单: complaints 投诉, inquiries 咨�
 
 
 @ticket.command("new")
-@click.option("--kind", required=True, type=click.Choice(TICKET_KINDS))
-@click.option("--channel", required=True, type=click.Choice(CHANNELS))
+@click.option("--kind", required=True, shell_complete=complete_value,
+              help="A kind from the policy's tickets.kinds (complaint, inquiry, feedback, query, proactive …).")
+@click.option("--channel", required=True, shell_complete=complete_value,
+              help="A channel from the policy's tickets.channels (phone, chat, wechat, qianniu …).")
 @click.option("--level", default=None, help="normal (default) | urgent | major")
 @click.option("--customer", required=True, help="The customer's name.")
 @click.option("--contact", default=None, help="Phone or e-mail (masked in listings).")

@@ -98,13 +98,13 @@ def _late_followups(data: dict, period: Period) -> list[dict]:
 
 def _late_messages(data: dict, period: Period) -> list[dict]:
     """MESSAGE_LATE: an inquiry resolved late, or an inquiry or feedback resolved without a note."""
-    out = []
-    for row in period.ticket_deadlines(data) if data.get("kind") in ("inquiry", "query") else ():
+    out, rules = [], ticket_wf.rules_of(data, period.ctx)
+    for row in period.ticket_deadlines(data) if rules == "inquiry" else ():
         day = period.day(row.done) if row.late else None
         if day and row.what == "resolve":
             out.append({"person": row.owner, "code": "MESSAGE_LATE", "date": day, "ref": data["id"],
                         "note": f"处理于 {_until(row)}"})
-    if data.get("kind") in ("inquiry", "feedback"):
+    if rules in ("inquiry", "feedback"):
         for entry in data.get("history") or []:
             at = try_instant(entry.get("at"), period.ctx.tz) if isinstance(entry, dict) else None
             day = period.day(at) if at and entry.get("to") == "resolved" and not entry.get("note") else None

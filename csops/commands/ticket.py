@@ -11,6 +11,13 @@ from csops.workflows.ticket import MAX_DUE
 
 
 def new(session, *, kind, channel, level, customer, contact, summary, order=None, links=(), note=None) -> str:
+    policy = session.policy
+    if kind not in policy.ticket_kinds():
+        raise BadInput(_("--kind {kind}: not a kind in the policy's tickets.kinds", kind=kind),
+                       _("kinds: {names}", names=", ".join(policy.ticket_kinds())))
+    if channel not in policy.channels():
+        raise BadInput(_("--channel {channel}: not a channel in the policy's tickets.channels", channel=channel),
+                       _("channels: {names}", names=", ".join(policy.channels())))
     level = level or "normal"
     fields = {"kind": kind, "channel": channel, "level": level,
               "customer": {"name": customer, **({"contact": contact} if contact else {})}, "summary": summary}

@@ -61,8 +61,8 @@ LAYOUTS: dict[str, list[Col]] = {
     "ticket": [
         ID,
         Col("status", ("状态",), "choice", choices=_states("ticket")),
-        Col("kind", ("种类", "类型", "工单类型"), "choice", True, _fixed(vocab.TICKET_KINDS)),
-        Col("channel", ("渠道", "来源"), "choice", True, _fixed(vocab.CHANNELS)),
+        Col("kind", ("种类", "类型", "工单类型"), "choice", True, lambda session: tuple(session.policy.ticket_kinds())),
+        Col("channel", ("渠道", "来源"), "choice", True, lambda session: session.policy.channels()),
         Col("level", ("级别",), "choice", choices=_levels),
         Col("customer", ("客户", "客户姓名"), "text", True),
         Col("contact", ("联系方式", "电话", "联系电话")),
@@ -178,6 +178,10 @@ def labels_of(value: str, session=None) -> tuple[str, ...]:
         out.append(label)
     if session is not None and value in session.policy.roles:
         out.append(session.policy.role_label(value))
+    if session is not None and value in session.policy.channels():
+        out.append(session.policy.label_of("channels", value))
+    if session is not None and value in session.policy.ticket_kinds():
+        out.append(session.policy.label_of("kinds", value))
     if session is not None and value in (*session.policy.shifts(), "off"):
         out.append(session.policy.shift_label(value))
     if session is not None:

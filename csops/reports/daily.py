@@ -28,6 +28,19 @@ def daily(session, day: str) -> tuple[list[dict], str | None]:
             for row in activity(session, date, date)], lead
 
 
+def channels(session, day: str) -> dict[str, int]:
+    """Tickets registered on the business day by channel (电话 3，微信 2 …), in the policy's order."""
+    date = parse_input_date(day, what="--date")
+    ctx, counts = session.ctx, {}
+    for rec in ctx.records("ticket", days=activity_window(ctx, date, date)):
+        facts = counted(rec, ctx)
+        if facts.registered_day == date and rec.data.get("status") != "voided":
+            counts[rec.data.get("channel")] = counts.get(rec.data.get("channel"), 0) + 1
+    order = list(session.policy.channels())
+    return dict(sorted(counts.items(), key=lambda item: (order.index(item[0]) if item[0] in order else len(order),
+                                                         str(item[0]))))
+
+
 def agents(session, period: str) -> list[dict]:
     first, last = period_bounds(period)
     return activity(session, first, last)

@@ -92,9 +92,12 @@ def check(session, rtype: str, filters: Filters) -> Filters:
 def _choices(session, rtype: str) -> dict[str, list[str]]:
     from csops import vocab
 
-    out = {"kind": {"ticket": vocab.TICKET_KINDS, "return": vocab.RETURN_KINDS, "leave": vocab.LEAVE_KINDS}.get(rtype)}
+    from csops.workflows.ticket import known_names
+
+    out = {"kind": {"return": vocab.RETURN_KINDS, "leave": vocab.LEAVE_KINDS}.get(rtype)}
     if rtype == "ticket":
-        out["channel"] = vocab.CHANNELS
+        out["kind"] = known_names(session.ctx, "kinds")
+        out["channel"] = known_names(session.ctx, "channels")
         out["level"] = session.policy.section("tickets").get("levels") or []
     if rtype == "score":
         out["code"] = sorted(session.policy.catalog())

@@ -15,7 +15,6 @@ TEXT = {
            "overdue": "逾期事项（截至 {at}）", "scores": "考核表", "none": "无", "generated": "生成于",
            "previous": "上月", "owner": "负责人",
            "sat": {"5": "5 高度满意", "4": "4 一般满意", "3": "3 无意见", "2": "2 有些不满意", "1": "1 极不满意"},
-           "kinds": {"complaint": "投诉", "inquiry": "咨询", "feedback": "建议"},
            "metrics": {"registered": "受理", "resolved": "处理", "closed": "关闭", "callbacks": "回访",
                        "callback_rate": "回访率", "on_time_rate": "及时率", "satisfaction_rate": "满意率",
                        "avg_resolve_hours": "平均处理工时"}},
@@ -24,7 +23,6 @@ TEXT = {
            "scores": "Score sheet", "none": "none", "generated": "Generated", "previous": "last month",
            "owner": "owner",
            "sat": {str(n): str(n) for n in range(5, 0, -1)},
-           "kinds": {"complaint": "complaint", "inquiry": "inquiry", "feedback": "feedback"},
            "metrics": {m: m.replace("_", " ") for m in ("registered", "resolved", "closed", "callbacks",
                                                          "callback_rate", "on_time_rate", "satisfaction_rate",
                                                          "avg_resolve_hours")}},
@@ -134,9 +132,12 @@ def monthly_html(session, period: str, lang: str) -> str:
     cards = "".join(_card(m, total[m], before[m], t) for m in t["metrics"])
     satisfaction = _bar_chart(t["satisfaction"], [(t["sat"][k], total["satisfaction"][k]) for k in "54321"],
                               "#3f83f8", "chart-satisfaction")
-    kinds = _bar_chart(t["by_kind"], [(t["kinds"][k], stats["by_kind"][k]["registered"]) for k in t["kinds"]],
+    def kind_label(kind: str) -> str:       # the policy's label (查询, 主动服务 …) under zh
+        return session.policy.label_of("kinds", kind) if lang == "zh" else kind
+
+    kinds = _bar_chart(t["by_kind"], [(kind_label(k), v["registered"]) for k, v in stats["by_kind"].items()],
                        "#0e9f6e", "chart-kinds")
-    by_kind_rows = [{"kind": t["kinds"][k], **{m: (_pct(v[m]) if m.endswith("_rate") else v[m])
+    by_kind_rows = [{"kind": kind_label(k), **{m: (_pct(v[m]) if m.endswith("_rate") else v[m])
                                                for m in t["metrics"]}} for k, v in stats["by_kind"].items()]
     by_kind_table = _table(by_kind_rows, ["kind", *t["metrics"]], lang, numeric=tuple(t["metrics"]))
     for metric, label in t["metrics"].items():

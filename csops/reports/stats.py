@@ -10,7 +10,7 @@ from typing import Callable, NamedTuple
 from csops.calendar import note_years
 from csops.timeutil import period_bounds, try_instant
 from csops.vocab import SATISFACTION
-from csops.workflows.ticket import KINDS, active_between, activity_window, counted
+from csops.workflows.ticket import active_between, activity_window, counted
 
 METRICS = ["registered", "voided", "resolved", "closed", "callbacks", "callback_rate", "on_time_rate",
            "satisfaction_rate", "avg_resolve_hours"]
@@ -70,16 +70,19 @@ class _Span(NamedTuple):
 def ticket_stats(session, *periods: str) -> list[dict]:
     """The figures of each period, from one reading of the tickets (a table sets two side by
     side: each ticket is counted from facts read once for both)."""
+    from csops.workflows.ticket import known_names
+
     ctx, tz = session.ctx, session.tz
+    kinds = known_names(ctx, "kinds")          # the policy's kinds (a 查询, 主动服务 …), past versions' too
     spans = []
     for period in periods:
         first, last = period_bounds(period)
         spans.append(_Span(period, first, last, activity_window(ctx, first, last), _inside(first, last, tz),
-                           _empty(), {kind: _empty() for kind in KINDS}))
+                           _empty(), {kind: _empty() for kind in kinds}))
     window = (min(span.window[0] for span in spans), max(span.window[1] for span in spans))
     for rec in ctx.records("ticket", days=window):
         data = rec.data if isinstance(rec.data, dict) else None
-        if data is None or data.get("kind") not in KINDS:
+        if data is None or data.get("kind") not in kinds:
             continue
         facts = None
         for span in spans:
@@ -159,7 +162,7 @@ def _levels(counts: dict, lang: str) -> str:
 def comparison_rows(current: dict, previous: dict, lang: str = "zh") -> list[dict]:
     """The table view: this period next to the previous one, per metric, for the total and each kind."""
     rows = []
-    for scope in ["total", *KINDS]:
+    for scope in ["total", *current["by_kind"]]:
         now = current["total"] if scope == "total" else current["by_kind"][scope]
         before = previous["total"] if scope == "total" else previous["by_kind"][scope]
         for metric in METRICS:

@@ -16,7 +16,7 @@ from csops.engine import Deadline, Guard, Transition, Workflow
 from csops.i18n import N_, _
 from csops.schema import Bool, Enum, Instant, List, Map, Number, PersonRef, RecordRef, Spec, Str
 from csops.timeutil import format_instant, try_instant
-from csops.vocab import CHANNELS, CLOSURES, CS_ROLES, OUTCOMES, TICKET_KINDS as KINDS
+from csops.vocab import CLOSURES, CS_ROLES, OUTCOMES
 from csops.workflows.common import AMEND
 
 
@@ -28,6 +28,37 @@ class Level(Spec):
         if value not in levels:
             out.add(path, "BAD_FIELD", _("level: {value!r} is not one of {names}",
                                          value=value, names=', '.join(levels)), key=key)
+
+
+class PolicyName(Spec):
+    """A kind or channel named in policy tickets.kinds / tickets.channels — in any version of the
+    rules, so one removed later still reads in the months it was used."""
+
+    section: str = "kinds"
+
+    def check(self, value, key, ctx, out, path):
+        names = known_names(ctx, self.section)
+        if value not in names:
+            out.add(path, "BAD_FIELD", _("{field}: {value!r} is not in the policy's tickets.{section} ({names})",
+                                         field=key[-1], value=value, section=self.section,
+                                         names=", ".join(names)), key=key)
+
+
+def known_names(ctx, section: str) -> list:
+    """Every kind (or channel) some version of the policy names, in the current one's order first."""
+    names: list = []
+    for policy in [ctx.policy, *ctx.policies()]:
+        for name in (policy.ticket_kinds() if section == "kinds" else policy.channels()):
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def rules_of(rec: dict, ctx) -> str:
+    """The rules a ticket's kind follows: complaint, inquiry (a 查询 too), feedback or proactive."""
+    kind = rec.get("kind")
+    return ctx.policy.ticket_kinds().get(kind) or next(
+        (p.ticket_kinds()[kind] for p in ctx.policies() if kind in p.ticket_kinds()), kind)
 
 
 def _is_complaint(rec: dict) -> bool:
@@ -297,6 +328,8 @@ def sla_due(rec: dict, level: str | None, start: dt.datetime, ctx) -> dt.datetim
     working day's noon (001)."""
     policy, cal = ctx.policy, _service(ctx)
     tickets = policy.section("tickets")
+    if rules_of(rec, ctx) == "proactive":          # 主动服务: no deadline
+        return None
     if _is_complaint(rec):
         hours = (tickets.get("complaint_hours") or {}).get(level or "normal")
         return cal.add_working_hours(start, hours) if hours else None
@@ -407,7 +440,7 @@ def deadlines(rec: dict, ctx) -> list[Deadline]:
             start = None
     if start is not None and due is not None and rec.get("status") in ("registered", "routed"):
         rows.append(Deadline("resolve", due, owner, start, owed=True))
-    if _owes_callback(rec):
+    if _owes_callback(rec, ctx):
         rows.extend(_callback_deadlines(rec, spans, ctx))
     rows.extend(_after_reports(rec, ctx))
     return rows
@@ -431,10 +464,10 @@ def _after_reports(rec: dict, ctx) -> list[Deadline]:
     return rows
 
 
-def _owes_callback(rec: dict) -> bool:
-    """Complaints are called back within 24 h (002), inquiries followed up the next day
-    (征询单第二日必须跟踪, 001); feedback owes none."""
-    return rec.get("kind") in ("complaint", "inquiry")
+def _owes_callback(rec: dict, ctx) -> bool:
+    """Complaints are called back within 24 h (002), inquiries (and kinds on their rules, 查询)
+    followed up the next day (征询单第二日必须跟踪, 001); feedback and proactive service owe none."""
+    return rules_of(rec, ctx) in ("complaint", "inquiry")
 
 
 def _in_customer_service(person_id, ctx) -> bool:
@@ -615,8 +648,8 @@ WORKFLOW = Workflow(
     transitions=TRANSITIONS,
     notes=NOTES,
     fields={
-        "kind": Enum(required=True, values=KINDS),
-        "channel": Enum(required=True, values=CHANNELS),
+        "kind": PolicyName(required=True, section="kinds"),
+        "channel": PolicyName(required=True, section="channels"),
         "level": Level(required=True),
         "customer": Map(required=True, fields={"name": Str(required=True), "contact": Str()}),
         "summary": Str(required=True),
