@@ -34,7 +34,7 @@ LABELS = {
         "notice_ok": "提前申请", "needs": "待补", "holidays": "节假日", "next_approver": "下一审批人",
         "closure": "结案方式", "approvals": "审批记录", "vendor_notes": "退厂单", "sent_back": "寄回",
         "escalations": "上报记录", "duplicate_of": "重复于", "links": "关联记录", "after_reports": "事后汇报",
-        "source_key": "原编号", "history": "历史", "emergency": "越级", "skipped": "越过", "reported_to": "上报给",
+        "source_key": "原编号", "waiting_on": "挂起原因", "history": "历史", "emergency": "越级", "skipped": "越过", "reported_to": "上报给",
         "from_level": "原级别", "to_level": "新级别", "outcome": "结果", "freight": "运费", "escalation": "上报",
         # the steps of a record as a spreadsheet row (csops import reads them back)
         "resolved_at": "处理时间", "resolved_note": "处理结果", "callback_at": "回访时间", "callback": "回访结果", "closed_at": "结案时间",
@@ -77,6 +77,8 @@ STATE_LABELS = {
         "mixed": "部分合格", "weekend_duty": "周末值班", "off": "休", "approval": "审批", "certificate": "证明",
         "first version": "首个版本", "query": "查询", "proactive": "主动服务",
         "qianniu": "千牛", "wechat": "微信", "douyin": "抖音", "jd": "京东",
+        "waiting": "挂起中", "wait": "挂起", "customer": "客户", "resume": "恢复处理", "wait_hours": "挂起工时", "supplier": "供应商",
+        "department": "部门",
     },
     "en": {},
 }

@@ -17,7 +17,7 @@ class RecordType(NamedTuple):
 
 
 TYPES: dict[str, RecordType] = {t.name: t for t in (
-    RecordType("ticket", "T", "tickets", "工单", ("registered", "routed", "resolved", "closed", "voided")),
+    RecordType("ticket", "T", "tickets", "工单", ("registered", "routed", "waiting", "resolved", "closed", "voided")),
     RecordType("return", "R", "returns", "退货单", ("requested", "approved", "received", "inspected", "qc_checked",
                                                   "refunded", "exchanged", "reshipped", "sent_back", "closed")),
     RecordType("leave", "L", "leave", "请假单", ("requested", "approved", "rejected", "withdrawn", "cancelled")),
@@ -36,8 +36,10 @@ ACTION_LABELS = {
     "approve": "审批", "receive": "收货", "inspect": "初检", "qc_check": "质检", "refund": "退款", "exchange": "换货",
     "send_back": "寄回客户", "reship": "重发", "vendor": "开退厂单", "reject": "驳回", "withdraw": "撤回",
     "cancel": "取消", "certify": "补交证明", "reschedule": "改期", "record": "登记", "confirm": "确认",
-    "revoke": "撤销", "retract": "收回", "accept": "接受",
+    "revoke": "撤销", "retract": "收回", "accept": "接受", "wait": "挂起", "resume": "恢复处理",
 }
+# what a waiting ticket waits on (挂起原因)
+WAIT_ON = ("customer", "supplier", "department")
 FOLDERS = {t.folder: t.name for t in TYPES.values()}
 
 # -- tickets -------------------------------------------------------------------------------------

@@ -46,3 +46,65 @@ def test_a_channel_dropped_later_still_reads_and_a_kind_needs_known_rules(repo):
     edit(policy, "query: {label: 查询, rules: inquiry}", "query: {label: 查询, rules: complaint}")
     out = repo.run("validate", code=1, now="2026-12-10T10:00").stdout
     assert "BAD_POLICY tickets.kinds.query: rules must be one of inquiry, feedback, proactive" in out
+
+
+def test_a_ticket_waiting_on_the_customer_does_not_run_late(repo):
+    """Routed Mon 2026-11-23 10:00 (16 working hours: due Wed 10:00); waiting on the customer
+    Mon 14:00 → Wed 14:00 is 16 service hours: the deadline moves to Fri 10:00."""
+    record_id = repo.ticket("complaint", summary="发票抬头", route_to="售后", now="2026-11-23T10:00")
+    assert repo.show("ticket", record_id)["due"] == "2026-11-25T10:00:00+08:00"
+    repo.run("ticket", "wait", record_id, "--on", "customer", "--reason", "等客户提供税号", as_="lisi",
+             now="2026-11-23T14:00")
+    assert repo.show("ticket", record_id, "2026-11-24T10:00")["status"] == "waiting"
+    assert record_id not in repo.out("report", "overdue", now="2026-11-26T10:00")      # the clock stopped
+    repo.run("ticket", "resume", record_id, "--note", "客户已回复", as_="lisi", now="2026-11-25T14:00")
+    assert repo.show("ticket", record_id, "2026-11-25T14:05")["due"] == "2026-11-27T10:00:00+08:00"
+    repo.run("ticket", "resolve", record_id, "--note", "已重开", as_="lisi", now="2026-11-27T09:00")
+    stats = repo.json("report", "stats", "--period", "2026-11", now="2026-11-30T10:00")
+    assert stats["total"]["on_time_rate"] == 1.0 and stats["total"]["wait_hours"] == 16.0
+    assert repo.run("validate", "--history", now="2026-11-30T10:00").exit_code == 0
+
+
+def test_waiting_on_a_department_keeps_the_clock_and_a_long_wait_is_overdue(repo):
+    record_id = repo.ticket("complaint", summary="少件", route_to="仓库", now="2026-11-23T10:00")
+    repo.run("ticket", "wait", record_id, "--on", "department", "--reason", "等仓库查监控", as_="lisi",
+             now="2026-11-23T11:00")
+    late = repo.json("report", "overdue", now="2026-11-26T10:00")
+    assert [(r["id"], r["what"]) for r in late] == [(record_id, "resolve")]
+    other = repo.ticket("inquiry", summary="问发票", now="2026-11-23T10:00")
+    repo.run("ticket", "wait", other, "--on", "customer", "--reason", "等客户回复", now="2026-11-23T10:30")
+    rows = {(r["id"], r["what"]): r for r in repo.json("report", "overdue", now="2026-12-01T10:00")}
+    assert (other, "wait") in rows and rows[(other, "wait")]["owner"] == "zhangsan"
+    assert (other, "resolve") not in rows
+    repo.run("ticket", "resolve", other, "--note", "客户已放弃", now="2026-12-01T11:00")     # resolved from waiting
+    assert (other, "wait") not in {(r["id"], r["what"]) for r in repo.json("report", "overdue", now="2026-12-01T12:00")}
+    complaint = repo.ticket("complaint", summary="未分派", now="2026-11-23T10:00")
+    out = repo.refused("ticket", "wait", complaint, "--on", "customer", "--reason", "x", now="2026-11-23T10:10")
+    assert "a complaint is routed before it waits" in out
+    assert "--reason" in repo.run("ticket", "wait", other, "--on", "customer", code=2).output
+
+
+def test_a_wait_and_a_re_route_made_in_two_clones_merge(repo):
+    """The merge driver unites a wait and resume from one clone with a re-route from another:
+    the history in time order, the status re-derived, the record valid."""
+    from csops import yamlio
+    from csops.merge import merge_texts
+
+    record_id = repo.ticket("complaint", summary="破损", route_to="仓库", now="2026-11-23T10:00")
+    path = repo.path_of(record_id)
+    base = path.read_text()
+    repo.run("ticket", "wait", record_id, "--on", "supplier", "--reason", "等厂家检测", as_="lisi", now="2026-11-23T11:00")
+    repo.run("ticket", "resume", record_id, as_="lisi", now="2026-11-23T15:00")
+    ours = path.read_text()
+    doc = yamlio.rt_load(base)                  # the other clone re-routes it to 售后 later that day
+    doc["department"] = "售后"
+    doc["history"].append({"at": "2026-11-23T16:00:00+08:00", "by": "zhangsan", "from": "routed", "to": "routed",
+                           "department": "售后", "assignee": "lisi"})
+    theirs = yamlio.rt_dump(doc)
+    result = merge_texts(base, ours, theirs)
+    assert result.conflicts == [] and result.cannot_stand is None
+    merged = yamlio.load(result.text)
+    assert [e["to"] for e in merged["history"]] == ["registered", "routed", "waiting", "routed", "routed"]
+    assert merged["status"] == "routed" and merged["department"] == "售后" and "waiting_on" not in merged
+    path.write_text(result.text)
+    assert repo.run("validate", now="2026-11-23T17:00").exit_code == 0

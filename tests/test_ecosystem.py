@@ -297,7 +297,7 @@ def test_shell_completion_knows_record_ids_people_and_states(repo):
     assert complete("csops ticket list --level ur") == ["urgent"]
     assert "CUSTOMER_CONFLICT" in complete("csops score list --code CU")
     # no record: every state ("OLIU" can be part of no id: Crockford base 32 has none of those letters)
-    assert complete("csops ticket move OLIU ") == ["registered", "routed", "resolved", "closed", "voided"]
+    assert complete("csops ticket move OLIU ") == ["registered", "routed", "waiting", "resolved", "closed", "voided"]
     legal = complete(f"csops ticket move {record_id} ")                                # from registered
     assert "routed" in legal and "closed" not in legal and "registered" not in legal
 

@@ -13,7 +13,7 @@ from csops.cli.common import (
     warn_related,
 )
 from csops.cli.records import type_group
-from csops.vocab import OUTCOMES
+from csops.vocab import OUTCOMES, WAIT_ON
 
 ticket = type_group("ticket", "Tickets 工单: complaints 投诉, inquiries 咨询, feedback 建议.",
                     "  csops ticket new --kind complaint --channel phone --customer 王女士 \\\n"
@@ -172,3 +172,38 @@ def void(ctx, record_id, reason, duplicate_of):
 
 
 COMMAND = ticket
+
+
+@ticket.command("wait")
+@click.argument("record_id", shell_complete=complete_id)
+@click.option("--on", "on", required=True, type=click.Choice(WAIT_ON),
+              help="What it waits on: customer, supplier or department.")
+@click.option("--reason", required=True, help="What it waits for (kept as the entry's note).")
+@click.pass_context
+def wait(ctx, record_id, on, reason):
+    """Put a ticket on hold 挂起 while it waits on the customer, a supplier or a department; waiting on
+    what the policy's tickets.pause_on names stops its resolve clock.
+
+    \b
+    Example:
+      csops ticket wait 7K3Q --on customer --reason 等客户寄回发票照片
+    """
+    from csops.commands import ticket as wf
+
+    click.echo(wf.wait(session(ctx), record_id, on=on, reason=reason))
+
+
+@ticket.command("resume")
+@click.argument("record_id", shell_complete=complete_id)
+@note_option
+@click.pass_context
+def resume(ctx, record_id, note):
+    """Take a waiting ticket up again (恢复处理): back to routed, its clock running.
+
+    \b
+    Example:
+      csops ticket resume 7K3Q --note 客户已补发照片
+    """
+    from csops.commands import ticket as wf
+
+    click.echo(wf.resume(session(ctx), record_id, note=note))

@@ -130,6 +130,21 @@ def report_after(session, ref, *, note=None) -> str:
     return actions.transition(session, "ticket", ref, "report_after", params=params, note=note)
 
 
+def wait(session, ref, *, on, reason) -> str:
+    """挂起: the ticket waits on the customer, a supplier or a department, and why."""
+    from csops.vocab import WAIT_ON
+
+    if on not in WAIT_ON:
+        raise BadInput(_("--on {on}: wait on {names}", on=on, names=", ".join(WAIT_ON)))
+    if not (reason or "").strip():
+        raise BadInput(_('--reason is required: say what the ticket waits for'))
+    return actions.transition(session, "ticket", ref, "wait", params={"on": on}, note=reason.strip())
+
+
+def resume(session, ref, *, note=None) -> str:
+    return actions.transition(session, "ticket", ref, "resume", note=note)
+
+
 def close(session, ref, *, note=None) -> str:
     return actions.transition(session, "ticket", ref, "close", note=note)
 

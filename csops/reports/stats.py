@@ -10,10 +10,10 @@ from typing import Callable, NamedTuple
 from csops.calendar import note_years
 from csops.timeutil import period_bounds, try_instant
 from csops.vocab import SATISFACTION
-from csops.workflows.ticket import active_between, activity_window, counted
+from csops.workflows.ticket import active_between, activity_window, counted, waited_hours
 
 METRICS = ["registered", "voided", "resolved", "closed", "callbacks", "callback_rate", "on_time_rate",
-           "satisfaction_rate", "avg_resolve_hours"]
+           "satisfaction_rate", "avg_resolve_hours", "wait_hours"]
 
 
 def previous_period(period: str) -> str:
@@ -27,7 +27,7 @@ def previous_period(period: str) -> str:
 
 def _empty() -> dict:
     return {"registered": 0, "voided": 0, "resolved": 0, "closed": 0, "callbacks": 0, "_callback_due": 0, "_called": 0,
-            "_on_time": 0, "_with_due": 0, "_hours": 0.0, "satisfaction": {str(n): 0 for n in range(1, 6)}}
+            "_on_time": 0, "_with_due": 0, "_hours": 0.0, "_wait": 0.0, "satisfaction": {str(n): 0 for n in range(1, 6)}}
 
 
 def _finish(acc: dict, satisfied_min: int) -> dict:
@@ -39,6 +39,7 @@ def _finish(acc: dict, satisfied_min: int) -> dict:
         "on_time_rate": round(acc["_on_time"] / acc["_with_due"], 4) if acc["_with_due"] else None,
         "satisfaction_rate": _satisfaction_rate(acc["satisfaction"], satisfied_min),
         "avg_resolve_hours": round(acc["_hours"] / resolved, 2) if resolved else None,
+        "wait_hours": round(acc["_wait"], 2),
         "satisfaction": acc["satisfaction"],
     }
 
@@ -89,6 +90,11 @@ def ticket_stats(session, *periods: str) -> list[dict]:
             if active_between(data, span.window):
                 facts = facts or _facts(rec, ctx)
                 _count(data, facts, span.inside, (span.total, span.by_kind[data["kind"]]))
+                if facts[1] is not None and span.inside(facts[1]) and any(
+                        isinstance(e, dict) and e.get("to") == "waiting" for e in data.get("history") or []):
+                    waited = waited_hours(data, ctx, session.now)      # 挂起: service hours waiting
+                    span.total["_wait"] += waited
+                    span.by_kind[data["kind"]]["_wait"] += waited
     least = satisfied_min(session.policy)
     return [{"period": span.period, "from": span.first.isoformat(), "to": span.last.isoformat(),
              "satisfied_min": least, "total": _finish(span.total, least),

@@ -16,7 +16,7 @@ from csops.engine import Deadline, Guard, Transition, Workflow
 from csops.i18n import N_, _
 from csops.schema import Bool, Enum, Instant, List, Map, Number, PersonRef, RecordRef, Spec, Str
 from csops.timeutil import format_instant, try_instant
-from csops.vocab import CLOSURES, CS_ROLES, OUTCOMES
+from csops.vocab import CLOSURES, CS_ROLES, OUTCOMES, WAIT_ON
 from csops.workflows.common import AMEND
 
 
@@ -232,6 +232,25 @@ def _reported_after(doc, entry, params) -> None:
     entry["note"] = entry.get("note") or params["summary"]
 
 
+def _wait(doc, entry, params) -> None:
+    """挂起: the ticket waits on the customer, a supplier or a department (tickets.pause_on says
+    which of them stop its resolve clock)."""
+    doc["waiting_on"] = params["on"]
+    entry["on"] = params["on"]
+
+
+def _resume(doc, entry, params) -> None:
+    doc.pop("waiting_on", None)
+
+
+def _resumed_state(rec: dict, params, ctx) -> str:
+    """A resumed ticket goes back to where it waited from (routed, or registered)."""
+    for entry in reversed(rec.get("history") or []):
+        if isinstance(entry, dict) and entry.get("to") == "waiting" and entry.get("from") != "waiting":
+            return entry.get("from") if entry.get("from") in ("registered", "routed") else "routed"
+    return "routed"
+
+
 def _void(doc, entry, params) -> None:
     if params.get("duplicate_of"):
         doc["duplicate_of"] = params["duplicate_of"]
@@ -259,7 +278,19 @@ TRANSITIONS = (
                command="ticket callback ID --outcome reached|unreachable"),
     Transition("escalate", ("registered", "routed"), (), stays=True, sets=("level", "escalations"),
                effect=_escalate, needs=("to_level",), command="ticket escalate ID"),
-    Transition("void", ("registered", "routed"), ("voided",), sets=("duplicate_of",), effect=_void),
+    Transition("void", ("registered", "routed", "waiting"), ("voided",), sets=("duplicate_of",), effect=_void),
+    # 挂起: waiting on the customer, a supplier or a department; a complaint only once routed (投诉分流)
+    Transition("wait", ("routed",), ("waiting",), sets=("waiting_on",), effect=_wait,
+               needs=("on",), command="ticket wait ID --on customer|supplier|department --reason R",
+               also_allowed=lambda step: step.by == assignee_at(step)),
+    Transition("wait", ("registered",), ("waiting",), when=lambda r: not _is_complaint(r),
+               why_not=N_("a complaint is routed before it waits (投诉分流)"), sets=("waiting_on",),
+               effect=_wait, needs=("on",),
+               command="ticket wait ID --on customer|supplier|department --reason R"),
+    Transition("resume", ("waiting",), ("routed", "registered"), sets=("waiting_on",), effect=_resume,
+               choose=_resumed_state, also_allowed=lambda step: step.by == assignee_at(step)),
+    Transition("resolve", ("waiting",), ("resolved",), sets=("waiting_on",), effect=_resume,
+               also_allowed=lambda step: step.by == assignee_at(step)),
     Transition("report_after", ("registered", "routed", "resolved", "closed"), (), stays=True, named=True,
                sets=("after_reports",), effect=_reported_after, needs=("escalation",),
                command="ticket report-after ID"),
@@ -415,10 +446,17 @@ def deadlines(rec: dict, ctx) -> list[Deadline]:
     owner, rows, spans = rec.get("created_by"), [], []
     cs = rec.get("created_by")          # who owes the callbacks (cs_owner)
     start = due = None
+    waiting = None                      # (since, on, who) while the ticket waits
     for entry in history:
         at = try_instant(entry.get("at"), tz)
         if at is None:
             continue
+        if waiting is not None and entry.get("from") == "waiting" and entry.get("to") != "waiting":
+            due = _after_wait(due, waiting, at, ctx)
+            rows.append(_wait_row(waiting, at, ctx))
+            waiting = None
+        if entry.get("to") == "waiting" and entry.get("from") != "waiting":
+            waiting = (at, entry.get("on"), entry.get("by"))
         if entry.get("assignee"):
             owner = entry["assignee"]
             if _in_customer_service(owner, ctx):
@@ -440,10 +478,57 @@ def deadlines(rec: dict, ctx) -> list[Deadline]:
             start = None
     if start is not None and due is not None and rec.get("status") in ("registered", "routed"):
         rows.append(Deadline("resolve", due, owner, start, owed=True))
+    if waiting is not None and rec.get("status") == "waiting":
+        paused = waiting[1] in _pause_on(ctx.in_force(waiting[0]))
+        if start is not None and due is not None and not paused:      # waiting on what does not stop the clock
+            rows.append(Deadline("resolve", due, owner, start, owed=True))
+        rows.append(_wait_row(waiting, None, ctx))
     if _owes_callback(rec, ctx):
         rows.extend(_callback_deadlines(rec, spans, ctx))
     rows.extend(_after_reports(rec, ctx))
     return rows
+
+
+def _pause_on(ctx) -> tuple:
+    """What a ticket may wait on with its resolve clock stopped (tickets.pause_on)."""
+    return tuple(ctx.policy.section("tickets").get("pause_on") or ())
+
+
+def _after_wait(due, waiting, resumed: dt.datetime, ctx):
+    """The resolve deadline after a wait: later by the service hours the ticket waited, when it
+    waited on something in tickets.pause_on (the customer, a supplier); unchanged otherwise."""
+    since, on, _who = waiting
+    if due is None or on not in _pause_on(ctx.in_force(since)):
+        return due
+    cal = _service(ctx.in_force(since))
+    waited = cal.working_time_between(since, resumed)
+    return cal.add_working_hours(due, waited.total_seconds() / 3600) if waited else due
+
+
+def _wait_row(waiting, ended, ctx) -> Deadline:
+    """A wait of at most tickets.max_wait_days calendar days (report overdue: `wait`), owed by whoever
+    set the ticket waiting until it is resumed or resolved."""
+    since, _on, who = waiting
+    days = ctx.in_force(since).policy.section("tickets").get("max_wait_days") or 7
+    return Deadline("wait", since + dt.timedelta(days=float(days)), who, since, done=ended, owed=ended is None,
+                    wall_clock=True)
+
+
+def waited_hours(rec: dict, ctx, until: dt.datetime | None = None) -> float:
+    """Service hours the ticket spent waiting (挂起), for the statistics."""
+    tz, total, since = ctx.tz, dt.timedelta(0), None
+    for entry in rec.get("history") or []:
+        at = try_instant(entry.get("at"), tz) if isinstance(entry, dict) else None
+        if at is None:
+            continue
+        if since is not None and entry.get("from") == "waiting" and entry.get("to") != "waiting":
+            total += _service(ctx.in_force(since)).working_time_between(since, at)
+            since = None
+        if entry.get("to") == "waiting" and entry.get("from") != "waiting":
+            since = at
+    if since is not None and until is not None:
+        total += _service(ctx.in_force(since)).working_time_between(since, until)
+    return total.total_seconds() / 3600
 
 
 def _after_reports(rec: dict, ctx) -> list[Deadline]:
@@ -660,6 +745,7 @@ WORKFLOW = Workflow(
         "due": Instant(),
         "closure": Enum(values=CLOSURES),
         "duplicate_of": RecordRef(),
+        "waiting_on": Enum(values=WAIT_ON),
         "callbacks": List(item=Map(fields={
             "at": Instant(required=True), "by": PersonRef(required=True),
             "outcome": Enum(required=True, values=OUTCOMES),
