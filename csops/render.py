@@ -34,7 +34,8 @@ LABELS = {
         "notice_ok": "提前申请", "needs": "待补", "holidays": "节假日", "next_approver": "下一审批人",
         "closure": "结案方式", "approvals": "审批记录", "vendor_notes": "退厂单", "sent_back": "寄回",
         "escalations": "上报记录", "duplicate_of": "重复于", "links": "关联记录", "after_reports": "事后汇报",
-        "source_key": "原编号", "waiting_on": "挂起原因", "history": "历史", "emergency": "越级", "skipped": "越过", "reported_to": "上报给",
+        "source_key": "原编号", "waiting_on": "挂起原因", "tier": "客户等级", "last_revisit": "上次回访",
+        "next_revisit": "下次回访", "revisits": "定期回访", "key": "客户", "history": "历史", "emergency": "越级", "skipped": "越过", "reported_to": "上报给",
         "from_level": "原级别", "to_level": "新级别", "outcome": "结果", "freight": "运费", "escalation": "上报",
         # the steps of a record as a spreadsheet row (csops import reads them back)
         "resolved_at": "处理时间", "resolved_note": "处理结果", "callback_at": "回访时间", "callback": "回访结果", "closed_at": "结案时间",
@@ -77,7 +78,8 @@ STATE_LABELS = {
         "mixed": "部分合格", "weekend_duty": "周末值班", "off": "休", "approval": "审批", "certificate": "证明",
         "first version": "首个版本", "query": "查询", "proactive": "主动服务",
         "qianniu": "千牛", "wechat": "微信", "douyin": "抖音", "jd": "京东",
-        "waiting": "挂起中", "wait": "挂起", "customer": "客户", "resume": "恢复处理", "wait_hours": "挂起工时", "supplier": "供应商",
+        "waiting": "挂起中", "wait": "挂起", "customer": "客户", "active": "有效", "revisit": "定期回访",
+        "set": "设定", "resume": "恢复处理", "wait_hours": "挂起工时", "supplier": "供应商",
         "department": "部门",
     },
     "en": {},
@@ -142,6 +144,8 @@ def mask_record(data: dict) -> dict:
         out["customer"] = {**customer, "contact": mask_contact(customer["contact"])}
     if data.get("contact"):                   # a return keeps the customer's contact beside the name
         out["contact"] = mask_contact(data["contact"])
+    if data.get("key") and isinstance(data.get("key"), str):     # a customer card's key: a contact
+        out["key"] = mask_contact(data["key"])
     for listed in ("history", "callbacks"):
         if isinstance(data.get(listed), list):
             out[listed] = [{k: mask_text(v) if k in FREE_TEXT else v for k, v in item.items()}
@@ -224,7 +228,7 @@ def render(rows: list[dict], columns: list[str], fmt: str, lang: str = "zh", *, 
         writer.writerow([_csv_value(header(c, lang) if lang == "zh" else c) for c in columns])
         labels = STATE_LABELS.get(lang, {})       # a state, kind or channel as its label under zh
         for row in rows:
-            writer.writerow([_csv_value(labels.get(value, value) if isinstance(value, str) and c not in FREE_TEXT
+            writer.writerow([_csv_value(labels.get(value, value) if isinstance(value, str) and c not in UNLABELLED
                                         else value) for c, value in ((c, row.get(c)) for c in columns)])
         return BOM + buffer.getvalue()          # every line, the last too, ends in CRLF
     heads = [header(c, lang) for c in columns]
@@ -270,7 +274,7 @@ def _simple_table(heads: list[str], body: list[list[str]]) -> str:
 
 
 # columns of free text or names, never read as a label (a customer called `phone` stays so)
-FREE_TEXT = ("id", "summary", "customer", "contact", "note", "reason", "order", "order_no", "name", "snippet",
+UNLABELLED = ("id", "summary", "customer", "contact", "note", "reason", "order", "order_no", "name", "snippet",
              "items", "department", "why", "event", "tracking", "supplier", "sku", "resolved_note", "void_reason")
 
 BOM = "\ufeff"          # Excel and WPS on a Chinese Windows read a CSV without it as GBK

@@ -35,6 +35,8 @@ def _customer(data: dict) -> dict:
 
 
 def _contact(rtype: str, data: dict):
+    if rtype == "customer":
+        return data.get("key")                  # a card: the customer key, in full only in the file
     return _customer(data).get("contact") if rtype == "ticket" else data.get("contact")
 
 
@@ -85,6 +87,12 @@ TABLES: dict[str, tuple[str, list[Column]]] = {
         Column("ref", "TEXT REFERENCES records(id)", _field("ref")),
         Column("derived", "INTEGER", lambda data: int(bool(data.get("derived")))),
     ]),
+    "customer": ("customer_cards", COMMON + [
+        Column("contact", "TEXT", lambda data: _text(data.get("key"))),
+        Column("name", "TEXT", _field("name")),
+        Column("tier", "TEXT", _field("tier")),
+        Column("owner", "TEXT REFERENCES people(id)", _field("owner")),
+    ]),
     "swap": ("swaps", COMMON + [
         Column("person", "TEXT REFERENCES people(id)", _field("person")),
         Column("with_person", "TEXT REFERENCES people(id)", _field("with")),
@@ -116,9 +124,9 @@ def keys(rtype: str, data: dict) -> set[str]:
     """What finds a record besides its columns: "k:" its customer key (a contact normalized),
     "n:" its customer's name, "o:" its order number."""
     out = set()
-    if rtype in ("ticket", "return"):
+    if rtype in ("ticket", "return", "customer"):
         key = customer_key(_contact(rtype, data))
-        name = _customer(data).get("name") if rtype == "ticket" else data.get("customer")
+        name = {"ticket": _customer(data).get("name"), "customer": data.get("name")}.get(rtype, data.get("customer"))
         if key:
             out.add(f"k:{key}")
         if isinstance(name, str) and name.strip():

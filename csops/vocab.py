@@ -23,6 +23,7 @@ TYPES: dict[str, RecordType] = {t.name: t for t in (
     RecordType("leave", "L", "leave", "请假单", ("requested", "approved", "rejected", "withdrawn", "cancelled")),
     RecordType("score", "S", "scores", "考核记录", ("recorded", "confirmed", "revoked")),
     RecordType("swap", "W", "swaps", "调班单", ("requested", "accepted", "approved", "rejected", "withdrawn")),
+    RecordType("customer", "C", "customers", "客户卡", ("active",)),
 )}
 
 PREFIXES = {t.prefix: t.name for t in TYPES.values()}
@@ -37,6 +38,7 @@ ACTION_LABELS = {
     "send_back": "寄回客户", "reship": "重发", "vendor": "开退厂单", "reject": "驳回", "withdraw": "撤回",
     "cancel": "取消", "certify": "补交证明", "reschedule": "改期", "record": "登记", "confirm": "确认",
     "revoke": "撤销", "retract": "收回", "accept": "接受", "wait": "挂起", "resume": "恢复处理",
+    "set": "设定客户卡", "revisit": "定期回访",
 }
 # what a waiting ticket waits on (挂起原因)
 WAIT_ON = ("customer", "supplier", "department")
@@ -83,6 +85,7 @@ FILTERS = {
     "leave": ("person", "by", "kind", "overdue"),
     "score": ("person", "by", "code"),
     "swap": ("person", "by", "overdue"),
+    "customer": ("by", "overdue"),
 }
 # the filters that name a person
 PEOPLE_FILTERS = ("assignee", "person", "by")

@@ -108,3 +108,42 @@ def test_a_wait_and_a_re_route_made_in_two_clones_merge(repo):
     assert merged["status"] == "routed" and merged["department"] == "售后" and "waiting_on" not in merged
     path.write_text(result.text)
     assert repo.run("validate", now="2026-11-23T17:00").exit_code == 0
+
+
+def test_a_tier_a_customer_is_urgent_revisited_every_30_days_and_masked(repo):
+    card = repo.out("customer", "set", "138-1234-5678", "--tier", "A", "--name", "王女士", "--owner", "zhangsan",
+                    "--reason", "年消费超十万", as_="liubz", now="2026-11-02T10:00")
+    assert card.startswith("C-20261102-")
+    path = repo.path_of(card)
+    assert "13812345678" in path.read_text() and "1381234" not in path.name     # in full only inside the card
+    assert "may not set a customer" in repo.refused("customer", "set", "13900000000", "--tier", "B", "--reason", "x",
+                                                    as_="zhangsan", now="2026-11-02T10:00")
+    # a tier-A customer's complaint is urgent from registration: 8 working hours
+    complaint = repo.ticket("complaint", contact="+86 13812345678", summary="破损", now="2026-11-23T10:00")
+    shown = repo.show("ticket", complaint, "2026-11-23T10:05")
+    assert shown["level"] == "urgent" and shown["tier"] == "A" and shown["due"] == "2026-11-24T10:00:00+08:00"
+    # the first revisit is due 30 days after the card was set, for its owner
+    rows = [(r["id"], r["what"], r["owner"]) for r in repo.json("report", "overdue", now="2026-12-03T10:00")]
+    assert (card, "revisit", "zhangsan") in rows
+    listed = repo.json("customer", "list", "--tier", "A", now="2026-12-03T10:00")
+    assert listed[0]["key"] == "138****5678" and listed[0]["next_revisit"] == "2026-12-02T10:00:00+08:00"
+    assert "13812345678" not in repo.out("customer", "list", now="2026-12-03T10:00")
+    assert [r["id"] for r in repo.json("report", "revisits", "--tier", "A", now="2026-12-03T10:00")] == [card]
+    repo.run("customer", "revisit", "13812345678", "--outcome", "unreachable", now="2026-12-03T11:00")
+    assert (card, "revisit") in [(r["id"], r["what"]) for r in repo.json("report", "overdue", now="2026-12-03T12:00")]
+    repo.run("customer", "revisit", "13812345678", "--outcome", "reached", "--satisfaction", "5", "--note", "介绍新品",
+             now="2026-12-03T14:00")
+    assert card not in repo.out("report", "overdue", now="2026-12-04T10:00")            # cleared when reached
+    found = repo.json("customer", "show", "13812345678", now="2026-12-04T10:00")["customer"]
+    assert (found["tier"], found["owner"], found["last_revisit"], found["next_revisit"]) == (
+        "A", "zhangsan", "2026-12-03T14:00:00+08:00", "2027-01-02T14:00:00+08:00")
+    agents = {r["person"]: r["revisits"] for r in repo.json("report", "agents", "--period", "2026-12",
+                                                              now="2026-12-04T10:00")}
+    assert agents["zhangsan"] == 2
+    repo.run("customer", "set", "13812345678", "--tier", "B", "--reason", "降级", as_="zhaozg", now="2026-12-04T11:00")
+    assert repo.json("customer", "list", now="2026-12-04T12:00")[0]["tier"] == "B"
+    assert "--tier Z: not a tier in the policy's customers.tiers" in repo.refused(
+        "customer", "set", "13812345678", "--tier", "Z", "--reason", "x", as_="zhaozg", now="2026-12-04T11:00", code=2)
+    assert "this customer has no card" in repo.refused("customer", "revisit", "13900000000", "--outcome", "reached",
+                                                       "--satisfaction", "3", now="2026-12-04T11:00", code=2)
+    assert repo.run("validate", "--history", now="2026-12-04T12:00").exit_code == 0

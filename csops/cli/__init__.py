@@ -184,7 +184,8 @@ def cli(ctx, records, as_person, now, backfill, version, verbose):
 COMMANDS = {
     "calendar": ("calendar_cmd", "The business calendar: public holidays and make-up workdays (调休) in "
                                  "policy.yaml."),
-    "customer": ("customer", "The customer archive 客户档案 (004): one customer's tickets and returns."),
+    "customer": ("customer", "The customer archive 客户档案 (004): one customer's tickets and returns; their card 客户卡 "
+                             "(tier, owner) and regular revisits 定期回访."),
     "export": ("export_cmd", "Export the records for analysts."),
     "import": ("import_cmd", "Bring the existing ledger in 导入台账: people, roster, tickets, returns, leave or "
                              "scores from .xlsx or .csv (UTF-8 or GB18030)."),

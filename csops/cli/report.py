@@ -124,11 +124,32 @@ def agents(ctx, period, fmt, lang):
     Example:
       csops report agents --period 2026-11 --format csv
     """
-    from csops.reports.daily import COLUMNS
+    from csops.reports.daily import AGENT_COLUMNS
     from csops.reports.daily import agents as rows_of
 
     sess = session(ctx, reads=True)
-    echo_rows(sess, rows_of(sess, period), COLUMNS, fmt, lang)
+    echo_rows(sess, rows_of(sess, period), AGENT_COLUMNS, fmt, lang)
+
+
+@report.command("revisits")
+@click.option("--tier", default=None, help="Only customers of this tier.")
+@output_options
+@click.pass_context
+def revisits(ctx, tier, fmt, lang):
+    """The regular revisits 定期回访 the customer cards call for (客户分级), the next one due first:
+    tier, owner, last and next revisit, overdue.
+
+    \b
+    Example:
+      csops report revisits --tier A
+    """
+    from csops.reports.listing import list_records
+
+    sess = session(ctx, reads=True)
+    rows, columns = list_records(sess, "customer", table=fmt != "json")
+    rows = sorted((row for row in rows if row.get("next_revisit") and (tier is None or row.get("tier") == tier)),
+                  key=lambda row: row["next_revisit"])
+    echo_rows(sess, rows, [*columns, "overdue"], fmt, lang)
 
 
 @report.command("scores")

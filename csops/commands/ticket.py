@@ -18,6 +18,8 @@ def new(session, *, kind, channel, level, customer, contact, summary, order=None
     if channel not in policy.channels():
         raise BadInput(_("--channel {channel}: not a channel in the policy's tickets.channels", channel=channel),
                        _("channels: {names}", names=", ".join(policy.channels())))
+    if level is None and kind == "complaint" and contact:
+        level = _tier_level(session, contact)       # a VIP's complaint is urgent from registration
     level = level or "normal"
     fields = {"kind": kind, "channel": channel, "level": level,
               "customer": {"name": customer, **({"contact": contact} if contact else {})}, "summary": summary}
@@ -26,6 +28,21 @@ def new(session, *, kind, channel, level, customer, contact, summary, order=None
     if links:
         fields["links"] = link_ids(session, links)
     return actions.create(session, "ticket", fields, note=note)
+
+
+def _tier_level(session, contact: str) -> str | None:
+    """The level a complaint of this customer starts at: their card's tier's complaint_level."""
+    from csops.workflows.cards import tiers
+    from csops.workflows.customers import customer_key
+
+    key = customer_key(contact)
+    if not key or not session.store.type_dir("customer").is_dir():
+        return None
+    from csops.commands.customer import card_of
+
+    card = card_of(session, key, files=True)
+    spec = tiers(session.policy).get(card.get("tier")) if card else None
+    return spec.get("complaint_level") if isinstance(spec, dict) else None
 
 
 def link_ids(session, refs) -> list[str]:

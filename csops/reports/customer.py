@@ -113,5 +113,21 @@ def archive(session, who: str, *, reveal: bool = False) -> dict:
                 "links": data.get("links") or [],
             })
     records.sort(key=lambda r: str(try_instant(r["created"], session.tz) or ""), reverse=True)
+    card = _card(session, key or customer_key(contact))
+    if card is not None:
+        name, contact = name or card.get("name"), contact or card.get("key")
     shown = contact if reveal else (mask_contact(contact) if contact else None)
-    return {"customer": {"name": name, "contact": shown}, "records": records}
+    found = {"name": name, "contact": shown}
+    if card is not None:          # 客户分级: the card's tier, owner and revisits
+        extra = session.workflow("customer").extra(card, ctx)
+        found.update({"tier": card.get("tier"), "owner": card.get("owner"), "last_revisit": extra["last_revisit"],
+                      "next_revisit": extra["next_revisit"]})
+    return {"customer": found, "records": records}
+
+
+def _card(session, key: str | None) -> dict | None:
+    if not key:
+        return None
+    from csops.commands.customer import card_of
+
+    return card_of(session, key)

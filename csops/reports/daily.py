@@ -42,8 +42,22 @@ def channels(session, day: str) -> dict[str, int]:
 
 
 def agents(session, period: str) -> list[dict]:
+    """The daily figures per person over a month or week, and the regular revisits 定期回访 each
+    made (客户分级)."""
     first, last = period_bounds(period)
-    return activity(session, first, last)
+    rows = activity(session, first, last)
+    made: dict[str, int] = {}
+    for rec in session.ctx.records("customer"):
+        for visit in rec.data.get("revisits") or []:
+            at = try_instant(visit.get("at"), session.tz) if isinstance(visit, dict) else None
+            if at is not None and first <= at.astimezone(session.tz).date() <= last:
+                made[str(visit.get("by"))] = made.get(str(visit.get("by")), 0) + 1
+    for row in rows:
+        row["revisits"] = sum(made.values()) if row["person"] == TOTAL else made.get(row["person"], 0)
+    return rows
+
+
+AGENT_COLUMNS = COLUMNS + ["revisits"]
 
 
 def activity(session, first: dt.date, last: dt.date) -> list[dict]:

@@ -34,6 +34,7 @@ COMPUTED = {
     "leave": [("days", "REAL"), ("absence_days", "REAL"), ("notice_ok", "INTEGER")],
     "score": [("fine_amount", "TEXT"), ("fine_cents", "INTEGER"), ("days", "REAL")],
     "swap": [("due", "TEXT"), ("overdue", "INTEGER")],
+    "customer": [("last_revisit", "TEXT"), ("next_revisit", "TEXT"), ("overdue", "INTEGER")],
 }
 
 
@@ -205,8 +206,13 @@ def _swap_extra(data, extra, ctx, policy) -> dict:
     return {"due": extra.get("due"), "overdue": int(bool(extra.get("overdue")))}
 
 
+def _card_extra(data, extra, ctx, policy) -> dict:
+    return {"last_revisit": extra.get("last_revisit"), "next_revisit": extra.get("next_revisit"),
+            "overdue": int(bool(extra.get("overdue")))}
+
+
 COMPUTED_VALUES = {"ticket": _ticket_extra, "return": _return_extra, "leave": _leave_extra, "score": _score_extra,
-                   "swap": _swap_extra}
+                   "swap": _swap_extra, "customer": _card_extra}
 
 
 def _ticket_lists(db, data, free, policy) -> None:

@@ -13,6 +13,7 @@ COLUMNS = {
     "leave": ["id", "status", "person", "kind", "start", "end", "days"],
     "score": ["id", "status", "person", "code", "date", "fine", "minutes", "ref"],
     "swap": ["id", "status", "person", "with", "date", "with_date", "due"],
+    "customer": ["id", "name", "contact", "tier", "owner", "last_revisit", "next_revisit"],
 }
 
 
@@ -108,7 +109,8 @@ def _rows(session, rtype: str, recs, filters, reveal: bool, table: bool):
         extra = wf.extra(rec.data, session.ctx)
         if filters.overdue and not extra.get("overdue"):
             continue
-        row.update({k: v for k, v in extra.items() if k in ("due", "days", "overdue", "callback_due")})
+        row.update({k: v for k, v in extra.items() if k in ("due", "days", "overdue", "callback_due", "last_revisit",
+                                                            "next_revisit")})
         if table == "sheet":
             row = _sheet_row(rtype, rec.data, row, reveal)
         elif table:
@@ -131,6 +133,8 @@ def _table_row(rtype: str, row: dict, reveal: bool) -> dict:
         row["contact"] = contact if reveal else mask_contact(contact)
         if not reveal:
             row["summary"] = mask_text(row.get("summary"))
+    if rtype == "customer":
+        row["contact"] = row.get("key") if reveal else mask_contact(row.get("key"))
     if rtype == "return":
         row["items"] = ", ".join(f"{i.get('sku')}×{i.get('qty')}" for i in row.get("items") or [] if isinstance(i, dict))
         if row.get("contact") and not reveal:

@@ -17,6 +17,7 @@ from csops.i18n import N_, _
 from csops.schema import Bool, Enum, Instant, List, Map, Number, PersonRef, RecordRef, Spec, Str
 from csops.timeutil import format_instant, try_instant
 from csops.vocab import CLOSURES, CS_ROLES, OUTCOMES, WAIT_ON
+from csops.workflows.customers import customer_key
 from csops.workflows.common import AMEND
 
 
@@ -723,9 +724,18 @@ def computed(rec: dict, ctx) -> dict:
     resolve = [d for d in rows if d.what == "resolve"]
     callback = [d for d in rows if d.what == "callback" and d.owed]
     now = ctx.now
-    return {"due": format_instant(resolve[-1].due, ctx.tz) if resolve else None,
-            "callback_due": format_instant(callback[-1].due, ctx.tz) if callback else None,
-            "overdue": bool(now and any(d.owed and d.due < now for d in rows))}
+    out = {"due": format_instant(resolve[-1].due, ctx.tz) if resolve else None,
+           "callback_due": format_instant(callback[-1].due, ctx.tz) if callback else None,
+           "overdue": bool(now and any(d.owed and d.due < now for d in rows))}
+    customer = rec.get("customer") if isinstance(rec.get("customer"), dict) else {}
+    key = customer_key(customer.get("contact"))
+    if key:
+        from csops.workflows.cards import card_tiers
+
+        tier = card_tiers(ctx).get(key)
+        if tier:
+            out["tier"] = tier          # 客户分级: the customer's card
+    return out
 
 
 WORKFLOW = Workflow(
