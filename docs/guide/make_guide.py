@@ -99,7 +99,7 @@ CHAPTERS = [
        "csops export sqlite 客服数据.db")]),
 ]
 
-_ID = re.compile(r"\b([TRLSW])-(\d{8})-[0-9A-Z]{6}\b")
+_ID = re.compile(r"\b([TRLSWC])-(\d{8})-[0-9A-Z]{6}\b")
 
 
 def run(folder: Path) -> None:
