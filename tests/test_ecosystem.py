@@ -289,6 +289,8 @@ def test_shell_completion_knows_record_ids_people_and_states(repo):
     assert complete("csops return show T-") == []                       # only returns under `return`
     assert complete("csops --as zha") == ["zhangsan", "zhaozg"]
     assert complete("csops ticket route X --assignee li") == ["lisi", "liubz"]
+    assert complete("csops ticket new --channel w") == ["wechat"]                  # the policy's channels
+    assert complete("csops ticket new --kind p") == ["proactive"]                  # and kinds
     assert complete("csops leave list --status w") == ["withdrawn"]
     assert complete("csops ticket list --assignee zha") == ["zhangsan", "zhaozg"]     # every filter completes
     assert complete("csops ticket list --kind c") == ["complaint"]
