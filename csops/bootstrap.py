@@ -186,8 +186,10 @@ def ci_files(root: Path, branch: str, spec: str | None) -> dict[Path, str]:
     the workflow triggers on `branch` and installs csops from `spec` (see install_spec)."""
     workflow = (template_text("github-workflow.yml").replace("@BRANCH@", branch)
                 .replace("@SPEC@", (spec or "").replace("'", "''")))
+    notify = template_text("notify-workflow.yml").replace("@SPEC@", (spec or "").replace("'", "''"))
     return {root / ".pre-commit-config.yaml": pre_commit_config(spec),
-            root / ".github" / "workflows" / "csops.yml": workflow}
+            root / ".github" / "workflows" / "csops.yml": workflow,
+            root / ".github" / "workflows" / "csops-notify.yml": notify}
 
 
 def pre_commit_config(spec: str | None) -> str:

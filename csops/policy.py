@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -267,6 +268,52 @@ SHIFT_LABELS = {"day": "白班", "weekend_duty": "周末值班", "off": "休"}
 KIND_RULES = ("complaint", "inquiry", "feedback", "proactive")
 
 
+_SECRET = re.compile(r"access_token=|[?&]key=[0-9a-f-]{16,}|/robot/send\b|/open-apis/bot/v2/hook/[0-9a-z-]{8,}|"
+                     r"https?://", re.I)
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+def _check_notify(data: dict, path, problems) -> None:
+    """notify.targets: {name: {kind, url_env, secret_env, to}}; a webhook URL, token or secret is
+    never written in the records (the repository is read by everyone who clones it)."""
+    from csops.vocab import NOTIFY_KINDS as KINDS
+
+    for key, value in _strings(data, ()):
+        in_notify = key[:1] == ("notify",)
+        if (in_notify and _SECRET.search(value)) or "access_token=" in value:
+            problems.add(path, "SECRET_IN_POLICY", _("{key}: a webhook URL or token is written in the policy",
+                                                     key=".".join(map(str, key))),
+                         _("put it in an environment variable (a CI secret) and name it: url_env: VAR, secret_env: VAR"),
+                         key=key)
+    notify = data.get("notify")
+    targets = notify.get("targets") if isinstance(notify, dict) else None
+    for name, spec in (targets.items() if isinstance(targets, dict) else ()):
+        where = ("notify", "targets", str(name))
+        if not isinstance(spec, dict) or spec.get("kind") not in KINDS:
+            problems.add(path, "BAD_POLICY", _("notify.targets.{name}.kind must be one of {names}", name=name,
+                                               names=", ".join(KINDS)), key=where)
+            continue
+        for field in ("url_env", "secret_env"):
+            if spec.get(field) is not None and not _ENV_NAME.match(str(spec[field])):
+                problems.add(path, "BAD_POLICY", _("notify.targets.{name}.{field}: name an environment variable "
+                                                   "(e.g. DINGTALK_URL), not {value!r}", name=name, field=field,
+                                                   value=str(spec[field])[:20]), key=where + (field,))
+        if spec["kind"] != "email" and not spec.get("url_env"):
+            problems.add(path, "BAD_POLICY", _("notify.targets.{name}: url_env names the variable holding the "
+                                               "robot's URL", name=name), key=where)
+
+
+def _strings(node, key: tuple):
+    if isinstance(node, dict):
+        for name, value in node.items():
+            yield from _strings(value, key + (str(name),))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _strings(value, key + (index,))
+    elif isinstance(node, str):
+        yield key, node
+
+
 def _check_kinds(tickets, path, problems) -> None:
     """tickets.kinds: name → {label, rules} (a kind other than complaint follows inquiry, feedback or
     proactive rules); tickets.channels: name → label."""
@@ -329,6 +376,7 @@ def _check(data: dict, path: str, problems: Problems) -> None:
     for section, key, kind in _SCALARS:
         _check_scalar(data, section, key, kind, path, problems)
     _check_kinds(data.get("tickets") or {}, path, problems)
+    _check_notify(data, path, problems)
     levels = (data.get("tickets") or {}).get("levels")
     hours = (data.get("tickets") or {}).get("complaint_hours")
     if not isinstance(levels, list) or not levels:

@@ -40,6 +40,8 @@ ACTION_LABELS = {
     "revoke": "撤销", "retract": "收回", "accept": "接受", "wait": "挂起", "resume": "恢复处理",
     "set": "设定客户卡", "revisit": "定期回访",
 }
+# where `csops notify` sends (policy notify.targets.NAME.kind)
+NOTIFY_KINDS = ("dingtalk", "wecom", "feishu", "webhook", "email")
 # what a waiting ticket waits on (挂起原因)
 WAIT_ON = ("customer", "supplier", "department")
 FOLDERS = {t.folder: t.name for t in TYPES.values()}

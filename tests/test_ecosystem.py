@@ -181,6 +181,19 @@ def test_init_ci_writes_a_pinned_least_privilege_workflow_that_passes_the_action
     broken = tmp_path / "broken.yml"
     broken.write_text(path.read_text().replace("runs-on:", "runs_on:"))
     assert _schema_check(broken).returncode == 1                          # the check can fail
+    # the scheduled reports (发布钉钉日报): 09:00 and 18:10 Asia/Shanghai as Actions' UTC cron, every day —
+    # the command decides whether it is a working day (调休 included); secrets from the repository's
+    notify = root / ".github" / "workflows" / "csops-notify.yml"
+    scheduled = yamlio.load(notify.read_text(), numbers=None)
+    assert scheduled["permissions"] == {"contents": "read"}
+    assert [c["cron"] for c in scheduled.get("on", scheduled.get(True))["schedule"]] == ["0 1 * * *", "10 10 * * *"]
+    job = scheduled["jobs"]["notify"]
+    assert job["env"]["DINGTALK_SECRET"] == "${{ secrets.DINGTALK_SECRET }}"
+    runs = [step.get("run", "") for step in job["steps"]]
+    assert any("csops notify overdue" in r and "--working-days-only" in r for r in runs)
+    assert any("csops notify daily" in r and "--working-days-only" in r for r in runs)
+    checked = _schema_check(notify)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_init_ci_without_a_known_source_says_so_and_the_workflow_fails_clearly(tmp_path, monkeypatch):
@@ -348,3 +361,14 @@ def test_an_install_without_its_templates_says_so_in_one_line(repo, tmp_path, mo
     assert "cannot be read" in result.output and "the installation is incomplete" in result.output
     assert "reinstall csops" in result.output and "Traceback" not in result.output
     assert repo.git("status", "--porcelain", "--", "records") == ""
+
+
+def test_every_package_is_installed():
+    """A non-editable install carries every csops package (pyproject lists them by name)."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(root).parts) for p in (root / "csops").rglob("__init__.py")}
+    assert found <= listed, sorted(found - listed)

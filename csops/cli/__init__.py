@@ -197,6 +197,10 @@ COMMANDS = {
     "merge-file": ("merge_cmd", "Git merge driver for record files: unites history entries (by time) and "
                                 "re-derives status; a field both sides changed differently is left as a normal "
                                 "conflict."),
+    "notify": ("notify_cmd", "Send a report to the team 通知: what is overdue (owner, what, hours late), the daily "
+                             "report 日报, what waits for each approver, the revisits due — as markdown in the policy's "
+                             "language, contacts masked, to a DingTalk, WeCom or Feishu robot, a webhook or e-mail "
+                             "named in the policy's notify.targets (URLs and secrets from environment variables)."),
     "person": ("person", "The roster: people, roles and who reports to whom."),
     "policy": ("policy_cmd", "The policy: which version of the rules was in force when."),
     "recover": ("recover_cmd", "Finish or undo a write that was interrupted (Ctrl-C, kill, power cut, full disk): "
