@@ -96,7 +96,19 @@ CHAPTERS = [
       ("检查全部记录，并回放 Git 历史（CI 里每次推送都运行）。", "zhaomin", "2026-11-23T18:30",
        "csops validate --history"),
       ("导出给分析人员（SQLite，可用 sqlite3 或 Datasette 打开）。", "zhaomin", "2026-11-23T18:35",
-       "csops export sqlite 客服数据.db")]),
+       "csops export sqlite 客服数据.db"),
+      ("把逾期清单和日报推到钉钉群（《客服部工作职责》发布钉钉日报），一步一步：\n\n"
+       "1. 钉钉群 → 群设置 → 机器人 → 添加机器人 → 自定义；安全设置选“加签”，复制签名密钥（SEC 开头）；"
+       "完成后复制 Webhook 地址（含 access_token）。\n"
+       "2. 地址和密钥都不写进记录仓库（克隆仓库的人都能看到）：在 GitHub 仓库 Settings → Secrets and variables → "
+       "Actions 新建两个 secret：`DINGTALK_URL`（Webhook 地址）和 `DINGTALK_SECRET`（签名密钥）；在本机则设成同名"
+       "环境变量。\n"
+       "3. 在 `records/policy.yaml` 中写上发送对象，只写变量名："
+       "`notify: {targets: {客服群: {kind: dingtalk, url_env: DINGTALK_URL, secret_env: DINGTALK_SECRET}}}`"
+       "（写入地址或令牌时 `csops validate` 报 SECRET_IN_POLICY）。\n"
+       "4. `csops init --ci` 写好的 `.github/workflows/csops-notify.yml` 每天 09:00 发逾期清单、18:10 发日报"
+       "（北京时间；休息日命令自己跳过，调休上班日照常）；仓库变量 `CSOPS_NOTIFY_TARGET` 可改用别的对象。\n"
+       "5. 先试运行看消息内容，不发送：", "zhaomin", "2026-11-23T18:40", "csops notify overdue --to 客服群 --dry-run")]),
 ]
 
 _ID = re.compile(r"\b([TRLSWC])-(\d{8})-[0-9A-Z]{6}\b")
