@@ -219,3 +219,11 @@ def test_email_over_starttls_with_a_login_as_text_and_html(desk, tmp_path, monke
         assert "email:" in desk.run("notify", "overdue", "--to", "mail", now=NOW, code=2).stderr
     finally:
         controller.stop()
+
+
+def test_revisits_due_go_to_each_owner(desk, robot):
+    card = desk.out("customer", "set", "13812345678", "--tier", "A", "--owner", "zhangsan", "--reason", "大客户",
+                    as_="liubz", now="2026-11-02T10:00")
+    out = desk.run("notify", "revisits", "--to", "team", "--dry-run", now=NOW).output
+    assert "**Revisits due**" in out and f"- zhangsan: {card}" in out
+    assert robot.received == []

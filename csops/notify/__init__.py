@@ -86,8 +86,9 @@ def build(session, report: str, day) -> Message:
         return Message(title, lines or [("无待审批事项。" if zh else "Nothing waits for approval.")], not owed)
     owed = _owed(session, ("revisit",), ("customer",), due_by=session.now)
     title = "待定期回访的客户" if zh else "Revisits due"
-    lines = [f"- {who(owner)}：" + "、".join(rid for rid, _t, _w in items) for owner, items in sorted(
-        owed.items(), key=lambda kv: str(kv[0]))]
+    lines = [f"- {who(owner)}" + ("：" + "、".join(rid for rid, _t, _w in items) if zh else
+                                   ": " + ", ".join(rid for rid, _t, _w in items))
+             for owner, items in sorted(owed.items(), key=lambda kv: str(kv[0]))]
     return Message(title, lines or [("无到期回访。" if zh else "No revisit is due.")], not owed)
 
 
