@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from csops.cache.analyse import FIELDS, encode
 
-CACHE_FORMAT = 14
+CACHE_FORMAT = 15
 _TAIL = 8           # a cache file ends with the length of its table (8 bytes), the table before it
 
 
