@@ -76,7 +76,7 @@ STATE_LABELS = {
         "dismissal_review": "开除审查",
         "reached": "接通", "unreachable": "未接通", "satisfied": "满意", "good": "合格", "defective": "不合格",
         "mixed": "部分合格", "weekend_duty": "周末值班", "off": "休", "approval": "审批", "certificate": "证明",
-        "first version": "首个版本", "query": "查询", "proactive": "主动服务",
+        "first version": "首个版本", "no rule changed": "规则未变", "query": "查询", "proactive": "主动服务",
         "qianniu": "千牛", "wechat": "微信", "douyin": "抖音", "jd": "京东",
         "waiting": "挂起中", "wait": "挂起", "customer": "客户", "active": "有效", "revisit": "定期回访",
         "set": "设定", "resume": "恢复处理", "wait_hours": "挂起工时", "supplier": "供应商",
