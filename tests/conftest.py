@@ -153,6 +153,35 @@ def run_csops(repo: "Repo", *args, as_: str | None = "zhangsan", now: str | None
     return result
 
 
+def stderr_on_a_terminal(argv: list, env: dict | None = None, timeout: float = 300) -> tuple[int, str]:
+    """(exit code, stderr) of a command whose stderr is a terminal (a pty), its stdout a pipe:
+    what a person at a terminal sees, e.g. a progress bar."""
+    import pty
+    import threading
+
+    master, slave = pty.openpty()
+    got = []
+
+    def read():
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            got.append(chunk)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=slave, env=ENV if env is None else env,
+                          timeout=timeout)
+    os.close(slave)
+    reader.join(timeout=30)
+    os.close(master)
+    return done.returncode, b"".join(got).decode("utf-8", "replace")
+
+
 def run_git(cwd, *args) -> subprocess.CompletedProcess:
     return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
 

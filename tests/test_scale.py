@@ -443,15 +443,12 @@ def test_a_status_asked_early_for_one_command_is_not_used_by_the_next(repo):
 def test_a_cold_build_shows_its_progress_on_a_terminal_only(tmp_path):
     """SPEC §10: work longer than about a second shows progress on stderr when stderr is a
     terminal — a cold index, the database filled — and prints nothing of it into a pipe."""
-    import os
-    import pty
     import shutil
     import subprocess
     import sys
-    import threading
 
     from generate import generate
-    from tests.conftest import ENV
+    from tests.conftest import ENV, stderr_on_a_terminal
 
     root = tmp_path / "repo"
     root.mkdir()
@@ -462,27 +459,9 @@ def test_a_cold_build_shows_its_progress_on_a_terminal_only(tmp_path):
         argv = [sys.executable, "-m", "csops", "--records", str(root / "records"), "--now", "2026-11-23T09:00", *args]
         if not tty:
             return subprocess.run(argv, capture_output=True, text=True, env=ENV, timeout=300).stderr
-        master, slave = pty.openpty()
-        got = []
-
-        def read():
-            while True:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:
-                    return
-                if not chunk:
-                    return
-                got.append(chunk)
-
-        reader = threading.Thread(target=read)
-        reader.start()
-        done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=slave, env=ENV, timeout=300)
-        os.close(slave)
-        reader.join(timeout=30)
-        os.close(master)
-        assert done.returncode in (0, 1)
-        return b"".join(got).decode("utf-8", "replace")
+        code, stderr = stderr_on_a_terminal(argv)
+        assert code in (0, 1)
+        return stderr
 
     for args in commands:                       # cold each time: the entries, then the database
         assert "reading the records" in run(args, tty=True), args
