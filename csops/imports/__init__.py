@@ -149,7 +149,6 @@ def _check_rows(chunk: list) -> list:
     """(row number, record id, file text) of each row — (row number, None, the problem) for a
     refused one — then ("years", the uncertain calendar years the rows' deadlines touched)."""
     from csops import calendar
-    from csops.store import ID_PATTERN
     from csops.workflows import WORKFLOWS
 
     job = _JOB
@@ -165,7 +164,7 @@ def _check_rows(chunk: list) -> list:
                 if empty is not None:
                     raise builders.RowProblem("MISSING_VALUE", _("{column} is empty", column=job.heads[empty]))
                 built = _build(session, rtype, values, job.heads, job.default_by)
-                record_id = _record_id(session, rtype, source_key, built, taken, ID_PATTERN)
+                record_id = _record_id(session, rtype, source_key, built, taken)
                 taken.add(record_id)
                 month = f"{built.created:%Y-%m}"     # deadlines of a new month: its calendar is looked at once
                 kept = source_key if source_key is not None and source_key != record_id else None
@@ -210,14 +209,15 @@ def _build(session, rtype, values, heads, default_by):
     return builders.score(values, heads, default_by, session)
 
 
-def _record_id(session, rtype, source_key, built, taken: set, pattern) -> str:
+def _record_id(session, rtype, source_key, built, taken: set) -> str:
     """The sheet's own id when it is a csops id of this type for the day the record was made (an
     export imported back keeps its ids), else a new one."""
+    from csops.store import ID_PATTERN
     from csops.vocab import TYPES
 
     day = built.created.astimezone(session.tz).date()
     if source_key:
-        match = pattern.match(source_key)
+        match = ID_PATTERN.match(source_key)
         if match and match["prefix"] == TYPES[rtype].prefix and match["date"] == f"{day:%Y%m%d}" \
                 and source_key not in taken and not session.store.canonical_path(rtype, source_key).exists():
             return source_key

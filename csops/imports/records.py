@@ -40,22 +40,28 @@ class RowProblem(Exception):
         self.code, self.message = code, message
 
 
-def _need(values: dict, field: str, header: str, default=None):
-    value = values.get(field, default)
+def _need(values: dict, field: str, header: str):
+    value = values.get(field)
     if value in (None, ""):
         raise RowProblem("MISSING_VALUE", _("{column} is empty", column=header))
     return value
 
 
-# -- per type: the row's values → (created, by, fields, steps) --------------------------------------
-
-def ticket(values: dict, heads: dict, default_by: str | None) -> Built:
-    created = _need(values, "created", heads["created"])
+def _registrar(values: dict, heads: dict, default_by: str | None) -> str:
+    """Who registered the row's record: its 登记人, else --default-by."""
     by = values.get("created_by") or default_by
     if not by:
         raise RowProblem("MISSING_VALUE", _("{column} is empty and no --default-by was given",
                                             column=heads["created_by"]))
-    customer = {"name": _need(values, "customer", heads["customer"])}
+    return by
+
+
+# -- per type: the row's values → (created, by, fields, steps); required cells are checked before ------
+
+def ticket(values: dict, heads: dict, default_by: str | None) -> Built:
+    created = values["created"]
+    by = _registrar(values, heads, default_by)
+    customer = {"name": values["customer"]}
     if values.get("contact"):
         customer["contact"] = values["contact"]
     fields = {"kind": values["kind"], "channel": values["channel"], "level": values.get("level") or "normal",
@@ -101,11 +107,8 @@ def returns(values: dict, heads: dict, default_by: str | None) -> Built:
     from csops.money import money_text
     from csops.workflows.returns import received
 
-    created = _need(values, "created", heads["created"])
-    by = values.get("created_by") or default_by
-    if not by:
-        raise RowProblem("MISSING_VALUE", _("{column} is empty and no --default-by was given",
-                                            column=heads["created_by"]))
+    created = values["created"]
+    by = _registrar(values, heads, default_by)
     try:
         items = parse_items([part for part in _item_texts(values["items"])], None)
     except CsopsError as exc:
@@ -144,7 +147,7 @@ def _item_texts(text) -> list[str]:
 
 def leave(values: dict, heads: dict, default_by: str | None) -> Built:
     person = values["person"]
-    created = _need(values, "created", heads["created"])
+    created = values["created"]
     fields = {"person": person, "kind": values["kind"], "start": values["start"], "end": values["end"]}
     for key in ("reason", "certificate"):
         if values.get(key):
@@ -168,10 +171,7 @@ def leave(values: dict, heads: dict, default_by: str | None) -> Built:
 def score(values: dict, heads: dict, default_by: str | None, session) -> Built:
     from csops.money import money_text, parse_money
 
-    by = values.get("created_by") or default_by
-    if not by:
-        raise RowProblem("MISSING_VALUE", _("{column} is empty and no --default-by was given",
-                                            column=heads["created_by"]))
+    by = _registrar(values, heads, default_by)
     day = values["date"]
     created = values.get("created") or dt.datetime.combine(day, dt.time(0), session.tz)
     fields = {"code": values["code"], "date": day.isoformat(), "person": values["person"]}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from csops.i18n import _, language
 from csops.render import mask_contact, mask_record, mask_text
-from csops.timeutil import format_instant, parse_instant
+from csops.timeutil import format_instant, parse_instant, try_instant
 
 # Table columns per type (JSON rows carry every field of the file).
 COLUMNS = {
@@ -60,9 +60,8 @@ def leave_span(row: dict, tz) -> str:
     `2026-11-09 至 2026-11-10（2天）`."""
     import datetime as dt
 
-    try:
-        start, end = parse_instant(row.get("start"), tz), parse_instant(row.get("end"), tz)
-    except Exception:       # noqa: BLE001 - a record a listing shows is well formed; this is only its wording
+    start, end = try_instant(row.get("start"), tz), try_instant(row.get("end"), tz)
+    if start is None or end is None:
         return f"{row.get('start')} – {row.get('end')}"
     days = row.get("days")
     count = f"（{days:g}天）" if isinstance(days, (int, float)) else ""
