@@ -23,9 +23,10 @@ class Tier(Spec):
     """A tier from the policy's customers.tiers (in some version of the rules)."""
 
     def check(self, value, key, ctx, out, path):
-        names = []
-        for policy in [ctx.policy, *ctx.policies()]:
-            names += [n for n in tiers(policy) if n not in names]
+        cached = ("policy names", "tiers", id(ctx.policy))
+        if cached not in ctx._cache:
+            ctx._cache[cached] = list(dict.fromkeys(n for policy in [ctx.policy, *ctx.policies()] for n in tiers(policy)))
+        names = ctx._cache[cached]
         if value not in names:
             out.add(path, "BAD_FIELD", _("tier: {value!r} is not in the policy's customers.tiers ({names})",
                                          value=value, names=", ".join(names) or _("none")), key=key)

@@ -46,13 +46,15 @@ class PolicyName(Spec):
 
 
 def known_names(ctx, section: str) -> list:
-    """Every kind (or channel) some version of the policy names, in the current one's order first."""
-    names: list = []
-    for policy in [ctx.policy, *ctx.policies()]:
-        for name in (policy.ticket_kinds() if section == "kinds" else policy.channels()):
-            if name not in names:
-                names.append(name)
-    return names
+    """Every kind (or channel) some version of the policy names, in the current one's order first
+    (worked out once per command: every ticket's fields are checked against it)."""
+    key = ("policy names", section, id(ctx.policy))
+    if key not in ctx._cache:
+        names: dict = {}
+        for policy in [ctx.policy, *ctx.policies()]:
+            names.update(dict.fromkeys(policy.ticket_kinds() if section == "kinds" else policy.channels()))
+        ctx._cache[key] = list(names)
+    return ctx._cache[key]
 
 
 def rules_of(rec: dict, ctx) -> str:
