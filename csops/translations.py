@@ -5,10 +5,7 @@ the .mo compiled)."""
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
-
-import click
 
 from csops.i18n import STAMP, _catalog_file, _stamp
 
@@ -17,6 +14,8 @@ def extract(root: Path | None = None) -> dict[str, list[str]]:
     """Every template passed to `_()` or `N_()` in csops/, and every help text of the command
     line (csops.cli.helptext), with where it is used (path:line)."""
     import ast
+
+    from csops.cli.help_texts import help_texts   # the command tree: help made per record type too
 
     root = root or Path(__file__).parent
     found: dict[str, list[str]] = {text: list(where) for text, where in help_texts().items()}
@@ -61,40 +60,6 @@ def update_catalog(lang: str = "zh") -> tuple[int, int]:
     po.metadata[STAMP] = _stamp(path.read_bytes())
     po.save_as_mofile(_catalog_file(lang, ".mo"))
     return added, len(dropped)
-
-
-def help_texts() -> dict[str, list[str]]:
-    """Every help text of every csops command, group and option → where it is written (path:line
-    of the function that makes the command). Many are made per record type (`Show one ticket: …`),
-    so they are read from the command tree itself, not from the source."""
-    from csops.cli import COMMANDS, cli
-
-    root = Path(__file__).resolve().parent.parent
-    found: dict[str, list[str]] = {}
-
-    def note(text: str | None, command: click.Command) -> None:
-        if not text:
-            return
-        code = getattr(command.callback, "__code__", None)
-        where = (f"{Path(code.co_filename).resolve().relative_to(root).as_posix()}:{code.co_firstlineno}"
-                 if code is not None else "csops/cli/__init__.py:1")
-        if where not in found.setdefault(text, []):
-            found[text].append(where)
-
-    def walk(command: click.Command) -> None:
-        note(inspect.cleandoc(command.help).partition("\f")[0] if command.help else None, command)
-        note(command.short_help, command)
-        for param in command.params:
-            note(getattr(param, "help", None), command)
-        if isinstance(command, click.Group):
-            ctx = click.Context(command)
-            for name in command.list_commands(ctx):
-                walk(command.get_command(ctx, name))
-
-    walk(cli)
-    for _module, summary in COMMANDS.values():
-        note(summary, cli)
-    return found
 
 
 if __name__ == "__main__":
