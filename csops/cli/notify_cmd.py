@@ -31,8 +31,8 @@ def notify(ctx, report, target, day, dry_run, fail_if_empty, working_days_only):
       csops notify overdue --to 客服群 --dry-run
       DINGTALK_URL=… DINGTALK_SECRET=… csops notify daily --to 客服群
     """
-    from csops.notify import build, chunks, send
-    from csops.notify.platforms import LIMITS, SendFailed
+    from csops.notify import send
+    from csops.notify.platforms import SendFailed
     from csops.timeutil import parse_input_date
 
     sess = session(ctx, reads=True)
@@ -41,8 +41,8 @@ def notify(ctx, report, target, day, dry_run, fail_if_empty, working_days_only):
         return
     try:
         texts = send(sess, report, target, day=date, dry_run=dry_run, fail_if_empty=fail_if_empty)
-    except SendFailed:
-        for text in chunks(build(sess, report, date), LIMITS["email"]):
+    except SendFailed as exc:
+        for text in getattr(exc, "texts", ()):
             click.echo(text, err=True)               # not sent: here it is, to paste by hand
         raise
     if not texts:

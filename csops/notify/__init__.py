@@ -135,15 +135,19 @@ def send(session, report: str, target: str, *, day, dry_run: bool = False, fail_
     texts = chunks(message, LIMITS[kind])
     if dry_run:
         return texts
-    if kind == "email":
-        from csops.notify.mail import send_mail
+    try:
+        if kind == "email":
+            from csops.notify.mail import send_mail
 
-        send_mail(spec, message.title, texts)
-        return texts
-    url = _env(spec.get("url_env"), target, "url_env")
-    secret = os.environ.get(spec["secret_env"]) if spec.get("secret_env") else None
-    for text in texts:
-        post(kind, url, message.title, text, secret)
+            send_mail(spec, message.title, texts)
+            return texts
+        url = _env(spec.get("url_env"), target, "url_env")
+        secret = os.environ.get(spec["secret_env"]) if spec.get("secret_env") else None
+        for text in texts:
+            post(kind, url, message.title, text, secret)
+    except SendFailed as exc:
+        exc.texts = texts            # what was not sent, for the caller to show
+        raise
     return texts
 
 
