@@ -363,6 +363,24 @@ class Context:
         self._cache[rtype] = usable
         return usable
 
+    def steps(self, rtype: str, *, days: tuple[str, str] | None = None) -> list:
+        """(record, csops.workflows.ticket.Steps) of every usable record of a type (a ticket or a
+        return) that may touch `days` (a hint, as with records) — for reports that count people's
+        steps: the record index gives the Steps it keeps without reading the records."""
+        from csops.workflows.ticket import steps
+
+        if self.source is None or rtype in self._cache:
+            return [(rec, steps(rec.data, self.tz)) for rec in self.records(rtype, days=days)]
+        from csops.query import Where
+
+        key = ("steps", rtype, days)
+        if key not in self._cache:
+            found, skipped = self.source.steps(rtype, Where(days=days))
+            for item in skipped:
+                self.skip(item)
+            self._cache[key] = found
+        return self._cache[key]
+
     def from_files(self) -> "Context":
         """The same context reading records straight from the files (what the record index
         itself uses while it is built), sharing what was read."""

@@ -175,9 +175,29 @@ def ask_status(root: Path):
     """Start `git status` on the records folder now, for a command that reads through the record
     index: it runs while csops loads (at 100,000 files it takes about as long). Returns what
     `Git.background` returns, for csops.cache.index.build_index to take; None outside Git."""
+    started = _STARTED.pop(Path(root), None)
+    if started is not None:
+        return started
     if find_git_dir(root) is None:
         return None
     return _background([*STATUS, "--", "."], root)
+
+
+_STARTED: dict = {}        # folder → a git status started for the command now running (start_status)
+
+
+def forget_status() -> None:
+    """Drop a git status started for a command that ended without taking it: it must not stand
+    in for a later command's (in the same process: an edit made in between would be missed)."""
+    _STARTED.clear()
+
+
+def start_status(root: Path) -> None:
+    """ask_status now, for the command that is about to load (csops.cli: a command that reads
+    through the record index); its ask_status on the same folder takes it."""
+    started = ask_status(root)
+    if started is not None:
+        _STARTED[Path(root)] = started
 
 
 MINIMUM = (2, 34)      # SSH signing (gpg.format ssh, verify-commit with allowed signers)

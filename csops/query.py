@@ -47,28 +47,40 @@ class Where:
                 params += values
         return (" WHERE " + " AND ".join(conds) if conds else ""), params
 
+    def text_counts(self, text_offset: int = 0) -> list[tuple[str, list]]:
+        """Queries counting the rows of one type whose text holds the words, one per full-text
+        index the words use (each an upper bound of the rows that fit)."""
+        return [(f"SELECT count(*) FROM {source}", values)
+                for source, values, counted in _text_sources(self.words, int(text_offset)) if counted]
+
 
 def _text_conditions(words, offset: int) -> list[tuple[str, list]]:
     """Conditions on a record table's rows (its record_text rows are its rowids plus `offset`)
-    whose text holds every word: FTS5's trigram index for words of three characters or more,
-    the index of two-character tokens (record_pairs) for a two-letter or two-digit word, a scan
-    (LIKE) for any other. Each ignores ASCII case, as holds_words does; the pairs index may give
-    more (it is a hint: the caller tests)."""
+    whose text holds every word (see _text_sources)."""
+    return [(f"rowid IN (SELECT rowid - {offset} FROM {source})", values)
+            for source, values, _counted in _text_sources(words, offset)]
+
+
+def _text_sources(words, offset: int) -> list[tuple[str, list, bool]]:
+    """The rows of the full-text tables of one type (rowids from `offset`) whose text holds
+    every word, as (FROM … WHERE …, its parameters, whether an index finds them): FTS5's trigram
+    index for words of three characters or more, the index of two-character tokens
+    (record_pairs) for a two-letter or two-digit word, a scan (LIKE) for any other. Each ignores
+    ASCII case, as holds_words does; the pairs index may give more (a hint: the caller tests)."""
     long = [w for w in words if len(w) >= 3]
     pairs = [w for w in words if len(w) == 2 and w.isalnum()]
     short = [w for w in words if w not in long and w not in pairs]
     out = []
     mine = f"rowid BETWEEN {offset} AND {offset + (1 << 40) - 1}"     # this type's rows only
     if long:
-        out.append((f"rowid IN (SELECT rowid - {offset} FROM record_text WHERE record_text MATCH ? AND {mine})",
-                    [" AND ".join('"' + w.replace('"', '""') + '"' for w in long)]))
+        out.append((f"record_text WHERE record_text MATCH ? AND {mine}",
+                    [" AND ".join('"' + w.replace('"', '""') + '"' for w in long)], True))
     if pairs:
-        out.append((f"rowid IN (SELECT rowid - {offset} FROM record_pairs WHERE record_pairs MATCH ? AND {mine})",
-                    [" AND ".join('"' + fold(w) + '"' for w in pairs)]))
+        out.append((f"record_pairs WHERE record_pairs MATCH ? AND {mine}",
+                    [" AND ".join('"' + fold(w) + '"' for w in pairs)], True))
     for word in short:
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        out.append((f"rowid IN (SELECT rowid - {offset} FROM record_text WHERE body LIKE ? ESCAPE '\\' AND {mine})",
-                    ["%" + escaped + "%"]))
+        out.append((f"record_text WHERE body LIKE ? ESCAPE '\\' AND {mine}", ["%" + escaped + "%"], False))
     return out
 
 

@@ -18,7 +18,7 @@ from typing import Callable
 
 from csops.engine import Context
 from csops.i18n import _
-from csops.store import Store
+from csops.store import Rec, Store
 from csops.timeutil import format_instant
 from csops.workflows import WORKFLOWS
 
@@ -206,18 +206,55 @@ class RecordSource:
             return None
         return session.index.facts_of(rec.type).get(path[len(root) + 1:]) or None
 
-    def newest(self, rtype: str, where, count: int, order, usual: str) -> list:
+    def newest(self, rtype: str, where, count: int, order) -> list:
         """The usable records of a type that may fit `where`, at least the `count` first by
         `order(id, created)` of those the database holds (a search's page) — read only those;
         what cannot be read goes to the context's skipped, as with records()."""
         from csops.cache.index import load_newest
 
         session = self.session
-        found = load_newest(session.index, session.db, session.store, rtype, where, count, order, usual)
+        found = load_newest(session.index, session.db, session.store, rtype, where, count, order)
         recs, skipped = self._sorted(rtype, found, session.index.of_type(rtype)[1], True)
         for item in skipped:
             session.ctx.skip(item)
         return recs
+
+    def steps(self, rtype: str, where) -> tuple[list, list]:
+        """(record, its Steps) of every usable record of a type that may fit `where`, in listing
+        order, and what was skipped (as records()). A record whose Steps the database holds is
+        not read: its data is read only if asked for."""
+        import marshal
+
+        from csops.cache.index import load_steps
+        from csops.workflows.ticket import Steps, steps
+
+        session = self.session
+        index, store, tz = session.index, session.store, session.tz
+        usable, unusable = index.of_type(rtype)
+        found = load_steps(index, session.db, store, rtype, usable, where)
+        recs, skipped = self._sorted(rtype, [(rel, data, error) for rel, kept, data, error, _blob in found
+                                             if kept is None], unusable, True)
+        read = iter(recs)
+        root = str(store.root)
+        out = []
+        for rel, kept, data, error, blob in found:
+            if kept is not None:
+                out.append((_Pending(rtype, os.path.join(root, rel), self._fetcher(rtype, rel, blob)),
+                            Steps(*marshal.loads(kept))))
+            elif error is None and isinstance(data, dict):      # else skipped
+                rec = next(read)
+                out.append((rec, steps(rec.data, tz)))
+        return out, skipped
+
+    def _fetcher(self, rtype: str, rel: str, blob: str):
+        def fetch():
+            from csops.cache.index import _parse, data_of
+
+            data = data_of(self.session.db, rtype, blob)
+            if data is None:                                    # the row is gone: the file
+                data = next(iter(_parse(self.session.store, [rel])))[1]
+            return data
+        return fetch
 
     def records(self, rtype: str, where, *, only: list[str] | None = None, unusable_too: bool = True):
         """Every usable record of a type that may fit `where`, and what was skipped (in listing order)."""
@@ -267,3 +304,25 @@ class RecordSource:
         for rel, reason in store.link_skips(rtype) if links_too else ():
             skipped.append(((1, rel), Skipped(store.display(store.root / rel), 1, reason)))
         return recs, [item for _key, item in sorted(skipped, key=lambda pair: pair[0])]   # listing order
+
+
+class _Pending(Rec):
+    """A record whose data is read only when asked for (a report that counts from its Steps
+    seldom does)."""
+    __slots__ = ("_fetch",)
+
+    def __init__(self, rtype: str, path: str, fetch):
+        self._fetch = fetch
+        super().__init__(rtype, path, None)
+
+    @property
+    def data(self):
+        value = Rec.data.__get__(self)
+        if value is None and self._fetch is not None:
+            value, self._fetch = self._fetch(), None
+            Rec.data.__set__(self, value)
+        return value
+
+    @data.setter
+    def data(self, value) -> None:
+        Rec.data.__set__(self, value)

@@ -468,3 +468,35 @@ def test_a_cold_build_shows_its_progress_on_a_terminal_only(tmp_path):
     shutil.rmtree(root / ".git" / "csops-cache")
     for args in commands:
         assert "reading the records" not in run(args, tty=False), args
+
+
+def test_a_read_starts_git_status_before_it_loads_and_a_write_does_not(repo, monkeypatch):
+    """A command that reads through the record index has `git status` started as soon as its words
+    are parsed (csops.cli.READS), before its code is imported, and takes that one — Git is asked
+    once; a write, and a read that only shows its help, start none."""
+    from csops import gitlog
+
+    started = []
+    background = gitlog._background
+
+    def counting(args, cwd):
+        import inspect
+
+        if "status" in args:       # by whom: csops.cli, as the words were parsed, or the command itself
+            started.append([frame.function for frame in inspect.stack()[1:4]])
+        return background(args, cwd)
+
+    monkeypatch.setattr(gitlog, "_background", counting)
+    made = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
+                    "--summary", "电饭煲内胆有划痕")
+    assert started == []
+    for args in (["report", "overdue"], ["ticket", "list", "--status", "registered"], ["search", "内胆"],
+                 ["customer", "show", "王女士"]):
+        started.clear()
+        assert made in repo.out(*args, now="2026-12-01T10:00:00+08:00"), args
+        assert len(started) == 1 and "start_status" in started[0], (args, started)
+        assert gitlog._STARTED == {}, args          # taken, or forgotten when the command ended
+    started.clear()
+    repo.out("report", "overdue", "--help")
+    repo.out("customer", "set", "王女士", "--tier", "A", code=None)
+    assert started == [] and gitlog._STARTED == {}

@@ -13,6 +13,7 @@ The database is a cache: a damaged or locked one is set aside and the command re
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import hashlib
 import marshal
@@ -26,7 +27,7 @@ from csops.query import Where
 from csops.errors import CsopsError
 from csops.i18n import _
 
-FORMAT = 5
+FORMAT = 6
 NAME = "index.sqlite"
 
 _ANY_DAY = ("0000-00-00", "9999-99-99")      # a time that is not ISO text may fall on any day
@@ -46,7 +47,9 @@ def _schema() -> list[str]:
     out = ["CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT)"]
     for rtype, (table, columns) in tables.TABLES.items():
         decls = ", ".join(f"{c.name} {c.decl.split()[0]}" for c in columns)
-        out.append(f"CREATE TABLE {table} (blob TEXT PRIMARY KEY, first_day TEXT, last_day TEXT, {decls})")
+        # steps: what the reports counting people's steps read (csops.workflows.ticket.steps), marshalled
+        out.append(f"CREATE TABLE {table} (blob TEXT PRIMARY KEY, first_day TEXT, last_day TEXT, created_at REAL, "
+                   f"steps BLOB, {decls})")
         # the parsed records apart, by the same rowid: a query that reads many rows' columns
         # (a search's matches ordered by time) does not page through their data
         out.append(f"CREATE TABLE {table}_data (data BLOB NOT NULL)")
@@ -56,6 +59,9 @@ def _schema() -> list[str]:
         # would read every row's parsed record with it
         out.append(f"CREATE INDEX {table}_days ON {table}(last_day, first_day)")
         out.append(f"CREATE INDEX {table}_created ON {table}(created)")
+        # the registration as a moment (a time written with its UTC offset; NULL for any other):
+        # search's newest first, read off this index in order until a page has filled
+        out.append(f"CREATE INDEX {table}_at ON {table}(created_at)")
         for column in ("assignee", "person", "code", "created_by"):
             if any(c.name == column for c in columns):
                 out.append(f"CREATE INDEX {table}_{column} ON {table}({column})")
@@ -192,6 +198,10 @@ class RecordDB:
             self.synced[rtype] = row[0] if row else None
         return self.synced[rtype] == signature
 
+    def in_state(self, rtype: str, state: str) -> bool:
+        """Whether the type was synced for this very index state (csops.cache.index.Index.state)."""
+        return self.meta(f"state:{rtype}") == state
+
     def blobs(self, rtype: str) -> set[str]:
         table = tables.TABLES[rtype][0]
         return {row[0] for row in self.db.execute(f"SELECT blob FROM {table}")}
@@ -207,7 +217,7 @@ class RecordDB:
     def add(self, rtype: str, items: list[tuple[str, dict]]) -> None:
         """Rows for records read from their files: (blob, data)."""
         table, columns = tables.TABLES[rtype]
-        marks = ",".join("?" * (3 + len(columns)))
+        marks = ",".join("?" * (5 + len(columns)))
         offset = text_offset(rtype)
         with self._writing():
             db = self.db
@@ -217,7 +227,8 @@ class RecordDB:
                 except ValueError:
                     continue                 # a value marshal cannot keep: read from the file each time
                 cursor = db.execute(f"INSERT OR IGNORE INTO {table} VALUES ({marks})",
-                                    (blob, *days_of(rtype, data), *tables.row(rtype, data)))
+                                    (blob, *days_of(rtype, data), created_at(data), _steps(rtype, data),
+                                     *tables.row(rtype, data)))
                 if cursor.rowcount != 1:
                     continue                 # held already
                 db.execute(f"INSERT INTO {table}_data (rowid, data) VALUES (?, ?)", (cursor.lastrowid, payload))
@@ -229,8 +240,9 @@ class RecordDB:
                                                                                      pairs(body)))
 
     def mark_synced(self, rtype: str, signature: str, live: set[str] | None = None) -> None:
-        """Remember that every file of the type has its row; drop the rows of contents no file has
-        any more (`live`) when they are many."""
+        """Remember that every file of the type has its row (`signature`: the listing's, or the
+        index state's); drop the rows of contents no file has any more (`live`) when they are
+        many."""
         table = tables.TABLES[rtype][0]
         with self._writing():
             if live is not None:
@@ -274,24 +286,45 @@ class RecordDB:
             yield from self.db.execute(f"SELECT blob, {data} FROM {table}{conds}{joined}blob IN "
                                        f"({','.join('?' * len(part))})", [*params, *part]).fetchall()
 
-    # -- answers derived from one state of the whole index (csops.cache.index.recall/keep) ----
-
-    def heads(self, rtype: str, where: Where, usual: str, start: int | None = None, size: int = 0
-              ) -> list[tuple[str, str, str]]:
-        """(blob, id, created) of rows that fit, enough to order them without their data. With
-        `start`: rows `start`…`start + size` of those created at a time written
-        YYYY-MM-DDTHH:MM:SS`usual` — text that sorts as the time — newest first (then by id);
-        without: every other row."""
+    def select_steps(self, rtype: str, where: Where):
+        """(blob, marshalled Steps or None, marshalled data when there are no Steps) of every row
+        that fits (as select)."""
         table = tables.TABLES[rtype][0]
         conds, params = where.sql(table, text_offset(rtype))
-        plain = "length(created) = 25 AND substr(created, 20) = ?"
+        data = f"(SELECT data FROM {table}_data WHERE {table}_data.rowid = {table}.rowid)"
+        yield from self.db.execute(f"SELECT blob, steps, CASE WHEN steps IS NULL THEN {data} END FROM {table}{conds}",
+                                   params)
+
+    # -- answers derived from one state of the whole index (csops.cache.index.recall/keep) ----
+
+    def heads(self, rtype: str, where: Where, start: int | None = None, size: int = 0, ordered: bool = False
+              ) -> list[tuple[str, str, str]]:
+        """(blob, id, created) of rows that fit, enough to order them without their data. With
+        `start`: rows `start`…`start + size` of those whose registration is a moment (created_at),
+        newest first (then by id); without: every other row. `ordered`: read the rows off the
+        created_at index in that order, testing each, rather than find every row that fits and
+        sort them — much the cheaper when many rows fit and a page is asked for (many_fit)."""
+        table = tables.TABLES[rtype][0]
+        conds, params = where.sql(table, text_offset(rtype))
         joined = " AND " if conds else " WHERE "
         if start is None:
-            return self.db.execute(f"SELECT blob, id, created FROM {table}{conds}{joined}NOT coalesce({plain}, 0)",
-                                   [*params, usual]).fetchall()
-        return self.db.execute(f"SELECT blob, id, created FROM {table}{conds}{joined}{plain} "
-                               f"ORDER BY created DESC, id, blob LIMIT ? OFFSET ?",
-                               [*params, usual, size, start]).fetchall()
+            return self.db.execute(f"SELECT blob, id, created FROM {table} INDEXED BY {table}_at{conds}{joined}"
+                                   f"created_at IS NULL", params).fetchall()
+        by = f" INDEXED BY {table}_at" if ordered else ""
+        return self.db.execute(f"SELECT blob, id, created FROM {table}{by}{conds}{joined}created_at IS NOT NULL "
+                               f"ORDER BY created_at DESC, id, blob LIMIT ? OFFSET ?",
+                               [*params, size, start]).fetchall()
+
+    def many_fit(self, rtype: str, where: Where, rows: int, count: int) -> bool:
+        """Whether reading the type's `rows` newest first until `count` fit `where` costs less than
+        finding every row that fits (its words' matches, counted by the full-text index) and
+        ordering them: when the words are common. Without a word the index counts: no."""
+        found = [self.db.execute(sql, values).fetchone()[0] for sql, values in where.text_counts(text_offset(rtype))]
+        if not found:
+            return False
+        fit = min(found)
+        # a row read in order costs about a tenth of a row found by its rowid and sorted
+        return fit * fit * 10 > rows * count
 
     def data_of(self, rtype: str, blobs: list[str]) -> dict[str, bytes]:
         table, out = tables.TABLES[rtype][0], {}
@@ -322,6 +355,28 @@ def _stamp() -> str:
 
     layout = hashlib.sha1("\n".join(_schema()).encode()).hexdigest()[:12]
     return f"{FORMAT}:{layout}:{yamlio.loader_stamp()}"
+
+
+STEPPED = ("ticket", "return")      # the types whose rows keep their Steps
+
+
+def _steps(rtype: str, data: dict) -> bytes | None:
+    from csops.workflows.ticket import steps
+
+    found = steps(data) if rtype in STEPPED else None
+    return None if found is None else marshal.dumps(tuple(found))
+
+
+def created_at(data: dict) -> float | None:
+    """A record's registration as a UTC timestamp when it is written with its offset (as csops
+    writes it), else None: a time without one is read in the policy's zone, which the rows,
+    kept by content alone, do not know."""
+    value = data.get("created")
+    try:
+        at = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return at.timestamp() if at.tzinfo is not None else None
 
 
 def pairs(text: str) -> str:

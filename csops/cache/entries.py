@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from csops.cache.analyse import FIELDS, encode
 
-CACHE_FORMAT = 15
+CACHE_FORMAT = 16
 _TAIL = 8           # a cache file ends with the length of its table (8 bytes), the table before it
 
 
@@ -160,16 +160,28 @@ class Table(Mapping):
         return self._dict
 
     def column(self, rtype: str) -> list:
-        """The values of one type's rels, in their order."""
-        if self._list is None:
-            self._list = split_lines(self._values)
+        """The values of one type's rels, in their order (lines of one width — blob ids — are cut
+        out for that type alone; others are split once for all)."""
         start = self._rels.start(rtype)
         rels = self._rels.get(rtype, [])
-        values = self._list[start:start + len(rels)]
+        width = self._width()
+        if self._list is None and width:
+            values = self._values[start * (width + 1):(start + len(rels)) * (width + 1) - 1].split("\n") if rels else []
+        else:
+            if self._list is None:
+                self._list = split_lines(self._values)
+            values = self._list[start:start + len(rels)]
         if self._rich:
             rich = self._rich
             values = [rich.get(rel, value) for rel, value in zip(rels, values)]
         return values
+
+    def _width(self) -> int | None:
+        """The width of every line, when all have one (each a blob id)."""
+        text = self._values
+        width = text.find("\n")
+        count = self._rels.count()
+        return width if width > 0 and len(text) == count * (width + 1) - 1 else None
 
     def get(self, rel, default=None):
         value = self._rich.get(rel)

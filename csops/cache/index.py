@@ -12,6 +12,7 @@ rebuilt, never trusted.
 from __future__ import annotations
 
 import contextlib
+import marshal
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -41,6 +42,18 @@ class Index:
         self._rich = rich                 # rels that may have a packed entry (None: any)
         self.memo = {}                    # what one command reads more than once (of_type, load_records)
         self.head: str | None = None      # the commit HEAD was as the index was built
+
+    def state(self) -> str | None:
+        """Names what the index vouches for — its saved state and the files Git does not vouch
+        for — so that what was found true of it once need not be checked again; None when the
+        state was not saved."""
+        if not self.token:
+            return None
+        if not self._unknown:
+            return self.token
+        import hashlib
+
+        return self.token + ":" + hashlib.sha1("\0".join(sorted(self._unknown)).encode()).hexdigest()
 
     def blob(self, rel: str) -> str | None:
         """The blob id of a file Git says is unchanged (a key the parsed-data cache can trust)."""
@@ -301,36 +314,42 @@ def _parse(store, rels: list[str]):
 
 def _sync(index: Index, db, store, rtype: str, progress=None) -> set[str]:
     """Give the database a row for every usable file of the type Git vouches for (parsing the ones
-    it lacks), once per command; the rels it could not give a row (read from their files)."""
+    it lacks), once per command; the rels it could not give a row (read from their files). A
+    saved index state the database was synced with before needs no look at the listing."""
     from csops.cache.db import signature
 
     key = ("synced", rtype)
     if key in index.memo:
         return index.memo[key]
     usable = index.of_type(rtype)[0]
-    blobs = index.blobs_of(rtype, usable)
-    stamp = signature(blobs)
+    state = index.state()
     left: set[str] = set()
-    if not db.is_synced(rtype, stamp):
-        have = db.blobs(rtype)
-        todo = [(rel, blob) for rel, blob in zip(usable, blobs) if blob and blob not in have]
-        blob_of = dict(todo)
-        batch: list = []
-        with (progress(len(todo)) if progress is not None and len(todo) > 1000 else contextlib.nullcontext(_not_shown)) as step:
-            for rel, data, message, _line, _code in _parse(store, [rel for rel, _blob in todo]):
-                step(1)
-                if message or not isinstance(data, dict):
-                    left.add(rel)          # changed since the index saw it: read again from the file
-                    continue
-                batch.append((blob_of[rel], data))
-                if len(batch) >= 5000:
-                    db.add(rtype, batch)
-                    batch = []
-            db.add(rtype, batch)
-        if not left:
-            db.mark_synced(rtype, stamp, {blob for blob in blobs if blob})
-    if not left and index.head and None not in blobs and not index.doubtful(rtype) and \
-            db.meta(f"head:{rtype}") != index.head:
+    if state is None or not db.in_state(rtype, state):
+        blobs = index.blobs_of(rtype, usable)
+        stamp = signature(blobs)
+        if not db.is_synced(rtype, stamp):
+            have = db.blobs(rtype)
+            todo = [(rel, blob) for rel, blob in zip(usable, blobs) if blob and blob not in have]
+            blob_of = dict(todo)
+            batch: list = []
+            with (progress(len(todo)) if progress is not None and len(todo) > 1000 else
+                  contextlib.nullcontext(_not_shown)) as step:
+                for rel, data, message, _line, _code in _parse(store, [rel for rel, _blob in todo]):
+                    step(1)
+                    if message or not isinstance(data, dict):
+                        left.add(rel)      # changed since the index saw it: read again from the file
+                        continue
+                    batch.append((blob_of[rel], data))
+                    if len(batch) >= 5000:
+                        db.add(rtype, batch)
+                        batch = []
+                db.add(rtype, batch)
+            if not left:
+                db.mark_synced(rtype, stamp, {blob for blob in blobs if blob})
+        if not left and state is not None:
+            db.set_meta(f"state:{rtype}", state)
+    if not left and index.head and db.meta(f"head:{rtype}") != index.head and \
+            None not in index.blobs_of(rtype, usable) and not index.doubtful(rtype):
         db.set_meta(f"head:{rtype}", index.head)     # every record of the type as HEAD has it is held
     index.memo[key] = left
     return left
@@ -403,7 +422,7 @@ def _places(index: Index, rtype: str, rels: list[str], left: set[str]):
     blobs = index.blobs_of(rtype, rels)
     if left:
         blobs = [None if rel in left else blob for rel, blob in zip(rels, blobs)]
-    files = [place for place, blob in enumerate(blobs) if blob is None]
+    files = [place for place, blob in enumerate(blobs) if blob is None] if None in blobs else []
     first = dict(zip(blobs, range(len(blobs))))      # blob → a place (built in C: a hundred thousand files)
     first.pop(None, None)
     twins: dict[str, list[int]] = {}
@@ -437,12 +456,48 @@ def _load(index: Index, db, store, rtype: str, rels: list[str], where, progress)
     return [out[place] for place in sorted(out)]
 
 
-def load_newest(index: Index, db, store, rtype: str, where, count: int, order, usual: str
+def load_steps(index: Index, db, store, rtype: str, rels: list[str], where
+               ) -> list[tuple[str, object, object, object, str | None]]:
+    """load_records for reports that read only what csops.workflows.ticket.steps keeps: (rel,
+    marshalled Steps or None, data or None, read error, blob), in listing order — the Steps where
+    the database holds them, else the record's data (the caller works them out of it)."""
+    import sqlite3
+
+    if db is not None and not db.broken:
+        try:
+            files, places = _places(index, rtype, rels, _sync(index, db, store, rtype))
+            out: dict[int, tuple] = {}
+            loads = marshal.loads
+            for blob, kept, payload in db.select_steps(rtype, where):
+                for place in places(blob):
+                    out[place] = (rels[place], kept, None if kept is not None else loads(payload), None, blob)
+            for place, (rel, data, message, line, code) in zip(files, _parse(store, [rels[p] for p in files])):
+                out[place] = (rel, None, data, _error(message, line, code), None)
+            return [out[place] for place in sorted(out)]
+        except sqlite3.Error:
+            db.broken = True
+    return [(rel, None, data, error, None) for rel, data, error in load_records(index, None, store, rtype, rels, where)]
+
+
+def _error(message, line, code):
+    from csops.yamlio import YamlError
+
+    return YamlError(message, line, code) if message else None
+
+
+def data_of(db, rtype: str, blob: str):
+    """The parsed record the database holds for a content (the data of a row load_steps gave
+    Steps of), or None."""
+    payload = db.data_of(rtype, [blob]).get(blob) if db is not None else None
+    return marshal.loads(payload) if payload is not None else None
+
+
+def load_newest(index: Index, db, store, rtype: str, where, count: int, order
                 ) -> list[tuple[str, object, object]]:
     """load_records for the `count` newest records that may fit `where` (a search's page): they are
     ordered by `order(id, created)` on the database's columns, and only their data is read; files
-    Git does not vouch for are read and given too (the caller orders what it gets). `usual`: the
-    UTC offset most times are written with (+08:00), whose times the database orders itself."""
+    Git does not vouch for are read and given too (the caller orders what it gets). The database
+    orders the rows whose registration it holds as a moment; the few others are ordered here."""
     import marshal
     import sqlite3
 
@@ -453,10 +508,11 @@ def load_newest(index: Index, db, store, rtype: str, where, count: int, order, u
         return load_records(index, db, store, rtype, usable, where)
     try:
         files, places = _places(index, rtype, usable, _sync(index, db, store, rtype))
-        live = [head for head in db.heads(rtype, where, usual) if places(head[0])]
+        live = [head for head in db.heads(rtype, where) if places(head[0])]
+        ordered = db.many_fit(rtype, where, len(usable), count)
         start, size, newest = 0, count * 2 + 100, []
         while len(newest) < count:                    # rows of contents no file has now are passed over
-            page = db.heads(rtype, where, usual, start, size)
+            page = db.heads(rtype, where, start, size, ordered)
             newest += [head for head in page if places(head[0])]
             if len(page) < size:
                 break

@@ -43,7 +43,10 @@ class CsopsGroup(click.Group):
 
         # the sub-command's words, before click hands them on: a --lang among them is the language
         # of everything shown, its --help too (an eager --help may come before --lang)
-        ctx.meta["csops_lang"] = language_asked([*getattr(ctx, "_protected_args", ()), *ctx.args])
+        words = [*getattr(ctx, "_protected_args", ()), *ctx.args]
+        ctx.meta["csops_lang"] = language_asked(words)
+        _start_reading(ctx.params.get("records"), words)
+        ctx.call_on_close(_forget_status)
         try:
             result = super().invoke(ctx)
             if sys.stdout is not None:      # buffered output fails here, inside the boundary, not at exit
@@ -93,6 +96,36 @@ class CsopsGroup(click.Group):
                          commit=txn.interrupted_after_commit[-1][:10]), err=True)
             ctx.exit(ExitStatus.INTERRUPTED)
         return result
+
+
+# The commands that read through the record index (all of a group's sub-commands, or those named):
+# `git status` is started for them before their code is imported — at 100,000 files it runs about
+# as long as csops takes to load, and a warm read waits for little else (csops.gitlog.ask_status)
+READS = {"search": (), "report": (), "export": (), "validate": (), "notify": (), "customer": ("show", "list"),
+         **{rtype: ("list",) for rtype in ("ticket", "return", "leave", "score", "swap")}}
+
+
+def _forget_status() -> None:
+    gitlog = sys.modules.get("csops.gitlog")
+    if gitlog is not None:
+        gitlog.forget_status()
+
+
+def _start_reading(records: str | None, words: list[str]) -> None:
+    _forget_status()
+    if not words or words[0] not in READS or "--help" in words or "-h" in words:
+        return
+    named = READS[words[0]]
+    if named and (len(words) < 2 or words[1] not in named):
+        return
+    from csops.errors import CsopsError
+    from csops.gitlog import start_status
+    from csops.store import find_records_root
+
+    try:
+        start_status(find_records_root(os.getcwd(), records))
+    except (CsopsError, OSError):
+        return                  # the command itself says what is wrong
 
 
 def _drop_stdout() -> None:

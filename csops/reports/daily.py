@@ -9,7 +9,7 @@ import datetime as dt
 from csops.calendar import note_years
 from csops.timeutil import parse_input_date, period_bounds, try_instant
 from csops.vocab import CS_ROLES
-from csops.workflows.ticket import active_between, activity_window, counted
+from csops.workflows.ticket import activity_window, counted
 
 COLUMNS = ["person", "name", "registered", "resolved", "on_time", "callbacks", "satisfaction_avg",
            "returns_handled"]
@@ -61,46 +61,47 @@ AGENT_COLUMNS = COLUMNS + ["revisits"]
 
 
 def activity(session, first: dt.date, last: dt.date) -> list[dict]:
+    """Per person: registered, resolved (on time), callbacks and their satisfaction, returns
+    handled — counted from the records' Steps (csops.workflows.ticket.steps) and the facts the
+    record index keeps."""
+    from csops.reports.stats import _loose, _moments
+
     ctx, tz = session.ctx, session.tz
     window = activity_window(ctx, first, last)
+    active_low, active_high = _loose(window)
+    low, high = _moments(first, last, tz)
     counts: dict[str, dict] = {}
 
     def of(person) -> dict:
         return counts.setdefault(str(person), {"registered": 0, "resolved": 0, "on_time": 0, "callbacks": 0,
                                                "_satisfaction": [], "_returns": set()})
 
-    def inside(moment) -> bool:
-        return moment is not None and first <= moment.astimezone(tz).date() <= last
-
-    for rec in ctx.records("ticket", days=window):
-        data = rec.data
-        if not active_between(data, window):
+    for rec, steps in ctx.steps("ticket", days=window):
+        times = [row[0] for row in steps.steps] + [row[0] for row in steps.callbacks]
+        if None not in times and not any(active_low <= at <= active_high for at in times):     # active_between
             continue
-        history = [e for e in data.get("history") or [] if isinstance(e, dict)]
         facts = counted(rec, ctx)       # kept by the record index
         note_years(facts.day_years)
         if facts.registered_day is not None and first <= facts.registered_day <= last \
-                and data.get("status") != "voided":            # a voided ticket counts only as voided
-            of(history[0].get("by"))["registered"] += 1
-        late = {done.timestamp(): was_late for done, was_late, _hours, _years in facts.resolutions}
-        for entry in history:
-            at = try_instant(entry.get("at"), tz)
-            if entry.get("to") == "resolved" and entry.get("from") not in (None, "resolved") and inside(at):
+                and steps.status != "voided" and steps.steps:      # a voided ticket counts only as voided
+            of(steps.steps[0][3])["registered"] += 1
+        late = {done: was_late for done, was_late, _hours, _years in facts.resolutions}
+        for at, to, before, by in steps.steps:
+            if to == "resolved" and before not in (None, "resolved") and at is not None and low <= at < high:
                 note_years(facts.deadline_years)      # named as when its deadlines are looked at
-                mine = of(entry.get("by"))
+                mine = of(by)
                 mine["resolved"] += 1
-                mine["on_time"] += at.timestamp() in late and not late[at.timestamp()]
-        for callback in data.get("callbacks") or []:
-            at = try_instant(callback.get("at"), tz) if isinstance(callback, dict) else None
-            if inside(at):
-                mine = of(callback.get("by"))
+                mine["on_time"] += at in late and not late[at]
+        for at, by, outcome, satisfaction in steps.callbacks:
+            if at is not None and low <= at < high:
+                mine = of(by)
                 mine["callbacks"] += 1
-                if callback.get("outcome") == "reached" and isinstance(callback.get("satisfaction"), int):
-                    mine["_satisfaction"].append(callback["satisfaction"])
-    for rec in ctx.records("return", days=window):
-        for entry in rec.data.get("history") or []:
-            if isinstance(entry, dict) and inside(try_instant(entry.get("at"), tz)):
-                of(entry.get("by"))["_returns"].add(rec.data.get("id"))
+                if outcome == "reached" and isinstance(satisfaction, int):
+                    mine["_satisfaction"].append(satisfaction)
+    for _rec, steps in ctx.steps("return", days=window):
+        for at, _to, _before, by in steps.steps:
+            if at is not None and low <= at < high:
+                of(by)["_returns"].add(steps.id)
     people = {p.id: p for p in session.roster}
     wanted = [p.id for p in session.roster if p.active and p.role in CS_ROLES]
     wanted += sorted(pid for pid in counts if pid not in wanted)

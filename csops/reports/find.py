@@ -162,9 +162,7 @@ def search(session, words: list[str], rtype: str | None = None, limit: int = 50)
         where = Where(keys=keys, words=texts)
         source = session.ctx.source
         # a page of the newest (with room for any the test below drops); every one without the index
-        offset = session.now.strftime("%z")
-        usual = f"{offset[:3]}:{offset[3:]}"
-        found = source.newest(kind, where, limit + 20, _order(session.tz), usual) if source is not None and limit \
+        found = source.newest(kind, where, limit + 20, _order(session.tz)) if source is not None and limit \
             else \
             session.ctx.records(kind, where=where)
         for rec in found:

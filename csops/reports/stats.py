@@ -5,12 +5,12 @@ satisfaction counts and average working hours to resolve — in total and by kin
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 from csops.calendar import note_years
-from csops.timeutil import period_bounds, try_instant
+from csops.timeutil import period_bounds
 from csops.vocab import SATISFACTION
-from csops.workflows.ticket import active_between, activity_window, counted, waited_hours
+from csops.workflows.ticket import activity_window, counted, waited_hours
 
 METRICS = ["registered", "voided", "resolved", "closed", "callbacks", "callback_rate", "on_time_rate",
            "satisfaction_rate", "avg_resolve_hours", "wait_hours"]
@@ -62,15 +62,16 @@ class _Span(NamedTuple):
     period: str
     first: dt.date
     last: dt.date
-    window: tuple[str, str]          # activity_window: the days a ticket must touch to count
-    inside: Callable                 # whether a date or time falls on first..last
+    window: tuple[float, float]      # activity_window as UTC timestamps: a ticket must touch it to count
+    moments: tuple[float, float]     # first..last as UTC timestamps (local midnights)
     total: dict
     by_kind: dict
 
 
 def ticket_stats(session, *periods: str) -> list[dict]:
     """The figures of each period, from one reading of the tickets (a table sets two side by
-    side: each ticket is counted from facts read once for both)."""
+    side: each ticket is counted from facts read once for both). Counted from each ticket's
+    Steps (csops.workflows.ticket.steps) and the facts the record index keeps."""
     from csops.workflows.ticket import known_names
 
     ctx, tz = session.ctx, session.tz
@@ -78,23 +79,24 @@ def ticket_stats(session, *periods: str) -> list[dict]:
     spans = []
     for period in periods:
         first, last = period_bounds(period)
-        spans.append(_Span(period, first, last, activity_window(ctx, first, last), _inside(first, last, tz),
+        spans.append(_Span(period, first, last, _loose(activity_window(ctx, first, last)), _moments(first, last, tz),
                            _empty(), {kind: _empty() for kind in kinds}))
-    window = (min(span.window[0] for span in spans), max(span.window[1] for span in spans))
-    for rec in ctx.records("ticket", days=window):
-        data = rec.data if isinstance(rec.data, dict) else None
-        if data is None or data.get("kind") not in kinds:
+    window = (min(activity_window(ctx, span.first, span.last)[0] for span in spans),
+              max(activity_window(ctx, span.first, span.last)[1] for span in spans))
+    for rec, steps in ctx.steps("ticket", days=window):
+        if steps.kind not in kinds:
             continue
         facts = None
+        times = [row[0] for row in steps.steps] + [row[0] for row in steps.callbacks]
         for span in spans:
-            if active_between(data, span.window):
-                facts = facts or _facts(rec, ctx)
-                _count(data, facts, span.inside, (span.total, span.by_kind[data["kind"]]))
-                if facts[1] is not None and span.inside(facts[1]) and any(
-                        isinstance(e, dict) and e.get("to") == "waiting" for e in data.get("history") or []):
-                    waited = waited_hours(data, ctx, session.now)      # 挂起: service hours waiting
+            low, high = span.window
+            if None in times or any(low <= at <= high for at in times):      # active_between
+                facts = facts or _facts(rec, steps, ctx)
+                _count(steps, facts, span, (span.total, span.by_kind[steps.kind]))
+                if facts[1] is not None and span.first <= facts[1] <= span.last and any(row[1] == "waiting" for row in steps.steps):
+                    waited = waited_hours(rec.data, ctx, session.now)      # 挂起: service hours waiting
                     span.total["_wait"] += waited
-                    span.by_kind[data["kind"]]["_wait"] += waited
+                    span.by_kind[steps.kind]["_wait"] += waited
     least = satisfied_min(session.policy)
     return [{"period": span.period, "from": span.first.isoformat(), "to": span.last.isoformat(),
              "satisfied_min": least, "total": _finish(span.total, least),
@@ -102,53 +104,57 @@ def ticket_stats(session, *periods: str) -> list[dict]:
             for span in spans]
 
 
-def _inside(first: dt.date, last: dt.date, tz):
-    """Whether a date, a moment or an ISO time falls on a day of first..last (local)."""
-    def inside(value) -> bool:
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return first <= value <= last
-        moment = try_instant(value, tz) if not isinstance(value, dt.datetime) else value
-        return moment is not None and first <= moment.astimezone(tz).date() <= last
-    return inside
+def _loose(window: tuple[str, str]) -> tuple[float, float]:
+    """An activity window's ISO days as the moments a time written on them with any UTC offset
+    (−12:00 … +14:00) may be."""
+    low, high = (dt.datetime.fromisoformat(day).replace(tzinfo=dt.timezone.utc) for day in window)
+    return (low - dt.timedelta(hours=14)).timestamp(), (high + dt.timedelta(days=1, hours=12)).timestamp()
 
 
-def _facts(rec, ctx) -> tuple:
+def _moments(first: dt.date, last: dt.date, tz) -> tuple[float, float]:
+    """first..last (local days) as UTC timestamps: from first's midnight to the one after last."""
+    return (dt.datetime.combine(first, dt.time(), tzinfo=tz).timestamp(),
+            dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=tz).timestamp())
+
+
+def _facts(rec, steps, ctx) -> tuple:
     """What counting a ticket in any period needs: its callback attempts in time order, its
     registration's business day, its resolutions that had a deadline (the record index keeps
     these two: workflows.ticket.counted; their uncertain calendar years are named)."""
-    attempts = sorted((try_instant(c.get("at"), ctx.tz), c) for c in rec.data.get("callbacks") or []
-                      if isinstance(c, dict) and try_instant(c.get("at"), ctx.tz))
+    attempts = sorted((row for row in steps.callbacks if row[0] is not None), key=lambda row: row[0])
     facts = counted(rec, ctx)
     note_years(facts.day_years)
     note_years(facts.deadline_years)
     return attempts, facts.registered_day, facts.resolutions
 
 
-def _count(data: dict, facts: tuple, inside, accs) -> None:
+def _count(steps, facts: tuple, span: _Span, accs) -> None:
     """Add a ticket's figures in one period to each of `accs` (the total and its kind's),
     worked out once."""
-    history = data.get("history") or []
     attempts, registered_day, resolved = facts
-    resolved = [row for row in resolved if inside(row[0])]     # (resolved at, late, working hours, their years)
+    low, high = span.moments
+    resolved = [row for row in resolved if low <= row[0] < high]     # (resolved at, late, working hours, their years)
     for row in resolved:
         note_years(row[3])
-    registered = registered_day is not None and inside(registered_day)
-    if data.get("status") == "voided":       # a duplicate or a mistake: counted as voided only
+    registered = registered_day is not None and span.first <= registered_day <= span.last
+    if steps.status == "voided":       # a duplicate or a mistake: counted as voided only
         for acc in accs:
             acc["voided"] += registered
         return
-    closed = sum(1 for e in history if e.get("to") == "closed" and e.get("from") != "closed" and inside(e.get("at")))
-    called = [callback for at, callback in attempts if inside(at)]
+    closed = sum(1 for at, to, before, _by in steps.steps
+                 if to == "closed" and before != "closed" and at is not None and low <= at < high)
+    called = [row for row in attempts if low <= row[0] < high]      # (at, by, outcome, satisfaction)
     on_time = sum(not late for _done, late, _hours, _years in resolved)
-    complaint = data.get("kind") == "complaint"
-    answered = sum(any(a >= done for a, _ in attempts) for done, *_ignored in resolved) if complaint else 0
+    complaint = steps.kind == "complaint"
+    answered = sum(any(row[0] >= done for row in attempts) for done, *_ignored in resolved) \
+        if complaint else 0
     for acc in accs:
         acc["registered"] += registered
         acc["closed"] += closed
         acc["callbacks"] += len(called)
-        for callback in called:
-            if callback.get("outcome") == "reached" and str(callback.get("satisfaction")) in acc["satisfaction"]:
-                acc["satisfaction"][str(callback["satisfaction"])] += 1
+        for _at, _by, outcome, satisfaction in called:
+            if outcome == "reached" and str(satisfaction) in acc["satisfaction"]:
+                acc["satisfaction"][str(satisfaction)] += 1
         acc["resolved"] += len(resolved)
         acc["_with_due"] += len(resolved)
         acc["_on_time"] += on_time

@@ -6,7 +6,6 @@ customer is not satisfied; escalated level by level (逐级上报).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from typing import NamedTuple
 
@@ -611,9 +610,10 @@ def facts(rec: dict, ctx, rows: list | None = None, noted=()) -> str:
     per file content (the record index keeps it beside the entry): its registration's business
     day, and for each resolution that had a deadline when it was, whether it was late and the
     working hours since the clock started — each with the uncertain calendar years it was worked
-    out with (a report names those it uses). JSON on one line (the index keeps it as text), read
-    back by counted(). `rows`: the
-    ticket's deadlines if already worked out, and `noted` the years (calendar.noting) that noted."""
+    out with (a report names those it uses). One line of text (the index keeps it so), read back
+    by counted(): `day|its years|the deadlines' years|resolution;…`, each resolution `resolved at
+    (a UTC timestamp),late (1/0),working hours,their years`. `rows`: the ticket's deadlines if
+    already worked out, and `noted` the years (calendar.noting) that noted."""
     if rows is None:
         with calendar.noting() as noted:
             rows = deadlines(rec, ctx)
@@ -627,19 +627,23 @@ def facts(rec: dict, ctx, rows: list | None = None, noted=()) -> str:
         if d.what == "resolve" and d.done is not None:
             with calendar.noting() as hour_years:
                 hours = _service(ctx.in_force(d.start)).working_hours_between(d.start, d.done)
-            resolutions.append([d.done.isoformat(), d.late, hours, list(hour_years)])
-    return json.dumps({"day": day, "day_years": list(day_years), "deadline_years": list(noted),
-                       "resolutions": resolutions}, ensure_ascii=False, separators=(",", ":"))
+            resolutions.append(f"{d.done.timestamp()!r},{int(bool(d.late))},{hours!r},{_years_text(hour_years)}")
+    return f"{day}|{_years_text(day_years)}|{_years_text(noted)}|{';'.join(resolutions)}"
 
 
-def _years(pairs) -> tuple:
-    return tuple((int(year), str(state)) for year, state in pairs)
+def _years_text(pairs) -> str:
+    """Uncertain calendar years (year, state) as `2027:estimated 2028:missing`."""
+    return " ".join(f"{int(year)}:{state}" for year, state in pairs)
+
+
+def _years(text: str) -> tuple:
+    return tuple((int(year), state) for year, _sep, state in (pair.partition(":") for pair in text.split(" ") if pair))
 
 
 class Counted(NamedTuple):
     """A ticket's facts (see facts)."""
     registered_day: dt.date | None      # its registration's business day
-    resolutions: list                   # (resolved at, late, working hours taken, uncertain years of those)
+    resolutions: list                   # (resolved at: a UTC timestamp, late, working hours taken, uncertain years)
     day_years: tuple                    # the uncertain years its business day was worked out with
     deadline_years: tuple               # … and its deadlines
 
@@ -657,12 +661,13 @@ def counted(rec, ctx) -> Counted:
 
 
 def _read_facts(text: str) -> Counted:
-    kept = json.loads(text)
-    resolutions = [(dt.datetime.fromisoformat(done), bool(late), float(hours), _years(years))
-                   for done, late, hours, years in kept["resolutions"]]
-    day = kept["day"]
-    return Counted(dt.date.fromisoformat(day) if day else None, resolutions, _years(kept["day_years"]),
-                   _years(kept["deadline_years"]))
+    day, day_years, deadline_years, listed = text.split("|")
+    resolutions = []
+    for row in listed.split(";") if listed else ():
+        done, late, hours, years = row.split(",")
+        resolutions.append((float(done), late == "1", float(hours), _years(years)))
+    return Counted(dt.date.fromisoformat(day) if day else None, resolutions, _years(day_years),
+                   _years(deadline_years))
 
 
 def activity_window(ctx, first: dt.date, last: dt.date) -> tuple[str, str]:
@@ -699,6 +704,44 @@ def step_days(rec: dict) -> list[str] | None:
                 return None
             days.append(at[:10])
     return days
+
+
+class Steps(NamedTuple):
+    """What the reports that count people's steps read of a ticket or a return (steps): a few
+    plain values instead of the whole record. Each time is a UTC timestamp (None: unreadable)."""
+    id: object
+    kind: object
+    status: object
+    steps: tuple            # (at, to, from, by) of each history entry, in order
+    callbacks: tuple        # (at, by, outcome, satisfaction) of each callback, in order
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def steps(data: dict, tz=None) -> Steps | None:
+    """A record's Steps. `tz`: the zone of a time written without its offset. Without it — the
+    record index keeps these by content alone, knowing no policy — a time without an offset, or a
+    value that is not plain text or a number, gives None (the reader works them out itself)."""
+    out = []
+    for name, fields in (("history", ("to", "from", "by")), ("callbacks", ("by", "outcome", "satisfaction"))):
+        rows = []
+        listed = data.get(name)
+        for item in listed if isinstance(listed, list) else ():
+            if not isinstance(item, dict):
+                continue
+            at = try_instant(item.get("at"), tz)
+            if at is not None and at.tzinfo is None:
+                return None                     # read in the policy's zone: not known here
+            values = tuple(item.get(field) for field in fields)
+            if tz is None and not all(value.__class__ in _PLAIN for value in values):
+                return None                     # kept as marshal keeps them: plain values only
+            rows.append((None if at is None else at.timestamp(), *values))
+        out.append(tuple(rows))
+    head = (data.get("id"), data.get("kind"), data.get("status"))
+    if tz is None and not all(value.__class__ in _PLAIN for value in head):
+        return None
+    return Steps(*head, *out)
 
 
 def active_between(rec: dict, window: tuple[str, str]) -> bool:
