@@ -171,19 +171,20 @@ def _background(args: list[str], cwd):
 STATUS = ["--no-optional-locks", "status", "--porcelain", "-z", "--untracked-files=no", "--no-renames"]
 
 
-def ask_status(root: Path):
-    """Start `git status` on the records folder now, for a command that reads through the record
-    index: it runs while csops loads (at 100,000 files it takes about as long). Returns what
-    `Git.background` returns, for csops.cache.index.build_index to take; None outside Git."""
-    started = _STARTED.pop(Path(root), None)
+def ask_status(root: Path, folders: tuple[str, ...] = ()):
+    """Start `git status` on the records folder (or only on these of its `folders`) now, for a
+    command that reads through the record index: it runs while csops loads (at 100,000 files it
+    takes about as long). Returns what `Git.background` returns, for
+    csops.cache.index.build_index to take; None outside Git."""
+    started = _STARTED.pop((Path(root), tuple(folders)), None)
     if started is not None:
         return started
     if find_git_dir(root) is None:
         return None
-    return _background([*STATUS, "--", "."], root)
+    return _background([*STATUS, "--", *(folders or ["."])], root)
 
 
-_STARTED: dict = {}        # folder → a git status started for the command now running (start_status)
+_STARTED: dict = {}     # (folder, its folders asked of) → a git status started for the command now running
 
 
 def forget_status() -> None:
@@ -192,12 +193,12 @@ def forget_status() -> None:
     _STARTED.clear()
 
 
-def start_status(root: Path) -> None:
+def start_status(root: Path, folders: tuple[str, ...] = ()) -> None:
     """ask_status now, for the command that is about to load (csops.cli: a command that reads
     through the record index); its ask_status on the same folder takes it."""
-    started = ask_status(root)
+    started = ask_status(root, folders)
     if started is not None:
-        _STARTED[Path(root)] = started
+        _STARTED[(Path(root), tuple(folders))] = started
 
 
 MINIMUM = (2, 34)      # SSH signing (gpg.format ssh, verify-commit with allowed signers)

@@ -38,6 +38,8 @@ class Session:
     early: dict = dataclasses.field(default_factory=dict, compare=False)
     # progress(total) -> a context giving step(n): shown on a terminal by the CLI (docs/rules.md)
     progress: Callable | None = dataclasses.field(default=None, compare=False)
+    # the record types the command reads (None: every type); `status` asked Git about these only
+    scope: tuple | None = dataclasses.field(default=None, compare=False)
 
     @cached_property
     def policy_file(self):
@@ -106,7 +108,7 @@ class Session:
         from csops.cache.index import build_index
 
         return build_index(self.store, self.ctx.from_files(), self._index_git, status=self.early.pop("status", None),
-                           progress=self.progress)
+                           progress=self.progress, scope=self.scope)
 
     @cached_property
     def db(self):
@@ -169,7 +171,7 @@ class Session:
     @classmethod
     def open(cls, store: Store, *, now: str | None, real_clock: Callable[[], dt.datetime],
              as_person: str | None = None, debug: bool = False, backfill: str | None = None,
-             status=None, progress=None) -> "Session":
+             status=None, progress=None, scope: tuple | None = None) -> "Session":
         """A session whose `now` is the --now text (read in the policy's time zone), or the real
         clock; mutations read `real_clock` again after taking the lock unless --now was given.
         `status`: a `git status` already started on the records (gitlog.ask_status), which the
@@ -182,7 +184,7 @@ class Session:
             raise BadInput(_('--backfill needs the reason the entry is recorded late'))
         first = cls(store, real_clock(), None if now else real_clock, as_person, debug,
                     backfill.strip() if backfill else None, real_clock, {"status": status} if status else {},
-                    progress)
+                    progress, scope)
         return first.as_of(parse_input(now, first.tz, what="--now") if now else first.now.astimezone(first.tz))
 
     def workflow(self, rtype: str):
@@ -266,7 +268,7 @@ class RecordSource:
         if only is not None:
             usable = only
         if where.owing:                       # the entries know which files owe anything at all
-            owing = {entry.rel for entry in index.owing() if entry.type == rtype}
+            owing = {entry.rel for entry in index.owing(rtype)}
             usable = [rel for rel in usable if rel in owing]
         if not unusable_too:
             unusable = []

@@ -30,15 +30,16 @@ def fingerprint(store, policy_bytes: bytes, swaps: list[str] = ()) -> str:
     return digest.hexdigest()
 
 
-def ask_git(git, root: Path, status=None):
+def ask_git(git, root: Path, status=None, folders: tuple[str, ...] = ()):
     """Start asking Git what differs from its index in the work tree (it runs while the cache
-    is loaded and the folders are listed), unless the command already did (`status`: from
-    gitlog.ask_status on this root); None without Git."""
+    is loaded and the folders are listed) — in these `folders` of the records only, if named —
+    unless the command already did (`status`: from gitlog.ask_status on this root and these
+    folders); None without Git."""
     if git is None:
         return None
     prefix = git.rel(root)
     prefix = "" if prefix == "." else prefix + "/"
-    return prefix, status or git.background(*STATUS, "--", prefix or ".")
+    return prefix, status or git.background(*STATUS, "--", *([prefix + folder for folder in folders] or [prefix or "."]))
 
 
 def ask_staged(git, prefix: str):

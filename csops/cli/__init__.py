@@ -98,13 +98,6 @@ class CsopsGroup(click.Group):
         return result
 
 
-# The commands that read through the record index (all of a group's sub-commands, or those named):
-# `git status` is started for them before their code is imported — at 100,000 files it runs about
-# as long as csops takes to load, and a warm read waits for little else (csops.gitlog.ask_status)
-READS = {"search": (), "report": (), "export": (), "validate": (), "notify": (), "customer": ("show", "list"),
-         **{rtype: ("list",) for rtype in ("ticket", "return", "leave", "score", "swap")}}
-
-
 def _forget_status() -> None:
     gitlog = sys.modules.get("csops.gitlog")
     if gitlog is not None:
@@ -112,18 +105,23 @@ def _forget_status() -> None:
 
 
 def _start_reading(records: str | None, words: list[str]) -> None:
+    """Start `git status` for a command that reads through the record index (csops.cli.common.READS)
+    before its code is imported — at 100,000 files it runs about as long as csops takes to load,
+    and a warm read waits for little else — on the folders of the record types it reads."""
+    from csops.cli.common import reads_of, status_folders
+
     _forget_status()
-    if not words or words[0] not in READS or "--help" in words or "-h" in words:
+    if "--help" in words or "-h" in words:
         return
-    named = READS[words[0]]
-    if named and (len(words) < 2 or words[1] not in named):
+    scope = reads_of(words)
+    if scope is False:
         return
     from csops.errors import CsopsError
     from csops.gitlog import start_status
     from csops.store import find_records_root
 
     try:
-        start_status(find_records_root(os.getcwd(), records))
+        start_status(find_records_root(os.getcwd(), records), status_folders(scope))
     except (CsopsError, OSError):
         return                  # the command itself says what is wrong
 

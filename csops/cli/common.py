@@ -29,22 +29,66 @@ def real_clock() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+# The commands that read through the record index, and the record types each reads (None: every
+# type; a group's "*": its other sub-commands). Git is asked what changed in those types' folders
+# only (at 100,000 files `git status` is most of a warm read); the index refuses, as a bug, to
+# answer for a type a command did not name (csops.cache.index.Index).
+# (Customer cards are read with tickets and returns: a customer's tier sets their deadlines.)
+READS = {
+    "search": None, "export": None, "validate": None, "notify": None,
+    "report": {"stats": ("ticket", "customer"), "agents": ("ticket", "return", "customer"),
+               "daily": ("ticket", "return", "customer"), "returns": ("return", "customer"),
+               "vendor": ("return", "customer"), "*": None},
+    "customer": {"show": None, "list": None},
+    **{rtype: {"list": (rtype, "customer")} for rtype in ("ticket", "return", "leave", "score", "swap")},
+}
+
+
+def reads_of(words: list[str]):
+    """The record types the command these words name reads (a tuple; None: every type), or False
+    when it does not read through the record index."""
+    if not words or words[0] not in READS:
+        return False
+    entry = READS[words[0]]
+    if not isinstance(entry, dict):
+        return entry
+    return entry.get(words[1] if len(words) > 1 else None, entry.get("*", False))
+
+
+def status_folders(scope) -> tuple[str, ...]:
+    """The folders `git status` is asked about for a scope (reads_of): none named, every one."""
+    from csops.vocab import TYPES
+
+    return tuple(TYPES[rtype].folder for rtype in scope) if scope else ()
+
+
+def _words(ctx: click.Context) -> list[str]:
+    names = []
+    while ctx.parent is not None:
+        names.append(ctx.info_name)
+        ctx = ctx.parent
+    return names[::-1]
+
+
 def session(ctx: click.Context, *, reads: bool = False):
     """The library Session for this command. An interrupted write left behind stops every
     command here (csops recover finishes or undoes it). `reads`: the command reads through the
-    record index (a listing, a report): Git is asked what changed while csops loads."""
+    record index (a listing, a report): Git is asked what changed while csops loads — in the
+    folders of the types it reads (READS)."""
     from csops.gitlog import ask_status
 
     g: Globals = ctx.find_object(Globals)
     store = open_store(ctx, g.records)
-    status = ask_status(store.root) if reads else None
+    scope = reads_of(_words(ctx)) if reads else None
+    scope = None if scope is False else scope
+    status = ask_status(store.root, status_folders(scope)) if reads else None
     from csops.session import Session
     from csops.txn import check_for_leftovers
 
     check_for_leftovers(store.root)
     sess = Session.open(store, now=g.now, real_clock=real_clock, as_person=g.as_person,
                         debug=bool(os.environ.get("CSOPS_DEBUG")), backfill=g.backfill, status=status,
-                        progress=progress_bar())
+                        progress=progress_bar(), scope=scope)
     from csops import calendar
 
     scope = calendar.collecting()                 # the uncertain years this command computes with
