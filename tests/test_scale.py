@@ -500,3 +500,30 @@ def test_a_read_starts_git_status_before_it_loads_and_a_write_does_not(repo, mon
     repo.out("report", "overdue", "--help")
     repo.out("customer", "set", "王女士", "--tier", "A", code=None)
     assert started == [] and gitlog._STARTED == {}
+
+
+def test_a_read_asks_git_about_its_own_folders_and_later_reads_still_see_every_edit(repo, monkeypatch):
+    """`report stats` and `ticket list` ask Git only about tickets/ (and customers/): an edit left
+    uncommitted in leave/ meanwhile is still seen by the next command that reads leave, and by
+    validate; a command reading a type it did not name is a bug the index refuses loudly."""
+    from csops.cli import common
+
+    ticket = repo.out("ticket", "new", "--kind", "inquiry", "--channel", "phone", "--customer", "王女士",
+                      "--summary", "问发货")
+    leave = repo.out("leave", "new", "--person", "zhangsan", "--kind", "personal", "--start", "2026-12-01T09:00",
+                     "--end", "2026-12-01T18:00")
+    later = "2026-12-01T10:00:00+08:00"
+    for args in (["ticket", "list"], ["leave", "list"], ["validate"], ["report", "stats", "--period", "2026-11"]):
+        repo.run(*args, now=later)                       # every cache filled
+    path = repo.path_of(leave)
+    path.write_text(path.read_text(encoding="utf-8").replace("2026-12-01T18:00", "2026-12-01T17:00"),
+                    encoding="utf-8")
+    assert ticket in repo.out("ticket", "list", now=later)
+    repo.run("report", "stats", "--period", "2026-11", now=later)
+    assert "17:00" in repo.out("leave", "show", leave, now=later)
+    assert any(row["id"] == leave and "17:00" in str(row) for row in repo.json("leave", "list", now=later))
+    assert repo.run("validate", now=later, code=None).exit_code == 0
+
+    monkeypatch.setitem(common.READS, "ticket", {"list": ("leave",)})
+    with pytest.raises(AssertionError, match="asked about ticket, but Git only about leave"):
+        repo.run("ticket", "list", now=later, code=None)      # the tests run with CSOPS_DEBUG: raised
