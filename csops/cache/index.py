@@ -539,16 +539,22 @@ def load_newest(index: Index, db, store, rtype: str, where, count: int, order
     if db is None or db.broken:
         return load_records(index, db, store, rtype, usable, where)
     try:
-        files, places = _places(index, rtype, usable, _sync(index, db, store, rtype))
-        live = [head for head in db.heads(rtype, where) if places(head[0])]
+        left = _sync(index, db, store, rtype)
+        others = db.heads(rtype, where)
         ordered = db.many_fit(rtype, where, len(usable), count)
-        start, size, newest = 0, count * 2 + 100, []
-        while len(newest) < count:                    # rows of contents no file has now are passed over
-            page = db.heads(rtype, where, start, size, ordered)
+        start, size = 0, count * 2 + 100
+        page = db.heads(rtype, where, start, size, ordered)
+        if not others and not page and not left and None not in index.blobs_of(rtype, usable):
+            return []                                 # nothing fits, and every file is as the database has it
+        files, places = _places(index, rtype, usable, left)
+        live = [head for head in others if places(head[0])]
+        newest = []
+        while True:                                   # rows of contents no file has now are passed over
             newest += [head for head in page if places(head[0])]
-            if len(page) < size:
+            if len(page) < size or len(newest) >= count:
                 break
             start += size
+            page = db.heads(rtype, where, start, size, ordered)
         heads = sorted(((order(record_id, created), blob) for blob, record_id, created in live + newest[:count]),
                        key=lambda pair: pair[0])[:count]
         payloads = db.data_of(rtype, [blob for _key, blob in heads])
