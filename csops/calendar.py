@@ -93,16 +93,20 @@ def collecting():
         _COLLECTING.reset(token)
 
 
-@contextlib.contextmanager
-def noting():
+class noting:  # noqa: N801 - used as the function it was: `with calendar.noting() as noted`
     """collecting(), as (year, state) pairs in a list filled when the block ends — set aside from
-    the scope around it: to keep with a result and note (note_years) when the result is used."""
-    noted: list = []
-    with collecting() as years:
-        try:
-            yield noted
-        finally:
-            noted.extend(years.items())
+    the scope around it: to keep with a result and note (note_years) when the result is used.
+    (A class, not a generator: a cold read enters one several times for every ticket.)"""
+    __slots__ = ("noted", "years", "token")
+
+    def __enter__(self) -> list:
+        self.noted, self.years = [], {}
+        self.token = _COLLECTING.set(self.years)
+        return self.noted
+
+    def __exit__(self, *exc) -> None:
+        _COLLECTING.reset(self.token)
+        self.noted.extend(self.years.items())
 
 
 def note_years(noted) -> None:
