@@ -155,10 +155,19 @@ class Workflow:
 
     def find(self, source: str | None, target: str, action: str | None, rec: dict) -> Transition | None:
         """The transition a history step stands for (first declared wins when no action is named)."""
-        for t in self.transitions:
-            if t.named and action != t.action:
-                continue
-            if t.leads(source, target) and action in (None, t.action) and (t.when is None or t.when(rec)):
+        try:
+            fitting = self.__dict__.setdefault("_fitting", {}).get((source, target, action))
+        except TypeError:                       # a value no key can be (a list): tried one by one
+            fitting = None
+        if fitting is None:
+            fitting = [t for t in self.transitions if not (t.named and action != t.action)
+                       and t.leads(source, target) and action in (None, t.action)]
+            try:
+                self._fitting[(source, target, action)] = fitting      # asked of every history entry
+            except TypeError:
+                pass
+        for t in fitting:
+            if t.when is None or t.when(rec):
                 return t
         return None
 
@@ -519,9 +528,16 @@ def role_problem(step: Step, wf: Workflow) -> str | None:
     person = step.person
     if person is None:
         return None  # reported as UNKNOWN_PERSON by the schema
-    allowed = step.ctx.policy.permission(wf.type, step.transition.action)
-    if step.ctx.policy.role_matches(person.role, allowed):
+    policy = step.ctx.policy
+    action = step.transition.action
+    known = policy.__dict__.setdefault("_may", {})     # asked of every history entry: once per role and step
+    key = (wf.type, action, person.role)
+    may = known.get(key)
+    if may is None:
+        may = known[key] = policy.role_matches(person.role, policy.permission(wf.type, action))
+    if may:
         return None
+    allowed = policy.permission(wf.type, action)
     if step.transition.also_allowed is not None and step.transition.also_allowed(step):
         return None
     return _("{who} may not {action} a {rtype} (allowed: {names})", who=who_is(person, step.ctx.policy),

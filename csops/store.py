@@ -408,6 +408,8 @@ def read_regular(path: str | Path, limit: int | None = None) -> tuple[bytes, int
                 break
             parts.append(part)
             total += len(part)
+            if len(part) < want:         # a regular file reads short only at its end: no second read
+                break
             want = 1 << 16 if budget is None else min(1 << 16, budget - total)
         return b"".join(parts), size     # one part: that very object, not a copy
     finally:
