@@ -210,18 +210,22 @@ def check_symlinks(tree: Tree, out: Problems) -> None:
 @across
 def check_unique_ids(tree: Tree, out: Problems) -> None:
     """DUPLICATE_ID, and UNKNOWN_REF: a score event's ref that is no record's id."""
-    seen: dict[str, str] = {}
-    for record_id, rel in tree.index.ids():
-        if record_id in seen:
-            where = tree.store.display(tree.store.root / rel)
-            other = tree.store.display(tree.store.root / seen[record_id])
-            out.add(where, "DUPLICATE_ID", _("id {id} is also used by {other}", id=record_id, other=other), key=("id",))
-        else:
-            seen[record_id] = rel
-    for entry in tree.index.entries_of("score"):
-        ref = entry.summary.ref if entry.summary else None
+    pairs = list(tree.index.ids())
+    seen = {pair[0] for pair in pairs}
+    if len(seen) != len(pairs):          # a duplicate somewhere: which, and where the first one is
+        first: dict[str, str] = {}
+        for record_id, rel in pairs:
+            if record_id in first:
+                where = tree.store.display(tree.store.root / rel)
+                other = tree.store.display(tree.store.root / first[record_id])
+                out.add(where, "DUPLICATE_ID", _("id {id} is also used by {other}", id=record_id, other=other),
+                        key=("id",))
+            else:
+                first[record_id] = rel
+    for rel, summary in tree.index.summaries("score"):
+        ref = summary.ref if summary else None
         if ref and ref not in seen:
-            out.add(tree.store.display(tree.store.root / entry.rel), "UNKNOWN_REF",
+            out.add(tree.store.display(tree.store.root / rel), "UNKNOWN_REF",
                     _("ref {ref} is not a record in this repository", ref=ref), key=("ref",))
 
 
@@ -229,13 +233,13 @@ def check_unique_ids(tree: Tree, out: Problems) -> None:
 def check_leave_overlap(tree: Tree, out: Problems) -> None:
     from csops.workflows.leave import overlapping
 
-    live = [e for e in tree.index.entries_of("leave") if e.summary and e.summary.person
-            and e.summary.status in ("requested", "approved")]
-    spans = [(e.summary.id, e.summary.person, e.summary.start, e.summary.end) for e in live]
-    for entry, other in overlapping(spans, tree.ctx.tz, payload=live):
-        out.add(tree.store.display(tree.store.root / entry.rel), "LEAVE_OVERLAP",
+    live = [(rel, summary) for rel, summary in tree.index.summaries("leave") if summary and summary.person
+            and summary.status in ("requested", "approved")]
+    spans = [(summary.id, summary.person, summary.start, summary.end) for _rel, summary in live]
+    for (rel, summary), (_other, theirs) in overlapping(spans, tree.ctx.tz, payload=live):
+        out.add(tree.store.display(tree.store.root / rel), "LEAVE_OVERLAP",
                 _("{person} already has leave {id} from {start} to {end}",
-                  person=entry.summary.person, id=other.summary.id, start=other.summary.start, end=other.summary.end),
+                  person=summary.person, id=theirs.id, start=theirs.start, end=theirs.end),
                 _('withdraw or cancel one of them'), key=("start",))
 
 

@@ -150,13 +150,29 @@ class Index:
         return [unpack(rel, value) for rel, value in self._packed()]
 
     def ids(self):
-        """(id, rel) of every record with an id, in listing order, without building its entry."""
+        """(id, rel) of every record with an id, in listing order, without building its entry (a
+        type's entries taken as a column: no table of every file is made for it)."""
         self._served(None)
-        results = as_dict(self.results)
-        for rel in self._all():
-            record_id = _id(results[rel])
-            if record_id:
-                yield record_id, rel
+        for rtype, listed in self.rels.items():
+            ids = [value[1] if value.__class__ is tuple else value.split("\t", 2)[1]
+                   for value in column_of(self.results, rtype, listed)]
+            yield from ((record_id, rel) for record_id, rel in zip(ids, listed) if record_id)
+
+    def summaries(self, rtype: str) -> list[tuple[str, object]]:
+        """(rel, Summary or None) of each file of a summarised type (leave, score), in listing
+        order, without building their entries."""
+        from csops.cache.analyse import Summary
+
+        self._served(rtype)
+        listed = self.rels.get(rtype, [])
+        out = []
+        for rel, value in zip(listed, column_of(self.results, rtype, listed)):
+            if value.__class__ is tuple:
+                out.append((rel, Summary(*value[3]) if value[3] else None))
+            else:
+                parts = value.split("\t")
+                out.append((rel, Summary(parts[1] or None, *(x or None for x in parts[2:]))))
+        return out
 
     def owing(self, rtype: str | None = None) -> list[Entry]:
         """Only the entries with obligations (the overdue report's rows come from these), of one

@@ -40,7 +40,9 @@ READS = {
                "daily": ("ticket", "return", "customer"), "returns": ("return", "customer"),
                "vendor": ("return", "customer"), "*": None},
     "customer": {"show": None, "list": None},
-    **{rtype: {"list": (rtype, "customer")} for rtype in ("ticket", "return", "leave", "score", "swap")},
+    # `show` reads its record from its file; the index only for the customer cards (a tier's deadlines)
+    **{rtype: {"list": (rtype, "customer"), "show": ("customer",)}
+       for rtype in ("ticket", "return", "leave", "score", "swap")},
 }
 
 

@@ -38,7 +38,7 @@ def type_group(rtype: str, summary: str, example: str) -> click.Group:
         from csops.render import mask_record, render_object
         from csops.reports.listing import show_record
 
-        sess = session(ctx)
+        sess = session(ctx, reads=True)
         data = show_record(sess, rtype, record_id)
         if reveal:
             require_reveal(sess)
