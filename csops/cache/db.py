@@ -315,16 +315,12 @@ class RecordDB:
                                f"ORDER BY created_at DESC, id, blob LIMIT ? OFFSET ?",
                                [*params, size, start]).fetchall()
 
-    def many_fit(self, rtype: str, where: Where, rows: int, count: int) -> bool:
-        """Whether reading the type's `rows` newest first until `count` fit `where` costs less than
-        finding every row that fits (its words' matches, counted by the full-text index) and
-        ordering them: when the words are common. Without a word the index counts: no."""
+    def most_fit(self, rtype: str, where: Where) -> int | None:
+        """At most how many rows of the type fit `where`: its words' matches, counted by the
+        full-text index (None: it has no word the index counts)."""
         found = [self.db.execute(sql, values).fetchone()[0] for sql, values in where.text_counts(text_offset(rtype))]
-        if not found:
-            return False
-        fit = min(found)
-        # a row read in order costs about a tenth of a row found by its rowid and sorted
-        return fit * fit * 10 > rows * count
+        return min(found) if found else None
+
 
     def data_of(self, rtype: str, blobs: list[str]) -> dict[str, bytes]:
         table, out = tables.TABLES[rtype][0], {}
@@ -395,3 +391,10 @@ def text_offset(rtype: str) -> int:
 def signature(blobs: list) -> str:
     """Names a type's listing: the blob of each of its files in order ("" where Git does not vouch)."""
     return hashlib.sha1("\n".join(b or "" for b in blobs).encode()).hexdigest()
+
+
+def many_fit(fit: int | None, rows: int, count: int) -> bool:
+    """Whether reading `rows` newest first until `count` of at most `fit` fit costs less than
+    finding every row that fits and ordering them: when the words are common. A row read in order
+    costs about a tenth of a row found by its rowid and sorted."""
+    return fit is not None and fit * fit * 10 > rows * count

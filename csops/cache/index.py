@@ -555,12 +555,17 @@ def load_newest(index: Index, db, store, rtype: str, where, count: int, order
     if db is None or db.broken:
         return load_records(index, db, store, rtype, usable, where)
     try:
+        from csops.cache.db import many_fit
+
         left = _sync(index, db, store, rtype)
+        fit = db.most_fit(rtype, where)
+        unchanged = not left and None not in index.blobs_of(rtype, usable)
+        if fit == 0 and unchanged:
+            return []                                 # no row's words fit, and every file is as its row
         others = db.heads(rtype, where)
-        ordered = db.many_fit(rtype, where, len(usable), count)
         start, size = 0, count * 2 + 100
-        page = db.heads(rtype, where, start, size, ordered)
-        if not others and not page and not left and None not in index.blobs_of(rtype, usable):
+        page = db.heads(rtype, where, start, size, many_fit(fit, len(usable), count))
+        if not others and not page and unchanged:
             return []                                 # nothing fits, and every file is as the database has it
         files, places = _places(index, rtype, usable, left)
         live = [head for head in others if places(head[0])]
@@ -570,7 +575,7 @@ def load_newest(index: Index, db, store, rtype: str, where, count: int, order
             if len(page) < size or len(newest) >= count:
                 break
             start += size
-            page = db.heads(rtype, where, start, size, ordered)
+            page = db.heads(rtype, where, start, size, many_fit(fit, len(usable), count))
         heads = sorted(((order(record_id, created), blob) for blob, record_id, created in live + newest[:count]),
                        key=lambda pair: pair[0])[:count]
         payloads = db.data_of(rtype, [blob for _key, blob in heads])
