@@ -195,16 +195,18 @@ def main(argv=None) -> None:
 
     print("measuring …", flush=True)
     # the parse and cold validate taken in turn, best of two each (one each at a million records,
-    # where a cold run takes twenty minutes): the first parse may read the files from disk (a page
-    # cache that no longer holds them makes the floor several times slower), and a slow moment of
-    # the shared machine then falls on both sides alike; memory is the larger of the two runs'
+    # where a cold run takes minutes): the first parse may read the files from disk (a page cache
+    # that no longer holds them makes the floor several times slower), and a slow moment of the
+    # shared machine then falls on both sides alike. Both are timed alone: the memory is measured
+    # in a cold run of its own, since reading /proc/PID/smaps of every process several times a
+    # second takes CPU from the command on two cores (about 3% of a cold run), which the parse's
+    # timing does not pay
     parse = cold = float("inf")
-    cold_rss = cold_resident = 0.0
     for attempt in range(2 if count <= 200_000 else 1):
         parse = min(parse, timed([py, "-c", PARSE_BASELINE, str(records)], work, repeat=2 if attempt == 0 else 1))
-        drop_cache()
-        seconds, pss, resident = peak_memory_mb([*csops, "--records", str(records), "validate"], work)
-        cold, cold_rss, cold_resident = min(cold, seconds), max(cold_rss, pss), max(cold_resident, resident)
+        cold = min(cold, timed([*csops, "--records", str(records), "validate"], work, prepare=drop_cache))
+    drop_cache()
+    _seconds, cold_rss, cold_resident = peak_memory_mb([*csops, "--records", str(records), "validate"], work)
     # the issue's target is at scale: in a small repository Python's and the workers' start-up is most of it
     add("validate, cold (vs. one-process CSafeLoader parse)", cold, "s", parse, target=0.7 if count > 5000 else None)
     warm = timed([*csops, "--records", str(records), "validate"], work, repeat=5)
