@@ -119,6 +119,7 @@ class RecordDB:
     db: sqlite3.Connection
     synced: dict = field(default_factory=dict)
     broken: bool = False                # an error this command: the rest of its reads go to the files
+    known: dict | None = None           # the meta table, read once (meta)
 
     @classmethod
     def open(cls, git) -> "RecordDB | None":
@@ -177,12 +178,17 @@ class RecordDB:
     # -- keeping a type's rows in step with its files ------------------------------------------
 
     def meta(self, name: str) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
-        return row[0] if row else None
+        """A value of the meta table, as it was when this command first asked (read at once: a
+        read asks a few for every record type)."""
+        if self.known is None:
+            self.known = dict(self.db.execute("SELECT name, value FROM meta").fetchall())
+        return self.known.get(name)
 
     def set_meta(self, name: str, value: str) -> None:
         with self._writing():
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+        if self.known is not None:
+            self.known[name] = value
 
     def ids_with(self, rtype: str, keys: list[str]) -> set[str]:
         """The ids of records some content of which (live or not) has one of `keys` (record_keys)."""
@@ -258,6 +264,8 @@ class RecordDB:
                     self.db.executemany("DELETE FROM record_keys WHERE blob = ?", gone)
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"synced:{rtype}", signature))
         self.synced[rtype] = signature
+        if self.known is not None:
+            self.known[f"synced:{rtype}"] = signature
 
     @contextlib.contextmanager
     def _writing(self):

@@ -64,6 +64,11 @@ class Index:
 
         return self.token + ":" + hashlib.sha1("\0".join(sorted(self._unknown)).encode()).hexdigest()
 
+    def vouched(self, rtype: str) -> bool:
+        """Whether Git vouches for every file of the type (each has the blob its entry was
+        computed for: no usable file lacks one)."""
+        return not self._unknown or not self.doubtful(rtype)
+
     def blob(self, rel: str) -> str | None:
         """The blob id of a file Git says is unchanged (a key the parsed-data cache can trust)."""
         return None if rel in self._unknown else self._blobs.get(rel)
@@ -369,10 +374,10 @@ def _sync(index: Index, db, store, rtype: str, progress=None) -> set[str]:
     key = ("synced", rtype)
     if key in index.memo:
         return index.memo[key]
-    usable = index.of_type(rtype)[0]
     state = index.state()
     left: set[str] = set()
     if state is None or not db.in_state(rtype, state):
+        usable = index.of_type(rtype)[0]
         blobs = index.blobs_of(rtype, usable)
         stamp = signature(blobs)
         if not db.is_synced(rtype, stamp):
@@ -397,7 +402,7 @@ def _sync(index: Index, db, store, rtype: str, progress=None) -> set[str]:
         if not left and state is not None:
             db.set_meta(f"state:{rtype}", state)
     if not left and index.head and db.meta(f"head:{rtype}") != index.head and \
-            None not in index.blobs_of(rtype, usable) and not index.doubtful(rtype):
+            None not in index.blobs_of(rtype, index.of_type(rtype)[0]) and not index.doubtful(rtype):
         db.set_meta(f"head:{rtype}", index.head)     # every record of the type as HEAD has it is held
     index.memo[key] = left
     return left
@@ -551,17 +556,17 @@ def load_newest(index: Index, db, store, rtype: str, where, count: int, order
 
     from csops.yamlio import YamlError
 
-    usable = index.of_type(rtype)[0]
     if db is None or db.broken:
-        return load_records(index, db, store, rtype, usable, where)
+        return load_records(index, db, store, rtype, index.of_type(rtype)[0], where)
     try:
         from csops.cache.db import many_fit
 
         left = _sync(index, db, store, rtype)
         fit = db.most_fit(rtype, where)
-        unchanged = not left and None not in index.blobs_of(rtype, usable)
-        if fit == 0 and unchanged:
+        if fit == 0 and not left and index.vouched(rtype):
             return []                                 # no row's words fit, and every file is as its row
+        usable = index.of_type(rtype)[0]
+        unchanged = not left and None not in index.blobs_of(rtype, usable)
         others = db.heads(rtype, where)
         start, size = 0, count * 2 + 100
         page = db.heads(rtype, where, start, size, many_fit(fit, len(usable), count))
@@ -581,7 +586,7 @@ def load_newest(index: Index, db, store, rtype: str, where, count: int, order
         payloads = db.data_of(rtype, [blob for _key, blob in heads])
     except sqlite3.Error:
         db.broken = True
-        return load_records(index, db, store, rtype, usable, where)
+        return load_records(index, db, store, rtype, index.of_type(rtype)[0], where)
     out = []
     for _key, blob in heads:
         for place in places(blob):
