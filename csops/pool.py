@@ -6,6 +6,8 @@ many record files at once (a cold index, a dump)."""
 from __future__ import annotations
 
 import os
+from collections import deque
+from itertools import islice
 
 
 def in_parallel(work, items: list, *, jobs: int | None = None, chunk: int = 500, parallel_from: int = 1000) -> list:
@@ -66,8 +68,18 @@ def each_in_parallel(work, items: list, *, jobs: int | None = None, chunk: int =
                 yield from work(part)
             return
     try:
-        for part in workers.pool.imap(work, chunks):
-            yield from part
+        # a few chunks ahead per worker, no more: a caller slower than the workers (filling the
+        # database) would otherwise have every parsed chunk wait in memory (at a million records,
+        # gigabytes)
+        pending, ahead = iter(chunks), deque()
+        for part in islice(pending, 4 * workers.jobs):
+            ahead.append(workers.pool.apply_async(work, (part,)))
+        while ahead:
+            done = ahead.popleft().get()
+            part = next(pending, None)
+            if part is not None:
+                ahead.append(workers.pool.apply_async(work, (part,)))
+            yield from done
     finally:
         if started is not None:
             started.close()
