@@ -373,10 +373,10 @@ class Context:
         return usable
 
     def steps(self, rtype: str, *, days: tuple[str, str] | None = None) -> list:
-        """(record, csops.workflows.ticket.Steps) of every usable record of a type (a ticket or a
+        """(record, csops.steps.Steps) of every usable record of a type (a ticket or a
         return) that may touch `days` (a hint, as with records) — for reports that count people's
         steps: the record index gives the Steps it keeps without reading the records."""
-        from csops.workflows.ticket import steps
+        from csops.steps import steps
 
         if self.source is None or rtype in self._cache:
             return [(rec, steps(rec.data, self.tz)) for rec in self.records(rtype, days=days)]

@@ -228,7 +228,7 @@ class RecordSource:
         import marshal
 
         from csops.cache.index import load_steps
-        from csops.workflows.ticket import Steps, steps
+        from csops.steps import Steps, steps
 
         session = self.session
         index, store, tz = session.index, session.store, session.tz

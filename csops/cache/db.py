@@ -47,7 +47,7 @@ def _schema() -> list[str]:
     out = ["CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT)"]
     for rtype, (table, columns) in tables.TABLES.items():
         decls = ", ".join(f"{c.name} {c.decl.split()[0]}" for c in columns)
-        # steps: what the reports counting people's steps read (csops.workflows.ticket.steps), marshalled
+        # steps: what the reports counting people's steps read (csops.steps.steps), marshalled
         out.append(f"CREATE TABLE {table} (blob TEXT PRIMARY KEY, first_day TEXT, last_day TEXT, created_at REAL, "
                    f"steps BLOB, {decls})")
         # the parsed records apart, by the same rowid: a query that reads many rows' columns
@@ -365,7 +365,7 @@ STEPPED = ("ticket", "return")      # the types whose rows keep their Steps
 
 
 def _steps(rtype: str, data: dict) -> bytes | None:
-    from csops.workflows.ticket import steps
+    from csops.steps import steps
 
     found = steps(data) if rtype in STEPPED else None
     return None if found is None else marshal.dumps(tuple(found))

@@ -511,7 +511,7 @@ def _load(index: Index, db, store, rtype: str, rels: list[str], where, progress)
 
 def load_steps(index: Index, db, store, rtype: str, rels: list[str], where
                ) -> list[tuple[str, object, object, object, str | None]]:
-    """load_records for reports that read only what csops.workflows.ticket.steps keeps: (rel,
+    """load_records for reports that read only what csops.steps.steps keeps: (rel,
     marshalled Steps or None, data or None, read error, blob), in listing order — the Steps where
     the database holds them, else the record's data (the caller works them out of it)."""
     import sqlite3

@@ -62,7 +62,7 @@ AGENT_COLUMNS = COLUMNS + ["revisits"]
 
 def activity(session, first: dt.date, last: dt.date) -> list[dict]:
     """Per person: registered, resolved (on time), callbacks and their satisfaction, returns
-    handled — counted from the records' Steps (csops.workflows.ticket.steps) and the facts the
+    handled — counted from the records' Steps (csops.steps.steps) and the facts the
     record index keeps."""
     from csops.reports.stats import _loose, _moments
 

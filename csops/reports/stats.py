@@ -71,7 +71,7 @@ class _Span(NamedTuple):
 def ticket_stats(session, *periods: str) -> list[dict]:
     """The figures of each period, from one reading of the tickets (a table sets two side by
     side: each ticket is counted from facts read once for both). Counted from each ticket's
-    Steps (csops.workflows.ticket.steps) and the facts the record index keeps."""
+    Steps (csops.steps.steps) and the facts the record index keeps."""
     from csops.workflows.ticket import known_names
 
     ctx, tz = session.ctx, session.tz
