@@ -76,13 +76,13 @@ def ticket_stats(session, *periods: str) -> list[dict]:
 
     ctx, tz = session.ctx, session.tz
     kinds = known_names(ctx, "kinds")          # the policy's kinds (a 查询, 主动服务 …), past versions' too
-    spans = []
+    spans, days = [], []
     for period in periods:
         first, last = period_bounds(period)
-        spans.append(_Span(period, first, last, _loose(activity_window(ctx, first, last)), _moments(first, last, tz),
+        days.append(activity_window(ctx, first, last))
+        spans.append(_Span(period, first, last, _loose(days[-1]), _moments(first, last, tz),
                            _empty(), {kind: _empty() for kind in kinds}))
-    window = (min(activity_window(ctx, span.first, span.last)[0] for span in spans),
-              max(activity_window(ctx, span.first, span.last)[1] for span in spans))
+    window = (min(low for low, _high in days), max(high for _low, high in days))
     for rec, steps in ctx.steps("ticket", days=window):
         if steps.kind not in kinds:
             continue

@@ -14,7 +14,7 @@ from csops.engine import Deadline, Transition, Workflow
 from csops.i18n import _
 from csops.schema import Enum, Instant, List, Map, Number, PersonRef, Spec, Str
 from csops.timeutil import format_instant, try_instant
-from csops.workflows.common import AMEND
+from csops.workflows.common import AMEND, set_given
 
 REVISIT_OUTCOMES = ("reached", "unreachable")
 
@@ -38,13 +38,6 @@ def tiers(policy) -> dict:
     return {str(name): spec for name, spec in given.items() if isinstance(spec, dict)} if isinstance(given, dict) else {}
 
 
-def _set(doc, entry, params) -> None:
-    for name in ("tier", "name", "owner"):
-        if params.get(name):
-            doc[name] = params[name]
-            entry[name] = params[name]
-
-
 def _revisit(doc, entry, params) -> None:
     visit = {"at": entry["at"], "by": entry["by"], "outcome": params["outcome"]}
     for name in ("satisfaction", "note"):
@@ -57,7 +50,7 @@ def _revisit(doc, entry, params) -> None:
 TRANSITIONS = (
     Transition("set", (), ("active",)),
     Transition("set", ("active",), (), stays=True, named=True, sets=("tier", "name", "owner"),
-               mirrors=("tier", "name", "owner"), effect=_set),
+               mirrors=("tier", "name", "owner"), effect=set_given("tier", "name", "owner")),
     # 定期回访: by the card's owner, or customer service
     Transition("revisit", ("active",), (), stays=True, named=True, sets=("revisits",), effect=_revisit,
                needs=("outcome",), command="customer revisit KEY --outcome reached|unreachable",

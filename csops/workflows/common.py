@@ -8,6 +8,17 @@ from csops.i18n import _
 from csops.vocab import UNAMENDABLE
 
 
+def set_given(*names: str):
+    """An effect that writes each of `names` the step was given into the record and its history
+    entry (the entry says what the step set)."""
+    def effect(doc, entry, params) -> None:
+        for name in names:
+            if params.get(name):
+                doc[name] = params[name]
+                entry[name] = params[name]
+    return effect
+
+
 def _amend_guard(step) -> str | None:
     changes = step.entry.get("changes")
     if not isinstance(changes, dict) or not changes:

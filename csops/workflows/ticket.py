@@ -17,7 +17,7 @@ from csops.schema import Bool, Enum, Instant, List, Map, Number, PersonRef, Reco
 from csops.timeutil import format_instant, try_instant
 from csops.vocab import CLOSURES, CS_ROLES, OUTCOMES, WAIT_ON
 from csops.workflows.customers import customer_key
-from csops.workflows.common import AMEND
+from csops.workflows.common import AMEND, set_given
 
 
 class Level(Spec):
@@ -187,13 +187,6 @@ def _clear_due(doc) -> None:
         del doc["due"]
 
 
-def _route(doc, entry, params) -> None:
-    for key in ("department", "assignee", "due"):
-        if params.get(key):
-            doc[key] = params[key]
-            entry[key] = params[key]
-
-
 def _reopen(doc, entry, params) -> None:
     _clear_due(doc)
 
@@ -266,7 +259,7 @@ TRANSITIONS = (
     Transition("register", (), ("registered",)),
     Transition("route", ("registered", "routed"), ("routed",), sets=("department", "assignee", "due"),
                mirrors=("department", "assignee", "due"),
-               effect=_route, needs=("department",), command="ticket route ID --to-dept D"),
+               effect=set_given("department", "assignee", "due"), needs=("department",), command="ticket route ID --to-dept D"),
     # 000: 相关部门需在规定时限内处理并反馈 — the department it was routed to handles it and reports back
     Transition("resolve", ("routed",), ("resolved",), also_allowed=lambda step: step.by == assignee_at(step)),
     Transition("resolve", ("registered",), ("resolved",), when=lambda r: not _is_complaint(r),
