@@ -9,7 +9,7 @@ import datetime as dt
 from csops.calendar import note_years
 from csops.timeutil import parse_input_date, period_bounds, try_instant
 from csops.vocab import CS_ROLES
-from csops.workflows.ticket import activity_window, counted
+from csops.workflows.ticket import activity_moments, activity_window, counted, day_moments
 
 COLUMNS = ["person", "name", "registered", "resolved", "on_time", "callbacks", "satisfaction_avg",
            "returns_handled"]
@@ -64,12 +64,10 @@ def activity(session, first: dt.date, last: dt.date) -> list[dict]:
     """Per person: registered, resolved (on time), callbacks and their satisfaction, returns
     handled — counted from the records' Steps (csops.steps.steps) and the facts the
     record index keeps."""
-    from csops.reports.stats import _loose, _moments
-
     ctx, tz = session.ctx, session.tz
     window = activity_window(ctx, first, last)
-    active_low, active_high = _loose(window)
-    low, high = _moments(first, last, tz)
+    active_low, active_high = activity_moments(window)
+    low, high = day_moments(first, last, tz)
     counts: dict[str, dict] = {}
 
     def of(person) -> dict:

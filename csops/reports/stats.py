@@ -10,7 +10,7 @@ from typing import NamedTuple
 from csops.calendar import note_years
 from csops.timeutil import period_bounds
 from csops.vocab import SATISFACTION
-from csops.workflows.ticket import activity_window, counted, waited_hours
+from csops.workflows.ticket import activity_moments, activity_window, counted, day_moments, waited_hours
 
 METRICS = ["registered", "voided", "resolved", "closed", "callbacks", "callback_rate", "on_time_rate",
            "satisfaction_rate", "avg_resolve_hours", "wait_hours"]
@@ -80,7 +80,7 @@ def ticket_stats(session, *periods: str) -> list[dict]:
     for period in periods:
         first, last = period_bounds(period)
         days.append(activity_window(ctx, first, last))
-        spans.append(_Span(period, first, last, _loose(days[-1]), _moments(first, last, tz),
+        spans.append(_Span(period, first, last, activity_moments(days[-1]), day_moments(first, last, tz),
                            _empty(), {kind: _empty() for kind in kinds}))
     window = (min(low for low, _high in days), max(high for _low, high in days))
     for rec, steps in ctx.steps("ticket", days=window):
@@ -102,19 +102,6 @@ def ticket_stats(session, *periods: str) -> list[dict]:
              "satisfied_min": least, "total": _finish(span.total, least),
              "by_kind": {kind: _finish(acc, least) for kind, acc in span.by_kind.items()}}
             for span in spans]
-
-
-def _loose(window: tuple[str, str]) -> tuple[float, float]:
-    """An activity window's ISO days as the moments a time written on them with any UTC offset
-    (−12:00 … +14:00) may be."""
-    low, high = (dt.datetime.fromisoformat(day).replace(tzinfo=dt.timezone.utc) for day in window)
-    return (low - dt.timedelta(hours=14)).timestamp(), (high + dt.timedelta(days=1, hours=12)).timestamp()
-
-
-def _moments(first: dt.date, last: dt.date, tz) -> tuple[float, float]:
-    """first..last (local days) as UTC timestamps: from first's midnight to the one after last."""
-    return (dt.datetime.combine(first, dt.time(), tzinfo=tz).timestamp(),
-            dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=tz).timestamp())
 
 
 def _facts(rec, steps, ctx) -> tuple:

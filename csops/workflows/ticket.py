@@ -679,6 +679,19 @@ def activity_window(ctx, first: dt.date, last: dt.date) -> tuple[str, str]:
     return (earliest - dt.timedelta(days=1)).isoformat(), (last + dt.timedelta(days=1)).isoformat()
 
 
+def activity_moments(window: tuple[str, str]) -> tuple[float, float]:
+    """An activity window's ISO days as the moments a time written on them with any UTC offset
+    (−12:00 … +14:00) may be."""
+    low, high = (dt.datetime.fromisoformat(day).replace(tzinfo=dt.timezone.utc) for day in window)
+    return (low - dt.timedelta(hours=14)).timestamp(), (high + dt.timedelta(days=1, hours=12)).timestamp()
+
+
+def day_moments(first: dt.date, last: dt.date, tz) -> tuple[float, float]:
+    """first..last (local days) as UTC timestamps: from first's midnight to the one after last."""
+    return (dt.datetime.combine(first, dt.time(), tzinfo=tz).timestamp(),
+            dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=tz).timestamp())
+
+
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]|$)")
 
 
