@@ -411,6 +411,29 @@ def test_a_large_sheet_is_checked_on_every_core_with_the_same_verdicts(repo, tmp
     assert "2100 rows, 2100 new" in result.stdout and "the policy has no holidays for 2025" in result.stderr
 
 
+def test_rows_of_one_day_whose_chunks_draw_the_same_id_are_all_imported(repo, tmp_path, monkeypatch):
+    """Each chunk of 250 rows draws its ids apart (on every core): an id two chunks drew is given
+    anew to the later row — a row that kept its sheet's own csops id keeps it — never refused."""
+    import csops.store
+
+    drawn = iter(range(10**6))
+
+    def colliding(count):                # the second chunk draws the first one's ids again
+        n = next(drawn)
+        return f"{n % 260 if n < 500 else n:0{count}d}"
+
+    monkeypatch.setattr(csops.store, "random_text", colliding)
+    rows = [TICKETS[0][:7] + ["登记时间", "登记人"]] + [
+        [f"P{n}", "", "咨询", "电话", "甲", "", f"问{n}", "2026-11-05 10:00", "lisi"] for n in range(500)]
+    rows[251][0] = "T-20261105-000100"   # a csops id the sheet brings: kept, the random one that drew it moves
+    result = repo.run("import", "tickets", write_csv(tmp_path / "day.csv", rows), as_="zhaozg")
+    assert "500 rows, 500 new" in result.stdout
+    files = sorted(repo.records.rglob("T-20261105-*.yaml"))
+    assert len(files) == 500 and all(f"id: {path.stem}\n" in path.read_text(encoding="utf-8") for path in files)
+    assert "summary: 问250" in (repo.records / "tickets/2026/11/T-20261105-000100.yaml").read_text(encoding="utf-8")
+    assert repo.run("validate", as_=None).exit_code == 0
+
+
 # -- the guide: docs/import.md and its sample sheets -------------------------------------------------
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
