@@ -455,7 +455,7 @@ def test_the_bulk_loader_reads_every_demo_record_as_before_and_as_pure_python_do
         assert _read(text, yamlio.load) == _read(text, lambda t: yamlio.load(t, loader=yamlio.PureLoader)), path
 
 
-@pytest.mark.parametrize("text", ["k:\n" + "- " * 40 + "x\n", "k:\n" + "- " * 600 + "x\n",
+@pytest.mark.parametrize("text", ["k:\n" + "- " * 40 + "x\n", "k:\n" + "- " * 600 + "x\n", "- " * 40 + "x\n",
                                   "".join(" " * i + f"k{i}:\n" for i in range(40)) + " " * 40 + "v\n"])
 def test_deep_nesting_of_any_spelling_is_too_deep_with_its_line(text):
     from csops import yamlio
