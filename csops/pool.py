@@ -51,35 +51,47 @@ class Workers:
 def each_in_parallel(work, items: list, *, jobs: int | None = None, chunk: int = 500, parallel_from: int = 1000,
                      workers: Workers | None = None):
     """in_parallel, each result as it comes (a caller that keeps little need not hold them all);
-    by `workers` when given."""
+    by `workers` when given — and then the first chunks are handed to them at the call, so they
+    work while the caller does something else before it reads the results."""
     chunks = [items[i:i + chunk] for i in range(0, len(items), chunk)]
-    started = None
-    if workers is None or workers.pool is None:
-        jobs = jobs or os.cpu_count() or 1
-        if jobs < 2 or len(items) < parallel_from or len(chunks) < 2:
-            for part in chunks:
-                yield from work(part)
-            return
-        # What the workers inherit (at a million files: the listing, the work list) is left out of
-        # their collector's walks, so its pages stay shared rather than copied into each worker.
-        workers = started = Workers(jobs)
+    if workers is not None and workers.pool is not None:
+        return _by_workers(workers, work, chunks)
+    return _each(work, items, chunks, jobs, parallel_from)
+
+
+def _each(work, items: list, chunks: list, jobs: int | None, parallel_from: int):
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 2 or len(items) < parallel_from or len(chunks) < 2:
+        for part in chunks:
+            yield from work(part)
+        return
+    # What the workers inherit (at a million files: the listing, the work list) is left out of
+    # their collector's walks, so its pages stay shared rather than copied into each worker.
+    workers = Workers(jobs)
+    try:
         if workers.pool is None:                 # no fork here: in-process
             for part in chunks:
                 yield from work(part)
             return
-    try:
-        # a few chunks ahead per worker, no more: a caller slower than the workers (filling the
-        # database) would otherwise have every parsed chunk wait in memory (at a million records,
-        # gigabytes)
-        pending, ahead = iter(chunks), deque()
-        for part in islice(pending, 4 * workers.jobs):
-            ahead.append(workers.pool.apply_async(work, (part,)))
-        while ahead:
-            done = ahead.popleft().get()
-            part = next(pending, None)
-            if part is not None:
-                ahead.append(workers.pool.apply_async(work, (part,)))
-            yield from done
+        yield from _by_workers(workers, work, chunks)
     finally:
-        if started is not None:
-            started.close()
+        workers.close()
+
+
+def _by_workers(workers: Workers, work, chunks: list):
+    """The chunks' results in order; a few chunks ahead per worker, no more: a caller slower
+    than the workers (filling the database) would otherwise have every parsed chunk wait in
+    memory (at a million records, gigabytes). The first ones are handed out now."""
+    pending, ahead = iter(chunks), deque()
+    for part in islice(pending, 4 * workers.jobs):
+        ahead.append(workers.pool.apply_async(work, (part,)))
+    return _collect(workers, work, pending, ahead)
+
+
+def _collect(workers: Workers, work, pending, ahead: deque):
+    while ahead:
+        done = ahead.popleft().get()
+        part = next(pending, None)
+        if part is not None:
+            ahead.append(workers.pool.apply_async(work, (part,)))
+        yield from done

@@ -316,6 +316,31 @@ def test_the_warm_path_sees_every_edit_that_leaves_gits_index_alone(repo):
     assert repo.out("validate", env={"CSOPS_CACHE": "on"}) == repo.out("validate", env={"CSOPS_CACHE": "off"})
 
 
+def test_a_cold_build_keys_an_uncommitted_edit_by_its_content_not_by_gits_blob(tmp_path):
+    """A cold build hands every file to the workers before Git has said what changed: what they
+    read of an edited file must not be remembered as the committed version (reverted, the file
+    is checked again), nor a new file Git does not know."""
+    import shutil
+
+    from generate import generate
+
+    generate(tmp_path, 450)                        # more files than one chunk: the workers run
+    repo = Repo(tmp_path)
+    edited = sorted(repo.records.rglob("T-*.yaml"))[3]
+    committed = edited.read_text(encoding="utf-8")
+    edited.write_text(committed.replace("status: ", "status: 坏", 1), encoding="utf-8")
+    stranger = edited.with_name(edited.stem[:-6] + "ZZZZZZ.yaml")
+    stranger.write_text(committed.replace(edited.stem, "T-坏"), encoding="utf-8")
+    shutil.rmtree(tmp_path / ".git" / "csops-cache", ignore_errors=True)
+    cold = repo.run("validate", as_=None, now=NOW, code=1, env={"CSOPS_CACHE": "on"}).stdout
+    assert f"{edited.name}:" in cold and "BAD_FIELD" in cold and f"{stranger.name}:" in cold
+    repo.git("checkout", "--", str(edited.relative_to(tmp_path)))    # Git's index untouched: the warm path
+    stranger.unlink()
+    warm = repo.run("validate", as_=None, now=NOW, code=None, env={"CSOPS_CACHE": "on"})
+    assert edited.name not in warm.stdout and stranger.name not in warm.stdout
+    assert warm.stdout == repo.run("validate", as_=None, now=NOW, code=None, env={"CSOPS_CACHE": "off"}).stdout
+
+
 def test_problems_across_records_are_found_again_when_one_file_changes(repo):
     """validate keeps what it found across records (duplicate ids, refs, overlapping leave) for
     an unchanged index only."""
