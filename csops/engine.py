@@ -110,13 +110,15 @@ class Workflow:
 
     def __init__(self, type: str, transitions: tuple[Transition, ...], fields: dict, notes: dict | None = None,
                  computed: Callable | None = None, deadlines: Callable | None = None,
-                 facts: Callable | None = None, record_checks: tuple = (), cross_checks: tuple = ()):
+                 facts: Callable | None = None, record_checks: tuple = (), cross_checks: tuple = (),
+                 owed: Callable | None = None):
         self.type = type                      # ticket | return | leave | score (vocab.TYPES)
         self.transitions = transitions
         self.fields = fields                  # schema of the type's own fields
         self.notes = notes if notes is not None else {}   # (from, to) → why it is not allowed (text, or rec → text)
         self.computed = computed              # (rec, ctx) → extra keys for show
         self.deadlines = deadlines            # (rec, ctx) → [Deadline]
+        self.owed = owed                      # (rec, ctx) → the owed ones alone, sooner (else from deadlines)
         self.facts = facts                    # (rec, ctx, deadlines, noted) → text reports count (the index keeps it)
         self.record_checks = record_checks    # (rec, ctx, out, path) → None
         self.cross_checks = cross_checks      # like record_checks, but reading other records
@@ -142,7 +144,8 @@ class Workflow:
         already worked out)."""
         if self.deadlines is None:
             return []
-        rows = self.deadlines(rec, ctx) if rows is None else rows
+        if rows is None:
+            rows = self.owed(rec, ctx) if self.owed is not None else self.deadlines(rec, ctx)
         return [Obligation(d.what, d.due, d.owner, d.wall_clock) for d in rows if d.owed]
 
     def extra(self, rec: dict, ctx: "Context") -> dict:

@@ -40,6 +40,9 @@ class Session:
     progress: Callable | None = dataclasses.field(default=None, compare=False)
     # the record types the command reads (None: every type); `status` asked Git about these only
     scope: tuple | None = dataclasses.field(default=None, compare=False)
+    # whether the command reads what reports count of records (Workflow.facts): the record index
+    # then works out those a validate left unworked
+    with_facts: bool = dataclasses.field(default=True, compare=False)
 
     @cached_property
     def policy_file(self):
@@ -108,7 +111,7 @@ class Session:
         from csops.cache.index import build_index
 
         return build_index(self.store, self.ctx.from_files(), self._index_git, status=self.early.pop("status", None),
-                           progress=self.progress, scope=self.scope)
+                           progress=self.progress, scope=self.scope, with_facts=self.with_facts)
 
     @cached_property
     def db(self):
@@ -171,7 +174,7 @@ class Session:
     @classmethod
     def open(cls, store: Store, *, now: str | None, real_clock: Callable[[], dt.datetime],
              as_person: str | None = None, debug: bool = False, backfill: str | None = None,
-             status=None, progress=None, scope: tuple | None = None) -> "Session":
+             status=None, progress=None, scope: tuple | None = None, with_facts: bool = True) -> "Session":
         """A session whose `now` is the --now text (read in the policy's time zone), or the real
         clock; mutations read `real_clock` again after taking the lock unless --now was given.
         `status`: a `git status` already started on the records (gitlog.ask_status), which the
@@ -184,7 +187,7 @@ class Session:
             raise BadInput(_('--backfill needs the reason the entry is recorded late'))
         first = cls(store, real_clock(), None if now else real_clock, as_person, debug,
                     backfill.strip() if backfill else None, real_clock, {"status": status} if status else {},
-                    progress, scope)
+                    progress, scope, with_facts)
         return first.as_of(parse_input(now, first.tz, what="--now") if now else first.now.astimezone(first.tz))
 
     def workflow(self, rtype: str):
@@ -206,7 +209,10 @@ class RecordSource:
         path = str(rec.path)
         if not path.startswith(root + os.sep):
             return None
-        return session.index.facts_of(rec.type).get(path[len(root) + 1:]) or None
+        from csops.cache.analyse import UNWORKED
+
+        kept = session.index.facts_of(rec.type).get(path[len(root) + 1:])
+        return kept if kept and kept != UNWORKED else None       # left unworked: the report works them out
 
     def newest(self, rtype: str, where, count: int, order) -> list:
         """The usable records of a type that may fit `where`, at least the `count` first by

@@ -341,6 +341,59 @@ def test_a_cold_build_keys_an_uncommitted_edit_by_its_content_not_by_gits_blob(t
     assert warm.stdout == repo.run("validate", as_=None, now=NOW, code=None, env={"CSOPS_CACHE": "off"}).stdout
 
 
+def test_what_reports_count_is_left_by_validate_and_worked_out_once_by_the_first_report(generated):
+    """A validate of a fresh clone works out what each file owes — of a closed ticket, without its
+    deadlines — and leaves what reports count (facts) unworked; listings leave it too; the first
+    report that counts works it out and keeps it, and answers as reading every file does."""
+    import shutil
+
+    from csops.cache.entries import load
+
+    repo = generated
+    cache = repo.root / ".git" / "csops-cache"
+    shutil.rmtree(cache, ignore_errors=True)
+
+    def unworked() -> int:
+        return sum(load(next(cache.glob("index-*.marshal"))).unworked.values())
+
+    repo.run("validate", as_=None, now=NOW, code=None, env={"CSOPS_CACHE": "on"})
+    left = unworked()
+    assert left >= 300                                  # every ticket of the repository
+    overdue = repo.out("report", "overdue", "--format", "json", as_=None, now=NOW, env={"CSOPS_CACHE": "on"})
+    repo.out("ticket", "list", "--format", "json", as_=None, now=NOW, env={"CSOPS_CACHE": "on"})
+    assert unworked() == left
+    stats = [repo.out("report", "stats", "--period", "2026-10", "--format", "json", as_=None, now=NOW,
+                      env={"CSOPS_CACHE": cache}) for cache in ("on", "on", "off")]
+    assert unworked() == 0 and stats[0] == stats[1] == stats[2]
+    assert overdue == repo.out("report", "overdue", "--format", "json", as_=None, now=NOW, env={"CSOPS_CACHE": "off"})
+
+
+def test_what_a_ticket_owes_is_what_its_deadlines_owe(generated):
+    """Workflow.owed (what validate asks of every file) gives the owed rows of deadlines for
+    every ticket of a generated desk, and for a closed one that owes a report after an emergency
+    escalation."""
+    from csops.cli.common import real_clock
+    from csops.session import Session
+    from csops.store import Store
+    from csops.workflows import ticket
+
+    session = Session.open(Store(generated.records), now=NOW, real_clock=real_clock)
+    ctx = session.ctx.from_files()
+    records = [rec.data for rec in ctx.records("ticket")]
+    assert {rec["status"] for rec in records} >= {"closed", "routed"}
+    closed = next(rec for rec in records if rec["status"] == "closed")
+    for rec in [r for r in records if r["status"] == "closed"][:50]:     # each as it was once resolved
+        cut = max(i for i, entry in enumerate(rec["history"]) if entry["to"] == "resolved")
+        records.append({**rec, "status": "resolved", "history": rec["history"][:cut + 1], "callbacks": []})
+    at = closed["history"][-1]["at"]
+    emergency = {**closed, "escalations": [{"at": at, "by": closed["created_by"], "emergency": True,
+                                            "report_after": True, "from_level": "normal", "to_level": "major"}]}
+    for rec in [*records, emergency]:
+        assert ticket.owed(rec, ctx) == [row for row in ticket.deadlines(rec, ctx) if row.owed], rec["id"]
+    assert [row.what for row in ticket.owed(emergency, ctx)] == ["report_after"]
+    assert any(row.what == "callback" for rec in records[-50:] for row in ticket.owed(rec, ctx))
+
+
 def test_problems_across_records_are_found_again_when_one_file_changes(repo):
     """validate keeps what it found across records (duplicate ids, refs, overlapping leave) for
     an unchanged index only."""

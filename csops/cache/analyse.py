@@ -17,6 +17,9 @@ from csops.store import ID_PATTERN, read_regular
 
 SUMMARISED = ("leave", "score")      # the types the checks across records read more than the id of
 CHUNK = 400
+# The facts of a record a command did not work out (it reads none: validate): a report that
+# counts works them out before it reads them (csops.cache.index.build_index, `facts`).
+UNWORKED = "?"
 
 
 class Summary(NamedTuple):
@@ -45,7 +48,7 @@ class Entry(NamedTuple):
 WORKER: dict = {}
 
 
-def _analyse(rtype: str, rel: str, data: bytes, ctx: Context, workflows) -> Entry:
+def _analyse(rtype: str, rel: str, data: bytes, ctx: Context, workflows, facts_wanted: bool = True) -> Entry:
     out = Problems()
     wf = workflows[rtype]
     try:
@@ -75,7 +78,13 @@ def _analyse(rtype: str, rel: str, data: bytes, ctx: Context, workflows) -> Entr
                                     record_id=record_id, rtype=rtype, prefix=wf.prefix), key=("id",))
     well_formed = check_record(rec, wf, ctx, out, "")
     duties, facts = (), None
-    if well_formed:
+    if well_formed and not facts_wanted and wf.facts is not None:
+        # what it owes alone (of a closed ticket: nothing, found without working out its deadlines)
+        with calendar.noting():
+            duties = tuple((d.what, d.due.isoformat(), d.owner, d.wall_clock) for d in wf.duties(rec, ctx)
+                           if d.due is not None)
+        facts = UNWORKED
+    elif well_formed:
         with calendar.noting() as noted:
             rows = wf.deadlines(rec, ctx) if wf.deadlines is not None else []
         duties = tuple((d.what, d.due.isoformat(), d.owner, d.wall_clock) for d in wf.duties(rec, ctx, rows)
@@ -102,6 +111,7 @@ def work(chunk: list[tuple[str, str, str]]) -> list[tuple]:
     """In a worker: read, parse and check a chunk of files → (blob id, Entry fields, facts)
     for each, in order."""
     ctx, workflows, root = WORKER["ctx"], WORKER["workflows"], WORKER["root"]
+    facts_wanted = WORKER.get("facts", True)
     out = []
     for rtype, rel, blob in chunk:
         path = os.path.join(root, rel)
@@ -112,7 +122,7 @@ def work(chunk: list[tuple[str, str, str]]) -> list[tuple]:
                                               (), 1),), None, (), False)
             blob = None                      # a failed read is never cached: the next run tries again
         else:
-            entry = _analyse(rtype, rel, data, ctx, workflows)
+            entry = _analyse(rtype, rel, data, ctx, workflows, facts_wanted)
             blob = blob or blob_id(data)
         packed = pack(entry)
         out.append((blob, encode(packed) or packed, entry.facts))      # plain entries travel as text

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
-from csops.cache.analyse import FIELDS, encode
+from csops.cache.analyse import FIELDS, UNWORKED, encode
 
-CACHE_FORMAT = 16
+CACHE_FORMAT = 17
 _TAIL = 8           # a cache file ends with the length of its table (8 bytes), the table before it
 
 
@@ -88,6 +88,7 @@ class Saved(NamedTuple):
     rich: tuple = ()             # rels whose entry is not plain (problems, duties): the few reports read
     token: str = ""              # names this state (answers derived from it are kept under it)
     facts: Mapping = {}          # rel → what reports count of the record (Workflow.facts), if anything
+    unworked: Mapping = {}       # type → how many of its files' facts were left UNWORKED (by a validate)
 
 
 NOTHING = Saved(None, None, {}, {}, {}, frozenset(), {})
@@ -263,7 +264,7 @@ def load(path: Path | None) -> Saved:
             return NOTHING
         return Saved(head["fingerprint"], head["git_index"], rels, Table(rels, blobs),
                       Table(rels, values, head["rich"]), frozenset(head["unknown"]), head["folders"],
-                      tuple(head["rich"]), head["token"], ByType(rels, facts))
+                      tuple(head["rich"]), head["token"], ByType(rels, facts), head["unworked"])
     except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError, MemoryError, BufferError):
         return NOTHING          # missing or corrupt: rebuilt, never trusted
 
@@ -276,7 +277,7 @@ def save(path: Path | None, saved: Saved) -> bool:
     index itself."""
     if path is None:
         return False
-    rels, values, blobs, rich, facts = {}, [], [], {}, {}
+    rels, values, blobs, rich, facts, unworked = {}, [], [], {}, {}, {}
     dropped = False
     for rtype, listed in saved.rels.items():
         kept = rels[rtype] = []
@@ -295,6 +296,7 @@ def save(path: Path | None, saved: Saved) -> bool:
             values.append(text)
             blobs.append(blob)
             kept_facts.append(saved.facts.get(rel) or "")
+        unworked[rtype] = kept_facts.count(UNWORKED)
     try:
         path.parent.mkdir(exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -312,6 +314,7 @@ def save(path: Path | None, saved: Saved) -> bool:
             head = marshal.dumps({"format": CACHE_FORMAT, "fingerprint": saved.fingerprint,
                                   "git_index": saved.git_index, "columns": columns, "rich": rich,
                                   "unknown": sorted(saved.unknown), "token": saved.token,
+                                  "unworked": {rtype: n for rtype, n in unworked.items() if n},
                                   # a file left out is still in its folder: list the folders again next time
                                   "folders": {} if dropped else saved.folders})
             handle.write(head)

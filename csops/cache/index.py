@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from csops import calendar
-from csops.cache.analyse import CHUNK, WORKER, Entry, decode, unpack, work
+from csops.cache.analyse import CHUNK, UNWORKED, WORKER, Entry, decode, unpack, work
 from csops.cache.entries import (NOTHING, Saved, as_dict, cache_path, column_of,
                                  load, save)
 from csops.cache.gitstate import (ask_git, ask_staged, changed_paths, content_id, flagged, git_index_id,
@@ -192,9 +192,13 @@ class Index:
 
 
 def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache: bool = True,
-                status=None, progress=None, scope: tuple | None = None) -> Index:
+                status=None, progress=None, scope: tuple | None = None, with_facts: bool = True) -> Index:
     """Every record file's Entry, from the cache where the content is known, else computed.
     `status`: the `git status` the command started early (gitlog.ask_status), if it did.
+    `with_facts`: the command reads what reports count of records (Workflow.facts; Index.facts_of)
+    — without, those of the files read now are left unworked (UNWORKED) and what a closed record
+    owes is found without working out its deadlines (Workflow.owed): a validate of a fresh clone
+    reads none of it; the first command that does works them out, once.
 
     What a warm run costs is kept to what changed: folders are listed again only where an entry
     was added, removed or renamed (Store.rel_files); Git's index is read again only when its
@@ -203,7 +207,7 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
     workers: list[Workers] = []          # started by _build when every file is read again
     head = git.head_at_start() if git is not None else None
     try:
-        index = _build(store, ctx, git, jobs, use_cache, status, workers, progress, scope)
+        index = _build(store, ctx, git, jobs, use_cache, status, workers, progress, scope, with_facts)
         index.head = head
         return index
     finally:
@@ -212,7 +216,7 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
 
 
 def _build(store, ctx: Context, git, jobs: int | None, use_cache: bool, status, workers: list, progress,
-           scope: tuple | None = None) -> Index:
+           scope: tuple | None = None, with_facts: bool = True) -> Index:
     use_cache = use_cache and caching()
     root = store.root
     scope = scope if use_cache and git is not None else None
@@ -240,11 +244,11 @@ def _build(store, ctx: Context, git, jobs: int | None, use_cache: bool, status, 
         # holes the tables leave, copy them), and handed the first files at once — each hashes
         # what it reads — to work while Git is asked what changed (a cold validate at 100,000
         # records: half a second sooner)
-        WORKER.update(ctx=ctx, workflows=WORKFLOWS, root=root)
+        WORKER.update(ctx=ctx, workflows=WORKFLOWS, root=root, facts=with_facts)
         workers.append(Workers(jobs))
         if workers[0].pool is not None:
             todo = [(rtype, rel, None) for rtype, listed in rels.items() for rel in listed]
-            early = _compute(todo, root, ctx, WORKFLOWS, jobs, workers[0])
+            early = _compute(todo, root, ctx, WORKFLOWS, jobs, workers[0], with_facts)
     if scope is not None and not (same_index and saved.results and same_rels):
         # only the cached entries of the other types' files can be taken on trust (Git not asked
         # about them): here they cannot be, so Git is asked about every file after all
@@ -277,6 +281,11 @@ def _build(store, ctx: Context, git, jobs: int | None, use_cache: bool, status, 
                 continue                 # gone, or not a record file: nothing cached for it
             if blobs.get(rel) != content_id(root / rel):
                 todo.append((_kind(value), rel, None))
+        if with_facts and any(saved.unworked.values()):          # what a validate left for reports
+            again = {rel for _type, rel, _blob in todo}
+            todo.extend((rtype, rel, blobs.get(rel)) for rtype in saved.unworked if rtype in rels
+                        for rel, kept in zip(rels[rtype], column_of(facts, rtype, rels[rtype]))
+                        if kept == UNWORKED and rel not in again)
         if todo:
             results, blobs, facts = dict(results), dict(blobs), dict(facts)
         rich = [*saved.rich, *(rel for _type, rel, _blob in todo)]
@@ -303,6 +312,8 @@ def _build(store, ctx: Context, git, jobs: int | None, use_cache: bool, status, 
                     unknown.add(rel)
                     blob = content_id(root / rel)
                 hit = before.get(rel) if before_blobs.get(rel) == blob else None
+                if hit is not None and with_facts and before_facts.get(rel) == UNWORKED:
+                    hit = None           # what a validate left for reports: worked out now
                 if hit is not None and _kind(hit) == rtype:
                     results[rel] = hit
                     blobs[rel] = blob
@@ -320,7 +331,7 @@ def _build(store, ctx: Context, git, jobs: int | None, use_cache: bool, status, 
     with calendar.noting(), shown as step:
         # taken as the workers send them (a million results need not be held at once), in order
         computed = early if early is not None else _compute(todo, root, ctx, WORKFLOWS, jobs,
-                                                             workers[0] if workers else None)
+                                                             workers[0] if workers else None, with_facts)
         for (_rtype, rel, _known), (blob, values, kept) in zip(todo, computed):
             step(1)
             results[rel] = values
@@ -361,9 +372,10 @@ def _id(value) -> str | None:
 
 
 
-def _compute(todo: list, root: Path, ctx: Context, workflows, jobs: int | None, workers: Workers | None = None):
+def _compute(todo: list, root: Path, ctx: Context, workflows, jobs: int | None, workers: Workers | None = None,
+             with_facts: bool = True):
     """work's results for `todo`, one at a time, in order (by `workers` when started)."""
-    WORKER.update(ctx=ctx, workflows=workflows, root=root)
+    WORKER.update(ctx=ctx, workflows=workflows, root=root, facts=with_facts)
     return each_in_parallel(work, todo, jobs=jobs, chunk=CHUNK, parallel_from=CHUNK + 1, workers=workers)
 
 

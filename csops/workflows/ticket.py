@@ -484,6 +484,20 @@ def deadlines(rec: dict, ctx) -> list[Deadline]:
     return rows
 
 
+# The states in which a ticket's resolve, wait or callback clock may be running (deadlines owes
+# them only there); in any other — closed, voided — it can owe only a report after an emergency
+# escalation.
+_CLOCKS_RUN = frozenset({"registered", "routed", "waiting", "resolved"})
+
+
+def owed(rec: dict, ctx) -> list[Deadline]:
+    """The deadlines a ticket owes now: the owed rows of `deadlines`, the rest left unworked where
+    the status says nothing else can be owed (a validate reads years of closed tickets for what
+    they owe: none)."""
+    rows = deadlines(rec, ctx) if rec.get("status") in _CLOCKS_RUN else _after_reports(rec, ctx)
+    return [row for row in rows if row.owed]
+
+
 def _pause_on(ctx) -> tuple:
     """What a ticket may wait on with its resolve clock stopped (tickets.pause_on)."""
     return tuple(ctx.policy.section("tickets").get("pause_on") or ())
@@ -784,6 +798,7 @@ WORKFLOW = Workflow(
     },
     computed=computed,
     deadlines=deadlines,
+    owed=owed,
     facts=facts,
     record_checks=(_check_callbacks, _check_escalations, _check_due),
 )
