@@ -103,6 +103,12 @@ class Obligation(NamedTuple):
     wall_clock: bool = False   # a wall-clock deadline (callbacks): lateness in real hours, not working hours
 
 
+# The facts (Workflow.facts) of a record a command did not work out, reading none (validate, a
+# listing): the record index works them out for the first command that counts
+# (csops.cache.index.build_index, `with_facts`); any other reader works them out itself.
+UNWORKED = "?"
+
+
 class Workflow:
     """A record type's rules as data: its transitions, its fields' schema, what cannot be done
     and why, and the functions that compute its deadlines, facts and checks. Never changed once

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Callable
 
-from csops.engine import Context
+from csops.engine import UNWORKED, Context
 from csops.i18n import _
 from csops.store import Rec, Store
 from csops.timeutil import format_instant
@@ -209,10 +209,8 @@ class RecordSource:
         path = str(rec.path)
         if not path.startswith(root + os.sep):
             return None
-        from csops.cache.analyse import UNWORKED
-
         kept = session.index.facts_of(rec.type).get(path[len(root) + 1:])
-        return kept if kept and kept != UNWORKED else None       # left unworked: the report works them out
+        return kept if kept and kept != UNWORKED else None        # the report works it out itself
 
     def newest(self, rtype: str, where, count: int, order) -> list:
         """The usable records of a type that may fit `where`, at least the `count` first by

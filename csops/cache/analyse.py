@@ -8,7 +8,7 @@ import os
 from typing import NamedTuple
 
 from csops import calendar, yamlio
-from csops.engine import Context, check_record
+from csops.engine import UNWORKED, Context, check_record
 from csops.errors import CsopsError
 from csops.gitlog import blob_id
 from csops.i18n import _
@@ -17,9 +17,6 @@ from csops.store import ID_PATTERN, read_regular
 
 SUMMARISED = ("leave", "score")      # the types the checks across records read more than the id of
 CHUNK = 400
-# The facts of a record a command did not work out (it reads none: validate): a report that
-# counts works them out before it reads them (csops.cache.index.build_index, `facts`).
-UNWORKED = "?"
 
 
 class Summary(NamedTuple):

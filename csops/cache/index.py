@@ -330,8 +330,12 @@ def _build(store, ctx: Context, git, jobs: int | None, use_cache: bool, status, 
     shown = progress(len(todo)) if progress is not None and len(todo) > 1000 else contextlib.nullcontext(_not_shown)
     with calendar.noting(), shown as step:
         # taken as the workers send them (a million results need not be held at once), in order
+        # a few files changed since the last command are worked out whole whatever it reads: only
+        # a cold build leaves facts for the command that counts (a report after each write would
+        # otherwise work out the written file again and save the cache anew)
         computed = early if early is not None else _compute(todo, root, ctx, WORKFLOWS, jobs,
-                                                             workers[0] if workers else None, with_facts)
+                                                             workers[0] if workers else None,
+                                                             with_facts or len(todo) <= CHUNK)
         for (_rtype, rel, _known), (blob, values, kept) in zip(todo, computed):
             step(1)
             results[rel] = values
