@@ -126,6 +126,25 @@ def work(chunk: list[tuple[str, str, str]]) -> list[tuple]:
     return out
 
 
+def work_facts(chunk: list[tuple[str, str, str]]) -> list[tuple]:
+    """In a worker: the facts left UNWORKED of well-formed files whose entries stand (read, parse,
+    deadlines, facts: no checks) → (blob id, None, facts) for each, in order; a file that can no
+    longer be read or parsed keeps them unworked (the command that reads it says why)."""
+    ctx, workflows, root = WORKER["ctx"], WORKER["workflows"], WORKER["root"]
+    out = []
+    for rtype, rel, blob in chunk:
+        wf, facts = workflows[rtype], UNWORKED
+        try:
+            rec = yamlio.load(read_regular(os.path.join(root, rel))[0])
+            with calendar.noting() as noted:
+                rows = wf.deadlines(rec, ctx)
+            facts = wf.facts(rec, ctx, rows, noted)
+        except (OSError, CsopsError):
+            pass
+        out.append((blob, None, facts))
+    return out
+
+
 def pack(entry: Entry) -> tuple:
     """The cached form: small, marshal-friendly (the rel path is in the key)."""
     return (entry.type, entry.id, entry.problems, tuple(entry.summary) if entry.summary else None, entry.duties,

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from csops import calendar
-from csops.cache.analyse import CHUNK, UNWORKED, WORKER, Entry, decode, unpack, work
+from csops.cache.analyse import CHUNK, UNWORKED, WORKER, Entry, decode, unpack, work, work_facts
 from csops.cache.entries import (NOTHING, Saved, as_dict, cache_path, column_of,
                                  load, save)
 from csops.cache.gitstate import (ask_git, ask_staged, changed_paths, content_id, flagged, git_index_id,
@@ -270,6 +270,7 @@ def _build(store, ctx: Context, git, jobs: int | None, use_cache: bool, status, 
     blobs: dict[str, str] = {}
     facts: Mapping = {}
     trusted: dict = {}                   # with `early`: the blobs Git vouches for (what it hashed: it may filter)
+    again: list = []                     # files whose entries stand, their facts left unworked: worked out now
     if same_index and saved.results and same_rels:
         # Git's index and the folders are as they were: a file git status does not name and Git
         # knew as clean last time has the blob its cached entry was computed for.
@@ -282,11 +283,11 @@ def _build(store, ctx: Context, git, jobs: int | None, use_cache: bool, status, 
             if blobs.get(rel) != content_id(root / rel):
                 todo.append((_kind(value), rel, None))
         if with_facts and any(saved.unworked.values()):          # what a validate left for reports
-            again = {rel for _type, rel, _blob in todo}
-            todo.extend((rtype, rel, blobs.get(rel)) for rtype in saved.unworked if rtype in rels
-                        for rel, kept in zip(rels[rtype], column_of(facts, rtype, rels[rtype]))
-                        if kept == UNWORKED and rel not in again)
-        if todo:
+            whole = {rel for _type, rel, _blob in todo}
+            again = [(rtype, rel, blobs.get(rel)) for rtype in saved.unworked if rtype in rels
+                     for rel, kept in zip(rels[rtype], column_of(facts, rtype, rels[rtype]))
+                     if kept == UNWORKED and rel not in whole]
+        if todo or again:
             results, blobs, facts = dict(results), dict(blobs), dict(facts)
         rich = [*saved.rich, *(rel for _type, rel, _blob in todo)]
         if todo:                         # the fresh ones go in listing order among the others
@@ -347,7 +348,9 @@ def _build(store, ctx: Context, git, jobs: int | None, use_cache: bool, status, 
                 blobs.pop(rel, None)     # a failed read is never cached: the next run tries again
             else:
                 blobs[rel] = trusted.get(rel, blob) if rel not in unknown else blob
-    fresh, todo = bool(todo), None       # a million work items: let go before the cache is written
+    if again:
+        _work_out_facts(again, root, ctx, jobs, facts, progress)
+    fresh, todo = bool(todo or again), None     # a million work items: let go before the cache is written
     trusted = None
     now = Saved(stamp, git_index, rels, blobs, results, frozenset(unknown), folders or {}, (), saved.token, facts)
     same_entries = same_rels and not fresh and stamp == saved.fingerprint    # every entry as saved (all hits)
@@ -374,6 +377,22 @@ def _id(value) -> str | None:
     """The record id of a cached entry (packed tuple or encoded text)."""
     return (value[1] if value.__class__ is tuple else value.split("\t", 2)[1]) or None
 
+
+
+def _work_out_facts(again: list, root: Path, ctx: Context, jobs: int | None, facts: dict, progress) -> None:
+    """The facts a validate left unworked of files whose entries stand, into `facts` (read and
+    parsed again, their deadlines worked out; not checked again: each is the content its entry
+    was made of)."""
+    WORKER.update(ctx=ctx, workflows=WORKFLOWS, root=root)
+    shown = progress(len(again)) if progress is not None and len(again) > 1000 else contextlib.nullcontext(_not_shown)
+    with calendar.noting(), shown as step:
+        for (_rtype, rel, _blob), (_same, _none, kept) in zip(again, each_in_parallel(
+                work_facts, again, jobs=jobs, chunk=CHUNK, parallel_from=CHUNK + 1)):
+            step(1)
+            if kept:
+                facts[rel] = kept
+            else:
+                facts.pop(rel, None)
 
 
 def _compute(todo: list, root: Path, ctx: Context, workflows, jobs: int | None, workers: Workers | None = None,
