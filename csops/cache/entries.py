@@ -107,7 +107,7 @@ class Rels(Mapping):
     """type → [rel], each list split from the cache's text only when asked for."""
 
     def __init__(self, texts: dict[str, str]):
-        self._texts, self._lists = texts, {}
+        self._texts, self._lists, self._sizes = texts, {}, {}
 
     def __getitem__(self, rtype):
         if rtype not in self._lists:
@@ -124,8 +124,12 @@ class Rels(Mapping):
         return sum(self.size(rtype) for rtype in self._texts)
 
     def size(self, rtype: str) -> int:
-        """How many rels a type has (its list is not split for it)."""
-        return line_count(self._texts.get(rtype))
+        """How many rels a type has (its list is not split for it; counted once: a warm read asks
+        it of every type several times, a count over 100,000 paths each)."""
+        size = self._sizes.get(rtype)
+        if size is None:
+            size = self._sizes[rtype] = line_count(self._texts.get(rtype))
+        return size
 
     def start(self, rtype: str) -> int:
         """How many rels the types before it have: where its values begin in a column kept for
