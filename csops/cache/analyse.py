@@ -75,22 +75,16 @@ def _analyse(rtype: str, rel: str, data: bytes, ctx: Context, workflows, facts_w
                                     record_id=record_id, rtype=rtype, prefix=wf.prefix), key=("id",))
     well_formed = check_record(rec, wf, ctx, out, "")
     duties, facts = (), None
-    if well_formed and not facts_wanted and wf.facts is not None:
-        # what it owes alone (of a closed ticket: nothing, found without working out its deadlines)
-        with calendar.noting():
-            duties = tuple((d.what, d.due.isoformat(), d.owner, d.wall_clock) for d in wf.duties(rec, ctx)
-                           if d.due is not None)
-        facts = UNWORKED
-    elif well_formed:
+    if well_formed:
+        # without facts to work out, what it owes alone (of a closed ticket: nothing, found without
+        # working out its deadlines: Workflow.owed)
+        worked = facts_wanted and wf.facts is not None
         with calendar.noting() as noted:
-            rows = wf.deadlines(rec, ctx) if wf.deadlines is not None else []
-        duties = tuple((d.what, d.due.isoformat(), d.owner, d.wall_clock) for d in wf.duties(rec, ctx, rows)
-                       if d.due is not None)
+            rows = wf.deadlines(rec, ctx) if worked else None
+            owed = wf.duties(rec, ctx, rows)
+        duties = tuple((d.what, d.due.isoformat(), d.owner, d.wall_clock) for d in owed if d.due is not None)
         if wf.facts is not None:
-            try:
-                facts = wf.facts(rec, ctx, rows, noted)
-            except CsopsError:
-                facts = None             # a report working it out says why
+            facts = _facts(wf, rec, ctx, rows, noted) if worked else UNWORKED
     record_id = record_id if isinstance(record_id, str) else None
     summary = None
     if rtype in SUMMARISED and well_formed:
@@ -98,6 +92,13 @@ def _analyse(rtype: str, rel: str, data: bytes, ctx: Context, workflows, facts_w
                           _text(rec.get("end")), _text(rec.get("ref")))
     problems = tuple((p.code, p.message, p.hint, p.key, p.line) for p in out)
     return Entry(rtype, rel, record_id, problems, summary, duties, well_formed, facts)
+
+
+def _facts(wf, rec: dict, ctx: Context, rows: list, noted) -> str | None:
+    try:
+        return wf.facts(rec, ctx, rows, noted)
+    except CsopsError:
+        return None                      # a report working it out says why
 
 
 def _text(value):
@@ -133,15 +134,15 @@ def work_facts(chunk: list[tuple[str, str, str]]) -> list[tuple]:
     ctx, workflows, root = WORKER["ctx"], WORKER["workflows"], WORKER["root"]
     out = []
     for rtype, rel, blob in chunk:
-        wf, facts = workflows[rtype], UNWORKED
+        wf = workflows[rtype]
         try:
             rec = yamlio.load(read_regular(os.path.join(root, rel))[0])
-            with calendar.noting() as noted:
-                rows = wf.deadlines(rec, ctx)
-            facts = wf.facts(rec, ctx, rows, noted)
-        except (OSError, CsopsError):
-            pass
-        out.append((blob, None, facts))
+        except (OSError, yamlio.YamlError):
+            out.append((blob, None, UNWORKED))
+            continue
+        with calendar.noting() as noted:
+            rows = wf.deadlines(rec, ctx)
+        out.append((blob, None, _facts(wf, rec, ctx, rows, noted)))
     return out
 
 

@@ -159,9 +159,8 @@ class Index:
         type's entries taken as a column: no table of every file is made for it)."""
         self._served(None)
         for rtype, listed in self.rels.items():
-            ids = [value[1] if value.__class__ is tuple else value.split("\t", 2)[1]
-                   for value in column_of(self.results, rtype, listed)]
-            yield from ((record_id, rel) for record_id, rel in zip(ids, listed) if record_id)
+            yield from ((record_id, rel) for record_id, rel in zip(map(_id, column_of(self.results, rtype, listed)),
+                                                                   listed) if record_id)
 
     def summaries(self, rtype: str) -> list[tuple[str, object]]:
         """(rel, Summary or None) of each file of a summarised type (leave, score), in listing
