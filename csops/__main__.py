@@ -15,6 +15,9 @@ def _quiet_interrupt(info, default=sys.unraisablehook) -> None:
 def run() -> None:
     sys.unraisablehook = _quiet_interrupt
     try:
+        from csops.reads import start_early
+
+        start_early(sys.argv[1:])       # git status runs while click and the command load
         from csops.cli import main
     except KeyboardInterrupt:
         from csops.errors import ExitStatus

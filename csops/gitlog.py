@@ -153,8 +153,56 @@ def on_a_thread(work, /, *args, **kwargs):
 
 
 def _background(args: list[str], cwd):
-    """Start `git ARGS` on a thread now; the returned function waits and gives its stdout (None
-    when git failed)."""
+    """Start `git ARGS` now; the returned function waits and gives its stdout (None when git
+    failed, or is not installed). On POSIX the process is spawned here and read when asked
+    (os.posix_spawn: no thread and no subprocess module, whose import would compete with csops'
+    own while git runs); elsewhere it runs on a thread."""
+    if not hasattr(os, "posix_spawn"):
+        return _on_a_thread_run(args, cwd)
+    binary = _git_binary()
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.posix_spawn(binary, ["git", "-C", str(cwd), *args], clean_env(), file_actions=[
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_DUP2, write_end, 1),
+            (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)])
+    except OSError:                  # no git on PATH (or not runnable): as if Git knew nothing
+        os.close(read_end)
+        return lambda: None
+    finally:
+        os.close(write_end)
+
+    def wait() -> str | None:
+        chunks = []
+        try:
+            while chunk := os.read(read_end, 1 << 20):
+                chunks.append(chunk)
+        finally:
+            os.close(read_end)
+        _pid, status = os.waitpid(pid, 0)
+        return b"".join(chunks).decode("utf-8", "surrogateescape") if status == 0 else None
+
+    return _once(wait)
+
+
+def _once(work):
+    """`work`, run on the first call only; later calls give what it gave (or raise what it raised)."""
+    box: dict = {}
+
+    def call():
+        if not box:
+            try:
+                box["value"] = work()
+            except BaseException as exc:  # noqa: BLE001 - raised again to each caller
+                box["error"] = exc
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+
+    return call
+
+
+def _on_a_thread_run(args: list[str], cwd):
     def ask() -> str | None:
         try:
             done = _run(args, cwd=cwd)
@@ -194,11 +242,15 @@ def forget_status() -> None:
 
 
 def start_status(root: Path, folders: tuple[str, ...] = ()) -> None:
-    """ask_status now, for the command that is about to load (csops.cli: a command that reads
-    through the record index); its ask_status on the same folder takes it."""
-    started = ask_status(root, folders)
+    """ask_status now, for the command that is about to load (csops.reads: a command that reads
+    through the record index); its ask_status on the same folder takes it. One already started
+    for the same (as the process started: csops.__main__) is kept; any other is dropped."""
+    key = (Path(root), tuple(folders))
+    started = _STARTED.pop(key, None)
+    _STARTED.clear()
+    started = started or ask_status(root, folders)
     if started is not None:
-        _STARTED[(Path(root), tuple(folders))] = started
+        _STARTED[key] = started
 
 
 MINIMUM = (2, 34)      # SSH signing (gpg.format ssh, verify-commit with allowed signers)

@@ -55,6 +55,25 @@ def test_a_corrupt_cache_is_rebuilt_not_trusted(repo):
         assert [r["id"] for r in rows] == [record_id]
 
 
+def test_a_cache_damaged_inside_a_column_is_removed_and_the_command_stops(repo):
+    """A column whose lines no longer agree with the cache's table (its bytes damaged after it was
+    written whole: the table is intact) is found as the command first reads it: one line, exit 1,
+    the file removed — the next command rebuilds it and answers as before."""
+    record_id = inquiry(repo)
+    inquiry(repo)
+    assert repo.run("validate").exit_code == 0
+    data = cache_file(repo).read_bytes()
+    at = data.index(b".yaml\n")                    # the tickets' paths: two lines made one
+    cache_file(repo).write_bytes(data[:at] + b".yaml " + data[at + 6:])
+    result = repo.run("ticket", "list", code=1)
+    assert result.stdout == ""
+    assert "the record cache" in result.stderr and "was damaged; it has been removed" in result.stderr
+    assert "run the command again" in result.stderr and "Traceback" not in result.stderr
+    assert not cache_file(repo).exists()
+    assert record_id in repo.out("ticket", "list")
+    assert repo.run("validate").exit_code == 0 and cache_file(repo).exists()
+
+
 def test_a_policy_change_starts_afresh(repo):
     record_id = inquiry(repo, now="2026-11-23T10:00")      # due 18:00 that day
     assert repo.json("report", "overdue", now="2026-11-23T19:00")[0]["id"] == record_id

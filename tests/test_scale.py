@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Repo
+from tests.conftest import ENV, Repo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
@@ -583,6 +583,44 @@ def test_a_read_starts_git_status_before_it_loads_and_a_write_does_not(repo, mon
     repo.out("report", "overdue", "--help")
     repo.out("customer", "set", "王女士", "--tier", "A", code=None)
     assert started == [] and gitlog._STARTED == {}
+
+
+def test_the_process_starts_git_status_before_click_loads_and_the_command_takes_it(repo):
+    """`python -m csops` starts `git status` for a read from its words alone, before click and the
+    command's code are imported (csops.reads.start_early), on the folders the command reads; the
+    command takes that one and asks Git no second time. A write, a help, an option csops does not
+    know before the command, start none."""
+    probe = (
+        "import sys, csops.gitlog as g\n"
+        "seen = []\n"
+        "real = g._background\n"
+        "def counting(args, cwd):\n"
+        "    if 'status' in args: seen.append(('click' in sys.modules, args[args.index('--') + 1:]))\n"
+        "    return real(args, cwd)\n"
+        "g._background = counting\n"
+        "import atexit; atexit.register(lambda: print('SEEN', seen, file=sys.stderr))\n"
+        "sys.argv = ['csops'] + sys.argv[1:]\n"
+        "from csops.__main__ import run\n"
+        "run()\n")
+    made = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
+                    "--summary", "电饭煲内胆有划痕")
+    repo.out("validate")                 # the cache as the write left it: a read asks Git about its folders only
+    env = {**ENV, "CSOPS_RECORDS": str(repo.records)}
+
+    def started(*words):
+        done = subprocess.run([sys.executable, "-c", probe, *words], capture_output=True, text=True, env=env,
+                              cwd=repo.root)
+        assert "Traceback" not in done.stderr, done.stderr
+        return done.stdout, eval(done.stderr.rsplit("SEEN ", 1)[1])
+
+    out, seen = started("--now", "2026-12-01T10:00", "ticket", "list")
+    assert made in out and seen == [(False, ["tickets", "customers"])]
+    out, seen = started(f"--records={repo.records}", "--as", "zhangsan", "search", "内胆")
+    assert made in out and seen == [(False, ["."])]
+    assert started("ticket", "show", made)[1] == [(False, ["customers"])]       # a tier's deadlines
+    for words in (["ticket", "list", "--help"], ["--help"], ["--bogus", "ticket", "list"],
+                  ["--now", "2026-12-01T10:00", "ticket", "note", made, "--note", "x"]):
+        assert started(*words)[1] == [], words
 
 
 def test_a_read_asks_git_about_its_own_folders_and_later_reads_still_see_every_edit(repo, monkeypatch):

@@ -50,7 +50,7 @@ class Index:
         about: its cached entries may be of files edited since."""
         if self.scope is not None and (rtype is None or rtype not in self.scope):
             raise AssertionError(f"the record index was asked about {rtype or 'every type'}, but Git only about "
-                                 f"{', '.join(self.scope)} (csops.cli.common.READS)")
+                                 f"{', '.join(self.scope)} (csops.reads.READS)")
 
     def state(self) -> str | None:
         """Names what the index vouches for — its saved state and the files Git does not vouch

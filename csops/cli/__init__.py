@@ -45,7 +45,9 @@ class CsopsGroup(click.Group):
         # of everything shown, its --help too (an eager --help may come before --lang)
         words = [*getattr(ctx, "_protected_args", ()), *ctx.args]
         ctx.meta["csops_lang"] = language_asked(words)
-        _start_reading(ctx.params.get("records"), words)
+        from csops.reads import start_reading
+
+        start_reading(ctx.params.get("records"), words)
         ctx.call_on_close(_forget_status)
         try:
             result = super().invoke(ctx)
@@ -102,28 +104,6 @@ def _forget_status() -> None:
     gitlog = sys.modules.get("csops.gitlog")
     if gitlog is not None:
         gitlog.forget_status()
-
-
-def _start_reading(records: str | None, words: list[str]) -> None:
-    """Start `git status` for a command that reads through the record index (csops.cli.common.READS)
-    before its code is imported — at 100,000 files it runs about as long as csops takes to load,
-    and a warm read waits for little else — on the folders of the record types it reads."""
-    from csops.cli.common import reads_of, status_folders
-
-    _forget_status()
-    if "--help" in words or "-h" in words:
-        return
-    scope = reads_of(words)
-    if scope is False:
-        return
-    from csops.errors import CsopsError
-    from csops.gitlog import start_status
-    from csops.store import find_records_root
-
-    try:
-        start_status(find_records_root(os.getcwd(), records), status_folders(scope))
-    except (CsopsError, OSError):
-        return                  # the command itself says what is wrong
 
 
 def _drop_stdout() -> None:

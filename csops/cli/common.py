@@ -13,6 +13,7 @@ import click
 
 from csops.errors import BadInput
 from csops.i18n import _
+from csops.reads import COUNTS, READS, counts, reads_of, status_folders  # noqa: F401 - the commands' table, here too
 from csops.vocab import FORMATS, LANGUAGES
 
 
@@ -27,51 +28,6 @@ class Globals(NamedTuple):
 def real_clock() -> dt.datetime:
     """The one place csops reads the real time; everything below gets it passed in."""
     return dt.datetime.now(dt.timezone.utc)
-
-
-# The commands that read through the record index, and the record types each reads (None: every
-# type; a group's "*": its other sub-commands). Git is asked what changed in those types' folders
-# only (at 100,000 files `git status` is most of a warm read); the index refuses, as a bug, to
-# answer for a type a command did not name (csops.cache.index.Index).
-# (Customer cards are read with tickets and returns: a customer's tier sets their deadlines.)
-READS = {
-    "search": None, "export": None, "validate": None, "notify": None,
-    "report": {"stats": ("ticket", "customer"), "agents": ("ticket", "return", "customer"),
-               "daily": ("ticket", "return", "customer"), "returns": ("return", "customer"),
-               "vendor": ("return", "customer"), "*": None},
-    "customer": {"show": None, "list": None},
-    # `show` reads its record from its file; the index only for the customer cards (a tier's deadlines)
-    **{rtype: {"list": (rtype, "customer"), "show": ("customer",)}
-       for rtype in ("ticket", "return", "leave", "score", "swap")},
-}
-
-
-# The commands that read what reports count of records (Workflow.facts: a ticket's business day,
-# its resolutions' lateness and working hours): the record index works out those a validate left
-# unworked before they run; any other command never waits for them.
-COUNTS = {("report", "stats"), ("report", "agents"), ("report", "daily"), ("notify",)}
-
-
-def counts(words: list[str]) -> bool:
-    return tuple(words[:1]) in COUNTS or tuple(words[:2]) in COUNTS
-
-
-def reads_of(words: list[str]):
-    """The record types the command these words name reads (a tuple; None: every type), or False
-    when it does not read through the record index."""
-    if not words or words[0] not in READS:
-        return False
-    entry = READS[words[0]]
-    if not isinstance(entry, dict):
-        return entry
-    return entry.get(words[1] if len(words) > 1 else None, entry.get("*", False))
-
-
-def status_folders(scope) -> tuple[str, ...]:
-    """The folders `git status` is asked about for a scope (reads_of): none named, every one."""
-    from csops.vocab import TYPES
-
-    return tuple(TYPES[rtype].folder for rtype in scope) if scope else ()
 
 
 def _words(ctx: click.Context) -> list[str]:
