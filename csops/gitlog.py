@@ -152,13 +152,13 @@ def on_a_thread(work, /, *args, **kwargs):
     return wait
 
 
-def _background(args: list[str], cwd):
+def _background(args: list[str], cwd, codes: tuple[int, ...] = (0,)):
     """Start `git ARGS` now; the returned function waits and gives its stdout (None when git
-    failed, or is not installed). On POSIX the process is spawned here and read when asked
+    exits with a code not among `codes`, or is not installed). On POSIX the process is spawned here and read when asked
     (os.posix_spawn: no thread and no subprocess module, whose import would compete with csops'
     own while git runs); elsewhere it runs on a thread."""
     if not hasattr(os, "posix_spawn"):
-        return _on_a_thread_run(args, cwd)
+        return _on_a_thread_run(args, cwd, codes)
     binary = _git_binary()
     read_end, write_end = os.pipe()
     try:
@@ -180,7 +180,8 @@ def _background(args: list[str], cwd):
         finally:
             os.close(read_end)
         _pid, status = os.waitpid(pid, 0)
-        return b"".join(chunks).decode("utf-8", "surrogateescape") if status == 0 else None
+        return b"".join(chunks).decode("utf-8", "surrogateescape") if os.waitstatus_to_exitcode(status) in codes \
+            else None
 
     return _once(wait)
 
@@ -202,13 +203,13 @@ def _once(work):
     return call
 
 
-def _on_a_thread_run(args: list[str], cwd):
+def _on_a_thread_run(args: list[str], cwd, codes: tuple[int, ...]):
     def ask() -> str | None:
         try:
             done = _run(args, cwd=cwd)
         except NotFound:                 # no git on PATH: the caller reads as if Git knew nothing
             return None
-        return done.stdout.decode("utf-8", "surrogateescape") if done.returncode == 0 else None
+        return done.stdout.decode("utf-8", "surrogateescape") if done.returncode in codes else None
 
     return on_a_thread(ask)
 
@@ -232,7 +233,8 @@ def ask_status(root: Path, folders: tuple[str, ...] = ()):
     return _background([*STATUS, "--", *(folders or ["."])], root)
 
 
-_STARTED: dict = {}     # (folder, its folders asked of) → a git status started for the command now running
+_STARTED: dict = {}     # (folder, its folders asked of) → a git status started for the command now running;
+                        # ("where", folder) → the rev-parse a Git for that folder starts with (Git.__init__)
 
 
 def forget_status() -> None:
@@ -243,14 +245,21 @@ def forget_status() -> None:
 
 def start_status(root: Path, folders: tuple[str, ...] = ()) -> None:
     """ask_status now, for the command that is about to load (csops.reads: a command that reads
-    through the record index); its ask_status on the same folder takes it. One already started
-    for the same (as the process started: csops.__main__) is kept; any other is dropped."""
-    key = (Path(root), tuple(folders))
-    started = _STARTED.pop(key, None)
+    through the record index); its ask_status on the same folder takes it — and the rev-parse its
+    Git starts with (where the repository is, HEAD), which Git(root) takes. Those already started
+    for the same (as the process started: csops.__main__) are kept; any other is dropped."""
+    key, where = (Path(root), tuple(folders)), ("where", Path(root))
+    started, located = _STARTED.pop(key, None), _STARTED.pop(where, None)
     _STARTED.clear()
     started = started or ask_status(root, folders)
     if started is not None:
         _STARTED[key] = started
+        _STARTED[where] = located or _background(_WHERE, root, codes=(0, 1))
+
+
+# where the repository is and which commit HEAD is at (1: HEAD names no commit yet — an unborn
+# branch — after printing the first two)
+_WHERE = ["rev-parse", "--show-toplevel", "--absolute-git-dir", "--verify", "--quiet", "HEAD"]
 
 
 MINIMUM = (2, 34)      # SSH signing (gpg.format ssh, verify-commit with allowed signers)
@@ -347,16 +356,20 @@ class Git:
         path = Path(path)
         while not path.exists() and path != path.parent:
             path = path.parent
-        # one process for where the repository is and which commit HEAD was at the start (1:
-        # HEAD names no commit yet — an unborn branch — after printing the first two)
-        done = _run(["rev-parse", "--show-toplevel", "--absolute-git-dir", "--verify", "--quiet", "HEAD"], cwd=path)
-        lines = done.stdout.decode().splitlines()
-        if done.returncode not in (0, 1) or len(lines) < 2:
+        # one process for where the repository is and which commit HEAD was at the start (a
+        # read started it as the process started: start_status)
+        started = _STARTED.pop(("where", path), None)
+        text = started() if started is not None else None
+        if text is None:
+            done = _run(_WHERE, cwd=path)
+            text = done.stdout.decode() if done.returncode in (0, 1) else ""
+        lines = text.splitlines()
+        if len(lines) < 2:
             raise NotARepository(_("{path} is not inside a Git repository",
                              path=path), _('run csops init, or git init there'))
         self.root = Path(lines[0]).resolve()
         self.git_dir = Path(lines[1]).resolve()
-        self._started_at = lines[2] if done.returncode == 0 and len(lines) > 2 else None
+        self._started_at = lines[2] if len(lines) > 2 else None
         require_version(self.git_dir)
 
     @staticmethod

@@ -562,12 +562,12 @@ def test_a_read_starts_git_status_before_it_loads_and_a_write_does_not(repo, mon
     started = []
     background = gitlog._background
 
-    def counting(args, cwd):
+    def counting(args, cwd, **options):
         import inspect
 
         if "status" in args:       # by whom: csops.cli, as the words were parsed, or the command itself
             started.append([frame.function for frame in inspect.stack()[1:4]])
-        return background(args, cwd)
+        return background(args, cwd, **options)
 
     monkeypatch.setattr(gitlog, "_background", counting)
     made = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
@@ -594,10 +594,16 @@ def test_the_process_starts_git_status_before_click_loads_and_the_command_takes_
         "import sys, csops.gitlog as g\n"
         "seen = []\n"
         "real = g._background\n"
-        "def counting(args, cwd):\n"
+        "def counting(args, cwd, **options):\n"
         "    if 'status' in args: seen.append(('click' in sys.modules, args[args.index('--') + 1:]))\n"
-        "    return real(args, cwd)\n"
+        "    if 'rev-parse' in args: seen.append(('click' in sys.modules, 'rev-parse'))\n"
+        "    return real(args, cwd, **options)\n"
         "g._background = counting\n"
+        "ran = g._run\n"
+        "def running(args, **options):\n"
+        "    if 'rev-parse' in args or 'status' in args: seen.append(('again', args[0]))\n"
+        "    return ran(args, **options)\n"
+        "g._run = running\n"
         "import atexit; atexit.register(lambda: print('SEEN', seen, file=sys.stderr))\n"
         "sys.argv = ['csops'] + sys.argv[1:]\n"
         "from csops.__main__ import run\n"
@@ -613,11 +619,11 @@ def test_the_process_starts_git_status_before_click_loads_and_the_command_takes_
         assert "Traceback" not in done.stderr, done.stderr
         return done.stdout, eval(done.stderr.rsplit("SEEN ", 1)[1])
 
-    out, seen = started("--now", "2026-12-01T10:00", "ticket", "list")
-    assert made in out and seen == [(False, ["tickets", "customers"])]
+    out, seen = started("--now", "2026-12-01T10:00", "ticket", "list")        # and where the repository is
+    assert made in out and seen == [(False, ["tickets", "customers"]), (False, "rev-parse")]
     out, seen = started(f"--records={repo.records}", "--as", "zhangsan", "search", "内胆")
-    assert made in out and seen == [(False, ["."])]
-    assert started("ticket", "show", made)[1] == [(False, ["customers"])]       # a tier's deadlines
+    assert made in out and seen == [(False, ["."]), (False, "rev-parse")]
+    assert started("ticket", "show", made)[1] == [(False, ["customers"]), (False, "rev-parse")]  # a tier's deadlines
     for words in (["ticket", "list", "--help"], ["--help"], ["--bogus", "ticket", "list"],
                   ["--now", "2026-12-01T10:00", "ticket", "note", made, "--note", "x"]):
         assert started(*words)[1] == [], words
