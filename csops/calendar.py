@@ -14,7 +14,6 @@ import contextvars
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from csops.errors import CalendarError, CsopsError
@@ -363,6 +362,6 @@ class BusinessCalendar:
 def _as_timedelta(hours) -> dt.timedelta:
     if isinstance(hours, dt.timedelta):
         return hours
-    if isinstance(hours, Decimal):
-        return dt.timedelta(seconds=float(hours * 3600))
-    return dt.timedelta(hours=hours)
+    if isinstance(hours, (int, float)):
+        return dt.timedelta(hours=hours)
+    return dt.timedelta(seconds=float(hours * 3600))       # a Decimal

@@ -19,7 +19,7 @@ class Where:
     keys: tuple = ()
     words: tuple = ()
     created: tuple | None = None        # (low, high) ISO days: registered on low ≤ day < high (text)
-    owing: bool = False                 # only records that owe something (the index's entries know)
+    owing: bool = False                 # only records owing something past its deadline (the entries know)
 
     def sql(self, table: str, text_offset: int = 0) -> tuple[str, list]:
         """The WHERE clause (and its parameters) on a record table of the index (csops.cache.db);

@@ -4,9 +4,6 @@ customers' contact details. JSON keys and stored values stay English whatever th
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 
 
@@ -209,6 +206,8 @@ RED, BOLD, RESET = "\033[31m", "\033[1m", "\033[0m"
 def json_chunks(rows):
     """render(rows, …, "json"), a row at a time (JSON escapes line breaks inside strings, so every
     line break in a row's text is its layout, indented one level more inside the list)."""
+    import json
+
     first = True
     for row in rows:
         yield ("[\n  " if first else ",\n  ") + json.dumps(row, ensure_ascii=False, indent=2,
@@ -223,6 +222,9 @@ def render(rows: list[dict], columns: list[str], fmt: str, lang: str = "zh", *, 
     if fmt == "json":
         return "".join(json_chunks(rows))
     if fmt == "csv":
+        import csv
+        import io
+
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")   # RFC 4180; and a CR inside a cell is then quoted
         writer.writerow([_csv_value(header(c, lang) if lang == "zh" else c) for c in columns])
@@ -288,6 +290,8 @@ def _csv_value(value):
     if figure_text(value) is not None:
         return figure_text(value)
     if isinstance(value, (list, dict)):
+        import json
+
         value = json.dumps(value, ensure_ascii=False)
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -301,6 +305,8 @@ def render_object(obj: dict, fmt: str, lang: str = "zh", names: dict | None = No
     (138****5678)`, each callback, approval or escalation on a line of its own (`11-19 10:00 张伟
     未接通`), the history with each step's verb; `names`: person id → name (shown under zh)."""
     if fmt == "json":
+        import json
+
         return json.dumps(obj, ensure_ascii=False, indent=2, default=str)
     names = names if lang == "zh" and names else {}
     rows = [{"field": k, "value": _shown(k, v, lang, names)} for k, v in obj.items() if k != "history"]

@@ -7,7 +7,6 @@ only when a problem is printed.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 
 from csops.i18n import _
 from csops.problems import Problems
@@ -145,6 +144,8 @@ class Money(Spec):
     positive: bool = False
 
     def check(self, value, key, ctx, out, path):
+        from decimal import Decimal
+
         from csops.money import MAXIMUM, is_legacy, stored_amount
 
         amount = stored_amount(value)
@@ -204,6 +205,8 @@ def check_fields(data: dict, fields: dict, key: tuple, ctx, out: Problems, path:
 
 
 def decimals_of(value) -> int:
+    from decimal import Decimal, InvalidOperation      # (imported where money is read: not by every command)
+
     try:
         exponent = Decimal(str(value)).normalize().as_tuple().exponent
     except InvalidOperation:

@@ -201,15 +201,21 @@ class RecordSource:
 
     def __init__(self, session: Session):
         self.session = session
+        self._facts: dict = {}
 
     def kept(self, rec) -> str | None:
         """What the record index kept of a record it served for reports (Workflow.facts)."""
-        session = self.session
-        root = str(session.store.root)
-        path = str(rec.path)
-        if not path.startswith(root + os.sep):
-            return None
-        kept = session.index.facts_of(rec.type).get(path[len(root) + 1:])
+        rel = getattr(rec, "rel", None)                  # a record steps() served: its path as the index has it
+        if rel is None:
+            root = str(self.session.store.root)
+            path = str(rec.path)
+            if not path.startswith(root + os.sep):
+                return None
+            rel = path[len(root) + 1:]
+        facts = self._facts.get(rec.type)
+        if facts is None:
+            facts = self._facts[rec.type] = self.session.index.facts_of(rec.type)
+        kept = facts.get(rel)
         return kept if kept and kept != UNWORKED else None        # the report works it out itself
 
     def newest(self, rtype: str, where, count: int, order) -> list:
@@ -245,22 +251,20 @@ class RecordSource:
         out = []
         for rel, kept, data, error, blob in found:
             if kept is not None:
-                out.append((_Pending(rtype, os.path.join(root, rel), self._fetcher(rtype, rel, blob)),
-                            Steps(*marshal.loads(kept))))
+                out.append((_Pending(rtype, rel, root, self, blob), Steps(*marshal.loads(kept))))
             elif error is None and isinstance(data, dict):      # else skipped
                 rec = next(read)
                 out.append((rec, steps(rec.data, tz)))
         return out, skipped
 
-    def _fetcher(self, rtype: str, rel: str, blob: str):
-        def fetch():
-            from csops.cache.index import _parse, data_of
+    def fetch(self, rtype: str, rel: str, blob: str):
+        """The data of a record steps() served by its Steps only (_Pending), when it is asked for."""
+        from csops.cache.index import _parse, data_of
 
-            data = data_of(self.session.db, rtype, blob)
-            if data is None:                                    # the row is gone: the file
-                data = next(iter(_parse(self.session.store, [rel])))[1]
-            return data
-        return fetch
+        data = data_of(self.session.db, rtype, blob)
+        if data is None:                                    # the row is gone: the file
+            data = next(iter(_parse(self.session.store, [rel])))[1]
+        return data
 
     def records(self, rtype: str, where, *, only: list[str] | None = None, unusable_too: bool = True):
         """Every usable record of a type that may fit `where`, and what was skipped (in listing order)."""
@@ -271,8 +275,8 @@ class RecordSource:
         usable, unusable = index.of_type(rtype)
         if only is not None:
             usable = only
-        if where.owing:                       # the entries know which files owe anything at all
-            owing = {entry.rel for entry in index.owing(rtype)}
+        if where.owing:                       # the entries know what each file owes, and by when
+            owing = {entry.rel for entry in index.owing(rtype) if _late(entry.duties, session.ctx.now)}
             usable = [rel for rel in usable if rel in owing]
         if not unusable_too:
             unusable = []
@@ -312,20 +316,26 @@ class RecordSource:
         return recs, [item for _key, item in sorted(skipped, key=lambda pair: pair[0])]   # listing order
 
 
+def _late(duties: tuple, now: dt.datetime | None) -> bool:
+    """Whether any of an entry's duties (what, due ISO, owner, wall clock) is past due at `now`
+    (None: no clock to tell — any duty may be)."""
+    return now is None or any(dt.datetime.fromisoformat(due) < now for _what, due, _owner, _wall in duties)
+
+
 class _Pending(Rec):
     """A record whose data is read only when asked for (a report that counts from its Steps
-    seldom does)."""
-    __slots__ = ("_fetch",)
+    seldom does); `rel`: its path below the records root, as the record index has it."""
+    __slots__ = ("rel", "_source", "_blob")
 
-    def __init__(self, rtype: str, path: str, fetch):
-        self._fetch = fetch
-        super().__init__(rtype, path, None)
+    def __init__(self, rtype: str, rel: str, root: str, source: RecordSource, blob: str):
+        self.rel, self._source, self._blob = rel, source, blob
+        super().__init__(rtype, os.path.join(root, rel), None)
 
     @property
     def data(self):
         value = Rec.data.__get__(self)
-        if value is None and self._fetch is not None:
-            value, self._fetch = self._fetch(), None
+        if value is None and self._source is not None:
+            value, self._source = self._source.fetch(self.type, self.rel, self._blob), None
             Rec.data.__set__(self, value)
         return value
 

