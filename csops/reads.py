@@ -17,7 +17,7 @@ READS = {
     "report": {"stats": ("ticket", "customer"), "agents": ("ticket", "return", "customer"),
                "daily": ("ticket", "return", "customer"), "returns": ("return", "customer"),
                "vendor": ("return", "customer"), "*": None},
-    "customer": {"show": None, "list": None},
+    "customer": {"show": ("ticket", "return", "customer"), "list": None},
     # `show` reads its record from its file; the index only for the customer cards (a tier's deadlines)
     **{rtype: {"list": (rtype, "customer"), "show": ("customer",)}
        for rtype in ("ticket", "return", "leave", "score", "swap")},
