@@ -393,7 +393,7 @@ class Git:
         return done.stdout if raw else done.stdout.decode("utf-8", "surrogateescape").rstrip("\n")
 
     def background(self, *args):
-        """Start `git ARGS` on a thread now; the returned function waits and gives its stdout."""
+        """Start `git ARGS` now; the returned function waits and gives its stdout (see _background)."""
         return _background(list(args), self.root)
 
     def rel(self, path: Path) -> str:

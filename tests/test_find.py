@@ -52,6 +52,23 @@ def test_every_filter_narrows_the_list_and_they_combine(repo, desk):
     assert _ids(repo, "leave", "list", "--person", "lisi") == []
 
 
+def test_overdue_lists_what_is_late_at_that_moment_and_not_what_is_owed_later(repo, desk):
+    """--overdue is what the overdue report names, moment by moment: a ticket that owes something
+    not yet due is left out (the index's entries say by when each file owes; a deadline is worked
+    out only for those past one)."""
+    seen = set()
+    for now in ("2026-11-16T09:30", "2026-11-17T17:00", "2026-11-18T12:00", "2026-11-19T17:00", "2026-11-20T18:00",
+                "2026-11-23T10:00"):
+        late = sorted({row["id"] for row in json.loads(repo.out("report", "overdue", "--format", "json", now=now))
+                       if row["type"] == "ticket"})
+        owing = [row["id"] for row in json.loads(repo.out("ticket", "list", "--format", "json", now=now))
+                 if row["status"] in ("registered", "routed")]
+        listed = [row["id"] for row in json.loads(repo.out("ticket", "list", "--overdue", "--format", "json", now=now))]
+        assert listed == late, now
+        seen.add((len(listed), len(owing)))
+    assert any(0 < late < owing for late, owing in seen), seen       # a moment with some owed, not yet late
+
+
 @pytest.mark.parametrize("args, words", [
     (("ticket", "list", "--assignee", "nobody"), ["--assignee nobody", "nobody on the roster", "zhangsan"]),
     (("ticket", "list", "--kind", "praise"), ["--kind praise", "complaint, inquiry, feedback"]),

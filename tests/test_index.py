@@ -72,6 +72,12 @@ def test_a_cache_damaged_inside_a_column_is_removed_and_the_command_stops(repo):
     assert not cache_file(repo).exists()
     assert record_id in repo.out("ticket", "list")
     assert repo.run("validate").exit_code == 0 and cache_file(repo).exists()
+    data = cache_file(repo).read_bytes()
+    at = data.index(b"tickets/")                    # a path's bytes no longer UTF-8
+    cache_file(repo).write_bytes(data[:at] + b"\xff\xfe" + data[at + 2:])
+    result = repo.run("report", "overdue", code=1)
+    assert "was damaged; it has been removed" in result.stderr and not cache_file(repo).exists()
+    assert repo.run("validate").exit_code == 0
 
 
 def test_a_policy_change_starts_afresh(repo):

@@ -633,7 +633,7 @@ def test_a_read_asks_git_about_its_own_folders_and_later_reads_still_see_every_e
     """`report stats` and `ticket list` ask Git only about tickets/ (and customers/): an edit left
     uncommitted in leave/ meanwhile is still seen by the next command that reads leave, and by
     validate; a command reading a type it did not name is a bug the index refuses loudly."""
-    from csops.cli import common
+    from csops import reads
 
     ticket = repo.out("ticket", "new", "--kind", "inquiry", "--channel", "phone", "--customer", "王女士",
                       "--summary", "问发货")
@@ -651,6 +651,6 @@ def test_a_read_asks_git_about_its_own_folders_and_later_reads_still_see_every_e
     assert any(row["id"] == leave and "17:00" in str(row) for row in repo.json("leave", "list", now=later))
     assert repo.run("validate", now=later, code=None).exit_code == 0
 
-    monkeypatch.setitem(common.READS, "ticket", {"list": ("leave",)})
+    monkeypatch.setitem(reads.READS, "ticket", {"list": ("leave",)})
     with pytest.raises(AssertionError, match="asked about ticket, but Git only about leave"):
         repo.run("ticket", "list", now=later, code=None)      # the tests run with CSOPS_DEBUG: raised

@@ -120,7 +120,10 @@ class _Mapped:
         text = self._texts.get(key)
         if text is None:
             at = self.head["columns"][rtype].get(name)
-            text = _column_text(self._view, *at) if at is not None else ""
+            try:
+                text = _column_text(self._view, *at) if at is not None else ""
+            except ValueError:                  # bytes that are not UTF-8 any more
+                self.damaged()
             count = self.counts[rtype]          # (one empty line is one value: a rich entry, no facts)
             if at is not None and (text.count("\n") + 1 != count if count else text != "") or \
                     name == "values" and not _plain_lines(text):
@@ -131,7 +134,10 @@ class _Mapped:
     def listings(self) -> dict:
         """folder → its record files, as Store.rel_files listed them (read only when a folder changed)."""
         if "listings" not in self._texts:
-            listings = _unmarshal(self._view, *self.head["listings"])
+            try:
+                listings = _unmarshal(self._view, *self.head["listings"])
+            except (EOFError, ValueError, TypeError):
+                listings = None
             if not isinstance(listings, dict) or listings.keys() != self.head["folders"].keys():
                 self.damaged()
             self._texts["listings"] = listings

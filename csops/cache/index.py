@@ -516,12 +516,10 @@ def load_records(index: Index, db, store, rtype: str, rels: list[str], where, pr
 
 
 def _places(index: Index, rtype: str, rels: list[str], left: set[str]):
-    """For reading `rels` (files of one type): the places of those read from their files (Git does
-    not vouch for them), and a lookup content → its places among the others."""
-    blobs = index.blobs_of(rtype, rels)
-    if left:
-        blobs = [None if rel in left else blob for rel, blob in zip(rels, blobs)]
-    files = [place for place, blob in enumerate(blobs) if blob is None] if None in blobs else []
+    """For reading `rels` (files of one type) a page at a time (load_newest): the places of those
+    read from their files (Git does not vouch for them), and a lookup content → its places among
+    the others."""
+    blobs, files = _from_files(index, rtype, rels, left)
     first = dict(zip(blobs, range(len(blobs))))      # blob → a place (built in C: a hundred thousand files)
     first.pop(None, None)
     twins: dict[str, list[int]] = {}
@@ -536,20 +534,35 @@ def _places(index: Index, rtype: str, rels: list[str], left: set[str]):
     return files, places
 
 
+def _from_files(index: Index, rtype: str, rels: list[str], left: set[str]) -> tuple[list, list[int]]:
+    """For reading `rels` (files of one type): each one's blob where its row can be used (None:
+    Git does not vouch for it, or the database could not give it a row), and the places of those
+    read from their files."""
+    blobs = index.blobs_of(rtype, rels)
+    if left:
+        blobs = [None if rel in left else blob for rel, blob in zip(rels, blobs)]
+    return blobs, [place for place, blob in enumerate(blobs) if blob is None] if None in blobs else []
+
+
 def _load(index: Index, db, store, rtype: str, rels: list[str], where, progress):
     import marshal
 
     from csops.yamlio import YamlError
 
-    files, places = _places(index, rtype, rels, _sync(index, db, store, rtype, progress))
+    blobs, files = _from_files(index, rtype, rels, _sync(index, db, store, rtype, progress))
     out: dict[int, tuple] = {}
     loads = marshal.loads
     few = None                                       # a batch (a dump's): its own rows, not every one
     if len(rels) * 4 < len(index.of_type(rtype)[0]):
-        few = sorted(set(index.blobs_of(rtype, rels)) - {None})
-    for blob, payload in db.select(rtype, where, few):
-        for place in places(blob):
-            out[place] = (rels[place], loads(payload), None)
+        few = sorted(set(blobs) - {None})
+    # the rows first, then each file whose content has one (a file alike another has it too): the
+    # rows that fit are the few, so the files are looked up in them rather than every file's
+    # content made a table of (at 100,000 files that table cost more than the query)
+    rows = dict(db.select(rtype, where, few))
+    if rows:
+        for place, blob in enumerate(blobs):
+            if blob in rows:
+                out[place] = (rels[place], loads(rows[blob]), None)
     for place, (rel, data, message, line, code) in zip(files, _parse(store, [rels[p] for p in files])):
         out[place] = (rel, data, YamlError(message, line, code) if message else None)
     return [out[place] for place in sorted(out)]
@@ -564,12 +577,16 @@ def load_steps(index: Index, db, store, rtype: str, rels: list[str], where
 
     if db is not None and not db.broken:
         try:
-            files, places = _places(index, rtype, rels, _sync(index, db, store, rtype))
+            blobs, files = _from_files(index, rtype, rels, _sync(index, db, store, rtype))
             out: dict[int, tuple] = {}
             loads = marshal.loads
-            for blob, kept, payload in db.select_steps(rtype, where):
-                for place in places(blob):
-                    out[place] = (rels[place], kept, None if kept is not None else loads(payload), None, blob)
+            rows = {blob: (kept, payload) for blob, kept, payload in db.select_steps(rtype, where)}
+            if rows:                                 # (as _load: the files looked up in the rows)
+                for place, blob in enumerate(blobs):
+                    found = rows.get(blob)
+                    if found is not None:
+                        kept, payload = found
+                        out[place] = (rels[place], kept, None if kept is not None else loads(payload), None, blob)
             for place, (rel, data, message, line, code) in zip(files, _parse(store, [rels[p] for p in files])):
                 out[place] = (rel, None, data, _error(message, line, code), None)
             return [out[place] for place in sorted(out)]

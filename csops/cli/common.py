@@ -13,7 +13,7 @@ import click
 
 from csops.errors import BadInput
 from csops.i18n import _
-from csops.reads import COUNTS, READS, counts, reads_of, status_folders  # noqa: F401 - the commands' table, here too
+from csops.reads import counts, reads_of, status_folders
 from csops.vocab import FORMATS, LANGUAGES
 
 
