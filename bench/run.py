@@ -142,7 +142,9 @@ def git(repo: Path, *args) -> str:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=10000)
+    parser.add_argument("--records", type=int, default=None,
+                        help="how many records to generate (default 10,000); with --repo, the size the run is "
+                             "filed under in --markdown (default: what the repository holds)")
     parser.add_argument("--repo", type=Path, default=None, help="an existing generated repository to reuse")
     parser.add_argument("--keep", action="store_true", help="keep the generated repository")
     parser.add_argument("--markdown", type=Path, default=None,
@@ -168,6 +170,7 @@ def main(argv=None) -> None:
         work.mkdir()
         from generate import generate
 
+        args.records = args.records or 10_000
         print(f"generating {args.records} records in {work} …", flush=True)
         generate(work, args.records)
         print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
@@ -294,18 +297,20 @@ def main(argv=None) -> None:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, width)))
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
     if args.markdown:
-        _write_markdown(args.markdown, count, header, rows)
+        _write_markdown(args.markdown, args.records or count, count, header, rows)
     if temp and not args.keep:
         shutil.rmtree(temp, ignore_errors=True)
 
 
-def _write_markdown(path: Path, count: int, header: tuple, rows: list) -> None:
-    """Replace the section of `path` for this many records (or add it) with this run's table."""
+def _write_markdown(path: Path, asked: int, count: int, header: tuple, rows: list) -> None:
+    """Replace the section of `path` for the size asked for (`--records`; a repository reused with
+    --repo grows by each run's writes: `count` is what it held) with this run's table, or add it."""
     import datetime as dt
     import platform
 
-    title = f"## {count:,} records"
-    lines = [title, "", f"Measured {dt.date.today().isoformat()} by `bench/run.py --records {count}` on "
+    title = f"## {asked:,} records"
+    lines = [title, "", f"Measured {dt.date.today().isoformat()} by `bench/run.py --records {asked}` "
+             f"({count:,} records in the repository) on "
              f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, SQLite {__import__('sqlite3').sqlite_version}, "
              f"{platform.system()} (the ratio is to the baseline in the same run).", "",
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

@@ -654,3 +654,22 @@ def test_a_read_asks_git_about_its_own_folders_and_later_reads_still_see_every_e
     monkeypatch.setitem(reads.READS, "ticket", {"list": ("leave",)})
     with pytest.raises(AssertionError, match="asked about ticket, but Git only about leave"):
         repo.run("ticket", "list", now=later, code=None)      # the tests run with CSOPS_DEBUG: raised
+
+
+def test_the_benchmark_files_a_run_under_the_size_asked_for(tmp_path):
+    """`bench/run.py --markdown` replaces the section of the size asked for: a reused repository
+    grows by each run's writes, and a run on it must not add a section of its own each time."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_run", Path(__file__).parent.parent / "bench" / "run.py")
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+    doc = tmp_path / "performance.md"
+    doc.write_text("# Performance\n\n## Method\n\nhow\n\n## 1,000,000 records\n\nold\n", encoding="utf-8")
+    header = ("figure", "measured", "baseline", "ratio", "target", "met")
+    for count, figure in ((100_059, "0.31 s"), (100_529, "0.27 s")):
+        run._write_markdown(doc, 100_000, count, header, [("report stats", figure, "", "", "≤ 0.3 s", "yes")])
+    text = doc.read_text(encoding="utf-8")
+    assert text.count("## 100,000 records") == 1 and "100,059" not in text and "0.31 s" not in text
+    assert "(100,529 records in the repository)" in text and "| report stats | 0.27 s |" in text
+    assert "## Method\n\nhow" in text and "## 1,000,000 records\n\nold" in text
