@@ -16,7 +16,8 @@ READS = {
     "search": None, "export": None, "validate": None, "notify": None,
     "report": {"stats": ("ticket", "customer"), "agents": ("ticket", "return", "customer"),
                "daily": ("ticket", "return", "customer"), "returns": ("return", "customer"),
-               "vendor": ("return", "customer"), "scores": ("score", "leave"), "*": None},
+               "vendor": ("return", "customer"), "scores": ("score", "leave"), "revisits": ("customer",),
+               "*": None},
     "customer": {"show": ("ticket", "return", "customer"), "list": None},
     # `show` reads its record from its file; the index only for the customer cards (a tier's deadlines)
     **{rtype: {"list": (rtype, "customer"), "show": ("customer",)}
