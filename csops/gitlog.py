@@ -154,9 +154,9 @@ def on_a_thread(work, /, *args, **kwargs):
 
 def _background(args: list[str], cwd, codes: tuple[int, ...] = (0,)):
     """Start `git ARGS` now; the returned function waits and gives its stdout (None when git
-    exits with a code not among `codes`, or is not installed). On POSIX the process is spawned here and read when asked
-    (os.posix_spawn: no thread and no subprocess module, whose import would compete with csops'
-    own while git runs); elsewhere it runs on a thread."""
+    exits with a code not among `codes`, or is not installed). On POSIX the process is spawned
+    here and read when asked (os.posix_spawn: no thread and no subprocess module, whose import
+    would compete with csops' own while git runs); elsewhere it runs on a thread."""
     if not hasattr(os, "posix_spawn"):
         return _on_a_thread_run(args, cwd, codes)
     binary = _git_binary()
@@ -172,7 +172,12 @@ def _background(args: list[str], cwd, codes: tuple[int, ...] = (0,)):
     finally:
         os.close(write_end)
 
+    unread = [True]                 # the pipe still open: neither read nor dropped
+
     def wait() -> str | None:
+        if not unread[0]:
+            return None                 # dropped: nothing to read
+        unread[0] = False
         chunks = []
         try:
             while chunk := os.read(read_end, 1 << 20):
@@ -183,7 +188,18 @@ def _background(args: list[str], cwd, codes: tuple[int, ...] = (0,)):
         return b"".join(chunks).decode("utf-8", "surrogateescape") if os.waitstatus_to_exitcode(status) in codes \
             else None
 
-    return _once(wait)
+    def drop() -> None:
+        """Not wanted after all (forget_status): the pipe is closed — git, if it is still writing,
+        stops — and the process reaped if it has ended."""
+        if unread[0]:
+            unread[0] = False
+            os.close(read_end)
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, os.WNOHANG)
+
+    waiting = _once(wait)
+    waiting.drop = drop
+    return waiting
 
 
 def _once(work):
@@ -240,7 +256,15 @@ _STARTED: dict = {}     # (folder, its folders asked of) → a git status starte
 def forget_status() -> None:
     """Drop a git status started for a command that ended without taking it: it must not stand
     in for a later command's (in the same process: an edit made in between would be missed)."""
+    _drop(_STARTED.values())
     _STARTED.clear()
+
+
+def _drop(started) -> None:
+    for waiting in list(started):
+        drop = getattr(waiting, "drop", None)
+        if drop is not None:
+            drop()
 
 
 def start_status(root: Path, folders: tuple[str, ...] = ()) -> None:
@@ -250,7 +274,7 @@ def start_status(root: Path, folders: tuple[str, ...] = ()) -> None:
     for the same (as the process started: csops.__main__) are kept; any other is dropped."""
     key, where = (Path(root), tuple(folders)), ("where", Path(root))
     started, located = _STARTED.pop(key, None), _STARTED.pop(where, None)
-    _STARTED.clear()
+    forget_status()
     started = started or ask_status(root, folders)
     if started is not None:
         _STARTED[key] = started

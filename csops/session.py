@@ -122,9 +122,13 @@ class Session:
         return RecordDB.open(self._index_git) if caching() else None
 
     def close(self) -> None:
-        """Let go of the database the record index opened for this command."""
+        """Let go of the database the record index opened for this command, and of a `git status`
+        started for it that it never read (it stopped first: a refused filter)."""
         if self.__dict__.get("db") is not None:
             self.db.close()
+        unread = self.early.pop("status", None)
+        if getattr(unread, "drop", None) is not None:
+            unread.drop()
 
     def batches(self, rtype: str, where=None, size: int = 5_000):
         """The usable records of a type in id order, a batch at a time (a dump of every record

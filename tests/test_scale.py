@@ -629,6 +629,21 @@ def test_the_process_starts_git_status_before_click_loads_and_the_command_takes_
         assert started(*words)[1] == [], words
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts the process's open files in /proc")
+def test_a_git_status_a_command_never_took_leaves_nothing_open(repo):
+    """A read that stops before it asks for the `git status` started for it (a refused filter)
+    leaves no pipe open behind it in a long-lived process: it is dropped as the command ends."""
+    import os
+
+    from csops import gitlog
+
+    repo.out("ticket", "list")
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(20):
+        assert "--status bogus" in repo.run("ticket", "list", "--status", "bogus", code=2).stderr
+    assert len(os.listdir("/proc/self/fd")) <= before and gitlog._STARTED == {}
+
+
 def test_a_read_asks_git_about_its_own_folders_and_later_reads_still_see_every_edit(repo, monkeypatch):
     """`report stats` and `ticket list` ask Git only about tickets/ (and customers/): an edit left
     uncommitted in leave/ meanwhile is still seen by the next command that reads leave, and by
