@@ -172,51 +172,33 @@ def _background(args: list[str], cwd, codes: tuple[int, ...] = (0,)):
     finally:
         os.close(write_end)
 
-    unread = [True]                 # the pipe still open: neither read nor dropped
+    kept: list = []                 # its stdout once read (None: dropped unread, or git failed)
 
     def wait() -> str | None:
-        if not unread[0]:
-            return None                 # dropped: nothing to read
-        unread[0] = False
-        chunks = []
-        try:
-            while chunk := os.read(read_end, 1 << 20):
-                chunks.append(chunk)
-        finally:
-            os.close(read_end)
-        _pid, status = os.waitpid(pid, 0)
-        return b"".join(chunks).decode("utf-8", "surrogateescape") if os.waitstatus_to_exitcode(status) in codes \
-            else None
+        if not kept:
+            kept.append(None)           # read once, whatever happens
+            chunks = []
+            try:
+                while chunk := os.read(read_end, 1 << 20):
+                    chunks.append(chunk)
+            finally:
+                os.close(read_end)
+            _pid, status = os.waitpid(pid, 0)
+            if os.waitstatus_to_exitcode(status) in codes:
+                kept[0] = b"".join(chunks).decode("utf-8", "surrogateescape")
+        return kept[0]
 
     def drop() -> None:
-        """Not wanted after all (forget_status): the pipe is closed — git, if it is still writing,
-        stops — and the process reaped if it has ended."""
-        if unread[0]:
-            unread[0] = False
+        """Not wanted after all (the command ended without reading it): the pipe is closed — git,
+        if it is still writing, stops — and the process reaped if it has ended."""
+        if not kept:
+            kept.append(None)
             os.close(read_end)
             with contextlib.suppress(OSError):
                 os.waitpid(pid, os.WNOHANG)
 
-    waiting = _once(wait)
-    waiting.drop = drop
-    return waiting
-
-
-def _once(work):
-    """`work`, run on the first call only; later calls give what it gave (or raise what it raised)."""
-    box: dict = {}
-
-    def call():
-        if not box:
-            try:
-                box["value"] = work()
-            except BaseException as exc:  # noqa: BLE001 - raised again to each caller
-                box["error"] = exc
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
-
-    return call
+    wait.drop = drop
+    return wait
 
 
 def _on_a_thread_run(args: list[str], cwd, codes: tuple[int, ...]):
@@ -256,15 +238,9 @@ _STARTED: dict = {}     # (folder, its folders asked of) → a git status starte
 def forget_status() -> None:
     """Drop a git status started for a command that ended without taking it: it must not stand
     in for a later command's (in the same process: an edit made in between would be missed)."""
-    _drop(_STARTED.values())
+    for started in _STARTED.values():
+        getattr(started, "drop", lambda: None)()        # (on a thread, elsewhere: nothing to close)
     _STARTED.clear()
-
-
-def _drop(started) -> None:
-    for waiting in list(started):
-        drop = getattr(waiting, "drop", None)
-        if drop is not None:
-            drop()
 
 
 def start_status(root: Path, folders: tuple[str, ...] = ()) -> None:

@@ -122,13 +122,9 @@ class Session:
         return RecordDB.open(self._index_git) if caching() else None
 
     def close(self) -> None:
-        """Let go of the database the record index opened for this command, and of a `git status`
-        started for it that it never read (it stopped first: a refused filter)."""
+        """Let go of the database the record index opened for this command."""
         if self.__dict__.get("db") is not None:
             self.db.close()
-        unread = self.early.pop("status", None)
-        if getattr(unread, "drop", None) is not None:
-            unread.drop()
 
     def batches(self, rtype: str, where=None, size: int = 5_000):
         """The usable records of a type in id order, a batch at a time (a dump of every record
@@ -205,7 +201,6 @@ class RecordSource:
 
     def __init__(self, session: Session):
         self.session = session
-        self._facts: dict = {}
 
     def kept(self, rec) -> str | None:
         """What the record index kept of a record it served for reports (Workflow.facts)."""
@@ -216,10 +211,7 @@ class RecordSource:
             if not path.startswith(root + os.sep):
                 return None
             rel = path[len(root) + 1:]
-        facts = self._facts.get(rec.type)
-        if facts is None:
-            facts = self._facts[rec.type] = self.session.index.facts_of(rec.type)
-        kept = facts.get(rel)
+        kept = self.session.index.facts_of(rec.type).get(rel)
         return kept if kept and kept != UNWORKED else None        # the report works it out itself
 
     def newest(self, rtype: str, where, count: int, order) -> list:

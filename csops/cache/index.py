@@ -544,6 +544,14 @@ def _from_files(index: Index, rtype: str, rels: list[str], left: set[str]) -> tu
     return blobs, [place for place, blob in enumerate(blobs) if blob is None] if None in blobs else []
 
 
+def _found(blobs: list, rows: dict):
+    """(place, row) of each file whose content has one of the database's `rows` (blob → row; a
+    file alike another has it too). The rows that fit a read are the few, so the files are looked
+    up in them rather than every file's content made a table of (at 100,000 files that table cost
+    more than the query)."""
+    return ((place, rows[blob]) for place, blob in enumerate(blobs) if blob in rows) if rows else ()
+
+
 def _load(index: Index, db, store, rtype: str, rels: list[str], where, progress):
     import marshal
 
@@ -555,14 +563,8 @@ def _load(index: Index, db, store, rtype: str, rels: list[str], where, progress)
     few = None                                       # a batch (a dump's): its own rows, not every one
     if len(rels) * 4 < len(index.of_type(rtype)[0]):
         few = sorted(set(blobs) - {None})
-    # the rows first, then each file whose content has one (a file alike another has it too): the
-    # rows that fit are the few, so the files are looked up in them rather than every file's
-    # content made a table of (at 100,000 files that table cost more than the query)
-    rows = dict(db.select(rtype, where, few))
-    if rows:
-        for place, blob in enumerate(blobs):
-            if blob in rows:
-                out[place] = (rels[place], loads(rows[blob]), None)
+    for place, payload in _found(blobs, dict(db.select(rtype, where, few))):
+        out[place] = (rels[place], loads(payload), None)
     for place, (rel, data, message, line, code) in zip(files, _parse(store, [rels[p] for p in files])):
         out[place] = (rel, data, YamlError(message, line, code) if message else None)
     return [out[place] for place in sorted(out)]
@@ -581,12 +583,8 @@ def load_steps(index: Index, db, store, rtype: str, rels: list[str], where
             out: dict[int, tuple] = {}
             loads = marshal.loads
             rows = {blob: (kept, payload) for blob, kept, payload in db.select_steps(rtype, where)}
-            if rows:                                 # (as _load: the files looked up in the rows)
-                for place, blob in enumerate(blobs):
-                    found = rows.get(blob)
-                    if found is not None:
-                        kept, payload = found
-                        out[place] = (rels[place], kept, None if kept is not None else loads(payload), None, blob)
+            for place, (kept, payload) in _found(blobs, rows):
+                out[place] = (rels[place], kept, None if kept is not None else loads(payload), None, blobs[place])
             for place, (rel, data, message, line, code) in zip(files, _parse(store, [rels[p] for p in files])):
                 out[place] = (rel, None, data, _error(message, line, code), None)
             return [out[place] for place in sorted(out)]

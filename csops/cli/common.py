@@ -54,15 +54,12 @@ def session(ctx: click.Context, *, reads: bool = False):
     from csops.session import Session
     from csops.txn import check_for_leftovers
 
-    try:
-        check_for_leftovers(store.root)
-        sess = Session.open(store, now=g.now, real_clock=real_clock, as_person=g.as_person,
-                            debug=bool(os.environ.get("CSOPS_DEBUG")), backfill=g.backfill, status=status,
-                            progress=progress_bar(), scope=scope, with_facts=counts(words))
-    except BaseException:
-        if getattr(status, "drop", None) is not None:       # never to be read: its pipe closed
-            status.drop()
-        raise
+    if getattr(status, "drop", None) is not None:      # not read after all (a refused filter): its pipe closed
+        ctx.call_on_close(status.drop)
+    check_for_leftovers(store.root)
+    sess = Session.open(store, now=g.now, real_clock=real_clock, as_person=g.as_person,
+                        debug=bool(os.environ.get("CSOPS_DEBUG")), backfill=g.backfill, status=status,
+                        progress=progress_bar(), scope=scope, with_facts=counts(words))
     from csops import calendar
 
     scope = calendar.collecting()                 # the uncertain years this command computes with

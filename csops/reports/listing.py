@@ -42,14 +42,12 @@ def list_records(session, rtype: str, filters=None, *, reveal: bool = False,
     filters = _checked(session, rtype, filters)
     recs = session.ctx.records(rtype, where=filters.where())
     if sheet:                       # (the import's layouts are read only for a spreadsheet)
-        from csops.imports.columns import LAYOUTS
+        from csops.imports.columns import LAYOUTS, sheet_columns
 
         sheet = rtype in LAYOUTS
     rows = list(_rows(session, rtype, recs, filters, reveal, "sheet" if sheet else table))
     rows.sort(key=lambda r: str(r.get("id")))
     if sheet:
-        from csops.imports.columns import sheet_columns
-
         return rows, sheet_columns(rtype)
     if rtype == "leave" and table and language() == "zh":          # 2026-12-09 全天（1天）
         for row in rows:
