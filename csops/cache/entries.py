@@ -301,13 +301,6 @@ class Folders(Mapping):
     def __len__(self) -> int:
         return len(self._light)
 
-    def __eq__(self, other) -> bool:
-        if isinstance(other, Folders):
-            return self._light == other._light and self._mapped is other._mapped
-        return Mapping.__eq__(self, other)
-
-    __hash__ = None
-
 
 class _Folder:
     """(key, files, subdirs, hidden) of one folder, as Store.rel_files indexes it: its files read
