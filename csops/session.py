@@ -222,7 +222,7 @@ class RecordSource:
 
         session = self.session
         found = load_newest(session.index, session.db, session.store, rtype, where, count, order)
-        recs, skipped = self._sorted(rtype, found, session.index.of_type(rtype)[1], True)
+        recs, skipped = self._sorted(rtype, found, session.index.unusable_of(rtype), True)
         for item in skipped:
             session.ctx.skip(item)
         return recs

@@ -138,11 +138,31 @@ class Index:
         those they cannot (a listing names them instead of leaving them out)."""
         self._served(rtype)
         if ("type", rtype) not in self.memo:
-            bad = {rel: value for rel, value in self._packed() if not value[5] and value[0] == rtype}
+            bad = self._bad().get(rtype, {})
             listed = self.rels.get(rtype, [])
             usable = [rel for rel in listed if rel not in bad] if bad else listed
-            self.memo[("type", rtype)] = usable, [unpack(rel, bad[rel]) for rel in listed if rel in bad]
+            self.memo[("type", rtype)] = usable, self.unusable_of(rtype)
         return self.memo[("type", rtype)]
+
+    def unusable_of(self, rtype: str) -> list[Entry]:
+        """of_type's second part alone: the entries of the type's files the rules cannot read, in
+        listing order (the type's paths are not split for it)."""
+        self._served(rtype)
+        if ("unusable", rtype) not in self.memo:
+            bad = self._bad().get(rtype, {})
+            self.memo[("unusable", rtype)] = [unpack(rel, bad[rel]) for rel in sorted(bad)]    # listing order
+        return self.memo[("unusable", rtype)]
+
+    def _bad(self) -> dict[str, dict]:
+        """type → {rel: packed entry} of the files the rules cannot read (every type's at once: one
+        pass over the few entries that are not plain)."""
+        if "bad" not in self.memo:
+            found: dict[str, dict] = {}
+            for rel, value in self._packed():
+                if not value[5]:
+                    found.setdefault(value[0], {})[rel] = value
+            self.memo["bad"] = found
+        return self.memo["bad"]
 
     def entries_of(self, rtype: str) -> list[Entry]:
         self._served(rtype)
