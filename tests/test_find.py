@@ -139,6 +139,20 @@ def test_filters_and_search_answer_the_same_with_and_without_the_index(repo, des
     assert desk["late"] not in repo.out("search", "内胆")
 
 
+def test_search_names_the_files_the_rules_cannot_read_as_a_listing_does_with_and_without_the_index(repo, desk):
+    """The files the rules cannot read (one ticket, one return) are named on stderr by a search
+    over every type as without the index, and the rest is found as before."""
+    for key in ("ask", "return"):
+        path = repo.path_of(desk[key])
+        path.write_text(path.read_text(encoding="utf-8").replace("status: ", "status: 不存在的", 1), encoding="utf-8")
+    repo.git("commit", "-qam", "two hand edits the rules cannot read")
+    off, cold, warm = (repo.run("search", "内胆", now="2026-11-23T10:00", env={"CSOPS_CACHE": cache})
+                       for cache in ("off", "on", "on"))
+    assert cold.stdout == warm.stdout == off.stdout and cold.stderr == warm.stderr == off.stderr
+    assert desk["pot"] in warm.stdout and desk["ask"] not in warm.stdout
+    assert "2 records skipped" in warm.stderr and repo.path_of(desk["ask"]).name in warm.stderr
+
+
 def test_a_new_ticket_names_a_handful_of_the_customers_open_records_and_a_count(repo):
     made = [_ticket(repo, f"第{n}次来电", contact="13812345678", now=f"2026-11-2{n % 3}T09:{n:02d}") for n in range(8)]
     result = repo.run("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
