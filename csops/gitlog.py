@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import sys
 import threading
 from pathlib import Path
 from typing import NamedTuple
@@ -260,6 +261,40 @@ def start_status(root: Path, folders: tuple[str, ...] = ()) -> None:
 # where the repository is and which commit HEAD is at (1: HEAD names no commit yet — an unborn
 # branch — after printing the first two)
 _WHERE = ["rev-parse", "--show-toplevel", "--absolute-git-dir", "--verify", "--quiet", "HEAD"]
+
+GRAPH_BEHIND = 256      # commits a walk of one file's history reads without Git's path filters (Git.keep_history_graph)
+
+
+def _objects_dir(git_dir: Path) -> Path:
+    """The object store of a repository (a linked worktree's is its main repository's)."""
+    try:
+        common = (git_dir / "commondir").read_text(encoding="utf-8").strip()
+    except (OSError, ValueError):
+        return git_dir / "objects"
+    return (git_dir / common).resolve() / "objects"
+
+
+def _graph_has_filters(info: Path) -> bool:
+    """Whether the commit-graph Git reads (objects/info/commit-graph, else the newest layer of
+    objects/info/commit-graphs) carries changed-path filters (its BDAT chunk): a graph written
+    without them (by `git gc`, by an older Git) is written again with them."""
+    single = info / "commit-graph"
+    try:
+        if single.exists():
+            path = single
+        else:
+            layers = (info / "commit-graphs" / "commit-graph-chain").read_text(encoding="ascii").split()
+            if not layers:
+                return False
+            path = info / "commit-graphs" / f"graph-{layers[-1]}.graph"
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+            if head[:4] != b"CGPH" or len(head) < 8:
+                return False
+            table = handle.read(12 * head[6])             # the chunks' table: (id, offset) each
+    except (OSError, ValueError):
+        return False
+    return any(table[at:at + 4] == b"BDAT" for at in range(0, len(table), 12))
 
 
 MINIMUM = (2, 34)      # SSH signing (gpg.format ssh, verify-commit with allowed signers)
@@ -663,6 +698,7 @@ class Git:
     def log_file(self, path: Path, signers: Path | None = None) -> list[LogEntry]:
         """Every commit that touched the file, oldest first: author, committer and (with an SSH
         allowed-signers file) the verified signer."""
+        self.keep_history_graph()
         sep, end = "\x1f", "\x1e"
         fields = ["%H", "%an", "%ae", "%aI", "%s", "%cn", "%ce"] + (["%G?", "%GS"] if signers else [])
         config = ["-c", f"gpg.ssh.allowedSignersFile={signers}"] if signers else []
@@ -676,6 +712,47 @@ class Git:
             signer = signed[1] if signed and signed[0] in ("G", "U") and signed[1] else None
             entries.append(LogEntry(sha, Author(name, email), date, subject, Author(cname, cemail), signer))
         return entries
+
+    def keep_history_graph(self) -> None:
+        """Keep Git's commit-graph, with its changed-path filters, within GRAPH_BEHIND commits of
+        HEAD, for a walk of one file's history (`git log -- FILE`): without the filters Git compares
+        the trees of every commit in the history — a desk makes a commit per change, and at 100,000
+        commits `csops log ID` took 1.3 s; with them 0.3 s. The first time, every commit's filter is
+        worked out (about 6 s at 100,000 commits); then a layer of the new commits is added
+        (`--split`) once GRAPH_BEHIND have gathered. Best effort: a graph Git cannot write (a lock
+        held by another, a read-only repository) leaves the walk as it was."""
+        head = self.head_at_start()
+        if head is None:
+            return
+        marker = self.git_dir / "csops-cache" / "history-graph"
+        objects = _objects_dir(self.git_dir)
+        try:
+            known = marker.read_text(encoding="ascii").strip()
+        except (OSError, ValueError):
+            known = ""
+        filters = _graph_has_filters(objects / "info")
+        if known and filters:
+            if known == head:
+                return
+            behind = _run(["rev-list", "--count", f"{known}..{head}"], cwd=self.root)
+            if behind.returncode == 0 and int(behind.stdout.strip() or 0) < GRAPH_BEHIND:
+                return
+        args = ["commit-graph", "write", "--reachable", "--changed-paths", "--split" if filters else "--split=replace"]
+        if not filters and sys.stderr is not None and sys.stderr.isatty():     # the long first time: Git's progress
+            import subprocess
+
+            done = subprocess.run(["git", *args, "--progress"], cwd=self.root, env=clean_env(),
+                                  stdout=subprocess.DEVNULL, check=False)
+        else:
+            done = _run([*args, "--no-progress"], cwd=self.root)
+        if done.returncode == 0:
+            from csops.store import atomic_write
+
+            try:
+                marker.parent.mkdir(exist_ok=True)
+                atomic_write(marker, head + "\n", sync_dir=False)
+            except OSError:
+                pass                              # only costs speed: the next walk asks again
 
     # -- history replay -----------------------------------------------------------------------
 

@@ -308,3 +308,45 @@ def test_log_believes_the_author_never_a_trailer(repo):
              "edit\n\nCsops-By: zhaozg")
     rows = repo.json("log", record_id)
     assert rows[-1]["by"] == "lisi"
+
+
+def _graph(repo) -> tuple[list[str], list[bool]]:
+    """(the layers of Git's commit-graph chain, whether each carries changed-path filters)."""
+    folder = repo.root / ".git" / "objects" / "info" / "commit-graphs"
+    try:
+        layers = (folder / "commit-graph-chain").read_text().split()
+    except FileNotFoundError:
+        return [], []
+    return layers, [b"BDAT" in (folder / f"graph-{layer}.graph").read_bytes()[:400] for layer in layers]
+
+
+def test_log_keeps_gits_commit_graph_with_path_filters_a_few_commits_behind_at_most(repo, monkeypatch):
+    """A desk makes a commit per change; `csops log ID` walks the file's history, which without
+    Git's changed-path filters compares the trees of every commit. The first log writes the graph
+    with them; a layer of the new commits is added once GRAPH_BEHIND have gathered; a graph written
+    without them (git gc, an older Git) is written again; a lock held by another writer leaves the
+    answer as it was."""
+    monkeypatch.setattr("csops.gitlog.GRAPH_BEHIND", 3)
+    info = repo.root / ".git" / "objects" / "info"
+    record_id = repo.ticket()
+    answer = repo.json("log", record_id)
+    layers, filtered = _graph(repo)
+    assert len(layers) == 1 and filtered == [True]
+    repo.ticket(summary="第二张")
+    repo.ticket(summary="第三张")                       # two commits behind: the graph is left
+    assert repo.json("log", record_id) == answer and _graph(repo)[0] == layers
+    repo.ticket(summary="第四张")                       # three: a layer of the new ones
+    assert repo.json("log", record_id) == answer
+    assert _graph(repo)[0][:1] == layers and _graph(repo)[1] == [True, True]
+    repo.git("commit-graph", "write", "--reachable", "--no-changed-paths")     # as git gc writes it
+    assert (info / "commit-graph").exists()
+    assert repo.json("log", record_id) == answer
+    assert not (info / "commit-graph").exists() and _graph(repo)[1] == [True]
+    held = info / "commit-graphs" / "commit-graph-chain.lock"
+    for n in range(3):
+        repo.ticket(summary=f"第{n}张")
+    before = _graph(repo)[0]
+    held.write_text("")                                 # another writer's lock
+    assert repo.json("log", record_id) == answer and _graph(repo)[0] == before
+    held.unlink()
+    assert repo.json("log", record_id) == answer and len(_graph(repo)[0]) == 2
