@@ -50,6 +50,7 @@ def _writing(session: Session, build):
         started = session.real_clock() if session.real_clock is not None else now
         landed = txn.commit_files(git, changes, message, author, now, started=started)
     advance(git, landed, [git.rel(change.path) for change in changes])
+    git.after_commit()
     return result
 
 

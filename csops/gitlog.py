@@ -713,6 +713,14 @@ class Git:
             entries.append(LogEntry(sha, Author(name, email), date, subject, Author(cname, cemail), signer))
         return entries
 
+    def after_commit(self) -> None:
+        """What `git commit` does after a commit, for csops' own (made with commit-tree): `git gc
+        --auto`, which packs the loose objects once enough have gathered — in the background, as
+        Git does — and keeps the commit-graph (with its path filters: keep_history_graph). Every
+        write adds about seven loose objects; without it a desk's repository would only ever grow
+        them. Below Git's threshold it costs a few milliseconds; best effort."""
+        _run(["gc", "--auto", "--quiet"], cwd=self.root)
+
     def keep_history_graph(self) -> None:
         """Keep Git's commit-graph, with its changed-path filters, within GRAPH_BEHIND commits of
         HEAD, for a walk of one file's history (`git log -- FILE`): without the filters Git compares

@@ -350,3 +350,21 @@ def test_log_keeps_gits_commit_graph_with_path_filters_a_few_commits_behind_at_m
     assert repo.json("log", record_id) == answer and _graph(repo)[0] == before
     held.unlink()
     assert repo.json("log", record_id) == answer and len(_graph(repo)[0]) == 2
+
+
+def test_a_write_lets_git_pack_its_loose_objects_as_git_commit_does(repo):
+    """csops commits with commit-tree, which never runs `git gc --auto` as `git commit` does: a desk
+    writing only through csops would gather loose objects for ever. Past Git's threshold (here a
+    few objects, the work not sent to the background) a write packs them, its own commit too."""
+    repo.git("config", "gc.auto", "1")
+    repo.git("config", "gc.autoDetach", "false")
+    for n in range(600):                                # loose objects, some in objects/17 (Git's sample)
+        (repo.root / f"loose{n}").write_text(f"{n}\n")
+    subprocess.run(["git", "hash-object", "-w", "--stdin-paths"], cwd=repo.root, check=True, capture_output=True,
+                   input="".join(f"loose{n}\n" for n in range(600)).encode())
+    for n in range(600):
+        (repo.root / f"loose{n}").unlink()
+    record_id = repo.ticket()
+    head = repo.head()
+    assert not (repo.root / ".git" / "objects" / head[:2] / head[2:]).exists()       # packed
+    assert record_id in repo.out("ticket", "list") and repo.git("fsck", "--no-dangling") == ""
