@@ -236,6 +236,27 @@ _STARTED: dict = {}     # (folder, its folders asked of) → a git status starte
                         # ("where", folder) → the rev-parse a Git for that folder starts with (Git.__init__)
 
 
+def _log_file_args(pathspec: str, signers: Path | None) -> list[str]:
+    """`git log` of one file's history as Git.log_file reads it (fields split by \\x1f, commits
+    ended by \\x1e)."""
+    sep, end = "\x1f", "\x1e"
+    fields = ["%H", "%an", "%ae", "%aI", "%s", "%cn", "%ce"] + (["%G?", "%GS"] if signers else [])
+    config = ["-c", f"gpg.ssh.allowedSignersFile={signers}"] if signers else []
+    return [*config, "log", "--encoding=UTF-8", "--reverse", f"--format={sep.join(fields)}{end}", "--", pathspec]
+
+
+def start_log(root: Path, path: Path, signers: Path | None) -> None:
+    """Start the `git log` of a record's history (Git.log_file, which takes it) and the rev-parse
+    its Git starts with, as the process starts (csops.reads: `csops log ID`): at 100,000 commits
+    the walk takes about as long as csops takes to load. Those already started for the same (as
+    the process started: csops.__main__) are kept; any other is dropped."""
+    key, where = ("log", os.path.realpath(path), signers and str(signers)), ("where", Path(root))
+    started, located = _STARTED.pop(key, None), _STARTED.pop(where, None)
+    forget_status()
+    _STARTED[key] = started or _background(_log_file_args(os.path.relpath(path, root), signers), root)
+    _STARTED[where] = located or _background(_WHERE, root, codes=(0, 1))
+
+
 def forget_status() -> None:
     """Drop a git status started for a command that ended without taking it: it must not stand
     in for a later command's (in the same process: an edit made in between would be missed)."""
@@ -700,9 +721,10 @@ class Git:
         allowed-signers file) the verified signer."""
         self.keep_history_graph()
         sep, end = "\x1f", "\x1e"
-        fields = ["%H", "%an", "%ae", "%aI", "%s", "%cn", "%ce"] + (["%G?", "%GS"] if signers else [])
-        config = ["-c", f"gpg.ssh.allowedSignersFile={signers}"] if signers else []
-        out = self.run(*config, "log", "--encoding=UTF-8", "--reverse", f"--format={sep.join(fields)}{end}", "--", self.rel(path))
+        started = _STARTED.pop(("log", os.path.realpath(path), signers and str(signers)), None)
+        out = started() if started is not None else None        # started as the process started (start_log)
+        if out is None:
+            out = self.run(*_log_file_args(self.rel(path), signers))
         entries = []
         for chunk in out.split(end):
             chunk = chunk.strip("\n")

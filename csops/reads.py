@@ -60,6 +60,9 @@ def start_reading(records: str | None, words: list[str]) -> None:
     error: the command itself says what is wrong."""
     if "--help" in words or "-h" in words:
         return
+    if len(words) > 1 and words[0] == "log" and not words[1].startswith("-"):
+        _start_log(records, words[1])
+        return
     scope = reads_of(words)
     if scope is False:
         return
@@ -69,6 +72,28 @@ def start_reading(records: str | None, words: list[str]) -> None:
 
     try:
         start_status(find_records_root(os.getcwd(), records), status_folders(scope))
+    except (CsopsError, OSError):
+        return
+
+
+def _start_log(records: str | None, ref: str) -> None:
+    """For `csops log ID` (a whole id): start the walk of the record's history now
+    (csops.gitlog.start_log), where the id's date puts its file (Store.canonical_path)."""
+    from csops.errors import CsopsError
+    from csops.gitlog import start_log
+    from csops.store import ID_PATTERN, find_records_root
+    from csops.vocab import ALLOWED_SIGNERS, PREFIXES, TYPES
+
+    match = ID_PATTERN.match(ref.strip().upper())
+    if match is None or match["prefix"] not in PREFIXES:
+        return                                     # an abbreviation: the command looks for it
+    try:
+        root = find_records_root(os.getcwd(), records)
+        date = match["date"]
+        path = root / TYPES[PREFIXES[match["prefix"]]].folder / date[:4] / date[4:6] / f"{match[0]}.yaml"
+        if path.is_file():
+            signers = root / ALLOWED_SIGNERS
+            start_log(root, path, signers if signers.exists() else None)
     except (CsopsError, OSError):
         return
 

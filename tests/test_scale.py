@@ -4,6 +4,7 @@ csops change, hand edits committed and not, a merge, a policy change and a broke
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -627,6 +628,47 @@ def test_the_process_starts_git_status_before_click_loads_and_the_command_takes_
     for words in (["ticket", "list", "--help"], ["--help"], ["--bogus", "ticket", "list"],
                   ["--now", "2026-12-01T10:00", "ticket", "note", made, "--note", "x"]):
         assert started(*words)[1] == [], words
+
+
+def test_the_process_starts_a_records_history_walk_before_click_loads_and_log_takes_it(repo):
+    """`python -m csops log ID` starts `git log` of the file the id's date puts it in as the process
+    starts (csops.reads): the command takes that walk and runs none of its own, and answers as in
+    one process (CliRunner). An abbreviation, or an id with no file where its date puts it, starts
+    none (the command looks for it)."""
+    probe = (
+        "import sys, csops.gitlog as g\n"
+        "seen = []\n"
+        "real = g._background\n"
+        "def counting(args, cwd, **options):\n"
+        "    if 'log' in args: seen.append(('click' in sys.modules, args[-1]))\n"
+        "    return real(args, cwd, **options)\n"
+        "g._background = counting\n"
+        "ran = g._run\n"
+        "def running(args, **options):\n"
+        "    if 'log' in args: seen.append(('again', args[-1]))\n"
+        "    return ran(args, **options)\n"
+        "g._run = running\n"
+        "import atexit; atexit.register(lambda: print('SEEN', seen, file=sys.stderr))\n"
+        "sys.argv = ['csops'] + sys.argv[1:]\n"
+        "from csops.__main__ import run\n"
+        "run()\n")
+    made = repo.ticket()
+    repo.run("ticket", "route", made, "--to-dept", "售后", "--assignee", "lisi", now="2026-11-24T10:00")
+    env = {**ENV, "CSOPS_RECORDS": str(repo.records)}
+
+    def started(*words):
+        done = subprocess.run([sys.executable, "-c", probe, *words], capture_output=True, text=True, env=env,
+                              cwd=repo.root)
+        assert "Traceback" not in done.stderr, done.stderr
+        return done.stdout, eval(done.stderr.rsplit("SEEN ", 1)[1])
+
+    rel = repo.path_of(made).relative_to(repo.records).as_posix()
+    out, seen = started("log", made, "--format", "json")
+    assert seen == [(False, rel)]
+    assert json.loads(out) == repo.json("log", made) and len(json.loads(out)) == 2
+    out, seen = started("log", made[-6:], "--format", "json")                  # an abbreviation
+    assert json.loads(out) == repo.json("log", made) and all(who == "again" for who, _path in seen)
+    assert started("log", made[:2] + "19991231" + made[10:])[1] == []          # no such file
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts the process's open files in /proc")
