@@ -57,6 +57,21 @@ def replay(session, since: str | None = None) -> list[Problem]:
     prefix = git.rel(store.root)
     prefix = "" if prefix == "." else prefix
     commits = git.commits_touching(prefix or ".", since)
+    auditor = _Auditor(session, prefix, commits)
+    out = Problems()
+    for start in range(0, len(commits), BATCH):         # a batch of commits' versions held at a time
+        for change in _moves(_changes(git, commits[start:start + BATCH], prefix)):
+            auditor.check(change, out)
+    auditor.check_signatures(commits, out)
+    return out.items
+
+
+BATCH = 2000     # commits whose record versions the replay reads at once (memory: a desk's history is long)
+
+
+def _changes(git, commits: list, prefix: str) -> list[_Change]:
+    """Each file change of `commits`, in order, with its new version and its parents' (one `git
+    cat-file --batch` for them all)."""
     specs, wanted = [], []
     for commit in commits:
         for change in commit.changes:
@@ -70,12 +85,7 @@ def replay(session, since: str | None = None) -> list[Problem]:
         new = next(blobs)
         mode = next((c.mode for c in commit.changes if c.path == path), "")
         changes.append(_Change(commit, path, rel, new, tuple(next(blobs) for _ignored in commit.parents), mode))
-    auditor = _Auditor(session, prefix, commits)
-    out = Problems()
-    for change in _moves(changes):
-        auditor.check(change, out)
-    auditor.check_signatures(commits, out)
-    return out.items
+    return changes
 
 
 def _moves(changes: list[_Change]) -> list[_Change]:

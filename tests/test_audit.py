@@ -368,3 +368,28 @@ def test_a_write_lets_git_pack_its_loose_objects_as_git_commit_does(repo):
     head = repo.head()
     assert not (repo.root / ".git" / "objects" / head[:2] / head[2:]).exists()       # packed
     assert record_id in repo.out("ticket", "list") and repo.git("fsck", "--no-dangling") == ""
+
+
+def test_the_replay_reads_the_history_a_batch_of_commits_at_a_time_and_finds_the_same(repo, monkeypatch):
+    """A desk's history is long (a commit per change): the replay holds one batch of commits'
+    record versions at a time — at 100,000 commits all of them at once took gigabytes. What it
+    finds does not depend on where the batches end: a move (one change, within its commit), a
+    rewrite and a deletion are named alike with batches of one and two commits."""
+    record_id = complaint(repo)
+    repo.run("ticket", "route", record_id, "--to-dept", "仓库", "--assignee", "lisi", now="2026-11-23T09:30")
+    path = repo.path_of(record_id)
+    target = repo.records / "tickets" / "2026" / "12" / path.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    repo.git("mv", str(path), str(target))
+    hand_commit(repo, "zhaozg", "filed under the right month")
+    edit(target, "kind: complaint", "kind: inquiry")
+    rewrite = hand_commit(repo, "zhaozg", "and a rewrite")
+    other = complaint(repo, now="2026-11-23T10:00")
+    repo.git("rm", "-q", str(repo.path_of(other)))
+    gone = hand_commit(repo, "zhangsan", "removed")
+    whole = history_problems(repo)
+    assert f"FIELD_REWRITTEN commit {rewrite}" in whole and gone in whole and "RECORD_DELETED" in whole
+    monkeypatch.setattr("csops.audit.BATCH", 1)
+    assert history_problems(repo) == whole
+    monkeypatch.setattr("csops.audit.BATCH", 2)
+    assert history_problems(repo) == whole
