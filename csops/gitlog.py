@@ -283,6 +283,8 @@ def start_status(root: Path, folders: tuple[str, ...] = ()) -> None:
 # branch — after printing the first two)
 _WHERE = ["rev-parse", "--show-toplevel", "--absolute-git-dir", "--verify", "--quiet", "HEAD"]
 
+# git gc --auto's default thresholds: gc.auto (6,700 loose objects, sampled in one folder of 256), gc.autoPackLimit
+GC_LOOSE, GC_PACKS = 27, 50
 GRAPH_BEHIND = 256      # commits a walk of one file's history reads without Git's path filters (Git.keep_history_graph)
 
 
@@ -740,8 +742,20 @@ class Git:
         --auto`, which packs the loose objects once enough have gathered — in the background, as
         Git does — and keeps the commit-graph (with its path filters: keep_history_graph). Every
         write adds about seven loose objects; without it a desk's repository would only ever grow
-        them. Below Git's threshold it costs a few milliseconds; best effort."""
-        _run(["gc", "--auto", "--quiet"], cwd=self.root)
+        them. Git is asked only when its own estimate could call for it at its default thresholds
+        (more than 27 loose objects in objects/17, the folder it samples, or more than 50 packs):
+        below them a write spawns nothing. Best effort."""
+        objects = _objects_dir(self.git_dir)
+        try:
+            loose = sum(1 for _entry in os.scandir(objects / "17"))
+        except OSError:
+            loose = 0
+        try:
+            packs = sum(1 for entry in os.scandir(objects / "pack") if entry.name.endswith(".pack"))
+        except OSError:
+            packs = 0
+        if loose > GC_LOOSE or packs > GC_PACKS:
+            _run(["gc", "--auto", "--quiet"], cwd=self.root)
 
     def keep_history_graph(self) -> None:
         """Keep Git's commit-graph, with its changed-path filters, within GRAPH_BEHIND commits of

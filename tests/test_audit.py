@@ -354,17 +354,28 @@ def test_log_keeps_gits_commit_graph_with_path_filters_a_few_commits_behind_at_m
 
 def test_a_write_lets_git_pack_its_loose_objects_as_git_commit_does(repo):
     """csops commits with commit-tree, which never runs `git gc --auto` as `git commit` does: a desk
-    writing only through csops would gather loose objects for ever. Past Git's threshold (here a
-    few objects, the work not sent to the background) a write packs them, its own commit too."""
-    repo.git("config", "gc.auto", "1")
+    writing only through csops would gather loose objects for ever. Past Git's default threshold
+    (as Git estimates it: the loose objects of objects/17) a write packs them, its own commit too
+    (the work not sent to the background here); below it, a write asks Git nothing."""
+    import hashlib
+
     repo.git("config", "gc.autoDetach", "false")
-    for n in range(600):                                # loose objects, some in objects/17 (Git's sample)
-        (repo.root / f"loose{n}").write_text(f"{n}\n")
-    subprocess.run(["git", "hash-object", "-w", "--stdin-paths"], cwd=repo.root, check=True, capture_output=True,
-                   input="".join(f"loose{n}\n" for n in range(600)).encode())
-    for n in range(600):
-        (repo.root / f"loose{n}").unlink()
     record_id = repo.ticket()
+    head = repo.head()
+    assert (repo.root / ".git" / "objects" / head[:2] / head[2:]).exists()          # loose: below the threshold
+    found, n = [], 0
+    while len(found) < 30:                              # contents whose object ids fall in objects/17
+        body = f"{n}\n".encode()
+        if hashlib.sha1(b"blob %d\0" % len(body) + body).hexdigest().startswith("17"):
+            found.append(body)
+        n += 1
+    for k, body in enumerate(found):
+        (repo.root / f"loose{k}").write_bytes(body)
+    subprocess.run(["git", "hash-object", "-w", "--stdin-paths"], cwd=repo.root, check=True, capture_output=True,
+                   input="".join(f"loose{k}\n" for k in range(len(found))).encode())
+    for k in range(len(found)):
+        (repo.root / f"loose{k}").unlink()
+    record_id = repo.ticket(summary="第二张")
     head = repo.head()
     assert not (repo.root / ".git" / "objects" / head[:2] / head[2:]).exists()       # packed
     assert record_id in repo.out("ticket", "list") and repo.git("fsck", "--no-dangling") == ""
