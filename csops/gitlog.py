@@ -790,13 +790,13 @@ class Git:
         else:
             done = _run([*args, "--no-progress"], cwd=self.root)
         if done.returncode == 0:
-            from csops.store import atomic_write
-
+            temp = marker.with_name(f".{marker.name}.{os.getpid()}")
             try:
                 marker.parent.mkdir(exist_ok=True)
-                atomic_write(marker, head + "\n", sync_dir=False)
+                temp.write_text(head + "\n", encoding="ascii")
+                os.replace(temp, marker)          # never seen half-written
             except OSError:
-                pass                              # only costs speed: the next walk asks again
+                temp.unlink(missing_ok=True)      # only costs speed: the next walk asks again
 
     # -- history replay -----------------------------------------------------------------------
 
