@@ -31,6 +31,9 @@ from csops.problems import Problem, Problems
 from csops.vocab import ALLOWED_SIGNERS, APPEND_ONLY, FOLDERS, PEOPLE, POLICY, ROSTER
 from csops.workflows import WORKFLOWS
 
+BATCH = 2000     # commits whose record versions the replay reads at once (memory: a desk's history is long)
+
+
 @dataclass(frozen=True)
 class _Change:
     """One file of one commit: its content there and in each parent (None: no such file)."""
@@ -64,9 +67,6 @@ def replay(session, since: str | None = None) -> list[Problem]:
             auditor.check(change, out)
     auditor.check_signatures(commits, out)
     return out.items
-
-
-BATCH = 2000     # commits whose record versions the replay reads at once (memory: a desk's history is long)
 
 
 def _changes(git, commits: list, prefix: str) -> list[_Change]:

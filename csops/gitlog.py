@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -190,13 +191,16 @@ def _background(args: list[str], cwd, codes: tuple[int, ...] = (0,)):
         return kept[0]
 
     def drop() -> None:
-        """Not wanted after all (the command ended without reading it): the pipe is closed — git,
-        if it is still writing, stops — and the process reaped if it has ended."""
+        """Not wanted after all (the command ended without reading it): the pipe is closed and the
+        process — a read-only git: status, log, rev-parse — stopped if it is still running, then
+        reaped (a long-lived process keeps no zombie)."""
         if not kept:
             kept.append(None)
             os.close(read_end)
             with contextlib.suppress(OSError):
-                os.waitpid(pid, os.WNOHANG)
+                if os.waitpid(pid, os.WNOHANG) == (0, 0):
+                    os.kill(pid, signal.SIGTERM)
+                    os.waitpid(pid, 0)
 
     wait.drop = drop
     return wait
@@ -310,14 +314,19 @@ def _graph_has_filters(info: Path) -> bool:
             if not layers:
                 return False
             path = info / "commit-graphs" / f"graph-{layers[-1]}.graph"
+            if not all((info / "commit-graphs" / f"graph-{layer}.graph").is_file() for layer in layers):
+                return False                              # Git reads no filter of a broken chain
         with open(path, "rb") as handle:
             head = handle.read(8)
-            if head[:4] != b"CGPH" or len(head) < 8:
-                return False
-            table = handle.read(12 * head[6])             # the chunks' table: (id, offset) each
+            if len(head) < 8 or head[:4] != b"CGPH" or head[4] != 1:
+                return False                              # not a graph Git 2.x reads
+            table = handle.read(12 * (head[6] + 1))       # the chunks' table: (id, offset) each, then the end
+            size = os.fstat(handle.fileno()).st_size
     except (OSError, ValueError):
         return False
-    return any(table[at:at + 4] == b"BDAT" for at in range(0, len(table), 12))
+    if len(table) < 12 * (head[6] + 1) or int.from_bytes(table[-8:], "big") > size:
+        return False                                      # cut short: Git ignores it
+    return any(table[at:at + 4] == b"BDAT" for at in range(0, len(table) - 12, 12))
 
 
 MINIMUM = (2, 34)      # SSH signing (gpg.format ssh, verify-commit with allowed signers)
@@ -720,7 +729,9 @@ class Git:
 
     def log_file(self, path: Path, signers: Path | None = None) -> list[LogEntry]:
         """Every commit that touched the file, oldest first: author, committer and (with an SSH
-        allowed-signers file) the verified signer."""
+        allowed-signers file) the verified signer. Keeps Git's commit-graph for the walk first
+        (keep_history_graph: seconds the first time in a long history), and takes the walk started
+        as the process started (start_log) when there is one."""
         self.keep_history_graph()
         sep, end = "\x1f", "\x1e"
         started = _STARTED.pop(("log", os.path.realpath(path), signers and str(signers)), None)
@@ -764,39 +775,46 @@ class Git:
         commits `csops log ID` took 1.3 s; with them 0.3 s. The first time, every commit's filter is
         worked out (about 6 s at 100,000 commits); then a layer of the new commits is added
         (`--split`) once GRAPH_BEHIND have gathered. Best effort: a graph Git cannot write (a lock
-        held by another, a read-only repository) leaves the walk as it was."""
+        held by another, a read-only repository, a shallow clone) is not tried — Git would work out
+        every filter before it found out — and a failed write is tried again only once GRAPH_BEHIND
+        commits have gathered; the walk is left as it was."""
         head = self.head_at_start()
         if head is None:
             return
         marker = self.git_dir / "csops-cache" / "history-graph"
         objects = _objects_dir(self.git_dir)
         try:
-            known = marker.read_text(encoding="ascii").strip()
+            known, _sep, outcome = marker.read_text(encoding="ascii").strip().partition(" ")
         except (OSError, ValueError):
-            known = ""
+            known, outcome = "", ""
         filters = _graph_has_filters(objects / "info")
-        if known and filters:
+        if known and (filters or outcome == "failed"):
             if known == head:
                 return
             behind = _run(["rev-list", "--count", f"{known}..{head}"], cwd=self.root)
             if behind.returncode == 0 and int(behind.stdout.strip() or 0) < GRAPH_BEHIND:
                 return
-        args = ["commit-graph", "write", "--reachable", "--changed-paths", "--split" if filters else "--split=replace"]
-        if not filters and sys.stderr is not None and sys.stderr.isatty():     # the long first time: Git's progress
-            import subprocess
-
-            done = subprocess.run(["git", *args, "--progress"], cwd=self.root, env=clean_env(),
-                                  stdout=subprocess.DEVNULL, check=False)
+        info = objects / "info"
+        if (objects.parent / "shallow").exists() or not os.access(info if info.is_dir() else objects, os.W_OK) \
+                or any(info.glob("commit-graph*.lock")) or any(info.glob("commit-graphs/*.lock")):
+            ok = False          # Git would work every filter out, then fail to write: not tried (a shallow clone: nothing to write)
         else:
-            done = _run([*args, "--no-progress"], cwd=self.root)
-        if done.returncode == 0:
-            temp = marker.with_name(f".{marker.name}.{os.getpid()}")
-            try:
-                marker.parent.mkdir(exist_ok=True)
-                temp.write_text(head + "\n", encoding="ascii")
-                os.replace(temp, marker)          # never seen half-written
-            except OSError:
-                temp.unlink(missing_ok=True)      # only costs speed: the next walk asks again
+            args = ["commit-graph", "write", "--reachable", "--changed-paths",
+                    "--split" if filters else "--split=replace"]
+            if not filters and sys.stderr is not None and sys.stderr.isatty():    # the long first time: Git's progress
+                import subprocess
+
+                ok = subprocess.run(["git", *args, "--progress"], cwd=self.root, env=clean_env(),
+                                    stdout=subprocess.DEVNULL, check=False).returncode == 0
+            else:
+                ok = _run([*args, "--no-progress"], cwd=self.root).returncode == 0
+        temp = marker.with_name(f".{marker.name}.{os.getpid()}")
+        try:                    # a failed write is tried again only once GRAPH_BEHIND commits have gathered
+            marker.parent.mkdir(exist_ok=True)
+            temp.write_text(f"{head} {'written' if ok else 'failed'}\n", encoding="ascii")
+            os.replace(temp, marker)              # never seen half-written
+        except OSError:
+            temp.unlink(missing_ok=True)          # only costs speed: the next walk asks again
 
     # -- history replay -----------------------------------------------------------------------
 

@@ -55,7 +55,8 @@ def status_folders(scope) -> tuple[str, ...]:
 
 def start_reading(records: str | None, words: list[str]) -> None:
     """Start `git status` for the command these words (after the options before it) name, if it
-    reads through the record index and does not only show its help; the command's own ask for it
+    reads through the record index and does not only show its help (for `log ID`, the walk of
+    the record's history: _start_log); the command's own ask for it
     (csops.gitlog.ask_status, same folder, same folders) takes this one. Nothing is said of an
     error: the command itself says what is wrong."""
     if "--help" in words or "-h" in words:

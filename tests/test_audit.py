@@ -3,7 +3,9 @@ Git work — corrections, merges, rebases, cherry-picks — passes."""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -346,10 +348,39 @@ def test_log_keeps_gits_commit_graph_with_path_filters_a_few_commits_behind_at_m
     for n in range(3):
         repo.ticket(summary=f"第{n}张")
     before = _graph(repo)[0]
-    held.write_text("")                                 # another writer's lock
+    held.write_text("")                                 # another writer's lock: not tried
     assert repo.json("log", record_id) == answer and _graph(repo)[0] == before
     held.unlink()
-    assert repo.json("log", record_id) == answer and len(_graph(repo)[0]) == 2
+    assert repo.json("log", record_id) == answer and _graph(repo)[0] == before     # tried again only…
+    for n in range(3):
+        repo.ticket(summary=f"再{n}张")
+    assert repo.json("log", record_id) == answer and len(_graph(repo)[0]) == 2      # …GRAPH_BEHIND later
+    folder = info / "commit-graphs"
+    (folder / f"graph-{_graph(repo)[0][0]}.graph").unlink()                        # a chain Git cannot read
+    assert repo.json("log", record_id) == answer and _graph(repo)[1] == [True]     # written whole again
+    layer = folder / f"graph-{_graph(repo)[0][0]}.graph"
+    layer.chmod(0o644)
+    layer.write_bytes(layer.read_bytes()[:200])                                     # cut short
+    assert repo.json("log", record_id) == answer and _graph(repo)[1] == [True]
+    assert len(layer.read_bytes()) != 200 or not layer.exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process's children in /proc")
+def test_a_history_walk_the_command_never_took_leaves_no_process_behind(repo):
+    """`csops log ID` starts its walk as the command's words are read; a command that then stops
+    (a refused format) stops and reaps it: a long-lived process keeps no child behind."""
+    def children() -> set[str]:
+        found = set()
+        for task in Path("/proc/self/task").iterdir():
+            with contextlib.suppress(OSError):
+                found |= set((task / "children").read_text().split())
+        return found
+
+    record_id = repo.ticket()
+    before = children()
+    for _ in range(5):
+        assert "bogus" in repo.run("log", record_id, "--format", "bogus", code=2).output
+    assert children() <= before
 
 
 def test_a_write_lets_git_pack_its_loose_objects_as_git_commit_does(repo):

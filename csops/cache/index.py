@@ -15,6 +15,7 @@ import contextlib
 import marshal
 import os
 from collections.abc import Mapping
+from itertools import compress
 from pathlib import Path
 
 from csops import calendar
@@ -572,8 +573,6 @@ def _found(blobs: list, rows: dict):
     loop over 60,000 contents in Python cost more than the rest of the read."""
     if not rows:
         return ()
-    from itertools import compress
-
     return ((place, rows[blobs[place]]) for place in compress(range(len(blobs)), map(rows.__contains__, blobs)))
 
 
