@@ -82,16 +82,16 @@ def _start_log(records: str | None, ref: str) -> None:
     (csops.gitlog.start_log), where the id's date puts its file (Store.canonical_path)."""
     from csops.errors import CsopsError
     from csops.gitlog import start_log
-    from csops.store import ID_PATTERN, find_records_root
-    from csops.vocab import ALLOWED_SIGNERS, PREFIXES, TYPES
+    from csops.store import canonical_rel, find_records_root, type_of_id
+    from csops.vocab import ALLOWED_SIGNERS
 
-    match = ID_PATTERN.match(ref.strip().upper())
-    if match is None or match["prefix"] not in PREFIXES:
+    record_id = ref.strip().upper()
+    rtype = type_of_id(record_id)
+    if rtype is None:
         return                                     # an abbreviation: the command looks for it
     try:
         root = find_records_root(os.getcwd(), records)
-        date = match["date"]
-        path = root / TYPES[PREFIXES[match["prefix"]]].folder / date[:4] / date[4:6] / f"{match[0]}.yaml"
+        path = root / canonical_rel(rtype, record_id)
         if path.is_file():
             signers = root / ALLOWED_SIGNERS
             start_log(root, path, signers if signers.exists() else None)

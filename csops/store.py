@@ -53,6 +53,20 @@ def caching() -> bool:
     return os.environ.get("CSOPS_CACHE", "").strip().lower() not in ("off", "0", "no", "false")
 
 
+def type_of_id(record_id: str) -> str | None:
+    """The record type a whole id names (its prefix), or None (not a whole id)."""
+    match = ID_PATTERN.match(record_id or "")
+    return PREFIXES.get(match["prefix"]) if match else None
+
+
+def canonical_rel(rtype: str, record_id: str) -> str:
+    """tickets/2026/11/T-20261123-7K3Q5X.yaml, from the records root: the date in the id picks
+    the folder (Store.canonical_path)."""
+    match = ID_PATTERN.match(record_id)
+    date = match["date"] if match else "00000000"
+    return f"{TYPES[rtype].folder}/{date[:4]}/{date[4:6]}/{record_id}.yaml"
+
+
 def find_records_root(start: Path | str, override: str | None = None) -> Path:
     """--records / CSOPS_RECORDS, else the first `records/` with a policy.yaml walking up."""
     if override:
@@ -309,14 +323,11 @@ class Store:
     # -- ids ----------------------------------------------------------------------------------
 
     def type_of_id(self, record_id: str) -> str | None:
-        match = ID_PATTERN.match(record_id or "")
-        return PREFIXES.get(match["prefix"]) if match else None
+        return type_of_id(record_id)
 
     def canonical_path(self, rtype: str, record_id: str) -> Path:
         """tickets/2026/11/T-20261123-7K3Q5X.yaml: the date in the id picks the folder."""
-        match = ID_PATTERN.match(record_id)
-        date = match["date"] if match else "00000000"
-        return self.type_dir(rtype) / date[:4] / date[4:6] / f"{record_id}.yaml"
+        return self.root / canonical_rel(rtype, record_id)
 
     def new_id(self, rtype: str, local_date) -> str:
         prefix = TYPES[rtype].prefix
