@@ -117,14 +117,17 @@ def _tree_body(entries: dict[bytes, tuple[bytes, bytes]]) -> bytes:
     return b"".join(entries[n][0] + b" " + n + b"\0" + entries[n][1] for n in order)
 
 
-def _run(args: list[str], *, cwd, env: dict | None = None, stdin: bytes | None = None, shielded: bool = False):
+def _run(args: list[str], *, cwd, env: dict | None = None, stdin: bytes | None = None, shielded: bool = False,
+         shown: bool = False):
     """`shielded`: in a session of its own, so a Ctrl-C or SIGTERM sent to the terminal's process
-    group cannot kill it half-way (the commit point must either happen or not, and be known)."""
+    group cannot kill it half-way (the commit point must either happen or not, and be known).
+    `shown`: git's stderr goes to csops' own (its progress on a terminal), not captured."""
     import subprocess
 
     try:
         return subprocess.run(["git", *args], cwd=cwd, env=env if env is not None else clean_env(), input=stdin,
-                              capture_output=True, check=False, start_new_session=shielded and os.name != "nt")
+                              stdout=subprocess.PIPE, stderr=None if shown else subprocess.PIPE, check=False,
+                              start_new_session=shielded and os.name != "nt")
     except FileNotFoundError:
         raise NotFound(_('git is not installed (or not on PATH)'), _('install git 2.34 or newer')) from None
 
@@ -249,12 +252,17 @@ def _log_file_args(pathspec: str, signers: Path | None) -> list[str]:
     return [*config, "log", "--encoding=UTF-8", "--reverse", f"--format={sep.join(fields)}{end}", "--", pathspec]
 
 
+def _log_key(path, signers: Path | None) -> tuple:
+    """What names a walk of one file's history started early (start_log) for Git.log_file."""
+    return "log", os.path.realpath(path), signers and str(signers)
+
+
 def start_log(root: Path, path: Path, signers: Path | None) -> None:
     """Start the `git log` of a record's history (Git.log_file, which takes it) and the rev-parse
     its Git starts with, as the process starts (csops.reads: `csops log ID`): at 100,000 commits
     the walk takes about as long as csops takes to load. Those already started for the same (as
     the process started: csops.__main__) are kept; any other is dropped."""
-    key, where = ("log", os.path.realpath(path), signers and str(signers)), ("where", Path(root))
+    key, where = _log_key(path, signers), ("where", Path(root))
     started, located = _STARTED.pop(key, None), _STARTED.pop(where, None)
     forget_status()
     _STARTED[key] = started or _background(_log_file_args(os.path.relpath(path, root), signers), root)
@@ -734,7 +742,7 @@ class Git:
         as the process started (start_log) when there is one."""
         self.keep_history_graph()
         sep, end = "\x1f", "\x1e"
-        started = _STARTED.pop(("log", os.path.realpath(path), signers and str(signers)), None)
+        started = _STARTED.pop(_log_key(path, signers), None)
         out = started() if started is not None else None        # started as the process started (start_log)
         if out is None:
             out = self.run(*_log_file_args(self.rel(path), signers))
@@ -801,13 +809,8 @@ class Git:
         else:
             args = ["commit-graph", "write", "--reachable", "--changed-paths",
                     "--split" if filters else "--split=replace"]
-            if not filters and sys.stderr is not None and sys.stderr.isatty():    # the long first time: Git's progress
-                import subprocess
-
-                ok = subprocess.run(["git", *args, "--progress"], cwd=self.root, env=clean_env(),
-                                    stdout=subprocess.DEVNULL, check=False).returncode == 0
-            else:
-                ok = _run([*args, "--no-progress"], cwd=self.root).returncode == 0
+            shown = not filters and sys.stderr is not None and sys.stderr.isatty()  # the long first time: Git's progress
+            ok = _run([*args, "--progress" if shown else "--no-progress"], cwd=self.root, shown=shown).returncode == 0
         temp = marker.with_name(f".{marker.name}.{os.getpid()}")
         try:                    # a failed write is tried again only once GRAPH_BEHIND commits have gathered
             marker.parent.mkdir(exist_ok=True)
