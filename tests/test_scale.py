@@ -586,39 +586,50 @@ def test_a_read_starts_git_status_before_it_loads_and_a_write_does_not(repo, mon
     assert started == [] and gitlog._STARTED == {}
 
 
+def _probe(background: str, again: str) -> str:
+    """A `python -c` script that runs csops as `python -m csops` does and prints, at exit, what the
+    lines `background` (in csops.gitlog._background) and `again` (in _run) noted in `seen` of the
+    git processes it started — each line sees `args`."""
+    return ("import sys, csops.gitlog as g\n"
+            "seen = []\n"
+            "real = g._background\n"
+            "def counting(args, cwd, **options):\n"
+            f"{background}"
+            "    return real(args, cwd, **options)\n"
+            "g._background = counting\n"
+            "ran = g._run\n"
+            "def running(args, **options):\n"
+            f"{again}"
+            "    return ran(args, **options)\n"
+            "g._run = running\n"
+            "import atexit; atexit.register(lambda: print('SEEN', seen, file=sys.stderr))\n"
+            "sys.argv = ['csops'] + sys.argv[1:]\n"
+            "from csops.__main__ import run\n"
+            "run()\n")
+
+
+def _started(repo, probe: str, words) -> tuple[str, list]:
+    """(stdout, what the probe saw) of `words` run through `probe` in the repository."""
+    done = subprocess.run([sys.executable, "-c", probe, *words], capture_output=True, text=True,
+                          env={**ENV, "CSOPS_RECORDS": str(repo.records)}, cwd=repo.root)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.stdout, eval(done.stderr.rsplit("SEEN ", 1)[1])
+
+
 def test_the_process_starts_git_status_before_click_loads_and_the_command_takes_it(repo):
     """`python -m csops` starts `git status` for a read from its words alone, before click and the
     command's code are imported (csops.reads.start_early), on the folders the command reads; the
     command takes that one and asks Git no second time. A write, a help, an option csops does not
     know before the command, start none."""
-    probe = (
-        "import sys, csops.gitlog as g\n"
-        "seen = []\n"
-        "real = g._background\n"
-        "def counting(args, cwd, **options):\n"
-        "    if 'status' in args: seen.append(('click' in sys.modules, args[args.index('--') + 1:]))\n"
-        "    if 'rev-parse' in args: seen.append(('click' in sys.modules, 'rev-parse'))\n"
-        "    return real(args, cwd, **options)\n"
-        "g._background = counting\n"
-        "ran = g._run\n"
-        "def running(args, **options):\n"
-        "    if 'rev-parse' in args or 'status' in args: seen.append(('again', args[0]))\n"
-        "    return ran(args, **options)\n"
-        "g._run = running\n"
-        "import atexit; atexit.register(lambda: print('SEEN', seen, file=sys.stderr))\n"
-        "sys.argv = ['csops'] + sys.argv[1:]\n"
-        "from csops.__main__ import run\n"
-        "run()\n")
     made = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
                     "--summary", "电饭煲内胆有划痕")
     repo.out("validate")                 # the cache as the write left it: a read asks Git about its folders only
-    env = {**ENV, "CSOPS_RECORDS": str(repo.records)}
+    probe = _probe("    if 'status' in args: seen.append(('click' in sys.modules, args[args.index('--') + 1:]))\n"
+                   "    if 'rev-parse' in args: seen.append(('click' in sys.modules, 'rev-parse'))\n",
+                   "    if 'rev-parse' in args or 'status' in args: seen.append(('again', args[0]))\n")
 
     def started(*words):
-        done = subprocess.run([sys.executable, "-c", probe, *words], capture_output=True, text=True, env=env,
-                              cwd=repo.root)
-        assert "Traceback" not in done.stderr, done.stderr
-        return done.stdout, eval(done.stderr.rsplit("SEEN ", 1)[1])
+        return _started(repo, probe, words)
 
     out, seen = started("--now", "2026-12-01T10:00", "ticket", "list")        # and where the repository is
     assert made in out and seen == [(False, ["tickets", "customers"]), (False, "rev-parse")]
@@ -635,32 +646,13 @@ def test_the_process_starts_a_records_history_walk_before_click_loads_and_log_ta
     starts (csops.reads): the command takes that walk and runs none of its own, and answers as in
     one process (CliRunner). An abbreviation, or an id with no file where its date puts it, starts
     none (the command looks for it)."""
-    probe = (
-        "import sys, csops.gitlog as g\n"
-        "seen = []\n"
-        "real = g._background\n"
-        "def counting(args, cwd, **options):\n"
-        "    if 'log' in args: seen.append(('click' in sys.modules, args[-1]))\n"
-        "    return real(args, cwd, **options)\n"
-        "g._background = counting\n"
-        "ran = g._run\n"
-        "def running(args, **options):\n"
-        "    if 'log' in args: seen.append(('again', args[-1]))\n"
-        "    return ran(args, **options)\n"
-        "g._run = running\n"
-        "import atexit; atexit.register(lambda: print('SEEN', seen, file=sys.stderr))\n"
-        "sys.argv = ['csops'] + sys.argv[1:]\n"
-        "from csops.__main__ import run\n"
-        "run()\n")
     made = repo.ticket()
     repo.run("ticket", "route", made, "--to-dept", "售后", "--assignee", "lisi", now="2026-11-24T10:00")
-    env = {**ENV, "CSOPS_RECORDS": str(repo.records)}
+    probe = _probe("    if 'log' in args: seen.append(('click' in sys.modules, args[-1]))\n",
+                   "    if 'log' in args: seen.append(('again', args[-1]))\n")
 
     def started(*words):
-        done = subprocess.run([sys.executable, "-c", probe, *words], capture_output=True, text=True, env=env,
-                              cwd=repo.root)
-        assert "Traceback" not in done.stderr, done.stderr
-        return done.stdout, eval(done.stderr.rsplit("SEEN ", 1)[1])
+        return _started(repo, probe, words)
 
     rel = repo.path_of(made).relative_to(repo.records).as_posix()
     out, seen = started("log", made, "--format", "json")
