@@ -44,6 +44,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
+from csops.cache import moves
 from csops.errors import BadInput, Conflict, CsopsError, Refused
 from csops.gitlog import Author, Git, blob_id, index_checksum, on_a_thread
 from csops.i18n import _
@@ -350,6 +351,7 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
         "message": message.splitlines()[0], "files": entries})
     received: list = []
     landed, commit, lock = False, None, None
+    move: tuple = (None, None)          # Git's index before and after (csops.cache.moves)
     asked: list = []                    # git processes started on the side (their waiters)
     index_copy = git.git_dir / f"csops-index-{token}"
     with _deferred_signals(received):
@@ -424,6 +426,7 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
                 refuse_operation_in_progress(git, branch)   # one that began since the first look
                 journal.save(state="prepared", head=head, commit=commit, index=index_id(index_copy),
                              saved=saved.exists())
+                move = (index_checksum(saved), index_checksum(index_copy))     # (the record index's shortcut)
                 # The index goes in *before* HEAD moves: a plain `git commit` reads the index before
                 # it takes index.lock (which csops holds), then builds its tree from what it read. One
                 # that read the old index also read the old HEAD, and its ref update fails once HEAD
@@ -465,6 +468,7 @@ def commit_files(git: Git, changes: list[Change], message: str, author: Author, 
         # landed: csops never reports failure from here on; what cannot be finished is left for recover
         try:
             _roll_forward(git, journal.data, lock, writer=True)
+            moves.note(git.git_dir, *move, blobs)          # still under the lock: the index is the copy
             if lock is not None and _ours(lock, token):
                 lock.unlink()
             journal.remove()

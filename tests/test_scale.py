@@ -317,6 +317,113 @@ def test_the_warm_path_sees_every_edit_that_leaves_gits_index_alone(repo):
     assert repo.out("validate", env={"CSOPS_CACHE": "on"}) == repo.out("validate", env={"CSOPS_CACHE": "off"})
 
 
+def test_a_read_after_csops_writes_reads_only_what_they_wrote_and_answers_as_every_file_would(repo, monkeypatch):
+    """csops notes what each of its commits put into Git's index (.git/csops-cache/index-moves):
+    the next read looks at those files and the ones added or gone, not at every staged file (no
+    `git ls-files`) — and answers as reading every file does, for every type, whatever else
+    happened meanwhile: a hand edit of a written file, a file removed, another program changing
+    Git's index, a note cut short."""
+    from csops import gitlog
+
+    asked = []
+    background = gitlog._background
+
+    def counting(args, cwd, **options):
+        asked.extend(word for word in args if word == "ls-files")
+        return background(args, cwd, **options)
+
+    monkeypatch.setattr(gitlog, "_background", counting)
+    later = "2026-12-01T10:00:00+08:00"
+    reads = (["ticket", "list", "--format", "json"], ["return", "list", "--format", "json"],
+             ["report", "overdue", "--format", "json"], ["search", "内胆", "--format", "json"], ["validate"])
+
+    def same(shortcut: bool) -> None:
+        asked.clear()
+        for args in reads:
+            cached = repo.run(*args, now=later, code=None)
+            fresh = repo.run(*args, now=later, code=None, env={"CSOPS_CACHE": "off"})
+            assert (cached.exit_code, cached.stdout) == (fresh.exit_code, fresh.stdout), args
+        assert (asked == []) == shortcut, asked
+
+    moves = repo.root / ".git" / "csops-cache" / "index-moves"
+    noted = moves.read_text(encoding="utf-8").count("\n")
+    first = repo.out("return", "new", "--kind", "self", "--customer", "王女士", "--order", "TB1", "--item", "RC-5L:1",
+                     "--reason", "内胆有划痕", now="2026-11-30T10:00:00+08:00")
+    repo.run("ticket", "list", now=later)
+    repo.run("validate", now=later)                        # every type's entries cached
+    made = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
+                    "--contact", "13800138000", "--summary", "电饭煲内胆有划痕", now=later)
+    repo.run("ticket", "route", made, "--to-dept", "售后", "--assignee", "lisi", now=later)
+    same(shortcut=True)
+    assert made in repo.out("search", "内胆", now=later) and first in repo.out("search", "内胆", now=later)
+    assert moves.read_text(encoding="utf-8").count("\n") == noted + 3          # one note a commit
+
+    path = repo.path_of(made)                # written by csops, then edited by hand before a read
+    repo.run("ticket", "resolve", made, "--note", "换新内胆", now=later)
+    path.write_text(path.read_text(encoding="utf-8").replace("电饭煲内胆有划痕", "电饭煲内胆又坏了"), encoding="utf-8")
+    same(shortcut=True)
+    assert "又坏了" in repo.out("search", "又坏了", now=later)
+    repo.git("checkout", "--", str(path))   # Git refreshes its index: not csops' move — the long way, once
+    same(shortcut=False)
+
+    gone = repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李",
+                    "--summary", "问内胆价格", now=later)
+    removed = repo.path_of(gone)
+    removed.unlink()                         # removed by hand right after csops wrote it
+    same(shortcut=True)
+    assert gone not in repo.out("ticket", "list", now=later)
+    repo.git("checkout", "--", str(removed))
+
+    repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李",
+             "--summary", "问内胆尺寸", now=later)
+    removed.write_text(removed.read_text(encoding="utf-8").replace("问内胆价格", "问内胆价钱"), encoding="utf-8")
+    repo.git("add", str(removed))            # another program changes Git's index too
+    same(shortcut=False)
+
+    repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李",
+             "--summary", "问内胆颜色", now=later)
+    moves.write_text(moves.read_text(encoding="utf-8")[:-20], encoding="utf-8")    # its last note cut short
+    same(shortcut=False)
+    repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李",
+             "--summary", "问内胆材质", now=later)
+    same(shortcut=True)                       # later notes follow on from the broken line
+
+
+def test_after_a_write_many_files_added_by_hand_and_one_that_cannot_be_read_answer_as_every_file_would(repo):
+    """The cache is written again from its own columns after a write (only the changed files put
+    in, replaced or taken out); with hundreds of files added by hand at once, or a file added that
+    cannot be read (never cached: named by every run), it is written whole instead — and either way
+    every later read answers as reading every file does."""
+    import os
+
+    later = "2026-12-01T10:00:00+08:00"
+
+    def same() -> None:
+        for args in (["ticket", "list", "--format", "json"], ["validate"], ["report", "overdue", "--format", "json"]):
+            cached = repo.run(*args, now=later, code=None)
+            fresh = repo.run(*args, now=later, code=None, env={"CSOPS_CACHE": "off"})
+            assert (cached.exit_code, cached.stdout, cached.stderr) == \
+                (fresh.exit_code, fresh.stdout, fresh.stderr), args
+
+    made = _inquiry(repo)
+    repo.run("ticket", "list", now=later)                      # cached
+    path = repo.path_of(made)
+    text = path.read_text(encoding="utf-8")
+    repo.run("ticket", "resolve", made, "--note", "答复了", now=later)
+    for n in range(300):                                       # more than a few: the cache is written whole
+        twin = path.with_name(f"{made[:-6]}{n:06d}.yaml")
+        twin.write_text(text.replace(made, twin.stem).replace("原文", f"第{n}件"), encoding="utf-8")
+    same()
+    assert "第299件" in repo.out("ticket", "list", now=later)
+    same()                                                     # and read back from the cache so written
+
+    second = _inquiry(repo)
+    os.mkfifo(repo.path_of(second).with_name(f"{second[:-6]}AAAAAA.yaml"))
+    for run in (1, 2):
+        assert f"{second[:-6]}AAAAAA.yaml" in repo.run("ticket", "list", now=later).stderr, run
+    same()
+
+
 def test_a_cold_build_keys_an_uncommitted_edit_by_its_content_not_by_gits_blob(tmp_path):
     """A cold build hands every file to the workers before Git has said what changed: what they
     read of an edited file must not be remembered as the committed version (reverted, the file

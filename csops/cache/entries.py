@@ -10,7 +10,8 @@ import contextlib
 import gc
 import marshal
 import os
-from collections.abc import Mapping
+from bisect import bisect_left
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -169,7 +170,7 @@ def _plain_lines(values: str) -> bool:
     return True
 
 
-def _type_of(rels: Mapping, rel: str) -> str | None:
+def type_of_rel(rels: Mapping, rel: str) -> str | None:
     """The record type whose folder holds `rel` (rel_files lists each type's folder)."""
     from csops.vocab import TYPES
 
@@ -220,6 +221,7 @@ class Table(Mapping):
         self._rels, self._name, self._rich, self._blank = rels, name, rich or {}, blank
         self._columns: dict = {}
         self._dicts: dict = {}
+        self._looked = 0                 # files looked up one by one before a table is made
         self._dict = None
 
     def column(self, rtype: str) -> list:
@@ -232,9 +234,12 @@ class Table(Mapping):
             values = self._rels._mapped.text(rtype, self._name).split("\n") if count else []
             if self._blank and len(values) != count:    # no facts kept for the type: no column
                 values = [""] * count
-            if self._rich:
-                rich = self._rich
-                values = [rich.get(rel, value) for rel, value in zip(self._rels[rtype], values)]
+            if self._rich:                            # each found by bisection: a listing is sorted
+                listed = self._rels[rtype]
+                for rel, value in self._rich.items():
+                    at = bisect_left(listed, rel)
+                    if at < len(listed) and listed[at] == rel:
+                        values[at] = value
             self._columns[rtype] = values
         return values
 
@@ -258,8 +263,19 @@ class Table(Mapping):
         value = self._rich.get(rel)
         if value is not None:
             return value
-        rtype = _type_of(self._rels, rel)
-        return default if rtype is None else self._of_type(rtype).get(rel, default)
+        rtype = type_of_rel(self._rels, rel)
+        if rtype is None:
+            return default
+        if rtype not in self._dicts:
+            self._looked += 1
+            if self._looked <= 64:         # a few files looked up (after a write): found in the column, no table made
+                listed = self._rels[rtype]
+                at = bisect_left(listed, rel)
+                if at < len(listed) and listed[at] == rel:
+                    value = self.column(rtype)[at]
+                    return value if value or not self._blank else default
+                return default
+        return self._of_type(rtype).get(rel, default)
 
     def __getitem__(self, rel):
         value = self.get(rel, _MISSING)
@@ -328,15 +344,131 @@ class _Folder:
     __hash__ = None
 
 
+class Patched(MutableMapping):
+    """A cached Table with the few files a command found changed, added or gone set over it (after
+    a write: the written files): every other file is looked up in the Table as it is, and a type's
+    column is made again — once, from the cached one — only for the types these files are of."""
+
+    def __init__(self, base: Table, rels: Mapping, changed: set[str], gone: set[str]):
+        self._base, self._rels = base, rels      # rels: each type's files now
+        self._set: dict = {}
+        self._gone = set(gone)                   # files no longer there (their types among `changed`)
+        self._changed = set(changed)             # types whose listing or values differ from the base's
+        self._columns: dict = {}
+
+    def __setitem__(self, rel, value) -> None:
+        self._set[rel] = value
+        self._gone.discard(rel)
+        self._touch(rel)
+
+    def __delitem__(self, rel) -> None:
+        if rel not in self:
+            raise KeyError(rel)
+        self._set.pop(rel, None)
+        self._gone.add(rel)
+        self._touch(rel)
+
+    def _touch(self, rel) -> None:
+        rtype = type_of_rel(self._rels, rel)
+        self._changed.add(rtype)
+        self._columns.pop(rtype, None)
+
+    def get(self, rel, default=None):
+        value = self._set.get(rel, _MISSING)
+        if value is not _MISSING:
+            return value
+        return default if rel in self._gone else self._base.get(rel, default)
+
+    def __getitem__(self, rel):
+        value = self.get(rel, _MISSING)
+        if value is _MISSING:
+            raise KeyError(rel)
+        return value
+
+    def __contains__(self, rel) -> bool:
+        return self.get(rel, _MISSING) is not _MISSING
+
+    def column(self, rtype: str) -> list:
+        if rtype not in self._changed:
+            return self._base.column(rtype)
+        values = self._columns.get(rtype)
+        if values is None:
+            old = self._base._rels[rtype] if rtype in self._base._rels else []
+            found = dict(zip(old, self._base.column(rtype)))
+            found.update(self._set)
+            blank = "" if self._base._blank else None
+            values = self._columns[rtype] = [None if rel in self._gone else found.get(rel, blank)
+                                             for rel in self._rels[rtype]]
+        return values
+
+    def touched(self, rtype: str) -> set[str]:
+        """The files of a type set or dropped over the cached table."""
+        return {rel for rel in (*self._set, *self._gone) if type_of_rel(self._rels, rel) == rtype}
+
+    def _all(self) -> dict:
+        found = {**self._base._all(), **self._set}
+        for rel in self._gone:
+            found.pop(rel, None)
+        return found
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
 def as_dict(mapping) -> dict:
     """A mapping as a plain dict (a cached Table's, built once), for loops over many keys."""
-    return mapping._all() if isinstance(mapping, Table) else mapping
+    return mapping._all() if isinstance(mapping, (Table, Patched)) else mapping
 
 
 def column_of(mapping, rtype: str, listed: list[str]) -> list:
     """A per-file mapping's values for one type's files (`listed`), in listing order: a cached
     column is split for that type only."""
-    return mapping.column(rtype) if isinstance(mapping, Table) else [mapping.get(rel) for rel in listed]
+    return mapping.column(rtype) if isinstance(mapping, (Table, Patched)) else [mapping.get(rel) for rel in listed]
+
+
+def _spliced(old: _Mapped, rtype: str, listed: list[str], saved: Saved) -> tuple[tuple, list] | None:
+    """A changed type's four columns (paths, entries, blobs, facts) and its rich entries, made from
+    the cached ones by putting in, replacing and taking out the few files set or dropped over them
+    (listings are sorted: each found by bisection) — no loop over the type's other files. None when
+    that cannot be done (the tables are not Patched, too many files changed, one has no blob)."""
+    tables = (saved.results, saved.blobs, saved.facts)
+    if rtype not in old.counts or not all(isinstance(table, Patched) for table in tables):
+        return None
+    touched = set().union(*(table.touched(rtype) for table in tables))
+    if len(touched) > 256:
+        return None
+    count = old.counts[rtype]
+    rels = list(saved.results._base._rels[rtype])
+    values, blobs = (old.text(rtype, name).split("\n") if count else [] for name in ("values", "blobs"))
+    facts = old.text(rtype, "facts").split("\n") if count and "facts" in old.head["columns"][rtype] else [""] * count
+    rich = {rel: value for rel, value in old.head["rich"].items() if rel not in touched}
+    for rel in sorted(touched):
+        at = bisect_left(rels, rel)
+        there = at < len(rels) and rels[at] == rel
+        blob = saved.blobs.get(rel)
+        if blob is None:
+            if there:
+                del rels[at], values[at], blobs[at], facts[at]
+            continue
+        value = saved.results.get(rel)
+        if value is None:
+            return None
+        text = encode(value)
+        if text is None:
+            rich[rel] = value
+        row = (rel, text or "", blob, saved.facts.get(rel) or "")
+        if there:
+            rels[at], values[at], blobs[at], facts[at] = row
+        else:
+            for column, item in zip((rels, values, blobs, facts), row):
+                column.insert(at, item)
+    if rels != listed:
+        return None                  # (a file without a blob left out: the loop drops it and says so)
+    return (rels, values, blobs, facts), sorted((rel, value) for rel, value in rich.items()
+                                                 if type_of_rel(saved.rels, rel) == rtype)
 
 
 def load(path: Path | None) -> Saved:
@@ -374,25 +506,41 @@ def load(path: Path | None) -> Saved:
         return NOTHING          # missing or corrupt: rebuilt, never trusted
 
 
-def save(path: Path | None, saved: Saved) -> bool:
+def save(path: Path | None, saved: Saved, source: Rels | None = None, kept: frozenset = frozenset()) -> bool:
     """Only files with a blob id are kept (a file that could not be read is tried again). Each
     type's long columns (paths, values, blobs, facts: lines of text) are written as they are
     joined, a few thousand lines at a time, and the table after them — at a million records,
     joining and marshalling them all in memory at once had the cache's writing take as much
-    again as the index itself."""
+    again as the index itself. The `kept` types' columns are copied as they are from the cache
+    file `source` was loaded from (their files and entries the same: after a write, all but one)."""
     if path is None:
         return False
-    kept: dict[str, tuple[list, list, list, list]] = {}
+    lists: dict[str, tuple[list, list, list, list]] = {}
     rich, unworked = {}, {}
+    old = source._mapped if source is not None else None
+    old_rich: dict[str, list] = {}       # the kept types' rich entries, in listing order as they were saved
+    if old is not None:
+        for rel, value in old.head["rich"].items():
+            old_rich.setdefault(type_of_rel(saved.rels, rel), []).append((rel, value))
+        unworked.update((rtype, count) for rtype, count in old.head["unworked"].items() if rtype in kept)
     dropped = False
-    for rtype, listed in saved.rels.items():
-        rels, values, blobs, facts = kept[rtype] = ([], [], [], [])
-        for rel in listed:
-            blob = saved.blobs.get(rel)
+    for rtype in saved.rels:
+        if old is not None and rtype in kept:
+            rich.update(old_rich.get(rtype, ()))
+            continue
+        listed = saved.rels[rtype]
+        spliced = _spliced(old, rtype, listed, saved) if old is not None else None
+        if spliced is not None:
+            lists[rtype], more_rich = spliced
+            rich.update(more_rich)
+            unworked[rtype] = lists[rtype][3].count(UNWORKED)
+            continue
+        rels, values, blobs, facts = lists[rtype] = ([], [], [], [])
+        for rel, blob, value, fact in zip(listed, column_of(saved.blobs, rtype, listed),
+                                          column_of(saved.results, rtype, listed), column_of(saved.facts, rtype, listed)):
             if not blob:
                 dropped = True
                 continue
-            value = saved.results[rel]
             text = encode(value)
             if text is None:
                 rich[rel] = value
@@ -400,7 +548,7 @@ def save(path: Path | None, saved: Saved) -> bool:
             rels.append(rel)
             values.append(text)
             blobs.append(blob)
-            facts.append(saved.facts.get(rel) or "")
+            facts.append(fact or "")
         unworked[rtype] = facts.count(UNWORKED)
     folders = {} if dropped else saved.folders    # a file left out is still in its folder: listed again next time
     try:
@@ -414,16 +562,27 @@ def save(path: Path | None, saved: Saved) -> bool:
                                  "\n".join(lines[at:at + 8192]).encode("utf-8", "surrogatepass"))
                 return start, handle.tell() - start
 
-            columns = {}
-            for rtype, (rels, values, blobs, facts) in kept.items():
+            def copied(start: int, size: int) -> tuple[int, int]:
+                at = handle.tell()
+                handle.write(_part(old._view, start, size))
+                return at, size
+
+            columns, counts = {}, {}
+            for rtype in saved.rels:
+                if rtype not in lists:
+                    columns[rtype] = {name: copied(*at) for name, at in old.head["columns"][rtype].items()}
+                    counts[rtype] = old.counts[rtype]
+                    continue
+                rels, values, blobs, facts = lists[rtype]
                 columns[rtype] = {"rels": column(rels), "values": column(values), "blobs": column(blobs)}
+                counts[rtype] = len(rels)
                 if any(facts):
                     columns[rtype]["facts"] = column(facts)
             start = handle.tell()
             handle.write(marshal.dumps({rel: known[1] for rel, known in folders.items()}))
             head = marshal.dumps({"format": CACHE_FORMAT, "fingerprint": saved.fingerprint,
                                   "git_index": saved.git_index, "columns": columns, "rich": rich,
-                                  "counts": {rtype: len(columns[0]) for rtype, columns in kept.items()},
+                                  "counts": counts,
                                   "unknown": sorted(saved.unknown), "token": saved.token,
                                   "unworked": {rtype: n for rtype, n in unworked.items() if n},
                                   "folders": {rel: (known[0], list(known[2]), list(known[3]))

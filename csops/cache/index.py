@@ -20,8 +20,9 @@ from pathlib import Path
 
 from csops import calendar
 from csops.cache.analyse import CHUNK, UNWORKED, WORKER, Entry, decode, unpack, work, work_facts
-from csops.cache.entries import (NOTHING, Saved, as_dict, cache_path, column_of,
-                                 load, save)
+from csops.cache import moves
+from csops.cache.entries import (NOTHING, Patched, Rels, Saved, Table, as_dict, cache_path, column_of,
+                                 load, save, type_of_rel)
 from csops.cache.gitstate import (ask_git, ask_staged, changed_paths, content_id, flagged, git_index_id,
                                   staged_blobs, fingerprint)
 from csops.engine import Context
@@ -41,10 +42,13 @@ class Index:
         self.scope = scope                # the types Git was asked about (None: every type): the only ones served
         self._facts = facts if facts is not None else {}
         self.token = token                # the saved state this is (empty: not saved, nothing kept)
-        self._blobs, self._unknown = blobs or {}, unknown
+        self._blobs, self._unknown = blobs if blobs is not None else {}, unknown
         self._rich = rich                 # rels that may have a packed entry (None: any)
         self.memo = {}                    # what one command reads more than once (of_type, load_records)
         self.head: str | None = None      # the commit HEAD was as the index was built
+        # (the state the cache was in before this command, the files whose entries or blobs this
+        # command changed since) — when it knows them: the database catches up on those alone
+        self.since: tuple[str, set[str]] | None = None
 
     def _served(self, rtype: str | None) -> None:
         """Refuse, as the bug it is, to answer for a type (None: for every type) Git was not asked
@@ -57,13 +61,7 @@ class Index:
         """Names what the index vouches for — its saved state and the files Git does not vouch
         for — so that what was found true of it once need not be checked again; None when the
         state was not saved."""
-        if not self.token:
-            return None
-        if not self._unknown:
-            return self.token
-        import hashlib
-
-        return self.token + ":" + hashlib.sha1("\0".join(sorted(self._unknown)).encode()).hexdigest()
+        return _state(self.token, self._unknown)
 
     def vouched(self, rtype: str) -> bool:
         """Whether Git vouches for every file of the type (each has the blob its entry was
@@ -211,6 +209,17 @@ class Index:
         return [unpack(rel, value) for rel, value in self._packed() if not value[5]]
 
 
+def _state(token: str, unknown) -> str | None:
+    """Index.state of a saved state (its token) with these files Git does not vouch for."""
+    if not token:
+        return None
+    if not unknown:
+        return token
+    import hashlib
+
+    return token + ":" + hashlib.sha1("\0".join(sorted(unknown)).encode()).hexdigest()
+
+
 def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache: bool = True,
                 status=None, progress=None, scope: tuple | None = None, with_facts: bool = True) -> Index:
     """Every record file's Entry, from the cache where the content is known, else computed.
@@ -245,7 +254,10 @@ def _build(store, ctx: Context, git, jobs: int | None, use_cache: bool, status, 
     git_index = git_index_id(git) if use_cache else None
     saved = load(saved_at) if use_cache else NOTHING
     same_index = git_index is not None and saved.git_index == git_index
-    listed = ask_staged(git, asked[0]) if asked is not None and not same_index else None
+    # Git's index moved by csops' own writes only (path → the blob each put there), or None
+    moved = moves.between(git.git_dir, saved.git_index, git_index) \
+        if use_cache and not same_index and saved.results else None
+    listed = ask_staged(git, asked[0]) if asked is not None and not same_index and moved is None else None
     folders: dict | None = {} if use_cache else None
     if use_cache and saved.folders and store.folders_unchanged(saved.folders):
         rels, folders = saved.rels, saved.folders      # not one file added, removed or renamed
@@ -269,7 +281,7 @@ def _build(store, ctx: Context, git, jobs: int | None, use_cache: bool, status, 
         if workers[0].pool is not None:
             todo = [(rtype, rel, None) for rtype, listed in rels.items() for rel in listed]
             early = _compute(todo, root, ctx, WORKFLOWS, jobs, workers[0], with_facts)
-    if scope is not None and not (same_index and saved.results and same_rels):
+    if scope is not None and not ((same_index or moved is not None) and saved.results):
         # only the cached entries of the other types' files can be taken on trust (Git not asked
         # about them): here they cannot be, so Git is asked about every file after all
         asked, scope = ask_git(git, root), None
@@ -282,6 +294,7 @@ def _build(store, ctx: Context, git, jobs: int | None, use_cache: bool, status, 
             staged = "" if listed is None else listed
         if changed is None:
             staged, same_index, scope = {}, False, None     # no usable Git: everything is read from disk
+            moved = None
         else:
             dirty = {path[len(prefix):] for path in changed_paths(changed) if path.startswith(prefix)}
             if isinstance(staged, str):             # flags live in the index: read with it (kept in unknown)
@@ -291,31 +304,58 @@ def _build(store, ctx: Context, git, jobs: int | None, use_cache: bool, status, 
     facts: Mapping = {}
     trusted: dict = {}                   # with `early`: the blobs Git vouches for (what it hashed: it may filter)
     again: list = []                     # files whose entries stand, their facts left unworked: worked out now
-    if same_index and saved.results and same_rels:
-        # Git's index and the folders are as they were: a file git status does not name and Git
-        # knew as clean last time has the blob its cached entry was computed for.
+    changed_types: set[str] = set()      # whose files or entries differ from the cache's (the rest are copied)
+    copied_from = None                   # the cache file whose columns those other types keep (its Rels)
+    if (same_index or moved is not None) and saved.results:
+        # Git's index is as it was, or moved by csops' own writes only: a file git status does not
+        # name, that Git knew as clean last time and that no csops write has put in the index
+        # since, has the blob its cached entry was computed for. The files added to the folders,
+        # and those csops wrote, are looked at; those gone are dropped.
         results, blobs, facts = saved.results, saved.blobs, saved.facts
+        copied_from = saved.rels if isinstance(saved.rels, Rels) else None
+        moved = {path[len(asked[0]):]: blob for path, blob in (moved or {}).items() if path.startswith(asked[0])}
         unknown = dirty | saved.unknown
-        for rel in sorted(unknown):
+        added, gone = [], set()
+        if not same_rels:
+            for rtype, listed in rels.items():
+                before = saved.rels[rtype] if rtype in saved.rels else []
+                if listed != before:
+                    changed_types.add(rtype)
+                    known = set(before)
+                    added += [(rtype, rel) for rel in listed if rel not in known]
+                    gone |= known.difference(listed)
+            unknown -= gone
+        for rel in sorted((unknown | moved.keys()) - gone - {rel for _rtype, rel in added}):
             value = results.get(rel)
             if value is None:
-                continue                 # gone, or not a record file: nothing cached for it
-            if blobs.get(rel) != content_id(root / rel):
+                continue                 # added (below), or not a record file: nothing cached for it
+            blob = content_id(root / rel)
+            if rel in moved and rel not in unknown and blob != moved[rel]:
+                unknown.add(rel)         # not what csops put in the index: Git does not vouch for it
+            if blobs.get(rel) != blob:
                 todo.append((_kind(value), rel, None))
+        for rtype, rel in added:         # clean only if csops put just this in the index
+            if rel in dirty or rel not in moved or content_id(root / rel) != moved[rel]:
+                unknown.add(rel)
+            todo.append((rtype, rel, None))
+        if todo or gone:
+            results, blobs, facts = _editable((results, blobs, facts), rels, changed_types, gone)
         if with_facts and any(saved.unworked.values()):          # what a validate left for reports
             whole = {rel for _type, rel, _blob in todo}
             again = [(rtype, rel, blobs.get(rel)) for rtype in saved.unworked if rtype in rels
                      for rel, kept in zip(rels[rtype], column_of(facts, rtype, rels[rtype]))
                      if kept == UNWORKED and rel not in whole]
-        if todo or again:
-            results, blobs, facts = dict(results), dict(blobs), dict(facts)
-        rich = [*saved.rich, *(rel for _type, rel, _blob in todo)]
+            if again and not (todo or gone):
+                results, blobs, facts = _editable((results, blobs, facts), rels, changed_types, gone)
+        changed_types.update(rtype for rtype, _rel, _blob in (*todo, *again))
+        touched = gone.union(rel for _rtype, rel, _blob in todo)
+        rich = [*(rel for rel in saved.rich if rel not in gone), *(rel for _type, rel, _blob in todo)]
         if todo:                         # the fresh ones go in listing order among the others
             order = {rtype: i for i, rtype in enumerate(rels)}
-            rich = sorted(set(rich), key=lambda rel: (order[_kind(results[rel])], rel))
+            rich = sorted(set(rich), key=lambda rel: (order[type_of_rel(rels, rel)], rel))
     else:
         unknown = set()
-        if staged is None and asked is not None and same_index:      # the cache is no use after all
+        if staged is None and asked is not None and (same_index or moved is not None):  # the cache is no use after all
             staged = ask_staged(git, asked[0])() or ""
             dirty |= flagged(asked[0], staged)
         staged = staged_blobs(asked[0], staged) if isinstance(staged, str) and asked is not None else staged or {}
@@ -377,9 +417,27 @@ def _build(store, ctx: Context, git, jobs: int | None, use_cache: bool, status, 
     if use_cache and not (same_entries and git_index == saved.git_index and now.unknown == saved.unknown
                           and (folders is saved.folders or folders == saved.folders)):
         now = now._replace(token=saved.token if same_entries and saved.token else os.urandom(8).hex())
-        if not save(saved_at, now):
+        # the types nothing changed of are copied from the cache file as they are (a write changes one)
+        kept = frozenset(rels) - changed_types if copied_from is not None else frozenset()
+        if not save(saved_at, now, copied_from, kept):
             now = now._replace(token="")
-    return Index(rels, results, blobs, now.unknown, rich, now.token if use_cache else "", facts, scope)
+    index = Index(rels, results, blobs, now.unknown, rich, now.token if use_cache else "", facts, scope)
+    if copied_from is not None and saved.token and use_cache:
+        index.since = (_state(saved.token, saved.unknown), touched)
+    return index
+
+
+def _editable(tables: tuple, rels: Mapping, changed: set[str], gone: set[str]) -> tuple:
+    """The cached tables, to change: each a Patched over the cached one (a few files set over it,
+    the types they are of made again only when read), without the files `gone`."""
+    out = []
+    for table in tables:
+        if isinstance(table, Table):
+            table = Patched(table, rels, changed, gone)
+        else:
+            table = {rel: value for rel, value in table.items() if rel not in gone}
+        out.append(table)
+    return tuple(out)
 
 
 def _folders(scope: tuple | None) -> tuple[str, ...]:
@@ -445,10 +503,14 @@ def _sync(index: Index, db, store, rtype: str, progress=None) -> set[str]:
     left: set[str] = set()
     if state is None or not db.in_state(rtype, state):
         usable = index.of_type(rtype)[0]
+        since = index.since if state is not None and index.since and db.in_state(rtype, index.since[0]) else None
+        if since is not None:          # synced with the state before this command: only what it changed
+            usable = [rel for rel in sorted(since[1]) if rel in index.results and _kind(index.results[rel]) == rtype]
+            usable = [rel for rel in usable if rel not in index._bad().get(rtype, {})]
         blobs = index.blobs_of(rtype, usable)
         stamp = signature(blobs)
-        if not db.is_synced(rtype, stamp):
-            have = db.blobs(rtype)
+        if since is not None or not db.is_synced(rtype, stamp):
+            have = db.blobs(rtype) if since is None else db.blobs_among(rtype, [blob for blob in blobs if blob])
             todo = [(rel, blob) for rel, blob in zip(usable, blobs) if blob and blob not in have]
             blob_of = dict(todo)
             batch: list = []
@@ -464,7 +526,7 @@ def _sync(index: Index, db, store, rtype: str, progress=None) -> set[str]:
                         db.add(rtype, batch)
                         batch = []
                 db.add(rtype, batch)
-            if not left:
+            if not left and since is None:
                 db.mark_synced(rtype, stamp, {blob for blob in blobs if blob})
         if not left and state is not None:
             db.set_meta(f"state:{rtype}", state)
