@@ -240,14 +240,15 @@ def main(argv=None) -> None:
     env = {**os.environ, "CSOPS_RECORDS": str(records)}
     new = [*csops, "--as", "agent000", "--now", "2026-11-23T10:00", "ticket", "new", "--kind", "complaint",
            "--channel", "phone", "--customer", "基准", "--summary", "基准测试"]
-    # contacts of this run's own: a repository reused (--repo) keeps every earlier run's tickets,
-    # which would pile up under one number and turn the first case into the second
+    # contacts and orders of this run's own: a repository reused (--repo) keeps every earlier run's
+    # tickets, which would pile up under one number and turn the first case into the second
     first, again = (f"137{random.randrange(10**8):08d}" for _ in range(2))
+    order, order_again = (f"TB-BENCH-{random.randrange(10**8):08d}" for _ in range(2))
     bare = timed([*new[:-4], "--kind", "inquiry", "--customer", "基准", "--summary", "基准测试"], work, repeat=5, env=env)
-    mutate = timed([*new, "--contact", first, "--order", "TB-BENCH-1"], work, repeat=5, env=env)
+    mutate = timed([*new, "--contact", first, "--order", order], work, repeat=5, env=env)
     for n in range(30):                          # a customer who calls again and again
         subprocess.run([*new, "--contact", again], cwd=work, env=env, capture_output=True, check=True)
-    busy = timed([*new, "--contact", again, "--order", "TB-BENCH-2"], work, repeat=5, env=env)
+    busy = timed([*new, "--contact", again, "--order", order_again], work, repeat=5, env=env)
     sample = next((records / "tickets" / "2026" / "11").rglob("*.yaml"))
     text = sample.read_text(encoding="utf-8")
 

@@ -421,6 +421,8 @@ _SIGNING = ["config", "--type=bool", "--get", "commit.gpgsign"]
 
 # A branch name git itself would accept (git check-ref-format), in the plainest spelling: anything
 # else in .git/HEAD is left to git symbolic-ref to read.
+_FULL_ID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")          # a commit id in full (SHA-1 or SHA-256)
+_DIFFS: dict = {}        # (git dir, old, new) commit ids → Git.changed_paths (commits never change)
 _BRANCH = re.compile(r"refs/heads/(?!.*(?:\.\.|//|@\{|\.lock/|/\.))(?!\.)[^\x00-\x20\x7f~^:?*\[\\]+(?<![./])(?<!\.lock)")
 
 
@@ -672,13 +674,20 @@ class Git:
 
     def changed_paths(self, old: str | None, new: str) -> set[str]:
         """The file paths whose entries differ between commits `old` and `new` (all of `new`'s
-        files when `old` is None)."""
+        files when `old` is None). Asked of Git once per pair of commit ids in a process: a write
+        asks it of the commit it made, and its repeat-caller warning again, for tickets and returns."""
+        known = _DIFFS.get((self.git_dir, old, new))
+        if known is not None:
+            return set(known)
         args = ["diff-tree", "-r", "--no-renames", "--name-only", "-z"] + ([old, new] if old else ["--root", new])
         done = _run(args, cwd=self.root)
         if done.returncode != 0:
             raise Conflict(_("git diff-tree failed: {detail}", detail=done.stderr.decode("utf-8", "replace").strip()))
         names = done.stdout.decode("utf-8", "surrogateescape").split("\0")
-        return {name for name in names[0 if old else 1:] if name}
+        found = {name for name in names[0 if old else 1:] if name}
+        if all(_FULL_ID.fullmatch(commit or "0" * 40) for commit in (old, new)):
+            _DIFFS[(self.git_dir, old, new)] = frozenset(found)
+        return found
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         return _run(["merge-base", "--is-ancestor", older, newer], cwd=self.root).returncode == 0

@@ -182,6 +182,28 @@ def test_the_repeat_caller_warning_sees_what_was_committed_since_the_last_read(r
     assert first in new.stderr and "same contact" in new.stderr
 
 
+def test_a_write_with_a_contact_asks_git_what_its_commit_changed_once(repo, monkeypatch):
+    """The write checks what its commit changes (git diff-tree); the repeat-caller warning after
+    it, bringing the database from that commit's parent to it for tickets and for returns, reuses
+    that answer — and still sees the caller's earlier ticket."""
+    from csops import gitlog
+
+    first = _ticket(repo, "第一次来电", contact="13811112222", now="2026-11-20T09:00")
+    _ticket(repo, "第二次来电", contact="13855556666", now="2026-11-20T09:30")     # the database follows each
+    asked = []
+    run = gitlog._run
+
+    def counting(args, *rest, **options):
+        asked.extend(word for word in args if word == "diff-tree")
+        return run(args, *rest, **options)
+
+    monkeypatch.setattr(gitlog, "_run", counting)
+    result = repo.run("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
+                      "--contact", "138 1111 2222", "--summary", "又来电", now="2026-11-23T09:00")
+    assert first in result.stderr and "same contact" in result.stderr
+    assert asked == ["diff-tree"]
+
+
 def test_a_python_whose_sqlite_cannot_search_says_what_to_install(repo, monkeypatch):
     """SQLite without FTS5 or its trigram tokenizer (older than 3.34): search says so in one line
     and what to install; listings still answer, from the files."""
