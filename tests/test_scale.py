@@ -424,6 +424,40 @@ def test_after_a_write_many_files_added_by_hand_and_one_that_cannot_be_read_answ
     same()
 
 
+def test_a_damaged_note_of_csops_writes_costs_a_slow_read_never_a_failed_write_or_read(repo):
+    """.git/csops-cache/index-moves holding bytes that are not text (past the size at which a write
+    reads it back), a line nested too deep to parse, or a FIFO in its place: every write lands
+    whole (no journal, no lock left), every read answers as reading every file does, none waits."""
+    import os
+
+    from tests.conftest import run_csops
+
+    moves = repo.root / ".git" / "csops-cache" / "index-moves"
+    later = "2026-12-01T10:00:00+08:00"
+
+    def write_then_read(summary: str) -> None:
+        made = repo.out("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李",
+                        "--summary", summary, now=later)
+        assert not (repo.root / ".git" / "index.lock").exists() and not (repo.root / ".git" / "csops-journal.json").exists()
+        for args in (["ticket", "list", "--format", "json"], ["validate"]):
+            cached = run_csops(repo, *args, now=later, timeout=120)
+            fresh = run_csops(repo, *args, now=later, env={"CSOPS_CACHE": "off"}, timeout=120)
+            assert (cached.returncode, cached.stdout) == (fresh.returncode, fresh.stdout), args
+        assert made in repo.out("ticket", "list", now=later)
+
+    _inquiry(repo)
+    repo.run("ticket", "list", now=later)
+    moves.write_bytes(os.urandom(120_000).replace(b"\n", b"x"))     # not UTF-8, past the read-back size
+    write_then_read("问内胆一")
+    write_then_read("问内胆二")
+    with open(moves, "a", encoding="utf-8") as handle:
+        handle.write("[" * 100_000 + "\n")
+    write_then_read("问内胆三")
+    moves.unlink()
+    os.mkfifo(moves)
+    write_then_read("问内胆四")
+
+
 def test_a_cold_build_keys_an_uncommitted_edit_by_its_content_not_by_gits_blob(tmp_path):
     """A cold build hands every file to the workers before Git has said what changed: what they
     read of an edited file must not be remembered as the committed version (reverted, the file
