@@ -502,12 +502,15 @@ def _sync(index: Index, db, store, rtype: str, progress=None) -> set[str]:
     state = index.state()
     left: set[str] = set()
     if state is None or not db.in_state(rtype, state):
-        usable = index.of_type(rtype)[0]
         since = index.since if state is not None and index.since and db.in_state(rtype, index.since[0]) else None
         if since is not None:          # synced with the state before this command: only what it changed
-            usable = [rel for rel in sorted(since[1]) if rel in index.results and _kind(index.results[rel]) == rtype]
-            usable = [rel for rel in usable if rel not in index._bad().get(rtype, {})]
-        blobs = index.blobs_of(rtype, usable)
+            bad = index._bad().get(rtype, {})
+            usable = [rel for rel in sorted(since[1]) if rel not in bad and rel in index.results
+                      and _kind(index.results[rel]) == rtype]
+            blobs = [index.blob(rel) for rel in usable]      # (no table of the type's blobs made for a few)
+        else:
+            usable = index.of_type(rtype)[0]
+            blobs = index.blobs_of(rtype, usable)
         stamp = signature(blobs)
         if since is not None or not db.is_synced(rtype, stamp):
             have = db.blobs(rtype) if since is None else db.blobs_among(rtype, [blob for blob in blobs if blob])
@@ -531,7 +534,7 @@ def _sync(index: Index, db, store, rtype: str, progress=None) -> set[str]:
         if not left and state is not None:
             db.set_meta(f"state:{rtype}", state)
     if not left and index.head and db.meta(f"head:{rtype}") != index.head and \
-            None not in index.blobs_of(rtype, index.of_type(rtype)[0]) and not index.doubtful(rtype):
+            not index.doubtful(rtype) and None not in index.blob_column(rtype)[1]:
         db.set_meta(f"head:{rtype}", index.head)     # every record of the type as HEAD has it is held
     index.memo[key] = left
     return left
