@@ -232,7 +232,9 @@ def build_index(store, ctx: Context, git, *, jobs: int | None = None, use_cache:
     What a warm run costs is kept to what changed: folders are listed again only where an entry
     was added, removed or renamed (Store.rel_files); Git's index is read again only when its
     checksum changed; when neither changed, only the files `git status` names now or named last
-    time are looked at — every other file has the blob its cached entry was computed for."""
+    time are looked at — every other file has the blob its cached entry was computed for. After
+    csops' own writes (Git's index moved as csops.cache.moves notes) and when files were added or
+    removed, those files are looked at too, and no more."""
     workers: list[Workers] = []          # started by _build when every file is read again
     head = git.head_at_start() if git is not None else None
     try:
