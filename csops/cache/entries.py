@@ -211,7 +211,29 @@ class Rels(Mapping):
         return [rel for rtype in self for rel in self[rtype]]
 
 
-class Table(Mapping):
+_MISSING = object()
+
+
+def _place(listed: list[str], rel: str) -> tuple[int, bool]:
+    """Where `rel` is, or would go, in a sorted listing (Store.rel_files sorts), and whether it is there."""
+    at = bisect_left(listed, rel)
+    return at, at < len(listed) and listed[at] == rel
+
+
+class _ByGet:
+    """[rel] and `in` answered by the mapping's own get (no table built to answer them)."""
+
+    def __getitem__(self, rel):
+        value = self.get(rel, _MISSING)
+        if value is _MISSING:
+            raise KeyError(rel)
+        return value
+
+    def __contains__(self, rel) -> bool:
+        return self.get(rel, _MISSING) is not _MISSING
+
+
+class Table(_ByGet, Mapping):
     """rel → value of one of the cache's columns (`name`: values, blobs or facts), kept per type:
     a type's column is split only when a value of that type is asked for, and made a dict only
     when one is looked up by its path. `rich`: the few values kept whole in the table (entries
@@ -237,8 +259,8 @@ class Table(Mapping):
             if self._rich:                            # each found by bisection: a listing is sorted
                 listed = self._rels[rtype]
                 for rel, value in self._rich.items():
-                    at = bisect_left(listed, rel)
-                    if at < len(listed) and listed[at] == rel:
+                    at, there = _place(listed, rel)
+                    if there:
                         values[at] = value
             self._columns[rtype] = values
         return values
@@ -269,22 +291,12 @@ class Table(Mapping):
         if rtype not in self._dicts:
             self._looked += 1
             if self._looked <= 64:         # a few files looked up (after a write): found in the column, no table made
-                listed = self._rels[rtype]
-                at = bisect_left(listed, rel)
-                if at < len(listed) and listed[at] == rel:
+                at, there = _place(self._rels[rtype], rel)
+                if there:
                     value = self.column(rtype)[at]
                     return value if value or not self._blank else default
                 return default
         return self._of_type(rtype).get(rel, default)
-
-    def __getitem__(self, rel):
-        value = self.get(rel, _MISSING)
-        if value is _MISSING:
-            raise KeyError(rel)
-        return value
-
-    def __contains__(self, rel) -> bool:
-        return self.get(rel, _MISSING) is not _MISSING
 
     def __iter__(self):
         return iter(self._all())
@@ -295,8 +307,6 @@ class Table(Mapping):
     def __bool__(self) -> bool:
         return len(self) > 0
 
-
-_MISSING = object()
 
 
 class Folders(Mapping):
@@ -344,7 +354,7 @@ class _Folder:
     __hash__ = None
 
 
-class Patched(MutableMapping):
+class Patched(_ByGet, MutableMapping):
     """A cached Table with the few files a command found changed, added or gone set over it (after
     a write: the written files): every other file is looked up in the Table as it is, and a type's
     column is made again — once, from the cached one — only for the types these files are of."""
@@ -378,15 +388,6 @@ class Patched(MutableMapping):
         if value is not _MISSING:
             return value
         return default if rel in self._gone else self._base.get(rel, default)
-
-    def __getitem__(self, rel):
-        value = self.get(rel, _MISSING)
-        if value is _MISSING:
-            raise KeyError(rel)
-        return value
-
-    def __contains__(self, rel) -> bool:
-        return self.get(rel, _MISSING) is not _MISSING
 
     def column(self, rtype: str) -> list:
         if rtype not in self._changed:
@@ -446,8 +447,7 @@ def _spliced(old: _Mapped, rtype: str, listed: list[str], saved: Saved) -> tuple
     facts = old.text(rtype, "facts").split("\n") if count and "facts" in old.head["columns"][rtype] else [""] * count
     rich = {rel: value for rel, value in old.head["rich"].items() if rel not in touched}
     for rel in sorted(touched):
-        at = bisect_left(rels, rel)
-        there = at < len(rels) and rels[at] == rel
+        at, there = _place(rels, rel)
         blob = saved.blobs.get(rel)
         if blob is None:
             if there:
