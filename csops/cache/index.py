@@ -361,6 +361,7 @@ def _build(store, ctx: Context, git, jobs: int | None, use_cache: bool, status, 
             staged = ask_staged(git, asked[0])() or ""
             dirty |= flagged(asked[0], staged)
         staged = staged_blobs(asked[0], staged) if isinstance(staged, str) and asked is not None else staged or {}
+        listed = None                    # Git's index as text (100 MB at a million files): the table has it
         before, before_blobs, before_facts = as_dict(saved.results), as_dict(saved.blobs), as_dict(saved.facts)
         facts = {}
         rich = []                        # in listing order, as the loop goes
