@@ -211,20 +211,25 @@ def main(argv=None) -> None:
         cold = min(cold, timed([*csops, "--records", str(records), "validate"], work, prepare=drop_cache))
     drop_cache()
     _seconds, cold_rss, cold_resident = peak_memory_mb([*csops, "--records", str(records), "validate"], work)
-    # the issue's target is at scale: in a small repository Python's and the workers' start-up is most of it
-    add("validate, cold (vs. one-process CSafeLoader parse)", cold, "s", parse, target=0.7 if count > 5000 else None)
+    # the issue's targets for validate are at 100,000 records (in a small repository Python's and the
+    # workers' start-up is most of a cold run); at a million it sets one for reads only — a warm
+    # validate is one (≤ 1.5× git status), a cold one is shown without a target
+    big = count > 200_000
+    add("validate, cold (vs. one-process CSafeLoader parse)", cold, "s", parse,
+        target=0.7 if 5000 < count <= 200_000 else None)
     warm = timed([*csops, "--records", str(records), "validate"], work, repeat=5)
-    add("validate, warm", warm, "s", absolute=1.0)
     now = ["--now", "2026-11-23T09:00"]
     status = timed(["git", "status", "--porcelain"], work, repeat=5)
+    add("validate, warm", warm, "s", status if big else None, target=1.5 if big else None,
+        absolute=None if big else 1.0)
     add("git status (the floor of every read: csops asks it what changed)", status, "s")
     for name, read in READS:                     # every listing and report, warm (the first run fills the caches)
         command = [*csops, "--records", str(records), *now, *read]
         subprocess.run(command, cwd=work, capture_output=True)
         # the issue's targets: ≤ 0.3 s at 100,000 records; at a million, ≤ 1.5× git status
         add(f"{name}, warm", timed(command, work, repeat=3), "s", status,
-            target=1.5 if count > 200_000 else None,
-            absolute=None if count > 200_000 else 0.3 if count > 5000 else 0.5)
+            target=1.5 if big else None,
+            absolute=None if big else 0.3 if count > 5000 else 0.5)
     dump, dump_rss, _ = peak_memory_mb([*csops, "--records", str(records), *now, "ticket", "list", "--format", "json"], work)
     add("ticket list --format json (every ticket, streamed), warm", dump, "s", absolute=None)
 
