@@ -343,6 +343,26 @@ def test_a_record_git_is_told_not_to_look_at_is_read_as_it_is(repo, flag):
     assert "改过" in repo.out("ticket", "list") and "原文" not in repo.out("ticket", "list")
 
 
+def test_a_flagged_record_that_is_the_first_file_git_lists_is_read_as_it_is(repo):
+    """The first entry of Git's listing under the records (a leave request: leave/ sorts before
+    people/) told not to be looked at, then edited and its index entry changed by a commit of
+    another file: the long way through Git's listing still finds the flag on its first line."""
+    leave = repo.out("leave", "new", "--person", "zhangsan", "--kind", "personal", "--start", "2026-12-01",
+                     "--end", "2026-12-01", "--reason", "原因", now="2026-11-20T10:00")
+    assert "原因" in repo.out("leave", "list", "--format", "json")           # the caches are filled
+    path = repo.path_of(leave)
+    rel = str(path.relative_to(repo.root))
+    assert repo.git("ls-files", "--", "records/").splitlines()[0] == rel
+    repo.git("update-index", "--assume-unchanged", rel)
+    path.write_text(path.read_text(encoding="utf-8").replace("原因", "改过"), encoding="utf-8")
+    repo.out(*NEW)                      # Git's index changed by csops
+    repo.git("commit", "-q", "--allow-empty", "-m", "a commit of Git's own")
+    repo.git("update-index", "--refresh")                    # … and by Git: the long way
+    cached = repo.run("leave", "list", "--format", "json").stdout
+    assert cached == repo.run("leave", "list", "--format", "json", env={"CSOPS_CACHE": "off"}).stdout
+    assert "改过" in cached and "原因" not in cached
+
+
 def test_a_forged_journal_cannot_make_recover_delete_a_record(repo):
     """recover deletes a write's temp files: only files named as csops names its temps, with the
     journal's own token — a journal that names records/policy.yaml as a temp deletes nothing."""

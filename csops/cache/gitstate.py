@@ -65,12 +65,14 @@ def ask_staged(git, prefix: str):
 
 _STAGED = re.compile(r"[A-Za-z?] (?:100644|100755) ([0-9a-f]{40,64}) \d\t([^\0]*)\0")
 # a file Git is told not to look at (update-index --assume-unchanged: a lower-case tag;
-# --skip-worktree: S): git status never names its edits, so csops always looks at it itself
-_FLAGGED = re.compile(r"(?:[a-z]|S) \d+ [0-9a-f]{40,64} \d\t([^\0]*)\0")
+# --skip-worktree: S): git status never names its edits, so csops always looks at it itself.
+# Matched from the NUL before an entry: a tag letter alone matches almost anywhere in the text
+# (paths, blob ids), and every such start was tried (0.12 s at 100,000 files against 0.01 s).
+_FLAGGED = re.compile(r"\0(?:[a-z]|S) \d+ [0-9a-f]{40,64} \d\t([^\0]*)(?=\0)")
 
 
 def flagged(prefix: str, listed: str) -> set[str]:
-    return {path[len(prefix):] for path in _FLAGGED.findall(listed) if path.startswith(prefix)}
+    return {path[len(prefix):] for path in _FLAGGED.findall("\0" + listed) if path.startswith(prefix)}
 
 
 def staged_blobs(prefix: str, listed: str) -> dict[str, str]:
