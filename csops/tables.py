@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
-from csops.render import mask_text
+from csops.render import hide_contacts, mask_text
 from csops.workflows.customers import customer_key
 
 
@@ -137,9 +137,20 @@ def keys(rtype: str, data: dict) -> set[str]:
 
 
 def text(rtype: str, data: dict) -> str:
-    """Everything `csops search` looks in, one line per piece: summaries, notes, reasons,
+    """Everything `csops search` shows of a record, one line per piece: summaries, notes, reasons,
     customer names, order numbers, items, history notes — with any phone number or e-mail address
-    in them masked: a contact is found by its whole value only (keys), never by a fragment."""
+    in them masked (138****5678)."""
+    return mask_text(_pieces(rtype, data))
+
+
+def searched(rtype: str, data: dict) -> str:
+    """What `csops search` and `--text` match: text() with each phone number or e-mail address in
+    it left out whole (***) — a contact is found by its whole value only (keys), never by a
+    fragment, not even the ends its mask shows."""
+    return hide_contacts(_pieces(rtype, data))
+
+
+def _pieces(rtype: str, data: dict) -> str:
     parts: list = [data.get("id"), data.get("summary"), data.get("reason"), data.get("order"), data.get("note"),
                    data.get("certificate"), data.get("tracking")]
     parts.append(_customer(data).get("name") if rtype == "ticket" else data.get("customer"))
@@ -150,5 +161,4 @@ def text(rtype: str, data: dict) -> str:
         for entry in data.get(listed) or []:
             if isinstance(entry, dict):
                 parts += [entry.get("note"), entry.get("reason")]
-    return mask_text("\n".join(str(p) for p in parts if p is not None and not isinstance(p, (dict, list))
-                               and str(p).strip()))
+    return "\n".join(str(p) for p in parts if p is not None and not isinstance(p, (dict, list)) and str(p).strip())

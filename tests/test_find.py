@@ -109,6 +109,29 @@ def test_a_contact_is_found_by_its_whole_value_only_and_shown_masked(repo, desk)
     assert "138****5678" in shown[0]["snippet"] and "13812345678" not in repo.out("search", "回电")
 
 
+def test_an_order_number_with_a_long_run_of_digits_is_found_whole_or_in_part(repo, desk):
+    """An order number of seven digits or more (TB20261101-0093, JD1234567) is text, not a
+    contact: search finds it whole, by its letters and digits, and by a run of its digits alone."""
+    order = _ticket(repo, "订单号查询", order="TB20261101-0093", now="2026-11-21T09:00")
+    jd = _ticket(repo, "京东订单", order="JD1234567", now="2026-11-21T10:00")
+    for word in ("TB20261101-0093", "TB20261101", "20261101", "0093"):
+        assert [r["id"] for r in json.loads(repo.out("search", word, "--format", "json"))] == [order], word
+    assert [r["id"] for r in json.loads(repo.out("search", "JD1234567", "--format", "json"))] == [jd]
+    assert [r["id"] for r in json.loads(repo.out("search", "1234567", "--type", "ticket", "--format", "json"))] \
+        == [jd]                                      # digits alone: an order's text (no customer has them)
+    assert _ids(repo, "ticket", "list", "--text", "TB20261101-0093") == [order]
+
+
+def test_no_digit_of_a_contact_in_free_text_can_be_found_not_even_the_ends_its_mask_shows(repo, desk):
+    """A phone number written in a summary is shown masked (138****5678) and found by no part of
+    it: neither by search nor by --text."""
+    said = _ticket(repo, "门店服务态度差，要求回电 13912345678", now="2026-11-21T09:00")
+    for word in ("5678", "139", "****", "139****5678", "2345678"):
+        assert said not in [r["id"] for r in json.loads(repo.out("search", word, "--format", "json"))], word
+    assert _ids(repo, "ticket", "list", "--text", "5678") == []
+    assert "139****5678" in json.loads(repo.out("search", "回电", "--format", "json"))[0]["snippet"]
+
+
 def test_search_needs_words(repo):
     assert "needs the words" in repo.run("search", " ", code=2).output
 

@@ -27,7 +27,7 @@ from csops.query import Where
 from csops.errors import CsopsError
 from csops.i18n import _
 
-FORMAT = 6
+FORMAT = 7
 NAME = "index.sqlite"
 
 _ANY_DAY = ("0000-00-00", "9999-99-99")      # a time that is not ISO text may fall on any day
@@ -240,7 +240,7 @@ class RecordDB:
                 db.execute(f"INSERT INTO {table}_data (rowid, data) VALUES (?, ?)", (cursor.lastrowid, payload))
                 db.executemany("INSERT OR IGNORE INTO record_keys VALUES (?, ?)",
                                [(blob, key) for key in tables.keys(rtype, data)])
-                body = tables.text(rtype, data)
+                body = tables.searched(rtype, data)
                 db.execute("INSERT INTO record_text (rowid, body) VALUES (?, ?)", (cursor.lastrowid + offset, body))
                 db.execute("INSERT INTO record_pairs (rowid, pairs) VALUES (?, ?)", (cursor.lastrowid + offset,
                                                                                      pairs(body)))

@@ -129,7 +129,7 @@ def matches(rtype: str, data: dict, extra: dict | None, filters: Filters, tz) ->
             return False
     if f.overdue and extra is not None and not extra.get("overdue"):
         return False
-    return not f.text or holds_words(tables.text(rtype, data), f.text)
+    return not f.text or holds_words(tables.searched(rtype, data), f.text)
 
 
 # -- search ------------------------------------------------------------------------------------
@@ -138,11 +138,10 @@ SEARCH_COLUMNS = ["id", "type", "status", "when", "snippet"]
 
 
 def search(session, words: list[str], rtype: str | None = None, limit: int = 50) -> list[dict]:
-    """Every record holding all of `words` in its text (csops.tables.text) — a word that is a
-    whole phone number or e-mail address finds the records of that customer instead — newest
-    first, each with the match in context."""
-    from csops.vocab import TYPES
-
+    """Every record holding all of `words` in its text (csops.tables.searched) — an e-mail
+    address finds the records of that customer instead, a phone number those records and the ones
+    holding its digits in their text (an order number) — newest first, each with the match in
+    context."""
     words = [w.strip() for w in words if w.strip()]
     if not words:
         raise BadInput(_("csops search needs the words to look for"), _("e.g. csops search 内胆"))
@@ -152,8 +151,22 @@ def search(session, words: list[str], rtype: str | None = None, limit: int = 50)
         problem = full_text_problem()
         if problem:
             raise BadInput(problem)
-    contacts = [w for w in words if _is_contact(w)]
-    texts = tuple(w for w in words if w not in contacts)
+    # a word of digits alone may be a phone number or part of an order number (TB20261101-0093):
+    # records of that customer and records holding it in their text are both found
+    found: dict = {}
+    for contacts in {tuple(w for w in words if _is_contact(w, digits_too)) for digits_too in (True, False)}:
+        for row in _search(session, contacts, tuple(w for w in words if w not in contacts), rtype, limit):
+            found.setdefault((row["type"], row["id"]), row)
+    rows = sorted(found.values(), key=lambda r: (-r["_at"], str(r["id"])))
+    for row in rows:
+        del row["_at"]
+    return rows[:limit] if limit else rows
+
+
+def _search(session, contacts: tuple, texts: tuple, rtype: str | None, limit: int) -> list[dict]:
+    """search's rows with `contacts` taken as whole contacts and `texts` as words of the text."""
+    from csops.vocab import TYPES
+
     keys = tuple(f"k:{customer_key(w)}" for w in contacts)
     rows = []
     for kind in [rtype] if rtype else list(TYPES):
@@ -169,19 +182,16 @@ def search(session, words: list[str], rtype: str | None = None, limit: int = 50)
             data = rec.data
             if contacts and not all(f"k:{customer_key(w)}" in tables.keys(kind, data) for w in contacts):
                 continue
-            body = tables.text(kind, data)
-            if texts and not holds_words(body, texts):
+            if texts and not holds_words(tables.searched(kind, data), texts):
                 continue
+            body = tables.text(kind, data)
             created = try_instant(data.get("created"), session.tz)
             rows.append({"id": data.get("id"), "type": kind, "status": data.get("status"),
                          "when": created.astimezone(session.tz).strftime("%Y-%m-%d %H:%M") if created else None,
                          "snippet": _snippet(body, texts) if texts else mask_text(body.split("\n", 2)[1]
                                                                                    if "\n" in body else body),
                          "_at": created.timestamp() if created else 0})
-    rows.sort(key=lambda r: (-r["_at"], str(r["id"])))
-    for row in rows:
-        del row["_at"]
-    return rows[:limit] if limit else rows
+    return rows
 
 
 def _order(tz):
@@ -197,8 +207,12 @@ def _order(tz):
     return key
 
 
-def _is_contact(word: str) -> bool:
-    return "@" in word or sum(c.isdigit() for c in word) >= 7 and customer_key(word) is not None
+def _is_contact(word: str, digits_too: bool = True) -> bool:
+    """An e-mail address, or (`digits_too`) a phone number: seven digits or more and nothing else
+    but +, -, spaces and brackets. A word with letters in it (an order number) is text."""
+    if "@" in word:
+        return customer_key(word) is not None
+    return digits_too and sum(c.isdigit() for c in word) >= 7 and all(c.isdigit() or c in "+-() " for c in word)
 
 
 def _snippet(body: str, words, width: int = 18) -> str:
