@@ -69,6 +69,22 @@ def test_overdue_lists_what_is_late_at_that_moment_and_not_what_is_owed_later(re
     assert any(0 < late < owing for late, owing in seen), seen       # a moment with some owed, not yet late
 
 
+def test_a_leave_request_still_waiting_at_its_start_is_overdue_in_the_list_as_in_the_report(repo):
+    leave = repo.out("leave", "new", "--person", "zhangsan", "--kind", "sick", "--start", "2026-11-23T09:00",
+                     "--end", "2026-11-23T18:00", "--reason", "肠胃炎", now="2026-11-22T20:00")
+    for now, late in (("2026-11-23T08:30", []), ("2026-11-23T09:30", [leave])):
+        named = [row["id"] for row in json.loads(repo.out("report", "overdue", "--format", "json", now=now))
+                 if row["type"] == "leave"]
+        assert named == late
+        for env in (None, {"CSOPS_CACHE": "off"}):
+            assert [row["id"] for row in json.loads(repo.out("leave", "list", "--overdue", "--format", "json",
+                                                             now=now, env=env))] == late, (now, env)
+    shown = json.loads(repo.out("leave", "show", leave, "--format", "json", now="2026-11-23T09:30"))
+    assert shown["overdue"] is True and shown["due"].startswith("2026-11-23T09:00")
+    repo.run("leave", "approve", leave, as_="liubz", now="2026-11-23T10:00", code=0)
+    assert _ids(repo, "leave", "list", "--overdue") == []
+
+
 @pytest.mark.parametrize("args, words", [
     (("ticket", "list", "--assignee", "nobody"), ["--assignee nobody", "nobody on the roster", "zhangsan"]),
     (("ticket", "list", "--kind", "praise"), ["--kind praise", "complaint, inquiry, feedback"]),

@@ -9,7 +9,7 @@ import datetime as dt
 from csops.engine import Deadline, Guard, Transition, Workflow
 from csops.i18n import N_, _
 from csops.schema import Enum, Instant, List, Map, PersonRef, Str
-from csops.timeutil import try_instant
+from csops.timeutil import format_instant, try_instant
 from csops.vocab import LEAVE_KINDS as KINDS
 from csops.workflows.common import AMEND
 
@@ -394,6 +394,7 @@ def computed(rec: dict, ctx) -> dict:
     ctx = under_rules(rec, ctx)
     approver = (next_approver(rec, ctx.roster, current_approvals(rec), ctx.policy)
                 if rec.get("status") == "requested" else None)
+    owed = deadlines(rec, ctx)
     return {
         "notice_ok": notice_ok(rec, ctx.policy),
         "days": working_days(rec, ctx.policy),
@@ -401,6 +402,9 @@ def computed(rec: dict, ctx) -> dict:
         "needs": needs(rec, ctx),
         "holidays": [d.isoformat() for d in holidays_touched(rec, ctx.policy)],
         "next_approver": approver.id if approver else None,
+        # a request still waiting when its start has come: what report overdue names (--overdue)
+        "due": format_instant(owed[0].due, ctx.tz) if owed else None,
+        "overdue": bool(ctx.now and owed and owed[0].due < ctx.now),
     }
 
 
