@@ -100,6 +100,18 @@ def test_an_unknown_value_is_refused_naming_the_choices(repo, args, words):
     assert out.count("\n") == 1 and all(w in out for w in words), out
 
 
+@pytest.mark.parametrize("contact", ["123", "not an email", ""])
+def test_a_contact_no_customer_could_be_found_by_is_refused_when_a_record_is_made(repo, contact):
+    """`--contact 123` was stored, and then no listing, customer show or repeat-caller check could
+    ever find the customer by it (the filter refuses the same value)."""
+    head = repo.git("rev-parse", "HEAD")
+    for args in (["ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王", "--summary", "测"],
+                 ["return", "new", "--kind", "self", "--order", "TB1", "--customer", "王", "--item", "NEIDAN-3L:1"]):
+        out = repo.run(*args, "--contact", contact, code=2).output
+        assert out.count("\n") == 1 and f"--contact {contact!r}" in out and "e-mail address" in out, out
+    assert repo.git("rev-parse", "HEAD") == head and repo.status() == ""
+
+
 def test_a_filter_a_type_does_not_have_is_no_option(repo):
     assert "No such option" in repo.run("leave", "list", "--channel", "phone", code=2).output
 

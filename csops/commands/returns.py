@@ -41,11 +41,12 @@ def parse_items(values: list[str], policy=None) -> list[dict]:
 
 def new(session, *, kind, order, customer, items, reason=None, resolution=None, contact=None, links=(),
         note=None) -> str:
-    from csops.commands.ticket import link_ids
+    from csops.commands.ticket import checked_contact, link_ids
 
+    contact = checked_contact(contact)
     fields = {"kind": kind, "order": order, "customer": customer, "items": parse_items(items, session.policy)}
     if contact:
-        fields["contact"] = contact.strip()
+        fields["contact"] = contact
     if links:
         fields["links"] = link_ids(session, links)
     if reason:

@@ -18,6 +18,7 @@ def new(session, *, kind, channel, level, customer, contact, summary, order=None
     if channel not in policy.channels():
         raise BadInput(_("--channel {channel}: not a channel in the policy's tickets.channels", channel=channel),
                        _("channels: {names}", names=", ".join(policy.channels())))
+    contact = checked_contact(contact)
     if level is None and kind == "complaint" and contact:
         level = _tier_level(session, contact)       # a VIP's complaint is urgent from registration
     level = level or "normal"
@@ -28,6 +29,20 @@ def new(session, *, kind, channel, level, customer, contact, summary, order=None
     if links:
         fields["links"] = link_ids(session, links)
     return actions.create(session, "ticket", fields, note=note)
+
+
+def checked_contact(contact: str | None) -> str | None:
+    """--contact as given (None: not given), refused when no customer could ever be found by it
+    (`--contact 123`, `--contact ""`: listings, customer show and the repeat-caller check look a
+    customer up by the whole number or address)."""
+    from csops.workflows.customers import customer_key
+
+    if contact is None:
+        return None
+    if customer_key(contact) is None:
+        raise BadInput(_("--contact {contact!r}: not a phone number (five digits or more) or an e-mail address",
+                         contact=contact), _("give the customer's whole number or address, or leave --contact out"))
+    return contact.strip()
 
 
 def _tier_level(session, contact: str) -> str | None:
