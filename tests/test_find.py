@@ -93,6 +93,8 @@ def test_a_leave_request_still_waiting_at_its_start_is_overdue_in_the_list_as_in
     (("score", "list", "--code", "NOPE"), ["--code NOPE"]),
     (("ticket", "list", "--contact", "1381"), ["whole phone number"]),
     (("ticket", "list", "--since", "11/20"), ["YYYY-MM-DD"]),
+    (("ticket", "list", "--since", ""), ["--since", "YYYY-MM-DD"]),             # '' is no day, not "any day"
+    (("ticket", "list", "--until", "2026-02-30"), ["--until", "YYYY-MM-DD"]),
     (("ticket", "list", "--since", "2026-11-20", "--until", "2026-11-01"), ["is after"]),
 ])
 def test_an_unknown_value_is_refused_naming_the_choices(repo, args, words):
@@ -109,6 +111,20 @@ def test_a_contact_no_customer_could_be_found_by_is_refused_when_a_record_is_mad
                  ["return", "new", "--kind", "self", "--order", "TB1", "--customer", "王", "--item", "NEIDAN-3L:1"]):
         out = repo.run(*args, "--contact", contact, code=2).output
         assert out.count("\n") == 1 and f"--contact {contact!r}" in out and "e-mail address" in out, out
+    assert repo.git("rev-parse", "HEAD") == head and repo.status() == ""
+
+
+def test_since_and_until_take_every_form_a_date_option_takes(repo, desk):
+    for day in ("2026-11-18", "2026/11/18", "20261118", "2026年11月18日"):
+        assert _ids(repo, "ticket", "list", "--since", day, "--until", day) == [desk["late"]], day
+
+
+def test_an_empty_due_or_date_is_refused_not_taken_for_none_given(repo, desk):
+    head = repo.git("rev-parse", "HEAD")
+    for args, option in ((("ticket", "route", desk["late"], "--to-dept", "仓库", "--due", ""), "--due"),
+                         (("score", "add", "--person", "lisi", "--code", "PHONE_RINGS", "--date", ""), "--date")):
+        out = repo.run(*args, as_="liubz", code=2).output
+        assert out.count("\n") == 1 and option in out, out
     assert repo.git("rev-parse", "HEAD") == head and repo.status() == ""
 
 

@@ -99,7 +99,7 @@ def test_lateness_boundaries(repo, minutes, days):
 
 def test_who_may_record_confirm_and_unknown_codes(repo):
     assert "ROLE_NOT_ALLOWED" in add(repo, "--person", "lisi", "--code", "PHONE_RINGS", as_="zhangsan", code=1)
-    assert "unknown score code" in add(repo, "--person", "lisi", "--code", "NOPE", code=1)
+    assert "unknown score code" in add(repo, "--person", "lisi", "--code", "NOPE", code=2)      # a typo: bad input
     event = add(repo, "--person", "lisi", "--code", "PHONE_RINGS")
     assert "ROLE_NOT_ALLOWED" in repo.refused("score", "confirm", event, as_="liubz", now="2026-11-30T19:00")
     repo.run("score", "confirm", event, as_="zhaozg", now="2026-11-30T19:00")

@@ -36,7 +36,7 @@ def notify(ctx, report, target, day, dry_run, fail_if_empty, working_days_only):
     from csops.timeutil import parse_input_date
 
     sess = session(ctx, reads=True)
-    date = parse_input_date(day, what="--date") if day else sess.now.astimezone(sess.tz).date()
+    date = parse_input_date(day, what="--date") if day is not None else sess.now.astimezone(sess.tz).date()
     if working_days_only and not sess.policy.calendar.is_working_day(date):
         return
     try:

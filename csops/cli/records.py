@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 
 import click
 
@@ -19,7 +18,6 @@ from csops.cli.common import (
     session,
 )
 from csops.cli.helptext import CsopsCommand, CsopsSubGroup
-from csops.i18n import _
 from csops.vocab import FILTERS, PEOPLE_FILTERS
 
 
@@ -128,17 +126,13 @@ def filter_options(rtype: str):
 
 
 def _filters(status, given: dict):
-    from csops.errors import BadInput
     from csops.reports.find import Filters
+    from csops.timeutil import parse_input_date
 
     values = dict(given)
     for name in ("since", "until"):
-        if values.get(name):
-            try:
-                values[name] = dt.date.fromisoformat(values[name])
-            except ValueError:
-                raise BadInput(_("--{option} {value}: give a day as YYYY-MM-DD", option=name,
-                                 value=values[name])) from None
+        if values.get(name) is not None:        # the forms every date option takes; '' is no day
+            values[name] = parse_input_date(values[name], what=f"--{name}")
     values["text"] = tuple((values.get("text") or "").split())
     values["overdue"] = bool(values.get("overdue"))
     return Filters(status=tuple(status), **{k: v for k, v in values.items() if v is not None})

@@ -32,11 +32,12 @@ def reschedule(session, ref, *, start=None, end=None, reason: str) -> str:
     span it stays approved, otherwise it goes back to requested and up the chain again."""
     if not (reason or "").strip():
         raise BadInput(_('--reason is required: say why the dates change'))
-    if not start and not end:
+    if start is None and end is None:
         raise BadInput(_('give the new --start and/or --end'))
     path, current = actions.current_record(session, "leave", ref)
-    begin = parse_input(start, session.tz, what="--start") if start else parse_instant(current.get("start"), session.tz)
-    finish = (parse_input(end, session.tz, what="--end", end_of_day=True) if end
+    begin = parse_input(start, session.tz, what="--start") if start is not None else \
+        parse_instant(current.get("start"), session.tz)
+    finish = (parse_input(end, session.tz, what="--end", end_of_day=True) if end is not None
               else parse_instant(current.get("end"), session.tz))
     if finish <= begin:
         raise BadInput(_("the leave would end ({finish}) before it starts ({begin})",

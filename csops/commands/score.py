@@ -19,13 +19,14 @@ from csops.workflows.score import counts, fine_in_range
 
 def add(session, *, person=None, code, date=None, fine=None, minutes=None, ref=None, note=None,
         derived=False) -> str:
-    day = parse_input_date(date, what="--date") if date else session.now.astimezone(session.tz).date()
+    day = parse_input_date(date, what="--date") if date is not None else session.now.astimezone(session.tz).date()
     catalog = session.ctx.on_day(day).policy.catalog()          # the catalog in force on the event's date
     code = (code or "").strip().upper()
     rule = catalog.get(code)
-    if rule is None:
-        raise Refused(_("unknown score code {code!r}",
-                        code=code), _("codes: {names}", names=', '.join(sorted(catalog))))
+    if rule is None:                # a typo is bad input; a code of the rules of another time, a refusal
+        error = Refused if any(code in policy.catalog() for policy in session.ctx.policies()) else BadInput
+        raise error(_("unknown score code {code!r}",
+                      code=code), _("codes: {names}", names=', '.join(sorted(catalog))))
     if person:
         session.roster.require(person)
     if fine is not None:

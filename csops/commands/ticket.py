@@ -77,7 +77,7 @@ def route(session, ref, *, department, assignee=None, due=None, note=None) -> st
         raise BadInput(_('--to-dept must name the department that will handle it'))
     if assignee:
         session.roster.require(assignee)
-    due_text = format_instant(parse_input(due, session.tz, what="--due"), session.tz) if due else None
+    due_text = format_instant(parse_input(due, session.tz, what="--due"), session.tz) if due is not None else None
     if due_text and parse_instant(due_text, session.tz) <= session.now:
         raise BadInput(_("--due {due} is not in the future", due=due), _('give a deadline after --now'))
     if due_text and parse_instant(due_text, session.tz) > session.now + MAX_DUE:
