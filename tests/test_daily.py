@@ -64,6 +64,20 @@ def test_stats_give_the_satisfaction_rate_and_the_levels_by_name(repo):
 
 # -- the customer archive 客户档案 (004) ---------------------------------------------------------------
 
+def test_the_archive_shows_by_when_what_a_record_owes_is_due(repo):
+    """A resolved complaint owes its 回访: customer show gives the callback's deadline beside it,
+    as ticket show does — not the resolution's, long met."""
+    ticket = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
+                      "--contact", "13812345678", "--summary", "划痕", now="2026-11-20T10:00")
+    row = repo.json("customer", "show", "13812345678", now="2026-11-20T10:30")["records"][0]
+    assert row["owed"] == ["resolve"] and row["due"] == repo.json("ticket", "show", ticket, now="2026-11-20T10:30")["due"]
+    repo.run("ticket", "route", ticket, "--to-dept", "售后", "--assignee", "lisi", now="2026-11-20T10:40", code=0)
+    repo.run("ticket", "resolve", ticket, "--note", "换货", as_="lisi", now="2026-11-20T11:00", code=0)
+    shown = repo.json("ticket", "show", ticket, now="2026-11-20T11:30")
+    row = repo.json("customer", "show", "13812345678", now="2026-11-20T11:30")["records"][0]
+    assert row["owed"] == ["callback"] and row["due"] == shown["callback_due"] != shown["due"]
+
+
 def test_a_repeat_caller_is_flagged_and_the_archive_shows_every_contact(repo):
     first = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
                      "--contact", "13812345678", "--summary", "电饭煲内胆划痕", "--order", "TB1", now="2026-11-20T10:00")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from csops.i18n import _
 from csops.render import mask_contact, mask_text
-from csops.timeutil import try_instant
+from csops.timeutil import format_instant, try_instant
 from csops.workflows.customers import customer_key, identity
 
 OPEN_END = {"ticket": ("closed", "voided"), "return": ("closed",)}
@@ -109,7 +109,10 @@ def archive(session, who: str, *, reveal: bool = False) -> dict:
                 "summary": (data.get("summary") if reveal else mask_text(data.get("summary"))) if rtype == "ticket" else ", ".join(
                     f"{i.get('sku')}×{i.get('qty')}" for i in data.get("items") or [] if isinstance(i, dict)),
                 "satisfaction": [c.get("satisfaction") for c in reached],
-                "owed": [d.what for d in owed], "due": extra.get("due"), "overdue": bool(extra.get("overdue")),
+                # by when what it owes is due: a 回访's deadline beside 回访, not the resolution's
+                "owed": [d.what for d in owed],
+                "due": format_instant(min(d.due for d in owed), session.tz) if owed else None,
+                "overdue": bool(extra.get("overdue")),
                 "links": data.get("links") or [],
             })
     records.sort(key=lambda r: str(try_instant(r["created"], session.tz) or ""), reverse=True)
