@@ -372,3 +372,19 @@ def test_every_package_is_installed():
     listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {".".join(p.parent.relative_to(root).parts) for p in (root / "csops").rglob("__init__.py")}
     assert found <= listed, sorted(found - listed)
+
+
+def test_the_readme_shows_the_demo_records_output_as_it_is():
+    """The README's "a desk's day on the demo records" block is real output: each `$ csops …` line
+    run on records/ prints exactly the lines under it (a rule that changes a figure changes it
+    there too)."""
+    project = Path(__file__).resolve().parent.parent
+    text = (project / "README.md").read_text(encoding="utf-8")
+    block = text.split("A desk's day on the demo records", 1)[1].split("```sh\n", 1)[1].split("\n```", 1)[0]
+    runs = [part.split("\n", 1) for part in block.split("$ csops ")[1:]]
+    assert len(runs) >= 2
+    for command, shown in runs:
+        done = subprocess.run([sys.executable, "-m", "csops", *command.split()], cwd=project, capture_output=True,
+                              text=True, env={**ENV, "CSOPS_LANG": "zh", "COLUMNS": "200"})
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.rstrip("\n") == shown.rstrip("\n"), command
