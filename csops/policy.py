@@ -127,11 +127,11 @@ class Policy:
         of commands that are not workflow steps; those are checked by the engine)."""
         allowed = self.permission(*keys)
         if not self.role_matches(person.role, allowed):
+            from csops.engine import allowed_roles, who_is
             from csops.errors import Refused
 
-            raise Refused(_("{id} ({role}) may not {doing} (allowed: {names})",
-                            id=person.id, role=person.role, doing=doing,
-                            names=', '.join(map(str, allowed)) or _('nobody')))
+            raise Refused(_("{who} may not {doing} (allowed: {names})",          # 张伟（客服专员）… 主管及以上
+                            who=who_is(person, self), doing=doing, names=allowed_roles(allowed, self)))
 
     def role_label(self, role: str) -> str:
         return str((self.section("roles").get("labels") or {}).get(role, role))

@@ -104,6 +104,20 @@ def test_errors_are_chinese_by_default_and_english_on_request(repo):
     assert "a ticket is one of registered" in flag and not _chinese(flag)
 
 
+def test_chinese_refusals_name_roles_choices_and_empty_fields_in_chinese(repo):
+    """In Chinese a role is its label (客服专员, 主管及以上), a filter's wrong value names the
+    choices without English words around them, an empty summary is said as such."""
+    out = repo.refused("import", "tickets", "nothing.xlsx", as_="zhangsan", env=ZH)
+    assert "（客服专员）" in out and "及以上" in out and "(agent)" not in out and "agent" not in out, out
+    out = repo.refused("ticket", "list", "--kind", "complain", code=2, env=ZH)
+    assert out.startswith("csops: --kind complain：") and " kind " not in out and " 的 " not in out, out
+    out = repo.refused("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王",
+                       "--summary", " ", code=2, env=ZH)
+    assert "--summary 为空" in out and "BAD_FIELD" not in out and "T-" not in out, out
+    assert "--summary is empty" in repo.refused("ticket", "new", "--kind", "complaint", "--channel", "phone",
+                                                "--customer", "王", "--summary", "", code=2)
+
+
 def test_a_refused_transition_is_chinese_but_its_code_and_states_stay_english(repo):
     record_id = repo.out("ticket", "new", "--kind", "complaint", "--channel", "phone", "--customer", "王女士",
                          "--contact", "13800138000", "--summary", "漏发")

@@ -18,6 +18,8 @@ def new(session, *, kind, channel, level, customer, contact, summary, order=None
     if channel not in policy.channels():
         raise BadInput(_("--channel {channel}: not a channel in the policy's tickets.channels", channel=channel),
                        _("channels: {names}", names=", ".join(policy.channels())))
+    if not (summary or "").strip():
+        raise BadInput(_("--summary is empty: say in a few words what the customer wants"))
     contact = checked_contact(contact)
     if level is None and kind == "complaint" and contact:
         level = _tier_level(session, contact)       # a VIP's complaint is urgent from registration
