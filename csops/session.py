@@ -185,10 +185,11 @@ class Session:
             from csops.errors import BadInput
 
             raise BadInput(_('--backfill needs the reason the entry is recorded late'))
-        first = cls(store, real_clock(), None if now else real_clock, as_person, debug,
+        first = cls(store, real_clock(), None if now is not None else real_clock, as_person, debug,
                     backfill.strip() if backfill else None, real_clock, {"status": status} if status else {},
                     progress, scope, with_facts)
-        return first.as_of(parse_input(now, first.tz, what="--now") if now else first.now.astimezone(first.tz))
+        return first.as_of(parse_input(now, first.tz, what="--now") if now is not None     # '' is no moment
+                           else first.now.astimezone(first.tz))
 
     def workflow(self, rtype: str):
         return WORKFLOWS[rtype]

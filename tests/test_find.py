@@ -125,6 +125,9 @@ def test_an_empty_due_or_date_is_refused_not_taken_for_none_given(repo, desk):
                          (("score", "add", "--person", "lisi", "--code", "PHONE_RINGS", "--date", ""), "--date")):
         out = repo.run(*args, as_="liubz", code=2).output
         assert out.count("\n") == 1 and option in out, out
+    out = repo.run("ticket", "new", "--kind", "inquiry", "--channel", "chat", "--customer", "李", "--summary", "问",
+                   now="", code=2).output
+    assert out.count("\n") == 1 and "--now" in out, out                  # not the real clock instead
     assert repo.git("rev-parse", "HEAD") == head and repo.status() == ""
 
 
