@@ -153,9 +153,10 @@ def search(session, words: list[str], rtype: str | None = None, limit: int = 50)
             raise BadInput(problem)
     # a word of digits alone may be a phone number or part of an order number (TB20261101-0093):
     # records of that customer and records holding it in their text are both found
+    contacts = tuple(w for w in words if _is_contact(w))
     found: dict = {}
-    for contacts in {tuple(w for w in words if _is_contact(w, digits_too)) for digits_too in (True, False)}:
-        for row in _search(session, contacts, tuple(w for w in words if w not in contacts), rtype, limit):
+    for taken in {contacts, tuple(w for w in contacts if "@" in w)}:        # digits also as text
+        for row in _search(session, taken, tuple(w for w in words if w not in taken), rtype, limit):
             found.setdefault((row["type"], row["id"]), row)
     rows = sorted(found.values(), key=lambda r: (-r["_at"], str(r["id"])))
     for row in rows:
@@ -207,12 +208,12 @@ def _order(tz):
     return key
 
 
-def _is_contact(word: str, digits_too: bool = True) -> bool:
-    """An e-mail address, or (`digits_too`) a phone number: seven digits or more and nothing else
-    but +, -, spaces and brackets. A word with letters in it (an order number) is text."""
+def _is_contact(word: str) -> bool:
+    """An e-mail address, or a phone number: seven digits or more and nothing else but +, -,
+    spaces and brackets. A word with letters in it (an order number) is text."""
     if "@" in word:
         return customer_key(word) is not None
-    return digits_too and sum(c.isdigit() for c in word) >= 7 and all(c.isdigit() or c in "+-() " for c in word)
+    return sum(c.isdigit() for c in word) >= 7 and all(c.isdigit() or c in "+-() " for c in word)
 
 
 def _snippet(body: str, words, width: int = 18) -> str:

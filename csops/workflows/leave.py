@@ -391,17 +391,15 @@ def needs(rec: dict, ctx) -> list[str]:
 
 
 def computed(rec: dict, ctx) -> dict:
+    owed = deadlines(rec, ctx)          # a request's: the next approver's, by its start
     ctx = under_rules(rec, ctx)
-    approver = (next_approver(rec, ctx.roster, current_approvals(rec), ctx.policy)
-                if rec.get("status") == "requested" else None)
-    owed = deadlines(rec, ctx)
     return {
         "notice_ok": notice_ok(rec, ctx.policy),
         "days": working_days(rec, ctx.policy),
         "absence_days": absence_days(rec, ctx),
         "needs": needs(rec, ctx),
         "holidays": [d.isoformat() for d in holidays_touched(rec, ctx.policy)],
-        "next_approver": approver.id if approver else None,
+        "next_approver": owed[0].owner if owed else None,
         # a request still waiting when its start has come: what report overdue names (--overdue)
         "due": format_instant(owed[0].due, ctx.tz) if owed else None,
         "overdue": bool(ctx.now and owed and owed[0].due < ctx.now),
